@@ -1,0 +1,56 @@
+# qsdesk: every target installs what it needs first, on a fresh Debian machine too.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEBS_STAMP := $(VENV)/.debs
+
+# Debian packages: Qt's runtime libraries, a virtual X server for screenshots and `make run`
+# without a display, poppler for rendering PDFs in tests, zbar for QR decoding.
+DEB_PACKAGES := python3-venv xvfb xauth poppler-utils libegl1 libgl1 libxkbcommon0 \
+  libxkbcommon-x11-0 libfontconfig1 libfreetype6 libdbus-1-3 libxcb-cursor0 libxcb-icccm4 \
+  libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 \
+  libxcb-image0 libnss3 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libasound2 libcups2
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test lint bench deps debs dist clean
+
+$(DEBS_STAMP):
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages: $$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@mkdir -p $(VENV) && touch $@
+
+$(STAMP): pyproject.toml $(DEBS_STAMP)
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	@touch $@
+
+deps: $(STAMP)
+
+run: deps
+	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ] && [ -z "$$QT_QPA_PLATFORM" ]; then \
+	  echo "没有图形显示 (no display): start qsdesk under a virtual screen with"; \
+	  echo "  xvfb-run -a -s '-screen 0 1366x768x24' make run"; \
+	  echo "or on a desktop session run 'make run' from a terminal there."; \
+	  exit 2; \
+	fi
+	$(PY) -m qsdesk $(ARGS)
+
+test: deps
+	$(PY) -m ruff check qsdesk tests bench
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n 2 --dist loadfile
+
+lint: deps
+	$(PY) -m ruff check qsdesk tests bench
+
+bench: deps
+	QT_QPA_PLATFORM=offscreen $(PY) bench/run.py $(ARGS)
+
+clean:
+	rm -rf $(VENV) build/dist build/work .pytest_cache

@@ -1,0 +1,3 @@
+from qsdesk.cli import main
+
+raise SystemExit(main())
