@@ -1,0 +1,208 @@
+"""Engine, sessions and the rules every write obeys.
+
+SQLite settings and why:
+
+* ``journal_mode=WAL`` — readers (the GUI's lists) never block the writer (autosave).
+* ``synchronous=FULL`` — in WAL mode ``NORMAL`` may lose the last committed transactions on a
+  power cut (the WAL is not fsynced at each commit). Inspectors' laptops lose power; a record
+  the program said was saved must be there after the reboot, so every commit is fsynced. The
+  cost is one fsync per transaction, which is why bulk work uses one transaction.
+* ``foreign_keys=ON`` — SQLite leaves them off by default.
+* ``busy_timeout`` — the GUI and a CLI command may touch the same file.
+
+Every flush stamps sync metadata on changed :class:`~qsdesk.store.models.SyncMixin` rows
+(``rev``, ``updated_at``, ``origin``, ``change_seq``) and refuses any change to a sealed
+inspection: a sealed record is never modified, a correction is an amendment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, select, text, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from qsdesk.paths import DataDir
+from qsdesk.store.models import (
+    Counter,
+    Inspection,
+    Node,
+    Signature,
+    SyncMixin,
+)
+
+
+class SealedRecordError(RuntimeError):
+    """Raised when a flush would change a sealed inspection."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=5000")
+            cur.close()
+
+    return engine
+
+
+def next_change_seq(session: Session) -> int:
+    """Increment and return the node-local change counter (portable: UPDATE then SELECT)."""
+    res = session.execute(
+        update(Counter).where(Counter.name == "change_seq").values(value=Counter.value + 1)
+    )
+    if res.rowcount == 0:  # type: ignore[attr-defined]
+        session.execute(Counter.__table__.insert().values(name="change_seq", value=1))
+        return 1
+    return int(session.execute(select(Counter.value).where(Counter.name == "change_seq")).scalar_one())
+
+
+def _stored_status(session: Session, inspection_id: str | None) -> str | None:
+    """The inspection's status as the database holds it now (before this flush)."""
+    if not inspection_id:
+        return None
+    with session.no_autoflush:
+        return session.execute(select(Inspection.status).where(Inspection.id == inspection_id)).scalar()
+
+
+def _guard_sealed(session: Session) -> None:
+    """Refuse any flush that changes a sealed inspection, its answers or its signatures.
+
+    Sealing itself (draft → sealed, with the last answers, in one flush) is allowed because the
+    stored status is still ``draft`` while that flush runs.
+    """
+    touched: set[str] = set()
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Inspection) and obj not in session.new:
+            if obj in session.deleted or session.is_modified(obj, include_collections=False):
+                touched.add(obj.id)
+        elif isinstance(obj, Signature) and (
+            obj in session.new or obj in session.deleted or session.is_modified(obj, include_collections=False)
+        ):
+            parent_id = obj.inspection_id or (obj.inspection.id if obj.inspection else None)
+            if parent_id:
+                touched.add(parent_id)
+    for insp_id in touched:
+        if _stored_status(session, insp_id) == "sealed":
+            raise SealedRecordError("已封存的检查记录不可修改；如需更正，请新建更正记录")
+
+
+def _stamp(session: Session, _ctx: Any, _instances: Any) -> None:
+    if session.info.get("sync_apply"):
+        return  # rows arriving in a bundle keep their own metadata
+    _guard_sealed(session)
+    changed = [o for o in session.new if isinstance(o, SyncMixin)]
+    changed += [
+        o
+        for o in session.dirty
+        if isinstance(o, SyncMixin) and session.is_modified(o, include_collections=False)
+    ]
+    if not changed:
+        return
+    now = utcnow()
+    seq = next_change_seq(session)
+    origin = session.info.get("origin", "")
+    for obj in changed:
+        if obj in session.new:
+            obj.rev = obj.rev or 1
+            if not obj.origin:
+                obj.origin = origin
+        else:
+            obj.rev = (obj.rev or 0) + 1
+        obj.updated_at = now
+        obj.change_seq = seq
+
+
+@dataclass
+class Store:
+    """An opened database: engine, session factory, and the data directory it belongs to."""
+
+    engine: Engine
+    data_dir: DataDir | None
+    origin: str = ""
+    actor: str = ""
+    _factory: sessionmaker[Session] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._factory = sessionmaker(self.engine, expire_on_commit=False)
+        self._update_info()
+        event.listen(self._factory, "before_flush", _stamp)
+
+    def _update_info(self) -> None:
+        # Every new session carries the node code (stamped on rows) and the logged-in user
+        # (written to audit entries).
+        self._factory.kw["info"] = {"origin": self.origin, "actor": self.actor}
+
+    def set_origin(self, code: str) -> None:
+        self.origin = code
+        self._update_info()
+
+    def set_actor(self, username: str) -> None:
+        self.actor = username
+        self._update_info()
+
+    def session(self) -> Session:
+        return self._factory()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: commits on success, rolls back everything on any error."""
+        with self._factory() as s, s.begin():
+            yield s
+
+    def self_node(self) -> Node | None:
+        with self.session() as s:
+            return s.scalars(select(Node).where(Node.is_self.is_(True))).first()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(data_dir: Path | str | None = None, *, url: str | None = None, migrate: bool = True) -> Store:
+    """Open (and by default migrate to the newest schema) the database of a data directory."""
+    from qsdesk.paths import default_data_dir
+    from qsdesk.store.migrate import upgrade_to_head
+
+    dd = DataDir(Path(data_dir) if data_dir else default_data_dir()).ensure()
+    engine = make_engine(url or sqlite_url(dd.db_path))
+    if migrate:
+        upgrade_to_head(engine)
+    store = Store(engine=engine, data_dir=dd)
+    try:
+        node = store.self_node()
+    except Exception:  # an unmigrated database has no node table yet
+        node = None
+    if node is not None:
+        store.set_origin(node.code)
+    return store
+
+
+def integrity_check(engine: Engine) -> list[str]:
+    """Problems SQLite reports (empty when healthy); other dialects are trusted."""
+    if engine.dialect.name != "sqlite":
+        return []
+    with engine.connect() as c:
+        rows = [r[0] for r in c.execute(text("PRAGMA integrity_check"))]
+        fk = list(c.execute(text("PRAGMA foreign_key_check")))
+    problems = [r for r in rows if r != "ok"]
+    problems += [f"foreign key: {tuple(r)}" for r in fk]
+    return problems
