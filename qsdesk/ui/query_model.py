@@ -1,0 +1,309 @@
+"""A lazy table model over a SQLAlchemy ``select``.
+
+:class:`QueryTableModel` never loads a whole table. It runs its statement once and pulls rows
+from the open database cursor a page at a time when the view asks for more (``canFetchMore`` /
+``fetchMore``, which ``QTableView`` calls as the user scrolls to the bottom). Pulling from one
+open cursor instead of re-querying with ``OFFSET`` keeps every page O(page size): scrolling to the
+end of 200 000 rows costs one query, not a thousand ever slower ones. The cursor is closed as
+soon as the last row has been read, on :meth:`QueryTableModel.refresh`/``set_statement``, and when
+the model is destroyed, so a long-lived model does not hold the database's read snapshot.
+
+Totals come from ``SELECT count(*)`` over the same statement (:meth:`QueryTableModel.total`),
+computed only when asked. Sorting by a column replaces the statement's ``ORDER BY`` with the
+column's sort expression (plus the id as a tie-breaker) and runs the query again in the
+database; nothing is sorted in Python.
+
+Rows are kept as plain tuples; strings of low-cardinality columns (grade, status, town…) are
+shared between rows so a fully scrolled list stays small.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtWidgets import QWidget
+from sqlalchemy import Connection, CursorResult, Select, func, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from qsdesk.store.db import Store
+
+log = logging.getLogger(__name__)
+
+Index = QModelIndex | QPersistentModelIndex
+
+#: Qt role that returns the raw (unformatted) value of a cell.
+RawRole = Qt.ItemDataRole.UserRole + 1
+
+
+def default_format(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, datetime):
+        return value.astimezone().strftime("%Y-%m-%d %H:%M") if value.tzinfo else value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One visible column.
+
+    ``key`` names a labelled column of the statement; ``sort`` is the expression the database
+    orders by when the user clicks the header (``None``: not sortable); ``shared`` marks
+    low-cardinality text whose values are shared between rows in memory.
+    """
+
+    key: str
+    title: str
+    sort: ColumnElement[Any] | None = None
+    format: Callable[[Any], str] | None = None
+    align: Qt.AlignmentFlag | None = None
+    shared: bool = False
+    width: int | None = None
+
+
+class QueryTableModel(QAbstractTableModel):
+    """Read-only, lazily fetched rows of ``statement``; see the module docstring."""
+
+    #: emitted with the number of rows matching the statement when :meth:`total` computed it
+    totalChanged = Signal(int)
+    #: emitted after a reset (new statement, sort or refresh)
+    reloaded = Signal()
+
+    def __init__(
+        self,
+        store: Store,
+        columns: Sequence[Column],
+        statement: Select[Any] | None = None,
+        *,
+        id_key: str = "id",
+        page_size: int = 200,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._columns = list(columns)
+        self._id_key = id_key
+        self._page_size = page_size
+        self._base: Select[Any] | None = None
+        self._stmt: Select[Any] | None = None
+        self._rows: list[tuple[Any, ...]] = []
+        self._positions: list[int] = []  # column index -> position in the result row
+        self._id_pos = 0
+        self._conn: Connection | None = None
+        self._result: CursorResult[Any] | None = None
+        self._exhausted = True
+        self._total: int | None = None
+        self._sort: tuple[int, Qt.SortOrder] | None = None
+        self._shared: dict[str, str] = {}
+        self.destroyed.connect(self._close_cursor)
+        if statement is not None:
+            self.set_statement(statement)
+
+    # ----------------------------------------------------------------- public API
+
+    @property
+    def columns(self) -> list[Column]:
+        return list(self._columns)
+
+    @property
+    def statement(self) -> Select[Any] | None:
+        """The statement as last executed (with the current sort applied)."""
+        return self._stmt
+
+    def set_statement(self, statement: Select[Any]) -> None:
+        """Show the rows of ``statement`` (keeps the current column sort, if any)."""
+        self._base = statement
+        self._reload()
+
+    def refresh(self) -> None:
+        """Run the statement again (after data changed)."""
+        if self._base is not None:
+            self._reload()
+
+    def total(self) -> int:
+        """Number of rows the statement matches (``SELECT count(*)``), cached until reload."""
+        if self._total is None:
+            if self._exhausted and self._stmt is not None:
+                self._total = len(self._rows)
+            elif self._stmt is None:
+                self._total = 0
+            else:
+                count = select(func.count()).select_from(self._stmt.order_by(None).subquery())
+                with self._store.engine.connect() as conn:
+                    self._total = int(conn.execute(count).scalar_one())
+            self.totalChanged.emit(self._total)
+        return self._total
+
+    def loaded_rows(self) -> int:
+        return len(self._rows)
+
+    def row_id(self, row: int) -> Any:
+        if 0 <= row < len(self._rows):
+            return self._rows[row][self._id_pos]
+        return None
+
+    def row_values(self, row: int) -> dict[str, Any]:
+        """The raw values of a loaded row keyed by statement column name."""
+        if not (0 <= row < len(self._rows)) or self._stmt is None:
+            return {}
+        keys = [c.key for c in self._stmt.selected_columns]
+        return dict(zip(keys, self._rows[row], strict=False))
+
+    def find_row(self, record_id: Any) -> int:
+        """Row number of a loaded record, -1 if it is not (yet) loaded."""
+        for i, r in enumerate(self._rows):
+            if r[self._id_pos] == record_id:
+                return i
+        return -1
+
+    def close(self) -> None:
+        self._close_cursor()
+
+    # ----------------------------------------------------------------- Qt model API
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        col = self._columns[index.column()]
+        value = self._rows[index.row()][self._positions[index.column()]]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (col.format or default_format)(value)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            text = (col.format or default_format)(value)
+            return text if len(text) > 20 else None
+        if role == Qt.ItemDataRole.TextAlignmentRole and col.align is not None:
+            return int(col.align | Qt.AlignmentFlag.AlignVCenter)
+        if role == RawRole:
+            return value
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self._columns):
+            return self._columns[section].title
+        if orientation == Qt.Orientation.Vertical:
+            return section + 1
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and not self._exhausted
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if parent.isValid() or self._exhausted:
+            return
+        rows = self._read_page()
+        if not rows:
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+        self._rows.extend(rows)
+        self.endInsertRows()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not (0 <= column < len(self._columns)) or self._columns[column].sort is None:
+            return
+        self._sort = (column, order)
+        if self._base is not None:
+            self._reload()
+
+    # ----------------------------------------------------------------- internals
+
+    def _ordered(self, base: Select[Any]) -> Select[Any]:
+        if self._sort is None:
+            return base
+        column, order = self._sort
+        expr = self._columns[column].sort
+        assert expr is not None
+        id_expr = base.selected_columns[self._id_key]
+        if order == Qt.SortOrder.DescendingOrder:
+            return base.order_by(None).order_by(expr.desc(), id_expr.desc())
+        return base.order_by(None).order_by(expr.asc(), id_expr.asc())
+
+    def _reload(self) -> None:
+        assert self._base is not None
+        self.beginResetModel()
+        self._close_cursor()
+        self._rows = []
+        self._total = None
+        self._shared = {}
+        self._stmt = self._ordered(self._base)
+        keys = [c.key for c in self._stmt.selected_columns]
+        try:
+            self._positions = [keys.index(c.key) for c in self._columns]
+            self._id_pos = keys.index(self._id_key)
+        except ValueError as exc:
+            self.endResetModel()
+            raise ValueError(f"statement lacks a column the model shows: {exc}") from exc
+        self._exhausted = False
+        try:
+            self._conn = self._store.engine.connect().execution_options(stream_results=True)
+            self._result = self._conn.execute(self._stmt)
+        except Exception:
+            log.exception("list query failed")
+            self._close_cursor()
+        self._rows = self._read_page()
+        self.endResetModel()
+        self.reloaded.emit()
+
+    def _read_page(self) -> list[tuple[Any, ...]]:
+        if self._result is None:
+            self._exhausted = True
+            return []
+        try:
+            fetched = self._result.fetchmany(self._page_size)
+        except Exception:
+            log.exception("reading list rows failed")
+            fetched = []
+            self._close_cursor()
+        shared_pos = [self._positions[i] for i, c in enumerate(self._columns) if c.shared]
+        pool = self._shared
+        rows: list[tuple[Any, ...]] = []
+        for r in fetched:
+            t = tuple(r)
+            if shared_pos:
+                lst = list(t)
+                for p in shared_pos:
+                    v = lst[p]
+                    if isinstance(v, str):
+                        lst[p] = pool.setdefault(v, v)
+                t = tuple(lst)
+            rows.append(t)
+        if len(fetched) < self._page_size:
+            self._close_cursor()
+        return rows
+
+    def _close_cursor(self, *_args: Any) -> None:
+        self._exhausted = True
+        result, conn = self._result, self._conn
+        self._result = None
+        self._conn = None
+        try:
+            if result is not None:
+                result.close()
+        finally:
+            if conn is not None:
+                conn.close()
