@@ -187,6 +187,9 @@ class Section:
     items: tuple[ChecklistItem, ...] = ()
     note: str | None = None
     title_printed: bool = True
+    # Printed row number of a section that the annex numbers like a checklist group
+    # (e.g. "6" for the free rows of key risk points in the task checklists).
+    number: str | None = None
 
     def groups(self) -> list[tuple[str, str, str, tuple[ChecklistItem, ...]]]:
         """The items grouped as printed: ``(group key, number, title, items)`` in order."""
@@ -385,6 +388,7 @@ _SECTION_KEYS = {
     "note_required_on",
     "title_printed",
     "note_suffices",
+    "number",
 }
 _GROUP_KEYS = {
     "key",
@@ -567,6 +571,7 @@ def _parse_section(ctx: _Ctx, index: int, s: Mapping[str, Any]) -> Section:
         items=tuple(items),
         note=_str(ctx, where, s, "note", required=False),
         title_printed=_bool(ctx, where, s, "title_printed", True),
+        number=_str(ctx, where, s, "number", required=False),
     )
 
 
