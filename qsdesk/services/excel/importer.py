@@ -1,0 +1,412 @@
+"""Importing an enterprise list from Excel: analyse first, write only what the user confirmed.
+
+:func:`analyse` reads the sheet, finds the header row, maps columns by their names (the user may
+correct the mapping), cleans and validates every row and matches each against the registry by
+credit code, giving new / changed / unchanged rows and a row-by-row error list. Nothing is
+written. :func:`apply` then writes the plan in one transaction: with errors it refuses unless
+the caller asked for the valid rows only.
+
+A blank cell never erases what the registry holds: a county list with fewer columns than the
+station's records must not wipe the station's phone numbers. Only the columns present are
+compared and updated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from qsdesk.domain.grading import grade
+from qsdesk.domain.uscc import is_individual_business
+from qsdesk.domain.uscc import validate as validate_uscc
+from qsdesk.services import audit
+from qsdesk.services.excel.fields import (
+    DOMAIN_CHOICES,
+    FIELDS_BY_KEY,
+    FieldSpec,
+    parse_unit_types,
+)
+from qsdesk.services.excel.normalize import (
+    clean_code,
+    clean_text,
+    header_key,
+    parse_date,
+    parse_decimal,
+    parse_int,
+)
+from qsdesk.services.excel.reader import (
+    ColumnMap,
+    ExcelFileError,
+    SheetLayout,
+    detect_layout,
+    iter_data_rows,
+    open_workbook,
+)
+from qsdesk.store.db import Store, next_change_seq, utcnow
+from qsdesk.store.models import Enterprise, Inspector, new_id
+
+Progress = Callable[[int, int, str], None]
+
+_TOTAL_WORDS = ("合计", "总计", "小计", "共计", "累计")
+_FOOTER_PREFIXES = ("注", "说明", "填表", "制表", "审核", "备注", "单位负责人", "填报", "统计人", "负责人：")
+
+#: attributes written to the Enterprise row, by field key
+_ATTR = {"responsible": "responsible_inspector_id"}
+
+
+class ImportRefused(ValueError):
+    """apply() was asked to write a plan that has errors (and not only the valid rows)."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # 1-based sheet row
+    column: str  # header as in the file (or the field's name)
+    value: str
+    reason: str
+
+
+@dataclass
+class ParsedRow:
+    row: int
+    values: dict[str, Any]  # Enterprise attribute -> cleaned value (blank cells absent)
+
+
+@dataclass
+class Change:
+    parsed: ParsedRow
+    enterprise_id: str
+    diffs: dict[str, tuple[Any, Any]]  # attribute -> (old, new)
+
+
+@dataclass
+class ImportPlan:
+    path: Path
+    layout: SheetLayout
+    rows_read: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    new: list[ParsedRow] = field(default_factory=list)
+    changed: list[Change] = field(default_factory=list)
+    unchanged: list[tuple[ParsedRow, str]] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (row, why) blank/total/footer
+
+    @property
+    def notices(self) -> list[str]:
+        return self.layout.notices
+
+    @property
+    def error_rows(self) -> set[int]:
+        return {e.row for e in self.errors}
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.errors)
+
+    def summary(self) -> str:
+        return (f"读取 {self.rows_read} 行：新增 {len(self.new)}，变更 {len(self.changed)}，"
+                f"未变 {len(self.unchanged)}，有错误 {len(self.error_rows)} 行，跳过 {len(self.skipped)} 行")
+
+
+@dataclass
+class ImportResult:
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected_rows: int
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value).replace("\n", "⏎")
+
+
+def _row_kind(values: tuple[Any, ...]) -> str | None:
+    """``blank`` / ``total`` / ``footer`` for rows that are not records, else None."""
+    texts = [str(v).strip() for v in values if v is not None and str(v).strip() != ""]
+    if not texts:
+        return "blank"
+    for t in texts[:3]:
+        k = header_key(t)
+        if k in _TOTAL_WORDS or any(k.startswith(w) for w in _TOTAL_WORDS):
+            return "total"
+    if len(texts) == 1 and header_key(texts[0]).startswith(_FOOTER_PREFIXES):
+        return "footer"
+    return None
+
+
+class _Validator:
+    def __init__(self, inspectors: Mapping[str, str]) -> None:
+        self.inspectors = inspectors
+
+    def convert(self, spec: FieldSpec, raw: Any) -> Any:
+        """The cleaned value of one cell (None when blank); ValueError with the reason."""
+        kind = spec.kind
+        if kind == "text":
+            v: Any = clean_text(raw)
+        elif kind == "code":
+            v = clean_code(raw)
+            if v is not None and spec.key == "uscc":
+                v = validate_uscc(v)
+        elif kind == "phone":
+            v = clean_code(raw)
+            if v is not None and not all(c.isdigit() or c in "-+()（）转,/、" for c in v):
+                raise ValueError("电话号码只能包含数字和 - + ( ) 转")
+        elif kind == "int":
+            v = parse_int(raw)
+            if v is not None and v < 0:
+                raise ValueError("不能为负数")
+        elif kind == "decimal":
+            v = parse_decimal(raw)
+            if v is not None and v < 0:
+                raise ValueError("不能为负数")
+        elif kind == "date":
+            v = parse_date(raw)
+        elif kind == "domain":
+            v = clean_text(raw)
+            if v is not None:
+                v = v.removesuffix("领域")
+                if v not in DOMAIN_CHOICES:
+                    raise ValueError("所属领域只能填：" + "、".join(DOMAIN_CHOICES))
+        elif kind == "unit_types":
+            t = clean_text(raw)
+            v = parse_unit_types(t) if t else None
+        elif kind == "inspector":
+            name = clean_text(raw)
+            if name is None:
+                v = None
+            else:
+                v = self.inspectors.get(name.replace(" ", ""))
+                if v is None:
+                    raise ValueError(f"检查人员名单中没有“{name}”（请先在设置中添加）")
+        else:  # pragma: no cover - a FieldSpec with an unknown kind is a programming error
+            raise AssertionError(kind)
+        if isinstance(v, str) and spec.max_len and len(v) > spec.max_len:
+            raise ValueError(f"超过 {spec.max_len} 个字")
+        return v
+
+
+def _inspector_names(session: Session) -> dict[str, str]:
+    rows = session.execute(
+        select(Inspector.name, Inspector.id).where(Inspector.deleted.is_(False)).order_by(Inspector.active)
+    )
+    return {name.replace(" ", ""): iid for name, iid in rows}
+
+
+def _compare_attrs(columns: list[ColumnMap]) -> list[str]:
+    return [_ATTR.get(c.field.key, c.field.key) for c in columns if c.field is not None and c.field.importable]
+
+
+def _existing(session: Session, attrs: list[str]) -> dict[str, dict[str, Any]]:
+    cols = [Enterprise.id, Enterprise.rev, Enterprise.uscc] + [getattr(Enterprise, a) for a in attrs
+                                                               if a != "uscc"]
+    out: dict[str, dict[str, Any]] = {}
+    for row in session.execute(
+        select(*cols).where(Enterprise.deleted.is_(False), Enterprise.uscc.is_not(None))
+    ):
+        m = row._mapping
+        out[m["uscc"]] = dict(m)
+    return out
+
+
+def apply_mapping(layout: SheetLayout, mapping: Mapping[int, str | None]) -> SheetLayout:
+    """The layout with the user's corrections: column index → field key (None: do not import)."""
+    cols = []
+    for c in layout.columns:
+        if c.index in mapping:
+            key = mapping[c.index]
+            cols.append(ColumnMap(c.index, c.header, FIELDS_BY_KEY[key] if key else None))
+        else:
+            cols.append(c)
+    keys = [c.field.key for c in cols if c.field is not None]
+    dup = {k for k in keys if keys.count(k) > 1}
+    if dup:
+        raise ExcelFileError("同一字段被映射到多列：" + "、".join(FIELDS_BY_KEY[k].header for k in sorted(dup)))
+    return SheetLayout(layout.sheet, layout.header_row, cols, layout.merged, layout.notices)
+
+
+def read_layout(path: Path | str, sheet: str | None = None) -> SheetLayout:
+    """Only the sheet choice and the proposed mapping (for the wizard's mapping step)."""
+    wb = open_workbook(Path(path))
+    try:
+        return detect_layout(wb, sheet)
+    finally:
+        wb.close()
+
+
+def analyse(
+    store: Store,
+    path: Path | str,
+    *,
+    mapping: Mapping[int, str | None] | None = None,
+    sheet: str | None = None,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> ImportPlan:
+    """Read, clean, validate and match every row; write nothing."""
+    path = Path(path)
+    wb = open_workbook(path)
+    try:
+        layout = detect_layout(wb, sheet)
+        if mapping:
+            layout = apply_mapping(layout, mapping)
+        if layout.merged:
+            shown = "、".join(layout.merged[:5]) + ("等" if len(layout.merged) > 5 else "")
+            raise ExcelFileError(
+                f"工作表“{layout.sheet}”的数据区有合并单元格（{shown}）。合并后只有第一个单元格有值，"
+                "其余行会被当作空白。请在 Excel 中选中这些单元格，“取消合并”并把值填到每一行后再导入。"
+            )
+        mapped = [c for c in layout.columns if c.field is not None and c.field.importable]
+        keys = {c.field.key for c in mapped if c.field is not None}
+        missing = [FIELDS_BY_KEY[k].header for k in ("uscc", "name") if k not in keys]
+        if missing:
+            raise ExcelFileError("没有找到必需的列：" + "、".join(missing) + "。请在列对应中指定。")
+        plan = ImportPlan(path=path, layout=layout)
+        with store.session() as s:
+            validator = _Validator(_inspector_names(s))
+            attrs = _compare_attrs(layout.columns)
+            existing = _existing(s, attrs)
+        total = wb[layout.sheet].max_row or 0
+        seen_codes: dict[str, int] = {}
+        for n, (rno, values) in enumerate(iter_data_rows(wb, layout)):
+            if progress is not None and n % 2000 == 0:
+                progress(n, max(total - layout.header_row, n), f"正在检查第 {rno} 行")
+            if cancelled is not None and n % 2000 == 0 and cancelled():
+                raise InterruptedError("已取消")
+            kind = _row_kind(values)
+            if kind is not None:
+                if kind != "blank":
+                    plan.skipped.append((rno, "合计行" if kind == "total" else "表尾说明"))
+                continue
+            plan.rows_read += 1
+            parsed = ParsedRow(rno, {})
+            row_ok = True
+            for col in mapped:
+                spec = col.field
+                assert spec is not None
+                raw = values[col.index] if col.index < len(values) else None
+                try:
+                    v = validator.convert(spec, raw)
+                except ValueError as exc:
+                    plan.errors.append(RowError(rno, col.header, _fmt(raw), str(exc)))
+                    row_ok = False
+                    continue
+                if v is None:
+                    if spec.required:
+                        plan.errors.append(RowError(rno, col.header, "", f"{spec.header}不能为空"))
+                        row_ok = False
+                    continue
+                parsed.values[_ATTR.get(spec.key, spec.key)] = v
+            code = parsed.values.get("uscc")
+            if code is not None:
+                first = seen_codes.setdefault(code, rno)
+                if first != rno:
+                    plan.errors.append(RowError(rno, FIELDS_BY_KEY["uscc"].header, code,
+                                                f"与第 {first} 行的统一社会信用代码重复"))
+                    row_ok = False
+            if not row_ok:
+                continue
+            old = existing.get(code) if code else None
+            if old is None:
+                plan.new.append(parsed)
+                continue
+            diffs = {a: (old.get(a), v) for a, v in parsed.values.items() if old.get(a) != v}
+            if diffs:
+                plan.changed.append(Change(parsed, old["id"], diffs))
+            else:
+                plan.unchanged.append((parsed, old["id"]))
+        if progress is not None:
+            progress(1, 1, plan.summary())
+        return plan
+    finally:
+        wb.close()
+
+
+def _grade(values: Mapping[str, Any], code: str) -> str | None:
+    """The A–D grade from the row's unit types, staff and revenue (None when not gradable)."""
+    types = [t for t in (values.get("unit_types") or "").split(",") if t]
+    g = grade(types, values.get("staff"), values.get("revenue_wan"),
+              individual_business=is_individual_business(code))
+    return None if g is None else str(g)
+
+
+_GRADE_INPUTS = ("unit_types", "staff", "revenue_wan")
+_INSERT_ATTRS = tuple(
+    a for a in (_ATTR.get(f.key, f.key) for f in FIELDS_BY_KEY.values() if f.importable)
+)
+
+
+def apply(store: Store, plan: ImportPlan, *, only_valid: bool = False) -> ImportResult:
+    """Write the plan's new and changed rows in one transaction.
+
+    Rows are matched again inside the transaction, so a plan analysed a while ago still updates
+    the right records. With errors in the plan nothing is written unless ``only_valid``.
+    """
+    if plan.has_errors and not only_valid:
+        raise ImportRefused(
+            f"有 {len(plan.error_rows)} 行数据有错误，未导入任何数据。请修改后重新导入，或选择“仅导入无误的行”。"
+        )
+    rows = [p for p in plan.new] + [c.parsed for c in plan.changed] + [p for p, _ in plan.unchanged]
+    inserted = updated = unchanged = 0
+    with store.transaction() as s:
+        attrs = sorted({a for p in rows for a in p.values} | set(_GRADE_INPUTS))
+        existing = _existing(s, [a for a in attrs if a != "uscc"] + ["grade"])
+        seq = next_change_seq(s)
+        now = utcnow()
+        origin = str(s.info.get("origin", ""))
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        for p in rows:
+            old = existing.get(p.values["uscc"])
+            if old is None:
+                rec: dict[str, Any] = dict.fromkeys(_INSERT_ATTRS)
+                rec.update(p.values)
+                rec.update(id=new_id(), rev=1, updated_at=now, origin=origin, deleted=False,
+                           change_seq=seq, unit_types=rec.get("unit_types") or "",
+                           supervision_class="routine", extra={},
+                           individual_business=is_individual_business(p.values["uscc"]),
+                           grade=_grade(p.values, p.values["uscc"]))
+                inserts.append(rec)
+                continue
+            diff = {a: v for a, v in p.values.items() if old.get(a) != v}
+            if not diff:
+                unchanged += 1
+                continue
+            if _GRADE_INPUTS[0] in diff or _GRADE_INPUTS[1] in diff or _GRADE_INPUTS[2] in diff:
+                merged = {a: diff.get(a, old.get(a)) for a in _GRADE_INPUTS}
+                g = _grade(merged, p.values["uscc"])
+                if g != old.get("grade"):
+                    diff["grade"] = g
+            diff.update(id=old["id"], rev=(old["rev"] or 0) + 1, updated_at=now, change_seq=seq)
+            updates.append(diff)
+        if inserts:
+            s.execute(insert(Enterprise), inserts)
+        if updates:
+            s.execute(update(Enterprise), updates)
+        inserted, updated = len(inserts), len(updates)
+        audit.record(s, "import", "enterprise", None, file=plan.path.name, sheet=plan.layout.sheet,
+                     inserted=inserted, updated=updated, unchanged=unchanged,
+                     rejected_rows=len(plan.error_rows))
+    return ImportResult(inserted, updated, unchanged, len(plan.error_rows))
+
+
+def import_file(
+    store: Store,
+    path: Path | str,
+    *,
+    only_valid: bool = False,
+    dry_run: bool = False,
+    mapping: Mapping[int, str | None] | None = None,
+) -> tuple[ImportPlan, ImportResult | None]:
+    """analyse + apply (what the CLI runs). With ``dry_run`` nothing is written."""
+    plan = analyse(store, path, mapping=mapping)
+    if dry_run:
+        return plan, None
+    return plan, apply(store, plan, only_valid=only_valid)
