@@ -1,0 +1,356 @@
+"""The enterprise registry as the GUI and the CLI see it: list queries with search and filters,
+one enterprise's detail and timeline, and the responsible-supervisor assignment (001 二（一）).
+
+List functions return SQLAlchemy statements (run lazily by the caller, e.g. the GUI's
+``QueryTableModel``); everything else returns plain dataclasses, never live ORM objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine, Select, distinct, func, select
+from sqlalchemy.orm import Session
+
+from qsdesk.domain.grading import grade_with_reason
+from qsdesk.domain.workdays import add_working_days
+from qsdesk.services import audit
+from qsdesk.store.db import Store
+from qsdesk.store.models import (
+    EnforcementCase,
+    Enterprise,
+    FollowUpStep,
+    Inspection,
+    Inspector,
+    Product,
+    RiskReport,
+    Sampling,
+    SupervisorAssignment,
+)
+from qsdesk.store.search import search_clause
+
+CLASS_LABELS: dict[str, str] = {
+    "routine": "日常监管",
+    "trigger": "触发式监管",
+    "key": "重点监管",
+    "special": "特别监管",
+}
+UNIT_TYPE_LABELS: dict[str, str] = {"producer": "生产", "wholesaler": "批发", "retailer": "零售"}
+#: value of ``RegistryFilter.inspector_id`` selecting enterprises without a responsible supervisor
+NO_SUPERVISOR = "__none__"
+#: value of ``RegistryFilter.grade`` selecting enterprises not graded
+UNGRADED = "-"
+#: working days within which a change of responsible supervisor must be recorded (001 二（一）)
+REASSIGN_WORKING_DAYS = 5
+
+
+class AssignmentError(ValueError):
+    """An assignment a user can correct; the message is Chinese."""
+
+
+def class_label(code: str | None) -> str:
+    return CLASS_LABELS.get(code or "", code or "")
+
+
+def unit_types_label(value: str | None) -> str:
+    return "、".join(UNIT_TYPE_LABELS.get(t, t) for t in (value or "").split(",") if t)
+
+
+# --------------------------------------------------------------------------- list
+
+
+@dataclass
+class RegistryFilter:
+    """What the registry list shows. ``None`` means "any"."""
+
+    text: str = ""
+    grade: str | None = None
+    supervision_class: str | None = None
+    status: str | None = None
+    domain: str | None = None
+    unit_type: str | None = None
+    inspector_id: str | None = None
+    town: str | None = None
+
+
+def list_statement(engine: Engine, flt: RegistryFilter | None = None) -> Select[Any]:
+    """Enterprises matching ``flt``, ordered by name; columns named for the list view."""
+    flt = flt or RegistryFilter()
+    stmt = (
+        select(
+            Enterprise.id,
+            Enterprise.name,
+            Enterprise.uscc,
+            Enterprise.legal_rep,
+            Enterprise.town,
+            Enterprise.domain,
+            Enterprise.unit_types,
+            Enterprise.grade,
+            Enterprise.supervision_class,
+            Enterprise.status,
+            Inspector.name.label("responsible"),
+            Enterprise.responsible_since,
+            Enterprise.address,
+        )
+        .outerjoin(Inspector, Inspector.id == Enterprise.responsible_inspector_id)
+        .where(Enterprise.deleted.is_(False))
+        .order_by(Enterprise.name, Enterprise.id)
+    )
+    if flt.text.strip():
+        stmt = stmt.where(search_clause(flt.text, engine))
+    if flt.grade == UNGRADED:
+        stmt = stmt.where(Enterprise.grade.is_(None))
+    elif flt.grade:
+        stmt = stmt.where(Enterprise.grade == flt.grade)
+    if flt.supervision_class:
+        stmt = stmt.where(Enterprise.supervision_class == flt.supervision_class)
+    if flt.status:
+        stmt = stmt.where(Enterprise.status == flt.status)
+    if flt.domain:
+        stmt = stmt.where(Enterprise.domain == flt.domain)
+    if flt.unit_type:
+        # unit_types is a comma list of distinct words; none is a substring of another
+        stmt = stmt.where(Enterprise.unit_types.like(f"%{flt.unit_type}%"))
+    if flt.inspector_id == NO_SUPERVISOR:
+        stmt = stmt.where(Enterprise.responsible_inspector_id.is_(None))
+    elif flt.inspector_id:
+        stmt = stmt.where(Enterprise.responsible_inspector_id == flt.inspector_id)
+    if flt.town:
+        stmt = stmt.where(Enterprise.town == flt.town)
+    return stmt
+
+
+@dataclass
+class FilterOptions:
+    towns: list[str] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    domains: list[str] = field(default_factory=list)
+    classes: list[str] = field(default_factory=list)
+    inspectors: list[tuple[str, str]] = field(default_factory=list)  # (id, name)
+
+
+def filter_options(store: Store) -> FilterOptions:
+    """The values the filter boxes offer (distinct values present in the registry)."""
+
+    def values(s: Session, col: Any) -> list[str]:
+        rows = s.scalars(select(distinct(col)).where(Enterprise.deleted.is_(False), col.is_not(None)))
+        return sorted(v for v in rows if v)
+
+    with store.session() as s:
+        classes = values(s, Enterprise.supervision_class)
+        known = [c for c in CLASS_LABELS if c in classes or c in ("routine", "key", "special")]
+        return FilterOptions(
+            towns=values(s, Enterprise.town),
+            statuses=values(s, Enterprise.status),
+            domains=values(s, Enterprise.domain),
+            classes=known + [c for c in classes if c not in known],
+            inspectors=[(i.id, i.name) for i in s.scalars(
+                select(Inspector).where(Inspector.deleted.is_(False)).order_by(Inspector.active.desc(),
+                                                                               Inspector.name))],
+        )
+
+
+# --------------------------------------------------------------------------- detail
+
+
+@dataclass
+class ProductInfo:
+    id: str
+    name: str
+    category: str | None
+    standard: str | None
+    licence_type: str | None
+    certificate_no: str | None
+    nominal_producer: str | None
+
+
+@dataclass
+class EnterpriseDetail:
+    id: str
+    name: str
+    uscc: str | None
+    legal_rep: str | None
+    address: str | None
+    town: str | None
+    phone: str | None
+    contact: str | None
+    domain: str | None
+    status: str | None
+    unit_types: str
+    staff: int | None
+    revenue_wan: Any
+    grade: str | None
+    grade_reason: str
+    supervision_class: str
+    class_reason: str
+    responsible_id: str | None
+    responsible: str | None
+    responsible_since: date | None
+    entry_reason: str | None
+    abnormal_status: str | None
+    products: list[ProductInfo]
+
+
+def detail(store: Store, enterprise_id: str) -> EnterpriseDetail | None:
+    with store.session() as s:
+        e = s.get(Enterprise, enterprise_id)
+        if e is None or e.deleted:
+            return None
+        try:
+            g, why = grade_with_reason(e.unit_types or "", e.staff, e.revenue_wan, e.individual_business)
+            computed = g.value if g is not None else None
+            if computed != e.grade:
+                why += f"（档案中记录为 {e.grade or '未分级'}，请核对后更新档案）"
+        except ValueError as exc:
+            why = f"无法按现有数据分级：{exc}"
+        cls = e.supervision_class or "routine"
+        if e.class_reasons:
+            class_reason = e.class_reasons
+        elif cls in ("routine", "trigger"):
+            class_reason = "未记录较大质量安全风险或较高信用风险，纳入属地日常监管或触发式监管（001 三）"
+        else:
+            class_reason = "未记录分类依据"
+        products = [
+            ProductInfo(p.id, p.name, p.category, p.standard, p.licence_type, p.certificate_no, p.nominal_producer)
+            for p in s.scalars(select(Product).where(Product.enterprise_id == e.id, Product.deleted.is_(False))
+                               .order_by(Product.name))
+        ]
+        return EnterpriseDetail(
+            id=e.id, name=e.name, uscc=e.uscc, legal_rep=e.legal_rep, address=e.address, town=e.town,
+            phone=e.phone, contact=e.contact, domain=e.domain, status=e.status,
+            unit_types=unit_types_label(e.unit_types), staff=e.staff, revenue_wan=e.revenue_wan,
+            grade=e.grade, grade_reason=why, supervision_class=class_label(cls), class_reason=class_reason,
+            responsible_id=e.responsible_inspector_id,
+            responsible=e.responsible.name if e.responsible is not None else None,
+            responsible_since=e.responsible_since, entry_reason=e.entry_reason,
+            abnormal_status=e.abnormal_status, products=products,
+        )
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    on: date | None
+    kind: str  # Chinese: 监督检查 / 监督抽查 / 风险信息 / 后处理 / 责任人 / 案件
+    text: str
+    table: str
+    record_id: str
+
+
+def timeline(store: Store, enterprise_id: str) -> list[TimelineEvent]:
+    """Everything recorded about an enterprise, newest first."""
+    ev: list[TimelineEvent] = []
+    with store.session() as s:
+        for i in s.scalars(select(Inspection).where(Inspection.enterprise_id == enterprise_id,
+                                                    Inspection.deleted.is_(False))):
+            state = "已封存" if i.status == "sealed" else "草稿"
+            bits = [i.record_no or "", i.result or "", f"发现问题 {i.problems_found} 个" if i.problems_found else "", state]
+            ev.append(TimelineEvent(i.inspected_on, "监督检查", "，".join(b for b in bits if b), "inspection", i.id))
+        samplings = list(s.scalars(select(Sampling).where(Sampling.enterprise_id == enterprise_id,
+                                                          Sampling.deleted.is_(False))))
+        for sp in samplings:
+            text = f"{sp.product_name}：{sp.result}"
+            if sp.nonconforming_items:
+                text += f"（{sp.nonconforming_items}）"
+            if sp.task_name:
+                text += f"，{sp.task_name}"
+            ev.append(TimelineEvent(sp.sampled_on, "监督抽查", text, "sampling", sp.id))
+        ids = [sp.id for sp in samplings]
+        if ids:
+            for st in s.scalars(select(FollowUpStep).where(FollowUpStep.sampling_id.in_(ids),
+                                                           FollowUpStep.deleted.is_(False))):
+                if st.done_on:
+                    text = f"{st.step}：已完成" + (f"（{st.outcome}）" if st.outcome else "")
+                else:
+                    text = f"{st.step}：未完成" + (f"，期限 {st.due_on.isoformat()}" if st.due_on else "")
+                ev.append(TimelineEvent(st.done_on or st.due_on, "后处理", text, "sampling", st.sampling_id))
+        for r in s.scalars(select(RiskReport).where(RiskReport.enterprise_id == enterprise_id,
+                                                    RiskReport.deleted.is_(False))):
+            text = "，".join(b for b in (r.product_name or "", (r.description or "")[:40]) if b)
+            ev.append(TimelineEvent(r.reported_on, "风险信息", text or "风险信息采集", "risk_report", r.id))
+        for c in s.scalars(select(EnforcementCase).where(EnforcementCase.enterprise_id == enterprise_id,
+                                                         EnforcementCase.deleted.is_(False))):
+            ev.append(TimelineEvent(c.filed_on, "案件", f"{c.case_no or ''} {c.cause or ''}".strip(),
+                                    "enforcement_case", c.id))
+        for a, name in s.execute(
+            select(SupervisorAssignment, Inspector.name)
+            .join(Inspector, Inspector.id == SupervisorAssignment.inspector_id)
+            .where(SupervisorAssignment.enterprise_id == enterprise_id, SupervisorAssignment.deleted.is_(False))
+        ):
+            text = f"责任监管人员：{name}（{a.recorded_on.isoformat()} 录入）"
+            if a.reason:
+                text += f"，{a.reason}"
+            ev.append(TimelineEvent(a.assigned_on, "责任人", text, "supervisor_assignment", a.id))
+    ev.sort(key=lambda e: (e.on or date.min, e.kind), reverse=True)
+    return ev
+
+
+# --------------------------------------------------------------------------- assignment
+
+
+@dataclass(frozen=True)
+class AssignmentResult:
+    assignment_id: str
+    deadline: date  # last day the change could be recorded in time
+    late: bool
+
+    @property
+    def message(self) -> str:
+        if self.late:
+            return (f"已记录。注意：责任人变动应在 5 个工作日内更新（最迟 {self.deadline.isoformat()}），"
+                    "本次录入已超期，已在审计记录中注明。")
+        return "已记录责任监管人员。"
+
+
+def reassignment_deadline(assigned_on: date) -> date:
+    """Last day a change of responsible supervisor on ``assigned_on`` may be recorded (001 二（一））."""
+    return add_working_days(assigned_on, REASSIGN_WORKING_DAYS)
+
+
+def assign_supervisor(
+    store: Store,
+    enterprise_id: str,
+    inspector_id: str,
+    *,
+    assigned_on: date | None = None,
+    reason: str | None = None,
+    today: date | None = None,
+) -> AssignmentResult:
+    """Name ``inspector_id`` the responsible supervisor of an enterprise from ``assigned_on``.
+
+    Records a :class:`SupervisorAssignment` and an audit entry in one transaction. A change
+    entered more than five working days after it took effect is still recorded (the register must
+    show who is responsible) but flagged late, in the result and in the audit detail.
+    """
+    today = today or date.today()
+    assigned_on = assigned_on or today
+    if assigned_on > today:
+        raise AssignmentError("变动日期不能晚于今天")
+    with store.transaction() as s:
+        ent = s.get(Enterprise, enterprise_id)
+        if ent is None or ent.deleted:
+            raise AssignmentError("企业档案不存在或已删除")
+        insp = s.get(Inspector, inspector_id)
+        if insp is None or insp.deleted or not insp.active:
+            raise AssignmentError("所选检查人员不存在或已停用，请在“设置”中核对人员名单")
+        if ent.responsible_inspector_id == inspector_id:
+            raise AssignmentError(f"{insp.name} 已是该企业的责任监管人员")
+        previous = ent.responsible_inspector_id
+        deadline = reassignment_deadline(assigned_on)
+        late = previous is not None and today > deadline
+        a = SupervisorAssignment(enterprise_id=enterprise_id, inspector_id=inspector_id,
+                                 assigned_on=assigned_on, recorded_on=today, reason=reason or None)
+        s.add(a)
+        ent.responsible_inspector_id = inspector_id
+        ent.responsible_since = assigned_on
+        s.flush()
+        audit.record(s, "assign", "enterprise", enterprise_id, inspector_id=inspector_id,
+                     previous_inspector_id=previous, assigned_on=assigned_on.isoformat(),
+                     recorded_on=today.isoformat(), late=late or None, assignment_id=a.id)
+        return AssignmentResult(a.id, deadline, late)
+
+
+def count_enterprises(store: Store) -> int:
+    with store.session() as s:
+        return int(s.scalar(select(func.count()).select_from(Enterprise).where(Enterprise.deleted.is_(False))) or 0)

@@ -1,0 +1,161 @@
+"""GUI bootstrap: ``qsdesk`` with no subcommand.
+
+Sets up logging to the platformdirs log directory, the Qt application with the bundled CJK
+font (so every PC renders the same glyphs) and Chinese standard dialogs, an excepthook that logs
+the traceback and shows a short Chinese message, opens the data directory and, on first start,
+asks how to set up this installation (a station or a county bureau, or demo data).
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from qsdesk.paths import log_dir
+from qsdesk.store.db import Store
+
+log = logging.getLogger("qsdesk")
+
+APP_TITLE = "质量安全监管工作台"
+LOG_FILE = "qsdesk.log"
+UI_POINT_SIZE = 10
+
+_log_path: Path | None = None
+_in_hook = False
+
+
+def setup_logging(directory: Path | None = None) -> Path:
+    """Log INFO and above to ``<log dir>/qsdesk.log`` (rotated, 5 × 2 MB); returns the file."""
+    global _log_path
+    d = directory or log_dir()
+    d.mkdir(parents=True, exist_ok=True)
+    path = d / LOG_FILE
+    root = logging.getLogger()
+    if not any(isinstance(h, logging.handlers.RotatingFileHandler)
+               and Path(h.baseFilename) == path for h in root.handlers):
+        handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    _log_path = path
+    return path
+
+
+def log_path() -> Path | None:
+    return _log_path
+
+
+def error_text(exc: BaseException) -> str:
+    """What the user reads about an unexpected error: short, Chinese, where the details are."""
+    where = f"\n\n详细信息已写入日志文件：\n{_log_path}" if _log_path else ""
+    if isinstance(exc, ValueError) and str(exc):
+        # domain and service validation errors carry a Chinese message the user can act on
+        return f"无法完成操作：{exc}{where}"
+    return ("程序出现意外错误，刚才的操作没有完成，已保存的数据不受影响。\n"
+            f"如果问题反复出现，请将日志文件发给技术支持人员。{where}")
+
+
+def excepthook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    """Log the traceback; tell the user in one short Chinese dialog (never recursively)."""
+    global _in_hook
+    log.error("unhandled exception:\n%s", "".join(traceback.format_exception(exc_type, exc, tb)))
+    if issubclass(exc_type, KeyboardInterrupt) or _in_hook or QApplication.instance() is None:
+        return
+    _in_hook = True
+    try:
+        box = QMessageBox(QMessageBox.Icon.Critical, APP_TITLE, error_text(exc), QMessageBox.StandardButton.Ok,
+                          QApplication.activeWindow())
+        box.exec()
+    finally:
+        _in_hook = False
+
+
+def _install_translations(app: QApplication) -> None:
+    """Chinese texts for Qt's own dialogs (确定/取消 buttons, file dialogs)."""
+    path = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    for name in ("qtbase_zh_CN", "qt_zh_CN"):
+        tr = QTranslator(app)
+        if tr.load(name, path):
+            app.installTranslator(tr)
+            break
+    QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+
+
+def install_font(app: QApplication) -> str | None:
+    """Use the bundled CJK font for the whole UI; None when it is not available."""
+    try:
+        from qsdesk.resources import install_qt_fonts
+    except ImportError:
+        return None
+    try:
+        family = install_qt_fonts()
+    except Exception:  # a missing font file must not stop the program; Qt falls back
+        log.exception("bundled font could not be loaded")
+        return None
+    font = QFont(family, UI_POINT_SIZE)
+    font.setHintingPreference(QFont.HintingPreference.PreferFullHinting)
+    app.setFont(font)
+    return family
+
+
+def make_app(argv: Sequence[str] | None = None) -> QApplication:
+    """The QApplication, configured (reuses an existing instance, e.g. under pytest-qt)."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(list(argv) if argv is not None else sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("qsdesk")
+    app.setOrganizationName("qsdesk")
+    app.setApplicationDisplayName(APP_TITLE)
+    _install_translations(app)
+    install_font(app)
+    return app
+
+
+def ensure_node(store: Store, parent: QWidget | None = None) -> bool:
+    """First start: run the set-up dialog when the data directory has no node yet."""
+    if store.self_node() is not None:
+        return True
+    from qsdesk.ui.setup_dialog import SetupDialog
+
+    dlg = SetupDialog(store, parent)
+    return bool(dlg.exec()) and store.self_node() is not None
+
+
+def run_gui(data_dir: Path | None = None, database_url: str | None = None,
+            argv: Sequence[str] | None = None) -> int:
+    """Open the main window on ``data_dir``; returns the process exit code."""
+    setup_logging()
+    app = make_app(argv)
+    sys.excepthook = excepthook
+    from qsdesk.store.db import open_store
+
+    try:
+        store = open_store(data_dir, url=database_url)
+    except Exception as exc:
+        log.exception("cannot open data directory %s", data_dir)
+        QMessageBox.critical(None, APP_TITLE,
+                             f"无法打开数据目录 {data_dir or '（默认）'}：{exc}\n\n"
+                             "请确认该目录存在且有写入权限，或用 --data-dir 指定其他目录。"
+                             f"\n日志：{_log_path}")
+        return 1
+    try:
+        if not ensure_node(store):
+            return 0
+        from qsdesk.ui.main_window import MainWindow
+
+        window = MainWindow(store)
+        window.show()
+        log.info("main window opened on %s", store.data_dir.root if store.data_dir else database_url)
+        return int(app.exec())
+    finally:
+        store.close()

@@ -1,0 +1,272 @@
+"""The main window: navigation on the left, one page at a time on the right.
+
+Pages are loaded from ``qsdesk.ui.pages.<module>:<Class>`` the first time they are shown, so
+start-up only builds the first page. A page whose module does not exist yet shows a plain
+notice instead; a page that fails to build shows what went wrong and logs the traceback. The
+window's geometry, splitter/dock state and last page are remembered with ``QSettings``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qsdesk.store.db import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    key: str
+    title: str
+    module: str
+    cls: str
+
+
+NAVIGATION: tuple[NavEntry, ...] = (
+    NavEntry("dashboard", "工作台", "dashboard", "DashboardPage"),
+    NavEntry("registry", "企业档案", "registry", "RegistryPage"),
+    NavEntry("inspections", "监督检查", "inspections", "InspectionsPage"),
+    NavEntry("risk", "风险信息", "risk", "RiskPage"),
+    NavEntry("sampling", "监督抽查", "sampling", "SamplingPage"),
+    NavEntry("checklists", "任务清单", "checklists", "ChecklistsPage"),
+    NavEntry("reports", "统计报表", "reports", "ReportsPage"),
+    NavEntry("sync", "数据同步", "sync", "SyncPage"),
+    NavEntry("settings", "设置", "settings", "SettingsPage"),
+)
+
+#: which page shows a record of a table (used by :meth:`MainWindow.open_record`)
+RECORD_PAGES: dict[str, str] = {
+    "enterprise": "registry",
+    "inspection": "inspections",
+    "draft": "inspections",
+    "risk_report": "risk",
+    "sampling": "sampling",
+    "followup_step": "sampling",
+    "task_checklist": "checklists",
+    "bundle_log": "sync",
+    "monthly_report": "reports",
+    "inspector": "settings",
+}
+
+SETTINGS_GROUP = "main_window"
+
+
+def app_settings() -> QSettings:
+    """The user's settings file (INI, per user)."""
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "qsdesk", "qsdesk")
+
+
+class NoticePage(QWidget):
+    """Shown for a navigation entry whose page is not available."""
+
+    def __init__(self, title: str, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        heading = QLabel(title)
+        f = heading.font()
+        f.setPointSizeF(f.pointSizeF() * 1.5)
+        heading.setFont(f)
+        body = QLabel(text)
+        body.setWordWrap(True)
+        body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(32, 32, 32, 32)
+        layout.addWidget(heading)
+        layout.addSpacing(12)
+        layout.addWidget(body)
+        layout.addStretch(1)
+        self.text = text
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, store: Store, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self._settings = settings if settings is not None else app_settings()
+        self._pages: dict[str, QWidget] = {}
+        self._entries = {e.key: e for e in NAVIGATION}
+
+        node = store.self_node()
+        who = f"{node.name}（{node.code}）" if node is not None else "未设置单位"
+        self.setWindowTitle(f"质量安全监管工作台 — {who}")
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setUniformItemSizes(True)
+        self.nav.setFrameShape(QListWidget.Shape.NoFrame)
+        for e in NAVIGATION:
+            item = QListWidgetItem(e.title)
+            item.setData(Qt.ItemDataRole.UserRole, e.key)
+            item.setSizeHint(QSize(0, 40))
+            self.nav.addItem(item)
+        fm = self.nav.fontMetrics()
+        self.nav.setFixedWidth(max(fm.horizontalAdvance("数据同步") + 64, 128))
+        self.nav.setStyleSheet(
+            "QListWidget#navigation { background: #f1f3f6; padding-top: 8px; }"
+            "QListWidget#navigation::item { padding-left: 18px; border: none; color: #222; }"
+            "QListWidget#navigation::item:selected { background: #dbe6f5; color: #0b3d91;"
+            " border-left: 4px solid #1d5bbf; }"
+        )
+
+        self.stack = QStackedWidget()
+        self.splitter = QSplitter()
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.nav)
+        self.splitter.addWidget(self.stack)
+        self.splitter.setStretchFactor(1, 1)
+        self.setCentralWidget(self.splitter)
+
+        where = store.data_dir.root if store.data_dir is not None else store.engine.url
+        self.status_label = QLabel(f"{who}    数据目录：{where}")
+        self.statusBar().addWidget(self.status_label, 1)
+
+        self.nav.currentRowChanged.connect(self._on_nav)
+        for i in range(len(NAVIGATION)):
+            sc = QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self)
+            sc.activated.connect(lambda row=i: self.nav.setCurrentRow(row))
+
+        self._restore()
+
+    # ----------------------------------------------------------------- pages
+
+    def page(self, key: str) -> QWidget:
+        """The page of a navigation entry, built on first use."""
+        page = self._pages.get(key)
+        if page is None:
+            page = self._build(self._entries[key])
+            self._pages[key] = page
+            self.stack.addWidget(page)
+        return page
+
+    def loaded_pages(self) -> list[str]:
+        return list(self._pages)
+
+    def _build(self, e: NavEntry) -> QWidget:
+        name = f"qsdesk.ui.pages.{e.module}"
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                return NoticePage(e.title, f"“{e.title}”功能尚未包含在此版本中。", self)
+            log.exception("page %s failed to import", name)
+            return NoticePage(e.title, f"“{e.title}”页面无法加载：{exc}", self)
+        except Exception as exc:
+            log.exception("page %s failed to import", name)
+            return NoticePage(e.title, f"“{e.title}”页面无法加载：{exc}", self)
+        cls = getattr(module, e.cls, None)
+        if cls is None:
+            return NoticePage(e.title, f"“{e.title}”功能尚未包含在此版本中。", self)
+        try:
+            page = cls(self.store, self)
+        except Exception as exc:
+            log.exception("page %s:%s failed to build", name, e.cls)
+            return NoticePage(e.title, f"“{e.title}”页面打开失败：{exc}\n详细信息已写入日志。", self)
+        page.setObjectName(f"page_{e.key}")
+        return page
+
+    def show_page(self, key: str) -> QWidget:
+        """Switch to a page (selecting its navigation entry)."""
+        row = next(i for i, e in enumerate(NAVIGATION) if e.key == key)
+        if self.nav.currentRow() != row:
+            self.nav.setCurrentRow(row)  # -> _on_nav
+        else:
+            self._on_nav(row)
+        return self.page(key)
+
+    def current_key(self) -> str:
+        row = self.nav.currentRow()
+        return NAVIGATION[row].key if 0 <= row < len(NAVIGATION) else ""
+
+    def _on_nav(self, row: int) -> None:
+        if not (0 <= row < len(NAVIGATION)):
+            return
+        key = NAVIGATION[row].key
+        page = self.page(key)
+        self.stack.setCurrentWidget(page)
+        refresh = getattr(page, "refresh", None)
+        if callable(refresh):
+            try:
+                refresh()
+            except Exception:
+                log.exception("refresh of page %s failed", key)
+                raise
+
+    def open_record(self, table: str, record_id: str) -> None:
+        """Show the page for a record of ``table`` and ask it to open ``record_id``."""
+        key = RECORD_PAGES.get(table)
+        if key is None:
+            return
+        page = self.show_page(key)
+        opener = getattr(page, "open_record", None)
+        if callable(opener):
+            opener(record_id)
+
+    # ----------------------------------------------------------------- window state
+
+    def _restore(self) -> None:
+        s = self._settings
+        s.beginGroup(SETTINGS_GROUP)
+        geometry = s.value("geometry")
+        state = s.value("state")
+        splitter = s.value("splitter")
+        last = s.value("page", "dashboard")
+        s.endGroup()
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 760)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        if isinstance(splitter, QByteArray):
+            self.splitter.restoreState(splitter)
+        if last not in self._entries:
+            last = "dashboard"
+        # the first page is built after the window is on screen, so the window appears at once
+        self._initial = str(last)
+        QTimer.singleShot(0, self._show_initial)
+
+    def _show_initial(self) -> None:
+        if self.nav.currentRow() < 0:
+            self.show_page(self._initial)
+
+    def save_state(self) -> None:
+        s = self._settings
+        s.beginGroup(SETTINGS_GROUP)
+        s.setValue("geometry", self.saveGeometry())
+        s.setValue("state", self.saveState())
+        s.setValue("splitter", self.splitter.saveState())
+        s.setValue("page", self.current_key() or "dashboard")
+        s.endGroup()
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        for page in self._pages.values():
+            closer = getattr(page, "shutdown", None)
+            if callable(closer):
+                try:
+                    closer()
+                except Exception:
+                    log.exception("page shutdown failed")
+        super().closeEvent(event)
+
+
+def settings_at(path: Path) -> QSettings:
+    """A settings file at an explicit path (tests, portable installs)."""
+    return QSettings(str(path), QSettings.Format.IniFormat)
