@@ -16,6 +16,7 @@ after ``start`` is the first working day strictly later than ``start``, whatever
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -24,7 +25,9 @@ import chinese_calendar
 
 __all__ = [
     "HolidaySchedule",
+    "add_months",
     "add_working_days",
+    "add_years",
     "calendar_covers",
     "count_working_days",
     "coverage_note",
@@ -140,3 +143,21 @@ def coverage_note(start: date, end: date, schedules: Schedules = None) -> str | 
         return None
     ys = "、".join(f"{y}年" for y in years)
     return f"{ys}的法定节假日和调休安排尚未收录，工作日按周一至周五计算，结果可能有出入"
+
+
+def add_months(d: date, months: int) -> date:
+    """``d`` moved by whole calendar months, clamped to the month's last day.
+
+    This is how Chinese law ends a period counted in months or years (民法典 第二百零二条: the
+    period ends on the corresponding day of the final month; without one, on that month's last
+    day): 2023-08-31 + 6 months = 2024-02-29, 2024-02-29 + 12 months = 2025-02-28.
+    """
+    idx = d.year * 12 + (d.month - 1) + months
+    year, month0 = divmod(idx, 12)
+    last = calendar.monthrange(year, month0 + 1)[1]
+    return date(year, month0 + 1, min(d.day, last))
+
+
+def add_years(d: date, years: int) -> date:
+    """``d`` moved by whole calendar years (29 February → 28 February in a common year)."""
+    return add_months(d, 12 * years)
