@@ -1,0 +1,96 @@
+"""The conflicts queue: versions of a record that lost a merge, until a person decides.
+
+A conflict row keeps both versions in their travelling JSON form: ``kept`` (the version now in
+the table, plus ``_winner``/``_reason``/``_from``/``_seq``) and ``other`` (the version that was
+not applied). Resolving it either confirms the kept version or writes the other version back as a
+new local change (a higher ``rev``, so it wins on every node once it travels); either way the
+choice and the person are written to the conflict row and to the audit trail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from qsdesk.services import audit
+from qsdesk.services.sync.rows import META, TABLES, json_to_row
+from qsdesk.store.db import SealedRecordError, Store, utcnow
+from qsdesk.store.models import SyncConflict
+
+CHOICES = {"kept": "保留当前版本", "other": "改用另一版本"}
+REASONS = {"both": "双方都修改了这条记录", "sealed": "本机为已封存记录，对方为未封存版本"}
+
+#: Columns a resolution never copies from the other version (identity and sync metadata).
+_NOT_COPIED = frozenset(META) | {"change_seq", "rev", "updated_at"}
+
+
+class ConflictError(ValueError):
+    """A resolution that cannot be made; the message is Chinese."""
+
+
+@dataclass(frozen=True)
+class FieldDiff:
+    column: str
+    kept: Any
+    other: Any
+
+
+def open_conflicts(store: Store) -> list[SyncConflict]:
+    with store.session() as s:
+        return list(s.scalars(select(SyncConflict).where(SyncConflict.resolved_at.is_(None))
+                              .order_by(SyncConflict.created_at, SyncConflict.id)))
+
+
+def all_conflicts(store: Store, limit: int = 1000) -> list[SyncConflict]:
+    with store.session() as s:
+        return list(s.scalars(select(SyncConflict).order_by(SyncConflict.created_at.desc()).limit(limit)))
+
+
+def open_count(store: Store) -> int:
+    with store.session() as s:
+        return int(s.scalar(select(func.count()).select_from(SyncConflict)
+                            .where(SyncConflict.resolved_at.is_(None))) or 0)
+
+
+def differences(conflict: SyncConflict) -> list[FieldDiff]:
+    """The columns where the two versions differ (sync metadata included, markers excluded)."""
+    keys = sorted((set(conflict.kept) | set(conflict.other)) - {"id"})
+    return [FieldDiff(k, conflict.kept.get(k), conflict.other.get(k)) for k in keys
+            if not k.startswith("_") and conflict.kept.get(k) != conflict.other.get(k)]
+
+
+def resolve(store: Store, conflict_id: str, choice: str, actor: str | None = None) -> SyncConflict:
+    """Settle a conflict with ``choice`` ``"kept"`` or ``"other"``; recorded with who chose."""
+    if choice not in CHOICES:
+        raise ConflictError(f"处理方式应为 kept 或 other，而不是 {choice!r}")
+    try:
+        with store.transaction() as s:
+            c = s.get(SyncConflict, conflict_id)
+            if c is None:
+                raise ConflictError("找不到这条冲突记录")
+            if c.resolved_at is not None:
+                raise ConflictError(f"这条冲突已由 {c.resolved_by} 处理过")
+            who = actor or audit.current_actor(s)
+            model = TABLES.get(c.table_name)
+            if model is None:
+                raise ConflictError(f"不认识的数据表 {c.table_name}")
+            if choice == "other":
+                obj = s.get(model, c.record_id)
+                if obj is None:
+                    raise ConflictError("记录已不存在，无法改用另一版本")
+                values = json_to_row(c.table_name, {k: v for k, v in c.other.items() if not k.startswith("_")})
+                for col, val in values.items():
+                    if col not in _NOT_COPIED:
+                        setattr(obj, col, val)
+                obj.deleted = bool(values.get("deleted", obj.deleted))
+                s.flush()  # stamps rev/change_seq, and refuses to change a sealed record
+            c.resolved_at = utcnow()
+            c.resolved_by = who
+            c.resolution = choice
+            audit.record(s, "resolve_conflict", c.table_name, c.record_id, actor=who, choice=choice,
+                         conflict_id=c.id, reason=c.kept.get("_reason"))
+    except SealedRecordError as exc:
+        raise ConflictError("这条检查记录已封存，不能改用未封存的版本；如需更正，请新建更正记录") from exc
+    return c

@@ -1,0 +1,702 @@
+"""Export and import of sync bundles, receipts, and the merge rules.
+
+Export (:func:`export_bundle`): a station sends every row it changed after the last change the
+county acknowledged (``SyncPeerState.acked_change_seq``), so a lost stick is covered by the next
+export; a chosen range can be sent again. A county sends master data down to one station: that
+station's inspectors, enterprises (by origin or jurisdiction), their products and responsible
+supervisor assignments. Every bundle also carries an acknowledgement of what the sender has
+applied of the recipient's changes; a *receipt* is a bundle with nothing but that.
+
+Import (:func:`preview_bundle`, :func:`import_bundle`): the file is checked completely before
+anything is written (see :mod:`qsdesk.services.sync.bundle`), then planned and applied in one
+transaction. Per record:
+
+* unknown here → inserted;
+* the same version → nothing;
+* otherwise the version with the larger :func:`~qsdesk.services.sync.rows.version_key` wins
+  (sealed beats unsealed, then higher ``rev``, later ``updated_at``, ``origin``, content hash) —
+  an order every node computes the same way, so any import order converges;
+* if the local version is a change the sender had not seen yet (its ``change_seq`` is above the
+  sender's acknowledgement), both sides changed it: the loser is kept in ``sync_conflict`` for a
+  person to resolve;
+* a sealed inspection (or a signature of one) is never replaced by an unsealed version; such an
+  incoming version is refused and kept as a conflict.
+
+Rows applied from a bundle keep their ``rev``/``updated_at``/``origin`` and get ``change_seq = 0``
+(not a local change: they are never sent back to where they came from).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from qsdesk.services import audit
+from qsdesk.services.node import load_encryption_key, load_signing_key
+from qsdesk.services.sync import crypto
+from qsdesk.services.sync.bundle import (
+    BundleError,
+    DecodedBundle,
+    OutgoingBundle,
+    RawBundle,
+    decode,
+    read_archive,
+    sha256_hex,
+    write_bundle,
+)
+from qsdesk.services.sync.rows import (
+    TABLES,
+    content_hash,
+    is_sealed,
+    json_to_row,
+    row_to_json,
+    table_of,
+    version_key,
+)
+from qsdesk.store.db import Store, utcnow
+from qsdesk.store.models import (
+    BlobFile,
+    BundleLog,
+    Counter,
+    Enterprise,
+    Node,
+    SyncConflict,
+    SyncPeerState,
+)
+
+#: What a county sends down to a station.
+DOWN_TABLES = ("inspector", "enterprise", "product", "supervisor_assignment")
+
+_CHUNK = 500
+
+TABLE_LABELS = {
+    "inspector": "检查人员", "enterprise": "企业", "product": "产品", "supervisor_assignment": "责任监管人员",
+    "enforcement_case": "案件", "inspection": "检查记录", "signature": "签名", "attachment_link": "附件",
+    "risk_report": "风险信息", "sampling": "抽查结果", "followup_step": "后处理步骤",
+    "task_checklist": "任务清单", "activity": "工作记录", "audit_entry": "操作日志",
+}
+
+
+class SyncError(ValueError):
+    """A sync request that cannot be carried out; the message is Chinese."""
+
+
+# ------------------------------------------------------------------------------------ node state
+
+
+def _self_node(session: Session) -> Node:
+    node = session.scalars(select(Node).where(Node.is_self.is_(True))).first()
+    if node is None:
+        raise SyncError("本机尚未初始化为单位节点，请先完成初始化")
+    return node
+
+
+def _peer(session: Session, code: str) -> Node:
+    node = session.get(Node, code)
+    if node is None or node.is_self or not node.public_key or not node.enc_public_key:
+        raise SyncError(f"单位 {code} 尚未登记：请先导入对方的登记文件（qsdesk enrol --import 文件）")
+    return node
+
+
+def _state(session: Session, peer: str, *, create: bool = True) -> SyncPeerState:
+    st = session.get(SyncPeerState, peer)
+    if st is None:
+        st = SyncPeerState(peer_code=peer, last_seq_sent=0, last_seq_received=0, acked_change_seq=0)
+        if create:
+            session.add(st)
+    return st
+
+
+def current_change_seq(session: Session) -> int:
+    return int(session.scalar(select(Counter.value).where(Counter.name == "change_seq")) or 0)
+
+
+def _received_logs(session: Session, peer: str) -> list[BundleLog]:
+    return list(session.scalars(select(BundleLog).where(BundleLog.direction == "in", BundleLog.peer_code == peer)))
+
+
+def coverage(logs: Iterable[BundleLog]) -> int:
+    """The highest change number N such that every change of the peer up to N has been applied."""
+    ranges = sorted(
+        (int(r[0]), int(r[1])) for r in (lg.counts.get("range") for lg in logs) if isinstance(r, list) and len(r) == 2
+    )
+    cov = 0
+    for after, upto in ranges:
+        if after > cov:
+            break
+        cov = max(cov, upto)
+    return cov
+
+
+# ----------------------------------------------------------------------------------------- export
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    seq: int
+    counts: dict[str, int]
+    range_after: int | None
+    range_upto: int | None
+    attachments: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def summary(self) -> str:
+        parts = [f"{TABLE_LABELS.get(t, t)} {n} 条" for t, n in self.counts.items() if n]
+        body = "，".join(parts) if parts else "没有新的变更"
+        return f"已导出 {self.path.name}（第 {self.seq} 号）：{body}；附件 {self.attachments} 个"
+
+
+def _station_scope(table_name: str, to_code: str) -> Any:
+    """Which rows of a master-data table belong to station ``to_code`` (county → station)."""
+    t = table_of(table_name)
+    ent = table_of("enterprise")
+    station_enterprises = select(ent.c.id).where(or_(ent.c.origin == to_code, ent.c.jurisdiction == to_code))
+    if table_name == "inspector":
+        return or_(t.c.origin == to_code, t.c.station_code == to_code)
+    if table_name == "enterprise":
+        return or_(t.c.origin == to_code, t.c.jurisdiction == to_code)
+    return t.c.enterprise_id.in_(station_enterprises)
+
+
+def _collect_rows(
+    session: Session, me: Node, to_code: str, after: int, upto: int
+) -> dict[str, list[tuple[dict[str, Any], dict[str, Any]]]]:
+    tables: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
+    names = DOWN_TABLES if me.kind == "county" else tuple(TABLES)
+    for name in names:
+        t = table_of(name)
+        stmt = select(t).where(t.c.change_seq > after, t.c.change_seq <= upto, t.c.change_seq > 0)
+        if me.kind == "county":
+            stmt = stmt.where(_station_scope(name, to_code))
+        rows = session.execute(stmt.order_by(t.c.change_seq, t.c.id)).mappings().all()
+        if name == "inspection":
+            rows = _parents_first(rows, "amends_id")
+        if rows:
+            tables[name] = [row_to_json(name, r) for r in rows]
+    return tables
+
+
+def _parents_first(rows: Any, fk: str) -> list[Any]:
+    """Order rows so that a row referring to another row of the same batch comes after it."""
+    rows = list(rows)
+    ids = {r["id"] for r in rows}
+    done: set[str] = set()
+    out: list[Any] = []
+    pending = rows
+    while pending:
+        nxt = []
+        for r in pending:
+            parent = r[fk]
+            if parent is None or parent not in ids or parent in done:
+                out.append(r)
+                done.add(r["id"])
+            else:
+                nxt.append(r)
+        if len(nxt) == len(pending):  # a cycle cannot be ordered; let the database decide
+            out.extend(nxt)
+            break
+        pending = nxt
+    return out
+
+
+def _attachments_for(store: Store, session: Session, links: list[tuple[dict[str, Any], dict[str, Any]]]
+                     ) -> dict[str, tuple[bytes, str]]:
+    out: dict[str, tuple[bytes, str]] = {}
+    if store.data_dir is None:
+        return out
+    for pub, _priv in links:
+        sha = pub.get("sha256")
+        if not isinstance(sha, str) or sha in out:
+            continue
+        path = store.data_dir.attachments / sha
+        if not path.is_file():
+            raise SyncError(f"附件 {sha[:12]}… 的文件不在数据目录中，无法导出；请运行自检（qsdesk selftest）")
+        data = path.read_bytes()
+        if sha256_hex(data) != sha:
+            raise SyncError(f"附件 {sha[:12]}… 的文件已损坏（校验值不符），无法导出")
+        blob = session.get(BlobFile, sha)
+        out[sha] = (data, blob.mime if blob else "application/octet-stream")
+    return out
+
+
+def export_bundle(
+    store: Store,
+    to_code: str,
+    out_dir: Path,
+    *,
+    since: int | None = None,
+    upto: int | None = None,
+    kind: str = "data",
+) -> ExportResult:
+    """Write the next bundle for ``to_code`` into ``out_dir``.
+
+    ``since``/``upto`` choose a range of this node's change numbers to send again; by default
+    everything after the peer's last acknowledgement is sent. Nothing is recorded unless the file
+    was written completely and verified.
+    """
+    with store.transaction() as s:
+        me = _self_node(s)
+        peer = _peer(s, to_code)
+        st = _state(s, to_code)
+        seq = st.last_seq_sent + 1
+        now_seq = current_change_seq(s)
+        logs = _received_logs(s, to_code)
+        ack = {"change_seq": coverage(logs), "seq": st.last_seq_received}
+        if kind == "receipt":
+            after: int | None = None
+            top: int | None = None
+            tables: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
+        else:
+            after = st.acked_change_seq if since is None else max(0, since)
+            top = now_seq if upto is None else min(upto, now_seq)
+            if top < after:
+                raise SyncError(f"导出范围无效：起点 {after} 大于终点 {top}")
+            tables = _collect_rows(s, me, to_code, after, top)
+        attachments = _attachments_for(store, s, tables.get("attachment_link", []))
+        out = OutgoingBundle(
+            kind=kind, from_code=me.code, to_code=to_code, seq=seq, range_after=after, range_upto=top, ack=ack,
+            created_at=utcnow().isoformat(timespec="seconds"), tables=tables, attachments=attachments,
+            extra={"from_name": me.name, "to_name": peer.name, "from_kind": me.kind},
+        )
+        path, manifest_sha, _manifest = write_bundle(out, out_dir, load_signing_key(store), peer.enc_public_key or "")
+        try:
+            counts = {t: len(r) for t, r in tables.items()}
+            st.last_seq_sent = seq
+            s.add(BundleLog(
+                direction="out", peer_code=to_code, seq=seq, file_name=path.name,
+                sha256=manifest_sha, at=utcnow(),
+                counts={"tables": counts, "range": None if top is None else [after, top], "kind": kind,
+                        "attachments": len(attachments), "path": str(path)},
+                status="ok",
+            ))
+            audit.record(s, "export", "bundle", None, to=to_code, seq=seq, kind=kind, file=path.name,
+                         rows=sum(counts.values()))
+            s.flush()
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+    return ExportResult(path, seq, counts, after, top, len(attachments))
+
+
+def write_receipt(store: Store, to_code: str, out_dir: Path) -> ExportResult:
+    """A signed acknowledgement of everything applied from ``to_code`` so far."""
+    return export_bundle(store, to_code, out_dir, kind="receipt")
+
+
+# ----------------------------------------------------------------------------------------- import
+
+
+@dataclass
+class TableReport:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    older: int = 0  # an older version than the one held here: skipped
+    conflicts: int = 0
+    refused: int = 0  # refused (sealed record protection)
+
+
+@dataclass
+class ConflictNote:
+    table: str
+    record_id: str
+    reason: str  # "both" | "sealed"
+    winner: str  # "local" | "incoming"
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, in a preview, would do)."""
+
+    file_name: str
+    from_code: str
+    from_name: str
+    to_code: str
+    seq: int
+    kind: str
+    status: str = "preview"  # "preview" | "applied" | "already"
+    tables: dict[str, TableReport] = field(default_factory=dict)
+    conflicts: list[ConflictNote] = field(default_factory=list)
+    missing_seqs: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    attachments_new: int = 0
+    acked_change_seq: int | None = None
+
+    def total(self, attr: str) -> int:
+        return sum(getattr(t, attr) for t in self.tables.values())
+
+    def summary(self) -> str:
+        if self.status == "already":
+            return f"数据包 {self.file_name} 已导入过，没有任何改动"
+        head = "将导入" if self.status == "preview" else "已导入"
+        if self.kind == "receipt":
+            text = f"{head}来自 {self.from_name or self.from_code} 的回执（第 {self.seq} 号）"
+            if self.acked_change_seq is not None:
+                text += f"：对方已确认收到本单位第 {self.acked_change_seq} 号及以前的全部变更"
+        else:
+            text = (
+                f"{head}来自 {self.from_name or self.from_code} 的第 {self.seq} 号数据包：新增 {self.total('new')} 条，"
+                f"更新 {self.total('updated')} 条，冲突 {self.total('conflicts')} 条，"
+                f"拒绝 {self.total('refused')} 条，已有更新版本而跳过 {self.total('older')} 条，"
+                f"相同 {self.total('unchanged')} 条；新附件 {self.attachments_new} 个"
+            )
+        return "；".join([text, *self.notes])
+
+    def rejected_reasons(self) -> list[str]:
+        out = []
+        for c in self.conflicts:
+            label = TABLE_LABELS.get(c.table, c.table)
+            if c.reason == "sealed":
+                out.append(f"{label} {c.record_id[:8]}：本机为已封存版本，不被未封存版本覆盖（已放入冲突队列）")
+        for t, r in self.tables.items():
+            if r.older:
+                out.append(f"{TABLE_LABELS.get(t, t)} {r.older} 条：本机已有更新的版本，跳过")
+        return out
+
+
+def verify_bundle(store: Store, path: Path) -> tuple[RawBundle, Node, Node]:
+    """Structure, hashes, sender enrolment, signature and recipient. Returns ``(raw, me, sender)``."""
+    raw = read_archive(Path(path))
+    with store.session() as s:
+        me = _self_node(s)
+        sender = s.get(Node, raw.from_code)
+        if sender is None or sender.is_self or not sender.public_key:
+            if raw.from_code == me.code:
+                raise BundleError("这是本单位自己导出的数据包，不能在本机导入", "recipient")
+            raise BundleError(f"发送单位 {raw.from_code} 未登记：请先导入对方的登记文件并核对指纹", "sender")
+        if not crypto.verify(sender.public_key, raw.manifest_bytes, raw.signature):
+            raise BundleError(f"数据包签名校验失败：不是 {sender.name}（{sender.code}）签发的，或已被篡改", "signature")
+        if raw.to_code != me.code:
+            raise BundleError(
+                f"此数据包是发给单位 {raw.to_code} 的，不是发给本单位（{me.code}）的，请勿导入", "recipient"
+            )
+        s.expunge_all()
+    return raw, me, sender
+
+
+def preview_bundle(store: Store, path: Path) -> ImportReport:
+    """Check a bundle and say what importing it would do, without writing anything."""
+    return _run_import(store, Path(path), apply=False, allow_gap=False)
+
+
+def import_bundle(store: Store, path: Path, *, allow_gap: bool = False) -> ImportReport:
+    """Check and apply a bundle in one transaction (all of it or nothing)."""
+    return _run_import(store, Path(path), apply=True, allow_gap=allow_gap)
+
+
+def _run_import(store: Store, path: Path, *, apply: bool, allow_gap: bool) -> ImportReport:
+    raw, me, sender = verify_bundle(store, path)
+    m = raw.manifest
+    report = ImportReport(path.name, raw.from_code, str(m.get("from_name") or sender.name), raw.to_code,
+                          raw.seq, raw.kind)
+    manifest_sha = sha256_hex(raw.manifest_bytes)
+    with store.session() as chk:
+        done = chk.scalars(select(BundleLog).where(
+            BundleLog.direction == "in", BundleLog.peer_code == raw.from_code, BundleLog.seq == raw.seq)).first()
+        if done is not None:
+            if done.sha256 == manifest_sha:
+                report.status = "already"
+                return report
+            raise BundleError(
+                f"来自 {raw.from_code} 的第 {raw.seq} 号数据包已导入过，但这个文件内容不同：请核实来源", "replay")
+    decoded = decode(raw, load_encryption_key(store))
+    written: list[Path] = []
+    try:
+        if apply:
+            with store.transaction() as s:
+                _plan_and_apply(store, s, decoded, report, me, manifest_sha, apply=True, allow_gap=allow_gap,
+                                written=written)
+        else:
+            with store.session() as s:
+                try:
+                    _plan_and_apply(store, s, decoded, report, me, manifest_sha, apply=False, allow_gap=False,
+                                    written=written)
+                finally:
+                    s.rollback()
+    except IntegrityError as exc:
+        _unlink_all(written)
+        raise BundleError("数据包中的记录引用了本机没有的记录（可能缺少更早的数据包），未导入任何内容", "reference") from exc
+    except BaseException:
+        _unlink_all(written)
+        raise
+    report.status = "applied" if apply else "preview"
+    return report
+
+
+def _unlink_all(paths: list[Path]) -> None:
+    for p in paths:
+        p.unlink(missing_ok=True)
+
+
+def _check_gap(s: Session, raw: RawBundle, report: ImportReport, allow_gap: bool) -> bool:
+    """Report missing sequence numbers; refuse a data bundle whose changes do not join on.
+
+    Returns True when the bundle is older than what is already covered (no conflicts from it)."""
+    logs = _received_logs(s, raw.from_code)
+    have = {lg.seq for lg in logs}
+    report.missing_seqs = [n for n in range(1, raw.seq) if n not in have]
+    rng = raw.manifest.get("range")
+    cov = coverage(logs)
+    if raw.kind != "data" or not isinstance(rng, dict):
+        if report.missing_seqs:
+            report.notes.append(f"尚未收到第 {_fmt_seqs(report.missing_seqs)} 号数据包")
+        return False
+    after, upto = int(rng["after"]), int(rng["upto"])
+    if after > cov:
+        missing = _fmt_seqs(report.missing_seqs) if report.missing_seqs else "更早的"
+        msg = (f"数据包序号不连续：缺少来自 {raw.from_code} 的第 {missing} 号数据包"
+               f"（本包从对方第 {after} 号变更之后开始，本机只收到第 {cov} 号及以前的变更）。"
+               "请先导入缺少的数据包，或请对方重新导出")
+        if not allow_gap:
+            raise BundleError(msg, "gap")
+        report.notes.append("已按要求跳过缺失检查：" + msg)
+    elif report.missing_seqs:
+        report.notes.append(f"第 {_fmt_seqs(report.missing_seqs)} 号数据包未收到，但本包已包含其中的全部变更")
+    return upto <= cov
+
+
+def _fmt_seqs(seqs: list[int]) -> str:
+    return "、".join(str(n) for n in seqs[:20]) + ("…" if len(seqs) > 20 else "")
+
+
+def _load_local(s: Session, table_name: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+    t = table_of(table_name)
+    out: dict[str, dict[str, Any]] = {}
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i : i + _CHUNK]
+        for r in s.execute(select(t).where(t.c.id.in_(chunk))).mappings():
+            out[r["id"]] = dict(r)
+    return out
+
+
+def _sealed_inspections(s: Session, ids: Iterable[str]) -> set[str]:
+    t = table_of("inspection")
+    ids = [i for i in set(ids) if i]
+    out: set[str] = set()
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i : i + _CHUNK]
+        out.update(s.scalars(select(t.c.id).where(t.c.id.in_(chunk), t.c.status == "sealed")))
+    return out
+
+
+def _check_meta(table_name: str, row: dict[str, Any]) -> None:
+    ok = (
+        isinstance(row.get("id"), str) and 0 < len(row["id"]) <= 36
+        and isinstance(row.get("rev"), int) and isinstance(row.get("updated_at"), datetime)
+        and isinstance(row.get("origin"), str)
+    )
+    if not ok:
+        raise BundleError(f"数据表 {table_name} 中有记录缺少同步信息（编号/版本/时间/来源），未导入任何内容",
+                          "corrupt")
+
+
+def _plan_and_apply(
+    store: Store, s: Session, decoded: DecodedBundle, report: ImportReport, me: Node, manifest_sha: str,
+    *, apply: bool, allow_gap: bool, written: list[Path],
+) -> None:
+    raw = decoded.raw
+    m = raw.manifest
+    old_bundle = _check_gap(s, raw, report, allow_gap)
+    st = _state(s, raw.from_code, create=apply)
+    ack = m.get("ack") or {}
+    sender_ack = int(ack.get("change_seq") or 0) if isinstance(ack, dict) else 0
+    seen_by_sender = max(st.acked_change_seq, sender_ack)
+    report.acked_change_seq = sender_ack if raw.kind == "receipt" or sender_ack else None
+
+    # attachments first: attachment_link rows refer to blob_file
+    for sha, data in decoded.attachments.items():
+        if s.get(BlobFile, sha) is None:
+            report.attachments_new += 1
+            if apply:
+                meta = m["attachments"][sha]
+                s.add(BlobFile(sha256=sha, size=len(data), mime=str(meta.get("mime") or "application/octet-stream"),
+                               created_at=utcnow()))
+                written.extend(_write_blob(store, sha, data))
+    if apply:
+        s.flush()
+
+    now = utcnow()
+    for table_name in TABLES:  # FK order
+        incoming_json = decoded.tables.get(table_name)
+        if not incoming_json:
+            continue
+        tr = report.tables.setdefault(table_name, TableReport())
+        incoming = []
+        for j in incoming_json:
+            row = json_to_row(table_name, j)
+            _check_meta(table_name, row)
+            incoming.append(row)
+        local = _load_local(s, table_name, [r["id"] for r in incoming])
+        protected: set[str] = set()
+        if table_name == "inspection":
+            protected = {i for i, r in local.items() if r.get("status") == "sealed"}
+        elif table_name == "signature":
+            sealed_parents = _sealed_inspections(s, (r.get("inspection_id") for r in local.values()))
+            protected = {i for i, r in local.items() if r.get("inspection_id") in sealed_parents}
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        for row in incoming:
+            rid = row["id"]
+            cur = local.get(rid)
+            if cur is None:
+                tr.new += 1
+                inserts.append(row)
+                continue
+            if content_hash(table_name, cur) == content_hash(table_name, row):
+                tr.unchanged += 1
+                continue
+            k_in, k_loc = version_key(table_name, row), version_key(table_name, cur)
+            local_unseen = int(cur.get("change_seq") or 0) > max(0, seen_by_sender) and not old_bundle
+            if rid in protected and not is_sealed(table_name, row):
+                if k_in[1:] > k_loc[1:] or local_unseen:
+                    tr.refused += 1
+                    tr.conflicts += 1
+                    _conflict(s, report, table_name, rid, cur, row, "sealed", "local", now, apply)
+                else:
+                    tr.older += 1
+                continue
+            if k_in > k_loc:
+                tr.updated += 1
+                updates.append(row)
+                if local_unseen:
+                    tr.conflicts += 1
+                    _conflict(s, report, table_name, rid, row, cur, "both", "incoming", now, apply)
+            elif local_unseen:
+                tr.conflicts += 1
+                _conflict(s, report, table_name, rid, cur, row, "both", "local", now, apply)
+            else:
+                tr.older += 1
+        if apply:
+            _apply_rows(s, table_name, inserts, updates)
+
+    if apply:
+        st.last_seq_received = max(st.last_seq_received, raw.seq)
+        st.acked_change_seq = max(st.acked_change_seq, sender_ack)
+        rng = m.get("range")
+        s.add(BundleLog(
+            direction="in", peer_code=raw.from_code, seq=raw.seq, file_name=report.file_name, sha256=manifest_sha,
+            at=utcnow(),
+            counts={
+                "tables": {t: int(n) for t, n in m["counts"].items()},
+                "range": [int(rng["after"]), int(rng["upto"])] if isinstance(rng, dict) else None,
+                "kind": raw.kind, "new": report.total("new"), "updated": report.total("updated"),
+                "conflicts": report.total("conflicts"), "refused": report.total("refused"),
+                "older": report.total("older"), "ack": sender_ack, "missing": report.missing_seqs,
+            },
+            status="ok",
+        ))
+        audit.record(s, "import", "bundle", None, sender=raw.from_code, seq=raw.seq, kind=raw.kind,
+                     file=report.file_name, new=report.total("new"), updated=report.total("updated"),
+                     conflicts=report.total("conflicts"))
+        s.flush()
+
+
+def _conflict(
+    s: Session, report: ImportReport, table_name: str, rid: str, kept: dict[str, Any], other: dict[str, Any],
+    reason: str, winner: str, now: datetime, apply: bool,
+) -> None:
+    report.conflicts.append(ConflictNote(table_name, rid, reason, winner))
+    if not apply:
+        return
+    kp, kpriv = row_to_json(table_name, kept)
+    op, opriv = row_to_json(table_name, other)
+    s.add(SyncConflict(
+        table_name=table_name, record_id=rid,
+        kept={**kp, **kpriv, "_winner": winner, "_reason": reason, "_from": report.from_code, "_seq": report.seq},
+        other={**op, **opriv},
+        created_at=now,
+    ))
+
+
+def _apply_rows(s: Session, table_name: str, inserts: list[dict[str, Any]], updates: list[dict[str, Any]]) -> None:
+    t = table_of(table_name)
+    if table_name == "inspection":
+        inserts = _parents_first(inserts, "amends_id")
+    for group in _group_by_keys(inserts):
+        s.execute(insert(t), [{**r, "change_seq": 0} for r in group])
+    for group in _group_by_keys(updates):
+        cols = [c for c in group[0] if c != "id"]
+        stmt = (
+            update(t)
+            .where(t.c.id == bindparam("b_id"))
+            .values({c: bindparam(f"b_{c}") for c in [*cols, "change_seq"]})
+        )
+        s.connection().execute(stmt, [{"b_id": r["id"], "b_change_seq": 0, **{f"b_{c}": r[c] for c in cols}}
+                                      for r in group])
+
+
+def _group_by_keys(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    order: list[tuple[str, ...]] = []
+    for r in rows:
+        k = tuple(sorted(r))
+        if k not in groups:
+            order.append(k)
+        groups[k].append(r)
+    return [groups[k] for k in order]
+
+
+def _write_blob(store: Store, sha: str, data: bytes) -> list[Path]:
+    """Write an attachment's bytes if missing; returns the files created (removed on rollback)."""
+    if store.data_dir is None:
+        return []
+    target = store.data_dir.attachments / sha
+    if target.exists() and sha256_hex(target.read_bytes()) == sha:
+        return []
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(sha + ".sync.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, target)
+    return [target]
+
+
+# ---------------------------------------------------------------------------------------- history
+
+
+def history(store: Store, limit: int = 500) -> list[BundleLog]:
+    with store.session() as s:
+        return list(s.scalars(select(BundleLog).order_by(BundleLog.at.desc()).limit(limit)))
+
+
+def peer_states(store: Store) -> list[SyncPeerState]:
+    with store.session() as s:
+        return list(s.scalars(select(SyncPeerState).order_by(SyncPeerState.peer_code)))
+
+
+def pending_change_count(store: Store, to_code: str) -> int:
+    """How many local rows changed since ``to_code`` last acknowledged (what an export would send)."""
+    with store.session() as s:
+        me = _self_node(s)
+        st = s.get(SyncPeerState, to_code)
+        after = st.acked_change_seq if st else 0
+        total = 0
+        for name in DOWN_TABLES if me.kind == "county" else tuple(TABLES):
+            t = table_of(name)
+            stmt = select(t.c.id).where(t.c.change_seq > after)
+            if me.kind == "county":
+                stmt = stmt.where(_station_scope(name, to_code))
+            total += len(s.execute(stmt).all())
+        return total
+
+
+__all__ = [
+    "DOWN_TABLES", "ConflictNote", "Enterprise", "ExportResult", "ImportReport", "SyncError", "TableReport",
+    "export_bundle", "history", "import_bundle", "peer_states", "pending_change_count", "preview_bundle",
+    "verify_bundle", "write_receipt",
+]
