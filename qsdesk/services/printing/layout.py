@@ -1,0 +1,566 @@
+"""Form spec → reportlab flowables: the annexes' bordered tables, laid out from the spec alone.
+
+Nothing here knows a label: titles, field labels, choices, checklist items and the annex notes
+all come from :class:`qsdesk.domain.formspec.FormSpec`. The data to print arrives as a
+:class:`Filled` (values by field key, answers by item key, signatures by role); a blank form is a
+``Filled()`` with nothing in it, which prints empty boxes ☐, empty cells and lines for ink.
+
+Layout rules (the annexes' look):
+
+* a section is a 4-column grid ``label | value | label | value``; short fields pair up, long ones
+  (addresses, choices with many options, multi-line text, signatures) take a whole row;
+* table and history fields are their own bordered table with a header row;
+* checklist sections are one table ``序号 | 检查项目 | 检查内容 | 检查结果 | note``, the group's
+  number and title printed once per group with no rule between the group's rows (the look of the
+  annex's merged cells, but splittable across pages); the header row repeats on every page and
+  long notes wrap and split inside their row;
+* a section holding a signature is kept on one page, so a signature never leaves its label.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    Flowable,
+    Image,
+    KeepTogether,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from qsdesk.domain.formspec import ChecklistItem, Field, FormSpec, Section, answer_of, note_of
+from qsdesk.services.printing.base import (
+    CHECKED,
+    UNCHECKED,
+    QrFlowable,
+    esc,
+    frame_width,
+    para,
+    styles,
+)
+
+GRID = 0.6
+LINE = colors.black
+SHADE = colors.Color(0.93, 0.93, 0.93)
+PAD = 3
+
+#: Field types that take a whole row of the grid.
+WIDE_TYPES = frozenset({"multiline", "address", "multichoice", "signature", "attachment"})
+BLANK_TABLE_ROWS = 3
+#: Longest text cell kept in one row; longer notes continue in rows below (so a row never has
+#: to split across a page and the rest of the table keeps its rules).
+MAX_CELL_HEIGHT = 190.0
+SIGNATURE_HEIGHT = 15 * mm
+
+
+@dataclass
+class SignatureImage:
+    """A captured signature as printed: PNG bytes, the signer's name, or a recorded refusal."""
+
+    png: bytes | None = None
+    signer_name: str | None = None
+    refused: bool = False
+
+
+@dataclass
+class Filled:
+    """What to print into a form. Empty = a blank form for filling in by hand."""
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+    answers: Mapping[str, Any] = field(default_factory=dict)
+    signatures: Mapping[str, list[SignatureImage]] = field(default_factory=dict)
+    inspector_names: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def blank(self) -> bool:
+        return not self.values and not self.answers and not self.signatures
+
+
+class BlankLine(Flowable):
+    """A rule to sign or write on by hand."""
+
+    def __init__(self, width: float, height: float = SIGNATURE_HEIGHT) -> None:
+        super().__init__()
+        self.line_width = width
+        self.height = height
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        self.line_width = min(self.line_width, aw)
+        return self.line_width, self.height
+
+    def draw(self) -> None:
+        self.canv.setLineWidth(0.5)
+        self.canv.line(0, 2, self.line_width, 2)
+
+
+# --------------------------------------------------------------------------- value formatting
+
+
+def box(checked: bool) -> str:
+    return CHECKED if checked else UNCHECKED
+
+
+def format_date(value: Any) -> str:
+    if isinstance(value, _dt.datetime):
+        value = value.date()
+    if isinstance(value, str) and value.strip():
+        try:
+            value = _dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            return value
+    if isinstance(value, _dt.date):
+        return f"{value.year} 年 {value.month} 月 {value.day} 日"
+    return "　　　　年　　月　　日"
+
+
+def format_address(value: Any, placeholder: str | None) -> str:
+    if isinstance(value, Mapping):
+        parts = [str(value.get(k) or "") for k in ("province", "city", "county", "town")]
+        head = "".join(p for p in parts if p)
+        detail = str(value.get("detail") or "")
+        text = " ".join(x for x in (head, detail) if x)
+        if text:
+            return text
+    elif value:
+        return str(value)
+    if placeholder:
+        # "山东省 市 区（市、县） 镇（街道）" → leave writing room before each unit.
+        return placeholder.replace(" ", "＿＿＿＿＿")
+    return "＿＿＿＿省＿＿＿＿市＿＿＿＿区（市、县）＿＿＿＿镇（街道）"
+
+
+def format_choices(f: Field, value: Any, values: Mapping[str, Any]) -> str:
+    """All of a field's choices with ☑ on the chosen ones, like the annex's □ lists."""
+    chosen: set[str]
+    if isinstance(value, list | tuple | set | frozenset):
+        chosen = {str(v) for v in value}
+    elif value in (None, ""):
+        chosen = set()
+    else:
+        chosen = {str(value)}
+    parts = []
+    for c in f.choices:
+        text = f"{box(c in chosen)}{c}"
+        if f.other_choice and c == f.other_choice:
+            other = values.get(f.other_key) if c in chosen else None
+            text += f"（{other}）" if other else "（　　　　）"
+        parts.append(text)
+    unknown = sorted(chosen - set(f.choices))
+    parts += [f"{CHECKED}{u}" for u in unknown]  # a value from an older form version: still shown
+    return "　".join(parts)
+
+
+def format_scalar(f: Field, value: Any, filled: Filled) -> str:
+    if f.type == "date":
+        return format_date(value)
+    if f.type in ("choice", "multichoice"):
+        return format_choices(f, value, filled.values)
+    if f.type == "address":
+        return format_address(value, f.placeholder)
+    if f.type == "inspector":
+        vals = value if isinstance(value, list | tuple) else ([value] if value else [])
+        return "、".join(filled.inspector_names.get(str(v), str(v)) for v in vals if v)
+    if f.type == "attachment":
+        items = value if isinstance(value, list | tuple) else ([value] if value else [])
+        names = [str(i.get("filename") or i.get("caption") or i.get("sha256", "")[:12]) if isinstance(i, Mapping)
+                 else str(i) for i in items]
+        return "、".join(n for n in names if n)
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# --------------------------------------------------------------------------- building blocks
+
+
+def split_paragraph(p: Paragraph, width: float, max_height: float = MAX_CELL_HEIGHT) -> list[Paragraph]:
+    """Cut a long paragraph into pieces no taller than ``max_height`` (whole lines each)."""
+    out: list[Paragraph] = []
+    while True:
+        _w, h = p.wrap(width, 1e6)
+        if h <= max_height:
+            out.append(p)
+            return out
+        parts = p.split(width, max_height)
+        if len(parts) < 2:
+            out.append(p)
+            return out
+        out.append(parts[0])
+        p = parts[1]
+
+
+def _grid_style(extra: Sequence[tuple[Any, ...]] = ()) -> TableStyle:
+    return TableStyle([
+        ("FONT", (0, 0), (-1, -1), "QsSong", 9.5),
+        ("GRID", (0, 0), (-1, -1), GRID, LINE),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LEFTPADDING", (0, 0), (-1, -1), PAD),
+        ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        *extra,
+    ])
+
+
+def _signature_cell(sigs: list[SignatureImage], width: float, names: str = "") -> list[Flowable]:
+    """Captured signatures side by side, a refusal note, or a line for wet ink."""
+    st = styles()
+    out: list[Flowable] = []
+    images: list[Flowable] = []
+    for s in sigs:
+        if s.refused:
+            out.append(para(f"（拒绝签字{'：' + s.signer_name if s.signer_name else ''}）", st.cell))
+        elif s.png:
+            img = _image(s.png, width / max(1, len([x for x in sigs if x.png])) - 4, SIGNATURE_HEIGHT)
+            if img is not None:
+                images.append(img)
+    if images:
+        if len(images) == 1:
+            out.insert(0, images[0])
+        else:
+            row = Table([images], colWidths=[width / len(images)] * len(images))
+            row.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                                     ("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
+            out.insert(0, row)
+    if not out:
+        out.append(BlankLine(width * 0.8))
+    if names:
+        out.append(para(names, st.small))
+    return out
+
+
+def _image(png: bytes, max_w: float, max_h: float) -> Image | None:
+    from reportlab.lib.utils import ImageReader
+
+    try:
+        reader = ImageReader(io.BytesIO(png))
+        iw, ih = reader.getSize()
+    except Exception:  # a broken PNG must not stop the print; the line stays blank
+        return None
+    if iw <= 0 or ih <= 0:
+        return None
+    scale = min(max_w / iw, max_h / ih)
+    img = Image(io.BytesIO(png), width=iw * scale, height=ih * scale)
+    img.hAlign = "LEFT"
+    return img
+
+
+class _Grid:
+    """Accumulates ``label | value | label | value`` rows of one section."""
+
+    def __init__(self, width: float) -> None:
+        self.width = width
+        self.cols = [width * 0.17, width * 0.33, width * 0.17, width * 0.33]
+        self.rows: list[list[Any]] = []
+        self.spans: list[tuple[Any, ...]] = []
+        self.pending: tuple[Any, Any] | None = None
+
+    def add_pair(self, label: Any, value: Any) -> None:
+        if self.pending is None:
+            self.pending = (label, value)
+        else:
+            self.rows.append([self.pending[0], self.pending[1], label, value])
+            self.pending = None
+
+    def flush_pending(self) -> None:
+        if self.pending is not None:
+            r = len(self.rows)
+            self.rows.append([self.pending[0], self.pending[1], "", ""])
+            self.spans.append(("SPAN", (1, r), (3, r)))
+            self.pending = None
+
+    def add_wide(self, label: Any, value: Any) -> None:
+        self.flush_pending()
+        r = len(self.rows)
+        if label is None:
+            self.rows.append([value, "", "", ""])
+            self.spans.append(("SPAN", (0, r), (3, r)))
+        else:
+            self.rows.append([label, value, "", ""])
+            self.spans.append(("SPAN", (1, r), (3, r)))
+
+    def add_title(self, title: str) -> None:
+        self.flush_pending()
+        r = len(self.rows)
+        self.rows.append([para(_spaced(title), styles().section), "", "", ""])
+        self.spans += [("SPAN", (0, r), (3, r)), ("BACKGROUND", (0, r), (3, r), SHADE)]
+
+    def table(self) -> Table | None:
+        self.flush_pending()
+        if not self.rows:
+            return None
+        t = Table(self.rows, colWidths=self.cols)
+        t.setStyle(_grid_style(self.spans))
+        self.rows, self.spans = [], []
+        return t
+
+
+def _spaced(title: str) -> str:
+    """Short section titles are letter-spaced like the annexes (基 本 情 况)."""
+    return " ".join(title) if len(title) <= 4 else title
+
+
+def _value_width(grid: _Grid, wide: bool) -> float:
+    return (grid.width - grid.cols[0] if wide else grid.cols[1]) - 2 * PAD
+
+
+def _field_flowable(f: Field, filled: Filled, width: float) -> Any:
+    st = styles()
+    value = filled.values.get(f.key)
+    if f.type == "signature":
+        return _signature_cell(signatures_for(f, filled), width)
+    if f.type == "multiline":
+        text = "" if value is None else str(value)
+        cell: list[Flowable] = []
+        if text:
+            cell.append(para(text, st.cell))
+        else:
+            cell.append(Spacer(1, 12 * mm))
+        if f.help and f.label_printed is False:
+            cell.append(para(f.help, st.small))
+        return cell
+    return para(format_scalar(f, value, filled), st.cell)
+
+
+def signatures_for(f: Field, filled: Filled) -> list[SignatureImage]:
+    """The signatures of a signature field: role = the key, or the key without ``_signature(s)``
+    (``enterprise_signature`` → ``enterprise``), numbered for multiple fields (``inspector1``…)."""
+    base = f.key.removesuffix("_signatures").removesuffix("_signature")
+    pattern = re.compile(rf"^{re.escape(base)}\d+$")
+    out: list[SignatureImage] = []
+    for role in sorted(filled.signatures, key=lambda r: (len(r), r)):
+        if role in (f.key, base) or (f.multiple and pattern.match(role)):
+            out += filled.signatures[role]
+    return out
+
+
+def _label(f: Field) -> Paragraph:
+    text = esc(f.label)
+    if f.help and f.type == "multiline":
+        text += f"<br/><font size=8>{esc(f.help)}</font>"
+    return Paragraph(text, styles().label)
+
+
+def _is_wide(f: Field) -> bool:
+    if f.type in WIDE_TYPES or not f.label_printed:
+        return True
+    if f.type == "choice":
+        return sum(len(c) + 1 for c in f.choices) > 14
+    return False
+
+
+def _tabular(f: Field, filled: Filled, width: float) -> Table:
+    """A table/history field: label over a header row and its data rows (or empty rows)."""
+    st = styles()
+    rows_in = filled.values.get(f.key) or []
+    rows_in = [r for r in rows_in if isinstance(r, Mapping) and any(v not in (None, "") for v in r.values())]
+    n_empty = 0
+    if not rows_in:
+        n_empty = max(f.min_rows, BLANK_TABLE_ROWS if filled.blank or f.type == "table" else 1)
+        if f.max_rows:
+            n_empty = min(n_empty, f.max_rows)
+    label_w = width * 0.17
+    col_w = (width - label_w) / max(1, len(f.columns))
+    header = [para(f.label, st.label)] + [para(c.label, st.label) for c in f.columns]
+    data: list[list[Any]] = [header]
+    for r in rows_in:
+        data.append([""] + [para(format_scalar(c, r.get(c.key), filled), st.cell_center) for c in f.columns])
+    style: list[tuple[Any, ...]] = []
+    if not rows_in and not filled.blank:
+        data.append(["", para("无", st.cell_center)] + [""] * (len(f.columns) - 1))
+        style.append(("SPAN", (1, 1), (-1, 1)))
+        n_empty = 0
+    for _ in range(n_empty):
+        data.append([""] + [""] * len(f.columns))
+    last = len(data) - 1
+    style += [("SPAN", (0, 0), (0, last)), ("VALIGN", (0, 0), (0, last), "MIDDLE")]
+    heights = [None] + [7 * mm] * (len(data) - 1)
+    t = Table(data, colWidths=[label_w] + [col_w] * len(f.columns), rowHeights=heights if n_empty else None)
+    t.setStyle(_grid_style(style))
+    return t
+
+
+def section_flowables(section: Section, filled: Filled, width: float) -> list[Flowable]:
+    """One field section as grid tables (split around table/history fields)."""
+    out: list[Flowable] = []
+    grid = _Grid(width)
+    if section.title_printed and section.title:
+        grid.add_title(section.title)
+    has_signature = False
+    for f in section.fields:
+        if f.is_tabular:
+            t = grid.table()
+            if t is not None:
+                out.append(t)
+            out.append(_tabular(f, filled, width))
+            continue
+        if f.type == "signature":
+            has_signature = True
+        if f.type == "attachment" and not filled.values.get(f.key):
+            continue  # nothing attached: no empty row (the annex has none)
+        wide = _is_wide(f)
+        if f.type == "multiline" and filled.values.get(f.key):
+            width_v = _value_width(grid, True)
+            parts = split_paragraph(para(filled.values[f.key], styles().cell), width_v)
+            for n, part in enumerate(parts):
+                label = (_label(f) if n == 0 else para("（续）", styles().label)) if f.label_printed else None
+                grid.add_wide(label, part)
+            continue
+        value = _field_flowable(f, filled, _value_width(grid, wide))
+        if not f.label_printed:
+            if f.type == "signature":
+                # The inspectors' signatures belong beside 检查人员: the label is the field's own.
+                grid.add_wide(_label(f), value)
+            else:
+                grid.add_wide(None, value)
+        elif wide:
+            grid.add_wide(_label(f), value)
+        else:
+            grid.add_pair(_label(f), value)
+    t = grid.table()
+    if t is not None:
+        out.append(t)
+    if section.note:
+        out.append(para(section.note, styles().small))
+    if has_signature:
+        return [KeepTogether(out)]
+    return out
+
+
+def checklist_headers(spec: FormSpec, section: Section) -> list[str]:
+    """Column titles of a checklist table, as the annexes print them."""
+    note = next((i.note_label for i in section.items if i.note_label), None)
+    if spec.kind == "checklist":
+        return ["序号", "重点工作", "具体任务", "结果", note or "备注"]
+    return ["序号", "检查项目", "检查内容", "检查结果", note or "检查发现问题及处置意见"]
+
+
+def answer_text(item: ChecklistItem, chosen: str | None) -> str:
+    """Every answer the item allows with ☑ on the chosen one (stacked unless they are short)."""
+    marks = [f"{box(a == chosen)}{a}" for a in item.answers]
+    if all(len(a) <= 2 for a in item.answers):
+        return "　".join(marks)
+    return "<br/>".join(esc(m) for m in marks)
+
+
+def checklist_flowables(spec: FormSpec, section: Section, filled: Filled, width: float) -> list[Flowable]:
+    st = styles()
+    cols = [width * 0.06, width * 0.14, width * 0.38, width * 0.16, width * 0.26]
+    header = [Paragraph(esc(h), st.label) for h in checklist_headers(spec, section)]
+    data: list[list[Any]] = []
+    style: list[tuple[Any, ...]] = [
+        ("FONT", (0, 0), (-1, -1), "QsSong", 9.5),
+        ("BOX", (0, 0), (-1, -1), GRID, LINE),
+        ("LINEAFTER", (0, 0), (-2, -1), GRID, LINE),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LEFTPADDING", (0, 0), (-1, -1), PAD),
+        ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+    ]
+    repeat = 1
+    if section.title_printed and section.title:
+        data.append([Paragraph(esc(_spaced(section.title)), st.section), "", "", "", ""])
+        style += [("SPAN", (0, 0), (-1, 0)), ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+                  ("LINEBELOW", (0, 0), (-1, 0), GRID, LINE)]
+        repeat = 2
+    data.append(header)
+    style.append(("LINEBELOW", (0, repeat - 1), (-1, repeat - 1), GRID, LINE))
+    for _gkey, gnum, gtitle, items in section.groups():
+        for i, item in enumerate(items):
+            entry = filled.answers.get(item.key)
+            chosen = answer_of(entry)
+            if chosen is None and isinstance(entry, Mapping):  # task checklists: {"result": "√"}
+                r = entry.get("result")
+                chosen = r if isinstance(r, str) and r else None
+            note = note_of(entry)
+            content = item.content
+            if spec.kind == "checklist" and item.number and not content.startswith(item.number):
+                content = f"{item.number} {content}"
+            notes = split_paragraph(Paragraph(esc(note), st.cell), cols[4] - 2 * PAD) if note else [""]
+            data.append([
+                Paragraph(esc(gnum), st.cell_center) if i == 0 else "",
+                Paragraph(esc(gtitle), st.cell_center) if i == 0 else "",
+                Paragraph(esc(content), st.cell),
+                Paragraph(answer_text(item, chosen), st.cell),
+                notes[0],
+            ])
+            for more in notes[1:]:  # a long note goes on in rows below, without rules between
+                data.append(["", "", "", "", more])
+            r = len(data) - 1
+            last_of_group = i == len(items) - 1
+            style.append(("LINEBELOW", (0 if last_of_group else 2, r), (-1, r), GRID, LINE))
+    t = Table(data, colWidths=cols, repeatRows=repeat)
+    t.setStyle(TableStyle(style))
+    out: list[Flowable] = [t]
+    if section.note:
+        out.append(para(section.note, styles().small))
+    return out
+
+
+def title_block(spec: FormSpec, copy_label: str | None, qr_value: str | None, width: float,
+                extra_lines: Sequence[str] = ()) -> list[Flowable]:
+    st = styles()
+    lines = [Paragraph(esc(spec.title), st.title)]
+    if spec.subtitle:
+        lines.append(Paragraph(esc(spec.subtitle), st.subtitle))
+    if copy_label:
+        lines.append(Paragraph(esc(f"（{copy_label}）"), st.subtitle))
+    lines += [Paragraph(esc(x), st.subtitle) for x in extra_lines]
+    if qr_value:
+        qr = QrFlowable(qr_value)
+        side = qr.size + 2
+        t = Table([[Spacer(side, 1), lines, qr]], colWidths=[side, width - 2 * side, side])
+        t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                               ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
+                               ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
+        return [t, Spacer(1, 3 * mm)]
+    return [*lines, Spacer(1, 4 * mm)]
+
+
+def notes_flowables(spec: FormSpec) -> list[Flowable]:
+    if not spec.notes:
+        return []
+    st = styles()
+    head = spec.notes_title or "注"
+    out: list[Flowable] = [Spacer(1, 2 * mm)]
+    for i, n in enumerate(spec.notes):
+        prefix = f"{head}：" if i == 0 else "　" * (len(head) + 1)
+        out.append(Paragraph(esc(prefix + n), st.small))
+    return out
+
+
+def form_story(
+    spec: FormSpec,
+    filled: Filled,
+    *,
+    copy_label: str | None = None,
+    qr_value: str | None = None,
+    extra_title_lines: Sequence[str] = (),
+    landscape_page: bool = False,
+    after_sections: Callable[[], list[Flowable]] | None = None,
+) -> list[Flowable]:
+    """The flowables of one copy of a form."""
+    width = frame_width(landscape_page)
+    story = title_block(spec, copy_label, qr_value, width, extra_title_lines)
+    for section in spec.sections:
+        if section.items:
+            story += checklist_flowables(spec, section, filled, width)
+        else:
+            story += section_flowables(section, filled, width)
+    if after_sections is not None:
+        story += after_sections()
+    story += notes_flowables(spec)
+    return story

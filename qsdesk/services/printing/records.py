@@ -1,0 +1,309 @@
+"""Printing records from the store: inspections (two copies), enterprises, risk reports, task
+checklists, blank forms and plain lists.
+
+Every ``render_*`` writes one PDF and returns its path; an unknown id or form raises
+:class:`~qsdesk.services.printing.base.PrintError` with a Chinese message and writes nothing.
+
+Printing an inspection leaves a ``print`` entry in the audit trail (unless ``record_print`` is
+false, as for an on-screen preview). The number of earlier prints of the *sealed* record decides
+the 补打 mark: the first print of a sealed record is the original, every later one is a reprint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from reportlab.platypus import Flowable, Paragraph, Spacer, Table
+
+from qsdesk.domain import formspec
+from qsdesk.services import audit
+from qsdesk.services.printing.base import (
+    TWO_COPIES,
+    Decor,
+    PrintError,
+    build_pdf,
+    esc,
+    frame_width,
+    qr_payload,
+    styles,
+)
+from qsdesk.services.printing.layout import Filled, SignatureImage, _grid_style, form_story
+from qsdesk.store.db import Store
+from qsdesk.store.models import (
+    AuditEntry,
+    Enterprise,
+    Inspection,
+    Inspector,
+    RiskReport,
+    TaskChecklist,
+)
+
+PathLike = str | os.PathLike[str]
+
+#: Short names accepted for blank forms (``qsdesk print blank annex4``).
+FORM_ALIASES: dict[str, str] = {
+    "annex3": "annex3_census",
+    "annex4": "annex4_producer",
+    "annex5": "annex5_seller",
+    "annex6": "annex6_risk",
+    "task_producer": "task_producer",
+    "task_seller": "task_seller",
+}
+#: Forms printed 一式2份 (the record both sides sign and keep).
+TWO_COPY_FORMS = frozenset({"annex4_producer", "annex5_seller"})
+
+
+def resolve_form_id(name: str) -> str:
+    return FORM_ALIASES.get(name, name)
+
+
+def _spec(form_id: str, version: int | None = None) -> formspec.FormSpec:
+    try:
+        if version is not None:
+            return formspec.load_form_version(form_id, version)
+        return formspec.load_form(form_id)
+    except formspec.FormSpecError as exc:
+        v = f" 第 {version} 版" if version is not None else ""
+        raise PrintError(f"找不到表单“{form_id}”{v}，无法打印（{exc.reason}）") from exc
+
+
+def _footer(spec: formspec.FormSpec) -> str:
+    return f"表单 {spec.id} 第 {spec.version} 版"
+
+
+def _inspector_names(session: Any) -> dict[str, str]:
+    from sqlalchemy import select
+
+    return {i.id: i.name for i in session.scalars(select(Inspector))}
+
+
+def _signatures(insp: Inspection) -> dict[str, list[SignatureImage]]:
+    out: dict[str, list[SignatureImage]] = {}
+    for s in sorted(insp.signatures, key=lambda s: s.role):
+        if s.deleted:
+            continue
+        out.setdefault(s.role, []).append(SignatureImage(s.png, s.signer_name, bool(s.refused)))
+    return out
+
+
+def draft_hash(insp: Inspection) -> str:
+    """A hash of a draft's current content, so a printed draft can still be matched to its data."""
+    doc = {"id": insp.id, "values": insp.values or {}, "answers": insp.answers or {}, "rev": insp.rev}
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def prior_prints(session: Any, table: str, record_id: str, *, sealed_only: bool = True) -> int:
+    """How many times the record was printed before (sealed prints only by default)."""
+    from sqlalchemy import select
+
+    rows = session.scalars(select(AuditEntry).where(AuditEntry.action == "print", AuditEntry.table_name == table,
+                                                    AuditEntry.record_id == record_id))
+    return sum(1 for r in rows if not sealed_only or (r.detail or {}).get("status") == "sealed")
+
+
+def mark_printed(store: Store, table: str, record_id: str, **detail: Any) -> None:
+    """Record a print of a record in the audit trail (its own transaction)."""
+    with store.transaction() as s:
+        audit.record(s, "print", table, record_id, **detail)
+
+
+def render_inspection(store: Store, inspection_id: str, out_path: PathLike, *, record_print: bool = True,
+                      copies: Sequence[str] = TWO_COPIES) -> Path:
+    """The inspection record in two labelled copies (一式2份) with QR code, marks and signatures."""
+    with store.session() as s:
+        insp = s.get(Inspection, inspection_id)
+        if insp is None or insp.deleted:
+            raise PrintError(f"找不到检查记录：{inspection_id}")
+        spec = _spec(insp.form_id, insp.form_version)
+        sealed = insp.status == "sealed"
+        filled = Filled(values=dict(insp.values or {}), answers=dict(insp.answers or {}),
+                        signatures=_signatures(insp), inspector_names=_inspector_names(s))
+        chash = insp.content_hash if sealed and insp.content_hash else draft_hash(insp)
+        qr = qr_payload("inspection", insp.id, insp.form_version, chash, "S" if sealed else "D")
+        reprints = prior_prints(s, "inspection", insp.id) if sealed else 0
+        record_no = insp.record_no or f"（未编号）{insp.id[:8]}"
+        extra = []
+        if insp.amends_id:
+            orig = s.get(Inspection, insp.amends_id)
+            extra.append(f"更正记录（更正 {orig.record_no if orig and orig.record_no else insp.amends_id[:8]}）")
+        ident = (insp.id, insp.status, insp.record_no)
+    decor = Decor(record_no=record_no, copy_labels=tuple(copies), watermark=None if sealed else "草稿",
+                  reprint=f"补打（第 {reprints} 次）" if reprints else None, footer_left=_footer(spec))
+    out = Path(out_path)
+    build_pdf(out, lambda i: form_story(spec, filled, copy_label=copies[i] if copies else None, qr_value=qr,
+                                        extra_title_lines=extra), decor, title=spec.title)
+    if record_print:
+        mark_printed(store, "inspection", ident[0], status=ident[1], record_no=ident[2], copies=len(copies),
+                     reprint=reprints or None, file=out.name)
+    return out
+
+
+# --------------------------------------------------------------------------- other records
+
+
+def _row_value(obj: Any, key: str) -> Any:
+    """A field's value from a record: its ``values``/``extra`` JSON, else a column of that name."""
+    for bag in ("values", "extra"):
+        d = getattr(obj, bag, None)
+        if isinstance(d, Mapping) and key in d:
+            return d[key]
+    if hasattr(type(obj), key) and not key.startswith("_"):
+        v = getattr(obj, key)
+        if isinstance(v, datetime | date | str | int | float | list) or v is None:
+            return v
+        return str(v)
+    return None
+
+
+#: Annex 3 keys that are not column names of Enterprise.
+ENTERPRISE_ALIASES: dict[str, str] = {
+    "enterprise_name": "name", "legal_representative": "legal_rep", "premises": "address",
+    "premises_address": "address", "business_address": "address", "contact_person": "contact",
+    "contact_phone": "phone", "business_status": "status", "enterprise_status": "status",
+}
+
+
+def _enterprise_values(ent: Enterprise, spec: formspec.FormSpec) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    products = [p for p in ent.products if not p.deleted]
+    for f in spec.fields():
+        if f.is_tabular:
+            rows = []
+            for p in products:
+                row = {}
+                for c in f.columns:
+                    key = {"product_name": "name", "licence": "licence_type",
+                           "licence_types": "licence_type", "certificate": "certificate_no"}.get(c.key, c.key)
+                    v = _row_value(p, key)
+                    if c.type == "multichoice" and isinstance(v, str):
+                        v = [v]
+                    row[c.key] = v
+                rows.append(row)
+            stored = (ent.extra or {}).get(f.key)
+            values[f.key] = rows or stored or []
+            continue
+        v = _row_value(ent, f.key)
+        if v is None and f.key in ENTERPRISE_ALIASES:
+            v = _row_value(ent, ENTERPRISE_ALIASES[f.key])
+        if f.type == "multichoice" and isinstance(v, str):
+            v = [x for x in v.split(",") if x]
+        if v is not None:
+            values[f.key] = v
+        other = (ent.extra or {}).get(f.other_key)
+        if other:
+            values[f.other_key] = other
+    return values
+
+
+def render_enterprise(store: Store, enterprise_id: str, out_path: PathLike) -> Path:
+    """Annex 3 企业信息摸底排查表 of one enterprise, with its product rows."""
+    with store.session() as s:
+        ent = s.get(Enterprise, enterprise_id)
+        if ent is None or ent.deleted:
+            raise PrintError(f"找不到企业：{enterprise_id}")
+        spec = _spec(ent.form_id or "annex3_census", ent.form_version)
+        filled = Filled(values=_enterprise_values(ent, spec), inspector_names=_inspector_names(s))
+        record_no = ent.uscc or ent.id[:8]
+    decor = Decor(record_no=record_no, footer_left=_footer(spec))
+    out = Path(out_path)
+    build_pdf(out, lambda i: form_story(spec, filled), decor, title=spec.title)
+    return out
+
+
+def render_risk_report(store: Store, report_id: str, out_path: PathLike) -> Path:
+    """Annex 6 产品质量安全风险信息采集表."""
+    with store.session() as s:
+        rep = s.get(RiskReport, report_id)
+        if rep is None or rep.deleted:
+            raise PrintError(f"找不到风险信息：{report_id}")
+        spec = _spec(rep.form_id or "annex6_risk", rep.form_version)
+        values: dict[str, Any] = {}
+        for f in spec.fields():
+            v = _row_value(rep, f.key)
+            if v is not None:
+                values[f.key] = v
+            if f.other_key in (rep.values or {}):
+                values[f.other_key] = rep.values[f.other_key]
+        filled = Filled(values=values, inspector_names=_inspector_names(s))
+        record_no = f"{rep.reported_on.isoformat()} {rep.id[:8]}"
+    decor = Decor(record_no=record_no, footer_left=_footer(spec))
+    out = Path(out_path)
+    build_pdf(out, lambda i: form_story(spec, filled), decor, title=spec.title)
+    return out
+
+
+def render_task_checklist(store: Store, checklist_id: str, out_path: PathLike) -> Path:
+    """A supervision task checklist (001 annex 2) with √/× and remarks."""
+    with store.session() as s:
+        tc = s.get(TaskChecklist, checklist_id)
+        if tc is None or tc.deleted:
+            raise PrintError(f"找不到任务清单：{checklist_id}")
+        spec = _spec(tc.form_id, tc.form_version)
+        ent = s.get(Enterprise, tc.enterprise_id)
+        values = dict(tc.values or {})
+        for f in spec.fields():
+            if f.key not in values:
+                v = _row_value(tc, f.key)
+                if v is None and ent is not None and f.key in ("enterprise_name", "unit_name", "name"):
+                    v = ent.name
+                if v is not None:
+                    values[f.key] = v
+        filled = Filled(values=values, answers=dict(tc.answers or {}), inspector_names=_inspector_names(s))
+        record_no = f"{ent.name if ent else ''} {tc.period}".strip()
+    decor = Decor(record_no=record_no, footer_left=_footer(spec))
+    out = Path(out_path)
+    build_pdf(out, lambda i: form_story(spec, filled), decor, title=spec.title)
+    return out
+
+
+def render_blank(form_id: str, out_path: PathLike, *, copies: Sequence[str] | None = None) -> Path:
+    """An empty form for filling in by hand (field fallback); annexes 4/5 in two copies."""
+    fid = resolve_form_id(form_id)
+    spec = _spec(fid)
+    if copies is None:
+        copies = TWO_COPIES if fid in TWO_COPY_FORMS else ()
+    decor = Decor(record_no="　" * 8, copy_labels=tuple(copies), footer_left=_footer(spec))
+    out = Path(out_path)
+    build_pdf(out, lambda i: form_story(spec, Filled(), copy_label=copies[i] if copies else None), decor,
+              title=spec.title)
+    return out
+
+
+def render_list(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], out_path: PathLike, *,
+                subtitle: str | None = None, landscape_page: bool | None = None) -> Path:
+    """A plain bordered list (e.g. the day's inspection plan), header repeated on every page."""
+    if not columns:
+        raise PrintError("列表没有列，无法打印")
+    st = styles()
+    wide = len(columns) > 6 if landscape_page is None else landscape_page
+    width = frame_width(wide)
+
+    def story(_i: int) -> list[Flowable]:
+        out: list[Flowable] = [Paragraph(esc(title), st.title)]
+        if subtitle:
+            out.append(Paragraph(esc(subtitle), st.subtitle))
+        out.append(Spacer(1, 4))
+        data: list[list[Any]] = [[Paragraph(esc(c), st.label) for c in columns]]
+        for r in rows:
+            cells = list(r)[: len(columns)] + [""] * (len(columns) - len(r))
+            data.append([Paragraph(esc("" if v is None else v), st.cell) for v in cells])
+        lens = [max([len(str(c))] + [len(str(r[i])) for r in rows[:200] if i < len(r) and r[i] is not None])
+                for i, c in enumerate(columns)]
+        lens = [min(max(n, 2), 30) for n in lens]
+        total = sum(lens)
+        t = Table(data, colWidths=[width * n / total for n in lens], repeatRows=1, splitInRow=1)
+        t.setStyle(_grid_style([("BACKGROUND", (0, 0), (-1, 0), (0.93, 0.93, 0.93))]))
+        out.append(t)
+        out.append(Spacer(1, 4))
+        out.append(Paragraph(esc(f"共 {len(rows)} 条　打印时间 {datetime.now():%Y-%m-%d %H:%M}"), st.small))
+        return out
+
+    out = Path(out_path)
+    build_pdf(out, story, Decor(footer_left="qsdesk 打印"), title=title, landscape_page=wide)
+    return out
