@@ -1,0 +1,123 @@
+"""Set-up commands: ``init`` (make this installation a node), ``demo`` (sample data), ``selftest``."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import sys
+import time
+from typing import Any
+
+from qsdesk.cli import CommandError, add_data_dir
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("init", help="初始化本机为市场监管所或县级局节点")
+    add_data_dir(p)
+    p.add_argument("--kind", choices=("station", "county"), required=True,
+                   help="station = 市场监管所，county = 县级局")
+    p.add_argument("--code", required=True, help="单位代码，例如 370112001")
+    p.add_argument("--name", required=True, help="单位名称")
+    p.add_argument("--parent-code", default=None, help="上级县级局代码（市场监管所填写）")
+    p.add_argument("--inspector", action="append", default=[], metavar="姓名:电话:执法证号",
+                   help="检查人员，可重复")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("demo", help="生成演示数据（同一种子结果相同）")
+    add_data_dir(p)
+    p.add_argument("--enterprises", type=_non_negative, default=500, help="企业数量（默认 500）")
+    p.add_argument("--inspections", type=_non_negative, default=None, help="检查记录数量（默认企业数的一半）")
+    p.add_argument("--samplings", type=_non_negative, default=None, help="抽查记录数量（默认企业数的二十分之一）")
+    p.add_argument("--seed", type=int, default=1, help="随机种子（默认 1）")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("selftest", help="检查数据库、表结构、完整性、表单和字体")
+    add_data_dir(p)
+    p.set_defaults(func=cmd_selftest)
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应为整数：{text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"不能为负数：{text}")
+    return value
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from qsdesk.services.node import InspectorSpec, SetupError, init_node, validate_setup
+    from qsdesk.store.db import open_store
+
+    try:  # everything is checked before the data directory is touched
+        validate_setup(args.kind, args.code, args.name, args.parent_code)
+        inspectors = [InspectorSpec.parse(text) for text in args.inspector]
+    except SetupError as exc:
+        raise CommandError(str(exc)) from None
+    store = open_store(args.data_dir, url=args.database_url)
+    try:
+        node = init_node(store, kind=args.kind, code=args.code, name=args.name,
+                         parent_code=args.parent_code, inspectors=inspectors)
+    except SetupError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        store.close()
+    kind = "市场监管所" if node.kind == "station" else "县级局"
+    print(f"已初始化：{kind} {node.name}（{node.code}），检查人员 {len(inspectors)} 名")
+    print(f"数据目录：{store.data_dir.root if store.data_dir else '-'}")
+    print(f"公钥指纹：{fingerprint(node.public_key)}")
+    return 0
+
+
+def fingerprint(public_key_b64: str) -> str:
+    """A short, comparable rendering of a node's public key (first 16 hex of its SHA-256)."""
+    import hashlib
+
+    digest = hashlib.sha256(base64.b64decode(public_key_b64)).hexdigest()[:16].upper()
+    return " ".join(digest[i : i + 4] for i in range(0, 16, 4))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from qsdesk.services.demo import generate
+    from qsdesk.store.db import open_store
+
+    store = open_store(args.data_dir, url=args.database_url)
+    try:
+        if store.self_node() is None:
+            raise CommandError("数据目录尚未初始化：请先运行 qsdesk init")
+        started = time.perf_counter()
+        last = [0.0]
+
+        def progress(done: int, total: int, what: str) -> None:
+            now = time.perf_counter()
+            if sys.stderr.isatty() and now - last[0] > 0.5:
+                last[0] = now
+                print(f"\r{what} {done}/{total}", end="", file=sys.stderr, flush=True)
+
+        summary = generate(store, enterprises=args.enterprises, seed=args.seed,
+                           inspections=args.inspections, samplings=args.samplings, progress=progress)
+    finally:
+        store.close()
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    print(f"已生成演示数据（种子 {args.seed}，用时 {time.perf_counter() - started:.1f} 秒）："
+          f"企业 {summary.enterprises}，产品 {summary.products}，检查记录 {summary.inspections}，"
+          f"抽查 {summary.samplings}，后处理步骤 {summary.followups}")
+    return 0
+
+
+def cmd_selftest(args: argparse.Namespace) -> int:
+    from qsdesk.services.selftest import run_selftest
+
+    report = run_selftest(args.data_dir, args.database_url)
+    for line in report.lines:
+        print(line)
+    if report.problems:
+        for p in report.problems:
+            print(f"问题：{p}", file=sys.stderr)
+        print("自检未通过", file=sys.stderr)
+        return 1
+    print("自检通过")
+    return 0
+

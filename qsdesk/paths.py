@@ -1,0 +1,56 @@
+"""Where an installation keeps its files.
+
+One data directory holds one node: ``qsdesk.db`` (SQLite), ``attachments/<sha256>``, ``keys/``
+(owner-only), ``backups/``. The default is the platformdirs user data directory; every CLI
+command takes ``--data-dir`` and the environment variable ``QSDESK_DATA_DIR`` overrides it too.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "qsdesk"
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("QSDESK_DATA_DIR")
+    if env:
+        return Path(env)
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def log_dir() -> Path:
+    env = os.environ.get("QSDESK_LOG_DIR")
+    return Path(env) if env else Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+
+
+@dataclass(frozen=True)
+class DataDir:
+    root: Path
+
+    @property
+    def db_path(self) -> Path:
+        return self.root / "qsdesk.db"
+
+    @property
+    def attachments(self) -> Path:
+        return self.root / "attachments"
+
+    @property
+    def keys(self) -> Path:
+        return self.root / "keys"
+
+    @property
+    def backups(self) -> Path:
+        return self.root / "backups"
+
+    def ensure(self) -> DataDir:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.attachments.mkdir(exist_ok=True)
+        self.keys.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(self.keys, 0o700)
+        return self

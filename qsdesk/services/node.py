@@ -1,0 +1,133 @@
+"""Setting up an installation as a node (station or county bureau) and its identity keys.
+
+At ``init`` a node gets two key pairs: Ed25519 to sign the bundles it sends and X25519 so that
+personal data in bundles can be encrypted to it. The private keys live in ``keys/`` of the data
+directory with owner-only permissions; the public halves are stored on the node row.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from sqlalchemy import select
+
+from qsdesk.store.db import Store, utcnow
+from qsdesk.store.models import Inspector, Node
+
+NODE_KINDS = {"station": "市场监管所", "county": "县级市场监管局"}
+_CODE_RE = re.compile(r"^[0-9A-Za-z_-]{2,32}$")
+
+SIGNING_KEY_FILE = "signing_ed25519.pem"
+ENCRYPTION_KEY_FILE = "encryption_x25519.pem"
+
+
+class SetupError(ValueError):
+    """A set-up request a user can fix; the message is Chinese."""
+
+
+@dataclass(frozen=True)
+class InspectorSpec:
+    name: str
+    phone: str | None = None
+    badge_no: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> InspectorSpec:
+        """``姓名[:电话[:执法证号]]``"""
+        parts = [p.strip() for p in text.split(":")]
+        if not parts[0]:
+            raise SetupError(f"检查人员格式错误：{text!r}，应为 姓名[:电话[:执法证号]]")
+        return cls(parts[0], parts[1] if len(parts) > 1 and parts[1] else None,
+                   parts[2] if len(parts) > 2 and parts[2] else None)
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+def _write_private(path: Path, pem: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(pem)
+        f.flush()
+        os.fsync(f.fileno())
+    os.chmod(path, 0o600)
+
+
+def validate_setup(kind: str, code: str, name: str, parent_code: str | None = None) -> None:
+    if kind not in NODE_KINDS:
+        raise SetupError(f"单位类型应为 station（市场监管所）或 county（县级局），而不是 {kind!r}")
+    if not _CODE_RE.match(code or ""):
+        raise SetupError(f"单位代码 {code!r} 无效：应为 2–32 位字母、数字、下划线或短横线")
+    if not (name or "").strip():
+        raise SetupError("单位名称不能为空")
+    if parent_code is not None and parent_code != "" and not _CODE_RE.match(parent_code):
+        raise SetupError(f"上级单位代码 {parent_code!r} 无效")
+
+
+def init_node(
+    store: Store,
+    *,
+    kind: str,
+    code: str,
+    name: str,
+    parent_code: str | None = None,
+    inspectors: list[InspectorSpec] | None = None,
+) -> Node:
+    """Make this installation a node. Refuses a data directory that already is one."""
+    validate_setup(kind, code, name, parent_code)
+    if store.self_node() is not None:
+        raise SetupError("该数据目录已完成初始化，不能重复初始化")
+    if store.data_dir is None:
+        raise SetupError("没有数据目录，无法保存密钥")
+    sign = Ed25519PrivateKey.generate()
+    enc = X25519PrivateKey.generate()
+    raw = serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    node = Node(
+        code=code,
+        name=name.strip(),
+        kind=kind,
+        is_self=True,
+        parent_code=parent_code or None,
+        public_key=_b64(sign.public_key().public_bytes(*raw)),
+        enc_public_key=_b64(enc.public_key().public_bytes(*raw)),
+        enrolled_at=utcnow(),
+    )
+    store.set_origin(code)
+    with store.transaction() as s:
+        s.add(node)
+        for spec in inspectors or []:
+            s.add(Inspector(name=spec.name, phone=spec.phone, badge_no=spec.badge_no, station_code=code))
+        pem = serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        keys = store.data_dir.keys
+        # keys are written inside the transaction: if writing fails, the node row is rolled back
+        _write_private(keys / SIGNING_KEY_FILE, sign.private_bytes(*pem))
+        _write_private(keys / ENCRYPTION_KEY_FILE, enc.private_bytes(*pem))
+    return node
+
+
+def load_signing_key(store: Store) -> Ed25519PrivateKey:
+    assert store.data_dir is not None
+    key = serialization.load_pem_private_key((store.data_dir.keys / SIGNING_KEY_FILE).read_bytes(), None)
+    assert isinstance(key, Ed25519PrivateKey)
+    return key
+
+
+def load_encryption_key(store: Store) -> X25519PrivateKey:
+    assert store.data_dir is not None
+    key = serialization.load_pem_private_key((store.data_dir.keys / ENCRYPTION_KEY_FILE).read_bytes(), None)
+    assert isinstance(key, X25519PrivateKey)
+    return key
+
+
+def active_inspectors(store: Store) -> list[Inspector]:
+    with store.session() as s:
+        return list(s.scalars(select(Inspector).where(Inspector.active.is_(True), Inspector.deleted.is_(False))
+                              .order_by(Inspector.name)))
