@@ -1,0 +1,582 @@
+"""Inspection records (annex 4 producer / annex 5 seller): draft → sealed → amendment.
+
+* :func:`new_values` pre-fills a new record from an enterprise: a snapshot of its basic-information
+  block as it is today and the last three years of sampling and inspection history.
+* :func:`save_draft` creates or updates the draft row (values, checklist answers, signatures).
+* :func:`seal` validates against the record's own form version, stores who sealed it and when,
+  and a SHA-256 of the canonical content (sorted-key JSON, signatures included by hash). From
+  then on the store refuses any change (:class:`~qsdesk.store.db.SealedRecordError`).
+* :func:`amend` starts a correction: a new draft linked by ``amends_id`` carrying the content.
+
+Refusing to sign (有异议 / 拒签) is recorded as a signature row with ``refused=True``, not a dead
+end: a record whose enterprise refused can still be sealed.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qsdesk.domain import formspec
+from qsdesk.services import attachments, audit
+from qsdesk.store.db import SealedRecordError, Store, utcnow
+from qsdesk.store.models import Enterprise, Inspection, Inspector, Sampling, Signature
+
+PRODUCER_FORM = "annex4_producer"
+SELLER_FORM = "annex5_seller"
+INSPECTION_FORMS = (PRODUCER_FORM, SELLER_FORM)
+
+FOUND = "发现问题"
+REFUSED = "拒签"
+ENTERPRISE_ROLE = "enterprise"
+HISTORY_YEARS = 3
+
+
+class InspectionError(ValueError):
+    """A request the user can fix (message in Chinese)."""
+
+
+class InvalidRecordError(InspectionError):
+    """Sealing refused: the record is incomplete or invalid."""
+
+    def __init__(self, problems: list[formspec.Problem]) -> None:
+        self.problems = problems
+        lines = "；".join(f"{p.label}：{p.message}" for p in problems[:5])
+        more = f"等 {len(problems)} 处" if len(problems) > 5 else ""
+        super().__init__(f"记录不完整，不能封存：{lines}{more}")
+
+
+@dataclass
+class SignatureData:
+    """One signature as the form holds it: vector strokes, the rendered PNG, or a refusal."""
+
+    role: str
+    signer_name: str | None = None
+    strokes: list[Any] = field(default_factory=list)
+    png: bytes | None = None
+    refused: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not self.strokes and not self.refused
+
+    def hash_dict(self) -> dict[str, Any]:
+        return {
+            "role": self.role,
+            "signer_name": self.signer_name or "",
+            "refused": bool(self.refused),
+            "strokes_sha256": hashlib.sha256(_canonical(self.strokes).encode()).hexdigest(),
+            "png_sha256": hashlib.sha256(self.png).hexdigest() if self.png else "",
+        }
+
+    def to_value(self) -> dict[str, Any]:
+        """JSON form (drafts): the PNG as base64."""
+        return {"signer_name": self.signer_name, "strokes": self.strokes, "refused": self.refused,
+                "png": base64.b64encode(self.png).decode("ascii") if self.png else None}
+
+    @classmethod
+    def from_value(cls, role: str, value: Any) -> SignatureData:
+        v = value if isinstance(value, dict) else {}
+        png = v.get("png")
+        if isinstance(png, str):
+            png = base64.b64decode(png)
+        return cls(role, v.get("signer_name") or None, list(v.get("strokes") or []), png or None,
+                   bool(v.get("refused")))
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _canonical(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def signature_fields(spec: formspec.FormSpec) -> list[formspec.Field]:
+    return [f for f in spec.fields() if f.type == "signature"]
+
+
+def _fields_of(spec: formspec.FormSpec, *types: str) -> list[formspec.Field]:
+    return [f for f in spec.fields() if f.type in types]
+
+
+def form_for_enterprise(ent: Enterprise) -> str:
+    """Annex 4 for producers, annex 5 for everyone else."""
+    types = {t.strip() for t in (ent.unit_types or "").split(",") if t.strip()}
+    if "producer" in types or (ent.domain or "") == "生产":
+        return PRODUCER_FORM
+    return SELLER_FORM
+
+
+# --------------------------------------------------------------------------- pre-fill
+
+
+def _live_products(e: Enterprise) -> list[Any]:
+    return [p for p in e.products if not p.deleted]
+
+
+#: Form field key → how to read it from an Enterprise (annex 4/5 basic-information block).
+#: Only keys present in the record's form version are used.
+ENTERPRISE_BLOCK: dict[str, Any] = {
+    "name": lambda e: e.name,
+    "uscc": lambda e: e.uscc,
+    "legal_representative": lambda e: e.legal_rep,
+    "contact": lambda e: " ".join(x for x in (e.contact, e.phone) if x),
+    "address": lambda e: {"province": e.province or "", "city": e.city or "", "county": e.county or "",
+                          "town": e.town or "", "detail": e.address or ""},
+    "main_products": lambda e: "、".join(p.name for p in _live_products(e)),
+    "licence_types": lambda e: list(dict.fromkeys(p.licence_type for p in _live_products(e) if p.licence_type)),
+    "licence_numbers": lambda e: "、".join(p.certificate_no for p in _live_products(e) if p.certificate_no),
+}
+
+#: Enterprise status (annex 3 wording) → annex 4/5 经营状态 choice.
+STATUS_MAP = {"在产在营": "正常经营", "停业": "停产", "破产倒闭": "破产倒闭"}
+
+
+def _years(today: date) -> list[int]:
+    return list(range(today.year - HISTORY_YEARS + 1, today.year + 1))
+
+
+def sampling_history(session: Session, enterprise_id: str, today: date) -> list[dict[str, Any]]:
+    """One row per year (this year and the two before) that had supervision sampling.
+
+    ``result`` counts the batches (合格 n 批次；不合格 m 批次（items）), ``follow_up`` lists the
+    completed follow-up steps of the failures, or 处理中 while steps are open.
+    """
+    from qsdesk.store.models import FollowUpStep
+
+    years = _years(today)
+    rows = session.scalars(
+        select(Sampling)
+        .where(Sampling.enterprise_id == enterprise_id, Sampling.deleted.is_(False),
+               Sampling.sampled_on >= date(years[0], 1, 1), Sampling.sampled_on <= today)
+        .order_by(Sampling.sampled_on)
+    ).all()
+    out = []
+    for y in years:
+        in_year = [r for r in rows if r.sampled_on.year == y]
+        if not in_year:
+            continue
+        counts: dict[str, int] = {}
+        for r in in_year:
+            counts[r.result] = counts.get(r.result, 0) + 1
+        parts = []
+        for res, n in counts.items():
+            items = "、".join(r.nonconforming_items for r in in_year if r.result == res and r.nonconforming_items)
+            parts.append(f"{res}{n}批次" + (f"（{items}）" if items else ""))
+        follow: list[str] = []
+        for r in in_year:
+            if r.result == "合格":
+                continue
+            steps = session.scalars(
+                select(FollowUpStep).where(FollowUpStep.sampling_id == r.id, FollowUpStep.deleted.is_(False))
+                .order_by(FollowUpStep.position)
+            ).all()
+            done = [f"{st.step}{'（' + st.outcome + '）' if st.outcome else ''}" for st in steps if st.done_on]
+            pending = any(st.done_on is None for st in steps)
+            text = "、".join(done) if done else ""
+            follow.append(f"{r.product_name}：{text or '处理中'}{'，处理中' if done and pending else ''}")
+        out.append({"year": y, "result": "；".join(parts), "follow_up": "；".join(follow) or "无需后处理"})
+    return out
+
+
+def inspection_history(session: Session, enterprise_id: str, today: date,
+                       exclude_id: str | None = None) -> list[dict[str, Any]]:
+    """One row per year with sealed inspections (amended originals replaced by their correction)."""
+    years = _years(today)
+    rows = session.scalars(
+        select(Inspection)
+        .where(Inspection.enterprise_id == enterprise_id, Inspection.deleted.is_(False),
+               Inspection.status == "sealed", Inspection.inspected_on >= date(years[0], 1, 1),
+               Inspection.inspected_on <= today)
+        .order_by(Inspection.inspected_on)
+    ).all()
+    superseded = {r.amends_id for r in rows if r.amends_id}
+    rows = [r for r in rows if r.id not in superseded and r.id != exclude_id]
+    out = []
+    for y in years:
+        in_year = [r for r in rows if r.inspected_on.year == y]
+        if not in_year:
+            continue
+        results = [f"{r.inspected_on.month}月{r.inspected_on.day}日 {r.result or '—'}" for r in in_year]
+        disposal = [
+            formspec.note_of(a) for r in in_year for a in (r.answers or {}).values()
+            if formspec.answer_of(a) == FOUND and formspec.note_of(a)
+        ]
+        out.append({"year": y, "result": "；".join(results), "disposal": "；".join(disposal) or "无"})
+    return out
+
+
+def _history_rows(spec_field: formspec.Field, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Keep only the columns the form's history field declares, in its order."""
+    cols = [c.key for c in spec_field.columns]
+    return [{c: r.get(c) for c in cols} for r in rows]
+
+
+def new_values(store: Store, enterprise_id: str, form_id: str | None = None,
+               today: date | None = None) -> tuple[str, dict[str, Any]]:
+    """(form id, pre-filled values) for a new inspection of an enterprise.
+
+    The enterprise block is a snapshot of the enterprise as it is today; the history fields get
+    the last three years of sampling and (sealed) inspections from the database.
+    """
+    today = today or date.today()
+    with store.session() as s:
+        ent = s.get(Enterprise, enterprise_id)
+        if ent is None or ent.deleted:
+            raise InspectionError("找不到该企业")
+        form_id = form_id or form_for_enterprise(ent)
+        spec = formspec.load_form(form_id)
+        keys = {f.key: f for f in spec.fields()}
+        values: dict[str, Any] = {}
+        for key, getter in ENTERPRISE_BLOCK.items():
+            if key in keys:
+                v = getter(ent)
+                if v not in (None, "", []) and (not isinstance(v, dict) or any(v.values())):
+                    values[key] = v
+        status = keys.get("business_status")
+        if status is not None and ent.status:
+            mapped = STATUS_MAP.get(ent.status, ent.status)
+            if mapped in status.choices:
+                values["business_status"] = mapped
+            elif status.other_choice:
+                values["business_status"] = status.other_choice
+                values[status.other_key] = ent.status
+        for f in _fields_of(spec, "history"):
+            src = inspection_history(s, enterprise_id, today) if "inspection" in f.key else \
+                sampling_history(s, enterprise_id, today)
+            values[f.key] = _history_rows(f, src)
+        if "inspection_date" in keys:
+            values["inspection_date"] = today.isoformat()
+        return form_id, values
+
+
+# --------------------------------------------------------------------------- save / seal / amend
+
+
+def _derive(session: Session, spec: formspec.FormSpec, values: dict[str, Any], answers: dict[str, Any],
+            insp: Inspection, sigs: list[SignatureData]) -> None:
+    """Fill the queryable columns (date, result, opinion, inspectors, counts) from the content."""
+    raw = values.get("inspection_date")
+    if raw:
+        with contextlib.suppress(ValueError):  # validation reports it; the column keeps its last value
+            insp.inspected_on = date.fromisoformat(str(raw)[:10])
+    if insp.inspected_on is None:
+        insp.inspected_on = date.today()
+    res = values.get("result")
+    insp.result = str(res)[:64] if res else None
+    opinion = values.get("opinion") or None
+    refused = any(sg.refused for sg in sigs if sg.role == ENTERPRISE_ROLE)
+    insp.opinion = opinion or (REFUSED if refused else None)
+    insp.opinion_text = values.get("opinion_text") or None
+    names: list[str] = []
+    for f in _fields_of(spec, "inspector"):
+        v = values.get(f.key)
+        names += [str(x) for x in (v if isinstance(v, list) else [v]) if x]
+    ids = []
+    for n in names[:2]:
+        iid = session.scalars(select(Inspector.id).where(Inspector.name == n, Inspector.deleted.is_(False))).first()
+        ids.append(iid)
+    insp.inspector1_id = ids[0] if ids else None
+    insp.inspector2_id = ids[1] if len(ids) > 1 else None
+    found = sum(1 for a in answers.values() if formspec.answer_of(a) == FOUND)
+    insp.problems_found = found
+    # 发现问题已现场整改: what was found was put right on the spot.
+    insp.problems_fixed = found if insp.result == "发现问题已现场整改" else 0
+
+
+def signature_roles(field: formspec.Field, count: int) -> list[str]:
+    """Signature row roles of a field: ``enterprise_signature`` → enterprise;
+    ``inspector_signatures`` (multiple) → inspector1, inspector2, ..."""
+    base = field.key.removesuffix("_signatures").removesuffix("_signature")
+    if field.multiple:
+        return [f"{base}{i + 1}" for i in range(count)]
+    return [base]
+
+
+def _split_signatures(spec: formspec.FormSpec, values: dict[str, Any]) -> tuple[dict[str, Any], list[SignatureData]]:
+    """Signature fields leave ``values`` and become Signature rows (PNG bytes do not belong in JSON)."""
+    out = dict(values)
+    sigs = []
+    for f in signature_fields(spec):
+        raw = out.pop(f.key, None)
+        if not raw:
+            continue
+        entries = raw if isinstance(raw, list) else [raw]
+        for role, entry in zip(signature_roles(f, len(entries)), entries, strict=False):
+            sig = SignatureData.from_value(role, entry)
+            if not sig.empty:
+                sigs.append(sig)
+    return out, sigs
+
+
+def _apply_signatures(session: Session, insp: Inspection, sigs: list[SignatureData]) -> None:
+    existing = {s.role: s for s in insp.signatures if not s.deleted}
+    wanted = {s.role: s for s in sigs}
+    for role, row in existing.items():
+        if role not in wanted:
+            row.deleted = True
+    for role, sig in wanted.items():
+        row = existing.get(role)
+        changed = row is None or (row.strokes != sig.strokes or row.refused != sig.refused
+                                  or row.signer_name != sig.signer_name or row.png != sig.png)
+        if not changed:
+            continue
+        if row is None:
+            row = Signature(role=role, inspection=insp)
+            session.add(row)
+        row.signer_name = sig.signer_name
+        row.strokes = sig.strokes
+        row.png = sig.png
+        row.refused = sig.refused
+        row.signed_at = utcnow()
+        session.flush()
+        audit.record(session, "sign", "signature", row.id, inspection=insp.id, role=role,
+                     refused=True if sig.refused else None)
+
+
+def _check_editable(insp: Inspection) -> None:
+    if insp.status == "sealed":
+        raise SealedRecordError("已封存的检查记录不可修改；如需更正，请新建更正记录")
+
+
+def save_draft(
+    store: Store,
+    *,
+    form_id: str,
+    values: dict[str, Any],
+    answers: dict[str, Any],
+    enterprise_id: str | None = None,
+    inspection_id: str | None = None,
+    form_version: int | None = None,
+) -> str:
+    """Create or update a draft inspection; returns its id.
+
+    ``values`` may hold signature fields (see :class:`SignatureData`) and attachment fields (lists
+    of ``{sha256, filename}``); they are stored as Signature and AttachmentLink rows.
+    """
+    with store.transaction() as s:
+        if inspection_id:
+            insp = s.get(Inspection, inspection_id)
+            if insp is None or insp.deleted:
+                raise InspectionError("找不到该检查记录")
+            _check_editable(insp)
+            spec = formspec.load_form_version(insp.form_id, insp.form_version)
+            action = "update"
+        else:
+            if not enterprise_id:
+                raise InspectionError("请先选择被检查企业")
+            spec = (formspec.load_form_version(form_id, form_version) if form_version
+                    else formspec.load_form(form_id))
+            insp = Inspection(enterprise_id=enterprise_id, form_id=spec.id, form_version=spec.version,
+                              status="draft", inspected_on=date.today())
+            s.add(insp)
+            action = "create"
+        plain, sigs = _split_signatures(spec, values)
+        insp.values = plain
+        insp.answers = {k: {"answer": formspec.answer_of(v), "note": formspec.note_of(v)}
+                        for k, v in answers.items()}
+        _derive(s, spec, plain, insp.answers, insp, sigs)
+        s.flush()
+        _apply_signatures(s, insp, sigs)
+        att_items = [a for f in _fields_of(spec, "attachment") for a in (plain.get(f.key) or [])]
+        attachments.sync_links(s, "inspection", insp.id, att_items)
+        audit.record(s, action, "inspection", insp.id, form_id=insp.form_id, form_version=insp.form_version)
+        return insp.id
+
+
+def full_values(session: Session, insp: Inspection) -> dict[str, Any]:
+    """The record's values with its signatures put back in (what the form shows)."""
+    spec = formspec.load_form_version(insp.form_id, insp.form_version)
+    vals = dict(insp.values or {})
+    by_role = {s.role: s for s in insp.signatures if not s.deleted}
+    for f in signature_fields(spec):
+        roles = signature_roles(f, 9) if f.multiple else signature_roles(f, 1)
+        found = [SignatureData(r.role, r.signer_name, list(r.strokes or []), r.png, r.refused).to_value()
+                 for role in roles if (r := by_role.get(role)) is not None]
+        if found:
+            vals[f.key] = found if f.multiple else found[0]
+    return vals
+
+
+def canonical_content(insp: Inspection) -> str:
+    """The JSON that the content hash covers: everything a reader of the record relies on."""
+    sigs = sorted(
+        (SignatureData(s.role, s.signer_name, list(s.strokes or []), s.png, s.refused).hash_dict()
+         for s in insp.signatures if not s.deleted),
+        key=lambda d: d["role"],
+    )
+    doc = {
+        "id": insp.id,
+        "enterprise_id": insp.enterprise_id,
+        "form_id": insp.form_id,
+        "form_version": insp.form_version,
+        "inspected_on": insp.inspected_on.isoformat() if insp.inspected_on else None,
+        "record_no": insp.record_no,
+        "values": insp.values or {},
+        "answers": insp.answers or {},
+        "result": insp.result,
+        "opinion": insp.opinion,
+        "opinion_text": insp.opinion_text,
+        "inspector1_id": insp.inspector1_id,
+        "inspector2_id": insp.inspector2_id,
+        "amends_id": insp.amends_id,
+        "signatures": sigs,
+    }
+    return _canonical(doc)
+
+
+def content_hash(insp: Inspection) -> str:
+    return hashlib.sha256(canonical_content(insp).encode("utf-8")).hexdigest()
+
+
+def seal_problems(spec: formspec.FormSpec, values: dict[str, Any], answers: dict[str, Any],
+                  signatures: list[SignatureData], *, inspectors: list[str] | None = None,
+                  require_signatures: bool = True) -> list[formspec.Problem]:
+    """Everything that stops sealing: the spec's own validation plus the signature rule.
+
+    With ``require_signatures`` the enterprise must have signed or its refusal (拒签) be
+    recorded, and every inspector named on the record must have signed. Without it (records
+    printed for wet-ink signatures) only the form itself is checked.
+    """
+    problems = list(formspec.validate_values(spec, values, answers, inspectors=inspectors))
+    if not require_signatures:
+        return problems
+    roles = {sg.role for sg in signatures if not sg.empty}
+    names = [n for f in _fields_of(spec, "inspector") for n in
+             (values.get(f.key) if isinstance(values.get(f.key), list) else [values.get(f.key)]) if n]
+    for f in signature_fields(spec):
+        if f.multiple:
+            for role, name in zip(signature_roles(f, len(names)), names, strict=True):
+                if role not in roles:
+                    problems.append(formspec.Problem(f.key, f.label, f"{name}尚未签字"))
+        elif signature_roles(f, 1)[0] not in roles:
+            problems.append(formspec.Problem(f.key, f.label, "尚未签字（当事人拒绝签字时请勾选“拒签”）"))
+    return problems
+
+
+def next_record_no(session: Session, origin: str, on: date) -> str:
+    """``<station>-<year>-<5-digit sequence>``, counted per node and year."""
+    from sqlalchemy import update
+
+    from qsdesk.store.models import Counter
+
+    name = f"inspection_no:{on.year}"
+    res = session.execute(update(Counter).where(Counter.name == name).values(value=Counter.value + 1))
+    if res.rowcount == 0:  # type: ignore[attr-defined]
+        session.execute(Counter.__table__.insert().values(name=name, value=1))
+        n = 1
+    else:
+        n = int(session.execute(select(Counter.value).where(Counter.name == name)).scalar_one())
+    return f"{origin or 'QS'}-{on.year}-{n:05d}"
+
+
+def station_inspector_names(session: Session) -> list[str]:
+    return list(session.scalars(select(Inspector.name).where(Inspector.deleted.is_(False))))
+
+
+def seal(store: Store, inspection_id: str, sealed_by: str | None = None, *,
+         require_signatures: bool = True) -> str:
+    """Validate and seal; returns the content hash. Raises :class:`InvalidRecordError` if invalid."""
+    with store.transaction() as s:
+        insp = s.get(Inspection, inspection_id)
+        if insp is None or insp.deleted:
+            raise InspectionError("找不到该检查记录")
+        _check_editable(insp)
+        spec = formspec.load_form_version(insp.form_id, insp.form_version)
+        sigs = [SignatureData(r.role, r.signer_name, list(r.strokes or []), r.png, r.refused)
+                for r in insp.signatures if not r.deleted]
+        problems = seal_problems(spec, insp.values or {}, insp.answers or {}, sigs,
+                                 inspectors=station_inspector_names(s) or None,
+                                 require_signatures=require_signatures)
+        if problems:
+            raise InvalidRecordError(problems)
+        who = sealed_by or audit.current_actor(s)
+        if not insp.record_no:
+            insp.record_no = next_record_no(s, s.info.get("origin", ""), insp.inspected_on)
+        insp.status = "sealed"
+        insp.sealed_at = utcnow()
+        insp.sealed_by = who
+        insp.content_hash = content_hash(insp)
+        audit.record(s, "seal", "inspection", insp.id, content_hash=insp.content_hash,
+                     record_no=insp.record_no, sealed_by=who,
+                     wet_ink=True if not require_signatures else None)
+        return insp.content_hash
+
+
+def verify(store: Store, inspection_id: str) -> bool:
+    """True when a sealed record's content still matches its stored hash."""
+    with store.session() as s:
+        insp = s.get(Inspection, inspection_id)
+        return bool(insp and insp.status == "sealed" and insp.content_hash == content_hash(insp))
+
+
+def amend(store: Store, inspection_id: str, reason: str | None = None) -> str:
+    """Start a correction of a sealed record: a new draft with its content, linked by amends_id."""
+    with store.transaction() as s:
+        orig = s.get(Inspection, inspection_id)
+        if orig is None or orig.deleted:
+            raise InspectionError("找不到该检查记录")
+        if orig.status != "sealed":
+            raise InspectionError("草稿可直接修改，无需更正")
+        newer = s.scalars(select(Inspection.id).where(Inspection.amends_id == orig.id,
+                                                      Inspection.deleted.is_(False))).first()
+        if newer:
+            raise InspectionError("该记录已有更正记录，请在最新的更正记录上修改")
+        new = Inspection(
+            enterprise_id=orig.enterprise_id, form_id=orig.form_id, form_version=orig.form_version,
+            inspected_on=orig.inspected_on, status="draft", values=json.loads(_canonical(orig.values or {})),
+            answers=json.loads(_canonical(orig.answers or {})), result=orig.result, opinion=orig.opinion,
+            opinion_text=orig.opinion_text, inspector1_id=orig.inspector1_id,
+            inspector2_id=orig.inspector2_id, problems_found=orig.problems_found,
+            problems_fixed=orig.problems_fixed, amends_id=orig.id,
+        )
+        s.add(new)
+        s.flush()
+        carried = [{"sha256": ln.sha256, "filename": ln.filename, "caption": ln.caption}
+                   for ln in attachments.links_for(s, "inspection", orig.id)]
+        if carried:
+            attachments.sync_links(s, "inspection", new.id, carried)
+        # Signatures are not copied: the corrected record is signed again.
+        audit.record(s, "amend", "inspection", new.id, amends=orig.id, reason=reason)
+        return new.id
+
+
+def latest_version_id(store: Store, inspection_id: str) -> str:
+    """Follow the amendment chain to the newest record."""
+    with store.session() as s:
+        cur = inspection_id
+        while True:
+            nxt = s.scalars(select(Inspection.id).where(Inspection.amends_id == cur,
+                                                        Inspection.deleted.is_(False))).first()
+            if not nxt:
+                return cur
+            cur = nxt
+
+
+def inspector_choices(store: Store) -> list[tuple[str, str, str | None]]:
+    """(id, name, phone) of active inspectors, for the pickers."""
+    with store.session() as s:
+        rows = s.scalars(select(Inspector).where(Inspector.deleted.is_(False), Inspector.active.is_(True))
+                         .order_by(Inspector.name)).all()
+        return [(r.id, r.name, r.phone) for r in rows]
+
+
+def load(store: Store, inspection_id: str) -> tuple[Inspection, dict[str, Any]]:
+    """The row (detached) and its full values (signatures included)."""
+    with store.session() as s:
+        insp = s.get(Inspection, inspection_id)
+        if insp is None:
+            raise InspectionError("找不到该检查记录")
+        vals = full_values(s, insp)
+        _ = list(insp.signatures)
+        return insp, vals
+
+
