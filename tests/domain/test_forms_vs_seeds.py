@@ -310,3 +310,34 @@ def test_risk_sources_are_nine_and_multiple() -> None:
     f = spec("annex6_risk").field("sources")
     assert f.type == "multichoice" and f.multiple
     assert len(f.choices) == 9
+
+
+def test_only_known_inputs_lack_a_printed_label() -> None:
+    """An input the annex prints no label for must be on this list, so a mislabelled field cannot
+    escape the seed comparison by being marked unprinted."""
+    unprinted = {
+        form_id: sorted(
+            [f.key for f in spec(form_id).fields() if not f.label_printed]
+            + [f"{f.key}.{c.key}" for f in spec(form_id).fields() for c in f.columns if not c.label_printed]
+        )
+        for form_id, *_ in CASES
+    }
+    inspection = ["attachments", "inspector_signatures", "opinion_text"]
+    task = ["grade", "risk_points", "risk_points.item", "risk_points.remark", "risk_points.result"]
+    assert unprinted == {
+        "annex3_census": ["products", "products.licence_type"],
+        "annex4_producer": inspection,
+        "annex5_seller": inspection,
+        "annex6_risk": [],
+        "task_producer": task,
+        "task_seller": task,
+    }
+
+
+@pytest.mark.parametrize("form_id", [c[0] for c in CASES])
+def test_item_keys_are_group_dot_position(form_id: str) -> None:
+    s = spec(form_id)
+    for section in s.sections:
+        for n, (group, number, _title, items) in enumerate(section.groups(), start=1):
+            assert group == number == str(n)
+            assert [it.key for it in items] == [f"{group}.{i}" for i in range(1, len(items) + 1)]
