@@ -96,12 +96,14 @@ _ALIASES: dict[str, str] = {
 _GRADES_DESC = (Grade.A, Grade.B, Grade.C)
 
 
-def parse_unit_types(unit_types: Iterable[str] | str) -> list[str]:
+def parse_unit_types(unit_types: Iterable[str] | str | None) -> list[str]:
     """Canonical unit types (``producer``/``wholesaler``/``retailer``), de-duplicated, in order.
 
     Accepts the English keys or the annex's Chinese words (生产单位、批发单位、零售单位).
     Raises ``ValueError`` for anything else.
     """
+    if unit_types is None:
+        return []
     if isinstance(unit_types, str):
         unit_types = [unit_types]
     out: list[str] = []

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qsdesk.domain.grading import (
     Grade,
@@ -166,3 +168,32 @@ def test_supervising_level_bad_grade() -> None:
         supervising_level("E")
     with pytest.raises(ValueError):
         supervising_level(None)  # type: ignore[arg-type]
+
+
+def test_none_unit_types_not_gradable() -> None:
+    assert grade(None, 1000, None) is None  # type: ignore[arg-type]
+
+
+# ---------- properties ----------
+
+
+units = st.sampled_from(["producer", "wholesaler", "retailer"])
+staff_s = st.integers(min_value=0, max_value=100_000)
+rev_s = st.integers(min_value=0, max_value=10_000_000)
+
+
+@given(units, staff_s, staff_s, rev_s)
+def test_more_staff_never_lowers_the_grade(unit: str, x1: int, x2: int, y: int) -> None:
+    lo, hi = sorted((x1, x2))
+    assert grade([unit], hi, y).rank >= grade([unit], lo, y).rank  # type: ignore[union-attr]
+
+
+@given(units, staff_s, rev_s)
+def test_grade_is_the_higher_of_the_two_figures(unit: str, x: int, y: int) -> None:
+    both = grade([unit], x, y)
+    assert both is max(grade([unit], x, None), grade([unit], None, y), key=lambda g: g.rank)  # type: ignore[union-attr]
+
+
+@given(st.lists(units, min_size=1, max_size=3), staff_s, rev_s)
+def test_several_types_take_the_highest(types: list[str], x: int, y: int) -> None:
+    assert grade(types, x, y) is max((grade([t], x, y) for t in types), key=lambda g: g.rank)  # type: ignore[union-attr]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qsdesk.domain import uscc
 from qsdesk.domain.uscc import InvalidCreditCode, check_digit, is_valid, normalize, validate
@@ -120,3 +122,33 @@ def test_every_single_character_typo_is_caught() -> None:
 def test_individual_business_detection() -> None:
     assert uscc.is_individual_business("92370112MA3C0A1B2X")
     assert not uscc.is_individual_business("91330100716105852F")
+
+
+# ---------- properties ----------
+
+
+alnum = st.sampled_from(uscc.ALPHABET)
+digit = st.sampled_from("0123456789")
+bodies = st.tuples(
+    st.lists(alnum, min_size=2, max_size=2), st.lists(digit, min_size=6, max_size=6), st.lists(alnum, min_size=9, max_size=9)
+).map(lambda t: "".join(t[0] + t[1] + t[2]))
+
+
+@given(bodies)
+def test_body_plus_check_digit_validates_and_stdnum_agrees(body: str) -> None:
+    code = body + check_digit(body)
+    assert validate(code) == code
+    assert validate(" " + code.lower() + " ") == code
+    if body[:8].isdigit():
+        from stdnum.cn import uscc as std
+
+        assert std.is_valid(code)
+
+
+@given(bodies, alnum)
+def test_wrong_check_digit_always_rejected(body: str, ch: str) -> None:
+    if ch == check_digit(body):
+        return
+    with pytest.raises(InvalidCreditCode) as ei:
+        validate(body + ch)
+    assert ei.value.kind == "checksum"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qsdesk.domain.workdays import (
     HolidaySchedule,
+    add_months,
     add_working_days,
     calendar_covers,
     count_working_days,
@@ -136,3 +139,39 @@ def test_schedule_rejects_inconsistent_data() -> None:
         HolidaySchedule(
             year=2027, holidays=frozenset({date(2027, 1, 2)}), workdays=frozenset({date(2027, 1, 2)})
         )
+
+
+# ---------- properties over the covered years ----------
+
+
+
+
+dates = st.dates(min_value=date(2004, 1, 1), max_value=date(2026, 9, 30))
+
+
+@given(dates, st.integers(min_value=1, max_value=40))
+def test_nth_working_day_is_a_working_day_with_n_before_it(start: date, n: int) -> None:
+    end = add_working_days(start, n)
+    assert is_working_day(end)
+    assert count_working_days(start, end) == n
+    assert count_working_days(start, end - timedelta(days=1)) == n - 1
+
+
+@given(dates, st.integers(min_value=1, max_value=40))
+def test_backwards_inverts_forwards_on_working_days(start: date, n: int) -> None:
+    start = next_working_day_on_or_after(start)
+    assert add_working_days(add_working_days(start, n), -n) == start
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)), st.integers(-36, 36))
+def test_add_months_keeps_day_or_clamps_to_month_end(d: date, m: int) -> None:
+    r = add_months(d, m)
+    assert (r.year * 12 + r.month) - (d.year * 12 + d.month) == m
+    assert r.day == d.day or (r.day < d.day and (r + timedelta(days=1)).day == 1)
+
+
+def test_add_months_examples() -> None:
+    assert add_months(date(2023, 8, 31), 6) == date(2024, 2, 29)
+    assert add_months(date(2024, 2, 29), 12) == date(2025, 2, 28)
+    assert add_months(date(2024, 1, 15), 6) == date(2024, 7, 15)
+    assert add_months(date(2024, 3, 31), -1) == date(2024, 2, 29)
