@@ -23,6 +23,7 @@ Rules applied (annex 1 说明 3: "同时满足多个划分标准条件时，按�
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -99,13 +100,16 @@ _GRADES_DESC = (Grade.A, Grade.B, Grade.C)
 def parse_unit_types(unit_types: Iterable[str] | str | None) -> list[str]:
     """Canonical unit types (``producer``/``wholesaler``/``retailer``), de-duplicated, in order.
 
-    Accepts the English keys or the annex's Chinese words (生产单位、批发单位、零售单位).
+    Accepts the English keys or the annex's Chinese words (生产单位、批发单位、零售单位), as an
+    iterable or as one string separated by commas/、/spaces (``"producer,retailer"``; ``""`` →
+    no type).
     Raises ``ValueError`` for anything else.
     """
     if unit_types is None:
         return []
     if isinstance(unit_types, str):
-        unit_types = [unit_types]
+        # a stored list such as "producer,retailer" or "生产、零售"
+        unit_types = [t for t in re.split(r"[,，、;；/\s]+", unit_types) if t]
     out: list[str] = []
     for raw in unit_types:
         key = _ALIASES.get(str(raw).strip().lower()) if raw is not None else None

@@ -197,3 +197,11 @@ def test_grade_is_the_higher_of_the_two_figures(unit: str, x: int, y: int) -> No
 @given(st.lists(units, min_size=1, max_size=3), staff_s, rev_s)
 def test_several_types_take_the_highest(types: list[str], x: int, y: int) -> None:
     assert grade(types, x, y) is max((grade([t], x, y) for t in types), key=lambda g: g.rank)  # type: ignore[union-attr]
+
+
+def test_unit_types_as_stored_comma_string() -> None:
+    assert grade("producer,retailer", 250, None) is B
+    assert grade("生产、批发", 250, None) is A
+    assert grade("", 1000, None) is None
+    with pytest.raises(ValueError):
+        grade("producer,importer", 10, None)
