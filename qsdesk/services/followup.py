@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from qsdesk.domain.sampling import SamplingResult, StepTemplate, followup_template
 from qsdesk.services import audit
 from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise, FollowUpStep, Sampling
@@ -29,14 +30,16 @@ class FollowUpError(ValueError):
     """A request a user can fix; the message is Chinese."""
 
 
-def step_label(key: str) -> str:
-    """The Chinese name of a step key (from the domain template), the key itself if unknown."""
-    try:
-        from qsdesk.domain import sampling as dom
-    except ImportError:  # pragma: no cover - the domain module ships with the app
-        return key
-    labels: dict[str, str] = getattr(dom, "STEP_LABELS", {}) or {}
-    return labels.get(key, key)
+def step_templates(result: str | None) -> dict[str, StepTemplate]:
+    """The domain's step templates for a result (不合格 or 拒检), keyed by step key."""
+    res = result if result in (SamplingResult.FAIL, SamplingResult.REFUSED) else SamplingResult.FAIL
+    return {t.key: t for t in followup_template(res, date.today())}
+
+
+def step_label(key: str, result: str | None = None) -> str:
+    """The Chinese title of a step key; refusal steps are looked up when ``result`` is 拒检."""
+    tpl = step_templates(result).get(key) or step_templates(SamplingResult.REFUSED).get(key)
+    return tpl.title if tpl else key
 
 
 def steps(session: Session, sampling_id: str) -> list[FollowUpStep]:
@@ -127,7 +130,7 @@ def close_followup(store: Store, sampling_id: str, on: date) -> None:
             raise FollowUpError("该抽查没有后处理步骤")
         left = [x for x in all_steps if x.done_on is None]
         if left:
-            names = "、".join(step_label(x.step) for x in left)
+            names = "、".join(step_label(x.step, smp.result) for x in left)
             raise FollowUpError(f"还有 {len(left)} 个步骤未完成：{names}")
         last = max(x.done_on for x in all_steps if x.done_on is not None)
         if on < last:
@@ -174,7 +177,7 @@ def overdue_query(today: date) -> Select[Any]:
             FollowUpStep.due_on < today,
             Sampling.followup_closed_on.is_(None),
         )
-        .order_by(FollowUpStep.due_on, FollowUpStep.id)
+        .order_by(FollowUpStep.due_on, Sampling.sampled_on, Sampling.id, FollowUpStep.position)
     )
 
 

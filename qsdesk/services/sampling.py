@@ -1,0 +1,508 @@
+"""Supervision sampling (监督抽查) results: entry with warnings, follow-up, escalation, lists.
+
+Entering a result (:func:`enter_sampling`):
+
+* checks the rules of 003 against the database — the 6-month rule, 上抽下不抽 and "one task,
+  one visit" (the rules themselves live in :mod:`qsdesk.domain.sampling`; this module only feeds
+  them the earlier samplings) — and returns the warnings, naming the earlier samplings. Warnings
+  do not block: the station often enters a higher level's sampling after the fact, and the
+  inspector must see the conflict, not be stopped by it;
+* opens the follow-up (后处理) steps of 004 for a 不合格 result, and the refusal steps for 拒检;
+* recomputes the producer's run of consecutive failures (003 七): 2 with a major hazard flags the
+  interview (约谈) step; 3 or more puts the enterprise under special supervision (特别监管) with a
+  higher credit risk level, and stores the reason on the enterprise.
+
+Levels are stored as ``national``/``provincial``/``city``/``county``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from qsdesk.domain import sampling as rules
+from qsdesk.services import audit, followup
+from qsdesk.store.db import Store
+from qsdesk.store.models import Enterprise, FollowUpStep, HelpRecord, Sampling
+
+LEVEL_LABELS: dict[str, str] = {"national": "国家", "provincial": "省级", "city": "市级", "county": "县级"}
+LEVELS = tuple(LEVEL_LABELS)
+RESULTS: tuple[str, ...] = tuple(r.value for r in rules.SamplingResult)  # 合格 / 不合格 / 拒检
+
+SPECIAL_CLASS = "special"
+#: Credit risk levels (信用风险分类), low to high; "调高风险等级" moves one step up.
+CREDIT_RISK_LEVELS: tuple[str, ...] = ("低", "一般", "较高", "高")
+ESCALATION_KEY = "sampling_escalation"
+
+
+class SamplingError(ValueError):
+    """Input a user can fix; the message is Chinese."""
+
+
+def level_key(value: str) -> str:
+    """``national``… from either the key or the Chinese name (国家/省级/市级/县级)."""
+    lvl = rules.SamplingLevel.parse(value)
+    return next(k for k, v in LEVEL_LABELS.items() if v == lvl.value)
+
+
+@dataclass(frozen=True)
+class SamplingInput:
+    """One sampling as entered. ``producer_id`` and/or ``seller_id`` (registry enterprise ids)."""
+
+    product_name: str
+    sampled_on: date
+    result: str
+    producer_id: str | None = None
+    seller_id: str | None = None
+    level: str = "county"
+    organiser: str | None = None
+    task_name: str | None = None
+    year: int | None = None
+    batch: str | None = None
+    trademark: str | None = None
+    model: str | None = None
+    standard: str | None = None
+    production_batch: str | None = None  # 生产日期/批号
+    nonconforming_items: str | None = None
+    major_hazard: bool = False
+    report_received_on: date | None = None  # the day the non-conforming report reached the station
+
+
+@dataclass(frozen=True)
+class SamplingWarning:
+    kind: str  # "repeat" | "higher_level" | "second_visit"
+    message: str
+    sampling_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EscalationOutcome:
+    level: str  # rules.EscalationLevel value: 无 / 约谈 / 特别监管
+    consecutive: int
+    reasons: tuple[str, ...]
+    class_changed: bool = False
+    credit_risk: str | None = None
+
+
+@dataclass(frozen=True)
+class EntryResult:
+    sampling_id: str
+    warnings: list[SamplingWarning]
+    step_ids: list[str] = field(default_factory=list)
+    escalation: EscalationOutcome | None = None
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _department(level: str, organiser: str | None) -> str:
+    """The organising department; without a name, the level stands for it."""
+    return (organiser or "").strip() or f"{LEVEL_LABELS.get(level, level)}市场监管部门"
+
+
+def _record_from_row(row: Sampling) -> rules.SamplingRecord:
+    producer = row.enterprise_id if row.seller_id != row.enterprise_id else ""
+    return rules.SamplingRecord(
+        department=_department(row.level, row.organiser),
+        level=LEVEL_LABELS.get(row.level, row.level),
+        producer_id=producer,
+        trademark=row.trademark or "",
+        model=row.model or "",
+        standard=row.standard or "",
+        sampled_on=row.sampled_on,
+        result=row.result,
+        major_hazard=row.major_hazard,
+        product=row.product_name,
+        task=row.task_name or "",
+        sampled_unit_id=row.seller_id or row.enterprise_id,
+        id=row.id,
+    )
+
+
+def _record_from_input(inp: SamplingInput, sampling_id: str = "") -> rules.SamplingRecord:
+    return rules.SamplingRecord(
+        department=_department(inp.level, inp.organiser),
+        level=LEVEL_LABELS[inp.level],
+        producer_id=inp.producer_id or "",
+        trademark=inp.trademark or "",
+        model=inp.model or "",
+        standard=inp.standard or "",
+        sampled_on=inp.sampled_on,
+        result=inp.result,
+        major_hazard=inp.major_hazard,
+        product=inp.product_name,
+        task=inp.task_name or "",
+        sampled_unit_id=inp.seller_id or inp.producer_id or "",
+        id=sampling_id,
+    )
+
+
+def _history_rows(session: Session, inp: SamplingInput, exclude_id: str | None = None) -> list[Sampling]:
+    conds = []
+    if inp.producer_id:
+        conds.append(Sampling.enterprise_id == inp.producer_id)
+    unit = inp.seller_id or inp.producer_id
+    if inp.task_name and unit:
+        conds.append(and_(Sampling.task_name == inp.task_name,
+                          or_(Sampling.seller_id == unit, Sampling.enterprise_id == unit)))
+    if not conds:
+        return []
+    stmt = select(Sampling).where(Sampling.deleted.is_(False), or_(*conds))
+    if exclude_id:
+        stmt = stmt.where(Sampling.id != exclude_id)
+    return list(session.scalars(stmt.order_by(Sampling.sampled_on)))
+
+
+def _ids_named(message: str, rows: Sequence[Sampling]) -> tuple[str, ...]:
+    return tuple(r.id for r in rows if r.id in message)
+
+
+def normalise(inp: SamplingInput) -> SamplingInput:
+    """Validate and tidy an input (strip text, level key); raises :class:`SamplingError`."""
+    def clean(v: str | None) -> str | None:
+        return (v or "").strip() or None
+
+    if not (inp.product_name or "").strip():
+        raise SamplingError("请填写产品名称")
+    if not inp.producer_id and not inp.seller_id:
+        raise SamplingError("请选择被抽样的生产者或销售者")
+    if inp.result not in RESULTS:
+        raise SamplingError(f"抽查结果应为：{'、'.join(RESULTS)}")
+    try:
+        level = level_key(inp.level)
+    except ValueError as exc:
+        raise SamplingError(str(exc)) from None
+    if inp.sampled_on > date.today():
+        raise SamplingError("抽样日期不能晚于今天")
+    items = clean(inp.nonconforming_items)
+    if inp.result == rules.SamplingResult.FAIL and not items:
+        raise SamplingError("抽查结果为不合格时，请填写不合格项目")
+    if inp.result != rules.SamplingResult.FAIL and items:
+        raise SamplingError("只有不合格的抽查结果才有不合格项目")
+    if inp.report_received_on and inp.report_received_on < inp.sampled_on:
+        raise SamplingError("报告收到日期不能早于抽样日期")
+    if inp.major_hazard and inp.result != rules.SamplingResult.FAIL:
+        raise SamplingError("只有不合格的结果才能标记存在重大质量安全隐患")
+    return SamplingInput(
+        product_name=inp.product_name.strip(), sampled_on=inp.sampled_on, result=inp.result,
+        producer_id=inp.producer_id or None, seller_id=inp.seller_id or None, level=level,
+        organiser=clean(inp.organiser), task_name=clean(inp.task_name), year=inp.year or inp.sampled_on.year,
+        batch=clean(inp.batch), trademark=clean(inp.trademark), model=clean(inp.model),
+        standard=clean(inp.standard), production_batch=clean(inp.production_batch),
+        nonconforming_items=items, major_hazard=inp.major_hazard, report_received_on=inp.report_received_on,
+    )
+
+
+def check_sampling(session: Session, inp: SamplingInput, *, exclude_id: str | None = None) -> list[SamplingWarning]:
+    """The warnings entering ``inp`` would raise, each naming the earlier samplings."""
+    inp = normalise(inp)
+    rows = _history_rows(session, inp, exclude_id)
+    if not rows:
+        return []
+    history = [_record_from_row(r) for r in rows]
+    new = _record_from_input(inp, exclude_id or "")
+    out: list[SamplingWarning] = []
+    if inp.producer_id:
+        for msg in rules.repeat_sampling_warnings(new, history):
+            out.append(SamplingWarning("repeat", msg, _ids_named(msg, rows)))
+        for msg in rules.higher_level_warnings(new, history):
+            named = tuple(
+                r.id for r in rows
+                if r.sampled_on.isoformat() in msg and rules.same_product(_record_from_row(r), new)
+                and rules.SamplingLevel.parse(LEVEL_LABELS[r.level]).rank > rules.SamplingLevel.parse(
+                    LEVEL_LABELS[inp.level]).rank
+            )
+            out.append(SamplingWarning("higher_level", msg, named))
+    for msg in rules.second_visit_warnings(new, history):
+        named = tuple(r.id for r in rows if r.task_name == inp.task_name and r.sampled_on.isoformat() in msg)
+        out.append(SamplingWarning("second_visit", msg, named))
+    return out
+
+
+# --------------------------------------------------------------------------- entry
+
+
+def step_templates(result: str, received_on: date) -> list[rules.StepTemplate]:
+    return rules.followup_template(result, received_on)
+
+
+def enter_sampling(store: Store, inp: SamplingInput) -> EntryResult:
+    """Store a sampling result; open its follow-up; escalate; return the warnings."""
+    inp = normalise(inp)
+    with store.transaction() as s:
+        for eid in (inp.producer_id, inp.seller_id):
+            if eid:
+                ent = s.get(Enterprise, eid)
+                if ent is None or ent.deleted:
+                    raise SamplingError("所选企业不存在")
+        warnings = check_sampling(s, inp)
+        row = Sampling(
+            enterprise_id=inp.producer_id or inp.seller_id,
+            seller_id=inp.seller_id,
+            task_name=inp.task_name,
+            level=inp.level,
+            organiser=inp.organiser,
+            year=inp.year,
+            batch=inp.batch,
+            product_name=inp.product_name,
+            trademark=inp.trademark,
+            model=inp.model,
+            standard=inp.standard,
+            production_batch=inp.production_batch,
+            sampled_on=inp.sampled_on,
+            result=inp.result,
+            nonconforming_items=inp.nonconforming_items,
+            major_hazard=inp.major_hazard,
+            report_received_on=inp.report_received_on,
+        )
+        s.add(row)
+        s.flush()
+        audit.record(s, "create", "sampling", row.id, result=row.result, level=row.level,
+                     warnings=[w.kind for w in warnings] or None)
+        step_ids = _open_followup(s, row)
+        esc = _escalate(s, row) if inp.producer_id and row.result == rules.SamplingResult.FAIL else None
+        return EntryResult(row.id, warnings, step_ids, esc)
+
+
+def _open_followup(s: Session, row: Sampling) -> list[str]:
+    received = row.report_received_on or row.sampled_on
+    ids: list[str] = []
+    for pos, tpl in enumerate(rules.followup_template(row.result, received), start=1):
+        step = FollowUpStep(sampling_id=row.id, step=tpl.key, position=pos, due_on=tpl.due_on)
+        s.add(step)
+        s.flush()
+        ids.append(step.id)
+    if ids:
+        audit.record(s, "create", "followup_step", row.id, steps=len(ids), result=row.result)
+    return ids
+
+
+def producer_history(session: Session, enterprise_id: str) -> list[Sampling]:
+    """Samplings in which the enterprise is the producer, oldest first."""
+    stmt = select(Sampling).where(
+        Sampling.deleted.is_(False),
+        Sampling.enterprise_id == enterprise_id,
+        or_(Sampling.seller_id.is_(None), Sampling.seller_id != enterprise_id),
+    )
+    return list(session.scalars(stmt.order_by(Sampling.sampled_on, Sampling.id)))
+
+
+def _raised(credit_risk: str | None) -> str:
+    if credit_risk not in CREDIT_RISK_LEVELS:
+        return "较高"
+    i = CREDIT_RISK_LEVELS.index(credit_risk)
+    return CREDIT_RISK_LEVELS[min(i + 1, len(CREDIT_RISK_LEVELS) - 1)]
+
+
+def _escalate(s: Session, row: Sampling) -> EscalationOutcome:
+    ent = s.get(Enterprise, row.enterprise_id)
+    assert ent is not None
+    esc = rules.escalation(producer_history(s, ent.id))
+    outcome = EscalationOutcome(esc.level.value, esc.consecutive, tuple(esc.reasons))
+    if esc.level is rules.EscalationLevel.NONE:
+        return outcome
+    reason = "；".join(esc.reasons)
+    # Flag the interview step of this sampling's follow-up.
+    interview = s.scalars(
+        select(FollowUpStep).where(FollowUpStep.sampling_id == row.id, FollowUpStep.step == "interview")
+    ).first()
+    if interview is not None:
+        interview.note = f"应约谈：{reason}"
+    ent.extra = {**(ent.extra or {}), ESCALATION_KEY: {
+        "level": esc.level.value, "consecutive": esc.consecutive, "sampling_id": row.id,
+        "on": row.sampled_on.isoformat(), "reasons": list(esc.reasons),
+    }}
+    changed = False
+    new_risk = None
+    if esc.level is rules.EscalationLevel.SPECIAL:
+        line = f"{row.sampled_on.isoformat()} 监督抽查：{reason}"
+        reasons = [x for x in (ent.class_reasons or "").splitlines() if x.strip()]
+        if line not in reasons:
+            reasons.append(line)
+        ent.class_reasons = "\n".join(reasons)
+        changed = ent.supervision_class != SPECIAL_CLASS
+        ent.supervision_class = SPECIAL_CLASS
+        if esc.raise_risk_level:
+            new_risk = _raised(ent.credit_risk)
+            ent.credit_risk = new_risk
+    audit.record(s, "update", "enterprise", ent.id, escalation=esc.level.value, consecutive=esc.consecutive,
+                 supervision_class=ent.supervision_class if changed else None, credit_risk=new_risk)
+    return EscalationOutcome(esc.level.value, esc.consecutive, tuple(esc.reasons), changed, new_risk)
+
+
+def current_escalation(session: Session, enterprise_id: str) -> rules.Escalation:
+    """The escalation the enterprise's sampling history calls for now."""
+    return rules.escalation(producer_history(session, enterprise_id))
+
+
+def delete_sampling(store: Store, sampling_id: str, reason: str) -> None:
+    """Soft-delete a wrongly entered sampling and its follow-up steps."""
+    if not reason.strip():
+        raise SamplingError("删除抽查记录请说明原因")
+    with store.transaction() as s:
+        row = s.get(Sampling, sampling_id)
+        if row is None or row.deleted:
+            raise SamplingError("抽查记录不存在")
+        row.deleted = True
+        for st in followup.steps(s, sampling_id):
+            st.deleted = True
+        audit.record(s, "delete", "sampling", row.id, reason=reason.strip())
+
+
+# --------------------------------------------------------------------------- lists
+
+
+def _open_steps_sq() -> Any:
+    return (
+        select(func.count())
+        .select_from(FollowUpStep)
+        .where(FollowUpStep.sampling_id == Sampling.id, FollowUpStep.deleted.is_(False),
+               FollowUpStep.done_on.is_(None))
+        .correlate(Sampling)
+        .scalar_subquery()
+    )
+
+
+def _all_steps_sq() -> Any:
+    return (
+        select(func.count())
+        .select_from(FollowUpStep)
+        .where(FollowUpStep.sampling_id == Sampling.id, FollowUpStep.deleted.is_(False))
+        .correlate(Sampling)
+        .scalar_subquery()
+    )
+
+
+def list_query(
+    *,
+    result: str | None = None,
+    text: str | None = None,
+    enterprise_id: str | None = None,
+    open_followup: bool = False,
+    year: int | None = None,
+) -> Select[Any]:
+    """Rows for the sampling list (newest first) with follow-up progress."""
+    seller = aliased(Enterprise)
+    stmt = (
+        select(
+            Sampling.id.label("id"),
+            Sampling.sampled_on.label("sampled_on"),
+            Enterprise.name.label("enterprise"),
+            seller.name.label("seller"),
+            Sampling.product_name.label("product_name"),
+            Sampling.trademark.label("trademark"),
+            Sampling.model.label("model"),
+            Sampling.level.label("level"),
+            Sampling.organiser.label("organiser"),
+            Sampling.result.label("result"),
+            Sampling.nonconforming_items.label("nonconforming_items"),
+            _open_steps_sq().label("open_steps"),
+            _all_steps_sq().label("all_steps"),
+            Sampling.followup_closed_on.label("followup_closed_on"),
+        )
+        .join(Enterprise, Enterprise.id == Sampling.enterprise_id)
+        .outerjoin(seller, seller.id == Sampling.seller_id)
+        .where(Sampling.deleted.is_(False))
+        .order_by(Sampling.sampled_on.desc(), Sampling.id)
+    )
+    if result:
+        stmt = stmt.where(Sampling.result == result)
+    if enterprise_id:
+        stmt = stmt.where(or_(Sampling.enterprise_id == enterprise_id, Sampling.seller_id == enterprise_id))
+    if year:
+        stmt = stmt.where(Sampling.sampled_on >= date(year, 1, 1), Sampling.sampled_on <= date(year, 12, 31))
+    if open_followup:
+        stmt = stmt.where(Sampling.result != rules.SamplingResult.PASS.value, Sampling.followup_closed_on.is_(None))
+    if text and text.strip():
+        like = f"%{text.strip()}%"
+        stmt = stmt.where(or_(Enterprise.name.like(like), seller.name.like(like), Sampling.product_name.like(like),
+                              Sampling.trademark.like(like), Sampling.task_name.like(like)))
+    return stmt
+
+
+@dataclass(frozen=True)
+class TrackingEntry:
+    enterprise_id: str
+    name: str
+    failures: int
+    refusals: int
+    last_on: date
+    products: str
+
+
+def tracking_list(session: Session, year: int, *, include_refusals: bool = True) -> list[TrackingEntry]:
+    """跟踪抽查名单 for ``year``: enterprises that failed (or refused) sampling in ``year - 1``."""
+    start, end = date(year - 1, 1, 1), date(year - 1, 12, 31)
+    rows = list(session.scalars(
+        select(Sampling).where(Sampling.deleted.is_(False), Sampling.sampled_on >= start,
+                               Sampling.sampled_on <= end,
+                               Sampling.result.in_([rules.SamplingResult.FAIL.value,
+                                                    rules.SamplingResult.REFUSED.value]))
+    ))
+    ids = rules.tracking_list_year([_record_from_row(r) for r in rows], year, include_refusals=include_refusals)
+    if not ids:
+        return []
+    names = {e.id: e.name for e in session.scalars(select(Enterprise).where(Enterprise.id.in_(ids)))}
+    out = []
+    for eid in ids:
+        mine = [r for r in rows if eid in (r.enterprise_id, r.seller_id)]
+        fails = [r for r in mine if r.result == rules.SamplingResult.FAIL]
+        refs = [r for r in mine if r.result == rules.SamplingResult.REFUSED]
+        products = "、".join(sorted({r.product_name for r in mine}))
+        out.append(TrackingEntry(eid, names.get(eid, ""), len(fails), len(refs),
+                                 max(r.sampled_on for r in mine), products))
+    out.sort(key=lambda t: (-t.failures, t.name))
+    return out
+
+
+def overdue_followups_query(today: date) -> Select[Any]:
+    """Overdue follow-up steps for the dashboard (see :func:`qsdesk.services.followup.overdue_query`)."""
+    return followup.overdue_query(today)
+
+
+def dashboard_counts(session: Session, today: date) -> dict[str, int]:
+    """Figures for the dashboard: overdue steps, open follow-ups, this year's tracking list."""
+    open_fu = session.scalar(
+        select(func.count()).select_from(Sampling).where(
+            Sampling.deleted.is_(False), Sampling.result != rules.SamplingResult.PASS.value,
+            Sampling.followup_closed_on.is_(None))
+    )
+    return {
+        "overdue_steps": followup.overdue_count(session, today),
+        "open_followups": int(open_fu or 0),
+        "tracking": len(tracking_list(session, today.year)),
+    }
+
+
+def timeline_events(session: Session, enterprise_id: str) -> list[Any]:
+    """The enterprise's samplings, completed follow-up steps and help entries, newest first."""
+    from qsdesk.services.risk import TimelineEvent
+
+    out: list[TimelineEvent] = []
+    rows = session.scalars(select(Sampling).where(
+        Sampling.deleted.is_(False), or_(Sampling.enterprise_id == enterprise_id, Sampling.seller_id == enterprise_id)))
+    for r in rows:
+        detail = f"{LEVEL_LABELS.get(r.level, r.level)}抽查 {r.organiser or ''}".strip()
+        if r.nonconforming_items:
+            detail += f"；不合格项目：{r.nonconforming_items}"
+        out.append(TimelineEvent(r.sampled_on, "sampling", f"监督抽查{r.result}：{r.product_name}", detail,
+                                 "sampling", r.id))
+        for st in followup.steps(session, r.id):
+            if st.done_on:
+                label = followup.step_label(st.step, r.result)
+                out.append(TimelineEvent(st.done_on, "followup", f"后处理：{label}",
+                                         " ".join(x for x in (st.outcome, st.note) if x), "followup_step", st.id))
+        if r.followup_closed_on:
+            out.append(TimelineEvent(r.followup_closed_on, "followup", f"后处理办结：{r.product_name}", "",
+                                     "sampling", r.id))
+    helps = session.scalars(select(HelpRecord).where(HelpRecord.deleted.is_(False),
+                                                     HelpRecord.enterprise_id == enterprise_id))
+    for h in helps:
+        out.append(TimelineEvent(h.given_on, "help", "帮扶", (h.content or "")[:80], "help_record", h.id))
+    out.sort(key=lambda e: (e.on, e.kind), reverse=True)
+    return out

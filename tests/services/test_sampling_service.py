@@ -1,0 +1,247 @@
+"""Entering samplings: 6-month rule, 上抽下不抽, automatic follow-up, escalation, tracking list."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from qsdesk.services import sampling as svc
+from qsdesk.store.models import AuditEntry, Enterprise, FollowUpStep, Sampling
+from tests.services.sampling_factories import add_enterprise
+
+BASE = svc.SamplingInput(
+    product_name="电线电缆", sampled_on=date(2026, 1, 15), result="合格", level="county",
+    organiser="历城区市场监督管理局", trademark="鲁缆", model="BV 2.5mm²", standard="GB/T 5023.3-2008",
+)
+
+
+@pytest.fixture
+def producer(store) -> str:
+    return add_enterprise(store, "济南鲁缆电缆有限公司", uscc="91370112MA3C0000X1")
+
+
+def enter(store, producer, **kw) -> svc.EntryResult:
+    return svc.enter_sampling(store, replace(BASE, producer_id=producer, **kw))
+
+
+def fail(store, producer, on, hazard=True, **kw) -> svc.EntryResult:
+    return enter(store, producer, sampled_on=on, result="不合格", nonconforming_items="导体电阻",
+                 major_hazard=hazard, **kw)
+
+
+# ------------------------------------------------------------------ 6-month rule
+
+
+def test_six_month_rule_inclusive_at_same_day_six_months_later(store, producer) -> None:
+    first = enter(store, producer).sampling_id
+    inside = enter(store, producer, sampled_on=date(2026, 7, 15))
+    assert [w.kind for w in inside.warnings] == ["repeat"]
+    assert inside.warnings[0].sampling_ids == (first,)
+    assert "2026-01-15" in inside.warnings[0].message and "鲁缆" in inside.warnings[0].message
+
+
+def test_six_month_rule_day_after_window_is_free(store, producer) -> None:
+    enter(store, producer)
+    outside = enter(store, producer, sampled_on=date(2026, 7, 16))
+    assert outside.warnings == []
+
+
+def test_six_month_rule_month_end_clamps(store, producer) -> None:
+    enter(store, producer, sampled_on=date(2025, 8, 31))
+    with store.session() as s:
+        assert [w.kind for w in svc.check_sampling(s, replace(BASE, producer_id=producer,
+                                                                sampled_on=date(2026, 2, 28)))] == ["repeat"]
+        assert svc.check_sampling(s, replace(BASE, producer_id=producer, sampled_on=date(2026, 3, 1))) == []
+
+
+def test_six_month_rule_needs_same_department_and_same_product(store, producer) -> None:
+    enter(store, producer)
+    with store.session() as s:
+        def check(**kw):
+            return svc.check_sampling(s, replace(BASE, producer_id=producer, sampled_on=date(2026, 3, 1), **kw))
+        assert [w.kind for w in check()] == ["repeat"]
+        assert check(organiser="章丘区市场监督管理局") == []
+        assert check(model="BV 4mm²") == []
+        assert check(trademark="齐鲁") == []
+        assert check(standard="GB/T 5023.5-2008") == []
+        other = add_enterprise(store, "济南另一家电缆厂")
+        assert svc.check_sampling(s, replace(BASE, producer_id=other, sampled_on=date(2026, 3, 1))) == []
+
+
+def test_warning_does_not_block_entry(store, producer) -> None:
+    enter(store, producer)
+    res = enter(store, producer, sampled_on=date(2026, 2, 1))
+    assert res.warnings
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Sampling)) == 2
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.record_id == res.sampling_id)).one()
+        assert entry.detail["warnings"] == ["repeat"]
+
+
+# ------------------------------------------------------------------ 上抽下不抽
+
+
+def test_higher_level_sampled_same_product_same_year(store, producer) -> None:
+    prov = enter(store, producer, level="provincial", organiser="山东省市场监督管理局",
+                 sampled_on=date(2026, 3, 1)).sampling_id
+    with store.session() as s:
+        ws = svc.check_sampling(s, replace(BASE, producer_id=producer, sampled_on=date(2026, 9, 1)))
+        assert [w.kind for w in ws] == ["higher_level"]
+        assert ws[0].sampling_ids == (prov,)
+        assert "省级" in ws[0].message and "2026-03-01" in ws[0].message
+        # The county sampling in another year, or a higher level after a lower one, is no conflict.
+        assert svc.check_sampling(s, replace(BASE, producer_id=producer, sampled_on=date(2025, 12, 31))) == []
+        assert svc.check_sampling(s, replace(BASE, producer_id=producer, level="national", organiser="市场监管总局",
+                                             sampled_on=date(2026, 9, 1))) == []
+
+
+def test_levels_accept_chinese_names(store, producer) -> None:
+    res = enter(store, producer, level="省级")
+    with store.session() as s:
+        assert s.get(Sampling, res.sampling_id).level == "provincial"
+    with pytest.raises(svc.SamplingError, match="抽查层级"):
+        enter(store, producer, level="乡级")
+
+
+# ------------------------------------------------------------------ follow-up creation
+
+
+def test_fail_opens_followup_steps_with_deadlines(store, producer) -> None:
+    res = fail(store, producer, date(2026, 9, 28), report_received_on=date(2026, 9, 30))
+    with store.session() as s:
+        steps = s.scalars(select(FollowUpStep).where(FollowUpStep.sampling_id == res.sampling_id)
+                          .order_by(FollowUpStep.position)).all()
+    keys = [x.step for x in steps]
+    assert keys[:6] == ["deliver", "objection", "investigate", "risk_control", "rectify", "reinspect"]
+    assert {"case_filing", "interview"} <= set(keys)
+    assert len(steps) == len(res.step_ids)
+    by = {x.step: x for x in steps}
+    assert by["deliver"].due_on == date(2026, 9, 30)
+    # 15 days after 09-30 is 10-15 (a Thursday, a working day after the National Day holiday).
+    assert by["objection"].due_on == date(2026, 10, 15)
+    assert by["rectify"].due_on is None
+
+
+def test_refusal_opens_its_own_followup(store, producer) -> None:
+    res = enter(store, producer, result="拒检", sampled_on=date(2026, 4, 2))
+    with store.session() as s:
+        keys = [x.step for x in s.scalars(select(FollowUpStep).where(FollowUpStep.sampling_id == res.sampling_id)
+                                          .order_by(FollowUpStep.position))]
+    assert keys == ["confirm_on_site", "investigate_refusal", "credit_record", "tracking"]
+
+
+def test_pass_opens_nothing(store, producer) -> None:
+    res = enter(store, producer)
+    assert res.step_ids == [] and res.escalation is None
+
+
+def test_bad_input_refused_and_nothing_written(store, producer) -> None:
+    with pytest.raises(svc.SamplingError, match="不合格项目"):
+        enter(store, producer, result="不合格")
+    with pytest.raises(svc.SamplingError, match="生产者或销售者"):
+        svc.enter_sampling(store, BASE)
+    with pytest.raises(svc.SamplingError, match="抽查结果"):
+        enter(store, producer, result="基本合格")
+    with pytest.raises(svc.SamplingError, match="晚于今天"):
+        enter(store, producer, sampled_on=date(2099, 1, 1))
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Sampling)) == 0
+
+
+# ------------------------------------------------------------------ escalation (003 七)
+
+
+def test_two_consecutive_failures_flag_interview(store, producer) -> None:
+    fail(store, producer, date(2026, 1, 10))
+    res = fail(store, producer, date(2026, 3, 10), model="BV 4mm²")
+    assert res.escalation is not None
+    assert res.escalation.level == "约谈" and res.escalation.consecutive == 2
+    with store.session() as s:
+        step = s.scalars(select(FollowUpStep).where(FollowUpStep.sampling_id == res.sampling_id,
+                                                    FollowUpStep.step == "interview")).one()
+        assert step.note.startswith("应约谈") and "连续 2 次" in step.note
+        ent = s.get(Enterprise, producer)
+        assert ent.supervision_class == "routine"
+        assert ent.extra[svc.ESCALATION_KEY]["level"] == "约谈"
+
+
+def test_three_consecutive_failures_make_special_supervision(store, producer) -> None:
+    fail(store, producer, date(2026, 1, 10))
+    fail(store, producer, date(2026, 3, 10), model="BV 4mm²")
+    res = fail(store, producer, date(2026, 5, 10), model="BV 6mm²")
+    assert res.escalation.level == "特别监管" and res.escalation.consecutive == 3
+    assert res.escalation.class_changed and res.escalation.credit_risk == "较高"
+    with store.session() as s:
+        ent = s.get(Enterprise, producer)
+        assert ent.supervision_class == "special"
+        assert ent.credit_risk == "较高"
+        assert "连续 3 次抽查不合格" in ent.class_reasons and "2026-05-10" in ent.class_reasons
+    # A fourth raises the risk level once more and keeps one reason line per sampling.
+    res4 = fail(store, producer, date(2026, 7, 10), model="BV 10mm²")
+    assert res4.escalation.consecutive == 4 and not res4.escalation.class_changed
+    with store.session() as s:
+        ent = s.get(Enterprise, producer)
+        assert ent.credit_risk == "高"
+        assert len(ent.class_reasons.splitlines()) == 2
+
+
+def test_pass_resets_the_run(store, producer) -> None:
+    fail(store, producer, date(2026, 1, 10))
+    fail(store, producer, date(2026, 2, 10), model="B")
+    enter(store, producer, sampled_on=date(2026, 3, 10), model="C")
+    res = fail(store, producer, date(2026, 4, 10), model="D")
+    assert res.escalation.level == "无" and res.escalation.consecutive == 1
+    res = fail(store, producer, date(2026, 5, 10), model="E")
+    assert res.escalation.level == "约谈" and res.escalation.consecutive == 2
+    with store.session() as s:
+        assert s.get(Enterprise, producer).supervision_class == "routine"
+
+
+def test_failures_without_major_hazard_do_not_escalate(store, producer) -> None:
+    for i, on in enumerate((date(2026, 1, 10), date(2026, 3, 10), date(2026, 5, 10))):
+        res = fail(store, producer, on, hazard=False, model=f"M{i}")
+    assert res.escalation.level == "无" and res.escalation.consecutive == 3
+    with store.session() as s:
+        assert s.get(Enterprise, producer).supervision_class == "routine"
+
+
+def test_sampling_at_a_seller_counts_for_the_producer(store, producer) -> None:
+    seller = add_enterprise(store, "王舍人五金建材店")
+    fail(store, producer, date(2026, 1, 10), seller_id=seller)
+    res = fail(store, producer, date(2026, 3, 10), seller_id=seller, model="X")
+    assert res.escalation.level == "约谈"
+    with store.session() as s:
+        rows = list(s.execute(svc.list_query(enterprise_id=seller)))
+        assert len(rows) == 2 and rows[0].seller == "王舍人五金建材店"
+
+
+# ------------------------------------------------------------------ tracking list, dashboard, timeline
+
+
+def test_tracking_list_is_last_years_failures(store, producer) -> None:
+    other = add_enterprise(store, "济南明亮灯具厂")
+    refuser = add_enterprise(store, "济南拒检玩具厂")
+    fail(store, producer, date(2025, 6, 1))
+    enter(store, other, sampled_on=date(2025, 6, 1))  # passed: not listed
+    fail(store, other, date(2026, 2, 1))  # this year: next year's list
+    enter(store, refuser, result="拒检", sampled_on=date(2025, 11, 3))
+    with store.session() as s:
+        lst = svc.tracking_list(s, 2026)
+        assert [(t.name, t.failures, t.refusals) for t in lst] == [
+            ("济南鲁缆电缆有限公司", 1, 0), ("济南拒检玩具厂", 0, 1)]
+        assert [t.name for t in svc.tracking_list(s, 2026, include_refusals=False)] == ["济南鲁缆电缆有限公司"]
+        assert [t.name for t in svc.tracking_list(s, 2027)] == ["济南明亮灯具厂"]
+
+
+def test_dashboard_counts_and_timeline(store, producer) -> None:
+    res = fail(store, producer, date(2026, 10, 8), report_received_on=date(2026, 10, 9))
+    with store.session() as s:
+        c = svc.dashboard_counts(s, date(2026, 10, 12))
+        assert c["overdue_steps"] == 2  # deliver and investigate were due on 10-09
+        assert c["open_followups"] == 1
+        events = svc.timeline_events(s, producer)
+        assert events[0].kind == "sampling" and "不合格" in events[0].title
+        assert events[0].record_id == res.sampling_id
