@@ -139,8 +139,8 @@ def format_address(value: Any, placeholder: str | None) -> str:
     return "＿＿＿＿省＿＿＿＿市＿＿＿＿区（市、县）＿＿＿＿镇（街道）"
 
 
-def format_choices(f: Field, value: Any, values: Mapping[str, Any]) -> str:
-    """All of a field's choices with ☑ on the chosen ones, like the annex's □ lists."""
+def format_choices(f: Field, value: Any, values: Mapping[str, Any], width: float | None = None) -> str:
+    """All of a field's choices with ☑ on the chosen ones, like the annex's □ lists (markup)."""
     chosen: set[str]
     if isinstance(value, list | tuple | set | frozenset):
         chosen = {str(v) for v in value}
@@ -157,14 +157,47 @@ def format_choices(f: Field, value: Any, values: Mapping[str, Any]) -> str:
         parts.append(text)
     unknown = sorted(chosen - set(f.choices))
     parts += [f"{CHECKED}{u}" for u in unknown]  # a value from an older form version: still shown
-    return "　".join(parts)
+    return pack_options(parts, width)
+
+
+def pack_options(parts: Sequence[str], width: float | None, font_size: float = 9.5) -> str:
+    """Options separated by spaces, wrapped only between options (never ☐ apart from its text).
+
+    Returns Paragraph markup (escaped, ``<br/>`` between lines).
+    """
+    if width is None:
+        return esc("　".join(parts))
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    sep = "　"
+    lines: list[str] = []
+    cur = ""
+    for p in parts:
+        cand = f"{cur}{sep}{p}" if cur else p
+        if cur and stringWidth(cand, "QsSong", font_size) > width - 1:
+            lines.append(cur)
+            cur = p
+        else:
+            cur = cand
+    if cur:
+        lines.append(cur)
+    return "<br/>".join(esc(x) for x in lines)
+
+
+def format_markup(f: Field, value: Any, filled: Filled, width: float | None = None) -> str:
+    """Paragraph markup of a value (choices wrapped to ``width``)."""
+    if f.type in ("choice", "multichoice"):
+        return format_choices(f, value, filled.values, width)
+    return esc(format_scalar(f, value, filled))
 
 
 def format_scalar(f: Field, value: Any, filled: Filled) -> str:
+    """Plain text of a value."""
     if f.type == "date":
         return format_date(value)
     if f.type in ("choice", "multichoice"):
-        return format_choices(f, value, filled.values)
+        return format_choices(f, value, filled.values).replace("&lt;", "<").replace("&gt;", ">").replace(
+            "&amp;", "&")
     if f.type == "address":
         return format_address(value, f.placeholder)
     if f.type == "inspector":
@@ -268,17 +301,29 @@ class _Grid:
         self.pending: tuple[Any, Any] | None = None
 
     def add_pair(self, label: Any, value: Any) -> None:
+        """A label/value pair; ``label=None`` lets the value take both cells of the pair."""
         if self.pending is None:
             self.pending = (label, value)
-        else:
-            self.rows.append([self.pending[0], self.pending[1], label, value])
-            self.pending = None
+            return
+        r = len(self.rows)
+        first, self.pending = self.pending, None
+        self.rows.append([first[0] if first[0] is not None else first[1], first[1] if first[0] is not None else "",
+                          label if label is not None else value, value if label is not None else ""])
+        if first[0] is None:
+            self.spans.append(("SPAN", (0, r), (1, r)))
+        if label is None:
+            self.spans.append(("SPAN", (2, r), (3, r)))
 
     def flush_pending(self) -> None:
         if self.pending is not None:
             r = len(self.rows)
-            self.rows.append([self.pending[0], self.pending[1], "", ""])
-            self.spans.append(("SPAN", (1, r), (3, r)))
+            label, value = self.pending
+            if label is None:
+                self.rows.append([value, "", "", ""])
+                self.spans.append(("SPAN", (0, r), (3, r)))
+            else:
+                self.rows.append([label, value, "", ""])
+                self.spans.append(("SPAN", (1, r), (3, r)))
             self.pending = None
 
     def add_wide(self, label: Any, value: Any) -> None:
@@ -331,7 +376,7 @@ def _field_flowable(f: Field, filled: Filled, width: float) -> Any:
         if f.help and f.label_printed is False:
             cell.append(para(f.help, st.small))
         return cell
-    return para(format_scalar(f, value, filled), st.cell)
+    return Paragraph(format_markup(f, value, filled, width), st.cell)
 
 
 def signatures_for(f: Field, filled: Filled) -> list[SignatureImage]:
@@ -348,17 +393,17 @@ def signatures_for(f: Field, filled: Filled) -> list[SignatureImage]:
 
 def _label(f: Field) -> Paragraph:
     text = esc(f.label)
-    if f.help and f.type == "multiline":
+    if f.help and f.help.startswith(("（", "(")):  # the annex's own remark, e.g. （可加附页）
         text += f"<br/><font size=8>{esc(f.help)}</font>"
     return Paragraph(text, styles().label)
 
 
 def _is_wide(f: Field) -> bool:
-    if f.type in WIDE_TYPES or not f.label_printed:
+    if f.type in WIDE_TYPES:
         return True
     if f.type == "choice":
         return sum(len(c) + 1 for c in f.choices) > 14
-    return False
+    return not f.label_printed and f.type in ("multiline",)
 
 
 def _tabular(f: Field, filled: Filled, width: float) -> Table:
@@ -371,25 +416,57 @@ def _tabular(f: Field, filled: Filled, width: float) -> Table:
         n_empty = max(f.min_rows, BLANK_TABLE_ROWS if filled.blank or f.type == "table" else 1)
         if f.max_rows:
             n_empty = min(n_empty, f.max_rows)
-    label_w = width * 0.17
+    has_label = f.label_printed
+    label_w = width * 0.17 if has_label else 0.0
     col_w = (width - label_w) / max(1, len(f.columns))
-    header = [para(f.label, st.label)] + [para(c.label, st.label) for c in f.columns]
+    lead: list[Any] = [""] if has_label else []
+    header = ([para(f.label, st.label)] if has_label else []) + [para(c.label, st.label) for c in f.columns]
     data: list[list[Any]] = [header]
+    empty_row = lead + [Paragraph(format_markup(c, None, filled, col_w - 2 * PAD), st.cell)
+                        if c.type in ("choice", "multichoice") else "" for c in f.columns]
     for r in rows_in:
-        data.append([""] + [para(format_scalar(c, r.get(c.key), filled), st.cell_center) for c in f.columns])
+        data.append(lead + [Paragraph(format_markup(c, r.get(c.key), filled, col_w - 2 * PAD), st.cell_center)
+                            for c in f.columns])
     style: list[tuple[Any, ...]] = []
+    first = 1 if has_label else 0
     if not rows_in and not filled.blank:
-        data.append(["", para("无", st.cell_center)] + [""] * (len(f.columns) - 1))
-        style.append(("SPAN", (1, 1), (-1, 1)))
+        data.append(lead + [para("无", st.cell_center)] + [""] * (len(f.columns) - 1))
+        style.append(("SPAN", (first, 1), (-1, 1)))
         n_empty = 0
     for _ in range(n_empty):
-        data.append([""] + [""] * len(f.columns))
+        data.append(list(empty_row))
     last = len(data) - 1
-    style += [("SPAN", (0, 0), (0, last)), ("VALIGN", (0, 0), (0, last), "MIDDLE")]
+    if has_label:
+        style += [("SPAN", (0, 0), (0, last)), ("VALIGN", (0, 0), (0, last), "MIDDLE")]
     heights = [None] + [7 * mm] * (len(data) - 1)
-    t = Table(data, colWidths=[label_w] + [col_w] * len(f.columns), rowHeights=heights if n_empty else None)
+    widths = ([label_w] if has_label else []) + [col_w] * len(f.columns)
+    t = Table(data, colWidths=widths, rowHeights=heights if n_empty and not any(
+        c.type in ("choice", "multichoice") for c in f.columns) else None)
     t.setStyle(_grid_style(style))
     return t
+
+
+#: Tables with more columns than this print as repeated label/value blocks (annex 3's products).
+MAX_TABULAR_COLUMNS = 4
+
+
+def _table_blocks(f: Field, filled: Filled, grid: _Grid) -> None:
+    """One block of ``label | value`` pairs per row, numbered like annex 3 (产品名称 1 …)."""
+    rows_in = [r for r in (filled.values.get(f.key) or [])
+               if isinstance(r, Mapping) and any(v not in (None, "") for v in r.values())]
+    n = len(rows_in) if rows_in else max(f.min_rows, BLANK_TABLE_ROWS)
+    for i in range(n):
+        row = rows_in[i] if rows_in else {}
+        for ci, c in enumerate(f.columns):
+            label = f"{c.label} {i + 1}" if ci == 0 else c.label
+            if c.label_printed:
+                grid.add_pair(para(label, styles().label),
+                              Paragraph(format_markup(c, row.get(c.key), filled, grid.cols[1] - 2 * PAD),
+                                        styles().cell))
+            else:
+                grid.add_pair(None, Paragraph(format_markup(c, row.get(c.key), filled,
+                                                            grid.cols[0] + grid.cols[1] - 2 * PAD), styles().cell))
+        grid.flush_pending()
 
 
 def section_flowables(section: Section, filled: Filled, width: float) -> list[Flowable]:
@@ -400,6 +477,9 @@ def section_flowables(section: Section, filled: Filled, width: float) -> list[Fl
         grid.add_title(section.title)
     has_signature = False
     for f in section.fields:
+        if f.type == "table" and len(f.columns) > MAX_TABULAR_COLUMNS:
+            _table_blocks(f, filled, grid)
+            continue
         if f.is_tabular:
             t = grid.table()
             if t is not None:
@@ -408,8 +488,8 @@ def section_flowables(section: Section, filled: Filled, width: float) -> list[Fl
             continue
         if f.type == "signature":
             has_signature = True
-        if f.type == "attachment" and not filled.values.get(f.key):
-            continue  # nothing attached: no empty row (the annex has none)
+        if f.type == "attachment" and not f.label_printed and not filled.values.get(f.key):
+            continue  # nothing attached and the annex prints no row for it
         wide = _is_wide(f)
         if f.type == "multiline" and filled.values.get(f.key):
             width_v = _value_width(grid, True)
@@ -417,6 +497,10 @@ def section_flowables(section: Section, filled: Filled, width: float) -> list[Fl
             for n, part in enumerate(parts):
                 label = (_label(f) if n == 0 else para("（续）", styles().label)) if f.label_printed else None
                 grid.add_wide(label, part)
+            continue
+        if not f.label_printed and not wide:
+            # e.g. the A/B/C/D grade printed right after 层级分类: takes a whole pair of cells
+            grid.add_pair(None, _field_flowable(f, filled, grid.cols[0] + grid.cols[1] - 2 * PAD))
             continue
         value = _field_flowable(f, filled, _value_width(grid, wide))
         if not f.label_printed:
@@ -457,7 +541,10 @@ def answer_text(item: ChecklistItem, chosen: str | None) -> str:
 
 def checklist_flowables(spec: FormSpec, section: Section, filled: Filled, width: float) -> list[Flowable]:
     st = styles()
-    cols = [width * 0.06, width * 0.14, width * 0.38, width * 0.16, width * 0.26]
+    if spec.kind == "checklist":  # √/× answers are short: give the task text the room
+        cols = [width * 0.06, width * 0.15, width * 0.45, width * 0.11, width * 0.23]
+    else:
+        cols = [width * 0.06, width * 0.14, width * 0.38, width * 0.16, width * 0.26]
     header = [Paragraph(esc(h), st.label) for h in checklist_headers(spec, section)]
     data: list[list[Any]] = []
     style: list[tuple[Any, ...]] = [
@@ -537,7 +624,8 @@ def notes_flowables(spec: FormSpec) -> list[Flowable]:
     head = spec.notes_title or "注"
     out: list[Flowable] = [Spacer(1, 2 * mm)]
     for i, n in enumerate(spec.notes):
-        prefix = f"{head}：" if i == 0 else "　" * (len(head) + 1)
+        lead = head if head.endswith(("：", ":")) else f"{head}："
+        prefix = lead if i == 0 else "　" * len(lead)
         out.append(Paragraph(esc(prefix + n), st.small))
     return out
 

@@ -69,8 +69,12 @@ def _spec(form_id: str, version: int | None = None) -> formspec.FormSpec:
             return formspec.load_form_version(form_id, version)
         return formspec.load_form(form_id)
     except formspec.FormSpecError as exc:
-        v = f" 第 {version} 版" if version is not None else ""
-        raise PrintError(f"找不到表单“{form_id}”{v}，无法打印（{exc.reason}）") from exc
+        if exc.key not in ("id", "version"):
+            raise PrintError(f"表单文件有误，无法打印：{exc}") from exc
+        if version is not None:
+            raise PrintError(f"找不到表单“{form_id}”第 {version} 版，无法打印（请更新表单文件）") from exc
+        known = "、".join(FORM_ALIASES)
+        raise PrintError(f"找不到表单“{form_id}”，无法打印（可选：{known}）") from exc
 
 
 def _footer(spec: formspec.FormSpec) -> str:
