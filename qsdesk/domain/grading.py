@@ -232,6 +232,7 @@ def grade_with_reason(
 class SupervisingLevel(StrEnum):
     """The supervising department a grade maps to (001 二（一）, 002 annex 2)."""
 
+    NATIONAL = "市场监管总局"
     PROVINCE = "省级市场监管部门"
     CITY = "市级市场监管部门"
     COUNTY = "县级市场监管部门"
@@ -239,13 +240,33 @@ class SupervisingLevel(StrEnum):
     STATION = "市场监管所（分局）"
 
 
-def supervising_level(grade: Grade | str, municipality: bool = False) -> SupervisingLevel:
+_LADDER = (
+    SupervisingLevel.STATION,
+    SupervisingLevel.COUNTY,
+    SupervisingLevel.CITY,
+    SupervisingLevel.PROVINCE,
+    SupervisingLevel.NATIONAL,
+)
+_MUNICIPAL_LADDER = (
+    SupervisingLevel.STATION,
+    SupervisingLevel.DISTRICT,
+    SupervisingLevel.CITY,
+    SupervisingLevel.NATIONAL,
+)
+
+
+def supervising_level(
+    grade: Grade | str, municipality: bool = False, escalated: bool = False
+) -> SupervisingLevel:
     """Which level of market regulation department supervises a subject of this grade.
 
     001 二（一）: "省、市、县级市场监管部门及基层市场监管所（分局）分别对应A、B、C、D级主体"; for a
     municipality (直辖市) "市级、区（县）级市场监管部门对应A、B级主体，乡（镇、街道）市场监管所
     （分局）对应C、D级主体", read respectively (市级 → A, 区（县）级 → B), which is how 002 annex 2
     (Shanghai) assigns them: 市局 A, 区局 B, 市场监管所 C and D.
+
+    ``escalated``: "发生较大质量安全事故或者多次发现重大质量安全风险隐患的生产和销售单位，可由上一级
+    市场监管部门监管或挂牌督办" (001 二（一）; 002 annex 2) — the level one step up.
     """
     if grade is None:
         raise ValueError("未分级的单位没有对应的监管层级")
@@ -260,6 +281,7 @@ def supervising_level(grade: Grade | str, municipality: bool = False) -> Supervi
             Grade.C: SupervisingLevel.STATION,
             Grade.D: SupervisingLevel.STATION,
         }
+        ladder = _MUNICIPAL_LADDER
     else:
         table = {
             Grade.A: SupervisingLevel.PROVINCE,
@@ -267,4 +289,8 @@ def supervising_level(grade: Grade | str, municipality: bool = False) -> Supervi
             Grade.C: SupervisingLevel.COUNTY,
             Grade.D: SupervisingLevel.STATION,
         }
-    return table[g]
+        ladder = _LADDER
+    level = table[g]
+    if escalated:
+        level = ladder[ladder.index(level) + 1]
+    return level

@@ -22,7 +22,7 @@ one decided on 2024-02-29 up to 2025-02-28.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -45,7 +45,9 @@ __all__ = [
     "check_entry",
     "classify",
     "entry_reason_required",
+    "KEY_AREA_MIN_PRODUCERS",
     "half_year_bounds",
+    "key_area_products",
     "half_year_visit_status",
     "needs_responsible_supervisor",
     "reassignment_deadline",
@@ -341,3 +343,15 @@ def check_entry(first_entry: bool, entry_reason: str | None) -> list[str]:
     if entry_reason_required(first_entry) and not (entry_reason or "").strip():
         return ["首次录入的单位应注明录入原因（如：" + "、".join(ENTRY_REASONS[:4]) + "等）"]
     return []
+
+
+# ---------------------------------------------------------------- key areas
+
+#: 000 二（六）: "产业聚集区（一般指同类产品生产企业 15 家以上）". "以上" includes the number itself
+#: (民法典 第一千二百五十九条), so 15 producers already make a cluster.
+KEY_AREA_MIN_PRODUCERS = 15
+
+
+def key_area_products(producers_per_product: Mapping[str, int]) -> list[str]:
+    """Products whose producers in the area form an industrial cluster (重点监管区域, 000 二（六）)."""
+    return sorted(p for p, n in producers_per_product.items() if n >= KEY_AREA_MIN_PRODUCERS)

@@ -205,3 +205,15 @@ def test_unit_types_as_stored_comma_string() -> None:
     assert grade("", 1000, None) is None
     with pytest.raises(ValueError):
         grade("producer,importer", 10, None)
+
+
+def test_escalated_supervision_one_level_up() -> None:
+    # 001 二（一）: 可由上一级市场监管部门监管或挂牌督办
+    assert supervising_level("D", escalated=True) is SupervisingLevel.COUNTY
+    assert supervising_level("C", escalated=True) is SupervisingLevel.CITY
+    assert supervising_level("B", escalated=True) is SupervisingLevel.PROVINCE
+    assert supervising_level("A", escalated=True) is SupervisingLevel.NATIONAL
+    # Shanghai (002 annex 2): 区局挂牌督办 C、D 级; 市局挂牌督办 B 级
+    assert supervising_level("C", municipality=True, escalated=True) is SupervisingLevel.DISTRICT
+    assert supervising_level("D", municipality=True, escalated=True) is SupervisingLevel.DISTRICT
+    assert supervising_level("B", municipality=True, escalated=True) is SupervisingLevel.CITY

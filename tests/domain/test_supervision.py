@@ -243,3 +243,10 @@ def test_entry_reason() -> None:
     assert check_entry(True, "  ") and "录入原因" in check_entry(True, None)[0]
     assert check_entry(True, "实施监督抽查") == []
     assert check_entry(False, None) == []
+
+
+def test_key_area_fifteen_producers_inclusive() -> None:
+    from qsdesk.domain.supervision import KEY_AREA_MIN_PRODUCERS, key_area_products
+
+    assert KEY_AREA_MIN_PRODUCERS == 15
+    assert key_area_products({"电线电缆": 15, "燃气灶具": 14, "化肥": 40}) == ["化肥", "电线电缆"]
