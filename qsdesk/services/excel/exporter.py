@@ -96,7 +96,7 @@ def new_workbook() -> Workbook:
     return Workbook(write_only=True)
 
 
-def _save(wb: Workbook, out: Path) -> None:
+def save_workbook(wb: Workbook, out: Path) -> None:
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".part")
@@ -181,7 +181,7 @@ def export_registry(store: Store, out: Path | str, flt: RegistryFilter | None = 
     wb = new_workbook()
     with store.session() as s:
         n = write_sheet(wb, "企业档案", REGISTRY_COLUMNS, registry_rows(s, flt), progress=progress)
-    _save(wb, Path(out))
+    save_workbook(wb, Path(out))
     _record_export(store, "registry", Path(out), n)
     return n
 
@@ -226,7 +226,7 @@ def export_ledger(store: Store, out: Path | str, start: date, end: date, *,
     wb = new_workbook()
     with store.session() as s:
         n = write_sheet(wb, "监督检查台账", LEDGER_COLUMNS, ledger_rows(s, start, end), progress=progress)
-    _save(wb, Path(out))
+    save_workbook(wb, Path(out))
     _record_export(store, "ledger", Path(out), n, start=start.isoformat(), end=end.isoformat())
     return n
 
@@ -264,7 +264,7 @@ def export_risks(store: Store, out: Path | str, start: date, end: date, *,
     wb = new_workbook()
     with store.session() as s:
         n = write_sheet(wb, "风险信息", RISK_COLUMNS, risk_rows(s, start, end), progress=progress)
-    _save(wb, Path(out))
+    save_workbook(wb, Path(out))
     _record_export(store, "risks", Path(out), n, start=start.isoformat(), end=end.isoformat())
     return n
 
@@ -325,7 +325,7 @@ def export_samplings(store: Store, out: Path | str, start: date, end: date, *,
     with store.session() as s:
         n = write_sheet(wb, "监督抽查结果", SAMPLING_COLUMNS, sampling_rows(s, start, end), progress=progress)
         write_sheet(wb, "不合格后处理", FOLLOWUP_COLUMNS, followup_rows(s, start, end))
-    _save(wb, Path(out))
+    save_workbook(wb, Path(out))
     _record_export(store, "samplings", Path(out), n, start=start.isoformat(), end=end.isoformat())
     return n
 
@@ -335,7 +335,7 @@ def export_followups(store: Store, out: Path | str, start: date, end: date, *,
     wb = new_workbook()
     with store.session() as s:
         n = write_sheet(wb, "不合格后处理", FOLLOWUP_COLUMNS, followup_rows(s, start, end), progress=progress)
-    _save(wb, Path(out))
+    save_workbook(wb, Path(out))
     _record_export(store, "followups", Path(out), n, start=start.isoformat(), end=end.isoformat())
     return n
 
@@ -352,5 +352,5 @@ def export_errors(plan: Any, out: Path | str) -> int:
     n = write_sheet(wb, "导入错误", ERROR_COLUMNS, ((e.row, e.column, e.value, e.reason) for e in plan.errors))
     if plan.skipped:
         write_sheet(wb, "已跳过的行", (Column("行号", 8, "number"), Column("原因", 20)), plan.skipped)
-    _save(wb, Path(out))
+    save_workbook(wb, Path(out))
     return n
