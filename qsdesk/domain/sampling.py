@@ -32,6 +32,8 @@ __all__ = [
     "StepTemplate",
     "consecutive_failures",
     "escalation",
+    "HasResult",
+    "result_of",
     "followup_template",
     "higher_level_warnings",
     "objection_deadline",
@@ -83,7 +85,9 @@ class SamplingLevel(StrEnum):
         return aliases[key]
 
 
-class _HasResult(Protocol):
+class HasResult(Protocol):
+    """Anything with a sampling date, a result and a major-hazard flag (records, ORM rows)."""
+
     sampled_on: date
     result: SamplingResult | str | None
     major_hazard: bool
@@ -271,7 +275,8 @@ def second_visit_warnings(new: SamplingRecord, history: Iterable[SamplingRecord]
     ]
 
 
-def _result_of(item: object) -> SamplingResult | None:
+def result_of(item: object) -> SamplingResult | None:
+    """The :class:`SamplingResult` of a result value or of an object's ``result``; None if pending."""
     raw = getattr(item, "result", item)
     if raw is None or raw == "":
         return None
@@ -292,7 +297,7 @@ def consecutive_failures(results_newest_first: Iterable[object]) -> int:
     """
     n = 0
     for item in results_newest_first:
-        r = _result_of(item)
+        r = result_of(item)
         if r is SamplingResult.FAIL:
             n += 1
         elif r is SamplingResult.PASS:
@@ -316,7 +321,7 @@ class Escalation:
     reasons: list[str] = field(default_factory=list)
 
 
-def escalation(history: Iterable[_HasResult]) -> Escalation:
+def escalation(history: Iterable[HasResult]) -> Escalation:
     """Consequences of consecutive non-conforming results (003 七).
 
     "对连续两次抽查不合格且存在重大质量安全隐患的企业进行约谈。对连续三次及以上抽查不合格且存在
@@ -328,7 +333,7 @@ def escalation(history: Iterable[_HasResult]) -> Escalation:
     """
     ordered = sorted(history, key=lambda r: r.sampled_on, reverse=True)
     n = consecutive_failures(ordered)
-    run = [r for r in ordered if _result_of(r) is not SamplingResult.REFUSED and _result_of(r) is not None][:n]
+    run = [r for r in ordered if result_of(r) is not SamplingResult.REFUSED and result_of(r) is not None][:n]
     hazard = any(getattr(r, "major_hazard", False) for r in run)
     if n < 2:
         reason = "最近一次抽查不合格" if n == 1 else "最近无连续不合格"
@@ -373,7 +378,7 @@ def tracking_list_year(
     for r in history:
         if r.sampled_on.year != year - 1:
             continue
-        res = _result_of(r)
+        res = result_of(r)
         if res is SamplingResult.FAIL and r.producer_id:
             ids.add(r.producer_id)
         elif res is SamplingResult.REFUSED and include_refusals and r.unit_id:
@@ -419,7 +424,7 @@ def followup_template(
     administrative interview, 列异, 列严, and the credit record (004 三). For 拒检 see
     :func:`refusal_template`. For 合格 nothing follows (empty list).
     """
-    res = _result_of(result)
+    res = result_of(result)
     if res is SamplingResult.PASS or res is None:
         return []
     if res is SamplingResult.REFUSED:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from qsdesk.domain.sampling import EscalationLevel, SamplingOutcome, _HasResult, _result_of, escalation
+from qsdesk.domain.sampling import EscalationLevel, HasResult, SamplingOutcome, escalation, result_of
 from qsdesk.domain.sampling import SamplingResult as _SamplingResult
 from qsdesk.domain.workdays import Schedules, add_working_days, add_years, coverage_note
 
@@ -149,7 +149,7 @@ def classify(
     punishments: Iterable[Punishment] = (),
     risks: Iterable[RiskFinding] = (),
     credit_risk: CreditRisk | str | None = None,
-    samplings: Iterable[_HasResult] = (),
+    samplings: Iterable[HasResult] = (),
     abnormal_listed: bool = False,
 ) -> ClassResult:
     """The supervision class of an enterprise as of ``as_of``, with every reason that applies.
@@ -202,7 +202,7 @@ def classify(
     failed_1y = sorted(
         s.sampled_on
         for s in samplings
-        if _result_of(s) is _SamplingResult.FAIL and within_years(s.sampled_on, as_of, 1)
+        if result_of(s) is _SamplingResult.FAIL and within_years(s.sampled_on, as_of, 1)
     )
     if failed_1y:
         key.append(f"近1年内监督抽查不合格（{_dates(failed_1y)}）（000 二（五））")

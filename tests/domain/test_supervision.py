@@ -250,3 +250,17 @@ def test_key_area_fifteen_producers_inclusive() -> None:
 
     assert KEY_AREA_MIN_PRODUCERS == 15
     assert key_area_products({"电线电缆": 15, "燃气灶具": 14, "化肥": 40}) == ["化肥", "电线电缆"]
+
+
+def test_domain_rules_import_neither_qt_nor_sqlalchemy() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import qsdesk.domain.uscc, qsdesk.domain.grading, qsdesk.domain.workdays, "
+        "qsdesk.domain.supervision, qsdesk.domain.sampling; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'sqlalchemy')]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
