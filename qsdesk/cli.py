@@ -23,7 +23,9 @@ log = logging.getLogger("qsdesk")
 # Modules that add subcommands: "module path" (each defines register(subparsers)).
 COMMAND_MODULES: list[str] = [
     "qsdesk.commands.setup",
+    "qsdesk.commands.admin",
     "qsdesk.commands.print",
+    "qsdesk.commands.sync",
 ]
 
 
