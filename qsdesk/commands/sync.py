@@ -66,7 +66,13 @@ def _open(args: argparse.Namespace) -> Any:
 
 
 def cmd_enrol(args: argparse.Namespace) -> int:
-    from qsdesk.services.sync.identity import enrol_peer, export_identity, node_fingerprint, own_identity, peers
+    from qsdesk.services.sync.identity import (
+        enrol_peer,
+        export_identity,
+        node_fingerprint,
+        own_identity,
+        peers,
+    )
 
     store = _open(args)
     try:
