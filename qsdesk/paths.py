@@ -49,7 +49,7 @@ class DataDir:
         return self.root / "backups"
 
     def ensure(self) -> DataDir:
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.attachments.mkdir(exist_ok=True)
         self.keys.mkdir(mode=0o700, exist_ok=True)
         os.chmod(self.keys, 0o700)

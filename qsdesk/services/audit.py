@@ -7,9 +7,10 @@ and travel to the county in bundles like other synced rows.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, String, cast, or_, select
 from sqlalchemy.orm import Session
 
 from qsdesk.store.db import utcnow
@@ -56,3 +57,37 @@ def entries_for(session: Session, record_id: str) -> list[AuditEntry]:
     """The trail of one record, oldest first."""
     stmt = select(AuditEntry).where(AuditEntry.record_id == record_id).order_by(AuditEntry.at)
     return list(session.scalars(stmt))
+
+
+ACTION_TEXT = {
+    "create": "新建", "update": "修改", "delete": "删除", "seal": "封存", "amend": "更正", "sign": "签名",
+    "print": "打印", "export": "导出", "import": "导入", "assign": "指定责任人", "login": "登录",
+    "logout": "退出", "backup": "备份", "restore": "恢复", "resolve_conflict": "处理同步冲突",
+}
+
+
+def audit_query(
+    text: str | None = None,
+    action: str | None = None,
+    actor: str | None = None,
+    table_name: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Select[tuple[AuditEntry]]:
+    """The searchable trail, newest first (a statement: lists fetch it lazily)."""
+    stmt = select(AuditEntry)
+    if text:
+        like = f"%{text.strip()}%"
+        stmt = stmt.where(or_(AuditEntry.actor.like(like), AuditEntry.record_id.like(like),
+                              AuditEntry.table_name.like(like), cast(AuditEntry.detail, String).like(like)))
+    if action:
+        stmt = stmt.where(AuditEntry.action == action)
+    if actor:
+        stmt = stmt.where(AuditEntry.actor == actor)
+    if table_name:
+        stmt = stmt.where(AuditEntry.table_name == table_name)
+    if since:
+        stmt = stmt.where(AuditEntry.at >= since)
+    if until:
+        stmt = stmt.where(AuditEntry.at < until)
+    return stmt.order_by(AuditEntry.at.desc(), AuditEntry.id)

@@ -18,6 +18,7 @@ inspection: a sealed record is never modified, a correction is an amendment.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -202,7 +203,16 @@ def open_store(data_dir: Path | str | None = None, *, url: str | None = None, mi
     dd = DataDir(Path(data_dir) if data_dir else default_data_dir()).ensure()
     engine = make_engine(url or sqlite_url(dd.db_path))
     if migrate:
+        if url is None and dd.db_path.is_file():
+            from qsdesk.store.migrate import current_revision, head_revision
+
+            if current_revision(engine) not in (None, head_revision()):
+                from qsdesk.store.backup import backup_data_dir
+
+                backup_data_dir(dd, "migrate")  # an upgrade never risks the only copy
         upgrade_to_head(engine)
+        if url is None and dd.db_path.is_file():
+            os.chmod(dd.db_path, 0o600)
     store = Store(engine=engine, data_dir=dd)
     try:
         node = store.self_node()

@@ -1,0 +1,146 @@
+"""Administration commands: ``backup``, ``restore``, ``account``, ``audit``."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+from typing import Any
+
+from qsdesk.cli import CommandError, add_data_dir
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("backup", help="备份数据库（联机备份，保留最近 10 份）")
+    add_data_dir(p)
+    p.add_argument("--list", action="store_true", help="列出已有备份")
+    p.add_argument("--out", type=Path, default=None, help="另存一份到指定文件（例如U盘）")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="从备份文件恢复数据库（恢复前自动备份当前数据库）")
+    add_data_dir(p)
+    p.add_argument("file", type=Path, help="备份文件 (.db)")
+    p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("account", help="账号管理：add 添加账号（首个须为站长）")
+    add_data_dir(p)
+    p.add_argument("action", choices=("add", "list"))
+    p.add_argument("--username", default=None)
+    p.add_argument("--role", choices=("chief", "inspector"), default="inspector")
+    p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
+    p.add_argument("--as-user", default=None, help="执行操作的站长账号（非首个账号时需要）")
+    p.set_defaults(func=cmd_account)
+
+    p = sub.add_parser("audit", help="查看操作记录（审计日志）")
+    add_data_dir(p)
+    p.add_argument("--search", default=None, help="按用户、记录号或内容查找")
+    p.add_argument("--action", default=None, help="只看某类操作，例如 seal、print、import")
+    p.add_argument("--limit", type=int, default=50)
+    p.set_defaults(func=cmd_audit)
+
+
+def _data_dir(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from qsdesk.paths import DataDir, default_data_dir
+
+    if getattr(args, "database_url", None):
+        raise CommandError("备份与恢复只适用于本机 SQLite 数据库；PostgreSQL 请使用数据库自身的备份工具")
+    return DataDir(Path(args.data_dir) if getattr(args, "data_dir", None) else default_data_dir())
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from qsdesk.store.backup import BackupError, backup_data_dir, list_backups
+
+    dd = _data_dir(args)
+    if args.list:
+        for b in list_backups(dd.backups):
+            print(f"{b.taken_at:%Y-%m-%d %H:%M:%S}  {b.reason_text:<10}  {b.size / 1e6:8.1f} MB  {b.path}")
+        return 0
+    if not dd.db_path.is_file():
+        raise CommandError(f"数据目录 {dd.root} 中没有数据库")
+    try:
+        made = backup_data_dir(dd, "manual")
+    except BackupError as exc:
+        raise CommandError(str(exc)) from None
+    _audit(dd, "backup", file=made.name)
+    if args.out:
+        import shutil
+
+        shutil.copyfile(made, args.out)
+        print(f"已备份：{made}，并另存到 {args.out}")
+    else:
+        print(f"已备份：{made}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from qsdesk.store.backup import BackupError, restore
+
+    dd = _data_dir(args)
+    dd.ensure()
+    try:
+        safety = restore(dd, args.file)
+    except BackupError as exc:
+        raise CommandError(str(exc)) from None
+    _audit(dd, "restore", file=Path(args.file).name, safety_backup=safety.name)
+    print(f"已从 {args.file} 恢复；恢复前的数据库已备份为 {safety}")
+    return 0
+
+
+def _audit(dd: Any, action: str, **detail: Any) -> None:
+    from qsdesk.services import audit
+    from qsdesk.store.db import open_store
+
+    store = open_store(dd.root)
+    try:
+        with store.transaction() as s:
+            audit.record(s, action, None, None, actor="cli", **detail)
+    finally:
+        store.close()
+
+
+def cmd_account(args: argparse.Namespace) -> int:
+    from qsdesk.services.accounts import AccountError, User, create_account, list_accounts
+    from qsdesk.store.db import open_store
+    from qsdesk.store.models import Account
+
+    store = open_store(args.data_dir, url=args.database_url if "database_url" in args else None)
+    try:
+        if args.action == "list":
+            for acc in list_accounts(store):
+                print(f"{acc.username}\t{acc.role}\t{'启用' if acc.active else '停用'}")
+            return 0
+        if not args.username:
+            raise CommandError("请用 --username 指定用户名")
+        password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("密码：")
+        by = None
+        if args.as_user:
+            with store.session() as s:
+                acc = s.get(Account, args.as_user)
+                if acc is None:
+                    raise CommandError(f"没有账号 {args.as_user}")
+                by = User(acc.username, acc.role, acc.inspector_id)
+        try:
+            user = create_account(store, args.username, password, args.role, by=by)
+        except AccountError as exc:
+            raise CommandError(str(exc)) from None
+        print(f"已添加账号 {user.username}（{'站长' if user.is_chief else '检查人员'}）")
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from qsdesk.services.audit import ACTION_TEXT, audit_query
+    from qsdesk.store.db import open_store
+
+    store = open_store(args.data_dir, url=args.database_url if "database_url" in args else None)
+    try:
+        with store.session() as s:
+            for e in s.scalars(audit_query(args.search, args.action).limit(args.limit)):
+                detail = "，".join(f"{k}={v}" for k, v in e.detail.items())
+                print(f"{e.at:%Y-%m-%d %H:%M:%S}  {e.actor:<10} {ACTION_TEXT.get(e.action, e.action):<6} "
+                      f"{e.table_name or '-'} {e.record_id or ''} {detail}")
+    finally:
+        store.close()
+    return 0
