@@ -26,6 +26,8 @@ COMMAND_MODULES: list[str] = [
     "qsdesk.commands.admin",
     "qsdesk.commands.print",
     "qsdesk.commands.sync",
+    "qsdesk.commands.excel",
+    "qsdesk.commands.report",
 ]
 
 

@@ -1,0 +1,163 @@
+"""``import-excel`` and ``export-excel``: the Excel services without a window."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from qsdesk.cli import CommandError, add_data_dir
+
+EXPORT_KINDS = {
+    "registry": "企业档案",
+    "ledger": "监督检查台账",
+    "risks": "风险信息",
+    "samplings": "监督抽查结果及后处理",
+    "followups": "不合格后处理",
+    "lists": "重点/特别监管年度名单及跟踪抽查名单",
+}
+MAX_SHOWN_ERRORS = 20
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("import-excel", help="从 Excel（.xlsx）导入企业名单")
+    add_data_dir(p)
+    p.add_argument("file", type=Path, help="Excel 文件（.xlsx）")
+    p.add_argument("--only-valid", action="store_true", help="有错误时仅导入无误的行")
+    p.add_argument("--dry-run", action="store_true", help="只检查并显示新增/变更/未变，不写入")
+    p.add_argument("--sheet", default=None, help="工作表名称（默认自动选择）")
+    p.add_argument("--errors", type=Path, default=None, metavar="OUT.xlsx", help="把错误报告保存为 Excel")
+    p.add_argument("--map", action="append", default=[], metavar="列号=字段",
+                   help="更正列对应，例如 --map 3=uscc 或 --map 5=（不导入第5列）；列号从 1 开始")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export-excel", help="导出 Excel：" + "、".join(f"{k}={v}" for k, v in EXPORT_KINDS.items()))
+    add_data_dir(p)
+    p.add_argument("kind", choices=tuple(EXPORT_KINDS), help="导出内容")
+    p.add_argument("--out", type=Path, required=True, help="输出文件 .xlsx")
+    p.add_argument("--from", dest="start", type=_date, default=None, help="起始日期 YYYY-MM-DD")
+    p.add_argument("--to", dest="end", type=_date, default=None, help="截止日期 YYYY-MM-DD")
+    p.add_argument("--year", type=int, default=None, help="年度（名单；或代替 --from/--to）")
+    p.add_argument("--search", default=None, help="企业档案：名称或信用代码包含")
+    p.add_argument("--town", default=None, help="企业档案：乡镇（街道）")
+    p.add_argument("--grade", choices=("A", "B", "C", "D"), default=None, help="企业档案：分级")
+    p.add_argument("--class", dest="supervision_class", default=None,
+                   choices=("routine", "trigger", "key", "special"), help="企业档案：监管类别")
+    p.set_defaults(func=cmd_export)
+
+
+def _date(text: str) -> date:
+    from qsdesk.services.excel.normalize import parse_date
+
+    try:
+        d = parse_date(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text}：{exc}") from None
+    if d is None:
+        raise argparse.ArgumentTypeError("日期不能为空")
+    return d
+
+
+def _open(args: argparse.Namespace) -> Any:
+    from qsdesk.store.db import open_store
+
+    store = open_store(args.data_dir, url=args.database_url)
+    if store.self_node() is None:
+        store.close()
+        raise CommandError("本机尚未初始化，请先运行 qsdesk init")
+    return store
+
+
+def _mapping(items: list[str]) -> dict[int, str | None]:
+    from qsdesk.services.excel.fields import FIELDS_BY_KEY
+
+    out: dict[int, str | None] = {}
+    for item in items:
+        col, _, key = item.partition("=")
+        if not col.strip().isdigit() or int(col) < 1:
+            raise CommandError(f"--map 的列号应为从 1 开始的数字：{item}")
+        key = key.strip()
+        if key and key not in FIELDS_BY_KEY:
+            raise CommandError(f"--map 的字段“{key}”未知，可用：{'、'.join(FIELDS_BY_KEY)}")
+        out[int(col) - 1] = key or None
+    return out
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from qsdesk.services.excel.exporter import export_errors
+    from qsdesk.services.excel.importer import analyse, apply
+    from qsdesk.services.excel.reader import ExcelFileError
+
+    mapping = _mapping(args.map)
+    store = _open(args)
+    try:
+        try:
+            plan = analyse(store, args.file, mapping=mapping or None, sheet=args.sheet)
+        except ExcelFileError as exc:
+            raise CommandError(str(exc)) from None
+        for n in plan.notices:
+            print(f"提示：{n}")
+        mapped = [f"{c.letter}“{c.header}”→{c.field.header}" for c in plan.layout.columns if c.field]
+        print(f"工作表“{plan.layout.sheet}”，表头在第 {plan.layout.header_row} 行；列对应：" + "；".join(mapped))
+        print(plan.summary())
+        for e in plan.errors[:MAX_SHOWN_ERRORS]:
+            print(f"  第 {e.row} 行 [{e.column}] “{e.value}”：{e.reason}", file=sys.stderr)
+        if len(plan.errors) > MAX_SHOWN_ERRORS:
+            print(f"  …… 另有 {len(plan.errors) - MAX_SHOWN_ERRORS} 处错误", file=sys.stderr)
+        if args.errors and plan.errors:
+            export_errors(plan, args.errors)
+            print(f"错误报告已保存：{args.errors}")
+        if args.dry_run:
+            print("试运行：未写入任何数据。")
+            return 1 if plan.errors else 0
+        if plan.errors and not args.only_valid:
+            raise CommandError(f"有 {len(plan.error_rows)} 行数据有错误，未导入任何数据；"
+                               "请修改后重新导入，或加 --only-valid 仅导入无误的行")
+        res = apply(store, plan, only_valid=args.only_valid)
+        print(f"已导入：新增 {res.inserted}，更新 {res.updated}，未变 {res.unchanged}"
+              + (f"，未导入的错误行 {res.rejected_rows}" if res.rejected_rows else ""))
+        return 0
+    finally:
+        store.close()
+
+
+def _period(args: argparse.Namespace) -> tuple[date, date]:
+    if args.year is not None:
+        start, end = date(args.year, 1, 1), date(args.year, 12, 31)
+    else:
+        start, end = date(1900, 1, 1), date(9999, 12, 31)
+    start = args.start or start
+    end = args.end or end
+    if start > end:
+        raise CommandError("起始日期晚于截止日期")
+    return start, end
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from qsdesk.services.annual_lists import export_lists
+    from qsdesk.services.excel import exporter
+
+    if args.out.suffix.lower() != ".xlsx":
+        raise CommandError("输出文件应以 .xlsx 结尾")
+    if args.kind == "lists" and args.year is None:
+        raise CommandError("导出名单需要 --year")
+    store = _open(args)
+    try:
+        if args.kind == "registry":
+            flt = exporter.RegistryFilter(text=args.search, town=args.town, grade=args.grade,
+                                          supervision_class=args.supervision_class)
+            n = exporter.export_registry(store, args.out, flt)
+        elif args.kind == "lists":
+            counts = export_lists(store, args.year, args.out, as_of=args.end)
+            n = sum(counts.values())
+        else:
+            start, end = _period(args)
+            fn = {"ledger": exporter.export_ledger, "risks": exporter.export_risks,
+                  "samplings": exporter.export_samplings, "followups": exporter.export_followups}[args.kind]
+            n = fn(store, args.out, start, end)
+        print(f"已导出{EXPORT_KINDS[args.kind]} {n} 行：{args.out}")
+        return 0
+    finally:
+        store.close()
