@@ -151,10 +151,10 @@ class ResultDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("登记检查结果")
         form = QFormLayout()
-        self.result = QComboBox(self)
-        self.result.setEditable(True)
-        self.result.addItems(["未发现问题", "发现问题已责令整改", "发现问题已立案查处", "未找到经营主体"])
-        form.addRow("检查结果", self.result)
+        self.result_box = QComboBox(self)
+        self.result_box.setEditable(True)
+        self.result_box.addItems(["未发现问题", "发现问题已责令整改", "发现问题已立案查处", "未找到经营主体"])
+        form.addRow("检查结果", self.result_box)
         self.done_on = date_edit(None, self)
         form.addRow("检查日期", self.done_on)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -286,7 +286,7 @@ class PlanView(QWidget):
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return
         try:
-            rd.record_result(self._store, self._item_ids[row], dlg.result.currentText(), from_qdate(dlg.done_on.date()))
+            rd.record_result(self._store, self._item_ids[row], dlg.result_box.currentText(), from_qdate(dlg.done_on.date()))
         except rd.DrawError as exc:
             QMessageBox.warning(self, "登记结果", str(exc))
             return
