@@ -145,7 +145,7 @@ def login(store: Store, username: str, password: str, now: datetime | None = Non
         if left > 0:
             msg += f"（再错 {left} 次后需等待）"
         raise AccountError(msg)
-    store.set_actor(user.username)
+    store.set_actor(user.username, user.role)
     return user
 
 
@@ -190,6 +190,22 @@ def set_active(store: Store, by: User, username: str, active: bool) -> None:
 def list_accounts(store: Store) -> list[Account]:
     with store.session() as s:
         return list(s.scalars(select(Account).order_by(Account.role, Account.username)))
+
+
+def current_user(store: Store) -> User | None:
+    """The user logged in on this store (None before login, e.g. in the CLI)."""
+    if not store.actor:
+        return None
+    with store.session() as s:
+        acc = s.get(Account, store.actor)
+        return User(acc.username, acc.role, acc.inspector_id) if acc is not None and acc.active else None
+
+
+def logout(store: Store) -> None:
+    if store.actor:
+        with store.transaction() as s:
+            audit.record(s, "logout", "account", store.actor)
+    store.set_actor("", "")
 
 
 def require_chief(user: User | None, what: str) -> None:

@@ -158,6 +158,7 @@ class Store:
     data_dir: DataDir | None
     origin: str = ""
     actor: str = ""
+    role: str = ""  # the logged-in user's role ("chief" / "inspector"); "" when nobody logged in
     _factory: sessionmaker[Session] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -174,8 +175,9 @@ class Store:
         self.origin = code
         self._update_info()
 
-    def set_actor(self, username: str) -> None:
+    def set_actor(self, username: str, role: str = "") -> None:
         self.actor = username
+        self.role = role
         self._update_info()
 
     def session(self) -> Session:

@@ -1,0 +1,233 @@
+"""Login, the chief's first account, and the idle lock.
+
+A found laptop must not open the records: the main window is shown only after a login, and
+after :data:`DEFAULT_IDLE_MINUTES` without keyboard or mouse input the window hides its content
+behind a lock dialog that asks the same user's password again (or another user may log in,
+which replaces the session).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import select
+
+from qsdesk.services.accounts import (
+    AccountError,
+    User,
+    create_account,
+    has_accounts,
+    list_accounts,
+    login,
+)
+from qsdesk.store.db import Store
+from qsdesk.store.models import Inspector, Setting
+
+DEFAULT_IDLE_MINUTES = 10
+IDLE_SETTING = "idle_lock_minutes"
+
+
+def idle_minutes(store: Store) -> int:
+    with store.session() as s:
+        row = s.get(Setting, IDLE_SETTING)
+    try:
+        return max(1, int(row.value)) if row else DEFAULT_IDLE_MINUTES
+    except ValueError:
+        return DEFAULT_IDLE_MINUTES
+
+
+def set_idle_minutes(store: Store, minutes: int) -> None:
+    with store.transaction() as s:
+        s.merge(Setting(key=IDLE_SETTING, value=str(max(1, minutes))))
+
+
+class _ErrorLabel(QLabel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWordWrap(True)
+        self.setStyleSheet("color: #b00020;")
+        self.setObjectName("error")
+        self.hide()
+
+    def say(self, text: str) -> None:
+        self.setText(text)
+        self.setVisible(bool(text))
+
+
+class FirstAccountDialog(QDialog):
+    """First start: the station chief makes the first account (role chief)."""
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.user: User | None = None
+        self.setWindowTitle("创建站长账号")
+        lay = QVBoxLayout(self)
+        intro = QLabel("首次使用：请为所长（站长）创建登录账号。站长可以添加其他检查人员的账号、"
+                       "指定责任监管人员、处理同步冲突。")
+        intro.setWordWrap(True)
+        lay.addWidget(intro)
+        form = QFormLayout()
+        self.username = QLineEdit()
+        self.username.setObjectName("username")
+        self.inspector = QComboBox()
+        self.inspector.addItem("（不关联）", None)
+        with store.session() as s:
+            for insp in s.scalars(select(Inspector).where(Inspector.deleted.is_(False)).order_by(Inspector.name)):
+                self.inspector.addItem(insp.name, insp.id)
+        self.password = QLineEdit()
+        self.password.setObjectName("password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.repeat = QLineEdit()
+        self.repeat.setObjectName("repeat")
+        self.repeat.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow("用户名：", self.username)
+        form.addRow("对应检查人员：", self.inspector)
+        form.addRow("密码（至少8位，含字母和数字）：", self.password)
+        form.addRow("再次输入密码：", self.repeat)
+        lay.addLayout(form)
+        self.error = _ErrorLabel()
+        lay.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("创建并登录")
+        buttons.accepted.connect(self._create)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+        self.setMinimumWidth(460)
+
+    def _create(self) -> None:
+        if self.password.text() != self.repeat.text():
+            self.error.say("两次输入的密码不一致")
+            return
+        try:
+            create_account(self.store, self.username.text(), self.password.text(), "chief",
+                           inspector_id=self.inspector.currentData())
+            self.user = login(self.store, self.username.text(), self.password.text())
+        except AccountError as exc:
+            self.error.say(str(exc))
+            return
+        self.accept()
+
+
+class LoginDialog(QDialog):
+    """Username and password; wrong tries are counted and slowed down by the service."""
+
+    def __init__(self, store: Store, parent: QWidget | None = None, *, username: str | None = None,
+                 title: str = "登录") -> None:
+        super().__init__(parent)
+        self.store = store
+        self.user: User | None = None
+        self.setWindowTitle(title)
+        lay = QVBoxLayout(self)
+        node = store.self_node()
+        head = QLabel(f"<b>{node.name if node else '质量安全监管工作台'}</b>")
+        lay.addWidget(head)
+        form = QFormLayout()
+        self.username = QComboBox()
+        self.username.setObjectName("username")
+        self.username.setEditable(True)
+        for acc in list_accounts(store):
+            if acc.active:
+                self.username.addItem(acc.username)
+        if username:
+            self.username.setCurrentText(username)
+        self.password = QLineEdit()
+        self.password.setObjectName("password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow("用户名：", self.username)
+        form.addRow("密码：", self.password)
+        lay.addLayout(form)
+        self.error = _ErrorLabel()
+        lay.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("登录")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("退出")
+        buttons.accepted.connect(self._login)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+        self.password.setFocus()
+        self.setMinimumWidth(380)
+
+    def _login(self) -> None:
+        try:
+            self.user = login(self.store, self.username.currentText(), self.password.text())
+        except AccountError as exc:
+            self.password.clear()
+            self.error.say(str(exc))
+            return
+        self.accept()
+
+
+def ensure_login(store: Store, parent: QWidget | None = None) -> User | None:
+    """First account (chief) on a fresh installation, otherwise the login dialog."""
+    dlg: FirstAccountDialog | LoginDialog
+    dlg = LoginDialog(store, parent) if has_accounts(store) else FirstAccountDialog(store, parent)
+    return dlg.user if dlg.exec() and dlg.user is not None else None
+
+
+class IdleLock(QObject):
+    """Watches input application-wide; after ``minutes`` idle, hides ``window``'s content and asks
+    for a password. Emits ``unlocked(User)`` after a successful unlock (possibly another user)."""
+
+    locked = Signal()
+    unlocked = Signal(object)
+    _INPUT = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel,
+              QEvent.Type.TouchBegin, QEvent.Type.TabletPress}
+
+    def __init__(self, store: Store, window: QWidget, minutes: int | None = None) -> None:
+        super().__init__(window)
+        self.store = store
+        self.window = window
+        self.is_locked = False
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.timeout.connect(self.lock)
+        self.set_minutes(minutes if minutes is not None else idle_minutes(store))
+        app = QApplication.instance()
+        assert app is not None
+        app.installEventFilter(self)
+
+    def set_minutes(self, minutes: float) -> None:
+        self.timer.setInterval(int(minutes * 60_000))
+        self.timer.start()
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if not self.is_locked and event.type() in self._INPUT:
+            self.timer.start()
+        return False
+
+    def lock(self) -> None:
+        if self.is_locked:
+            return
+        self.is_locked = True
+        content = getattr(self.window, "centralWidget", lambda: None)()
+        if content is not None:
+            content.setVisible(False)  # nothing readable behind the lock dialog
+        self.locked.emit()
+        QTimer.singleShot(0, self._ask)
+
+    def _ask(self) -> None:
+        dlg = LoginDialog(self.store, self.window, username=self.store.actor, title="已锁定：请输入密码解锁")
+        dlg.setWindowModality(Qt.WindowModality.ApplicationModal)
+        dlg.rejected.connect(lambda: QApplication.instance().quit())  # 退出 closes the program
+        dlg.accepted.connect(lambda: self._unlock(dlg.user))
+        self.dialog = dlg
+        dlg.open()
+
+    def _unlock(self, user: User | None) -> None:
+        self.is_locked = False
+        content = getattr(self.window, "centralWidget", lambda: None)()
+        if content is not None:
+            content.setVisible(True)
+        self.timer.start()
+        self.unlocked.emit(user)
