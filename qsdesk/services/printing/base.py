@@ -99,23 +99,32 @@ def para(text: Any, style: ParagraphStyle | None = None) -> Paragraph:
 # --------------------------------------------------------------------------- QR code
 
 
+#: Record kinds in the QR payload (one letter keeps the code small).
+QR_KINDS = {"inspection": "I", "enterprise": "E", "risk": "R", "checklist": "C"}
+
+
 def qr_payload(kind: str, record_id: str, form_version: int | str | None, content_hash: str | None,
                status: str) -> str:
-    """What the QR code on a printed record says: ``QSDESK|<kind>|<id>|v<version>|<status>|<sha256>``.
+    """What the QR code on a printed record says: ``QS:<kind>:<ID>:V<version>:<S|D>:<SHA-256>``.
 
-    Plain text so any scanner shows it; the id and hash let a paper copy be checked against the
-    database (``qsdesk`` looks the id up and compares the hash).
+    Upper case throughout, so the code uses the QR alphanumeric mode: ~110 characters fit a
+    version-5 symbol that still scans from a 60 dpi rendering. ``S`` = sealed (the hash is the
+    sealed content hash), ``D`` = draft (hash of the content as printed). The id and hash let a
+    paper copy be checked against the database (compare case-insensitively).
     """
-    return "|".join(["QSDESK", kind, record_id, f"v{form_version or ''}", status, content_hash or ""])
+    code = QR_KINDS.get(kind, kind[:1].upper())
+    return ":".join(["QS", code, record_id.upper(), f"V{form_version or ''}", status.upper(),
+                     (content_hash or "").upper()])
 
 
 def parse_qr_payload(text: str) -> dict[str, str]:
-    """Inverse of :func:`qr_payload`; raises ``ValueError`` on anything else."""
-    parts = text.split("|")
-    if len(parts) != 6 or parts[0] != "QSDESK":
+    """Inverse of :func:`qr_payload` (id and hash in lower case); ``ValueError`` on anything else."""
+    parts = text.strip().split(":")
+    if len(parts) != 6 or parts[0] != "QS":
         raise ValueError("不是 qsdesk 打印件的二维码")
-    return {"kind": parts[1], "id": parts[2], "version": parts[3].removeprefix("v"), "status": parts[4],
-            "hash": parts[5]}
+    kinds = {v: k for k, v in QR_KINDS.items()}
+    return {"kind": kinds.get(parts[1], parts[1]), "id": parts[2].lower(), "version": parts[3].removeprefix("V"),
+            "status": "sealed" if parts[4] == "S" else "draft", "hash": parts[5].lower()}
 
 
 @lru_cache(maxsize=64)
@@ -133,7 +142,7 @@ def qr_matrix(value: str) -> tuple[tuple[bool, ...], ...]:
 class QrFlowable(Flowable):
     """A QR code of ``size`` points square, drawn as filled runs of dark modules."""
 
-    def __init__(self, value: str, size: float = 26 * mm) -> None:
+    def __init__(self, value: str, size: float = 27 * mm) -> None:
         super().__init__()
         self.value = value
         self.size = size
@@ -287,7 +296,7 @@ def build_pdf(
         title=title,
         author="qsdesk",
         creator="qsdesk",
-        initialFontName=FONT,
+        initialFontName=FONT,  # no unused Helvetica in the page resources
     )
     doc.build(story, canvasmaker=partial(DecoratedCanvas, decor=decor))
     data = buf.getvalue()

@@ -264,7 +264,7 @@ def _signature_cell(sigs: list[SignatureImage], width: float, names: str = "") -
             out.insert(0, images[0])
         else:
             row = Table([images], colWidths=[width / len(images)] * len(images))
-            row.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            row.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), "QsSong", 9.5), ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
                                      ("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
             out.insert(0, row)
     if not out:
@@ -610,7 +610,8 @@ def title_block(spec: FormSpec, copy_label: str | None, qr_value: str | None, wi
         qr = QrFlowable(qr_value)
         side = qr.size + 2
         t = Table([[Spacer(side, 1), lines, qr]], colWidths=[side, width - 2 * side, side])
-        t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        t.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), "QsSong", 10), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                               ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
                                ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
         return [t, Spacer(1, 3 * mm)]
