@@ -232,11 +232,18 @@ def apply_mapping(layout: SheetLayout, mapping: Mapping[int, str | None]) -> She
     return SheetLayout(layout.sheet, layout.header_row, cols, layout.merged, layout.notices)
 
 
-def read_layout(path: Path | str, sheet: str | None = None) -> SheetLayout:
-    """Only the sheet choice and the proposed mapping (for the wizard's mapping step)."""
+def preview(path: Path | str, sheet: str | None = None, rows: int = 3) -> tuple[SheetLayout, list[tuple[Any, ...]]]:
+    """The sheet choice, the proposed mapping and the first data rows (the wizard's mapping step)."""
     wb = open_workbook(Path(path))
     try:
-        return detect_layout(wb, sheet)
+        layout = detect_layout(wb, sheet)
+        samples: list[tuple[Any, ...]] = []
+        for _rno, values in iter_data_rows(wb, layout):
+            if _row_kind(values) is None:
+                samples.append(values)
+                if len(samples) >= rows:
+                    break
+        return layout, samples
     finally:
         wb.close()
 
