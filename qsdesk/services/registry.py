@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, Select, distinct, func, select
+from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.orm import Session
 
 from qsdesk.domain.grading import grade_with_reason
@@ -29,7 +29,7 @@ from qsdesk.store.models import (
     Sampling,
     SupervisorAssignment,
 )
-from qsdesk.store.search import search_clause
+from qsdesk.store.search import index_source, like_clause
 
 CLASS_LABELS: dict[str, str] = {
     "routine": "日常监管",
@@ -76,30 +76,47 @@ class RegistryFilter:
 
 
 def list_statement(engine: Engine, flt: RegistryFilter | None = None) -> Select[Any]:
-    """Enterprises matching ``flt``, ordered by name; columns named for the list view."""
+    """Enterprises matching ``flt``; columns named for the list view.
+
+    Without search text the list is ordered by name. With search text on SQLite the query is
+    driven by the search index (results in index order, first page at once, see
+    :mod:`qsdesk.store.search`); elsewhere it is a LIKE filter ordered by name.
+    """
     flt = flt or RegistryFilter()
-    stmt = (
-        select(
-            Enterprise.id,
-            Enterprise.name,
-            Enterprise.uscc,
-            Enterprise.legal_rep,
-            Enterprise.town,
-            Enterprise.domain,
-            Enterprise.unit_types,
-            Enterprise.grade,
-            Enterprise.supervision_class,
-            Enterprise.status,
-            Inspector.name.label("responsible"),
-            Enterprise.responsible_since,
-            Enterprise.address,
-        )
-        .outerjoin(Inspector, Inspector.id == Enterprise.responsible_inspector_id)
-        .where(Enterprise.deleted.is_(False))
-        .order_by(Enterprise.name, Enterprise.id)
+    cols = (
+        Enterprise.id,
+        Enterprise.name,
+        Enterprise.uscc,
+        Enterprise.legal_rep,
+        Enterprise.town,
+        Enterprise.domain,
+        Enterprise.unit_types,
+        Enterprise.grade,
+        Enterprise.supervision_class,
+        Enterprise.status,
+        Inspector.name.label("responsible"),
+        Enterprise.responsible_since,
+        Enterprise.address,
     )
-    if flt.text.strip():
-        stmt = stmt.where(search_clause(flt.text, engine))
+    src = index_source(flt.text, engine) if flt.text.strip() else None
+    if src is not None:
+        stmt = (
+            select(*cols)
+            .select_from(src.from_)
+            .join(Enterprise, Enterprise.id == src.enterprise_id)
+            .outerjoin(Inspector, Inspector.id == Enterprise.responsible_inspector_id)
+            .where(src.where, Enterprise.deleted.is_(False))
+            .distinct()
+        )
+    else:
+        stmt = (
+            select(*cols)
+            .outerjoin(Inspector, Inspector.id == Enterprise.responsible_inspector_id)
+            .where(Enterprise.deleted.is_(False))
+            .order_by(Enterprise.name, Enterprise.id)
+        )
+        if flt.text.strip():
+            stmt = stmt.where(like_clause(flt.text))
     if flt.grade == UNGRADED:
         stmt = stmt.where(Enterprise.grade.is_(None))
     elif flt.grade:
@@ -135,7 +152,7 @@ def filter_options(store: Store) -> FilterOptions:
     """The values the filter boxes offer (distinct values present in the registry)."""
 
     def values(s: Session, col: Any) -> list[str]:
-        rows = s.scalars(select(distinct(col)).where(Enterprise.deleted.is_(False), col.is_not(None)))
+        rows = s.scalars(select(col).distinct().where(Enterprise.deleted.is_(False), col.is_not(None)))
         return sorted(v for v in rows if v)
 
     with store.session() as s:

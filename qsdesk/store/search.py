@@ -1,31 +1,40 @@
 """Enterprise search: any substring of name, credit code, legal representative, address or a
-product name.
+product name, as the user types.
 
-On SQLite the search documents and the FTS5 trigram index of migration ``0002`` answer
-substrings of three or more characters from the index (a credit-code prefix is a substring
-too); one- and two-character terms scan the
-narrow document table with ``LIKE`` (the trigram index cannot answer them). On other dialects,
-or a database without the index, every term is a ``LIKE`` over the enterprise columns and its
-products. Several space-separated terms must all match (each may match a different field).
+On SQLite, migration ``0002`` keeps one search document per enterprise and per product and two
+FTS5 indexes over them: a trigram index answers substrings of three or more characters, a
+one-character-per-token index answers one- and two-character substrings as phrase queries. The
+list query is *driven by the index*: it reads matches in index order and stops when a page is
+full, so the first hundred results cost about the same for 1 or 100 000 matches. A credit-code
+prefix is a substring like any other.
+
+On other dialects (a PostgreSQL county hub), or a database without the index, every term is a
+``LIKE`` over the enterprise columns and its products. Several space-separated terms must all
+match (each may match a different field).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Engine, and_, exists, inspect, or_, select, true
+from sqlalchemy import Engine, and_, exists, inspect, or_
 from sqlalchemy.sql import column, table
 from sqlalchemy.sql.elements import ColumnElement
 
 from qsdesk.store.models import Enterprise, Product
 
-search_doc = table("enterprise_search", column("doc_id"), column("enterprise_id"), column("body"))
+search_doc = table("enterprise_search", column("doc_id"), column("enterprise_id"), column("source_id"),
+                   column("body"))
 search_fts = table("enterprise_fts", column("rowid"), column("body"))
+search_chars = table("enterprise_chars", column("rowid"), column("body"))
+
+INDEX_TABLES = frozenset({"enterprise_search", "enterprise_fts", "enterprise_chars"})
+#: terms at least this long use the trigram index, shorter ones the per-character index
+TRIGRAM = 3
 
 _available: dict[int, bool] = {}
-
-#: terms shorter than this are answered with LIKE (the trigram index needs three characters)
-TRIGRAM = 3
 
 
 def has_index(engine: Engine) -> bool:
@@ -34,8 +43,7 @@ def has_index(engine: Engine) -> bool:
     if key not in _available:
         ok = engine.dialect.name == "sqlite"
         if ok:
-            names = set(inspect(engine).get_table_names())
-            ok = {"enterprise_search", "enterprise_fts"} <= names
+            ok = set(inspect(engine).get_table_names()) >= INDEX_TABLES
         _available[key] = ok
     return _available[key]
 
@@ -45,42 +53,68 @@ def terms(text: str) -> list[str]:
     return [t for t in re.split(r"\s+", (text or "").replace("\u3000", " ").strip()) if t]
 
 
-def _like_pattern(term: str) -> str:
+def like_pattern(term: str) -> str:
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
-def _fts_phrase(term: str) -> str:
+def trigram_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def term_clause(term: str, *, use_index: bool) -> ColumnElement[bool]:
-    """A condition on :class:`Enterprise` true when ``term`` occurs in one of its fields."""
-    if use_index:
-        if len(term) >= TRIGRAM:
-            docs = select(search_fts.c.rowid).where(search_fts.c.body.op("MATCH")(_fts_phrase(term)))
-            ids = select(search_doc.c.enterprise_id).where(search_doc.c.doc_id.in_(docs))
-        else:
-            ids = select(search_doc.c.enterprise_id).where(
-                search_doc.c.body.like(_like_pattern(term), escape="\\"))
-        return Enterprise.id.in_(ids)
-    pat = _like_pattern(term)
-    product_hit = exists().where(Product.enterprise_id == Enterprise.id, Product.deleted.is_(False),
-                                 Product.name.ilike(pat, escape="\\"))
-    clauses: list[ColumnElement[bool]] = [
-        Enterprise.name.ilike(pat, escape="\\"),
-        Enterprise.legal_rep.ilike(pat, escape="\\"),
-        Enterprise.address.ilike(pat, escape="\\"),
-        Enterprise.uscc.ilike(pat, escape="\\"),
-        product_hit,
-    ]
-    return or_(*clauses)
+def chars_phrase(term: str) -> str | None:
+    """The term as a phrase of single-character tokens; None if it has no letters or digits."""
+    chars = [c for c in term if c.isalnum()]
+    return '"' + " ".join(chars) + '"' if chars else None
 
 
-def search_clause(text: str, engine: Engine) -> ColumnElement[bool]:
-    """Condition matching enterprises for the user's search text (``true()`` when empty)."""
+def like_clause(text: str) -> ColumnElement[bool]:
+    """Portable condition (any dialect, no index): every term in some field or product name."""
+    parts: list[ColumnElement[bool]] = []
+    for term in terms(text):
+        pat = like_pattern(term)
+        product_hit = exists().where(Product.enterprise_id == Enterprise.id, Product.deleted.is_(False),
+                                     Product.name.ilike(pat, escape="\\"))
+        parts.append(or_(
+            Enterprise.name.ilike(pat, escape="\\"),
+            Enterprise.legal_rep.ilike(pat, escape="\\"),
+            Enterprise.address.ilike(pat, escape="\\"),
+            Enterprise.uscc.ilike(pat, escape="\\"),
+            product_hit,
+        ))
+    return and_(*parts)
+
+
+@dataclass(frozen=True)
+class IndexSource:
+    """What an index-driven list query selects from: ``from_`` joined to the enterprise on
+    ``enterprise_id``, filtered by ``where``. Rows may repeat (an enterprise whose name and
+    product both match) so the query must be ``DISTINCT``."""
+
+    from_: Any
+    enterprise_id: ColumnElement[Any]
+    where: ColumnElement[bool]
+
+
+def index_source(text: str, engine: Engine) -> IndexSource | None:
+    """The index-driven source for ``text``; None when there is no text, no index, or a term the
+    index cannot express (then use :func:`like_clause`)."""
     ts = terms(text)
-    if not ts:
-        return true()
-    use_index = has_index(engine)
-    return and_(*(term_clause(t, use_index=use_index) for t in ts))
+    if not ts or not has_index(engine):
+        return None
+    # the longest term drives (fewest matches); the others are checked on its matches
+    ts.sort(key=len, reverse=True)
+    driver, others = ts[0], ts[1:]
+    if len(driver) >= TRIGRAM:
+        fts, phrase = search_fts, trigram_phrase(driver)
+    else:
+        fts, phrase = search_chars, chars_phrase(driver)
+        if phrase is None:
+            return None
+    src = fts.join(search_doc, search_doc.c.doc_id == fts.c.rowid)
+    conds: list[ColumnElement[bool]] = [fts.c.body.op("MATCH")(phrase)]
+    for term in others:
+        other_doc = search_doc.alias()
+        conds.append(exists().where(other_doc.c.enterprise_id == Enterprise.id,
+                                    other_doc.c.body.like(like_pattern(term), escape="\\")))
+    return IndexSource(src, search_doc.c.enterprise_id, and_(*conds))

@@ -1,0 +1,484 @@
+"""企业档案: the enterprise registry with search as you type, filters and a detail pane."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QDate, QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import select
+
+from qsdesk.domain.grading import Grade
+from qsdesk.services import registry as reg
+from qsdesk.store.db import Store
+from qsdesk.store.models import Enterprise, Inspector
+from qsdesk.ui.query_model import Column, QueryTableModel
+
+log = logging.getLogger(__name__)
+
+ANY = "全部"
+
+COLUMNS = [
+    Column("name", "企业名称", sort=Enterprise.name, width=260),
+    Column("uscc", "统一社会信用代码", sort=Enterprise.uscc, width=170),
+    Column("legal_rep", "法定代表人", sort=Enterprise.legal_rep, width=80),
+    Column("town", "镇（街道）", sort=Enterprise.town, shared=True, width=100),
+    Column("domain", "领域", sort=Enterprise.domain, shared=True, width=50),
+    Column("grade", "分级", sort=Enterprise.grade, shared=True, width=44,
+           align=Qt.AlignmentFlag.AlignCenter),
+    Column("supervision_class", "监管类别", sort=Enterprise.supervision_class, shared=True,
+           format=lambda v: reg.class_label(v), width=80),
+    Column("status", "状态", sort=Enterprise.status, shared=True, width=90),
+    Column("responsible", "责任监管人员", sort=Inspector.name, shared=True, width=90),
+    Column("address", "住所（经营场所）", sort=Enterprise.address, width=320),
+]
+
+
+def _combo(items: list[tuple[str, Any]]) -> QComboBox:
+    box = QComboBox()
+    box.addItem(ANY, None)
+    for text, value in items:
+        box.addItem(text, value)
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+    return box
+
+
+class AssignDialog(QDialog):
+    """Choose the responsible supervisor and the day the responsibility changed."""
+
+    def __init__(self, store: Store, enterprise_name: str, current: str | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("指定责任监管人员")
+        self.inspector = QComboBox()
+        with store.session() as s:
+            for i in s.scalars(select(Inspector).where(Inspector.active.is_(True), Inspector.deleted.is_(False))
+                               .order_by(Inspector.name)):
+                self.inspector.addItem(i.name, i.id)
+        self.assigned_on = QDateEdit(QDate.currentDate())
+        self.assigned_on.setCalendarPopup(True)
+        self.assigned_on.setDisplayFormat("yyyy-MM-dd")
+        self.assigned_on.setMaximumDate(QDate.currentDate())
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText("如：人员调整、辖区划分变化（可不填）")
+        hint = QLabel("001 二（一）：监管责任人如有变动，应在 5 个工作日内更新。")
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: #555;")
+        form = QFormLayout()
+        form.addRow("企业", QLabel(enterprise_name))
+        form.addRow("现责任人", QLabel(current or "（未指定）"))
+        form.addRow("新责任人", self.inspector)
+        form.addRow("变动日期", self.assigned_on)
+        form.addRow("原因", self.reason)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(hint)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(420)
+
+
+class DetailPane(QWidget):
+    """Products, grade and why, class and why, and the timeline of one enterprise."""
+
+    openRecord = Signal(str, str)  # table, id
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel("请在左侧选择企业")
+        f = self.title.font()
+        f.setPointSizeF(f.pointSizeF() * 1.3)
+        f.setBold(True)
+        self.title.setFont(f)
+        self.title.setWordWrap(True)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.fields: dict[str, QLabel] = {}
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        for key, label in (("uscc", "信用代码"), ("legal_rep", "法定代表人"), ("address", "住所"),
+                           ("phone", "联系人/电话"), ("unit", "单位类型"), ("status", "领域/状态"),
+                           ("grade", "分级"), ("klass", "监管类别"), ("responsible", "责任监管人员"),
+                           ("entry", "录入原因")):
+            value = QLabel()
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.fields[key] = value
+            form.addRow(label, value)
+
+        self.assign_button = QPushButton("指定责任人…")
+        self.edit_button = QPushButton("编辑档案（附件3）…")
+        self.inspect_button = QPushButton("新建检查…")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.assign_button)
+        buttons.addWidget(self.edit_button)
+        buttons.addWidget(self.inspect_button)
+        buttons.addStretch(1)
+
+        self.products = QTableWidget(0, 4)
+        self.products.setHorizontalHeaderLabels(["产品名称", "类别", "许可/认证", "证书编号"])
+        self.products.verticalHeader().setVisible(False)
+        self.products.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.products.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.products.horizontalHeader().setStretchLastSection(True)
+        self.products.setMaximumHeight(150)
+
+        self.timeline = QListWidget()
+        self.timeline.setWordWrap(True)
+        self.timeline.itemActivated.connect(self._activated)
+        self.timeline.setMinimumHeight(140)
+
+        inner = QWidget()
+        lay = QVBoxLayout(inner)
+        lay.addWidget(self.title)
+        lay.addLayout(form)
+        lay.addLayout(buttons)
+        lay.addWidget(self._heading("产品"))
+        lay.addWidget(self.products)
+        lay.addWidget(self._heading("记录（双击打开）"))
+        lay.addWidget(self.timeline, 1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        self.enterprise_id: str | None = None
+        self.show_detail(None, [])
+
+    @staticmethod
+    def _heading(text: str) -> QLabel:
+        label = QLabel(text)
+        f = label.font()
+        f.setBold(True)
+        label.setFont(f)
+        return label
+
+    def _activated(self, item: QListWidgetItem) -> None:
+        data = item.data(Qt.ItemDataRole.UserRole)
+        if data:
+            self.openRecord.emit(data[0], data[1])
+
+    def show_detail(self, d: reg.EnterpriseDetail | None, events: list[reg.TimelineEvent]) -> None:
+        self.enterprise_id = d.id if d else None
+        for b in (self.assign_button, self.edit_button, self.inspect_button):
+            b.setEnabled(d is not None)
+        self.products.setRowCount(0)
+        self.timeline.clear()
+        if d is None:
+            self.title.setText("请在左侧选择企业")
+            for v in self.fields.values():
+                v.clear()
+            return
+        self.title.setText(d.name)
+        f = self.fields
+        f["uscc"].setText(d.uscc or "—")
+        f["legal_rep"].setText(d.legal_rep or "—")
+        f["address"].setText(d.address or "—")
+        f["phone"].setText(" ".join(x for x in (d.contact, d.phone) if x) or "—")
+        staff = f"从业人员 {d.staff} 人" if d.staff is not None else "从业人员未填"
+        revenue = f"营业收入 {d.revenue_wan} 万元" if d.revenue_wan is not None else "营业收入未填"
+        f["unit"].setText(f"{d.unit_types or '未填'}；{staff}；{revenue}")
+        f["status"].setText(" / ".join(x for x in (d.domain, d.status, d.abnormal_status) if x) or "—")
+        label = ""
+        if d.grade:
+            try:
+                label = f"（{Grade(d.grade).size_label}）"
+            except ValueError:
+                label = ""
+        f["grade"].setText(f"<b>{d.grade or '未分级'}{label}</b><br>{d.grade_reason}")
+        f["klass"].setText(f"<b>{d.supervision_class}</b><br>{d.class_reason}")
+        since = f"，自 {d.responsible_since.isoformat()} 起" if d.responsible_since else ""
+        f["responsible"].setText(f"{d.responsible}{since}" if d.responsible else "未指定")
+        f["entry"].setText(d.entry_reason or "—")
+        self.products.setRowCount(len(d.products))
+        for r, p in enumerate(d.products):
+            for c, v in enumerate((p.name, p.category, p.licence_type, p.certificate_no)):
+                self.products.setItem(r, c, QTableWidgetItem(v or ""))
+        for e in events:
+            when = e.on.isoformat() if e.on else "日期不详"
+            item = QListWidgetItem(f"{when}  【{e.kind}】 {e.text}")
+            item.setData(Qt.ItemDataRole.UserRole, (e.table, e.record_id))
+            self.timeline.addItem(item)
+        if not events:
+            self.timeline.addItem(QListWidgetItem("暂无检查、抽查、风险信息或后处理记录"))
+
+
+class RegistryPage(QWidget):
+    """Search as you type, filters, a lazily fetched list and the selected enterprise's detail."""
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("搜索：企业名称、统一社会信用代码、法定代表人、地址、产品（输入即查）")
+        self.search.setClearButtonEnabled(True)
+        self.count_label = QLabel()
+        self.count_label.setMinimumWidth(110)
+        self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.count_label)
+
+        self.filters: dict[str, QComboBox] = {}
+        self.filter_row = QHBoxLayout()
+        self._build_filters()
+
+        self.model = QueryTableModel(store, COLUMNS, page_size=200, parent=self)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setSortingEnabled(True)
+        self.view.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        self.view.setAlternatingRowColors(True)
+        self.view.verticalHeader().setVisible(False)
+        self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        self.view.setWordWrap(False)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        for i, c in enumerate(COLUMNS):
+            if c.width:
+                self.view.setColumnWidth(i, c.width)
+        self.view.horizontalHeader().setStretchLastSection(True)
+
+        self.detail = DetailPane()
+        self.detail.openRecord.connect(self._open_other)
+        self.detail.assign_button.clicked.connect(self.assign_dialog)
+        self.detail.edit_button.clicked.connect(self.edit_enterprise)
+        self.detail.inspect_button.clicked.connect(self.new_inspection)
+
+        self.splitter = QSplitter()
+        self.splitter.addWidget(self.view)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([640, 420])
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(self.filter_row)
+        layout.addWidget(self.splitter, 1)
+
+        self._pending = False
+        self.search.textChanged.connect(self._schedule)
+        self.model.reloaded.connect(self._after_reload)
+        self.model.totalChanged.connect(self._show_total)
+        self.view.selectionModel().currentRowChanged.connect(self._row_changed)
+        self.apply()
+
+    # ----------------------------------------------------------------- filters
+
+    def _build_filters(self) -> None:
+        opts = reg.filter_options(self.store)
+        specs: list[tuple[str, str, list[tuple[str, Any]]]] = [
+            ("grade", "分级", [(g, g) for g in ("A", "B", "C", "D")] + [("未分级", reg.UNGRADED)]),
+            ("supervision_class", "类别", [(reg.class_label(c), c) for c in opts.classes]),
+            ("status", "状态", [(s, s) for s in opts.statuses]),
+            ("domain", "领域", [(d, d) for d in opts.domains]),
+            ("unit_type", "单位", [(v, k) for k, v in reg.UNIT_TYPE_LABELS.items()]),
+            ("inspector_id", "责任人", [(n, i) for i, n in opts.inspectors] + [("未指定", reg.NO_SUPERVISOR)]),
+            ("town", "镇街", [(t, t) for t in opts.towns]),
+        ]
+        while self.filter_row.count():
+            item = self.filter_row.takeAt(0)
+            w = item.widget()
+            if w is not None:
+                w.deleteLater()
+        old = {k: b.currentData() for k, b in self.filters.items()}
+        self.filters = {}
+        for key, label, items in specs:
+            self.filter_row.addWidget(QLabel(label))
+            box = _combo(items)
+            if old.get(key) is not None:
+                i = box.findData(old[key])
+                if i >= 0:
+                    box.setCurrentIndex(i)
+            box.currentIndexChanged.connect(self._schedule)
+            self.filters[key] = box
+            self.filter_row.addWidget(box)
+        clear = QPushButton("清除条件")
+        clear.clicked.connect(self.clear_filters)
+        self.filter_row.addWidget(clear)
+        self.filter_row.addStretch(1)
+
+    def current_filter(self) -> reg.RegistryFilter:
+        values = {k: b.currentData() for k, b in self.filters.items()}
+        return reg.RegistryFilter(text=self.search.text(), **values)
+
+    def set_filter(self, key: str, value: Any) -> None:
+        box = self.filters[key]
+        i = box.findData(value)
+        if i < 0:
+            raise ValueError(f"no filter value {value!r} for {key}")
+        box.setCurrentIndex(i)
+        self.apply()
+
+    def clear_filters(self) -> None:
+        for b in self.filters.values():
+            b.blockSignals(True)
+            b.setCurrentIndex(0)
+            b.blockSignals(False)
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        self.apply()
+
+    # ----------------------------------------------------------------- list
+
+    def _schedule(self, *_: Any) -> None:
+        # Several keystrokes already queued become one query: the query runs when the event
+        # loop is next idle, not after a fixed delay, so a single keystroke answers at once.
+        if not self._pending:
+            self._pending = True
+            QTimer.singleShot(0, self.apply)
+
+    def apply(self) -> None:
+        """Run the list query for the current search text and filters."""
+        self._pending = False
+        self.model.set_statement(reg.list_statement(self.store.engine, self.current_filter()))
+
+    def _after_reload(self) -> None:
+        n = self.model.rowCount()
+        if self.model.canFetchMore():
+            self.count_label.setText(f"{n} 家以上…")
+            QTimer.singleShot(0, self._count)
+        else:
+            self._show_total(n)
+        if n and self.detail.enterprise_id is None:
+            self.view.selectRow(0)
+        elif self.detail.enterprise_id is not None:
+            row = self.model.find_row(self.detail.enterprise_id)
+            if row >= 0:
+                self.view.selectionModel().setCurrentIndex(
+                    self.model.index(row, 0),
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+
+    def _count(self) -> None:
+        try:
+            self.model.total()
+        except Exception:
+            log.exception("count failed")
+
+    def _show_total(self, n: int) -> None:
+        self.count_label.setText(f"共 {n} 家")
+
+    def _row_changed(self, current: Any, _previous: Any) -> None:
+        eid = self.model.row_id(current.row()) if current.isValid() else None
+        if eid is not None and eid != self.detail.enterprise_id:
+            self.show_enterprise(eid)
+
+    def show_enterprise(self, enterprise_id: str) -> None:
+        d = reg.detail(self.store, enterprise_id)
+        self.detail.show_detail(d, reg.timeline(self.store, enterprise_id) if d else [])
+
+    def refresh(self) -> None:
+        self._build_filters()
+        current = self.detail.enterprise_id
+        self.apply()
+        if current:
+            self.show_enterprise(current)
+
+    def open_record(self, record_id: str) -> None:
+        self.show_enterprise(record_id)
+        row = self.model.find_row(record_id)
+        if row >= 0:
+            self.view.selectRow(row)
+            self.view.scrollTo(self.model.index(row, 0))
+
+    def _open_other(self, table: str, record_id: str) -> None:
+        win = self.window()
+        opener = getattr(win, "open_record", None)
+        if callable(opener):
+            opener(table, record_id)
+
+    # ----------------------------------------------------------------- actions
+
+    def assign(self, inspector_id: str, assigned_on: date | None = None, reason: str | None = None,
+               today: date | None = None) -> reg.AssignmentResult:
+        """Record the selected enterprise's responsible supervisor and refresh."""
+        eid = self.detail.enterprise_id
+        if eid is None:
+            raise reg.AssignmentError("请先选择企业")
+        result = reg.assign_supervisor(self.store, eid, inspector_id, assigned_on=assigned_on,
+                                       reason=reason, today=today)
+        self.model.refresh()
+        self.show_enterprise(eid)
+        return result
+
+    def assign_dialog(self) -> None:
+        eid = self.detail.enterprise_id
+        if eid is None:
+            return
+        d = reg.detail(self.store, eid)
+        if d is None:
+            return
+        dlg = AssignDialog(self.store, d.name, d.responsible, self)
+        if not dlg.exec():
+            return
+        qd = dlg.assigned_on.date()
+        try:
+            result = self.assign(dlg.inspector.currentData(), date(qd.year(), qd.month(), qd.day()),
+                                 dlg.reason.text().strip() or None)
+        except reg.AssignmentError as exc:
+            QMessageBox.warning(self, "指定责任人", str(exc))
+            return
+        if result.late:
+            QMessageBox.warning(self, "指定责任人", result.message)
+
+    def edit_enterprise(self) -> None:
+        eid = self.detail.enterprise_id
+        if eid is None:
+            return
+        try:
+            from qsdesk.ui.forms.enterprise import EnterpriseDialog  # type: ignore[import-not-found]
+        except ImportError:
+            QMessageBox.information(self, "编辑档案", "附件3 普查表编辑功能尚未包含在此版本中。")
+            return
+        dlg = EnterpriseDialog(self.store, eid, self)
+        if dlg.exec():
+            self.refresh()
+
+    def new_inspection(self) -> None:
+        eid = self.detail.enterprise_id
+        if eid is None:
+            return
+        try:
+            from qsdesk.ui.forms.inspection import InspectionDialog  # type: ignore[import-not-found]
+        except ImportError:
+            QMessageBox.information(self, "新建检查", "检查记录表功能尚未包含在此版本中。")
+            return
+        dlg = InspectionDialog(self.store, enterprise_id=eid, parent=self)
+        dlg.exec()
+        self.show_enterprise(eid)
+
+    def shutdown(self) -> None:
+        self.model.close()
