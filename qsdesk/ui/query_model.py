@@ -19,14 +19,17 @@ shared between rows so a fully scrolled list stays small.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import QWidget
 from sqlalchemy import Connection, CursorResult, Select, func, select
 from sqlalchemy.sql.elements import ColumnElement
@@ -73,6 +76,34 @@ class Column:
     width: int | None = None
 
 
+class _CountRelay(QObject):
+    """Carries counts from worker threads to models in the GUI thread (lives as long as the
+    process, so a worker never emits on a deleted object)."""
+
+    counted = Signal(object, int, int)  # weakref to the model, generation, total
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.counted.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+
+    @staticmethod
+    def _deliver(ref: Any, generation: int, n: int) -> None:
+        model = ref()
+        if model is not None:
+            with contextlib.suppress(RuntimeError):  # the C++ side of the model is gone
+                model._on_counted(generation, n)
+
+
+_relay_instance: _CountRelay | None = None
+
+
+def _relay() -> _CountRelay:
+    global _relay_instance
+    if _relay_instance is None:
+        _relay_instance = _CountRelay()
+    return _relay_instance
+
+
 class QueryTableModel(QAbstractTableModel):
     """Read-only, lazily fetched rows of ``statement``; see the module docstring."""
 
@@ -107,6 +138,7 @@ class QueryTableModel(QAbstractTableModel):
         self._total: int | None = None
         self._sort: tuple[int, Qt.SortOrder] | None = None
         self._shared: dict[str, str] = {}
+        self._generation = 0
         self.destroyed.connect(self._close_cursor)
         if statement is not None:
             self.set_statement(statement)
@@ -145,6 +177,41 @@ class QueryTableModel(QAbstractTableModel):
                     self._total = int(conn.execute(count).scalar_one())
             self.totalChanged.emit(self._total)
         return self._total
+
+    def request_total(self) -> None:
+        """Count the matching rows on a worker thread; ``totalChanged`` is emitted when done.
+
+        A count over a broad search can take a moment on a large table; doing it off the GUI
+        thread keeps typing responsive. A count that finishes after the statement changed again
+        is dropped.
+        """
+        if self._total is not None:
+            self.totalChanged.emit(self._total)
+            return
+        if self._stmt is None or self._exhausted:
+            self.total()
+            return
+        generation = self._generation
+        count = select(func.count()).select_from(self._stmt.order_by(None).subquery())
+        engine = self._store.engine
+        relay = _relay()
+        ref = weakref.ref(self)
+
+        def work() -> None:
+            try:
+                with engine.connect() as conn:
+                    n = int(conn.execute(count).scalar_one())
+            except Exception:
+                log.exception("count failed")
+                return
+            relay.counted.emit(ref, generation, n)
+
+        threading.Thread(target=work, name="qsdesk-count", daemon=True).start()
+
+    def _on_counted(self, generation: int, n: int) -> None:
+        if generation == self._generation and self._total is None:
+            self._total = n
+            self.totalChanged.emit(n)
 
     def loaded_rows(self) -> int:
         return len(self._rows)
@@ -224,9 +291,15 @@ class QueryTableModel(QAbstractTableModel):
         self.endInsertRows()
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        if not (0 <= column < len(self._columns)) or self._columns[column].sort is None:
+        """Order by a column in the database; ``column < 0`` restores the statement's own order."""
+        if column < 0:
+            if self._sort is None:
+                return
+            self._sort = None
+        elif column >= len(self._columns) or self._columns[column].sort is None:
             return
-        self._sort = (column, order)
+        else:
+            self._sort = (column, order)
         if self._base is not None:
             self._reload()
 
@@ -247,6 +320,7 @@ class QueryTableModel(QAbstractTableModel):
         assert self._base is not None
         self.beginResetModel()
         self._close_cursor()
+        self._generation += 1
         self._rows = []
         self._total = None
         self._shared = {}

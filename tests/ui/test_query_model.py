@@ -99,3 +99,12 @@ def test_view_scrolling_grows_rows(store: Store, qtbot) -> None:  # type: ignore
         qtbot.wait(10)
     assert model.rowCount() == 600
     assert not model.canFetchMore()
+
+
+def test_total_counted_off_thread(store: Store, qtbot) -> None:  # type: ignore[no-untyped-def]
+    _fill(store, 450)
+    model = QueryTableModel(store, COLUMNS, _stmt(), page_size=100)
+    with qtbot.waitSignal(model.totalChanged, timeout=5000) as sig:
+        model.request_total()
+    assert sig.args == [450]
+    assert model.rowCount() == 100  # counting did not load rows

@@ -253,13 +253,15 @@ class RegistryPage(QWidget):
         self.filter_row = QHBoxLayout()
         self._build_filters()
 
-        self.model = QueryTableModel(store, COLUMNS, page_size=200, parent=self)
+        self.model = QueryTableModel(store, COLUMNS, page_size=100, parent=self)
         self.view = QTableView()
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # no sort indicator: the list keeps the query's own order (by name; search hits in index
+        # order) until the user clicks a header
+        self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.view.setSortingEnabled(True)
-        self.view.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         self.view.setAlternatingRowColors(True)
         self.view.verticalHeader().setVisible(False)
         self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
@@ -370,7 +372,7 @@ class RegistryPage(QWidget):
         n = self.model.rowCount()
         if self.model.canFetchMore():
             self.count_label.setText(f"{n} 家以上…")
-            QTimer.singleShot(0, self._count)
+            self.model.request_total()
         else:
             self._show_total(n)
         if n and self.detail.enterprise_id is None:
@@ -381,12 +383,6 @@ class RegistryPage(QWidget):
                 self.view.selectionModel().setCurrentIndex(
                     self.model.index(row, 0),
                     QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
-
-    def _count(self) -> None:
-        try:
-            self.model.total()
-        except Exception:
-            log.exception("count failed")
 
     def _show_total(self, n: int) -> None:
         self.count_label.setText(f"共 {n} 家")
