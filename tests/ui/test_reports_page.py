@@ -1,0 +1,149 @@
+"""统计报表 page: the monthly table shows the computed figures, opens the records behind them,
+records work, exports; the annual lists show reasons."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from openpyxl import load_workbook
+from PySide6.QtCore import QDate, Qt
+from sqlalchemy import select
+
+from qsdesk.services.monthly import CELLS, compute_monthly
+from qsdesk.store.models import Activity, EnforcementCase, Enterprise, Inspection, Inspector
+from qsdesk.ui.pages.reports import ActivityDialog, CaseDialog, ReportsPage
+
+
+def _records(store) -> dict[str, str]:
+    with store.transaction() as s:
+        insp = [i.id for i in s.scalars(select(Inspector).order_by(Inspector.name))]
+        p = Enterprise(name="济南甲电器有限公司", unit_types="producer")
+        r = Enterprise(name="王舍人五金店", unit_types="retailer")
+        s.add_all([p, r])
+        s.flush()
+        s.add(Inspection(enterprise_id=p.id, form_id="annex4_producer", form_version=1, status="sealed",
+                         inspected_on=date(2026, 10, 9), inspector1_id=insp[0], inspector2_id=insp[1],
+                         problems_found=3, problems_fixed=2, record_no="R1"))
+        s.add(Inspection(enterprise_id=r.id, form_id="annex5_seller", form_version=1, status="sealed",
+                         inspected_on=date(2026, 10, 12), inspector1_id=insp[0], record_no="R2"))
+        s.add(Inspection(enterprise_id=r.id, form_id="annex5_seller", form_version=1, status="sealed",
+                         inspected_on=date(2026, 9, 30), inspector1_id=insp[0], record_no="R0"))
+        s.add(EnforcementCase(enterprise_id=p.id, filed_on=date(2026, 10, 15), kind="two_rules",
+                              penalty="fine", decided_on=date(2026, 10, 20), fine_yuan=Decimal("3000")))
+        return {"p": p.id, "r": r.id}
+
+
+def _cell(page: ReportsPage, key: str) -> tuple[int, int]:
+    row = [c.key for c in CELLS].index(key)
+    return row, 2
+
+
+def test_monthly_table_and_drill_down(store, qtbot, tmp_path: Path) -> None:
+    _records(store)
+    page = ReportsPage(store)
+    qtbot.addWidget(page)
+    page.show()
+    page.monthly.set_month(2026, 10)
+    t = page.monthly.table
+    with store.session() as s:
+        expected = compute_monthly(s, 2026, 10)
+    for r, c in enumerate(CELLS):
+        assert t.item(r, 1).text().startswith(c.label)
+    assert t.item(*_cell(page, "inspected_producers")).text() == "1"
+    assert t.item(*_cell(page, "inspected_sellers")).text() == "1"
+    assert t.item(*_cell(page, "enforcement_staff")).text() == "3"
+    assert t.item(*_cell(page, "fines")).text() == "3,000.00"
+    assert t.item(*_cell(page, "problems_found")).text() == str(expected.value("problems_found"))
+
+    dlg = page.monthly.drill_down(*_cell(page, "inspected_sellers"))
+    qtbot.addWidget(dlg)
+    assert dlg.table.rowCount() == 1
+    assert "王舍人五金店" in dlg.table.item(0, 1).text() and "R2" in dlg.table.item(0, 1).text()
+    assert dlg.table.item(0, 0).data(Qt.ItemDataRole.UserRole)[0] == "inspection"
+
+    out = tmp_path / "m.xlsx"
+    page.monthly.export_to(out)
+    ws = load_workbook(out).active
+    col = 2 + [c.key for c in CELLS].index("inspected_producers")
+    assert ws.cell(4, col).value == "检查生产单位（家次）" and ws.cell(5, col).value == 1
+
+
+def test_work_records_feed_the_table(store, qtbot) -> None:
+    ids = _records(store)
+    page = ReportsPage(store)
+    qtbot.addWidget(page)
+    page.monthly.set_month(2026, 10)
+    assert page.monthly.table.item(*_cell(page, "publicity_staff")).text() == "0"
+
+    dlg = ActivityDialog(store, page, on=date(2026, 10, 8))
+    qtbot.addWidget(dlg)
+    dlg.kind.setCurrentIndex(dlg.kind.findData("publicity"))
+    dlg.save()  # no staff: refused with a message, nothing written
+    assert "人次" in dlg.message.text() and dlg.saved_id is None
+    dlg.staff.setValue(4)
+    dlg.quantity.setValue(15)
+    dlg.save()
+    assert dlg.saved_id is not None
+
+    sdlg = ActivityDialog(store, page, on=date(2026, 10, 9))
+    qtbot.addWidget(sdlg)
+    sdlg.kind.setCurrentIndex(sdlg.kind.findData("survey"))
+    sdlg.enterprise.setText("甲电器")
+    sdlg.managers.setChecked(True)
+    sdlg.save()
+    with store.session() as s:
+        a = s.get(Activity, sdlg.saved_id)
+        assert a.enterprise_id == ids["p"] and a.managers_in_place and a.unit_kind == "producer"
+
+    cdlg = CaseDialog(store, page)
+    qtbot.addWidget(cdlg)
+    cdlg.enterprise.setText("王舍人五金店")
+    cdlg.fine.setText("abc")
+    cdlg.save()
+    assert "数字" in cdlg.message.text()
+    cdlg.fine.setText("")
+    cdlg.penalty.setCurrentIndex(cdlg.penalty.findData("warning"))
+    cdlg.decided_set.setChecked(True)
+    cdlg.filed.setDate(QDate(2026, 10, 16))
+    cdlg.decided.setDate(QDate(2026, 10, 18))
+    cdlg.save()
+    assert cdlg.saved_id is not None
+
+    page.tabs.setCurrentWidget(page.records)
+    page.records.refresh()
+    page.monthly.compute()
+    t = page.monthly.table
+    assert t.item(*_cell(page, "publicity_staff")).text() == "4"
+    assert t.item(*_cell(page, "publicity_units")).text() == "15"
+    assert t.item(*_cell(page, "producer_surveyed")).text() == "1"
+    assert t.item(*_cell(page, "producer_managers")).text() == "1"
+    assert t.item(*_cell(page, "warnings")).text() == "1"
+    assert t.item(*_cell(page, "cases")).text() == "2"
+    assert page.records.table.rowCount() == 4  # two work records, two cases of October
+
+
+def test_annual_lists_tab(store, qtbot) -> None:
+    ids = _records(store)
+    with store.transaction() as s:
+        s.add(EnforcementCase(enterprise_id=ids["r"], filed_on=date(2026, 2, 1), decided_on=date(2026, 2, 3),
+                              kind="quality", penalty="fine"))
+    page = ReportsPage(store)
+    qtbot.addWidget(page)
+    page.tabs.setCurrentWidget(page.annual)
+    page.annual.year.setValue(2026)
+    page.annual.which.setCurrentIndex(page.annual.which.findText("重点监管销售单位名单"))
+    assert page.annual.table.rowCount() == 1
+    assert page.annual.table.item(0, 0).text() == "王舍人五金店"
+    assert "处罚" in page.annual.table.item(0, 4).text()
+
+
+def test_excel_tab_export(store, qtbot, tmp_path: Path) -> None:
+    _records(store)
+    page = ReportsPage(store)
+    qtbot.addWidget(page)
+    page.excel.start.setDate(page.excel.start.date().fromString("2026-10-01", "yyyy-MM-dd"))
+    page.excel.end.setDate(page.excel.end.date().fromString("2026-10-31", "yyyy-MM-dd"))
+    assert page.excel.export("ledger", tmp_path / "l.xlsx") == 2
+    assert page.excel.export("registry", tmp_path / "r.xlsx") == 2
