@@ -145,17 +145,18 @@ def list_checklists(session: Session, *, enterprise_id: str | None = None,
             for c, name in session.execute(stmt)]
 
 
-def missing_stmt(period: str) -> Select[Any]:
+def missing_stmt(period: str, *columns: Any) -> Select[Any]:
     """Graded, not deleted enterprises without a checklist for ``period`` (ordered by name).
 
     A year's checklist also covers its halves, and both halves together cover the year.
+    ``columns`` (default: the Enterprise entity) is what the statement selects.
     """
     period = check_period(period)
     year = period[:4]
     covering = [year, period] if len(period) > 4 else [year]
     has = exists().where(TaskChecklist.enterprise_id == Enterprise.id, TaskChecklist.deleted.is_(False),
                          TaskChecklist.period.in_(covering))
-    stmt = select(Enterprise).where(Enterprise.deleted.is_(False), Enterprise.grade.is_not(None), ~has)
+    stmt = select(*(columns or (Enterprise,))).where(Enterprise.deleted.is_(False), Enterprise.grade.is_not(None), ~has)
     if len(period) == 4:  # a year is also covered by both half years
         h1 = exists().where(TaskChecklist.enterprise_id == Enterprise.id, TaskChecklist.deleted.is_(False),
                             TaskChecklist.period == f"{year}H1")
@@ -167,6 +168,13 @@ def missing_stmt(period: str) -> Select[Any]:
 
 def missing(session: Session, period: str) -> list[Enterprise]:
     return list(session.scalars(missing_stmt(period)))
+
+
+def graded_count(session: Session) -> int:
+    from sqlalchemy import func
+
+    return int(session.scalar(select(func.count()).select_from(Enterprise).where(
+        Enterprise.deleted.is_(False), Enterprise.grade.is_not(None))) or 0)
 
 
 def export_checklist(store: Store, checklist_id: str, out: Any) -> None:
