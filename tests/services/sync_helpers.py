@@ -117,11 +117,12 @@ def files(store: Store) -> list[str]:
     return sorted(p.name for p in store.data_dir.attachments.iterdir())
 
 
-def synced_state(store: Store) -> dict[str, list[tuple[Any, ...]]]:
-    """Synced tables without the node-local change numbers and the node's own audit trail."""
-    from qsdesk.services.sync.rows import TABLES, row_to_json
+def synced_state(store: Store) -> dict[str, list[str]]:
+    """Synced tables (rows as canonical JSON) without the node-local change numbers and the
+    node's own audit trail."""
+    from qsdesk.services.sync.rows import TABLES, canonical, row_to_json
 
-    out: dict[str, list[tuple[Any, ...]]] = {}
+    out: dict[str, list[str]] = {}
     with store.session() as s:
         for name, model in TABLES.items():
             t = model.__table__  # type: ignore[attr-defined]
@@ -131,6 +132,6 @@ def synced_state(store: Store) -> dict[str, list[tuple[Any, ...]]]:
             rows = []
             for r in s.execute(stmt).mappings():
                 pub, priv = row_to_json(name, r)
-                rows.append(tuple(sorted({**pub, **priv}.items(), key=lambda kv: kv[0])))
-            out[name] = sorted(rows, key=repr)
+                rows.append(canonical({**pub, **priv}).decode("utf-8"))
+            out[name] = sorted(rows)
     return out
