@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -31,6 +32,11 @@ UI_POINT_SIZE = 10
 
 _log_path: Path | None = None
 _in_hook = False
+
+#: Packaging smoke test (tests/test_dist.py): when this environment variable is set, the window,
+#: once shown, opens every navigation page, prints one line per page to stdout and quits (exit 0;
+#: exit 1 if a page raised). Lets the frozen/installed program prove its GUI starts, offscreen.
+EXIT_AFTER_SHOW_ENV = "QSDESK_EXIT_AFTER_SHOW"
 
 
 def setup_logging(directory: Path | None = None) -> Path:
@@ -131,6 +137,25 @@ def ensure_node(store: Store, parent: QWidget | None = None) -> bool:
     return bool(dlg.exec()) and store.self_node() is not None
 
 
+def _smoke_and_quit(app: QApplication, window: QWidget) -> None:
+    """See :data:`EXIT_AFTER_SHOW_ENV`."""
+    from qsdesk.ui.main_window import NAVIGATION, MainWindow
+
+    assert isinstance(window, MainWindow)
+    code = 0
+    print(f"qsdesk-smoke: window visible={window.isVisible()} title={window.windowTitle()}", flush=True)
+    for e in NAVIGATION:
+        try:
+            page = window.show_page(e.key)
+            print(f"qsdesk-smoke: page {e.key} {type(page).__name__}", flush=True)
+        except Exception:
+            log.exception("smoke: page %s failed", e.key)
+            print(f"qsdesk-smoke: page {e.key} ERROR {traceback.format_exc(limit=3)!r}", flush=True)
+            code = 1
+    window.close()
+    app.exit(code)
+
+
 def run_gui(data_dir: Path | None = None, database_url: str | None = None,
             argv: Sequence[str] | None = None) -> int:
     """Open the main window on ``data_dir``; returns the process exit code."""
@@ -156,6 +181,8 @@ def run_gui(data_dir: Path | None = None, database_url: str | None = None,
         window = MainWindow(store)
         window.show()
         log.info("main window opened on %s", store.data_dir.root if store.data_dir else database_url)
+        if os.environ.get(EXIT_AFTER_SHOW_ENV):
+            QTimer.singleShot(0, lambda: _smoke_and_quit(app, window))
         return int(app.exec())
     finally:
         store.close()
