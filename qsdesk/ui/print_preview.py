@@ -164,8 +164,10 @@ class PrintPreviewDialog(QDialog):
     """
 
     def __init__(self, pdf_path: str | Path, title: str = "打印预览", parent: QWidget | None = None,
-                 on_printed: Callable[[], None] | None = None, suggested_name: str | None = None) -> None:
+                 on_printed: Callable[[], None] | None = None, suggested_name: str | None = None,
+                 temp_dir: str | Path | None = None) -> None:
         super().__init__(parent)
+        self.temp_dir = Path(temp_dir) if temp_dir else None  # removed when the dialog closes
         self.setWindowTitle(title)
         self.pdf_path = Path(pdf_path)
         self.on_printed = on_printed
@@ -275,6 +277,9 @@ class PrintPreviewDialog(QDialog):
 
     def done(self, result: int) -> None:
         self.pages.close()
+        if self.temp_dir is not None:
+            shutil.rmtree(self.temp_dir, ignore_errors=True)
+            self.temp_dir = None
         super().done(result)
 
 
@@ -294,7 +299,8 @@ def preview_inspection(store: Any, inspection_id: str, parent: QWidget | None = 
         printing.mark_printed(store, "inspection", inspection_id, status=status, record_no=no, copies=2)
 
     name = f"检查记录_{inspection_id[:8]}.pdf"
-    return PrintPreviewDialog(path, "检查记录打印预览", parent, on_printed=recorded, suggested_name=name)
+    return PrintPreviewDialog(path, "检查记录打印预览", parent, on_printed=recorded, suggested_name=name,
+                              temp_dir=tmp)
 
 
 def print_inspections_job(progress: Callable[[int, int, str], None], cancelled: Callable[[], bool], store: Any,

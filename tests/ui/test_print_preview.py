@@ -58,6 +58,7 @@ def test_preview_shows_every_page_and_saves_a_copy(qtbot, tmp_path: Path) -> Non
     target = dlg.save_as(tmp_path / "copy")
     assert target == tmp_path / "copy.pdf" and target.read_bytes() == pdf.read_bytes()
     assert saved == ["x"]
+    dlg.reject()
 
 
 def test_save_button_uses_the_file_dialog(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
@@ -83,6 +84,10 @@ def test_print_to_printer_puts_every_page_on_paper(qtbot, store: Store, tmp_path
     with store.session() as s:
         prints = s.scalars(select(AuditEntry).where(AuditEntry.action == "print", AuditEntry.record_id == iid)).all()
         assert len(prints) == 1  # the preview itself is not a print; printing it is
+    tmp = dlg.temp_dir
+    assert tmp is not None and tmp.exists()
+    dlg.reject()
+    assert not tmp.exists()
 
 
 def test_batch_print_off_thread_with_progress_and_cancel(qtbot, store: Store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

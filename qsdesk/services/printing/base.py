@@ -16,22 +16,26 @@ from __future__ import annotations
 import io
 import os
 import tempfile
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, PageBreak, Paragraph, SimpleDocTemplate
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate
 
 from qsdesk.resources import register_reportlab_fonts
+
+# Binary (Flate only) content streams: ASCII85 on top costs time and a quarter more bytes.
+rl_config.useA85 = 0
 
 FONT = "QsSong"
 PAGE = A4
@@ -139,6 +143,26 @@ def qr_matrix(value: str) -> tuple[tuple[bool, ...], ...]:
     return tuple(tuple(bool(c) for c in row) for row in qr.get_matrix())
 
 
+@lru_cache(maxsize=64)
+def qr_path_ops(matrix: tuple[tuple[bool, ...], ...]) -> str:
+    """PDF operators filling the dark modules (runs per row) in module units, y up."""
+    n = len(matrix)
+    ops: list[str] = []
+    for r, row in enumerate(matrix):
+        y = n - r - 1
+        x = 0
+        while x < n:
+            if row[x]:
+                start = x
+                while x < n and row[x]:
+                    x += 1
+                ops.append(f"{start} {y} {x - start} 1 re")
+            else:
+                x += 1
+    ops.append("f")
+    return "\n".join(ops)
+
+
 class QrFlowable(Flowable):
     """A QR code of ``size`` points square, drawn as filled runs of dark modules."""
 
@@ -152,24 +176,14 @@ class QrFlowable(Flowable):
         return self.size, self.size
 
     def draw(self) -> None:
-        n = len(self.matrix)
-        m = self.size / n
+        # The modules as one filled path in module units, scaled by a transform: the operator
+        # string is made once per code (cached) instead of formatting every rectangle's numbers.
         c = self.canv
         c.saveState()
         c.setFillColor(colors.black)
-        path = c.beginPath()
-        for r, row in enumerate(self.matrix):
-            y = self.size - (r + 1) * m
-            x = 0
-            while x < n:
-                if row[x]:
-                    start = x
-                    while x < n and row[x]:
-                        x += 1
-                    path.rect(start * m, y, (x - start) * m, m)
-                else:
-                    x += 1
-        c.drawPath(path, stroke=0, fill=1)
+        m = self.size / len(self.matrix)
+        c.transform(m, 0, 0, m, 0, 0)
+        c._code.append(qr_path_ops(self.matrix))  # raw PDF path operators (reportlab has no API)
         c.restoreState()
 
 
@@ -186,47 +200,53 @@ class Decor:
     reprint: str | None = None  # "补打（第 1 次）"
     footer_left: str = ""
     pagesize: tuple[float, float] = PAGE
-    copy_starts: list[int] = field(default_factory=list)
 
 
-class CopyMarker(Flowable):
-    """Zero-size flowable that tells the canvas a new copy starts on the current page."""
+class CopyLabelSlot(Flowable):
+    """Room under the title for the copy label (第一联 …), filled in per copy by the canvas."""
 
-    def __init__(self, index: int) -> None:
+    def __init__(self, style: ParagraphStyle) -> None:
         super().__init__()
-        self.index = index
+        self.style = style
+        self.width = 0.0
 
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
-        return 0, 0
+        self.width = aw
+        return aw, self.style.leading
 
     def draw(self) -> None:
-        self.canv._qs_copy = self.index  # type: ignore[attr-defined]
+        x, y = self.canv.absolutePosition(0, 0)
+        self.canv._qs_slot = (x, y, self.width, self.style)  # type: ignore[attr-defined]
 
 
 class DecoratedCanvas(Canvas):
-    """Keeps every page until ``save`` so the decorations know the page count of each copy."""
+    """Keeps every page until ``save``, then emits the laid-out pages once per copy.
+
+    The copies of a record are identical but for their labels, so the story is laid out once and
+    its pages are written ``len(copy_labels)`` times with each copy's label, page numbers and
+    marks drawn on top. That is what lets a page say "第 x 页 共 y 页" within its copy, and
+    halves the work of a two-copy record.
+    """
 
     def __init__(self, *args: Any, decor: Decor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._qs_decor = decor
-        self._qs_copy = 0
+        self._qs_slot: tuple[float, float, float, ParagraphStyle] | None = None
         self._qs_pages: list[dict[str, Any]] = []
 
     def showPage(self) -> None:  # noqa: N802 (reportlab API)
         self._qs_pages.append(dict(self.__dict__))
+        self._qs_slot = None
         self._startPage()
 
     def save(self) -> None:
-        copies = [p.get("_qs_copy", 0) for p in self._qs_pages]
-        totals: dict[int, int] = {}
-        for c in copies:
-            totals[c] = totals.get(c, 0) + 1
-        seen: dict[int, int] = {}
-        for state, c in zip(self._qs_pages, copies, strict=True):
-            self.__dict__.update(state)
-            seen[c] = seen.get(c, 0) + 1
-            self._decorate(c, seen[c], totals[c])
-            Canvas.showPage(self)
+        n = len(self._qs_pages)
+        for copy in range(max(1, len(self._qs_decor.copy_labels))):
+            for i, state in enumerate(self._qs_pages, start=1):
+                # fresh lists per copy: the decorations append to the page's operator list
+                self.__dict__.update({k: list(v) if isinstance(v, list) else v for k, v in state.items()})
+                self._decorate(copy, i, n)
+                Canvas.showPage(self)
         Canvas.save(self)
 
     def _decorate(self, copy: int, page: int, total: int) -> None:
@@ -236,8 +256,15 @@ class DecoratedCanvas(Canvas):
         self.saveState()
         self.setFillColor(colors.black)
         self.setFont(FONT, 9)
-        if d.copy_labels and copy < len(d.copy_labels):
-            self.drawString(MARGIN_X, top, d.copy_labels[copy])
+        label = d.copy_labels[copy] if copy < len(d.copy_labels) else None
+        if label:
+            self.drawString(MARGIN_X, top, label)
+            if self._qs_slot is not None:
+                x, y, width, style = self._qs_slot
+                self.setFont(FONT, style.fontSize)
+                self.drawCentredString(x + width / 2, y + (style.leading - style.fontSize) / 2 + 0.2 * style.fontSize,
+                                       f"（{label}）")
+                self.setFont(FONT, 9)
         if d.record_no:
             self.drawRightString(w - MARGIN_X, top, f"编号：{d.record_no}")
         self.setFont(FONT, 9)
@@ -265,26 +292,19 @@ class DecoratedCanvas(Canvas):
 
 def build_pdf(
     out_path: str | os.PathLike[str] | None,
-    make_story: Callable[[int], list[Flowable]],
+    story: list[Flowable],
     decor: Decor,
     *,
     title: str = "",
     landscape_page: bool = False,
 ) -> bytes:
-    """Lay out one story per copy (``make_story(copy_index)``) and write the PDF.
+    """Lay out ``story`` once and write it once per copy label (once if there are none).
 
     Returns the PDF bytes; writes them atomically to ``out_path`` when given.
     """
     register_reportlab_fonts()
     pagesize = landscape(PAGE) if landscape_page else PAGE
     decor.pagesize = pagesize
-    n = max(1, len(decor.copy_labels))
-    story: list[Flowable] = []
-    for i in range(n):
-        if i:
-            story.append(PageBreak())
-        story.append(CopyMarker(i))
-        story.extend(make_story(i))
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
         buf,

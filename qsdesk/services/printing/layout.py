@@ -27,7 +27,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     Flowable,
     Image,
@@ -42,6 +45,7 @@ from qsdesk.domain.formspec import ChecklistItem, Field, FormSpec, Section, answ
 from qsdesk.services.printing.base import (
     CHECKED,
     UNCHECKED,
+    CopyLabelSlot,
     QrFlowable,
     esc,
     frame_width,
@@ -61,6 +65,10 @@ BLANK_TABLE_ROWS = 3
 #: to split across a page and the rest of the table keeps its rules).
 MAX_CELL_HEIGHT = 190.0
 SIGNATURE_HEIGHT = 15 * mm
+#: Share of the frame width taken by a label column of the field grid.
+LABEL_SHARE = 0.185
+#: Text width of a grid label cell on A4 portrait (used to decide if a label fits one line).
+LABEL_WIDTH = (595.2756 - 2 * 15 * mm) * LABEL_SHARE - 2 * 3
 
 
 @dataclass
@@ -140,7 +148,9 @@ def format_address(value: Any, placeholder: str | None) -> str:
 
 
 def format_choices(f: Field, value: Any, values: Mapping[str, Any], width: float | None = None) -> str:
-    """All of a field's choices with ☑ on the chosen ones, like the annex's □ lists (markup)."""
+    """All of a field's choices with ☑ on the chosen ones, like the annex's □ lists.
+
+    Plain text; with ``width`` it is wrapped between options (lines joined by ``\n``)."""
     chosen: set[str]
     if isinstance(value, list | tuple | set | frozenset):
         chosen = {str(v) for v in value}
@@ -161,12 +171,9 @@ def format_choices(f: Field, value: Any, values: Mapping[str, Any], width: float
 
 
 def pack_options(parts: Sequence[str], width: float | None, font_size: float = 9.5) -> str:
-    """Options separated by spaces, wrapped only between options (never ☐ apart from its text).
-
-    Returns Paragraph markup (escaped, ``<br/>`` between lines).
-    """
+    """Options separated by spaces, wrapped only between options (never ☐ apart from its text)."""
     if width is None:
-        return esc("　".join(parts))
+        return "　".join(parts)
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     sep = "　"
@@ -181,14 +188,14 @@ def pack_options(parts: Sequence[str], width: float | None, font_size: float = 9
             cur = cand
     if cur:
         lines.append(cur)
-    return "<br/>".join(esc(x) for x in lines)
+    return "\n".join(lines)
 
 
-def format_markup(f: Field, value: Any, filled: Filled, width: float | None = None) -> str:
-    """Paragraph markup of a value (choices wrapped to ``width``)."""
+def format_text(f: Field, value: Any, filled: Filled, width: float | None = None) -> str:
+    """Plain text of a value, choices wrapped between options to ``width``."""
     if f.type in ("choice", "multichoice"):
         return format_choices(f, value, filled.values, width)
-    return esc(format_scalar(f, value, filled))
+    return format_scalar(f, value, filled)
 
 
 def format_scalar(f: Field, value: Any, filled: Filled) -> str:
@@ -196,8 +203,7 @@ def format_scalar(f: Field, value: Any, filled: Filled) -> str:
     if f.type == "date":
         return format_date(value)
     if f.type in ("choice", "multichoice"):
-        return format_choices(f, value, filled.values).replace("&lt;", "<").replace("&gt;", ">").replace(
-            "&amp;", "&")
+        return format_choices(f, value, filled.values)
     if f.type == "address":
         return format_address(value, f.placeholder)
     if f.type == "inspector":
@@ -216,6 +222,46 @@ def format_scalar(f: Field, value: Any, filled: Filled) -> str:
 
 
 # --------------------------------------------------------------------------- building blocks
+
+
+class TextLines(Flowable):
+    """Lines of plain text that are known to fit: drawn directly, no paragraph wrapping.
+
+    Most cells of a form (labels, short values, answer boxes) are one short line; laying them out
+    as Paragraphs (CJK line breaking) was most of the rendering time.
+    """
+
+    def __init__(self, lines: Sequence[str], font_size: float, leading: float, align: int) -> None:
+        super().__init__()
+        self.lines = list(lines)
+        self.font_size = font_size
+        self.leading = leading
+        self.align = align
+        self.avail = 0.0
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        self.avail = aw
+        return aw, self.leading * len(self.lines)
+
+    def draw(self) -> None:
+        c = self.canv
+        c.setFont("QsSong", self.font_size)
+        n = len(self.lines)
+        for i, line in enumerate(self.lines):
+            # same baseline as a Paragraph of this style: one font size below the line top
+            y = (n - i - 1) * self.leading + (self.leading - self.font_size) + 0.2 * self.font_size
+            if self.align == TA_CENTER:
+                c.drawCentredString(self.avail / 2, y, line)
+            else:
+                c.drawString(0, y, line)
+
+
+def text_cell(text: str, style: ParagraphStyle, width: float) -> Flowable:
+    """A cell of plain text: :class:`TextLines` when every line fits ``width``, else a Paragraph."""
+    lines = text.split("\n") if text else [""]
+    if all(stringWidth(line, "QsSong", style.fontSize) <= width for line in lines):
+        return TextLines(lines, style.fontSize, style.leading, style.alignment)
+    return Paragraph(esc(text), style)
 
 
 def split_paragraph(p: Paragraph, width: float, max_height: float = MAX_CELL_HEIGHT) -> list[Paragraph]:
@@ -295,7 +341,8 @@ class _Grid:
 
     def __init__(self, width: float) -> None:
         self.width = width
-        self.cols = [width * 0.17, width * 0.33, width * 0.17, width * 0.33]
+        self.cols = [width * LABEL_SHARE, width * (0.5 - LABEL_SHARE), width * LABEL_SHARE,
+                     width * (0.5 - LABEL_SHARE)]
         self.rows: list[list[Any]] = []
         self.spans: list[tuple[Any, ...]] = []
         self.pending: tuple[Any, Any] | None = None
@@ -339,7 +386,7 @@ class _Grid:
     def add_title(self, title: str) -> None:
         self.flush_pending()
         r = len(self.rows)
-        self.rows.append([para(_spaced(title), styles().section), "", "", ""])
+        self.rows.append([text_cell(_spaced(title), styles().section, self.width - 2 * PAD), "", "", ""])
         self.spans += [("SPAN", (0, r), (3, r)), ("BACKGROUND", (0, r), (3, r), SHADE)]
 
     def table(self) -> Table | None:
@@ -376,7 +423,7 @@ def _field_flowable(f: Field, filled: Filled, width: float) -> Any:
         if f.help and f.label_printed is False:
             cell.append(para(f.help, st.small))
         return cell
-    return Paragraph(format_markup(f, value, filled, width), st.cell)
+    return text_cell(format_text(f, value, filled, width), st.cell, width)
 
 
 def signatures_for(f: Field, filled: Filled) -> list[SignatureImage]:
@@ -391,11 +438,10 @@ def signatures_for(f: Field, filled: Filled) -> list[SignatureImage]:
     return out
 
 
-def _label(f: Field) -> Paragraph:
-    text = esc(f.label)
+def _label(f: Field, width: float = LABEL_WIDTH) -> Flowable:
     if f.help and f.help.startswith(("（", "(")):  # the annex's own remark, e.g. （可加附页）
-        text += f"<br/><font size=8>{esc(f.help)}</font>"
-    return Paragraph(text, styles().label)
+        return Paragraph(f"{esc(f.label)}<br/><font size=8>{esc(f.help)}</font>", styles().label)
+    return text_cell(f.label, styles().label, width)
 
 
 def _is_wide(f: Field) -> bool:
@@ -420,12 +466,14 @@ def _tabular(f: Field, filled: Filled, width: float) -> Table:
     label_w = width * 0.17 if has_label else 0.0
     col_w = (width - label_w) / max(1, len(f.columns))
     lead: list[Any] = [""] if has_label else []
-    header = ([para(f.label, st.label)] if has_label else []) + [para(c.label, st.label) for c in f.columns]
+    header = (([text_cell(f.label, st.label, label_w - 2 * PAD)] if has_label else [])
+              + [text_cell(c.label, st.label, col_w - 2 * PAD) for c in f.columns])
     data: list[list[Any]] = [header]
-    empty_row = lead + [Paragraph(format_markup(c, None, filled, col_w - 2 * PAD), st.cell)
+    empty_row = lead + [text_cell(format_text(c, None, filled, col_w - 2 * PAD), st.cell, col_w - 2 * PAD)
                         if c.type in ("choice", "multichoice") else "" for c in f.columns]
     for r in rows_in:
-        data.append(lead + [Paragraph(format_markup(c, r.get(c.key), filled, col_w - 2 * PAD), st.cell_center)
+        data.append(lead + [text_cell(format_text(c, r.get(c.key), filled, col_w - 2 * PAD), st.cell_center,
+                                      col_w - 2 * PAD)
                             for c in f.columns])
     style: list[tuple[Any, ...]] = []
     first = 1 if has_label else 0
@@ -461,11 +509,11 @@ def _table_blocks(f: Field, filled: Filled, grid: _Grid) -> None:
             label = f"{c.label} {i + 1}" if ci == 0 else c.label
             if c.label_printed:
                 grid.add_pair(para(label, styles().label),
-                              Paragraph(format_markup(c, row.get(c.key), filled, grid.cols[1] - 2 * PAD),
-                                        styles().cell))
+                              text_cell(format_text(c, row.get(c.key), filled, grid.cols[1] - 2 * PAD),
+                                        styles().cell, grid.cols[1] - 2 * PAD))
             else:
-                grid.add_pair(None, Paragraph(format_markup(c, row.get(c.key), filled,
-                                                            grid.cols[0] + grid.cols[1] - 2 * PAD), styles().cell))
+                w = grid.cols[0] + grid.cols[1] - 2 * PAD
+                grid.add_pair(None, text_cell(format_text(c, row.get(c.key), filled, w), styles().cell, w))
         grid.flush_pending()
 
 
@@ -495,7 +543,8 @@ def section_flowables(section: Section, filled: Filled, width: float) -> list[Fl
             width_v = _value_width(grid, True)
             parts = split_paragraph(para(filled.values[f.key], styles().cell), width_v)
             for n, part in enumerate(parts):
-                label = (_label(f) if n == 0 else para("（续）", styles().label)) if f.label_printed else None
+                label = (_label(f) if n == 0 else text_cell("（续）", styles().label, LABEL_WIDTH)) \
+                    if f.label_printed else None
                 grid.add_wide(label, part)
             continue
         if not f.label_printed and not wide:
@@ -536,7 +585,7 @@ def answer_text(item: ChecklistItem, chosen: str | None) -> str:
     marks = [f"{box(a == chosen)}{a}" for a in item.answers]
     if all(len(a) <= 2 for a in item.answers):
         return "　".join(marks)
-    return "<br/>".join(esc(m) for m in marks)
+    return "\n".join(marks)
 
 
 def checklist_flowables(spec: FormSpec, section: Section, filled: Filled, width: float) -> list[Flowable]:
@@ -545,7 +594,8 @@ def checklist_flowables(spec: FormSpec, section: Section, filled: Filled, width:
         cols = [width * 0.06, width * 0.15, width * 0.45, width * 0.11, width * 0.23]
     else:
         cols = [width * 0.06, width * 0.14, width * 0.38, width * 0.16, width * 0.26]
-    header = [Paragraph(esc(h), st.label) for h in checklist_headers(spec, section)]
+    header = [text_cell(h, st.label, w - 2 * PAD) for h, w in zip(checklist_headers(spec, section), cols,
+                                                                      strict=True)]
     data: list[list[Any]] = []
     style: list[tuple[Any, ...]] = [
         ("FONT", (0, 0), (-1, -1), "QsSong", 9.5),
@@ -559,7 +609,7 @@ def checklist_flowables(spec: FormSpec, section: Section, filled: Filled, width:
     ]
     repeat = 1
     if section.title_printed and section.title:
-        data.append([Paragraph(esc(_spaced(section.title)), st.section), "", "", "", ""])
+        data.append([text_cell(_spaced(section.title), st.section, width - 2 * PAD), "", "", "", ""])
         style += [("SPAN", (0, 0), (-1, 0)), ("BACKGROUND", (0, 0), (-1, 0), SHADE),
                   ("LINEBELOW", (0, 0), (-1, 0), GRID, LINE)]
         repeat = 2
@@ -578,10 +628,10 @@ def checklist_flowables(spec: FormSpec, section: Section, filled: Filled, width:
                 content = f"{item.number} {content}"
             notes = split_paragraph(Paragraph(esc(note), st.cell), cols[4] - 2 * PAD) if note else [""]
             data.append([
-                Paragraph(esc(gnum), st.cell_center) if i == 0 else "",
-                Paragraph(esc(gtitle), st.cell_center) if i == 0 else "",
-                Paragraph(esc(content), st.cell),
-                Paragraph(answer_text(item, chosen), st.cell),
+                text_cell(gnum, st.cell_center, cols[0] - 2 * PAD) if i == 0 else "",
+                text_cell(gtitle, st.cell_center, cols[1] - 2 * PAD) if i == 0 else "",
+                text_cell(content, st.cell, cols[2] - 2 * PAD),
+                text_cell(answer_text(item, chosen), st.cell, cols[3] - 2 * PAD),
                 notes[0],
             ])
             for more in notes[1:]:  # a long note goes on in rows below, without rules between
@@ -597,14 +647,14 @@ def checklist_flowables(spec: FormSpec, section: Section, filled: Filled, width:
     return out
 
 
-def title_block(spec: FormSpec, copy_label: str | None, qr_value: str | None, width: float,
+def title_block(spec: FormSpec, copy_slot: bool, qr_value: str | None, width: float,
                 extra_lines: Sequence[str] = ()) -> list[Flowable]:
     st = styles()
     lines = [Paragraph(esc(spec.title), st.title)]
     if spec.subtitle:
         lines.append(Paragraph(esc(spec.subtitle), st.subtitle))
-    if copy_label:
-        lines.append(Paragraph(esc(f"（{copy_label}）"), st.subtitle))
+    if copy_slot:  # the canvas writes each copy's label here
+        lines.append(CopyLabelSlot(st.subtitle))
     lines += [Paragraph(esc(x), st.subtitle) for x in extra_lines]
     if qr_value:
         qr = QrFlowable(qr_value)
@@ -635,7 +685,7 @@ def form_story(
     spec: FormSpec,
     filled: Filled,
     *,
-    copy_label: str | None = None,
+    copy_slot: bool = False,
     qr_value: str | None = None,
     extra_title_lines: Sequence[str] = (),
     landscape_page: bool = False,
@@ -643,7 +693,7 @@ def form_story(
 ) -> list[Flowable]:
     """The flowables of one copy of a form."""
     width = frame_width(landscape_page)
-    story = title_block(spec, copy_label, qr_value, width, extra_title_lines)
+    story = title_block(spec, copy_slot, qr_value, width, extra_title_lines)
     for section in spec.sections:
         if section.items:
             story += checklist_flowables(spec, section, filled, width)

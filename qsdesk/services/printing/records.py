@@ -140,8 +140,8 @@ def render_inspection(store: Store, inspection_id: str, out_path: PathLike, *, r
     decor = Decor(record_no=record_no, copy_labels=tuple(copies), watermark=None if sealed else "草稿",
                   reprint=f"补打（第 {reprints} 次）" if reprints else None, footer_left=_footer(spec))
     out = Path(out_path)
-    build_pdf(out, lambda i: form_story(spec, filled, copy_label=copies[i] if copies else None, qr_value=qr,
-                                        extra_title_lines=extra), decor, title=spec.title)
+    build_pdf(out, form_story(spec, filled, copy_slot=bool(copies), qr_value=qr, extra_title_lines=extra), decor,
+              title=spec.title)
     if record_print:
         mark_printed(store, "inspection", ident[0], status=ident[1], record_no=ident[2], copies=len(copies),
                      reprint=reprints or None, file=out.name)
@@ -216,7 +216,7 @@ def render_enterprise(store: Store, enterprise_id: str, out_path: PathLike) -> P
         record_no = ent.uscc or ent.id[:8]
     decor = Decor(record_no=record_no, footer_left=_footer(spec))
     out = Path(out_path)
-    build_pdf(out, lambda i: form_story(spec, filled), decor, title=spec.title)
+    build_pdf(out, form_story(spec, filled), decor, title=spec.title)
     return out
 
 
@@ -238,7 +238,7 @@ def render_risk_report(store: Store, report_id: str, out_path: PathLike) -> Path
         record_no = f"{rep.reported_on.isoformat()} {rep.id[:8]}"
     decor = Decor(record_no=record_no, footer_left=_footer(spec))
     out = Path(out_path)
-    build_pdf(out, lambda i: form_story(spec, filled), decor, title=spec.title)
+    build_pdf(out, form_story(spec, filled), decor, title=spec.title)
     return out
 
 
@@ -262,7 +262,7 @@ def render_task_checklist(store: Store, checklist_id: str, out_path: PathLike) -
         record_no = f"{ent.name if ent else ''} {tc.period}".strip()
     decor = Decor(record_no=record_no, footer_left=_footer(spec))
     out = Path(out_path)
-    build_pdf(out, lambda i: form_story(spec, filled), decor, title=spec.title)
+    build_pdf(out, form_story(spec, filled), decor, title=spec.title)
     return out
 
 
@@ -274,8 +274,7 @@ def render_blank(form_id: str, out_path: PathLike, *, copies: Sequence[str] | No
         copies = TWO_COPIES if fid in TWO_COPY_FORMS else ()
     decor = Decor(record_no="　" * 8, copy_labels=tuple(copies), footer_left=_footer(spec))
     out = Path(out_path)
-    build_pdf(out, lambda i: form_story(spec, Filled(), copy_label=copies[i] if copies else None), decor,
-              title=spec.title)
+    build_pdf(out, form_story(spec, Filled(), copy_slot=bool(copies)), decor, title=spec.title)
     return out
 
 
@@ -288,7 +287,7 @@ def render_list(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
     wide = len(columns) > 6 if landscape_page is None else landscape_page
     width = frame_width(wide)
 
-    def story(_i: int) -> list[Flowable]:
+    def story() -> list[Flowable]:
         out: list[Flowable] = [Paragraph(esc(title), st.title)]
         if subtitle:
             out.append(Paragraph(esc(subtitle), st.subtitle))
@@ -309,5 +308,5 @@ def render_list(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
         return out
 
     out = Path(out_path)
-    build_pdf(out, story, Decor(footer_left="qsdesk 打印"), title=title, landscape_page=wide)
+    build_pdf(out, story(), Decor(footer_left="qsdesk 打印"), title=title, landscape_page=wide)
     return out
