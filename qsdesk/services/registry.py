@@ -15,7 +15,7 @@ from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.orm import Session
 
 from qsdesk.domain.grading import grade_with_reason
-from qsdesk.domain.workdays import add_working_days
+from qsdesk.domain.supervision import reassignment_deadline, reassignment_late
 from qsdesk.services import audit
 from qsdesk.store.db import Store
 from qsdesk.store.models import (
@@ -42,8 +42,6 @@ UNIT_TYPE_LABELS: dict[str, str] = {"producer": "生产", "wholesaler": "批发"
 NO_SUPERVISOR = "__none__"
 #: value of ``RegistryFilter.grade`` selecting enterprises not graded
 UNGRADED = "-"
-#: working days within which a change of responsible supervisor must be recorded (001 二（一）)
-REASSIGN_WORKING_DAYS = 5
 
 
 class AssignmentError(ValueError):
@@ -320,11 +318,6 @@ class AssignmentResult:
         return "已记录责任监管人员。"
 
 
-def reassignment_deadline(assigned_on: date) -> date:
-    """Last day a change of responsible supervisor on ``assigned_on`` may be recorded (001 二（一））."""
-    return add_working_days(assigned_on, REASSIGN_WORKING_DAYS)
-
-
 def assign_supervisor(
     store: Store,
     enterprise_id: str,
@@ -355,7 +348,7 @@ def assign_supervisor(
             raise AssignmentError(f"{insp.name} 已是该企业的责任监管人员")
         previous = ent.responsible_inspector_id
         deadline = reassignment_deadline(assigned_on)
-        late = previous is not None and today > deadline
+        late = previous is not None and reassignment_late(assigned_on, today)
         a = SupervisorAssignment(enterprise_id=enterprise_id, inspector_id=inspector_id,
                                  assigned_on=assigned_on, recorded_on=today, reason=reason or None)
         s.add(a)

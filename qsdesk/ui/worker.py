@@ -101,3 +101,36 @@ def run_in_background(parent: QWidget | None, title: str, fn: Callable[..., Any]
     if thread.error is not None:
         raise thread.error
     return thread.result
+
+
+class _AsyncThread(QThread):
+    done = Signal(object)
+    failed = Signal(object)
+
+    def __init__(self, fn: Callable[[], Any], parent: QObject | None) -> None:
+        super().__init__(parent)
+        self._fn = fn
+
+    def run(self) -> None:
+        try:
+            result = self._fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread
+            self.failed.emit(exc)
+        else:
+            self.done.emit(result)
+
+
+def run_async(parent: QObject, fn: Callable[[], Any], on_done: Callable[[Any], None],
+              on_error: Callable[[BaseException], None] | None = None) -> QThread:
+    """Run ``fn()`` on a worker thread without a dialog (e.g. filling the dashboard); call
+    ``on_done(result)`` or ``on_error(exc)`` in the GUI thread. The thread is parented to
+    ``parent`` and deletes itself when finished."""
+    thread = _AsyncThread(fn, parent)
+    thread.done.connect(on_done, Qt.ConnectionType.QueuedConnection)
+    if on_error is not None:
+        thread.failed.connect(on_error, Qt.ConnectionType.QueuedConnection)
+    else:
+        thread.failed.connect(lambda exc: log.error("background task failed: %r", exc))
+    thread.finished.connect(thread.deleteLater)
+    thread.start()
+    return thread

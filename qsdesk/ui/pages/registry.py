@@ -451,30 +451,30 @@ class RegistryPage(QWidget):
             QMessageBox.warning(self, "指定责任人", result.message)
 
     def edit_enterprise(self) -> None:
+        """Edit the selected enterprise through the annex 3 census form."""
         eid = self.detail.enterprise_id
         if eid is None:
             return
         try:
-            from qsdesk.ui.forms.enterprise import EnterpriseDialog  # type: ignore[import-not-found]
+            from qsdesk.ui.forms.dialogs import open_census
         except ImportError:
             QMessageBox.information(self, "编辑档案", "附件3 普查表编辑功能尚未包含在此版本中。")
             return
-        dlg = EnterpriseDialog(self.store, eid, self)
-        if dlg.exec():
-            self.refresh()
+        dlg = open_census(self.store, self, enterprise_id=eid)
+        dlg.saved.connect(lambda _id: self.refresh())
 
     def new_inspection(self) -> None:
         eid = self.detail.enterprise_id
         if eid is None:
             return
         try:
-            from qsdesk.ui.forms.inspection import InspectionDialog  # type: ignore[import-not-found]
+            from qsdesk.ui.forms.dialogs import open_inspection
         except ImportError:
             QMessageBox.information(self, "新建检查", "检查记录表功能尚未包含在此版本中。")
             return
-        dlg = InspectionDialog(self.store, enterprise_id=eid, parent=self)
-        dlg.exec()
-        self.show_enterprise(eid)
+        dlg = open_inspection(self.store, self, enterprise_id=eid)
+        if dlg is not None:
+            dlg.saved.connect(lambda _id: self.show_enterprise(eid))
 
     def shutdown(self) -> None:
         self.model.close()

@@ -1,0 +1,293 @@
+"""What the 工作台 shows: what is due today and this month, counts, and monthly figures.
+
+Everything is computed in a few aggregate queries and returned as plain dataclasses, so the GUI
+can compute it on a worker thread. Each item carries the table and id of the record it is about.
+The rules themselves live in the domain and in the services that own them (half-year visits in
+:mod:`qsdesk.domain.supervision`, follow-up deadlines in :mod:`qsdesk.services.followup`, the
+monthly table's due date in :mod:`qsdesk.services.monthly`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select
+
+from qsdesk.domain.supervision import VisitState, half_year_bounds, half_year_visit_status
+from qsdesk.services import followup, monthly
+from qsdesk.store.db import Store
+from qsdesk.store.models import (
+    AuditEntry,
+    BundleLog,
+    Counter,
+    Draft,
+    Enterprise,
+    Inspection,
+    Inspector,
+    Node,
+    Sampling,
+)
+
+#: enterprises in these states are no longer supervised here (half-year visits do not apply)
+GONE_STATUS_WORDS = ("注销", "吊销", "迁出")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One line of the dashboard; opens ``table``/``record_id`` when activated."""
+
+    kind: str
+    text: str
+    when: date | None
+    table: str
+    record_id: str
+    overdue: bool = False
+
+
+@dataclass
+class SupervisorVisits:
+    inspector_id: str
+    inspector: str
+    responsible_for: int = 0
+    done: int = 0
+    due: int = 0
+    overdue: int = 0
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    year: int
+    month: int
+    inspections: int
+    problems: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.year % 100:02d}-{self.month:02d}"
+
+
+@dataclass
+class Dashboard:
+    today: date
+    visits: list[SupervisorVisits] = field(default_factory=list)
+    visit_items: list[Item] = field(default_factory=list)  # overdue first, then due, nearest first
+    followups: list[Item] = field(default_factory=list)
+    followups_total: int = 0
+    drafts: list[Item] = field(default_factory=list)
+    drafts_total: int = 0
+    autosaved_forms: int = 0
+    monthly_due: date | None = None
+    monthly_exported: bool = False
+    bundle_text: str = ""
+    bundle_pending: int | None = None
+    bundle_last: date | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    months: list[MonthFigures] = field(default_factory=list)
+
+    @property
+    def visits_due(self) -> int:
+        return sum(v.due for v in self.visits)
+
+    @property
+    def visits_overdue(self) -> int:
+        return sum(v.overdue for v in self.visits)
+
+    @property
+    def monthly_days_left(self) -> int | None:
+        return (self.monthly_due - self.today).days if self.monthly_due else None
+
+
+def _months_back(today: date, n: int) -> list[tuple[int, int]]:
+    y, m = today.year, today.month
+    out = []
+    for _ in range(n):
+        out.append((y, m))
+        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+    return out[::-1]
+
+
+def _visit_buckets(today: date) -> tuple[date, date, date]:
+    start, _end = half_year_bounds(today)
+    prev_start, prev_end = half_year_bounds(start - timedelta(days=1))
+    return start, prev_start, prev_end
+
+
+def _half_year_visits(s: Any, today: date, limit: int, d: Dashboard) -> None:
+    """Half-year visit states per responsible supervisor, and the enterprises still to visit.
+
+    :func:`~qsdesk.domain.supervision.half_year_visit_status` depends on the last visit only
+    through which half-year it falls in (this one, the previous one, earlier/never) and on the
+    start of the responsibility only through whether it began after today, in this half-year,
+    or before. The database groups 200 000 enterprises into those few classes; the domain
+    function is then asked once per class, so the rule is still decided in one place.
+    """
+    start, prev_start, prev_end = _visit_buckets(today)
+    # last visit since the previous half-year began (older visits count like none)
+    recent = (
+        select(Inspection.enterprise_id.label("enterprise_id"), func.max(Inspection.inspected_on).label("last"))
+        .where(Inspection.deleted.is_(False), Inspection.inspected_on >= prev_start,
+               Inspection.inspected_on <= today)
+        .group_by(Inspection.enterprise_id)
+        .cte("recent_visit")
+    )
+    last_b = case((recent.c.last >= start, 2), (recent.c.last.is_not(None), 1), else_=0)
+    since_b = case((Enterprise.responsible_since.is_(None), 0), (Enterprise.responsible_since > today, 3),
+                   (Enterprise.responsible_since > prev_end, 2), else_=1)
+    # an expression, not the indexed column: one sequential pass over the table is much faster
+    # than 200 000 index-ordered random reads
+    supervisor = func.coalesce(Enterprise.responsible_inspector_id, "")
+    last_rep = {2: start, 1: prev_start, 0: None}
+    since_rep = {0: None, 3: today + timedelta(days=1), 2: start, 1: prev_end}
+    gone = or_(*(Enterprise.status.contains(w) for w in GONE_STATUS_WORDS))
+    live = and_(Enterprise.deleted.is_(False), supervisor != "", or_(Enterprise.status.is_(None), ~gone))
+    states: dict[tuple[int, int], Any] = {}
+    for lb in last_rep:
+        for sb in since_rep:
+            states[(lb, sb)] = half_year_visit_status(today, last_rep[lb], since_rep[sb])
+    names: dict[str, str] = {i: n for i, n in s.execute(select(Inspector.id, Inspector.name))}
+    per: dict[str, SupervisorVisits] = {}
+    for insp_id, lb, sb, n in s.execute(
+        select(supervisor, last_b, since_b, func.count())
+        .select_from(Enterprise)
+        .outerjoin(recent, recent.c.enterprise_id == Enterprise.id)
+        .where(live)
+        .group_by(supervisor, last_b, since_b)
+    ):
+        insp_name = names.get(insp_id, "（已删除人员）")
+        st = states[(int(lb), int(sb))]
+        if st.state == VisitState.NOT_APPLICABLE:
+            continue
+        v = per.get(insp_id)
+        if v is None:
+            v = per[insp_id] = SupervisorVisits(insp_id, insp_name)
+        v.responsible_for += n
+        if st.state == VisitState.DONE:
+            v.done += n
+        elif st.state == VisitState.DUE:
+            v.due += n
+        else:
+            v.overdue += n
+    d.visits = sorted(per.values(), key=lambda v: (-v.overdue, -v.due, v.inspector))
+
+    # the enterprises behind the numbers: overdue first, then due
+    for wanted in (VisitState.OVERDUE, VisitState.DUE):
+        room = limit - len(d.visit_items)
+        combos = [k for k, st in states.items() if st.state == wanted]
+        if room <= 0 or not combos:
+            continue
+        due_on = states[combos[0]].due_on
+        cond = or_(*(and_(last_b == lb, since_b == sb) for lb, sb in combos))
+        # no ORDER BY: the first matches in table order, found without evaluating every row
+        for eid, name, insp_id in s.execute(
+            select(Enterprise.id, Enterprise.name, Enterprise.responsible_inspector_id)
+            .outerjoin(recent, recent.c.enterprise_id == Enterprise.id)
+            .where(live, cond).limit(room)
+        ):
+            insp = names.get(insp_id, "")
+            d.visit_items.append(Item("半年检查", f"{name}（责任人：{insp}）{wanted.value}", due_on, "enterprise",
+                                      eid, overdue=wanted == VisitState.OVERDUE))
+
+
+def compute(store: Store, today: date | None = None, limit: int = 50) -> Dashboard:
+    """Everything the dashboard shows, as of ``today``; lists are cut at ``limit`` items."""
+    today = today or date.today()
+    d = Dashboard(today=today)
+    with store.session() as s:
+        _half_year_visits(s, today, limit, d)
+
+        # follow-ups of non-conforming samplings past their deadline (004)
+        q = followup.overdue_query(today)
+        d.followups_total = followup.overdue_count(s, today)
+        for r in s.execute(q.limit(limit)):
+            d.followups.append(Item("后处理逾期", f"{r.enterprise}：{r.product_name}，"
+                                    f"{followup.step_label(r.step, r.result)}", r.due_on, "sampling",
+                                    r.sampling_id, overdue=True))
+
+        # inspection records not sealed yet, and forms autosaved but never saved
+        draft_filter = and_(Inspection.deleted.is_(False), Inspection.status == "draft")
+        d.drafts_total = int(s.scalar(select(func.count()).select_from(Inspection).where(draft_filter)) or 0)
+        for iid, on, name in s.execute(
+            select(Inspection.id, Inspection.inspected_on, Enterprise.name)
+            .join(Enterprise, Enterprise.id == Inspection.enterprise_id)
+            .where(draft_filter).order_by(Inspection.inspected_on).limit(limit)
+        ):
+            d.drafts.append(Item("未封存", f"{name} 的检查记录尚未封存", on, "inspection", iid,
+                                 overdue=(today - on).days > 7))
+        d.autosaved_forms = int(s.scalar(select(func.count()).select_from(Draft)) or 0)
+
+        # the monthly table (002: 每月 23 日前报送)
+        d.monthly_due = monthly.due_date(today)
+        month_key = f"{d.monthly_due.year}-{d.monthly_due.month:02d}"
+        exports = s.scalars(select(AuditEntry.detail).where(AuditEntry.action == "export",
+                                                            AuditEntry.at >= _month_start_utc(d.monthly_due)))
+        d.monthly_exported = any(isinstance(x, dict) and x.get("kind") == "monthly" and
+                                 str(x.get("month", "")) <= month_key for x in exports)
+
+        _bundle_state(s, d)
+
+        # counts
+        live = Enterprise.deleted.is_(False)
+        d.counts["enterprises"] = int(s.scalar(select(func.count()).select_from(Enterprise).where(live)) or 0)
+        d.counts["responsible"] = int(s.scalar(select(func.count()).select_from(Enterprise).where(
+            live, Enterprise.responsible_inspector_id.is_not(None))) or 0)
+        d.counts["key_special"] = int(s.scalar(select(func.count()).select_from(Enterprise).where(
+            live, Enterprise.supervision_class.in_(("key", "special")))) or 0)
+        year_start = date(today.year, 1, 1)
+        d.counts["inspections_year"] = int(s.scalar(select(func.count()).select_from(Inspection).where(
+            Inspection.deleted.is_(False), Inspection.inspected_on >= year_start,
+            Inspection.inspected_on <= today)) or 0)
+        d.counts["problems_year"] = int(s.scalar(select(func.coalesce(func.sum(Inspection.problems_found), 0)).where(
+            Inspection.deleted.is_(False), Inspection.inspected_on >= year_start,
+            Inspection.inspected_on <= today)) or 0)
+        d.counts["nonconforming_year"] = int(s.scalar(select(func.count()).select_from(Sampling).where(
+            Sampling.deleted.is_(False), Sampling.sampled_on >= year_start, Sampling.sampled_on <= today,
+            Sampling.result == "不合格")) or 0)
+
+        # inspections and problems found per month, last 12 months
+        months = _months_back(today, 12)
+        first = date(months[0][0], months[0][1], 1)
+        y = func.extract("year", Inspection.inspected_on)
+        m = func.extract("month", Inspection.inspected_on)
+        agg: dict[tuple[int, int], tuple[int, int]] = defaultdict(lambda: (0, 0))
+        for yy, mm, n, p in s.execute(
+            select(y, m, func.count(), func.coalesce(func.sum(Inspection.problems_found), 0))
+            .where(Inspection.deleted.is_(False), Inspection.inspected_on >= first, Inspection.inspected_on <= today)
+            .group_by(y, m)
+        ):
+            agg[(int(yy), int(mm))] = (int(n), int(p))
+        d.months = [MonthFigures(yy, mm, *agg[(yy, mm)]) for yy, mm in months]
+    return d
+
+
+def _month_start_utc(due: date) -> Any:
+    from datetime import UTC, datetime
+
+    return datetime(due.year, due.month, 1, tzinfo=UTC)
+
+
+def _bundle_state(s: Any, d: Dashboard) -> None:
+    """Changes made here and not yet exported to the parent node (stations only)."""
+    me = s.scalars(select(Node).where(Node.is_self.is_(True))).first()
+    if me is None or me.kind != "station" or not me.parent_code:
+        d.bundle_text = "本单位不向上级报送数据包" if me is not None and me.kind == "county" else "未设置上级单位"
+        return
+    current = int(s.scalar(select(Counter.value).where(Counter.name == "change_seq")) or 0)
+    sent_upto = 0
+    last_at = None
+    for log in s.scalars(select(BundleLog).where(BundleLog.direction == "out",
+                                                 BundleLog.peer_code == me.parent_code)):
+        rng = (log.counts or {}).get("range")
+        if isinstance(rng, list) and len(rng) == 2 and rng[1] is not None:
+            sent_upto = max(sent_upto, int(rng[1]))
+        if last_at is None or log.at > last_at:
+            last_at = log.at
+    d.bundle_pending = max(0, current - sent_upto)
+    d.bundle_last = last_at.date() if last_at is not None else None
+    if d.bundle_pending == 0:
+        d.bundle_text = "全部更改均已导出"
+    else:
+        since = f"上次导出 {d.bundle_last.isoformat()}" if d.bundle_last else "从未导出"
+        d.bundle_text = f"有 {d.bundle_pending} 项更改尚未导出给上级（{since}）"

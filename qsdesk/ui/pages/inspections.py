@@ -1,0 +1,221 @@
+"""监督检查: the list of inspection records (lazy), opening the annex 4/5 form."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import Select, select
+
+from qsdesk.store.db import Store
+from qsdesk.store.models import Enterprise, Inspection, Inspector
+from qsdesk.store.search import index_source, like_clause
+from qsdesk.ui.query_model import Column, QueryTableModel
+
+log = logging.getLogger(__name__)
+
+FORM_KINDS = {"annex4_producer": "生产单位", "annex5_seller": "销售单位"}
+STATUS_LABELS = {"draft": "草稿", "sealed": "已封存"}
+
+COLUMNS = [
+    Column("inspected_on", "检查日期", sort=Inspection.inspected_on, width=96),
+    Column("record_no", "记录编号", sort=Inspection.record_no, width=120),
+    Column("enterprise", "被检查单位", sort=Enterprise.name, width=280),
+    Column("form_id", "类别", sort=Inspection.form_id, shared=True, format=lambda v: FORM_KINDS.get(v, v or ""),
+           width=70),
+    Column("status", "状态", sort=Inspection.status, shared=True, format=lambda v: STATUS_LABELS.get(v, v or ""),
+           width=60),
+    Column("result", "检查结果", sort=Inspection.result, shared=True, width=200),
+    Column("problems_found", "发现问题", sort=Inspection.problems_found,
+           align=Qt.AlignmentFlag.AlignRight, width=64),
+    Column("inspector", "检查人员", sort=Inspector.name, shared=True, width=70),
+]
+
+
+def list_statement(store: Store, text: str = "", status: str | None = None, form_id: str | None = None) -> Select[Any]:
+    """Inspections, newest first; ``text`` searches the enterprise (as in the registry) or the record number."""
+    stmt = (
+        select(Inspection.id, Inspection.inspected_on, Inspection.record_no, Enterprise.name.label("enterprise"),
+               Inspection.form_id, Inspection.status, Inspection.result, Inspection.problems_found,
+               Inspector.name.label("inspector"))
+        .join(Enterprise, Enterprise.id == Inspection.enterprise_id)
+        .outerjoin(Inspector, Inspector.id == Inspection.inspector1_id)
+        .where(Inspection.deleted.is_(False))
+        .order_by(Inspection.inspected_on.desc(), Inspection.id.desc())
+    )
+    if status:
+        stmt = stmt.where(Inspection.status == status)
+    if form_id:
+        stmt = stmt.where(Inspection.form_id == form_id)
+    text = text.strip()
+    if text:
+        src = index_source(text, store.engine)
+        if src is not None:
+            ids = select(src.enterprise_id).select_from(src.from_).where(src.where)
+            stmt = stmt.where((Inspection.enterprise_id.in_(ids)) | (Inspection.record_no == text))
+        else:
+            stmt = stmt.where(like_clause(text) | (Inspection.record_no == text))
+    return stmt
+
+
+class PickEnterpriseDialog(QDialog):
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from qsdesk.ui.pages.sampling_widgets import EnterprisePicker
+
+        self.setWindowTitle("新建检查：选择被检查单位")
+        self.picker = EnterprisePicker(store, self)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.picker)
+        lay.addWidget(buttons)
+        self.setMinimumWidth(620)
+
+    def enterprise_id(self) -> str | None:
+        value = self.picker.combo.currentData()
+        return str(value) if value else None
+
+
+class InspectionsPage(QWidget):
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("搜索被检查单位（名称、信用代码、地址……）或记录编号")
+        self.search.setClearButtonEnabled(True)
+        self.status = QComboBox()
+        self.status.addItem("全部状态", None)
+        for k, v in STATUS_LABELS.items():
+            self.status.addItem(v, k)
+        self.kind = QComboBox()
+        self.kind.addItem("全部类别", None)
+        for k, v in FORM_KINDS.items():
+            self.kind.addItem(v, k)
+        self.count_label = QLabel()
+        self.new_button = QPushButton("新建检查…")
+        self.open_button = QPushButton("打开")
+        self.drafts_button = QPushButton("自动保存的草稿…")
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.status)
+        top.addWidget(self.kind)
+        top.addWidget(self.count_label)
+        top.addWidget(self.new_button)
+        top.addWidget(self.open_button)
+        top.addWidget(self.drafts_button)
+
+        self.model = QueryTableModel(store, COLUMNS, page_size=100, parent=self)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.view.setSortingEnabled(True)
+        self.view.setAlternatingRowColors(True)
+        self.view.verticalHeader().setVisible(False)
+        self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        for i, c in enumerate(COLUMNS):
+            if c.width:
+                self.view.setColumnWidth(i, c.width)
+        self.view.doubleClicked.connect(lambda idx: self.open_row(idx.row()))
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.view, 1)
+
+        self.search.textChanged.connect(lambda _t: self.apply())
+        self.status.currentIndexChanged.connect(lambda _i: self.apply())
+        self.kind.currentIndexChanged.connect(lambda _i: self.apply())
+        self.model.reloaded.connect(self._after_reload)
+        self.model.totalChanged.connect(lambda n: self.count_label.setText(f"共 {n} 份"))
+        self.new_button.clicked.connect(self.new_inspection)
+        self.open_button.clicked.connect(self.open_selected)
+        self.drafts_button.clicked.connect(self.restore_drafts)
+        self.apply()
+
+    def apply(self) -> None:
+        self.model.set_statement(list_statement(self.store, self.search.text(), self.status.currentData(),
+                                                self.kind.currentData()))
+
+    def _after_reload(self) -> None:
+        if self.model.canFetchMore():
+            self.count_label.setText(f"{self.model.rowCount()} 份以上…")
+            self.model.request_total()
+        else:
+            self.count_label.setText(f"共 {self.model.rowCount()} 份")
+
+    def refresh(self) -> None:
+        self.model.refresh()
+
+    def selected_id(self) -> str | None:
+        idx = self.view.currentIndex()
+        return self.model.row_id(idx.row()) if idx.isValid() else None
+
+    def open_selected(self) -> None:
+        iid = self.selected_id()
+        if iid:
+            self.open_record(iid)
+
+    def open_row(self, row: int) -> None:
+        iid = self.model.row_id(row)
+        if iid:
+            self.open_record(iid)
+
+    def open_record(self, record_id: str) -> None:
+        """Open an inspection record in its form (sealed records read-only)."""
+        try:
+            from qsdesk.ui.forms.dialogs import open_inspection
+        except ImportError:
+            QMessageBox.information(self, "监督检查", "检查记录表功能尚未包含在此版本中。")
+            return
+        dlg = open_inspection(self.store, self, inspection_id=record_id)
+        if dlg is not None:
+            dlg.finished.connect(lambda _r: self.model.refresh())
+
+    def new_inspection(self, enterprise_id: str | None = None) -> None:
+        try:
+            from qsdesk.ui.forms.dialogs import open_inspection
+        except ImportError:
+            QMessageBox.information(self, "监督检查", "检查记录表功能尚未包含在此版本中。")
+            return
+        if not enterprise_id:
+            pick = PickEnterpriseDialog(self.store, self)
+            if not pick.exec():
+                return
+            enterprise_id = pick.enterprise_id()
+            if not enterprise_id:
+                QMessageBox.information(self, "新建检查", "请先选择被检查单位。")
+                return
+        dlg = open_inspection(self.store, self, enterprise_id=enterprise_id)
+        if dlg is not None:
+            dlg.finished.connect(lambda _r: self.model.refresh())
+
+    def restore_drafts(self) -> None:
+        try:
+            from qsdesk.ui.forms.dialogs import offer_draft_restore
+        except ImportError:
+            return
+        if offer_draft_restore(self.store, self) is None:
+            QMessageBox.information(self, "自动保存的草稿", "没有尚未保存的草稿。")
+
+    def shutdown(self) -> None:
+        self.model.close()
