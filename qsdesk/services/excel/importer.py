@@ -345,6 +345,8 @@ def _grade(values: Mapping[str, Any], code: str) -> str | None:
 
 
 _GRADE_INPUTS = ("unit_types", "staff", "revenue_wan")
+#: columns the registry's search index triggers watch (store migration 0002)
+_SEARCH_COLS = frozenset({"name", "uscc", "legal_rep", "address"})
 _INSERT_ATTRS = tuple(
     a for a in (_ATTR.get(f.key, f.key) for f in FIELDS_BY_KEY.values() if f.importable)
 )
@@ -365,6 +367,7 @@ def apply(store: Store, plan: ImportPlan, *, only_valid: bool = False) -> Import
     with store.transaction() as s:
         attrs = sorted({a for p in rows for a in p.values} | set(_GRADE_INPUTS))
         existing = _existing(s, [a for a in attrs if a != "uscc"] + ["grade"])
+        upd_attrs = [a for a in attrs if a != "uscc"]
         seq = next_change_seq(s)
         now = utcnow()
         origin = str(s.info.get("origin", ""))
@@ -386,13 +389,19 @@ def apply(store: Store, plan: ImportPlan, *, only_valid: bool = False) -> Import
             if not diff:
                 unchanged += 1
                 continue
-            if _GRADE_INPUTS[0] in diff or _GRADE_INPUTS[1] in diff or _GRADE_INPUTS[2] in diff:
-                merged = {a: diff.get(a, old.get(a)) for a in _GRADE_INPUTS}
-                g = _grade(merged, p.values["uscc"])
-                if g != old.get("grade"):
-                    diff["grade"] = g
-            diff.update(id=old["id"], rev=(old["rev"] or 0) + 1, updated_at=now, change_seq=seq)
-            updates.append(diff)
+            # Every update row carries the same columns (the old value where nothing changed) so
+            # the whole batch is one executemany instead of one statement per combination.
+            rec = {a: diff.get(a, old.get(a)) for a in upd_attrs}
+            rec["grade"] = old.get("grade")
+            if any(a in diff for a in _GRADE_INPUTS):
+                rec["grade"] = _grade({a: rec[a] for a in _GRADE_INPUTS}, p.values["uscc"])
+            if not _SEARCH_COLS & diff.keys():
+                # leave the indexed columns out so the search-index trigger does not fire for them;
+                # that makes at most two column sets (two batches)
+                for a in _SEARCH_COLS:
+                    rec.pop(a, None)
+            rec.update(id=old["id"], rev=(old["rev"] or 0) + 1, updated_at=now, change_seq=seq)
+            updates.append(rec)
         if inserts:
             s.execute(insert(Enterprise), inserts)
         if updates:
