@@ -375,14 +375,16 @@ class RegistryPage(QWidget):
             self.model.request_total()
         else:
             self._show_total(n)
-        if n and self.detail.enterprise_id is None:
-            self.view.selectRow(0)
+        # keep the enterprise on show if it is still in the list, else show the first hit
+        row = self.model.find_row(self.detail.enterprise_id) if self.detail.enterprise_id else -1
+        if row < 0 and n:
+            row = 0
+        if row >= 0:
+            self.view.selectionModel().setCurrentIndex(
+                self.model.index(row, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
         elif self.detail.enterprise_id is not None:
-            row = self.model.find_row(self.detail.enterprise_id)
-            if row >= 0:
-                self.view.selectionModel().setCurrentIndex(
-                    self.model.index(row, 0),
-                    QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+            self.detail.show_detail(None, [])
 
     def _show_total(self, n: int) -> None:
         self.count_label.setText(f"共 {n} 家")
