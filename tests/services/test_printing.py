@@ -298,3 +298,48 @@ def test_cli_print_inspection_and_blank(store: Store, tmp_path: Path, data_dir: 
     assert "找不到检查记录" in err and err.count("\n") == 1
     assert cli_main(["print", "blank", "annex9", "--out", str(bad)]) == 2
     assert not bad.exists()
+
+
+def test_batch_of_records_in_one_pdf_keeps_each_records_copies_and_numbering(store: Store, tmp_path: Path) -> None:
+    from qsdesk.services.printing import PrintCancelled, render_inspections
+
+    sealed_ids = [sealed_record(store)[0] for _ in range(2)]
+    eid = make_enterprise(store, name="济南草稿测试有限公司")
+    draft_id, _v, _a = fill_inspection(store, eid, "annex4_producer")
+    ids = [sealed_ids[0], draft_id, sealed_ids[1]]
+
+    stop = tmp_path / "stopped.pdf"
+    calls = {"n": 0}
+
+    def cancel_later() -> bool:
+        calls["n"] += 1
+        return calls["n"] > 4  # after the records were read, while laying out
+
+    with pytest.raises(PrintCancelled):
+        render_inspections(store, ids, stop, cancelled=cancel_later)
+    assert not stop.exists()
+    with store.session() as s:
+        assert not s.scalars(select(AuditEntry).where(AuditEntry.action == "print")).first()
+
+    seen: list[int] = []
+    out = render_inspections(store, ids, tmp_path / "batch.pdf", progress=lambda d, t, m: seen.append(d))
+    assert seen[-1] == 6
+    pages = pdf_text(out)
+    single = len(pdf_text(render_inspection(store, sealed_ids[0], tmp_path / "one.pdf", record_print=False)))
+    assert len(pages) == 3 * single
+    with store.session() as s:
+        nos = [s.get(Inspection, i).record_no for i in ids]  # type: ignore[union-attr]
+    per_copy = single // 2
+    for r, iid in enumerate(ids):
+        chunk = pages[r * single:(r + 1) * single]
+        for c, label in enumerate(TWO_COPIES):
+            for i, page in enumerate(chunk[c * per_copy:(c + 1) * per_copy], start=1):
+                assert label in page and f"第 {i} 页 共 {per_copy} 页" in page
+                assert (f"编号：{nos[r]}" in page) if nos[r] else ("未编号" in page)
+                assert ("草稿" in page) == (iid == draft_id)
+    pngs = render_pages(out, tmp_path, dpi=60)
+    found = [parse_qr_payload(t)["id"] for p in pngs for t in decode_qr(p)]
+    assert found == [i for i in ids for _ in TWO_COPIES]
+    with store.session() as s:
+        printed = [e.record_id for e in s.scalars(select(AuditEntry).where(AuditEntry.action == "print"))]
+    assert sorted(printed) == sorted(ids)

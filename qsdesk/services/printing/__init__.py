@@ -3,6 +3,7 @@
 Public API::
 
     render_inspection(store, inspection_id, out_path) -> Path   # two copies, QR, 草稿/补打
+    render_inspections(store, ids, out_path, progress=, cancelled=) -> Path  # one PDF, many records
     render_enterprise(store, enterprise_id, out_path) -> Path   # annex 3 with product rows
     render_risk_report(store, report_id, out_path) -> Path      # annex 6
     render_task_checklist(store, checklist_id, out_path) -> Path
@@ -15,11 +16,13 @@ All raise :class:`PrintError` (a ``ValueError`` with a Chinese message) for unkn
 from qsdesk.services.printing.base import TWO_COPIES, PrintError, parse_qr_payload, qr_payload
 from qsdesk.services.printing.records import (
     FORM_ALIASES,
+    PrintCancelled,
     mark_printed,
     prior_prints,
     render_blank,
     render_enterprise,
     render_inspection,
+    render_inspections,
     render_list,
     render_risk_report,
     render_task_checklist,
@@ -29,6 +32,7 @@ from qsdesk.services.printing.records import (
 __all__ = [
     "FORM_ALIASES",
     "TWO_COPIES",
+    "PrintCancelled",
     "PrintError",
     "mark_printed",
     "parse_qr_payload",
@@ -37,6 +41,7 @@ __all__ = [
     "render_blank",
     "render_enterprise",
     "render_inspection",
+    "render_inspections",
     "render_list",
     "render_risk_report",
     "render_task_checklist",

@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
@@ -30,7 +30,7 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate
+from reportlab.platypus import Flowable, PageBreak, Paragraph, SimpleDocTemplate
 
 from qsdesk.resources import register_reportlab_fonts
 
@@ -219,6 +219,26 @@ class CopyLabelSlot(Flowable):
         self.canv._qs_slot = (x, y, self.width, self.style)  # type: ignore[attr-defined]
 
 
+class DecorMarker(Flowable):
+    """Zero-size flowable starting a new record in a multi-record document (its own decorations).
+
+    ``on_draw`` is called when the record's first page is laid out (batch progress/cancel).
+    """
+
+    def __init__(self, decor: Decor, on_draw: Callable[[], None] | None = None) -> None:
+        super().__init__()
+        self.decor = decor
+        self.on_draw = on_draw
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        if self.on_draw is not None:
+            self.on_draw()
+        self.canv._qs_decor = self.decor  # type: ignore[attr-defined]
+
+
 class DecoratedCanvas(Canvas):
     """Keeps every page until ``save``, then emits the laid-out pages once per copy.
 
@@ -240,13 +260,23 @@ class DecoratedCanvas(Canvas):
         self._startPage()
 
     def save(self) -> None:
-        n = len(self._qs_pages)
-        for copy in range(max(1, len(self._qs_decor.copy_labels))):
-            for i, state in enumerate(self._qs_pages, start=1):
-                # fresh lists per copy: the decorations append to the page's operator list
-                self.__dict__.update({k: list(v) if isinstance(v, list) else v for k, v in state.items()})
-                self._decorate(copy, i, n)
-                Canvas.showPage(self)
+        # Consecutive pages sharing a Decor are one record (a batch holds many records).
+        groups: list[list[dict[str, Any]]] = []
+        for state in self._qs_pages:
+            if groups and groups[-1][0]["_qs_decor"] is state["_qs_decor"]:
+                groups[-1].append(state)
+            else:
+                groups.append([state])
+        for pages in groups:
+            decor = pages[0]["_qs_decor"]
+            n = len(pages)
+            for copy in range(max(1, len(decor.copy_labels))):
+                for i, state in enumerate(pages, start=1):
+                    # fresh lists per copy: the decorations append to the page's operator list
+                    self.__dict__.update({k: list(v) if isinstance(v, list) else v for k, v in state.items()})
+                    self._decorate(copy, i, n)
+                    Canvas.showPage(self)
+        self._qs_pages = []
         Canvas.save(self)
 
     def _decorate(self, copy: int, page: int, total: int) -> None:
@@ -302,9 +332,34 @@ def build_pdf(
 
     Returns the PDF bytes; writes them atomically to ``out_path`` when given.
     """
+    return build_pdf_many(out_path, [(story, decor)], title=title, landscape_page=landscape_page)
+
+
+def build_pdf_many(
+    out_path: str | os.PathLike[str] | None,
+    parts: Sequence[tuple[list[Flowable], Decor]],
+    *,
+    title: str = "",
+    landscape_page: bool = False,
+    on_part: Callable[[int], None] | None = None,
+) -> bytes:
+    """Several records in one PDF, each starting on a new page with its own copies and numbering.
+
+    ``on_part(i)`` is called as record ``i`` starts being laid out; it may raise to abandon the
+    document (nothing is written then).
+    """
     register_reportlab_fonts()
+    if not parts:
+        raise PrintError("没有要打印的内容")
     pagesize = landscape(PAGE) if landscape_page else PAGE
-    decor.pagesize = pagesize
+    story: list[Flowable] = []
+    for i, (part, decor) in enumerate(parts):
+        decor.pagesize = pagesize
+        if i:
+            story.append(PageBreak())
+        story.append(DecorMarker(decor, (lambda i=i: on_part(i)) if on_part is not None else None))
+        story.extend(part)
+    decor = parts[0][1]
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
         buf,

@@ -14,7 +14,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from qsdesk.services.printing.base import (
     Decor,
     PrintError,
     build_pdf,
+    build_pdf_many,
     esc,
     frame_width,
     qr_payload,
@@ -63,7 +65,28 @@ def resolve_form_id(name: str) -> str:
     return FORM_ALIASES.get(name, name)
 
 
+_spec_cache: dict[tuple[str, int | None], tuple[tuple[float, ...], formspec.FormSpec]] = {}
+
+
+def _form_files_stamp(form_id: str) -> tuple[float, ...]:
+    """Modification times of the files a form id may load from (a changed file is reloaded)."""
+    d = formspec.forms_dir()
+    return tuple(p.stat().st_mtime for p in sorted(d.glob(f"{form_id}*.toml")))
+
+
 def _spec(form_id: str, version: int | None = None) -> formspec.FormSpec:
+    """The form spec, cached per process (a batch of 1,000 records parses the TOML once)."""
+    key = (form_id, version)
+    stamp = _form_files_stamp(form_id)
+    hit = _spec_cache.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    spec = _load_spec(form_id, version)
+    _spec_cache[key] = (stamp, spec)
+    return spec
+
+
+def _load_spec(form_id: str, version: int | None) -> formspec.FormSpec:
     try:
         if version is not None:
             return formspec.load_form_version(form_id, version)
@@ -117,34 +140,111 @@ def mark_printed(store: Store, table: str, record_id: str, **detail: Any) -> Non
         audit.record(s, "print", table, record_id, **detail)
 
 
+@dataclass
+class _InspectionPart:
+    story: list[Flowable]
+    decor: Decor
+    title: str
+    audit: dict[str, Any]
+
+
+def _inspection_part(session: Any, inspection_id: str, copies: Sequence[str],
+                     inspector_names: Mapping[str, str]) -> _InspectionPart:
+    insp = session.get(Inspection, inspection_id)
+    if insp is None or insp.deleted:
+        raise PrintError(f"找不到检查记录：{inspection_id}")
+    spec = _spec(insp.form_id, insp.form_version)
+    sealed = insp.status == "sealed"
+    filled = Filled(values=dict(insp.values or {}), answers=dict(insp.answers or {}),
+                    signatures=_signatures(insp), inspector_names=inspector_names)
+    chash = insp.content_hash if sealed and insp.content_hash else draft_hash(insp)
+    qr = qr_payload("inspection", insp.id, insp.form_version, chash, "S" if sealed else "D")
+    reprints = prior_prints(session, "inspection", insp.id) if sealed else 0
+    extra = []
+    if insp.amends_id:
+        orig = session.get(Inspection, insp.amends_id)
+        extra.append(f"更正记录（更正 {orig.record_no if orig and orig.record_no else insp.amends_id[:8]}）")
+    decor = Decor(record_no=insp.record_no or f"（未编号）{insp.id[:8]}", copy_labels=tuple(copies),
+                  watermark=None if sealed else "草稿", reprint=f"补打（第 {reprints} 次）" if reprints else None,
+                  footer_left=_footer(spec))
+    story = form_story(spec, filled, copy_slot=bool(copies), qr_value=qr, extra_title_lines=extra)
+    audit_detail = {"record_id": insp.id, "status": insp.status, "record_no": insp.record_no,
+                    "copies": len(copies), "reprint": reprints or None}
+    return _InspectionPart(story, decor, spec.title, audit_detail)
+
+
+def _record_prints(store: Store, details: Sequence[dict[str, Any]], file_name: str) -> None:
+    with store.transaction() as s:
+        for d in details:
+            d = dict(d)
+            audit.record(s, "print", "inspection", d.pop("record_id"), file=file_name, **d)
+
+
 def render_inspection(store: Store, inspection_id: str, out_path: PathLike, *, record_print: bool = True,
                       copies: Sequence[str] = TWO_COPIES) -> Path:
-    """The inspection record in two labelled copies (一式2份) with QR code, marks and signatures."""
+    """The inspection record in two labelled copies (一式2份) with QR code, marks and signatures.
+
+    With ``record_print`` (the default) the print is added to the audit trail; a preview passes
+    False and records the print when the user actually prints (:func:`mark_printed`).
+    """
     with store.session() as s:
-        insp = s.get(Inspection, inspection_id)
-        if insp is None or insp.deleted:
-            raise PrintError(f"找不到检查记录：{inspection_id}")
-        spec = _spec(insp.form_id, insp.form_version)
-        sealed = insp.status == "sealed"
-        filled = Filled(values=dict(insp.values or {}), answers=dict(insp.answers or {}),
-                        signatures=_signatures(insp), inspector_names=_inspector_names(s))
-        chash = insp.content_hash if sealed and insp.content_hash else draft_hash(insp)
-        qr = qr_payload("inspection", insp.id, insp.form_version, chash, "S" if sealed else "D")
-        reprints = prior_prints(s, "inspection", insp.id) if sealed else 0
-        record_no = insp.record_no or f"（未编号）{insp.id[:8]}"
-        extra = []
-        if insp.amends_id:
-            orig = s.get(Inspection, insp.amends_id)
-            extra.append(f"更正记录（更正 {orig.record_no if orig and orig.record_no else insp.amends_id[:8]}）")
-        ident = (insp.id, insp.status, insp.record_no)
-    decor = Decor(record_no=record_no, copy_labels=tuple(copies), watermark=None if sealed else "草稿",
-                  reprint=f"补打（第 {reprints} 次）" if reprints else None, footer_left=_footer(spec))
+        part = _inspection_part(s, inspection_id, copies, _inspector_names(s))
     out = Path(out_path)
-    build_pdf(out, form_story(spec, filled, copy_slot=bool(copies), qr_value=qr, extra_title_lines=extra), decor,
-              title=spec.title)
+    build_pdf(out, part.story, part.decor, title=part.title)
     if record_print:
-        mark_printed(store, "inspection", ident[0], status=ident[1], record_no=ident[2], copies=len(copies),
-                     reprint=reprints or None, file=out.name)
+        _record_prints(store, [part.audit], out.name)
+    return out
+
+
+class PrintCancelled(PrintError):
+    """A batch print was cancelled by the user; nothing was written or recorded."""
+
+    def __init__(self) -> None:
+        super().__init__("打印已取消")
+
+
+def render_inspections(
+    store: Store,
+    inspection_ids: Sequence[str],
+    out_path: PathLike,
+    *,
+    record_print: bool = True,
+    copies: Sequence[str] = TWO_COPIES,
+    progress: Callable[[int, int, str], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> Path:
+    """Many inspection records in one PDF (one print job): each record's copies in turn.
+
+    ``progress(done, total, text)`` reports as records are laid out; ``cancelled()`` returning
+    True stops the batch with :class:`PrintCancelled` before anything is written or recorded.
+    All prints are recorded in one transaction after the file is written.
+    """
+    ids = list(inspection_ids)
+    total = len(ids)
+    if not ids:
+        raise PrintError("没有选择要打印的检查记录")
+    parts: list[_InspectionPart] = []
+    with store.session() as s:
+        names = _inspector_names(s)
+        for n, iid in enumerate(ids):
+            if cancelled is not None and cancelled():
+                raise PrintCancelled()
+            parts.append(_inspection_part(s, iid, copies, names))
+            if progress is not None and n % 20 == 0:
+                progress(n, total * 2, f"正在准备第 {n + 1}/{total} 份……")
+
+    def on_part(i: int) -> None:
+        if cancelled is not None and cancelled():
+            raise PrintCancelled()
+        if progress is not None and i % 10 == 0:
+            progress(total + i, total * 2, f"正在排版第 {i + 1}/{total} 份……")
+
+    out = Path(out_path)
+    build_pdf_many(out, [(p.story, p.decor) for p in parts], title="监督检查记录", on_part=on_part)
+    if record_print:
+        _record_prints(store, [p.audit for p in parts], out.name)
+    if progress is not None:
+        progress(total * 2, total * 2, f"已生成 {total} 份")
     return out
 
 
