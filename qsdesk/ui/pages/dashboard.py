@@ -236,7 +236,7 @@ class DashboardPage(QWidget):
             for col, value in enumerate((v.inspector, v.responsible_for, v.done, v.due, v.overdue)):
                 item = QTableWidgetItem(str(value))
                 if col:
-                    item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if col == 4 and v.overdue:
                     item.setForeground(QBrush(OVERDUE_COLOR))
                 self.visits_table.setItem(r, col, item)

@@ -1,0 +1,142 @@
+"""Dashboard: each item is computed from the records and opens the record it is about."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from qsdesk.services import dashboard as dash
+from qsdesk.store.db import Store
+from qsdesk.store.models import Enterprise, FollowUpStep, Inspection, Inspector, Sampling
+from qsdesk.ui.main_window import MainWindow, settings_at
+from qsdesk.ui.pages.dashboard import DashboardPage
+
+TODAY = date(2026, 11, 20)  # second half of 2026; the monthly table is due on the 23rd
+
+
+@pytest.fixture
+def records(store: Store) -> dict[str, str]:
+    """张伟 is responsible for three enterprises: one visited this half-year (done), one visited in
+    the first half only (this half-year's visit due), one not visited since 2025 (the first
+    half-year was missed: overdue), and one that moved out (not counted). 李娜 took one over in
+    September (due). Plus an overdue follow-up step and an unsealed inspection."""
+    ids: dict[str, str] = {}
+    with store.transaction() as s:
+        zhang = s.scalars(select(Inspector).where(Inspector.name == "张伟")).one()
+        li = s.scalars(select(Inspector).where(Inspector.name == "李娜")).one()
+
+        def ent(name: str, who: Inspector | None, since: date | None, status: str = "在营（开业）") -> Enterprise:
+            e = Enterprise(name=name, responsible_inspector_id=who.id if who else None, responsible_since=since,
+                           status=status)
+            s.add(e)
+            s.flush()
+            ids[name] = e.id
+            return e
+
+        done = ent("已检查企业", zhang, date(2025, 3, 1))
+        due = ent("上半年检查企业", zhang, date(2025, 3, 1))
+        overdue = ent("逾期企业", zhang, date(2025, 3, 1))
+        ent("新接手企业", li, date(2026, 9, 10))
+        ent("已迁出企业", zhang, date(2025, 3, 1), status="迁出")
+        ent("无责任人企业", None, None)
+        for e, on, status, problems in ((done, date(2026, 8, 3), "sealed", 2), (due, date(2026, 4, 7), "sealed", 1),
+                                        (overdue, date(2025, 12, 1), "sealed", 0),
+                                        (done, date(2026, 11, 2), "draft", 3)):
+            i = Inspection(enterprise_id=e.id, form_id="annex4_producer", form_version=1, inspected_on=on,
+                           status=status, problems_found=problems, record_no=f"R{on:%Y%m%d}")
+            s.add(i)
+            s.flush()
+            if status == "draft":
+                ids["draft"] = i.id
+        smp = Sampling(enterprise_id=due.id, product_name="电线电缆", sampled_on=date(2026, 10, 1), result="不合格")
+        s.add(smp)
+        s.flush()
+        ids["sampling"] = smp.id
+        s.add(FollowUpStep(sampling_id=smp.id, step="deliver", position=0, due_on=date(2026, 10, 10)))
+        s.add(FollowUpStep(sampling_id=smp.id, step="rectify", position=1, due_on=date(2026, 12, 10)))
+    return ids
+
+
+def test_compute(store: Store, records: dict[str, str]) -> None:
+    d = dash.compute(store, TODAY)
+    per = {v.inspector: v for v in d.visits}
+    z, li = per["张伟"], per["李娜"]
+    assert (z.responsible_for, z.done, z.due, z.overdue) == (3, 1, 1, 1)  # 迁出 is not counted
+    assert (li.responsible_for, li.done, li.due, li.overdue) == (1, 0, 1, 0)
+    assert d.visits_overdue == 1 and d.visits_due == 2
+    items = {i.record_id: i for i in d.visit_items}
+    assert set(items) == {records["逾期企业"], records["上半年检查企业"], records["新接手企业"]}
+    assert items[records["逾期企业"]].overdue and items[records["逾期企业"]].when == date(2026, 6, 30)
+    assert d.visit_items[0].record_id == records["逾期企业"]  # overdue first
+    assert items[records["新接手企业"]].when == date(2026, 12, 31)
+    assert d.followups_total == 1
+    assert d.followups[0].table == "sampling" and d.followups[0].record_id == records["sampling"]
+    assert d.followups[0].when == date(2026, 10, 10)
+    assert d.drafts_total == 1 and d.drafts[0].record_id == records["draft"] and d.drafts[0].table == "inspection"
+    assert d.monthly_due == date(2026, 11, 23) and d.monthly_days_left == 3 and not d.monthly_exported
+    assert d.counts["enterprises"] == 6 and d.counts["responsible"] == 5
+    assert d.counts["inspections_year"] == 3 and d.counts["problems_year"] == 6
+    by_month = {(m.year, m.month): (m.inspections, m.problems) for m in d.months}
+    assert len(d.months) == 12 and d.months[-1].month == 11
+    assert by_month[(2026, 8)] == (1, 2) and by_month[(2026, 11)] == (1, 3) and by_month[(2025, 12)] == (1, 0)
+    assert "未设置上级单位" in d.bundle_text or d.bundle_pending is not None
+
+
+def test_visit_classes_match_domain_rule(store: Store, records: dict[str, str]) -> None:
+    """The grouped computation gives what the domain rule says enterprise by enterprise."""
+    from qsdesk.domain.supervision import VisitState, half_year_visit_status
+
+    with store.session() as s:
+        rows = s.execute(select(Enterprise.id, Enterprise.responsible_since, Enterprise.status)
+                         .where(Enterprise.responsible_inspector_id.is_not(None))).all()
+        expected: dict[str, int] = {"DONE": 0, "DUE": 0, "OVERDUE": 0}
+        for eid, since, status in rows:
+            if "迁出" in (status or ""):
+                continue
+            last = s.scalar(select(Inspection.inspected_on).where(Inspection.enterprise_id == eid)
+                            .order_by(Inspection.inspected_on.desc()).limit(1))
+            st = half_year_visit_status(TODAY, last, since)
+            if st.state != VisitState.NOT_APPLICABLE:
+                expected[st.state.name] += 1
+    d = dash.compute(store, TODAY)
+    got = {"DONE": sum(v.done for v in d.visits), "DUE": d.visits_due, "OVERDUE": d.visits_overdue}
+    assert got == expected
+
+
+def test_page_items_open_their_records(store: Store, records: dict[str, str], qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    win = MainWindow(store, settings=settings_at(tmp_path / "s.ini"))
+    qtbot.addWidget(win)
+    win.show()
+    page = win.show_page("dashboard")
+    assert isinstance(page, DashboardPage)
+    page._today = TODAY
+    page.refresh_now()
+    assert page.cards["visits_overdue"].value.text() == "1"
+    assert page.cards["followups"].value.text() == "1"
+    assert page.cards["drafts"].value.text() == "1"
+    assert "2026-11-23" in page.monthly_label.text() and "3 天" in page.monthly_label.text()
+    assert page.visits_table.rowCount() == 2
+    visits = page.lists["visits"]
+    texts = [visits.item(i).text() for i in range(visits.count())]
+    assert any("逾期企业" in t and "已逾期" in t for t in texts)
+    # activating the overdue enterprise opens it in the registry
+    first = visits.item(0)
+    visits.itemActivated.emit(first)
+    assert win.current_key() == "registry"
+    reg_page = win.page("registry")
+    assert reg_page.detail.title.text() == "逾期企业"  # type: ignore[attr-defined]
+    # the chart has twelve months
+    chart = page.chart_view.chart()
+    assert chart.series()[0].barSets()[0].count() == 12
+
+
+def test_async_refresh(store: Store, records: dict[str, str], qtbot) -> None:  # type: ignore[no-untyped-def]
+    page = DashboardPage(store, today=TODAY)
+    qtbot.addWidget(page)
+    page.refresh()
+    assert page.status.text() == "正在统计……"
+    qtbot.waitUntil(lambda: page.data is not None, timeout=10000)
+    assert page.data is not None and page.data.drafts_total == 1
+    page.shutdown()
