@@ -17,7 +17,7 @@ def register(sub: Any) -> None:
     m = rsub.add_parser("monthly", help="落实工业产品“两个规定”情况统计表（月报）")
     add_data_dir(m)
     m.add_argument("--month", required=True, help="统计月份，例如 2026-10")
-    m.add_argument("--out", type=Path, required=True, help="输出文件 .xlsx")
+    m.add_argument("--out", type=Path, required=True, help="输出文件：.xlsx（附件格式）或 .pdf（打印）")
     m.add_argument("--county", action="store_true", default=None,
                    help="按所汇总（县级局默认如此）")
     m.set_defaults(func=cmd_monthly)
@@ -30,11 +30,11 @@ def register(sub: Any) -> None:
     a.set_defaults(func=cmd_annual)
 
 
-def _open(args: argparse.Namespace) -> Any:
+def _open(args: argparse.Namespace, suffixes: tuple[str, ...] = (".xlsx",)) -> Any:
     from qsdesk.store.db import open_store
 
-    if args.out.suffix.lower() != ".xlsx":
-        raise CommandError("输出文件应以 .xlsx 结尾")
+    if args.out.suffix.lower() not in suffixes:
+        raise CommandError("输出文件应以 " + " 或 ".join(suffixes) + " 结尾")
     store = open_store(args.data_dir, url=args.database_url)
     if store.self_node() is None:
         store.close()
@@ -49,7 +49,7 @@ def cmd_monthly(args: argparse.Namespace) -> int:
         year, month = parse_month(args.month)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
-    store = _open(args)
+    store = _open(args, (".xlsx", ".pdf"))
     try:
         tables = export_monthly(store, year, month, args.out, county=args.county)
     finally:

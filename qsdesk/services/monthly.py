@@ -364,11 +364,11 @@ def read_annex_values(path: Path | str) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
-def export_monthly(store: Any, year: int, month: int, out: Path | str, *, county: bool | None = None,
-                   filled_on: date | None = None) -> list[MonthlyTable]:
-    """Compute and write the month's table; a county node writes one row per station and 合计."""
-    from qsdesk.services import audit
+def tables_for(store: Any, year: int, month: int, *, county: bool | None = None) -> tuple[list[MonthlyTable], str]:
+    """The month's table(s) as filed by this node, and the reporting unit's name.
 
+    A county node (or ``county=True``) gives one table per station plus the 合计 table last.
+    """
     node = store.self_node()
     reporter = node.name if node is not None else ""
     if county is None:
@@ -376,10 +376,77 @@ def export_monthly(store: Any, year: int, month: int, out: Path | str, *, county
     with store.session() as s:
         if county:
             stations, total = compute_county(s, year, month)
-            tables = [*stations, total]
-        else:
-            tables = [compute_monthly(s, year, month, unit=reporter or "本单位")]
-    export_annex(tables, out, reporter=reporter, filled_on=filled_on or date.today())
+            return [*stations, total], reporter
+        return [compute_monthly(s, year, month, unit=reporter or "本单位")], reporter
+
+
+def export_monthly(store: Any, year: int, month: int, out: Path | str, *, county: bool | None = None,
+                   filled_on: date | None = None) -> list[MonthlyTable]:
+    """Compute and write the month's table: ``.xlsx`` in the annex layout, ``.pdf`` printed."""
+    from qsdesk.services import audit
+
+    tables, reporter = tables_for(store, year, month, county=county)
+    if Path(out).suffix.lower() == ".pdf":
+        print_annex(tables, out, reporter=reporter, filled_on=filled_on or date.today())
+        action = "print"
+    else:
+        export_annex(tables, out, reporter=reporter, filled_on=filled_on or date.today())
+        action = "export"
     with store.transaction() as s:
-        audit.record(s, "export", None, None, kind="monthly", month=f"{year}-{month:02d}", file=Path(out).name)
+        audit.record(s, action, None, None, kind="monthly", month=f"{year}-{month:02d}", file=Path(out).name)
     return tables
+
+
+def print_annex(tables: list[MonthlyTable], out: Path | str | None, *, reporter: str, filled_on: date) -> bytes:
+    """The table as an A4 landscape PDF laid out like the annex (two header rows, one row per unit)."""
+    from reportlab.lib import colors
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+
+    from qsdesk.services.printing.base import Decor, build_pdf, esc, frame_width, styles
+
+    st = styles()
+    tiny = ParagraphStyle("qs-monthly", parent=st.cell_center, fontSize=7.5, leading=9.5)
+    t0 = tables[0]
+    width = frame_width(landscape_page=True)
+    unit_w = 70.0
+    shares = [1.8 if c.key == "fines" else 1.0 for c in CELLS]  # money needs room for 8 digits
+    unit_share = (width - unit_w) / sum(shares)
+    head1: list[Any] = [Paragraph("单位", tiny)]
+    head2: list[Any] = [""]
+    spans = [("SPAN", (0, 0), (0, 1))]
+    col = 1
+    for group, cells in _GROUPS:
+        head1.append(Paragraph(esc(group), tiny))
+        head1.extend([""] * (len(cells) - 1))
+        spans.append(("SPAN", (col, 0), (col + len(cells) - 1, 0)))
+        head2.extend(Paragraph(esc(c.label), tiny) for c in cells)
+        col += len(cells)
+    body = [[Paragraph(esc(t.unit), tiny), *[Paragraph(esc(_plain(t.figures[c.key].value)), tiny) for c in CELLS]]
+            for t in tables]
+    table = Table([head1, head2, *body], colWidths=[unit_w] + [unit_share * x for x in shares], repeatRows=2)
+    table.setStyle(TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 1.5),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 1.5),
+        *spans,
+    ]))
+    story = [
+        Paragraph(esc(TITLE), st.title),
+        Spacer(1, 6),
+        Paragraph(esc(f"填报单位：{reporter}　　统计月份：{t0.year}年{t0.month}月　　填报日期：{filled_on:%Y年%m月%d日}"),
+                  st.body),
+        Spacer(1, 6),
+        table,
+        Spacer(1, 6),
+        Paragraph(esc("注：“已排摸单位总数”“已配齐质量安全管理人员”“已建立责任体系和工作机制”为截至当月月底累计数，其余为当月数。"),
+                  st.small),
+    ]
+    return build_pdf(out, story, Decor(), title=TITLE, landscape_page=True)
+
+
+def _plain(v: int | Decimal) -> str:
+    if isinstance(v, Decimal):
+        return format(v.quantize(Decimal("0.01")), "f")
+    return str(v)

@@ -45,5 +45,8 @@ def test_export_and_reports(store, data_dir: Path, tmp_path: Path, capsys) -> No
     assert main(["report", "monthly", "--month", "2026-10", "--out", str(tmp_path / "m.xlsx"), *dd]) == 0
     assert "检查生产单位（家次）：0" in capsys.readouterr().out
     assert main(["report", "monthly", "--month", "2026-13", "--out", str(tmp_path / "m.xlsx"), *dd]) == 2
+    assert main(["report", "monthly", "--month", "2026-10", "--out", str(tmp_path / "m.pdf"), *dd]) == 0
+    assert (tmp_path / "m.pdf").read_bytes()[:5] == b"%PDF-"
+    assert main(["report", "monthly", "--month", "2026-10", "--out", str(tmp_path / "m.doc"), *dd]) == 2
     assert main(["report", "annual", "--year", "2026", "--out", str(tmp_path / "a.xlsx"), *dd]) == 0
     assert main(["export-excel", "lists", "--out", str(tmp_path / "x.xlsx"), *dd]) == 2

@@ -245,3 +245,24 @@ def test_month_parsing_and_due_date() -> None:
         parse_month("2026-13")
     assert due_date(date(2026, 10, 23)) == date(2026, 10, 23)
     assert due_date(date(2026, 12, 24)) == date(2027, 1, 23)
+
+
+def test_print_annex_pdf(store, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    from qsdesk.services.monthly import print_annex
+
+    raw = generate(store, seed=9)
+    with store.session() as s:
+        stations, total = compute_county(s, YEAR, MONTH)
+    out = tmp_path / "m.pdf"
+    print_annex([*stations, total], out, reporter="历城区市场监管局", filled_on=date(2026, 10, 20))
+    reader = PdfReader(out)
+    assert len(reader.pages) == 1
+    page = reader.pages[0]
+    assert page.mediabox.width > page.mediabox.height  # landscape like the annex
+    text = page.extract_text().replace("\n", "").replace(" ", "")
+    assert "落实工业产品“两个规定”情况统计表" in text
+    assert "属地监管执法情况" in text and "合计" in text
+    assert "2026年10月" in text
+    assert str(expected(raw)["inspected_producers"]) in text

@@ -68,6 +68,8 @@ def test_monthly_table_and_drill_down(store, qtbot, tmp_path: Path) -> None:
     ws = load_workbook(out).active
     col = 2 + [c.key for c in CELLS].index("inspected_producers")
     assert ws.cell(4, col).value == "检查生产单位（家次）" and ws.cell(5, col).value == 1
+    page.monthly.export_to(tmp_path / "m.pdf")
+    assert (tmp_path / "m.pdf").read_bytes()[:5] == b"%PDF-"
 
 
 def test_work_records_feed_the_table(store, qtbot) -> None:

@@ -117,12 +117,16 @@ class MonthlyTab(QWidget):
         self.open_btn.clicked.connect(self._open_current)
         self.export_btn = QPushButton("导出 Excel…", self)
         self.export_btn.clicked.connect(self._export)
+        self.print_btn = QPushButton("打印…", self)
+        self.print_btn.setToolTip("生成 PDF（A4 横向，附件5格式）并用系统程序打开以打印")
+        self.print_btn.clicked.connect(self._print)
         top = QHBoxLayout()
         for w in (QLabel("统计月份：", self), self.year, self.month, self.county, calc):
             top.addWidget(w)
         top.addStretch(1)
         top.addWidget(self.open_btn)
         top.addWidget(self.export_btn)
+        top.addWidget(self.print_btn)
         self.due = QLabel(self)
         self.table = QTableWidget(0, 0, self)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
@@ -197,8 +201,26 @@ class MonthlyTab(QWidget):
             self.drill_down(idx.row(), idx.column())
 
     def export_to(self, path: Path) -> None:
+        """Write the table: ``.xlsx`` in the annex layout, ``.pdf`` for printing."""
         county = self.county.isChecked()
         monthly.export_monthly(self.store, self.year.value(), self.month.value(), path, county=county)
+
+    def _print(self) -> None:
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        path, _ = QFileDialog.getSaveFileName(
+            self, "打印统计表（保存 PDF）",
+            f"落实两个规定情况统计表{self.year.value()}年{self.month.value()}月.pdf", "PDF 文件 (*.pdf)")
+        if not path:
+            return
+        p = Path(path) if path.lower().endswith(".pdf") else Path(path + ".pdf")
+        try:
+            self.export_to(p)
+        except OSError as exc:
+            QMessageBox.warning(self, "打印失败", f"无法写入文件：{exc}")
+            return
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(p)))
 
     def _export(self) -> None:
         path = _ask_save(self, "导出统计表", f"落实两个规定情况统计表{self.year.value()}年{self.month.value()}月.xlsx")
