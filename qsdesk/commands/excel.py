@@ -146,8 +146,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     store = _open(args)
     try:
         if args.kind == "registry":
-            flt = exporter.RegistryFilter(text=args.search, town=args.town, grade=args.grade,
-                                          supervision_class=args.supervision_class)
+            from qsdesk.services.registry import RegistryFilter
+
+            flt = RegistryFilter(text=args.search or "", town=args.town, grade=args.grade,
+                                 supervision_class=args.supervision_class)
             n = exporter.export_registry(store, args.out, flt)
         elif args.kind == "lists":
             counts = export_lists(store, args.year, args.out, as_of=args.end)

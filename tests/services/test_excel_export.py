@@ -10,13 +10,13 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from qsdesk.services.excel.exporter import (
-    RegistryFilter,
     export_ledger,
     export_registry,
     export_risks,
     export_samplings,
 )
 from qsdesk.services.excel.importer import analyse, apply, import_file
+from qsdesk.services.registry import RegistryFilter
 from qsdesk.store.models import (
     Enterprise,
     FollowUpStep,
@@ -73,6 +73,10 @@ def test_registry_export_types_and_layout(store, tmp_path: Path) -> None:
     assert data[h["单位类型"]].value == "生产"
     assert data[h["分级"]].value == "C"  # producer, 21 staff: 20 ≤ X < 300
     assert ws.max_row == 2
+    # the registry list's own filter object: the export holds what the list shows
+    assert export_registry(store, tmp_path / "r2.xlsx", RegistryFilter(text="第2机械")) == 1
+    assert load_workbook(tmp_path / "r2.xlsx").active["A2"].value == code(2)
+    assert export_registry(store, tmp_path / "r3.xlsx", RegistryFilter(grade="A")) == 0
 
 
 def _records(store) -> None:

@@ -20,11 +20,12 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-from sqlalchemy import Select, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from qsdesk.services import audit
 from qsdesk.services.excel.fields import CLASS_LABELS, ENTERPRISE_FIELDS, format_unit_types
+from qsdesk.services.registry import RegistryFilter, list_statement
 from qsdesk.store.db import Store
 from qsdesk.store.models import (
     Enterprise,
@@ -118,38 +119,6 @@ def _num(v: Decimal | None) -> float | int | None:
 # --------------------------------------------------------------------------- registry
 
 
-@dataclass
-class RegistryFilter:
-    """The registry list's filters (all optional); ``text`` matches name or credit code."""
-
-    text: str | None = None
-    town: str | None = None
-    grade: str | None = None
-    supervision_class: str | None = None
-    domain: str | None = None
-    unit_type: str | None = None
-    jurisdiction: str | None = None
-
-    def apply(self, stmt: Select[Any]) -> Select[Any]:
-        stmt = stmt.where(Enterprise.deleted.is_(False))
-        if self.text:
-            like = f"%{self.text.strip()}%"
-            stmt = stmt.where(or_(Enterprise.name.like(like), Enterprise.uscc.like(like)))
-        if self.town:
-            stmt = stmt.where(Enterprise.town == self.town)
-        if self.grade:
-            stmt = stmt.where(Enterprise.grade == self.grade)
-        if self.supervision_class:
-            stmt = stmt.where(Enterprise.supervision_class == self.supervision_class)
-        if self.domain:
-            stmt = stmt.where(Enterprise.domain == self.domain)
-        if self.unit_type:
-            stmt = stmt.where(Enterprise.unit_types.like(f"%{self.unit_type}%"))
-        if self.jurisdiction:
-            stmt = stmt.where(Enterprise.jurisdiction == self.jurisdiction)
-        return stmt
-
-
 REGISTRY_COLUMNS: tuple[Column, ...] = tuple(
     Column(f.header, f.width, "code" if f.kind in ("code", "phone") else
            "date" if f.kind == "date" else "number" if f.kind in ("int", "decimal") else "text")
@@ -158,12 +127,19 @@ REGISTRY_COLUMNS: tuple[Column, ...] = tuple(
 
 
 def registry_rows(session: Session, flt: RegistryFilter | None = None) -> Iterable[tuple[Any, ...]]:
-    """The registry as export rows, in :data:`ENTERPRISE_FIELDS` order."""
+    """The registry as export rows, in :data:`ENTERPRISE_FIELDS` order.
+
+    ``flt`` is the registry list's own filter (:class:`qsdesk.services.registry.RegistryFilter`),
+    applied through the list's own statement, so the export holds exactly what the list shows.
+    """
     resp = aliased(Inspector)
     attrs = [f.key for f in ENTERPRISE_FIELDS]
     cols = [getattr(Enterprise, a) if a != "responsible" else resp.name.label("responsible") for a in attrs]
-    stmt = select(*cols).outerjoin(resp, resp.id == Enterprise.responsible_inspector_id)
-    stmt = (flt or RegistryFilter()).apply(stmt).order_by(Enterprise.name, Enterprise.id)
+    stmt = (select(*cols).outerjoin(resp, resp.id == Enterprise.responsible_inspector_id)
+            .where(Enterprise.deleted.is_(False)).order_by(Enterprise.name, Enterprise.id))
+    if flt is not None and flt != RegistryFilter():
+        shown = list_statement(session.get_bind(), flt).subquery()
+        stmt = stmt.where(Enterprise.id.in_(select(shown.c.id)))
     for row in session.execute(stmt.execution_options(yield_per=2000)):
         out = list(row)
         for i, a in enumerate(attrs):
