@@ -130,6 +130,16 @@ def due_date(today: date) -> date:
     return date(y, m, 23)
 
 
+def reminder(today: date, days_before: int = 7) -> str | None:
+    """The dashboard's line about the monthly table, from ``days_before`` days before the 23rd."""
+    due = due_date(today)
+    left = (due - today).days
+    if left > days_before:
+        return None
+    when = "今天" if left == 0 else f"还有 {left} 天"
+    return f"本月《{TITLE}》应于 {due.month} 月 {due.day} 日前报送（{when}）"
+
+
 def _new_figures() -> dict[str, Figure]:
     return {c.key: Figure(Decimal("0") if c.key == "fines" else 0) for c in CELLS}
 

@@ -22,6 +22,7 @@ from qsdesk.services.monthly import (
     parse_month,
     read_annex_values,
     records_behind,
+    reminder,
 )
 from qsdesk.store.models import Activity, EnforcementCase, Enterprise, Inspection, Inspector
 
@@ -245,6 +246,9 @@ def test_month_parsing_and_due_date() -> None:
         parse_month("2026-13")
     assert due_date(date(2026, 10, 23)) == date(2026, 10, 23)
     assert due_date(date(2026, 12, 24)) == date(2027, 1, 23)
+    assert reminder(date(2026, 10, 15)) is None
+    assert reminder(date(2026, 10, 16)) == "本月《落实工业产品“两个规定”情况统计表》应于 10 月 23 日前报送（还有 7 天）"
+    assert reminder(date(2026, 10, 23)).endswith("（今天）")
 
 
 def test_print_annex_pdf(store, tmp_path: Path) -> None:
