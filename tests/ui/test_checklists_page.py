@@ -56,6 +56,8 @@ def test_fill_checklist_removes_enterprise_from_missing(store, qtbot, tmp_path: 
     page.export_checklist(0, tmp_path / "c.xlsx")
     ws = load_workbook(tmp_path / "c.xlsx").active
     assert ws["A1"].value.startswith("监管任务清单")
+    pdf = page.print_checklist(0, tmp_path / "c.pdf")
+    assert Path(pdf).read_bytes()[:5] == b"%PDF-"
 
     dlg2 = page.fill(ids["b"])
     qtbot.addWidget(dlg2)

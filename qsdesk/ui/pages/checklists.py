@@ -132,11 +132,15 @@ class ChecklistsPage(QWidget):
         open_btn.clicked.connect(lambda: self.open_checklist(self.done.currentRow()))
         export_btn = QPushButton("导出 Excel…", done_box)
         export_btn.clicked.connect(self._export_selected)
+        print_btn = QPushButton("打印…", done_box)
+        print_btn.setToolTip("生成 PDF 并用系统程序打开以打印")
+        print_btn.clicked.connect(self._print_selected)
         dl = QVBoxLayout(done_box)
         row2 = QHBoxLayout()
         row2.addStretch(1)
         row2.addWidget(open_btn)
         row2.addWidget(export_btn)
+        row2.addWidget(print_btn)
         dl.addLayout(row2)
         dl.addWidget(self.done, 1)
         self.tabs.addTab(missing_box, "缺少清单")
@@ -203,6 +207,31 @@ class ChecklistsPage(QWidget):
 
     def export_checklist(self, row: int, path: Path) -> None:
         tc.export_checklist(self.store, self._infos[row].id, path)
+
+    def print_checklist(self, row: int, path: Path) -> Path:
+        from qsdesk.services.printing.records import render_task_checklist
+
+        return render_task_checklist(self.store, self._infos[row].id, path)
+
+    def _print_selected(self) -> None:
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        row = self.done.currentRow()
+        if not 0 <= row < len(self._infos):
+            QMessageBox.information(self, "请选择", "请先选择一份清单。")
+            return
+        info = self._infos[row]
+        path, _ = QFileDialog.getSaveFileName(self, "打印监管任务清单（保存 PDF）",
+                                              f"监管任务清单-{info.enterprise_name}-{info.period}.pdf", "PDF 文件 (*.pdf)")
+        if not path:
+            return
+        try:
+            out = self.print_checklist(row, Path(path))
+        except (OSError, ValueError) as exc:
+            QMessageBox.warning(self, "打印失败", str(exc))
+            return
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(out)))
 
     def _export_selected(self) -> None:
         row = self.done.currentRow()
