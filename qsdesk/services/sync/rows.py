@@ -11,12 +11,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, LargeBinary, Numeric, Table
+from sqlalchemy import Boolean, Date, DateTime, Integer, LargeBinary, Numeric, Table
 
 from qsdesk.store.models import SYNCED_MODELS, SyncMixin
 
@@ -71,44 +71,78 @@ def to_json_value(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
+def _dt_in(value: Any) -> datetime:
+    dt = datetime.fromisoformat(value)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def _b64_out(value: Any) -> str:
+    return base64.b64encode(bytes(value)).decode("ascii")
+
+
+def _converters(table: Table) -> tuple[dict[str, Callable[[Any], Any]], dict[str, Callable[[Any], Any]]]:
+    """Per column: JSON → database value and database value → JSON (only where they differ)."""
+    to_db: dict[str, Callable[[Any], Any]] = {}
+    to_js: dict[str, Callable[[Any], Any]] = {}
+    for col in table.c:
+        ctype = col.type
+        if isinstance(ctype, DateTime):
+            to_db[col.name], to_js[col.name] = _dt_in, iso_utc
+        elif isinstance(ctype, Date):
+            to_db[col.name], to_js[col.name] = date.fromisoformat, date.isoformat
+        elif isinstance(ctype, Numeric) and not isinstance(ctype, Integer):
+            to_db[col.name], to_js[col.name] = (lambda v: Decimal(str(v))), str
+        elif isinstance(ctype, LargeBinary):
+            to_db[col.name], to_js[col.name] = base64.b64decode, _b64_out
+        elif isinstance(ctype, Boolean):
+            to_db[col.name] = bool
+        elif isinstance(ctype, Integer):
+            to_db[col.name] = int
+    return to_db, to_js
+
+
+_CONVERTERS = {name: _converters(model.__table__) for name, model in TABLES.items()}  # type: ignore[attr-defined]
+
+
 def from_json_value(table: Table, column: str, value: Any) -> Any:
     if value is None:
         return None
-    ctype = table.c[column].type
-    if isinstance(ctype, DateTime):
-        dt = datetime.fromisoformat(value)
-        return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
-    if isinstance(ctype, Date):
-        return date.fromisoformat(value)
-    if isinstance(ctype, Numeric) and not isinstance(ctype, Integer):
-        return Decimal(str(value))
-    if isinstance(ctype, LargeBinary):
-        return base64.b64decode(value)
-    if isinstance(ctype, Boolean):
-        return bool(value)
-    if isinstance(ctype, Integer):
-        return int(value)
-    if isinstance(ctype, JSON):
-        return value
-    return value
+    conv = _CONVERTERS[table.name][0].get(column)
+    return conv(value) if conv else value
 
 
 def row_to_json(table_name: str, row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(public, personal)`` JSON objects of one database row; ``personal`` carries ``id`` too."""
     personal_cols = PERSONAL.get(table_name, ())
+    to_js = _CONVERTERS[table_name][1]
     public: dict[str, Any] = {}
     personal: dict[str, Any] = {"id": row["id"]}
     for key, value in row.items():
         if key in LOCAL_COLUMNS:
             continue
-        (personal if key in personal_cols else public)[key] = to_json_value(value)
+        if value is not None:
+            conv = to_js.get(key)
+            if conv is not None:
+                value = conv(value)
+        (personal if key in personal_cols else public)[key] = value
     return public, personal
 
 
 def json_to_row(table_name: str, data: Mapping[str, Any]) -> dict[str, Any]:
     """Database values of a travelled row; columns this program does not know are dropped."""
     table = table_of(table_name)
-    return {k: from_json_value(table, k, v) for k, v in data.items() if k in table.c and k not in LOCAL_COLUMNS}
+    to_db = _CONVERTERS[table_name][0]
+    cols = table.c
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        if k not in cols or k in LOCAL_COLUMNS:
+            continue
+        if v is not None:
+            conv = to_db.get(k)
+            if conv is not None:
+                v = conv(v)
+        out[k] = v
+    return out
 
 
 def canonical(obj: Any) -> bytes:
