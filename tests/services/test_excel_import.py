@@ -70,13 +70,16 @@ def test_row_errors_refuse_everything_then_only_valid_rows(store, tmp_path: Path
         row(6, 信用代码=code(1)),  # duplicate of row 1's code
         row(7, 从业人数="二十"),
         row(8),
+        [99] + [None] * (len(HEADERS) - 1),  # a template's pre-numbered empty row: skipped
+        row(9, 信用代码=913701120000000012),  # typed as a number: precision already lost
     ]
     path = simple_book(tmp_path / "bad.xlsx", rows)
     before = snapshot(store)
     plan = analyse(store, path)
     by_row = {e.row: e for e in plan.errors}
     first = 4  # title, 填报单位, header → data start at row 4
-    assert set(by_row) == {first + 1, first + 2, first + 3, first + 4, first + 5, first + 6}
+    assert set(by_row) == {first + 1, first + 2, first + 3, first + 4, first + 5, first + 6, first + 9}
+    assert "存成了数字" in by_row[first + 9].reason
     assert by_row[first + 1].column == "信用代码" and "校验码" in by_row[first + 1].reason
     assert by_row[first + 1].value == bad_code(2)
     assert by_row[first + 2].column == "单位名称" and "不能为空" in by_row[first + 2].reason
@@ -91,14 +94,14 @@ def test_row_errors_refuse_everything_then_only_valid_rows(store, tmp_path: Path
     assert snapshot(store) == before
 
     report = export_errors(plan, tmp_path / "errors.xlsx")
-    assert report == 6
+    assert report == 7
     ws = load_workbook(tmp_path / "errors.xlsx").active
     got = [tuple(c.value for c in r) for r in ws.iter_rows(min_row=2)]
     assert (first + 1, "信用代码", bad_code(2), by_row[first + 1].reason) in got
     assert [c.value for c in ws[1]] == ["行号", "列", "单元格内容", "错误原因"]
 
     res = apply(store, plan, only_valid=True)
-    assert (res.inserted, res.rejected_rows) == (2, 6)
+    assert (res.inserted, res.rejected_rows) == (2, 7)
     with store.session() as s:
         codes = set(s.scalars(select(Enterprise.uscc)))
     assert codes == {code(1), code(8)}

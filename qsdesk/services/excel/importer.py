@@ -128,6 +128,10 @@ def _fmt(value: Any) -> str:
     return str(value).replace("\n", "⏎")
 
 
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
 def _row_kind(values: tuple[Any, ...]) -> str | None:
     """``blank`` / ``total`` / ``footer`` for rows that are not records, else None."""
     texts = [str(v).strip() for v in values if v is not None and str(v).strip() != ""]
@@ -152,6 +156,8 @@ class _Validator:
         if kind == "text":
             v: Any = clean_text(raw)
         elif kind == "code":
+            if spec.key == "uscc" and isinstance(raw, (int, float)) and not isinstance(raw, bool):
+                raise ValueError("信用代码被 Excel 存成了数字，末几位已丢失；请把该列设为“文本”格式后重新填写")
             v = clean_code(raw)
             if v is not None and spec.key == "uscc":
                 v = validate_uscc(v)
@@ -292,6 +298,8 @@ def analyse(
                 if kind != "blank":
                     plan.skipped.append((rno, "合计行" if kind == "total" else "表尾说明"))
                 continue
+            if all(_blank(values[c.index] if c.index < len(values) else None) for c in mapped):
+                continue  # e.g. a template's pre-numbered empty rows: only 序号 filled in
             plan.rows_read += 1
             parsed = ParsedRow(rno, {})
             row_ok = True
