@@ -19,7 +19,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from qsdesk.services import audit
-from qsdesk.store.db import Store, utcnow
+from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise, RiskReport, RiskReportLink
 
 FORM_ID = "annex6_risk"
@@ -162,14 +162,6 @@ def linked_enterprises(session: Session, report_id: str) -> list[RiskReportLink]
     return list(session.scalars(stmt.order_by(RiskReportLink.role)))
 
 
-def ensure_primary_link(store: Store, report_id: str) -> None:
-    """Reports saved by the annex 6 form carry ``enterprise_id`` only; mirror it as a link."""
-    with store.transaction() as s:
-        report = _get(s, report_id)
-        if report.enterprise_id and _link(s, report, report.enterprise_id, "producer") is not None:
-            audit.record(s, "update", "risk_report", report.id, linked=report.enterprise_id)
-
-
 def _get(s: Session, report_id: str) -> RiskReport:
     report = s.get(RiskReport, report_id)
     if report is None or report.deleted:
@@ -199,24 +191,30 @@ def set_status(
             )
         if investigation is not None and investigation.strip():
             report.investigation = investigation.strip()
+            # The annex 6 form keeps its own copy of the field; keep them the same.
+            if report.values and "investigation" in report.values:
+                report.values = {**report.values, "investigation": report.investigation}
         if status in ("verified", "closed") and not (report.investigation or "").strip():
             raise RiskError("核实或办结前请填写调查核实情况")
         day = on or date.today()
-        history = list((report.values or {}).get("status_history", []))
-        history.append({
-            "from": report.status, "to": status, "on": day.isoformat(),
-            "at": utcnow().isoformat(timespec="seconds"), "by": audit.current_actor(s),
-            "note": (note or "").strip() or None,
-        })
-        report.values = {**(report.values or {}), "status_history": history}
         old = report.status
         report.status = status
+        # The history lives in the audit trail (append-only, synced), not in the form values,
+        # so re-saving the annex 6 form can never lose it.
         audit.record(s, "update", "risk_report", report.id, status_from=old, status_to=status,
-                     on=day.isoformat())
+                     on=day.isoformat(), note=(note or "").strip() or None)
 
 
-def status_history(report: RiskReport) -> list[dict[str, Any]]:
-    return list((report.values or {}).get("status_history", []))
+def status_history(session: Session, report_id: str) -> list[dict[str, Any]]:
+    """Status changes of a report, oldest first: from, to, on (the day given), at, by, note."""
+    out = []
+    for e in audit.entries_for(session, report_id):
+        d = e.detail or {}
+        if e.table_name == "risk_report" and "status_to" in d:
+            out.append({"from": d.get("status_from"), "to": d["status_to"], "on": d.get("on"),
+                        "at": e.at.isoformat(timespec="seconds") if e.at else None, "by": e.actor,
+                        "note": d.get("note")})
+    return out
 
 
 # --------------------------------------------------------------------------- queries
@@ -304,7 +302,7 @@ def timeline_events(session: Session, enterprise_id: str) -> list[TimelineEvent]
         src = "、".join(r.sources or [])
         out.append(TimelineEvent(r.reported_on, "risk_report", f"风险信息：{r.product_name or '（未填产品）'}",
                                  f"来源：{src}；{(r.description or '')[:80]}", "risk_report", r.id))
-        for h in status_history(r):
+        for h in status_history(session, r.id):
             out.append(TimelineEvent(date.fromisoformat(h["on"]), "risk_status",
                                      f"风险信息{STATUS_LABELS.get(h['to'], h['to'])}",
                                      h.get("note") or (r.investigation or "")[:80], "risk_report", r.id))

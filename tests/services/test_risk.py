@@ -66,7 +66,7 @@ def test_status_life_cycle_needs_investigation(store) -> None:
     with store.session() as s:
         r = s.get(RiskReport, rid)
         assert r.status == "closed" and r.investigation.startswith("现场核查")
-        assert [(h["from"], h["to"], h["on"]) for h in risk.status_history(r)] == [
+        assert [(h["from"], h["to"], h["on"]) for h in risk.status_history(s, rid)] == [
             ("collected", "verified", "2026-03-08"), ("verified", "closed", "2026-03-20")]
         audits = s.scalars(select(AuditEntry).where(AuditEntry.record_id == rid)).all()
         assert len(audits) == 3

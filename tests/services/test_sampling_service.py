@@ -20,7 +20,7 @@ BASE = svc.SamplingInput(
 
 @pytest.fixture
 def producer(store) -> str:
-    return add_enterprise(store, "济南鲁缆电缆有限公司", uscc="91370112MA3C0000X1")
+    return add_enterprise(store, "济南鲁缆电缆有限公司", uscc="91370112MA3C0000XL")
 
 
 def enter(store, producer, **kw) -> svc.EntryResult:

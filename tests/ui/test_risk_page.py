@@ -72,3 +72,33 @@ def test_risk_page_walks_a_report_to_closed(store, qtbot, monkeypatch) -> None:
                        description="标识不全")
     page.status_filter.setCurrentIndex(0)
     assert page.model.rowCount() == 2
+
+
+def test_new_report_uses_the_annex6_form_dialog(store, qtbot) -> None:
+    fn = risk_page.find_annex6_dialog()
+    assert fn is not None, "the annex 6 form dialog should be found"
+    ent = add_enterprise(store, "济南华光电器有限公司", uscc="91370112MA3C0000XL")
+    page = risk_page.RiskPage(store)
+    qtbot.addWidget(page)
+    page.new_button.click()
+    dlg = page.form_dialog
+    assert dlg is not None and dlg.isVisible()
+    dlg.form.set_values({"sources": ["日常监管"], "product_name": "插座", "description": "标识不全",
+                         "producer": "济南华光电器有限公司", "producer_uscc": "91370112MA3C0000XL"})
+    assert dlg.save()
+    assert page.model.rowCount() == 1
+    rid = page.selected_id()
+    assert rid
+    with store.session() as s:
+        assert [x.enterprise_id for x in risk.linked_enterprises(s, rid)] == [ent]
+    # Status changes survive re-saving the form (history is in the audit trail).
+    risk.set_status(store, rid, "verified", investigation="已到现场核实")
+    page.table.selectRow(0)
+    page.open_selected()
+    dlg2 = page.form_dialog
+    assert dlg2.save()
+    with store.session() as s:
+        assert s.get(RiskReport, rid).status == "verified"
+        assert [h["to"] for h in risk.status_history(s, rid)] == ["verified"]
+    dlg.close()
+    dlg2.close()

@@ -37,7 +37,7 @@ def run_modal(action: Callable[[], object], fill: Callable[[QDialog], None]) -> 
 
 
 def test_enter_failing_sampling_and_walk_followup_to_closed(store, qtbot) -> None:
-    ent = add_enterprise(store, "济南华光电器有限公司", uscc="91370112MA3C0000X1")
+    ent = add_enterprise(store, "济南华光电器有限公司", uscc="91370112MA3C0000XL")
     earlier = svc.enter_sampling(store, svc.SamplingInput(
         product_name="转换器", producer_id=ent, sampled_on=date(2026, 6, 2), result="合格",
         organiser="历城区市场监督管理局", trademark="华光", model="GN-205", standard="GB/T 2099.7-2015"))

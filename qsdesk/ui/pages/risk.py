@@ -200,6 +200,7 @@ class RiskPage(QWidget):
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._store = store
+        self.form_dialog: Any = None
         self.status_filter = QComboBox(self)
         self.status_filter.addItem("全部状态", None)
         for key, label in risk.STATUS_LABELS.items():
@@ -295,7 +296,7 @@ class RiskPage(QWidget):
                         ent = s.get(Enterprise, ln.enterprise_id)
                         lines.append(f"{risk.LINK_ROLES.get(ln.role, ln.role)}：{ent.name if ent else ''}")
                     lines += [f"简要描述：{rep.description or ''}", f"调查核实情况：{rep.investigation or ''}"]
-                    for h in risk.status_history(rep):
+                    for h in risk.status_history(s, rid):
                         lines.append(f"  {h['on']} {risk.STATUS_LABELS.get(h['to'], h['to'])}"
                                      f"（{h.get('by') or ''}）{h.get('note') or ''}")
                     self.detail.setPlainText("\n".join(lines))
@@ -306,40 +307,38 @@ class RiskPage(QWidget):
 
     # ----------------------------------------------------------------- actions
 
+    def _open_form(self, dialog_fn: Callable[..., Any], report_id: str | None = None) -> Any:
+        try:
+            dlg = dialog_fn(self._store, self, report_id=report_id) if report_id else dialog_fn(self._store, self)
+        except Exception:
+            log.exception("annex 6 dialog failed")
+            QMessageBox.warning(self, "风险信息", "打开风险信息采集表失败，详情见日志")
+            return None
+        saved = getattr(dlg, "saved", None)
+        if saved is not None:
+            saved.connect(self._form_saved)
+        self.form_dialog = dlg
+        return dlg
+
+    def _form_saved(self, report_id: str) -> None:
+        self.reload()
+        self.select_report(report_id)
+
     def new_report(self) -> None:
+        """The annex 6 form dialog when the forms code provides it, else the short dialog."""
         dialog_fn = find_annex6_dialog()
         if dialog_fn is not None:
-            try:
-                result = dialog_fn(self._store, self)
-            except Exception:
-                log.exception("annex 6 dialog failed")
-                QMessageBox.warning(self, "风险信息", "打开风险信息采集表失败，详情见日志")
-                return
-            if isinstance(result, str):
-                risk.ensure_primary_link(self._store, result)
-            self.reload()
-            if isinstance(result, str):
-                self.select_report(result)
+            self._open_form(dialog_fn)
             return
         dlg = NewRiskDialog(self._store, self)
         if dlg.exec() == QDialog.DialogCode.Accepted and dlg.created_id:
-            self.reload()
-            self.select_report(dlg.created_id)
+            self._form_saved(dlg.created_id)
 
     def open_selected(self) -> None:
         rid = self.selected_id()
         dialog_fn = find_annex6_dialog()
-        if not rid or dialog_fn is None:
-            return
-        try:
-            dialog_fn(self._store, self, report_id=rid)
-        except Exception:
-            log.exception("annex 6 dialog failed")
-            QMessageBox.warning(self, "风险信息", "打开风险信息采集表失败，详情见日志")
-            return
-        risk.ensure_primary_link(self._store, rid)
-        self.reload()
-        self.select_report(rid)
+        if rid and dialog_fn is not None:
+            self._open_form(dialog_fn, rid)
 
     def change_status(self, target: str) -> None:
         rid = self.selected_id()
