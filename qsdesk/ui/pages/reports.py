@@ -72,6 +72,21 @@ def _ask_save(parent: QWidget, title: str, name: str) -> Path | None:
     return p if p.suffix.lower() == ".xlsx" else p.with_suffix(".xlsx")
 
 
+_BUTTON_TEXT = {
+    QDialogButtonBox.StandardButton.Save: "保存",
+    QDialogButtonBox.StandardButton.Cancel: "取消",
+    QDialogButtonBox.StandardButton.Close: "关闭",
+}
+
+
+def _chinese_buttons(box: QDialogButtonBox) -> None:
+    """Standard buttons in Chinese even where no Qt translation is installed."""
+    for std, text in _BUTTON_TEXT.items():
+        b = box.button(std)
+        if b is not None:
+            b.setText(text)
+
+
 class RecordsDialog(QDialog):
     """The records behind one figure of the monthly table."""
 
@@ -87,6 +102,7 @@ class RecordsDialog(QDialog):
             self.table.setItem(r, 0, _ro_item(TABLE_LABELS.get(table, table), (table, rid)))
             self.table.setItem(r, 1, _ro_item(desc))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        _chinese_buttons(buttons)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
         lay.addWidget(QLabel(f"共 {len(rows)} 条记录", self))
@@ -355,6 +371,7 @@ class ActivityDialog(QDialog):
         form.addRow("", self.system)
         form.addRow("备注", self.note)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
+        _chinese_buttons(buttons)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
@@ -436,6 +453,7 @@ class CaseDialog(QDialog):
         form.addRow("罚没款金额（元）", self.fine)
         form.addRow("案由", self.cause)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
+        _chinese_buttons(buttons)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
