@@ -204,3 +204,27 @@ def test_random_draw_dialog_plan_view_and_publication(store, qtbot, tmp_path: Pa
     out = view.export(str(tmp_path / "gs.xlsx"))
     rows = list(load_workbook(out).active.iter_rows(values_only=True))
     assert rows[4][1] == names[0] and rows[4][6] == "未发现问题"
+
+
+def test_main_window_opens_a_followup_step_on_the_sampling_page(store, qtbot, tmp_path: Path) -> None:
+    from PySide6.QtCore import QSettings
+
+    from qsdesk.ui.main_window import MainWindow
+
+    ent = add_enterprise(store, "济南华光电器有限公司")
+    for i in range(3):
+        svc.enter_sampling(store, svc.SamplingInput(
+            product_name=f"产品{i}", producer_id=ent, sampled_on=date(2026, 3, 1 + i), result="合格"))
+    res = svc.enter_sampling(store, svc.SamplingInput(
+        product_name="转换器", producer_id=ent, sampled_on=date(2026, 2, 1), result="不合格",
+        nonconforming_items="插套温升"))
+    settings = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(store, settings=settings)
+    qtbot.addWidget(win)
+    win.open_record("followup_step", res.step_ids[2])
+    page = win.page("sampling")
+    assert isinstance(page, page_mod.SamplingPage)
+    assert page.records.selected_id() == res.sampling_id
+    assert page.records.followup.selected_step() == res.step_ids[2]
+    win.open_record("sampling", res.sampling_id)
+    assert page.records.selected_id() == res.sampling_id

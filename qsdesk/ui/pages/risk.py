@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from qsdesk.services import risk
 from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise, RiskReport
-from qsdesk.ui.pages.sampling_widgets import EnterprisePicker, date_edit, from_qdate
+from qsdesk.ui.pages.sampling_widgets import EnterprisePicker, date_edit, find_loaded_row, from_qdate
 from qsdesk.ui.query_model import Column, QueryTableModel
 
 log = logging.getLogger(__name__)
@@ -270,10 +270,24 @@ class RiskPage(QWidget):
         rid = self.model.row_id(rows[0].row())
         return str(rid) if rid else None
 
-    def select_report(self, report_id: str) -> None:
-        row = self.model.find_row(report_id)
+    def select_report(self, report_id: str) -> bool:
+        row = find_loaded_row(self.model, report_id)
         if row >= 0:
             self.table.selectRow(row)
+        return row >= 0
+
+    def open_record(self, report_id: str) -> None:
+        """Show one report (called by the main window, e.g. from an enterprise's timeline)."""
+        if self.select_report(report_id):
+            return
+        with self._store.session() as s:
+            rep = s.get(RiskReport, report_id)
+            product = rep.product_name if rep else None
+        self.status_filter.setCurrentIndex(0)
+        if product:
+            self.search.setText(product)
+        self.reload()
+        self.select_report(report_id)
 
     def _show_detail(self) -> None:
         rid = self.selected_id()

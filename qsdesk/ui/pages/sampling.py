@@ -36,7 +36,7 @@ from qsdesk.services import sampling as svc
 from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise, FollowUpStep, Sampling
 from qsdesk.ui.pages.sampling_draw import PlanView
-from qsdesk.ui.pages.sampling_widgets import EnterprisePicker, date_edit, from_qdate
+from qsdesk.ui.pages.sampling_widgets import EnterprisePicker, date_edit, find_loaded_row, from_qdate
 from qsdesk.ui.query_model import Column, QueryTableModel
 
 OUTCOMES = ("已完成", "已送达", "无异议", "已提出异议", "已下架收回", "已召回", "整改完成", "复查合格", "复查不合格",
@@ -558,10 +558,24 @@ class SamplingListTab(QWidget):
         rid = self.model.row_id(rows[0].row())
         return str(rid) if rid else None
 
-    def select(self, sampling_id: str) -> None:
-        row = self.model.find_row(sampling_id)
+    def select(self, sampling_id: str) -> bool:
+        row = find_loaded_row(self.model, sampling_id)
         if row >= 0:
             self.table.selectRow(row)
+        return row >= 0
+
+    def open_record(self, sampling_id: str) -> None:
+        if self.select(sampling_id):
+            return
+        with self._store.session() as s:
+            smp = s.get(Sampling, sampling_id)
+            ent = s.get(Enterprise, smp.enterprise_id) if smp else None
+        self.result_filter.setCurrentIndex(0)
+        self.open_only.setChecked(False)
+        if ent is not None:
+            self.search.setText(ent.name)
+        self.reload()
+        self.select(sampling_id)
 
     def _selection(self) -> None:
         self.followup.show_sampling(self.selected_id())
@@ -719,3 +733,14 @@ class SamplingPage(QWidget):
 
     def refresh(self) -> None:
         self._refresh_current()
+
+    def open_record(self, record_id: str) -> None:
+        """Show a sampling (or the sampling of a follow-up step) with its follow-up checklist."""
+        with self._store.session() as s:
+            step = s.get(FollowUpStep, record_id)
+            sampling_id = step.sampling_id if step is not None else record_id
+            step_id = step.id if step is not None else None
+        self.tabs.setCurrentWidget(self.records)
+        self.records.open_record(sampling_id)
+        if step_id and step_id in self.records.followup._step_ids:
+            self.records.followup.select_step(self.records.followup._step_ids.index(step_id))

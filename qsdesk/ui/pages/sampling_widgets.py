@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from PySide6.QtCore import QDate, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLineEdit, QWidget
@@ -12,6 +13,19 @@ from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise
 
 PICKER_LIMIT = 50
+#: How many pages a lazy list may pull to find a record before the caller narrows the list instead.
+FIND_PAGES = 50
+
+
+def find_loaded_row(model: Any, record_id: str) -> int:
+    """Row of ``record_id`` in a lazy :class:`QueryTableModel`, fetching a bounded number of pages."""
+    row = model.find_row(record_id)
+    pages = 0
+    while row < 0 and model.canFetchMore() and pages < FIND_PAGES:
+        model.fetchMore()
+        pages += 1
+        row = model.find_row(record_id)
+    return row
 
 
 def to_qdate(d: date) -> QDate:
