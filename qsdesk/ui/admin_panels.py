@@ -1,0 +1,356 @@
+"""Settings panels for administration: backups and restore, accounts, the audit trail."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qsdesk.services import audit
+from qsdesk.services.accounts import (
+    ROLES,
+    AccountError,
+    create_account,
+    current_user,
+    list_accounts,
+    reset_password,
+    set_active,
+)
+from qsdesk.store.backup import BackupError, backup_data_dir, list_backups, restore
+from qsdesk.store.db import Store
+from qsdesk.store.models import AuditEntry
+from qsdesk.ui.query_model import Column, QueryTableModel
+
+
+class BackupPanel(QWidget):
+    """List of backups; back up now, save a copy elsewhere, restore.
+
+    Restoring replaces the open database, so the panel hands the work to ``reopen``: a callable
+    that closes the store, runs the given function, and opens the data directory again (the main
+    window provides it). Without one, restore is done and the user is asked to restart.
+    """
+
+    def __init__(self, store: Store, parent: QWidget | None = None,
+                 reopen: Callable[[Callable[[], None]], None] | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.reopen = reopen
+        lay = QVBoxLayout(self)
+        note = QLabel("程序每天首次启动、升级表结构前和导入同步包前会自动备份数据库，保留最近 10 份。"
+                      "备份文件保存在数据目录的 backups 文件夹；建议定期另存到U盘或其他电脑。")
+        note.setWordWrap(True)
+        lay.addWidget(note)
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(["备份时间", "原因", "大小"])
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        lay.addWidget(self.table)
+        row = QHBoxLayout()
+        self.backup_btn = QPushButton("立即备份")
+        self.copy_btn = QPushButton("另存选中备份…")
+        self.restore_btn = QPushButton("从文件恢复…")
+        self.restore_sel_btn = QPushButton("恢复选中备份")
+        for b in (self.backup_btn, self.copy_btn, self.restore_sel_btn, self.restore_btn):
+            row.addWidget(b)
+        row.addStretch(1)
+        lay.addLayout(row)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        lay.addWidget(self.status)
+        self.backup_btn.clicked.connect(self.backup_now)
+        self.copy_btn.clicked.connect(self._copy_selected)
+        self.restore_btn.clicked.connect(self._restore_from_file)
+        self.restore_sel_btn.clicked.connect(self._restore_selected)
+        self.refresh()
+
+    def refresh(self) -> None:
+        dd = self.store.data_dir
+        self.backups = list_backups(dd.backups) if dd else []
+        self.table.setRowCount(len(self.backups))
+        for i, b in enumerate(self.backups):
+            self.table.setItem(i, 0, QTableWidgetItem(f"{b.taken_at:%Y-%m-%d %H:%M:%S}"))
+            self.table.setItem(i, 1, QTableWidgetItem(b.reason_text))
+            self.table.setItem(i, 2, QTableWidgetItem(f"{b.size / 1e6:.1f} MB"))
+        enabled = dd is not None
+        for b in (self.backup_btn, self.restore_btn):
+            b.setEnabled(enabled)
+
+    def backup_now(self) -> Path | None:
+        if self.store.data_dir is None:
+            return None
+        try:
+            made = backup_data_dir(self.store.data_dir, "manual")
+        except BackupError as exc:
+            QMessageBox.warning(self, "备份", str(exc))
+            return None
+        with self.store.transaction() as s:
+            audit.record(s, "backup", None, None, file=made.name)
+        self.refresh()
+        self.status.setText(f"已备份：{made}")
+        return made
+
+    def _selected(self) -> Path | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.backups[rows[0].row()].path if rows else None
+
+    def _copy_selected(self) -> None:
+        src = self._selected()
+        if src is None:
+            QMessageBox.information(self, "另存备份", "请先在列表中选择一份备份")
+            return
+        target, _ = QFileDialog.getSaveFileName(self, "另存备份", src.name, "数据库备份 (*.db)")
+        if target:
+            shutil.copyfile(src, target)
+
+    def _restore_from_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "选择备份文件", "", "数据库备份 (*.db)")
+        if path:
+            self.restore_file(Path(path))
+
+    def _restore_selected(self) -> None:
+        src = self._selected()
+        if src is not None:
+            self.restore_file(src)
+
+    def restore_file(self, path: Path, confirm: bool = True) -> bool:
+        if confirm and QMessageBox.question(
+                self, "恢复数据", f"用 {path.name} 替换当前数据库？\n当前数据库会先自动备份，可随时恢复回来。"
+        ) != QMessageBox.StandardButton.Yes:
+            return False
+        dd = self.store.data_dir
+        assert dd is not None
+        outcome: dict[str, object] = {}
+
+        def work() -> None:
+            try:
+                outcome["safety"] = restore(dd, path)
+            except BackupError as exc:
+                outcome["error"] = exc
+
+        if self.reopen is not None:
+            self.reopen(work)
+        else:
+            self.store.close()
+            work()
+        if "error" in outcome:
+            QMessageBox.warning(self, "恢复数据", str(outcome["error"]))
+            return False
+        with self.store.transaction() as s:
+            audit.record(s, "restore", None, None, file=path.name)
+        self.refresh()
+        self.status.setText(f"已从 {path.name} 恢复；恢复前的数据库已自动备份。")
+        return True
+
+
+class AccountsPanel(QWidget):
+    """Accounts of this PC; only a chief may add, reset or deactivate."""
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        lay = QVBoxLayout(self)
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(["用户名", "角色", "状态"])
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        lay.addWidget(self.table)
+        form = QFormLayout()
+        self.new_name = QLineEdit()
+        self.new_name.setObjectName("new_username")
+        self.new_role = QComboBox()
+        for key, text in ROLES.items():
+            self.new_role.addItem(text, key)
+        self.new_role.setCurrentIndex(list(ROLES).index("inspector"))
+        self.new_password = QLineEdit()
+        self.new_password.setObjectName("new_password")
+        self.new_password.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow("新账号用户名：", self.new_name)
+        form.addRow("角色：", self.new_role)
+        form.addRow("初始密码：", self.new_password)
+        lay.addLayout(form)
+        row = QHBoxLayout()
+        self.add_btn = QPushButton("添加账号")
+        self.reset_btn = QPushButton("重置密码…")
+        self.toggle_btn = QPushButton("停用/启用")
+        for b in (self.add_btn, self.reset_btn, self.toggle_btn):
+            row.addWidget(b)
+        row.addStretch(1)
+        lay.addLayout(row)
+        self.message = QLabel()
+        self.message.setObjectName("message")
+        self.message.setWordWrap(True)
+        lay.addWidget(self.message)
+        self.add_btn.clicked.connect(self._add)
+        self.reset_btn.clicked.connect(self._reset)
+        self.toggle_btn.clicked.connect(self._toggle)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.accounts = list_accounts(self.store)
+        self.table.setRowCount(len(self.accounts))
+        for i, a in enumerate(self.accounts):
+            self.table.setItem(i, 0, QTableWidgetItem(a.username))
+            self.table.setItem(i, 1, QTableWidgetItem(ROLES.get(a.role, a.role)))
+            self.table.setItem(i, 2, QTableWidgetItem("启用" if a.active else "停用"))
+        user = current_user(self.store)
+        chief = user is not None and user.is_chief
+        for w in (self.add_btn, self.reset_btn, self.toggle_btn, self.new_name, self.new_password, self.new_role):
+            w.setEnabled(chief)
+        if not chief:
+            self.message.setText("只有站长可以管理账号。")
+
+    def _selected(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.accounts[rows[0].row()].username if rows else None
+
+    def _add(self) -> None:
+        try:
+            user = create_account(self.store, self.new_name.text(), self.new_password.text(),
+                                  self.new_role.currentData(), by=current_user(self.store))
+        except AccountError as exc:
+            self.message.setText(str(exc))
+            return
+        self.message.setText(f"已添加账号 {user.username}")
+        self.new_name.clear()
+        self.new_password.clear()
+        self.refresh()
+
+    def _reset(self) -> None:
+        name = self._selected()
+        if name is None:
+            self.message.setText("请先选择账号")
+            return
+        pw, ok = QInputDialog.getText(self, "重置密码", f"{name} 的新密码：", QLineEdit.EchoMode.Password)
+        if ok:
+            self.reset(name, pw)
+
+    def reset(self, name: str, password: str) -> None:
+        by = current_user(self.store)
+        try:
+            if by is None:
+                raise AccountError("请先登录")
+            reset_password(self.store, by, name, password)
+        except AccountError as exc:
+            self.message.setText(str(exc))
+            return
+        self.message.setText(f"已重置 {name} 的密码")
+
+    def _toggle(self) -> None:
+        name = self._selected()
+        by = current_user(self.store)
+        if name is None or by is None:
+            self.message.setText("请先选择账号")
+            return
+        acc = next(a for a in self.accounts if a.username == name)
+        try:
+            set_active(self.store, by, name, not acc.active)
+        except AccountError as exc:
+            self.message.setText(str(exc))
+            return
+        self.refresh()
+
+
+class AuditPanel(QWidget):
+    """The audit trail, searchable as you type, newest first, fetched lazily."""
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        lay = QVBoxLayout(self)
+        row = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setObjectName("audit_search")
+        self.search.setPlaceholderText("按用户、记录编号或内容查找")
+        self.action = QComboBox()
+        self.action.addItem("全部操作", None)
+        for key, text in audit.ACTION_TEXT.items():
+            self.action.addItem(text, key)
+        row.addWidget(self.search, 1)
+        row.addWidget(self.action)
+        lay.addLayout(row)
+        self.model = QueryTableModel(store, [
+            Column("at", "时间", AuditEntry.at, width=150),
+            Column("actor", "用户", AuditEntry.actor, shared=True, width=90),
+            Column("action", "操作", AuditEntry.action, format=lambda v: audit.ACTION_TEXT.get(v, v), shared=True,
+                   width=90),
+            Column("table_name", "对象", AuditEntry.table_name, format=_table_text, shared=True, width=90),
+            Column("record_id", "记录", None, width=120),
+            Column("detail", "内容", None, format=_detail_text),
+        ], parent=self)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setSortingEnabled(False)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        lay.addWidget(self.view)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(200)
+        self._timer.timeout.connect(self.refresh)
+        self.search.textChanged.connect(self._timer.start)
+        self.action.currentIndexChanged.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        stmt = audit.audit_query(self.search.text() or None, self.action.currentData())
+        self.model.set_statement(stmt.with_only_columns(
+            AuditEntry.id, AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.table_name,
+            AuditEntry.record_id, AuditEntry.detail))
+
+
+TABLE_TEXT = {
+    "enterprise": "企业档案", "inspection": "检查记录", "risk_report": "风险信息", "sampling": "监督抽查",
+    "task_checklist": "任务清单", "account": "账号", "followup_step": "后处理", None: "",
+}
+
+
+def _table_text(value: object) -> str:
+    return TABLE_TEXT.get(value, str(value))  # type: ignore[call-overload]
+
+
+def _detail_text(value: object) -> str:
+    if isinstance(value, dict):
+        return "，".join(f"{k}：{v}" for k, v in value.items())
+    return "" if value is None else str(value)
+
+
+def idle_setting_widget(store: Store, on_change: Callable[[int], None] | None = None) -> QWidget:
+    """A spin box for the idle-lock minutes (saved at once)."""
+    from qsdesk.ui.login import idle_minutes, set_idle_minutes
+
+    box = QSpinBox()
+    box.setRange(1, 240)
+    box.setSuffix(" 分钟")
+    box.setValue(idle_minutes(store))
+
+    def changed(v: int) -> None:
+        set_idle_minutes(store, v)
+        if on_change:
+            on_change(v)
+
+    box.valueChanged.connect(changed)
+    return box
