@@ -84,6 +84,7 @@ def _table(model: QAbstractTableModel, parent: QWidget) -> QTableView:
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     view.horizontalHeader().setStretchLastSection(True)
     view.verticalHeader().setVisible(False)
+    view.resizeColumnsToContents()  # Qt measures the first rows only (resize precision), not all
     return view
 
 
