@@ -230,47 +230,47 @@ def test_enterprise_census_prints_products(store: Store, tmp_path: Path) -> None
 
 
 def test_risk_report_prints(store: Store, tmp_path: Path) -> None:
+    from qsdesk.services.risk_reports import save_risk_report
+
     spec = formspec.load_form("annex6_risk")
-    source_field = next(f for f in spec.fields() if f.type == "multichoice")
-    values = {source_field.key: [source_field.choices[0], source_field.choices[3]]}
+    sources = spec.field("sources")
+    values: dict[str, object] = {"sources": [sources.choices[0], sources.choices[3]]}
     text_fields = [f for f in spec.fields() if f.type in ("text", "multiline")]
     for n, f in enumerate(text_fields):
         values[f.key] = f"内容{n}号{f.label}"
-    with store.transaction() as s:
-        rep = RiskReport(form_id="annex6_risk", form_version=spec.version, reported_on=date(2026, 3, 2),
-                         values=values, product_name=None, description=None)
-        s.add(rep)
-        s.flush()
-        rid = rep.id
+    values["producer_uscc"] = "91370112MA3C5YF365"
+    rid = save_risk_report(store, values, reported_on=date(2026, 3, 2))
     body = squash("".join(pdf_text(render_risk_report(store, rid, tmp_path / "risk.pdf"))))
     assert squash(spec.title) in body
-    assert f"☑{source_field.choices[0]}" in body and f"☑{source_field.choices[3]}" in body
-    assert f"☐{source_field.choices[1]}" in body
+    assert f"☑{sources.choices[0]}" in body and f"☑{sources.choices[3]}" in body
+    assert f"☐{sources.choices[1]}" in body
     for n, f in enumerate(text_fields):
         assert squash(f"内容{n}号{f.label}") in body
+    assert "91370112MA3C5YF365" in body
 
 
 def test_task_checklist_prints_ticks_and_remarks(store: Store, tmp_path: Path) -> None:
+    from qsdesk.services import task_checklists
+
     eid = make_enterprise(store)
+    with store.session() as s:
+        values = task_checklists.prefill(s, eid, date(2026, 5, 6))
+    values.update({"filler": "张伟", "tier": "乡", "grade": "D", "department": "王舍人市场监管所"})
     spec = formspec.load_form("task_producer")
     items = list(spec.items())
     answers = {it.key: {"answer": "√" if i % 3 else "×", "note": "需提醒整改" if i % 3 == 0 else ""}
                for i, it in enumerate(items)}
-    with store.transaction() as s:
-        tc = TaskChecklist(enterprise_id=eid, form_id="task_producer", form_version=spec.version, period="2026",
-                           filled_on=date(2026, 5, 6), values={"unit_name": "济南宏达机械制造有限公司",
-                                                                "tier": "乡", "grade": "D"},
-                           answers=answers)
-        s.add(tc)
-        s.flush()
-        tid = tc.id
+    values["risk_points"] = [{"item": "原材料钢材进货批次多，重点查验合格证明", "result": "√", "remark": "每月抽查"}]
+    tid = task_checklists.save_checklist(store, eid, "2026", values, answers)
     body = squash("".join(pdf_text(render_task_checklist(store, tid, tmp_path / "task.pdf"))))
+    assert squash(spec.title) in body
     for it in items:
         assert squash(it.content) in body
     crosses = sum(1 for a in answers.values() if a["answer"] == "×")
-    assert body.count("☑×") == crosses and body.count("☑√") == len(items) - crosses
+    assert body.count("☑×") == crosses and body.count("☑√") == len(items) - crosses + 1  # + the risk point
     assert body.count("需提醒整改") == crosses
-    assert "☑乡" in body and "☑D" in body
+    for text in ("☑乡", "☑D", "济南宏达机械制造有限公司", "张伟", "2026年5月6日", "原材料钢材进货批次多", "每月抽查"):
+        assert squash(text) in body, text
 
 
 def test_list_print_repeats_header_on_every_page(tmp_path: Path) -> None:

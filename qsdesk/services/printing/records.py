@@ -35,7 +35,7 @@ from qsdesk.services.printing.base import (
     qr_payload,
     styles,
 )
-from qsdesk.services.printing.layout import Filled, SignatureImage, _grid_style, form_story
+from qsdesk.services.printing.layout import Filled, SignatureImage, _grid_style, form_story, text_cell
 from qsdesk.store.db import Store
 from qsdesk.store.models import (
     AuditEntry,
@@ -104,6 +104,21 @@ def _footer(spec: formspec.FormSpec) -> str:
     return f"表单 {spec.id} 第 {spec.version} 版"
 
 
+def _with_attachments(session: Any, spec: formspec.FormSpec, values: dict[str, Any], table: str,
+                      record_id: str) -> dict[str, Any]:
+    """Attachment fields filled from the record's attachment links (the files are not printed)."""
+    fields = [f for f in spec.fields() if f.type == "attachment" and not values.get(f.key)]
+    if fields:
+        from qsdesk.services import attachments
+
+        links = [{"filename": ln.filename, "caption": ln.caption}
+                 for ln in attachments.links_for(session, table, record_id)]
+        if links:
+            for f in fields:
+                values[f.key] = links
+    return values
+
+
 def _inspector_names(session: Any) -> dict[str, str]:
     from sqlalchemy import select
 
@@ -155,8 +170,9 @@ def _inspection_part(session: Any, inspection_id: str, copies: Sequence[str],
         raise PrintError(f"找不到检查记录：{inspection_id}")
     spec = _spec(insp.form_id, insp.form_version)
     sealed = insp.status == "sealed"
-    filled = Filled(values=dict(insp.values or {}), answers=dict(insp.answers or {}),
-                    signatures=_signatures(insp), inspector_names=inspector_names)
+    values = _with_attachments(session, spec, dict(insp.values or {}), "inspection", insp.id)
+    filled = Filled(values=values, answers=dict(insp.answers or {}), signatures=_signatures(insp),
+                    inspector_names=inspector_names)
     chash = insp.content_hash if sealed and insp.content_hash else draft_hash(insp)
     qr = qr_payload("inspection", insp.id, insp.form_version, chash, "S" if sealed else "D")
     reprints = prior_prints(session, "inspection", insp.id) if sealed else 0
@@ -312,7 +328,16 @@ def render_enterprise(store: Store, enterprise_id: str, out_path: PathLike) -> P
         if ent is None or ent.deleted:
             raise PrintError(f"找不到企业：{enterprise_id}")
         spec = _spec(ent.form_id or "annex3_census", ent.form_version)
-        filled = Filled(values=_enterprise_values(ent, spec), inspector_names=_inspector_names(s))
+        values = _enterprise_values(ent, spec)
+        try:  # the census service knows how annex 3 maps onto the enterprise columns
+            from qsdesk.services import census
+
+            values.update({k: v for k, v in census.census_values(store, enterprise_id).items()
+                           if v not in (None, "", [])})
+        except (ImportError, ValueError):
+            pass
+        filled = Filled(values=_with_attachments(s, spec, values, "enterprise", ent.id),
+                        inspector_names=_inspector_names(s))
         record_no = ent.uscc or ent.id[:8]
     decor = Decor(record_no=record_no, footer_left=_footer(spec))
     out = Path(out_path)
@@ -334,7 +359,8 @@ def render_risk_report(store: Store, report_id: str, out_path: PathLike) -> Path
                 values[f.key] = v
             if f.other_key in (rep.values or {}):
                 values[f.other_key] = rep.values[f.other_key]
-        filled = Filled(values=values, inspector_names=_inspector_names(s))
+        filled = Filled(values=_with_attachments(s, spec, values, "risk_report", rep.id),
+                        inspector_names=_inspector_names(s))
         record_no = f"{rep.reported_on.isoformat()} {rep.id[:8]}"
     decor = Decor(record_no=record_no, footer_left=_footer(spec))
     out = Path(out_path)
@@ -392,15 +418,17 @@ def render_list(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
         if subtitle:
             out.append(Paragraph(esc(subtitle), st.subtitle))
         out.append(Spacer(1, 4))
-        data: list[list[Any]] = [[Paragraph(esc(c), st.label) for c in columns]]
-        for r in rows:
-            cells = list(r)[: len(columns)] + [""] * (len(columns) - len(r))
-            data.append([Paragraph(esc("" if v is None else v), st.cell) for v in cells])
         lens = [max([len(str(c))] + [len(str(r[i])) for r in rows[:200] if i < len(r) and r[i] is not None])
                 for i, c in enumerate(columns)]
         lens = [min(max(n, 2), 30) for n in lens]
         total = sum(lens)
-        t = Table(data, colWidths=[width * n / total for n in lens], repeatRows=1, splitInRow=1)
+        widths = [width * n / total for n in lens]
+        data: list[list[Any]] = [[text_cell(c, st.label, w - 6) for c, w in zip(columns, widths, strict=True)]]
+        for r in rows:
+            cells = list(r)[: len(columns)] + [""] * (len(columns) - len(r))
+            data.append([text_cell("" if v is None else str(v), st.cell, w - 6)
+                         for v, w in zip(cells, widths, strict=True)])
+        t = Table(data, colWidths=widths, repeatRows=1)
         t.setStyle(_grid_style([("BACKGROUND", (0, 0), (-1, 0), (0.93, 0.93, 0.93))]))
         out.append(t)
         out.append(Spacer(1, 4))
