@@ -28,6 +28,7 @@ COMMAND_MODULES: list[str] = [
     "qsdesk.commands.sync",
     "qsdesk.commands.excel",
     "qsdesk.commands.report",
+    "qsdesk.commands.sampling",
 ]
 
 
