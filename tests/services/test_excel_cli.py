@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from excel_factory import bad_code, code, row, simple_book, snapshot
 from openpyxl import load_workbook
 
 from qsdesk.cli import main
+from tests.services.excel_factory import bad_code, code, row, simple_book, snapshot
 
 
 def test_import_refuses_with_errors_then_only_valid(store, data_dir: Path, tmp_path: Path, capsys) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-from excel_factory import code, row, simple_book, snapshot
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -25,6 +24,7 @@ from qsdesk.store.models import (
     RiskReport,
     Sampling,
 )
+from tests.services.excel_factory import code, row, simple_book, snapshot
 
 
 def _header_index(ws) -> dict[str, int]:

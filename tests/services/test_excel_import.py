@@ -7,7 +7,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from excel_factory import HEADERS, bad_code, code, row, simple_book, snapshot
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
@@ -15,6 +14,7 @@ from qsdesk.services.excel.exporter import export_errors
 from qsdesk.services.excel.importer import ImportRefused, analyse, apply, import_file
 from qsdesk.services.excel.reader import ExcelFileError
 from qsdesk.store.models import AuditEntry, Enterprise, Inspector
+from tests.services.excel_factory import HEADERS, bad_code, code, row, simple_book, snapshot
 
 
 def _by_code(store, c: str) -> Enterprise:

@@ -79,8 +79,8 @@ def merged_ranges(wb: Workbook, sheet_name: str) -> list[str]:
     ws = wb[sheet_name]
     archive: zipfile.ZipFile | None = getattr(wb, "_archive", None)
     ws_path: str | None = getattr(ws, "_worksheet_path", None)
-    if archive is None or ws_path is None:
-        return [str(r) for r in getattr(ws, "merged_cells", {}).ranges] if hasattr(ws, "merged_cells") else []
+    if archive is None or ws_path is None:  # a workbook opened normally keeps its merged ranges
+        return [str(r) for r in ws.merged_cells.ranges]
     found: list[str] = []
     tail = b""
     with archive.open(ws_path.lstrip("/")) as fh:
