@@ -387,3 +387,61 @@ def export_publication(store: Store, plan_id: str, path: Path | str) -> Path:
             plan.published_on = date.today()
         audit.record(s, "export", "inspection_plan", plan.id, file=out.name, rows=n)
     return out
+
+
+# --------------------------------------------------------------------------- printable plan
+
+
+def print_plan(store: Store, plan_id: str, path: Path | str | None = None, *, record_print: bool = True) -> bytes:
+    """The inspection plan as an A4 PDF (drawn enterprises, paired inspectors, draw evidence).
+
+    With ``record_print`` the print is written to the audit trail now; a preview passes False and
+    calls :func:`record_plan_print` once the pages really went to a printer or a file.
+    """
+    from reportlab.lib import colors
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Spacer, Table, TableStyle
+
+    from qsdesk.services.printing.base import Decor, build_pdf, frame_width, para, styles
+
+    st = styles()
+    with store.transaction() as s:
+        plan = s.get(InspectionPlan, plan_id)
+        if plan is None or plan.deleted:
+            raise DrawError("抽查计划不存在")
+        rows = list(publication_rows(s, plan_id))
+        story: list[Any] = [
+            para("“双随机、一公开”抽查计划", st.title),
+            para(plan.title, st.subtitle),
+            Spacer(1, 3 * mm),
+            para(f"抽取日期：{plan.drawn_on.isoformat()}　　完成期限：{plan.due_on.isoformat() if plan.due_on else '—'}"
+                 f"　　对象库 {plan.pool_size} 户，抽取 {plan.draw_count} 户", st.body),
+            Spacer(1, 2 * mm),
+        ]
+        w = frame_width()
+        widths = [10 * mm, 0.0, 40 * mm, 28 * mm, 22 * mm]
+        widths[1] = w - sum(widths)
+        data: list[list[Any]] = [[para(h, st.label) for h in ("序号", "企业名称 / 地址", "统一社会信用代码",
+                                                              "检查人员", "检查日期")]]
+        for pos, name, uscc, addr, team, done, _result in rows:
+            data.append([para(pos, st.cell_center), para(f"{name}\n{addr}" if addr else name, st.cell),
+                         para(uscc, st.cell), para(team, st.cell), para(done, st.cell_center)])
+        table = Table(data, colWidths=widths, repeatRows=1)
+        table.setStyle(TableStyle([
+            ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+        ]))
+        story += [table, Spacer(1, 4 * mm), para(
+            f"抽取依据：随机种子 {plan.seed}；对象库 {plan.pool_size} 户，SHA-256 {plan.pool_hash}；"
+            f"检查人员库 {len(plan.inspector_ids)} 人，SHA-256 {plan.inspector_pool_hash}；算法 {plan.algorithm}。"
+            "持有种子与对象库名单即可重新抽取并核对本计划。", st.small)]
+        data_pdf = build_pdf(path, story, Decor(record_no=f"计划 {plan.id[:8]}"), title=plan.title)
+        if record_print:
+            audit.record(s, "print", "inspection_plan", plan.id, file=Path(path).name if path else None)
+    return data_pdf
+
+
+def record_plan_print(store: Store, plan_id: str) -> None:
+    with store.transaction() as s:
+        audit.record(s, "print", "inspection_plan", plan_id)

@@ -111,3 +111,19 @@ def test_results_published_as_xlsx(store, tmp_path: Path) -> None:
     assert all(r[1].startswith("济南测试") for r in rows[4:])
     with store.session() as s:
         assert s.get(InspectionPlan, pid).status == "published"
+
+
+def test_plan_prints_as_pdf(store, tmp_path: Path) -> None:
+    import pdfplumber
+
+    add_enterprises(store, 5, town="王舍人街道")
+    pid = rd.create_plan(store, title="2026年第二批", count=3, seed="pdf-seed", drawn_on=date(2026, 5, 6))
+    out = tmp_path / "plan.pdf"
+    rd.print_plan(store, pid, out)
+    with pdfplumber.open(out) as pdf:
+        text = "".join(p.extract_text() or "" for p in pdf.pages)
+    with store.session() as s:
+        names = [r[1] for r in rd.publication_rows(s, pid)]
+    assert "抽查计划" in text and "2026年第二批" in text and "pdf-seed" in text
+    assert all(n in text for n in names)
+    assert "张伟" in text or "李娜" in text

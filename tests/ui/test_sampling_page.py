@@ -228,3 +228,14 @@ def test_main_window_opens_a_followup_step_on_the_sampling_page(store, qtbot, tm
     assert page.records.followup.selected_step() == res.step_ids[2]
     win.open_record("sampling", res.sampling_id)
     assert page.records.selected_id() == res.sampling_id
+
+
+def test_plan_print_preview(store, qtbot) -> None:
+    add_enterprises(store, 4, town="王舍人街道")
+    rd.create_plan(store, title="预览", count=2, seed="pv")
+    page = page_mod.SamplingPage(store)
+    qtbot.addWidget(page)
+    page.tabs.setCurrentWidget(page.plans)
+    dlg = page.plans.print_plan()
+    assert dlg is not None and len(dlg.pages) >= 1
+    dlg.reject()

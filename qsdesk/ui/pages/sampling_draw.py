@@ -186,8 +186,10 @@ class PlanView(QWidget):
         self.verify_button = QPushButton("验证抽取", self)
         self.result_button = QPushButton("登记结果", self)
         self.export_button = QPushButton("导出公示（一公开）", self)
+        self.print_button = QPushButton("打印计划…", self)
+        self.preview: QDialog | None = None
         buttons = QHBoxLayout()
-        for b in (self.draw_button, self.verify_button, self.result_button, self.export_button):
+        for b in (self.draw_button, self.verify_button, self.result_button, self.print_button, self.export_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         right = QWidget(self)
@@ -206,7 +208,8 @@ class PlanView(QWidget):
         self.draw_button.clicked.connect(self.new_draw)
         self.verify_button.clicked.connect(self.verify)
         self.result_button.clicked.connect(self.enter_result)
-        self.export_button.clicked.connect(self.export)
+        self.export_button.clicked.connect(lambda: self.export())
+        self.print_button.clicked.connect(self.print_plan)
         self._item_ids: list[str] = []
         self.refresh()
 
@@ -240,7 +243,7 @@ class PlanView(QWidget):
         self.items.setRowCount(0)
         self._item_ids = []
         has = pid is not None
-        for b in (self.verify_button, self.result_button, self.export_button):
+        for b in (self.verify_button, self.result_button, self.export_button, self.print_button):
             b.setEnabled(has)
         if not pid:
             self.info.setText("尚无抽查计划")
@@ -303,3 +306,27 @@ class PlanView(QWidget):
         out = rd.export_publication(self._store, pid, path)
         self.refresh()
         return out
+
+    def print_plan(self) -> QDialog | None:
+        """Preview the plan PDF with print / save-as (the print is recorded when it happens)."""
+        import shutil
+        import tempfile
+
+        from qsdesk.ui.print_preview import PrintPreviewDialog
+
+        pid = self.current_plan_id()
+        if not pid:
+            return None
+        tmp = Path(tempfile.mkdtemp(prefix="qsdesk-plan-"))
+        path = tmp / "抽查计划.pdf"
+        try:
+            rd.print_plan(self._store, pid, path, record_print=False)
+        except Exception as exc:  # a font or disk problem: say so, keep the page alive
+            shutil.rmtree(tmp, ignore_errors=True)
+            QMessageBox.warning(self, "打印计划", f"生成打印文件失败：{exc}")
+            return None
+        self.preview = PrintPreviewDialog(path, "抽查计划打印预览", self,
+                                          on_printed=lambda: rd.record_plan_print(self._store, pid),
+                                          suggested_name=f"抽查计划_{pid[:8]}.pdf", temp_dir=tmp)
+        self.preview.show()
+        return self.preview
