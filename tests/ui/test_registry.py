@@ -127,6 +127,7 @@ def test_detail_and_assignment(store: Store, qtbot) -> None:  # type: ignore[no-
     assert d.title.text() == "济南华兴塑料制品厂"
     assert d.fields["responsible"].text() == "未指定"
     assert "C" in d.fields["grade"].text() and "取较高等级" in d.fields["grade"].text()
+    assert "&lt;" in d.fields["grade"].text()  # "X < 50" shown, not taken for a tag
     assert d.products.rowCount() == 1 and d.products.item(0, 0).text() == "塑料编织袋"
     with store.session() as s:
         li = s.scalars(select(Inspector.id).where(Inspector.name == "李娜")).one()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -159,7 +159,7 @@ class InspectionsPage(QWidget):
     def _after_reload(self) -> None:
         if self.model.canFetchMore():
             self.count_label.setText(f"{self.model.rowCount()} 份以上…")
-            self.model.request_total()
+            QTimer.singleShot(250, self.model.request_total)
         else:
             self.count_label.setText(f"共 {self.model.rowCount()} 份")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from html import escape
 from typing import Any
 
 from PySide6.QtCore import QDate, QItemSelectionModel, Qt, QTimer, Signal
@@ -14,7 +15,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QTableView,
     QTableWidget,
@@ -155,8 +154,10 @@ class DetailPane(QWidget):
         self.timeline.itemActivated.connect(self._activated)
         self.timeline.setMinimumHeight(140)
 
-        inner = QWidget()
-        lay = QVBoxLayout(inner)
+        # no scroll area: wrapped labels inside one get the wrong height (the second line of a
+        # long reason was cut off); the product table and the timeline scroll by themselves
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 0, 0, 0)
         lay.addWidget(self.title)
         lay.addLayout(form)
         lay.addLayout(buttons)
@@ -164,13 +165,6 @@ class DetailPane(QWidget):
         lay.addWidget(self.products)
         lay.addWidget(self._heading("记录（双击打开）"))
         lay.addWidget(self.timeline, 1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(inner)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
         self.enterprise_id: str | None = None
         self.show_detail(None, [])
 
@@ -214,8 +208,9 @@ class DetailPane(QWidget):
                 label = f"（{Grade(d.grade).size_label}）"
             except ValueError:
                 label = ""
-        f["grade"].setText(f"<b>{d.grade or '未分级'}{label}</b><br>{d.grade_reason}")
-        f["klass"].setText(f"<b>{d.supervision_class}</b><br>{d.class_reason}")
+        # reasons contain "<" (10 ≤ X < 50): escape them in the rich text
+        f["grade"].setText(f"<b>{escape(d.grade or '未分级')}{escape(label)}</b><br>{escape(d.grade_reason)}")
+        f["klass"].setText(f"<b>{escape(d.supervision_class)}</b><br>{escape(d.class_reason)}")
         since = f"，自 {d.responsible_since.isoformat()} 起" if d.responsible_since else ""
         f["responsible"].setText(f"{d.responsible}{since}" if d.responsible else "未指定")
         f["entry"].setText(d.entry_reason or "—")
@@ -291,6 +286,11 @@ class RegistryPage(QWidget):
         layout.addWidget(self.splitter, 1)
 
         self._pending = False
+        self._detail_wanted: str | None = None
+        self._count_timer = QTimer(self)
+        self._count_timer.setSingleShot(True)
+        self._count_timer.setInterval(250)
+        self._count_timer.timeout.connect(self.model.request_total)
         self.search.textChanged.connect(self._schedule)
         self.model.reloaded.connect(self._after_reload)
         self.model.totalChanged.connect(self._show_total)
@@ -372,7 +372,7 @@ class RegistryPage(QWidget):
         n = self.model.rowCount()
         if self.model.canFetchMore():
             self.count_label.setText(f"{n} 家以上…")
-            self.model.request_total()
+            self._count_timer.start()  # counted once typing pauses, off the GUI thread
         else:
             self._show_total(n)
         # keep the enterprise on show if it is still in the list, else show the first hit
@@ -391,6 +391,14 @@ class RegistryPage(QWidget):
 
     def _row_changed(self, current: Any, _previous: Any) -> None:
         eid = self.model.row_id(current.row()) if current.isValid() else None
+        if eid is not None and eid != self.detail.enterprise_id:
+            # the detail (several queries) follows once the list has been painted, so typing
+            # shows results first
+            self._detail_wanted = eid
+            QTimer.singleShot(0, self._show_wanted)
+
+    def _show_wanted(self) -> None:
+        eid, self._detail_wanted = self._detail_wanted, None
         if eid is not None and eid != self.detail.enterprise_id:
             self.show_enterprise(eid)
 

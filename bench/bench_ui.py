@@ -1,0 +1,295 @@
+"""GUI speed at county size (issue 4): start-up, search as you type, memory with the registry
+scrolled to the end. Every figure is printed with its ratio to a raw baseline measured in the
+same run.
+
+    python bench/bench_ui.py                          # 200,000 enterprises in a temporary dir
+    python bench/bench_ui.py --data-dir /tmp/qs200k   # keep (and reuse) the database
+
+* **Start-up**: a fresh process from spawn to the main window shown with its first page built
+  and painted (store opened and migrated, bundled font loaded, dashboard statistics still
+  computing on their worker thread), against a fresh process showing a bare PySide6
+  ``QMainWindow``. Median of ``--starts`` runs each. Targets: ≤ 1.5 s and ≤ 2.5× bare.
+* **Keystroke to first 100 results**: the registry page's search box gets a new text; timed
+  until the list model holds the first page (≤ 100 rows) of the answer. Baseline: the very
+  SQL statement the page ran, executed through the standard ``sqlite3`` module with its first
+  100 rows fetched. Queries are substrings taken from the data: names, people, addresses,
+  products, credit-code prefixes. Targets: median ≤ 50 ms (3+ characters), ≤ 100 ms (1–2),
+  ≤ 2× raw.
+* **Memory**: resident set size of a process with the main window open on the registry and
+  the list fetched to its last row. Target ≤ 350 MB.
+
+Data: the demo generator (``qsdesk.services.demo``) with ``--enterprises`` enterprises, one
+inspection per two enterprises and one sampling per twenty; built once per data dir.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+STATION = "370112001"
+
+BARE_CHILD = """
+import sys, time
+from PySide6.QtWidgets import QApplication, QMainWindow
+app = QApplication(sys.argv[:1])
+w = QMainWindow()
+w.setWindowTitle("bare")
+w.resize(1280, 760)
+w.show()
+app.processEvents()
+w.repaint()
+app.processEvents()
+print("READY", time.time(), flush=True)
+"""
+
+QSDESK_CHILD = """
+import sys, time
+from pathlib import Path
+from qsdesk.ui.app import make_app, setup_logging
+from qsdesk.store.db import open_store
+from qsdesk.ui.main_window import MainWindow, settings_at
+setup_logging(Path(sys.argv[2]))
+app = make_app(sys.argv[:1])
+store = open_store(sys.argv[1])
+w = MainWindow(store, settings=settings_at(Path(sys.argv[2]) / "settings.ini"))
+w.show()
+while w.current_key() == "":
+    app.processEvents()
+w.repaint()
+app.processEvents()
+print("READY", time.time(), flush=True)
+page = w.page("dashboard")
+page.shutdown()   # let the statistics thread finish before the process exits
+"""
+
+RSS_CHILD = """
+import sys, time
+from pathlib import Path
+from qsdesk.ui.app import make_app
+from qsdesk.store.db import open_store
+from qsdesk.ui.main_window import MainWindow, settings_at
+app = make_app(sys.argv[:1])
+store = open_store(sys.argv[1])
+w = MainWindow(store, settings=settings_at(Path(sys.argv[2]) / "settings.ini"))
+w.resize(1366, 768)
+w.show()
+app.processEvents()
+page = w.show_page("registry")
+app.processEvents()
+bar = page.view.verticalScrollBar()
+t = time.perf_counter()
+while page.model.canFetchMore():
+    bar.setValue(bar.maximum())   # the view asks the model for more, as when the user drags
+    app.processEvents()
+elapsed = time.perf_counter() - t
+page.view.scrollToBottom()
+app.processEvents()
+w.grab()
+rss = 0
+for line in open("/proc/self/status"):
+    if line.startswith("VmRSS:"):
+        rss = int(line.split()[1]) * 1024
+print("RSS", rss, page.model.rowCount(), elapsed, flush=True)
+w.page("dashboard").shutdown()
+"""
+
+
+def build(data_dir: Path, n: int) -> None:
+    from sqlalchemy import func, select
+
+    from qsdesk.services import demo
+    from qsdesk.services.node import InspectorSpec, init_node
+    from qsdesk.store.db import open_store
+    from qsdesk.store.models import Enterprise
+
+    store = open_store(data_dir)
+    try:
+        if store.self_node() is None:
+            init_node(store, kind="station", code=STATION, name="历城区市场监管局王舍人市场监管所",
+                      parent_code="370112", inspectors=[InspectorSpec.parse("张伟"), InspectorSpec.parse("李娜")])
+        with store.session() as s:
+            have = int(s.scalar(select(func.count()).select_from(Enterprise)) or 0)
+        if have >= n:
+            print(f"data: reusing {have} enterprises in {data_dir}")
+            return
+        t = time.perf_counter()
+        summary = demo.generate(store, enterprises=n - have, seed=7)
+        print(f"data: generated {summary.enterprises} enterprises, {summary.inspections} inspections, "
+              f"{summary.samplings} samplings in {time.perf_counter() - t:.0f} s")
+    finally:
+        store.close()
+
+
+def _ready_time(code: str, args: list[str]) -> float:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
+    t0 = time.time()
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env,
+                         check=True, timeout=120).stdout
+    line = next(ln for ln in out.splitlines() if ln.startswith("READY"))
+    return float(line.split()[1]) - t0
+
+
+def bench_startup(data_dir: Path, work: Path, runs: int) -> dict[str, float]:
+    bare, ours = [], []
+    _ready_time(QSDESK_CHILD, [str(data_dir), str(work)])  # warm the OS file cache once for both
+    _ready_time(BARE_CHILD, [])
+    for _ in range(runs):  # interleaved, so drift hits both alike
+        bare.append(_ready_time(BARE_CHILD, []))
+        ours.append(_ready_time(QSDESK_CHILD, [str(data_dir), str(work)]))
+    return {"bare": statistics.median(bare), "qsdesk": statistics.median(ours)}
+
+
+def pick_queries(db: Path, rng: random.Random) -> dict[str, list[str]]:
+    """Substrings a user would type, drawn from the data itself."""
+    con = sqlite3.connect(db)
+    rows = con.execute("SELECT name, legal_rep, address, uscc FROM enterprise ORDER BY random() LIMIT 400").fetchall()
+    products = [r[0] for r in con.execute("SELECT name FROM product ORDER BY random() LIMIT 100")]
+    con.close()
+    short: list[str] = []
+    long: list[str] = []
+    for name, rep, addr, uscc in rows:
+        kind = rng.randrange(6)
+        if kind == 0 and rep:
+            long.append(rep if len(rep) >= 3 else rep + "")  # a person's name (2–3 characters)
+            short.append(rep[:1])
+        elif kind == 1:
+            # a trade word: skip the city/county prefix of the name
+            core = name.replace("济南市", "").replace("历城区", "")
+            short.append(core[:2])
+            long.append(core[:4])
+        elif kind == 2 and addr:
+            start = rng.randrange(max(1, len(addr) - 4))
+            long.append(addr[start:start + 4])
+            short.append(addr[start + 1:start + 2])
+        elif kind == 3 and uscc:
+            long.append(uscc[: rng.choice((4, 8, 10, 12))])
+            short.append(uscc[:2])
+        else:
+            p = rng.choice(products)
+            long.append(p[: max(3, min(4, len(p)))] if len(p) >= 3 else p)
+            short.append(p[:2])
+    long = [q for q in long if len(q) >= 3][:30]
+    short = [q for q in short if 1 <= len(q) <= 2][:30]
+    return {"3+": long, "1-2": short}
+
+
+def bench_search(data_dir: Path, queries: dict[str, list[str]]) -> dict[str, Any]:
+    from PySide6.QtWidgets import QApplication
+
+    from qsdesk.store.db import open_store
+    from qsdesk.ui.app import make_app
+    from qsdesk.ui.pages.registry import RegistryPage
+
+    app = make_app([])
+    store = open_store(data_dir)
+    page = RegistryPage(store)
+    page.resize(1366, 700)
+    page.show()
+    QApplication.processEvents()
+    raw = sqlite3.connect(data_dir / "qsdesk.db")
+    results: dict[str, Any] = {}
+    for group, qs in queries.items():
+        ours: list[float] = []
+        base: list[float] = []
+        for q in qs * 2:  # every query twice: the second run is the one a user repeating it sees
+            page.search.setText("")
+            page.apply()
+            QApplication.processEvents()
+            done: list[float] = []
+            conn = page.model.reloaded.connect(lambda d=done: d.append(time.perf_counter()))
+            t0 = time.perf_counter()
+            page.search.setText(q)  # the keystroke: textChanged → coalesced → query
+            while not done:
+                app.processEvents()
+            page.model.reloaded.disconnect(conn)
+            ours.append(done[0] - t0)
+            stmt = page.model.statement
+            assert stmt is not None
+            sql = str(stmt.compile(store.engine, compile_kwargs={"literal_binds": True}))
+            t1 = time.perf_counter()
+            cur = raw.execute(sql)
+            rows = cur.fetchmany(100)
+            base.append(time.perf_counter() - t1)
+            cur.close()
+            assert len(rows) == min(100, page.model.rowCount()) or page.model.rowCount() == 100, q
+        results[group] = {"ours": statistics.median(ours), "raw": statistics.median(base),
+                          "p90": sorted(ours)[int(len(ours) * 0.9) - 1], "n": len(ours)}
+    page.shutdown()
+    store.close()
+    return results
+
+
+def bench_rss(data_dir: Path, work: Path) -> tuple[int, int, float]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, "-c", RSS_CHILD, str(data_dir), str(work)], capture_output=True,
+                         text=True, env=env, check=True, timeout=600).stdout
+    line = next(ln for ln in out.splitlines() if ln.startswith("RSS"))
+    _, rss, rows, elapsed = line.split()
+    return int(rss), int(rows), float(elapsed)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--enterprises", type=int, default=200_000)
+    ap.add_argument("--data-dir", type=Path, default=None, help="keep the database here (reused when present)")
+    ap.add_argument("--starts", type=int, default=7, help="start-up runs of each kind")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    args = ap.parse_args()
+
+    tmp = tempfile.TemporaryDirectory(prefix="qsdesk-bench-ui-")
+    data_dir = args.data_dir or Path(tmp.name) / "data"
+    work = Path(tmp.name) / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    t_all = time.perf_counter()
+    build(data_dir, args.enterprises)
+
+    figures: dict[str, Any] = {"enterprises": args.enterprises}
+    st = bench_startup(data_dir, work, args.starts)
+    ratio = st["qsdesk"] / st["bare"]
+    figures["startup"] = {**st, "ratio": ratio}
+    print(f"start-up to usable main window: {st['qsdesk'] * 1000:.0f} ms median "
+          f"(bare QMainWindow {st['bare'] * 1000:.0f} ms) ratio {ratio:.2f}x "
+          f"[target <= 1500 ms and <= 2.5x] {'OK' if st['qsdesk'] <= 1.5 and ratio <= 2.5 else 'MISSED'}")
+
+    queries = pick_queries(data_dir / "qsdesk.db", random.Random(args.seed))
+    res = bench_search(data_dir, queries)
+    figures["search"] = res
+    for group, limit in (("3+", 0.050), ("1-2", 0.100)):
+        r = res[group]
+        ratio = r["ours"] / r["raw"] if r["raw"] else float("inf")
+        ok = r["ours"] <= limit and ratio <= 2.0
+        print(f"keystroke to first 100 results, {group} characters ({r['n']} searches): "
+              f"{r['ours'] * 1000:.1f} ms median (p90 {r['p90'] * 1000:.1f} ms; same SQL raw sqlite3 "
+              f"{r['raw'] * 1000:.1f} ms) ratio {ratio:.2f}x [target <= {limit * 1000:.0f} ms and <= 2x] "
+              f"{'OK' if ok else 'MISSED'}")
+
+    rss, rows, elapsed = bench_rss(data_dir, work)
+    figures["rss"] = {"bytes": rss, "rows": rows, "scroll_seconds": elapsed}
+    print(f"resident memory, registry scrolled to the end ({rows} rows loaded in {elapsed:.1f} s): "
+          f"{rss / 2**20:.0f} MB [target <= 350 MB] {'OK' if rss <= 350 * 2**20 else 'MISSED'}")
+    print(f"bench time: {time.perf_counter() - t_all:.0f} s")
+    if args.json:
+        args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=2, default=str))
+    tmp.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
