@@ -21,6 +21,7 @@ FONT_LICENSE_FILE = "LICENSE-ARPHIC.txt"
 _lock = threading.Lock()
 _reportlab_done = False
 _qt_family: str | None = None
+_covered: frozenset[int] | None = None
 
 
 def resources_dir() -> Path:
@@ -65,6 +66,28 @@ def register_reportlab_fonts() -> str:
                 addMapping(PDF_FONT, bold, italic, PDF_FONT)
         _reportlab_done = True
         return PDF_FONT
+
+
+def font_covers() -> frozenset[int]:
+    """Code points the bundled font has glyphs for (GB2312, ASCII, punctuation, ☐☑☒✓)."""
+    global _covered
+    if _covered is None:
+        register_reportlab_fonts()
+        from reportlab.pdfbase import pdfmetrics
+
+        face = pdfmetrics.getFont(PDF_FONT).face  # type: ignore[attr-defined]
+        _covered = frozenset(face.charToGlyph)
+    return _covered
+
+
+def missing_glyphs(text: str) -> str:
+    """The distinct characters of ``text`` the bundled font cannot draw (they print as boxes)."""
+    covered = font_covers()
+    seen: dict[str, None] = {}
+    for ch in text:
+        if ord(ch) not in covered and not ch.isspace() and ch not in seen:
+            seen[ch] = None
+    return "".join(seen)
 
 
 def install_qt_fonts() -> str:

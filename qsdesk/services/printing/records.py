@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from typing import Any
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table
 
 from qsdesk.domain import formspec
+from qsdesk.resources import missing_glyphs
 from qsdesk.services import audit
 from qsdesk.services.printing.base import (
     TWO_COPIES,
@@ -47,6 +49,7 @@ from qsdesk.store.models import (
 )
 
 PathLike = str | os.PathLike[str]
+log = logging.getLogger(__name__)
 
 #: Short names accepted for blank forms (``qsdesk print blank annex4``).
 FORM_ALIASES: dict[str, str] = {
@@ -119,6 +122,29 @@ def _with_attachments(session: Any, spec: formspec.FormSpec, values: dict[str, A
     return values
 
 
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [x for v in value.values() for x in _strings(v)]
+    if isinstance(value, list | tuple):
+        return [x for v in value for x in _strings(v)]
+    return []
+
+
+def check_glyphs(what: str, filled: Filled) -> str:
+    """Characters of the record the bundled font lacks (rare name characters outside GB2312).
+
+    They still go into the PDF (text extraction and search find them) but print as boxes, so the
+    print is logged with a warning naming them; the user can write them in by hand.
+    """
+    text = "".join(_strings(dict(filled.values)) + _strings(dict(filled.answers)))
+    missing = missing_glyphs(text)
+    if missing:
+        log.warning("%s：字体中没有这些字符，打印为方框：%s", what, missing)
+    return missing
+
+
 def _inspector_names(session: Any) -> dict[str, str]:
     from sqlalchemy import select
 
@@ -183,6 +209,7 @@ def _inspection_part(session: Any, inspection_id: str, copies: Sequence[str],
     decor = Decor(record_no=insp.record_no or f"（未编号）{insp.id[:8]}", copy_labels=tuple(copies),
                   watermark=None if sealed else "草稿", reprint=f"补打（第 {reprints} 次）" if reprints else None,
                   footer_left=_footer(spec))
+    check_glyphs(f"检查记录 {insp.record_no or insp.id}", filled)
     story = form_story(spec, filled, copy_slot=bool(copies), qr_value=qr, extra_title_lines=extra)
     audit_detail = {"record_id": insp.id, "status": insp.status, "record_no": insp.record_no,
                     "copies": len(copies), "reprint": reprints or None}
@@ -339,6 +366,7 @@ def render_enterprise(store: Store, enterprise_id: str, out_path: PathLike) -> P
         filled = Filled(values=_with_attachments(s, spec, values, "enterprise", ent.id),
                         inspector_names=_inspector_names(s))
         record_no = ent.uscc or ent.id[:8]
+        check_glyphs(f"企业 {ent.name}", filled)
     decor = Decor(record_no=record_no, footer_left=_footer(spec))
     out = Path(out_path)
     build_pdf(out, form_story(spec, filled), decor, title=spec.title)
@@ -362,6 +390,7 @@ def render_risk_report(store: Store, report_id: str, out_path: PathLike) -> Path
         filled = Filled(values=_with_attachments(s, spec, values, "risk_report", rep.id),
                         inspector_names=_inspector_names(s))
         record_no = f"{rep.reported_on.isoformat()} {rep.id[:8]}"
+        check_glyphs(f"风险信息 {record_no}", filled)
     decor = Decor(record_no=record_no, footer_left=_footer(spec))
     out = Path(out_path)
     build_pdf(out, form_story(spec, filled), decor, title=spec.title)
@@ -386,6 +415,7 @@ def render_task_checklist(store: Store, checklist_id: str, out_path: PathLike) -
                     values[f.key] = v
         filled = Filled(values=values, answers=dict(tc.answers or {}), inspector_names=_inspector_names(s))
         record_no = f"{ent.name if ent else ''} {tc.period}".strip()
+        check_glyphs(f"任务清单 {record_no}", filled)
     decor = Decor(record_no=record_no, footer_left=_footer(spec))
     out = Path(out_path)
     build_pdf(out, form_story(spec, filled), decor, title=spec.title)

@@ -1,0 +1,103 @@
+"""The bundled CJK font and the resource helpers."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+from pathlib import Path
+
+import pytest
+from fontTools.ttLib import TTFont
+
+from qsdesk import resources
+from qsdesk.domain import formspec
+from qsdesk.store.db import Store
+from tests.services.printing_helpers import fill_inspection, make_enterprise
+
+
+def gb2312() -> set[str]:
+    out = set()
+    for hi in range(0xA1, 0xF8):
+        for lo in range(0xA1, 0xFF):
+            with contextlib.suppress(UnicodeDecodeError):
+                out.add(bytes((hi, lo)).decode("gb2312"))
+    return out
+
+
+def test_font_file_licence_and_size() -> None:
+    path = resources.font_path()
+    assert path.name == "qsdesk-song.ttf" and path.parent == resources.resources_dir() / "fonts"
+    assert path.stat().st_size <= 5.2e6
+    licence = resources.font_license_path().read_text(encoding="utf-8")
+    assert "ARPHIC PUBLIC LICENSE" in licence
+    font = TTFont(str(path))
+    assert font["name"].getDebugName(1) == "QsSong"
+    assert "glyf" in font  # TrueType outlines: reportlab embeds them as a subset
+
+
+def test_font_covers_gb2312_ascii_and_answer_boxes() -> None:
+    cmap = TTFont(str(resources.font_path())).getBestCmap()
+    wanted = gb2312() - {"￣"}  # the one GB2312 character AR PL UMing itself lacks
+    missing = sorted(c for c in wanted if ord(c) not in cmap)
+    assert not missing, "".join(missing[:50])
+    for ch in [chr(c) for c in range(0x20, 0x7F)] + list("☐☑☒✓√×□■○●：，。、（）《》“”—…·【】℃"):
+        assert ord(ch) in cmap, ch
+
+
+def test_every_character_of_every_form_is_in_the_font() -> None:
+    text: list[str] = []
+    for spec in formspec.load_forms().values():
+        text += [spec.title, spec.subtitle or "", spec.notes_title or "", *spec.notes]
+        for section in spec.sections:
+            text += [section.title, section.note or ""]
+            for f in section.fields:
+                text += [f.label, f.help or "", f.placeholder or "", *f.choices]
+                for c in f.columns:
+                    text += [c.label, *c.choices]
+            for item in section.items:
+                text += [item.group_title, item.content, item.number, *item.answers, item.note_label or ""]
+    assert resources.missing_glyphs("".join(text)) == ""
+    assert resources.missing_glyphs("第一联 被检查单位留存 第二联 市场监管部门留存 补打 草稿 第 1 页 共 2 页 编号：") == ""
+
+
+def test_missing_glyphs_are_reported_when_printing(store: Store, tmp_path: Path,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    from qsdesk.services import inspections
+    from qsdesk.services.printing import render_inspection
+
+    assert resources.missing_glyphs("王堃喆") == "堃喆"  # name characters outside GB2312
+    eid = make_enterprise(store, name="济南堃喆机械有限公司")
+    iid, _v, _a = fill_inspection(store, eid, "annex4_producer")
+    inspections.seal(store, iid)
+    with caplog.at_level(logging.WARNING):
+        render_inspection(store, iid, tmp_path / "r.pdf")
+    assert any("堃喆" in r.getMessage() for r in caplog.records)
+
+
+def test_register_is_idempotent_and_maps_bold() -> None:
+    from reportlab.lib.fonts import tt2ps
+    from reportlab.pdfbase import pdfmetrics
+
+    assert resources.register_reportlab_fonts() == "QsSong"
+    assert resources.register_reportlab_fonts() == "QsSong"
+    assert pdfmetrics.getRegisteredFontNames().count("QsSong") == 1
+    assert tt2ps("QsSong", 1, 0) == "QsSong"
+
+
+def test_resources_dir_in_a_frozen_bundle(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    assert resources.resources_dir() == tmp_path / "resources"
+    with pytest.raises(FileNotFoundError, match="缺少字体文件"):
+        resources.font_path()
+
+
+def test_qt_font_family(qapp) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    family = resources.install_qt_fonts()
+    assert family == "QsSong"
+    assert resources.install_qt_fonts() == family
+    metrics = QFontMetrics(QFont(family, 12))
+    for ch in "检查记录的☑☐":
+        assert metrics.inFontUcs4(ord(ch)), ch  # (PySide's inFont(str) misreads some characters)
