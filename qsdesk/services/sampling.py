@@ -26,6 +26,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from qsdesk.domain import sampling as rules
+from qsdesk.domain.supervision import CreditRisk
 from qsdesk.services import audit, followup
 from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise, FollowUpStep, HelpRecord, Sampling
@@ -36,7 +37,7 @@ RESULTS: tuple[str, ...] = tuple(r.value for r in rules.SamplingResult)  # 合�
 
 SPECIAL_CLASS = "special"
 #: Credit risk levels (信用风险分类), low to high; "调高风险等级" moves one step up.
-CREDIT_RISK_LEVELS: tuple[str, ...] = ("低", "一般", "较高", "高")
+CREDIT_RISK_LEVELS: tuple[str, ...] = tuple(c.value for c in CreditRisk)
 ESCALATION_KEY = "sampling_escalation"
 
 
@@ -293,9 +294,14 @@ def producer_history(session: Session, enterprise_id: str) -> list[Sampling]:
 
 
 def _raised(credit_risk: str | None) -> str:
-    if credit_risk not in CREDIT_RISK_LEVELS:
-        return "较高"
-    i = CREDIT_RISK_LEVELS.index(credit_risk)
+    """One level higher; an unknown or empty level becomes 较高 (the class 重点 calls for)."""
+    try:
+        current = CreditRisk.parse(credit_risk)
+    except ValueError:
+        current = None
+    if current is None:
+        return CreditRisk.HIGHER.value
+    i = CREDIT_RISK_LEVELS.index(current.value)
     return CREDIT_RISK_LEVELS[min(i + 1, len(CREDIT_RISK_LEVELS) - 1)]
 
 

@@ -245,3 +245,14 @@ def test_dashboard_counts_and_timeline(store, producer) -> None:
         events = svc.timeline_events(s, producer)
         assert events[0].kind == "sampling" and "不合格" in events[0].title
         assert events[0].record_id == res.sampling_id
+
+
+@pytest.mark.parametrize(("before", "after"), [(None, "较高"), ("低", "一般"), ("B", "较高"), ("较高", "高"),
+                                               ("高", "高")])
+def test_special_supervision_raises_the_credit_risk_one_level(store, before, after) -> None:
+    ent = add_enterprise(store, "济南鲁缆电缆有限公司", credit_risk=before)
+    for i, on in enumerate((date(2026, 1, 10), date(2026, 3, 10), date(2026, 5, 10))):
+        res = fail(store, ent, on, model=f"M{i}")
+    assert res.escalation.credit_risk == after
+    with store.session() as s:
+        assert s.get(Enterprise, ent).credit_risk == after
