@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import re
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -256,8 +257,28 @@ class TextLines(Flowable):
                 c.drawString(0, y, line)
 
 
+_cells = threading.local()
+
+
 def text_cell(text: str, style: ParagraphStyle, width: float) -> Flowable:
-    """A cell of plain text: :class:`TextLines` when every line fits ``width``, else a Paragraph."""
+    """A cell of plain text: :class:`TextLines` when every line fits ``width``, else a Paragraph.
+
+    Cells are cached per thread by (text, style, width) and shared between tables: the same
+    labels, checklist items and answer boxes recur in every record of a batch, and a flowable of
+    fixed text and width lays out the same wherever it is drawn (rows are never split, so these
+    cells are never split either). Per thread, because drawing sets attributes on the flowable.
+    """
+    cache: dict[tuple[str, str, float], Flowable] | None = getattr(_cells, "cache", None)
+    if cache is None or len(cache) > 20000:
+        cache = _cells.cache = {}
+    key = (text, style.name, round(width, 2))
+    hit = cache.get(key)
+    if hit is None:
+        hit = cache[key] = _make_text_cell(text, style, width)
+    return hit
+
+
+def _make_text_cell(text: str, style: ParagraphStyle, width: float) -> Flowable:
     lines = text.split("\n") if text else [""]
     if all(stringWidth(line, "QsSong", style.fontSize) <= width for line in lines):
         return TextLines(lines, style.fontSize, style.leading, style.alignment)
@@ -463,7 +484,7 @@ def _tabular(f: Field, filled: Filled, width: float) -> Table:
         if f.max_rows:
             n_empty = min(n_empty, f.max_rows)
     has_label = f.label_printed
-    label_w = width * 0.17 if has_label else 0.0
+    label_w = width * LABEL_SHARE if has_label else 0.0
     col_w = (width - label_w) / max(1, len(f.columns))
     lead: list[Any] = [""] if has_label else []
     header = (([text_cell(f.label, st.label, label_w - 2 * PAD)] if has_label else [])
