@@ -26,7 +26,8 @@ def register(sub: Any) -> None:
     a.add_argument("--producer", help="生产者：统一社会信用代码或企业全称")
     a.add_argument("--seller", help="销售者：统一社会信用代码或企业全称")
     a.add_argument("--product", required=True, help="产品名称")
-    a.add_argument("--result", required=True, choices=["合格", "不合格", "拒检"], help="检验结论")
+    a.add_argument("--result", required=True, choices=["合格", "不合格", "拒检", "待检"],
+                   help="检验结论（结论未出时填 待检，之后用 sampling conclude 登记）")
     a.add_argument("--sampled-on", type=_date, required=True, help="抽样日期 YYYY-MM-DD")
     a.add_argument("--level", default="county", help="任务层级：national/provincial/city/county 或 国家/省级/市级/县级")
     a.add_argument("--organiser", help="组织抽查的部门")
@@ -42,9 +43,18 @@ def register(sub: Any) -> None:
     a.add_argument("--received-on", type=_date, help="不合格报告收到日期")
     a.set_defaults(func=cmd_add)
 
+    cc = ssub.add_parser("conclude", help="为待检的抽查登记检验结论")
+    add_data_dir(cc)
+    cc.add_argument("sampling_id")
+    cc.add_argument("--result", required=True, choices=["合格", "不合格", "拒检"])
+    cc.add_argument("--items", help="不合格项目")
+    cc.add_argument("--major-hazard", action="store_true", help="存在重大质量安全隐患")
+    cc.add_argument("--received-on", type=_date, help="报告收到日期")
+    cc.set_defaults(func=cmd_conclude)
+
     ls = ssub.add_parser("list", help="列出抽查结果")
     add_data_dir(ls)
-    ls.add_argument("--result", choices=["合格", "不合格", "拒检"])
+    ls.add_argument("--result", choices=["合格", "不合格", "拒检", "待检"])
     ls.add_argument("--year", type=int)
     ls.add_argument("--open", action="store_true", help="只列后处理未办结的")
     ls.set_defaults(func=cmd_list)
@@ -156,6 +166,11 @@ def cmd_add(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(f"已录入抽查结果 {res.sampling_id}")
+    _print_outcome(res)
+    return 0
+
+
+def _print_outcome(res: Any) -> None:
     for w in res.warnings:
         print(f"提示：{w.message}")
     if res.step_ids:
@@ -163,6 +178,21 @@ def cmd_add(args: argparse.Namespace) -> int:
     if res.escalation and res.escalation.level != "无":
         for r in res.escalation.reasons:
             print(f"升级：{r}")
+
+
+def cmd_conclude(args: argparse.Namespace) -> int:
+    from qsdesk.services import sampling as svc
+
+    store = _store(args)
+    try:
+        res = svc.record_result(store, args.sampling_id, args.result, nonconforming_items=args.items,
+                                major_hazard=args.major_hazard, report_received_on=args.received_on)
+    except svc.SamplingError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        store.close()
+    print(f"已登记检验结论：{args.result}")
+    _print_outcome(res)
     return 0
 
 

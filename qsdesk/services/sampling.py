@@ -34,6 +34,11 @@ from qsdesk.store.models import Enterprise, FollowUpStep, HelpRecord, Sampling
 LEVEL_LABELS: dict[str, str] = {"national": "国家", "provincial": "省级", "city": "市级", "county": "县级"}
 LEVELS = tuple(LEVEL_LABELS)
 RESULTS: tuple[str, ...] = tuple(r.value for r in rules.SamplingResult)  # 合格 / 不合格 / 拒检
+#: A sample taken, test result not yet known: entered on the sampling day so the 6-month rule and
+#: 上抽下不抽 see it at once; the conclusion is added later with :func:`record_result`.
+PENDING = "待检"
+ENTRY_RESULTS: tuple[str, ...] = (*RESULTS, PENDING)
+_FOLLOWED = (rules.SamplingResult.FAIL.value, rules.SamplingResult.REFUSED.value)
 
 SPECIAL_CLASS = "special"
 #: Credit risk levels (信用风险分类), low to high; "调高风险等级" moves one step up.
@@ -116,7 +121,7 @@ def _record_from_row(row: Sampling) -> rules.SamplingRecord:
         model=row.model or "",
         standard=row.standard or "",
         sampled_on=row.sampled_on,
-        result=row.result,
+        result=None if row.result == PENDING else row.result,
         major_hazard=row.major_hazard,
         product=row.product_name,
         task=row.task_name or "",
@@ -134,7 +139,7 @@ def _record_from_input(inp: SamplingInput, sampling_id: str = "") -> rules.Sampl
         model=inp.model or "",
         standard=inp.standard or "",
         sampled_on=inp.sampled_on,
-        result=inp.result,
+        result=None if inp.result == PENDING else inp.result,
         major_hazard=inp.major_hazard,
         product=inp.product_name,
         task=inp.task_name or "",
@@ -172,8 +177,8 @@ def normalise(inp: SamplingInput) -> SamplingInput:
         raise SamplingError("请填写产品名称")
     if not inp.producer_id and not inp.seller_id:
         raise SamplingError("请选择被抽样的生产者或销售者")
-    if inp.result not in RESULTS:
-        raise SamplingError(f"抽查结果应为：{'、'.join(RESULTS)}")
+    if inp.result not in ENTRY_RESULTS:
+        raise SamplingError(f"抽查结果应为：{'、'.join(ENTRY_RESULTS)}")
     try:
         level = level_key(inp.level)
     except ValueError as exc:
@@ -273,6 +278,8 @@ def enter_sampling(store: Store, inp: SamplingInput) -> EntryResult:
 def _open_followup(s: Session, row: Sampling) -> list[str]:
     received = row.report_received_on or row.sampled_on
     ids: list[str] = []
+    if row.result not in _FOLLOWED:
+        return ids
     for pos, tpl in enumerate(rules.followup_template(row.result, received), start=1):
         step = FollowUpStep(sampling_id=row.id, step=tpl.key, position=pos, due_on=tpl.due_on)
         s.add(step)
@@ -281,6 +288,39 @@ def _open_followup(s: Session, row: Sampling) -> list[str]:
     if ids:
         audit.record(s, "create", "followup_step", row.id, steps=len(ids), result=row.result)
     return ids
+
+
+def record_result(
+    store: Store,
+    sampling_id: str,
+    result: str,
+    *,
+    nonconforming_items: str | None = None,
+    major_hazard: bool = False,
+    report_received_on: date | None = None,
+) -> EntryResult:
+    """Add the test conclusion to a pending (待检) sampling: opens follow-up, escalates."""
+    if result not in RESULTS:
+        raise SamplingError(f"检验结论应为：{'、'.join(RESULTS)}")
+    with store.transaction() as s:
+        row = s.get(Sampling, sampling_id)
+        if row is None or row.deleted:
+            raise SamplingError("抽查记录不存在")
+        if row.result != PENDING:
+            raise SamplingError(f"该抽查已有结论“{row.result}”，不能再次登记")
+        checked = normalise(SamplingInput(
+            product_name=row.product_name, sampled_on=row.sampled_on, result=result,
+            producer_id=row.enterprise_id, level=row.level, nonconforming_items=nonconforming_items,
+            major_hazard=major_hazard, report_received_on=report_received_on))
+        row.result = result
+        row.nonconforming_items = checked.nonconforming_items
+        row.major_hazard = checked.major_hazard
+        row.report_received_on = report_received_on
+        audit.record(s, "update", "sampling", row.id, result=result)
+        step_ids = _open_followup(s, row)
+        is_producer = row.seller_id != row.enterprise_id
+        esc = _escalate(s, row) if is_producer and result == rules.SamplingResult.FAIL else None
+        return EntryResult(row.id, [], step_ids, esc)
 
 
 def producer_history(session: Session, enterprise_id: str) -> list[Sampling]:
@@ -308,7 +348,7 @@ def _raised(credit_risk: str | None) -> str:
 def _escalate(s: Session, row: Sampling) -> EscalationOutcome:
     ent = s.get(Enterprise, row.enterprise_id)
     assert ent is not None
-    esc = rules.escalation(producer_history(s, ent.id))
+    esc = rules.escalation([_record_from_row(r) for r in producer_history(s, ent.id)])
     outcome = EscalationOutcome(esc.level.value, esc.consecutive, tuple(esc.reasons))
     if esc.level is rules.EscalationLevel.NONE:
         return outcome
@@ -343,7 +383,7 @@ def _escalate(s: Session, row: Sampling) -> EscalationOutcome:
 
 def current_escalation(session: Session, enterprise_id: str) -> rules.Escalation:
     """The escalation the enterprise's sampling history calls for now."""
-    return rules.escalation(producer_history(session, enterprise_id))
+    return rules.escalation([_record_from_row(r) for r in producer_history(session, enterprise_id)])
 
 
 def delete_sampling(store: Store, sampling_id: str, reason: str) -> None:
@@ -423,7 +463,7 @@ def list_query(
     if year:
         stmt = stmt.where(Sampling.sampled_on >= date(year, 1, 1), Sampling.sampled_on <= date(year, 12, 31))
     if open_followup:
-        stmt = stmt.where(Sampling.result != rules.SamplingResult.PASS.value, Sampling.followup_closed_on.is_(None))
+        stmt = stmt.where(Sampling.result.in_(_FOLLOWED), Sampling.followup_closed_on.is_(None))
     if text and text.strip():
         like = f"%{text.strip()}%"
         stmt = stmt.where(or_(Enterprise.name.like(like), seller.name.like(like), Sampling.product_name.like(like),
@@ -475,7 +515,7 @@ def dashboard_counts(session: Session, today: date) -> dict[str, int]:
     """Figures for the dashboard: overdue steps, open follow-ups, this year's tracking list."""
     open_fu = session.scalar(
         select(func.count()).select_from(Sampling).where(
-            Sampling.deleted.is_(False), Sampling.result != rules.SamplingResult.PASS.value,
+            Sampling.deleted.is_(False), Sampling.result.in_(_FOLLOWED),
             Sampling.followup_closed_on.is_(None))
     )
     return {

@@ -70,3 +70,17 @@ def test_draw_create_verify_export(store, data_dir: Path, tmp_path: Path, capsys
     assert (tmp_path / "p.xlsx").exists()
     assert main(["draw", "create", *dd, "--title", "太多", "--count", "30"]) == 2
     assert "超过" in capsys.readouterr().err
+
+
+def test_sampling_conclude(store, data_dir: Path, capsys) -> None:
+    add_enterprise(store, "济南华光电器有限公司", uscc=USCC)
+    dd = ["--data-dir", str(data_dir)]
+    assert main(["sampling", "add", *dd, "--producer", USCC, "--product", "转换器", "--result", "待检",
+                 "--sampled-on", "2026-09-01"]) == 0
+    with store.session() as s:
+        sid = s.scalars(select(Sampling.id)).one()
+    capsys.readouterr()
+    assert main(["sampling", "conclude", *dd, sid, "--result", "拒检"]) == 0
+    assert "已生成后处理步骤 4 项" in capsys.readouterr().out
+    assert main(["sampling", "conclude", *dd, sid, "--result", "合格"]) == 2
+    assert "已有结论" in capsys.readouterr().err

@@ -256,3 +256,25 @@ def test_special_supervision_raises_the_credit_risk_one_level(store, before, aft
     assert res.escalation.credit_risk == after
     with store.session() as s:
         assert s.get(Enterprise, ent).credit_risk == after
+
+
+def test_pending_sampling_counts_for_the_rules_and_gets_its_result_later(store, producer) -> None:
+    pending = enter(store, producer, result="待检", sampled_on=date(2026, 3, 2))
+    assert pending.step_ids == [] and pending.escalation is None
+    # Already visible to the 6-month rule before the result is known.
+    with store.session() as s:
+        ws = svc.check_sampling(s, replace(BASE, producer_id=producer, sampled_on=date(2026, 4, 2)))
+        assert [w.sampling_ids for w in ws] == [(pending.sampling_id,)]
+    fail(store, producer, date(2026, 1, 10), model="other")
+    with pytest.raises(svc.SamplingError, match="不合格项目"):
+        svc.record_result(store, pending.sampling_id, "不合格")
+    res = svc.record_result(store, pending.sampling_id, "不合格", nonconforming_items="导体电阻",
+                            major_hazard=True, report_received_on=date(2026, 3, 20))
+    assert len(res.step_ids) > 5
+    assert res.escalation is not None and res.escalation.level == "约谈"
+    with pytest.raises(svc.SamplingError, match="已有结论"):
+        svc.record_result(store, pending.sampling_id, "合格")
+    with store.session() as s:
+        row = s.get(Sampling, pending.sampling_id)
+        assert row.result == "不合格" and row.report_received_on == date(2026, 3, 20)
+        assert svc.dashboard_counts(s, date(2026, 3, 21))["open_followups"] == 2

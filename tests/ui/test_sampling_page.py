@@ -239,3 +239,28 @@ def test_plan_print_preview(store, qtbot) -> None:
     dlg = page.plans.print_plan()
     assert dlg is not None and len(dlg.pages) >= 1
     dlg.reject()
+
+
+def test_pending_sampling_gets_its_conclusion_through_the_page(store, qtbot) -> None:
+    ent = add_enterprise(store, "济南华光电器有限公司")
+    pending = svc.enter_sampling(store, svc.SamplingInput(
+        product_name="转换器", producer_id=ent, sampled_on=date(2026, 9, 1), result="待检"))
+    page = page_mod.SamplingPage(store)
+    qtbot.addWidget(page)
+    tab = page.records
+    tab.select(pending.sampling_id)
+    assert tab.conclusion_button.isEnabled()
+    assert "结论未出" in tab.followup.title.text()
+
+    def fill(dlg: QDialog) -> None:
+        assert isinstance(dlg, page_mod.ConclusionDialog)
+        dlg.result_combo.setCurrentText("不合格")
+        dlg.items.setPlainText("插套温升")
+        dlg.received_on.setDate(QDate(2026, 9, 20))
+        dlg.save()
+
+    run_modal(tab.conclusion_button.click, fill)
+    assert tab.selected_id() == pending.sampling_id
+    assert not tab.conclusion_button.isEnabled()
+    assert tab.followup.table.rowCount() > 5
+    assert tab.followup.table.item(0, 1).text() == "2026-09-20"

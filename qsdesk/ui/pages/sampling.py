@@ -103,7 +103,7 @@ class SamplingDialog(QDialog):
         self.sampled_on = date_edit(None, res)
         rf.addRow("抽样日期", self.sampled_on)
         self.result_combo = QComboBox(res)
-        self.result_combo.addItems(list(svc.RESULTS))
+        self.result_combo.addItems(list(svc.ENTRY_RESULTS))
         rf.addRow("检验结论", self.result_combo)
         self.items = QPlainTextEdit(res)
         self.items.setMaximumHeight(60)
@@ -200,6 +200,54 @@ class SamplingDialog(QDialog):
             return
         try:
             self.result_value = svc.enter_sampling(self._store, self.value())
+        except svc.SamplingError as exc:
+            QMessageBox.warning(self, "无法保存", str(exc))
+            return
+        self.accept()
+
+
+class ConclusionDialog(QDialog):
+    """The test conclusion of a pending (待检) sampling."""
+
+    def __init__(self, store: Store, sampling_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("登记检验结论")
+        self._store = store
+        self._sampling_id = sampling_id
+        self.result_value: svc.EntryResult | None = None
+        form = QFormLayout()
+        self.result_combo = QComboBox(self)
+        self.result_combo.addItems(list(svc.RESULTS))
+        form.addRow("检验结论", self.result_combo)
+        self.items = QPlainTextEdit(self)
+        self.items.setMaximumHeight(60)
+        form.addRow("不合格项目", self.items)
+        self.hazard = QCheckBox("存在重大质量安全隐患", self)
+        form.addRow("", self.hazard)
+        self.received_on = date_edit(None, self)
+        form.addRow("报告收到日期", self.received_on)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(buttons)
+        self.result_combo.currentIndexChanged.connect(lambda _i: self._on_change())
+        self._on_change()
+
+    def _on_change(self) -> None:
+        failing = self.result_combo.currentText() == "不合格"
+        self.items.setEnabled(failing)
+        self.hazard.setEnabled(failing)
+
+    def save(self) -> None:
+        failing = self.result_combo.currentText() == "不合格"
+        try:
+            self.result_value = svc.record_result(
+                self._store, self._sampling_id, self.result_combo.currentText(),
+                nonconforming_items=self.items.toPlainText() if failing else None,
+                major_hazard=self.hazard.isChecked() and failing,
+                report_received_on=from_qdate(self.received_on.date()))
         except svc.SamplingError as exc:
             QMessageBox.warning(self, "无法保存", str(exc))
             return
@@ -314,6 +362,8 @@ class FollowUpPanel(QWidget):
                 head += f"    后处理进度：{prog.label}"
             elif smp.result == "合格":
                 head += "    合格，无需后处理"
+            elif smp.result == svc.PENDING:
+                head += "    检验结论未出，请在结论出具后登记"
             if helps:
                 head += f"    帮扶 {len(helps)} 次"
             self.title.setText(head)
@@ -506,15 +556,17 @@ class SamplingListTab(QWidget):
         self.search.setPlaceholderText("搜索企业、产品、商标或任务")
         self.result_filter = QComboBox(self)
         self.result_filter.addItem("全部结论", None)
-        for r in svc.RESULTS:
+        for r in svc.ENTRY_RESULTS:
             self.result_filter.addItem(r, r)
         self.open_only = QCheckBox("只看后处理未办结", self)
         self.new_button = QPushButton("录入抽查结果…", self)
+        self.conclusion_button = QPushButton("登记检验结论…", self)
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
         top.addWidget(self.result_filter)
         top.addWidget(self.open_only)
         top.addWidget(self.new_button)
+        top.addWidget(self.conclusion_button)
         self.model = QueryTableModel(store, self.COLUMNS, parent=self)
         self.table = QTableView(self)
         self.table.setModel(self.model)
@@ -540,6 +592,7 @@ class SamplingListTab(QWidget):
         self.result_filter.currentIndexChanged.connect(lambda _i: self.reload())
         self.open_only.toggled.connect(lambda _b: self.reload())
         self.new_button.clicked.connect(self.new_sampling)
+        self.conclusion_button.clicked.connect(self.enter_conclusion)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection())
         self.reload()
 
@@ -578,7 +631,30 @@ class SamplingListTab(QWidget):
         self.select(sampling_id)
 
     def _selection(self) -> None:
-        self.followup.show_sampling(self.selected_id())
+        sid = self.selected_id()
+        self.followup.show_sampling(sid)
+        pending = False
+        if sid:
+            row = self.model.find_row(sid)
+            pending = self.model.row_values(row).get("result") == svc.PENDING
+        self.conclusion_button.setEnabled(pending)
+
+    def _show_outcome(self, res: svc.EntryResult) -> None:
+        lines = [f"⚠ {w.message}" for w in res.warnings]
+        if res.escalation and res.escalation.level != "无":
+            lines += [f"❗ {r}" for r in res.escalation.reasons]
+        self.last_warnings.setText("\n".join(lines))
+
+    def enter_conclusion(self) -> None:
+        sid = self.selected_id()
+        if not sid:
+            return
+        dlg = ConclusionDialog(self._store, sid, self)
+        if dlg.exec() != QDialog.DialogCode.Accepted or dlg.result_value is None:
+            return
+        self._show_outcome(dlg.result_value)
+        self.reload()
+        self.select(sid)
 
     def _after_step(self) -> None:
         keep = self.selected_id()
@@ -591,10 +667,7 @@ class SamplingListTab(QWidget):
         if dlg.exec() != QDialog.DialogCode.Accepted or dlg.result_value is None:
             return
         res = dlg.result_value
-        lines = [f"⚠ {w.message}" for w in res.warnings]
-        if res.escalation and res.escalation.level != "无":
-            lines += [f"❗ {r}" for r in res.escalation.reasons]
-        self.last_warnings.setText("\n".join(lines))
+        self._show_outcome(res)
         self.reload()
         self.select(res.sampling_id)
 
