@@ -3,7 +3,7 @@
 Pages are loaded from ``qsdesk.ui.pages.<module>:<Class>`` the first time they are shown, so
 start-up only builds the first page. A page whose module does not exist yet shows a plain
 notice instead; a page that fails to build shows what went wrong and logs the traceback. The
-window's geometry, splitter/dock state and last page are remembered with ``QSettings``.
+window's geometry, dock state and last page are remembered with ``QSettings``.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -118,19 +118,20 @@ class MainWindow(QMainWindow):
         fm = self.nav.fontMetrics()
         self.nav.setFixedWidth(max(fm.horizontalAdvance("数据同步") + 64, 128))
         self.nav.setStyleSheet(
-            "QListWidget#navigation { background: #f1f3f6; padding-top: 8px; }"
+            "QListWidget#navigation { background: #f1f3f6; padding-top: 8px; show-decoration-selected: 1; outline: 0; }"
             "QListWidget#navigation::item { padding-left: 18px; border: none; color: #222; }"
             "QListWidget#navigation::item:selected { background: #dbe6f5; color: #0b3d91;"
             " border-left: 4px solid #1d5bbf; }"
         )
 
         self.stack = QStackedWidget()
-        self.splitter = QSplitter()
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.addWidget(self.nav)
-        self.splitter.addWidget(self.stack)
-        self.splitter.setStretchFactor(1, 1)
-        self.setCentralWidget(self.splitter)
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(8)
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
 
         where = store.data_dir.root if store.data_dir is not None else store.engine.url
         self.status_label = QLabel(f"{who}    数据目录：{where}")
@@ -224,7 +225,6 @@ class MainWindow(QMainWindow):
         s.beginGroup(SETTINGS_GROUP)
         geometry = s.value("geometry")
         state = s.value("state")
-        splitter = s.value("splitter")
         last = s.value("page", "dashboard")
         s.endGroup()
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
@@ -233,8 +233,6 @@ class MainWindow(QMainWindow):
             self.resize(1280, 760)
         if isinstance(state, QByteArray):
             self.restoreState(state)
-        if isinstance(splitter, QByteArray):
-            self.splitter.restoreState(splitter)
         if last not in self._entries:
             last = "dashboard"
         # the first page is built after the window is on screen, so the window appears at once
@@ -250,7 +248,6 @@ class MainWindow(QMainWindow):
         s.beginGroup(SETTINGS_GROUP)
         s.setValue("geometry", self.saveGeometry())
         s.setValue("state", self.saveState())
-        s.setValue("splitter", self.splitter.saveState())
         s.setValue("page", self.current_key() or "dashboard")
         s.endGroup()
         s.sync()
