@@ -1,12 +1,12 @@
 """Enterprise search: any substring of name, credit code, legal representative, address or a
 product name, as the user types.
 
-On SQLite, migration ``0002`` keeps one search document per enterprise and per product and two
-FTS5 indexes over them: a trigram index answers substrings of three or more characters, a
-one-character-per-token index answers one- and two-character substrings as phrase queries. The
-list query is *driven by the index*: it reads matches in index order and stops when a page is
-full, so the first hundred results cost about the same for 1 or 100 000 matches. A credit-code
-prefix is a substring like any other.
+On SQLite, migration ``0002`` keeps one search document per enterprise and per product and a
+trigram FTS5 index over them. The list query is *driven by the search*: it reads matches in
+index order (or, for a one- or two-character term, which a trigram index cannot answer, scans
+the narrow document table in order) and stops when a page is full, so the first hundred results
+of a common term cost about the same for 10 or 100 000 matches. A rare short term costs one scan
+of the document table. A credit-code prefix is a substring like any other.
 
 On other dialects (a PostgreSQL county hub), or a database without the index, every term is a
 ``LIKE`` over the enterprise columns and its products. Several space-separated terms must all
@@ -28,10 +28,9 @@ from qsdesk.store.models import Enterprise, Product
 search_doc = table("enterprise_search", column("doc_id"), column("enterprise_id"), column("source_id"),
                    column("body"))
 search_fts = table("enterprise_fts", column("rowid"), column("body"))
-search_chars = table("enterprise_chars", column("rowid"), column("body"))
 
-INDEX_TABLES = frozenset({"enterprise_search", "enterprise_fts", "enterprise_chars"})
-#: terms at least this long use the trigram index, shorter ones the per-character index
+INDEX_TABLES = frozenset({"enterprise_search", "enterprise_fts"})
+#: terms at least this long use the trigram index, shorter ones scan the documents
 TRIGRAM = 3
 
 _available: dict[int, bool] = {}
@@ -60,12 +59,6 @@ def like_pattern(term: str) -> str:
 
 def trigram_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
-
-
-def chars_phrase(term: str) -> str | None:
-    """The term as a phrase of single-character tokens; None if it has no letters or digits."""
-    chars = [c for c in term if c.isalnum()]
-    return '"' + " ".join(chars) + '"' if chars else None
 
 
 def like_clause(text: str) -> ColumnElement[bool]:
@@ -106,15 +99,17 @@ def index_source(text: str, engine: Engine) -> IndexSource | None:
     ts.sort(key=len, reverse=True)
     driver, others = ts[0], ts[1:]
     if len(driver) >= TRIGRAM:
-        fts, phrase = search_fts, trigram_phrase(driver)
+        src = search_fts.join(search_doc, search_doc.c.doc_id == search_fts.c.rowid)
+        conds: list[ColumnElement[bool]] = [search_fts.c.body.op("MATCH")(trigram_phrase(driver))]
+        enterprise_id: ColumnElement[Any] = search_doc.c.enterprise_id
     else:
-        fts, phrase = search_chars, chars_phrase(driver)
-        if phrase is None:
-            return None
-    src = fts.join(search_doc, search_doc.c.doc_id == fts.c.rowid)
-    conds: list[ColumnElement[bool]] = [fts.c.body.op("MATCH")(phrase)]
+        src = search_doc
+        conds = [search_doc.c.body.like(like_pattern(driver), escape="\\")]
+        # "|| ''" keeps SQLite from driving the join from the enterprise side (probing each
+        # enterprise's documents): scanning the documents in order stops after one page
+        enterprise_id = search_doc.c.enterprise_id.concat("")
     for term in others:
         other_doc = search_doc.alias()
         conds.append(exists().where(other_doc.c.enterprise_id == Enterprise.id,
                                     other_doc.c.body.like(like_pattern(term), escape="\\")))
-    return IndexSource(src, search_doc.c.enterprise_id, and_(*conds))
+    return IndexSource(src, enterprise_id, and_(*conds))
