@@ -5,10 +5,12 @@ same run.
     python bench/bench_ui.py                          # 200,000 enterprises in a temporary dir
     python bench/bench_ui.py --data-dir /tmp/qs200k   # keep (and reuse) the database
 
-* **Start-up**: a fresh process from spawn to the main window shown with its first page built
-  and painted (store opened and migrated, bundled font loaded, dashboard statistics still
-  computing on their worker thread), against a fresh process showing a bare PySide6
-  ``QMainWindow``. Median of ``--starts`` runs each. Targets: ≤ 1.5 s and ≤ 2.5× bare.
+* **Start-up**: a fresh process from spawn to (a) the main window on screen with its
+  navigation, the bundled font and Chinese Qt texts (the database is opened behind it, as
+  ``run_gui`` does), and (b) the first page built and painted on the opened, migrated database
+  (dashboard statistics still computing on their worker thread); against a fresh process
+  showing a bare PySide6 ``QMainWindow``. Median of ``--starts`` runs each. Targets: ≤ 1.5 s
+  and ≤ 2.5× bare. Both figures are printed; (b) is the honest "can work" time.
 * **Keystroke to first 100 results**: the registry page's search box gets a new text; timed
   until the list model holds the first page (≤ 100 rows) of the answer. Baseline: the very
   SQL statement the page ran, executed through the standard ``sqlite3`` module with its first
@@ -61,21 +63,25 @@ print("READY", time.time(), flush=True)
 QSDESK_CHILD = """
 import sys, time
 from pathlib import Path
-from qsdesk.ui.app import make_app, setup_logging
-from qsdesk.store.db import open_store
+from qsdesk.ui.app import make_app, open_data, setup_logging
 from qsdesk.ui.main_window import MainWindow, settings_at
 setup_logging(Path(sys.argv[2]))
 app = make_app(sys.argv[:1])
-store = open_store(sys.argv[1])
-w = MainWindow(store, settings=settings_at(Path(sys.argv[2]) / "settings.ini"))
+# as run_gui: the window first, the database behind it (no accounts in the bench data: no login)
+w = MainWindow(None, settings=settings_at(Path(sys.argv[2]) / "settings.ini"))
 w.show()
+app.processEvents()
+w.repaint()
+app.processEvents()
+print("WINDOW", time.time(), flush=True)
+store = open_data(sys.argv[1], None, w)
+w.set_store(store)
 while w.current_key() == "":
     app.processEvents()
 w.repaint()
 app.processEvents()
 print("READY", time.time(), flush=True)
-page = w.page("dashboard")
-page.shutdown()   # let the statistics thread finish before the process exits
+w.page("dashboard").shutdown()   # let the statistics thread finish before the process exits
 """
 
 RSS_CHILD = """
@@ -136,23 +142,31 @@ def build(data_dir: Path, n: int) -> None:
         store.close()
 
 
-def _ready_time(code: str, args: list[str]) -> float:
+def _ready_times(code: str, args: list[str]) -> dict[str, float]:
+    """Seconds from spawning a fresh process to each ``WORD <time>`` line it prints."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
     t0 = time.time()
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env,
                          check=True, timeout=120).stdout
-    line = next(ln for ln in out.splitlines() if ln.startswith("READY"))
-    return float(line.split()[1]) - t0
+    marks = {}
+    for ln in out.splitlines():
+        parts = ln.split()
+        if len(parts) == 2 and parts[0] in ("WINDOW", "READY"):
+            marks[parts[0]] = float(parts[1]) - t0
+    return marks
 
 
 def bench_startup(data_dir: Path, work: Path, runs: int) -> dict[str, float]:
-    bare, ours = [], []
-    _ready_time(QSDESK_CHILD, [str(data_dir), str(work)])  # warm the OS file cache once for both
-    _ready_time(BARE_CHILD, [])
+    bare, window, ready = [], [], []
+    _ready_times(QSDESK_CHILD, [str(data_dir), str(work)])  # warm the OS file cache once for both
+    _ready_times(BARE_CHILD, [])
     for _ in range(runs):  # interleaved, so drift hits both alike
-        bare.append(_ready_time(BARE_CHILD, []))
-        ours.append(_ready_time(QSDESK_CHILD, [str(data_dir), str(work)]))
-    return {"bare": statistics.median(bare), "qsdesk": statistics.median(ours)}
+        bare.append(_ready_times(BARE_CHILD, [])["READY"])
+        m = _ready_times(QSDESK_CHILD, [str(data_dir), str(work)])
+        window.append(m["WINDOW"])
+        ready.append(m["READY"])
+    return {"bare": statistics.median(bare), "window": statistics.median(window),
+            "qsdesk": statistics.median(ready)}
 
 
 def pick_queries(db: Path, rng: random.Random) -> dict[str, list[str]]:
@@ -203,21 +217,29 @@ def bench_search(data_dir: Path, queries: dict[str, list[str]]) -> dict[str, Any
     page.show()
     QApplication.processEvents()
     raw = sqlite3.connect(data_dir / "qsdesk.db")
+    done: list[float] = []
+    # one connection for the whole run (PySide6 6.12 corrupts a refcount in disconnect(conn))
+    page.model.reloaded.connect(lambda: done.append(time.perf_counter()))
+
+    def settle(seconds: float) -> None:
+        """Let the page finish what follows a search (detail pane, count) like a typing pause."""
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            app.processEvents()
+            time.sleep(0.002)
+
     results: dict[str, Any] = {}
     for group, qs in queries.items():
         ours: list[float] = []
         base: list[float] = []
         for q in qs * 2:  # every query twice: the second run is the one a user repeating it sees
             page.search.setText("")
-            page.apply()
-            QApplication.processEvents()
-            done: list[float] = []
-            conn = page.model.reloaded.connect(lambda d=done: d.append(time.perf_counter()))
+            settle(0.3)
+            done.clear()
             t0 = time.perf_counter()
             page.search.setText(q)  # the keystroke: textChanged → coalesced → query
             while not done:
                 app.processEvents()
-            page.model.reloaded.disconnect(conn)
             ours.append(done[0] - t0)
             stmt = page.model.statement
             assert stmt is not None
@@ -264,8 +286,13 @@ def main() -> int:
     st = bench_startup(data_dir, work, args.starts)
     ratio = st["qsdesk"] / st["bare"]
     figures["startup"] = {**st, "ratio": ratio}
-    print(f"start-up to usable main window: {st['qsdesk'] * 1000:.0f} ms median "
-          f"(bare QMainWindow {st['bare'] * 1000:.0f} ms) ratio {ratio:.2f}x "
+    wratio = st["window"] / st["bare"]
+    figures["startup"]["window_ratio"] = wratio
+    print(f"start-up, main window on screen (navigation, database opening behind it): "
+          f"{st['window'] * 1000:.0f} ms median (bare QMainWindow {st['bare'] * 1000:.0f} ms) ratio {wratio:.2f}x "
+          f"[target <= 1500 ms and <= 2.5x] {'OK' if st['window'] <= 1.5 and wratio <= 2.5 else 'MISSED'}")
+    print(f"start-up, first page built on the opened database: "
+          f"{st['qsdesk'] * 1000:.0f} ms median (bare QMainWindow {st['bare'] * 1000:.0f} ms) ratio {ratio:.2f}x "
           f"[target <= 1500 ms and <= 2.5x] {'OK' if st['qsdesk'] <= 1.5 and ratio <= 2.5 else 'MISSED'}")
 
     queries = pick_queries(data_dir / "qsdesk.db", random.Random(args.seed))

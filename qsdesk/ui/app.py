@@ -16,13 +16,16 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from qsdesk.paths import log_dir
-from qsdesk.store.db import Store
+
+if TYPE_CHECKING:  # SQLAlchemy is imported after the window is on screen (see run_gui)
+    from qsdesk.store.db import Store
 
 log = logging.getLogger("qsdesk")
 
@@ -158,31 +161,77 @@ def _smoke_and_quit(app: QApplication, window: QWidget) -> None:
 
 def run_gui(data_dir: Path | None = None, database_url: str | None = None,
             argv: Sequence[str] | None = None) -> int:
-    """Open the main window on ``data_dir``; returns the process exit code."""
+    """Open the main window on ``data_dir``; returns the process exit code.
+
+    The window is shown first, with its navigation and a "正在打开数据" notice; the database
+    layer (SQLAlchemy, migrations) is imported and opened behind it, then the set-up dialog
+    (first start) and the login, then the remembered page. Nothing from the records is shown
+    before the login.
+    """
     setup_logging()
     app = make_app(argv)
     sys.excepthook = excepthook
-    from qsdesk.store.db import open_store
+    from qsdesk.ui.main_window import MainWindow
 
-    try:
-        store = open_store(data_dir, url=database_url)
-    except Exception as exc:
-        log.exception("cannot open data directory %s", data_dir)
-        QMessageBox.critical(None, APP_TITLE,
-                             f"无法打开数据目录 {data_dir or '（默认）'}：{exc}\n\n"
-                             "请确认该目录存在且有写入权限，或用 --data-dir 指定其他目录。"
-                             f"\n日志：{_log_path}")
+    window = MainWindow(None)
+    window.show()
+    app.processEvents()
+    store = open_data(data_dir, database_url, window)
+    if store is None:
         return 1
     try:
-        if not ensure_node(store):
+        if not ensure_node(store, window) or not _login(store, window):
+            window.close()
             return 0
-        from qsdesk.ui.main_window import MainWindow
-
-        window = MainWindow(store)
-        window.show()
+        window.set_store(store)
         log.info("main window opened on %s", store.data_dir.root if store.data_dir else database_url)
+        _after_show(store, window)
         if os.environ.get(EXIT_AFTER_SHOW_ENV):
             QTimer.singleShot(0, lambda: _smoke_and_quit(app, window))
         return int(app.exec())
     finally:
         store.close()
+
+
+def open_data(data_dir: Path | None, database_url: str | None, parent: QWidget | None = None) -> Store | None:
+    """Open (and migrate) the database; on failure say why in Chinese and return None."""
+    try:
+        from qsdesk.store.db import open_store
+
+        return open_store(data_dir, url=database_url)
+    except Exception as exc:
+        log.exception("cannot open data directory %s", data_dir)
+        QMessageBox.critical(parent, APP_TITLE,
+                             f"无法打开数据目录 {data_dir or '（默认）'}：{exc}\n\n"
+                             "请确认该目录存在且有写入权限，或用 --data-dir 指定其他目录。"
+                             f"\n日志：{_log_path}")
+        return None
+
+
+def _login(store: Store, parent: QWidget | None = None) -> bool:
+    """The login (or, on a fresh installation, the chief's first account); the logged-in user
+    is recorded on every audit entry."""
+    try:
+        from qsdesk.ui.login import ensure_login
+    except ImportError:
+        return True
+    user = ensure_login(store, parent)
+    if user is None:
+        return False
+    store.set_actor(user.username)
+    return True
+
+
+def _after_show(store: Store, window: QWidget) -> None:
+    """Idle lock, and the offer to restore forms autosaved before a crash or power cut."""
+    try:
+        from qsdesk.ui.login import IdleLock
+
+        window._idle_lock = IdleLock(store, window)  # type: ignore[attr-defined]
+    except ImportError:
+        pass
+    try:
+        from qsdesk.ui.forms.dialogs import offer_draft_restore
+    except ImportError:
+        return
+    offer_draft_restore(store, window)

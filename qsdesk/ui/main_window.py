@@ -12,6 +12,7 @@ import importlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -26,7 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qsdesk.store.db import Store
+if TYPE_CHECKING:  # the window appears before SQLAlchemy is imported (see run_gui)
+    from qsdesk.store.db import Store
 
 log = logging.getLogger(__name__)
 
@@ -95,16 +97,15 @@ class NoticePage(QWidget):
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, store: Store, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store | None, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+        """``store`` may be None: the window then shows a notice until :meth:`set_store` (start-up
+        shows the window first and opens the database behind it)."""
         super().__init__(parent)
-        self.store = store
+        self.store: Store | None = None
         self._settings = settings if settings is not None else app_settings()
         self._pages: dict[str, QWidget] = {}
         self._entries = {e.key: e for e in NAVIGATION}
-
-        node = store.self_node()
-        who = f"{node.name}（{node.code}）" if node is not None else "未设置单位"
-        self.setWindowTitle(f"质量安全监管工作台 — {who}")
+        self.setWindowTitle("质量安全监管工作台")
 
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
@@ -133,9 +134,10 @@ class MainWindow(QMainWindow):
         row.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
-        where = store.data_dir.root if store.data_dir is not None else store.engine.url
-        self.status_label = QLabel(f"{who}    数据目录：{where}")
+        self.status_label = QLabel("正在打开数据……")
         self.statusBar().addWidget(self.status_label, 1)
+        self.opening = NoticePage("正在打开数据……", "请稍候。", self)
+        self.stack.addWidget(self.opening)
 
         self.nav.currentRowChanged.connect(self._on_nav)
         for i in range(len(NAVIGATION)):
@@ -143,6 +145,19 @@ class MainWindow(QMainWindow):
             sc.activated.connect(lambda row=i: self.nav.setCurrentRow(row))
 
         self._restore()
+        if store is not None:
+            self.set_store(store)
+
+    def set_store(self, store: Store) -> None:
+        """Attach the opened database and show the remembered page."""
+        self.store = store
+        node = store.self_node()
+        who = f"{node.name}（{node.code}）" if node is not None else "未设置单位"
+        self.setWindowTitle(f"质量安全监管工作台 — {who}")
+        where = store.data_dir.root if store.data_dir is not None else store.engine.url
+        self.status_label.setText(f"{who}    数据目录：{where}")
+        # the first page is built after the window is on screen, so the window appears at once
+        QTimer.singleShot(0, self._show_initial)
 
     # ----------------------------------------------------------------- pages
 
@@ -150,6 +165,8 @@ class MainWindow(QMainWindow):
         """The page of a navigation entry, built on first use."""
         page = self._pages.get(key)
         if page is None:
+            if self.store is None:
+                return self.opening
             page = self._build(self._entries[key])
             self._pages[key] = page
             self.stack.addWidget(page)
@@ -235,13 +252,14 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         if last not in self._entries:
             last = "dashboard"
-        # the first page is built after the window is on screen, so the window appears at once
         self._initial = str(last)
-        QTimer.singleShot(0, self._show_initial)
 
     def _show_initial(self) -> None:
-        if self.nav.currentRow() < 0:
-            self.show_page(self._initial)
+        if self.store is None:
+            return
+        key = self.current_key() or self._initial  # a page clicked while opening wins
+        if self.stack.currentWidget() is self.opening or key not in self._pages:
+            self.show_page(key)
 
     def save_state(self) -> None:
         s = self._settings

@@ -106,3 +106,18 @@ def test_screenshots(store: Store, qtbot, tmp_path: Path) -> None:  # type: igno
             path = out / f"main_{e.key}_{w}x{h}.png"
             assert img.save(str(path))
             assert path.stat().st_size > 10_000
+
+
+def test_window_before_database(store: Store, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """run_gui shows the window first and attaches the database when it is open."""
+    win = MainWindow(None, settings=settings_at(tmp_path / "settings.ini"))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.wait(10)
+    assert win.stack.currentWidget() is win.opening and win.loaded_pages() == []
+    win.nav.setCurrentRow(1)  # clicked while opening: nothing is built without a database
+    assert win.loaded_pages() == []
+    win.set_store(store)
+    qtbot.waitUntil(lambda: win.loaded_pages() == ["registry"])  # the page clicked wins
+    assert win.stack.currentWidget() is win.page("registry")
+    assert "370112001" in win.windowTitle()
