@@ -8,6 +8,7 @@ from html import escape
 from typing import Any
 
 from PySide6.QtCore import QDate, QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -236,7 +237,9 @@ class RegistryPage(QWidget):
 
         self.search = QLineEdit()
         self.search.setPlaceholderText("搜索：企业名称、统一社会信用代码、法定代表人、地址、产品（输入即查）")
-        self.search.setClearButtonEnabled(True)
+        # no clear button: its appearing with the first character re-lays out the whole page
+        # before the results can show; 清除条件 and Esc clear the search
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self.search, activated=self.search.clear)
         self.count_label = QLabel()
         self.count_label.setMinimumWidth(110)
         self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
