@@ -81,18 +81,22 @@ def encode_jsonl(objs: Iterable[Mapping[str, Any]]) -> bytes:
 
 
 def decode_jsonl(data: bytes, member: str) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for n, line in enumerate(data.split(b"\n"), 1):
-        if not line:
-            continue
-        try:
-            obj = json.loads(line)
-        except ValueError as exc:
-            raise BundleError(f"数据包成员 {member} 第 {n} 行不是有效的 JSON", "corrupt") from exc
+    lines = [line for line in data.split(b"\n") if line]
+    try:  # one parse of the whole member is much faster than one per line
+        objs = json.loads(b"[" + b",".join(lines) + b"]")
+    except ValueError:
+        objs = None
+    if objs is None or len(objs) != len(lines):
+        objs = []
+        for n, line in enumerate(lines, 1):
+            try:
+                objs.append(json.loads(line))
+            except ValueError as exc:
+                raise BundleError(f"数据包成员 {member} 第 {n} 行不是有效的 JSON", "corrupt") from exc
+    for n, obj in enumerate(objs, 1):
         if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
             raise BundleError(f"数据包成员 {member} 第 {n} 行缺少记录编号", "corrupt")
-        out.append(obj)
-    return out
+    return objs
 
 
 # --------------------------------------------------------------------------------------- writing

@@ -36,7 +36,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -518,13 +518,15 @@ def _plan_and_apply(
 
     # attachments first: attachment_link rows refer to blob_file
     for sha, data in decoded.attachments.items():
-        if s.get(BlobFile, sha) is None:
+        known = s.get(BlobFile, sha) is not None
+        if not known:
             report.attachments_new += 1
-            if apply:
+        if apply:
+            if not known:
                 meta = m["attachments"][sha]
                 s.add(BlobFile(sha256=sha, size=len(data), mime=str(meta.get("mime") or "application/octet-stream"),
                                created_at=utcnow()))
-                written.extend(_write_blob(store, sha, data))
+            written.extend(_write_blob(store, sha, data))  # also repairs a missing or damaged file
     if apply:
         s.flush()
 
@@ -688,10 +690,10 @@ def pending_change_count(store: Store, to_code: str) -> int:
         total = 0
         for name in DOWN_TABLES if me.kind == "county" else tuple(TABLES):
             t = table_of(name)
-            stmt = select(t.c.id).where(t.c.change_seq > after)
+            stmt = select(func.count()).select_from(t).where(t.c.change_seq > after)
             if me.kind == "county":
                 stmt = stmt.where(_station_scope(name, to_code))
-            total += len(s.execute(stmt).all())
+            total += int(s.scalar(stmt) or 0)
         return total
 
 

@@ -102,6 +102,8 @@ def _converters(table: Table) -> tuple[dict[str, Callable[[Any], Any]], dict[str
 
 
 _CONVERTERS = {name: _converters(model.__table__) for name, model in TABLES.items()}  # type: ignore[attr-defined]
+_COLUMNS = {name: frozenset(model.__table__.c.keys()) - LOCAL_COLUMNS  # type: ignore[attr-defined]
+            for name, model in TABLES.items()}
 
 
 def from_json_value(table: Table, column: str, value: Any) -> Any:
@@ -130,12 +132,11 @@ def row_to_json(table_name: str, row: Mapping[str, Any]) -> tuple[dict[str, Any]
 
 def json_to_row(table_name: str, data: Mapping[str, Any]) -> dict[str, Any]:
     """Database values of a travelled row; columns this program does not know are dropped."""
-    table = table_of(table_name)
     to_db = _CONVERTERS[table_name][0]
-    cols = table.c
+    cols = _COLUMNS[table_name]
     out: dict[str, Any] = {}
     for k, v in data.items():
-        if k not in cols or k in LOCAL_COLUMNS:
+        if k not in cols:
             continue
         if v is not None:
             conv = to_db.get(k)

@@ -1,0 +1,66 @@
+"""County mode: two stations' rows in one county database, viewed per station."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from qsdesk.services.sync import county
+from qsdesk.services.sync.exchange import export_bundle, import_bundle
+from qsdesk.store.models import Enterprise, Inspection
+from tests.services.sync_helpers import (
+    COUNTY,
+    STATION,
+    STATION2,
+    add_enterprise,
+    add_inspection,
+    enrol_both,
+    files,
+    make_node,
+)
+
+PHOTO = b"\x89PNG\r\n photo bytes " * 30
+
+
+def test_county_holds_each_station_by_origin(tmp_path: Path) -> None:
+    co = make_node(tmp_path / "c", "county", COUNTY, "历城区市场监管局")
+    s1 = make_node(tmp_path / "s1", "station", STATION, "王舍人市场监管所", COUNTY)
+    s2 = make_node(tmp_path / "s2", "station", STATION2, "遥墙市场监管所", COUNTY)
+    try:
+        enrol_both(s1, co, tmp_path / "usb")
+        enrol_both(s2, co, tmp_path / "usb")
+        e1 = add_enterprise(s1, "王舍人一厂")
+        add_enterprise(s1, "王舍人二厂")
+        add_inspection(s1, e1, sealed=True, attachment=PHOTO)
+        add_enterprise(s2, "遥墙五金店")
+        for st_ in (s1, s2):
+            import_bundle(co, export_bundle(st_, COUNTY, tmp_path / "usb").path)
+        assert county.is_county(co) and not county.is_county(s1)
+        assert [x.code for x in county.stations(co)] == [STATION, STATION2]
+        counts = county.counts_by_station(co)
+        assert counts[STATION]["enterprise"] == 2 and counts[STATION2]["enterprise"] == 1
+        assert counts[STATION]["inspection"] == 1 and "inspection" not in counts[STATION2]
+        with co.session() as s:
+            stmt = county.for_station(select(Enterprise.name), Enterprise, STATION2)
+            assert list(s.scalars(stmt)) == ["遥墙五金店"]
+            all_ = county.for_station(select(func.count()).select_from(Enterprise), Enterprise, None)
+            assert s.scalar(all_) == 3
+            insp = s.scalars(county.for_station(select(Inspection), Inspection, STATION)).one()
+            assert insp.status == "sealed"
+        assert files(co) == files(s1)  # the attachment arrived, stored once by SHA-256
+        # the county edits a station's enterprise: it goes down to that station only
+        with co.transaction() as s:
+            ent = s.get(Enterprise, e1)
+            assert ent is not None
+            ent.supervision_class = "key"
+        down1 = export_bundle(co, STATION, tmp_path / "usb")
+        down2 = export_bundle(co, STATION2, tmp_path / "usb")
+        assert down1.counts == {"enterprise": 1} and down2.counts == {}
+        import_bundle(s1, down1.path)
+        with s1.session() as s:
+            ent = s.get(Enterprise, e1)
+            assert ent is not None and ent.supervision_class == "key" and ent.rev == 2
+    finally:
+        for st_ in (co, s1, s2):
+            st_.close()
