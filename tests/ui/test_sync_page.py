@@ -71,6 +71,10 @@ def test_export_and_import_through_the_page(pair: Pair, qtbot) -> None:  # type:
     rep = co_page.import_file(res.path)
     assert rep is not None and rep.status == "applied" and "已导入" in co_said[-1][1]
     assert co_page.history_model.rowCount() == 1
+    m = co_page.history_model
+    shown = [m.data(m.index(0, c)) for c in range(m.columnCount())]
+    assert shown[0].startswith("20") and shown[1] == "收到" and shown[3] == "1"
+    assert "新增" in shown[5]
     again = co_page.import_file(res.path)
     assert again is not None and again.status == "already" and "已导入过" in co_said[-1][1]
 
@@ -79,6 +83,9 @@ def test_export_and_import_through_the_page(pair: Pair, qtbot) -> None:  # type:
     st_page.confirm_import = lambda report: True
     st_page.import_file(receipt.path)
     assert "确认" in st_said[-1][1]
+    m = st_page.history_model
+    contents = [m.data(m.index(r, 5)) for r in range(m.rowCount())]
+    assert any(c.startswith("回执") for c in contents)
 
 
 def test_bad_bundle_is_refused_with_reason(pair: Pair, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -116,7 +123,7 @@ def test_conflict_queue_resolved_by_a_person(pair: Pair, qtbot) -> None:  # type
     assert not page.other_button.isEnabled()
     page.select_conflict(0)
     fields = [page.conflict_detail.item(r, 0).text() for r in range(page.conflict_detail.rowCount())]
-    assert "address" in fields and "staff" in fields
+    assert "住所（经营场所）" in fields and "从业人员" in fields
     assert page.resolve_selected("other")
     assert "王科长" in said[-1][1]
     assert page.conflict_model.rowCount() == 0

@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,19 @@ from qsdesk.ui.worker import TaskCancelled, run_in_background
 log = logging.getLogger(__name__)
 
 DIRECTION = {"out": "发出", "in": "收到"}
+
+#: Column names shown in the conflict comparison (others are shown as they are).
+FIELD_LABELS = {
+    "name": "名称/姓名", "uscc": "统一社会信用代码", "legal_rep": "法定代表人", "address": "住所（经营场所）",
+    "town": "乡镇（街道）", "jurisdiction": "所属单位", "contact": "联系人", "phone": "联系电话",
+    "domain": "领域", "status": "状态", "unit_types": "单位类型", "staff": "从业人员", "revenue_wan": "营业收入（万元）",
+    "grade": "分级", "supervision_class": "监管类别", "responsible_inspector_id": "责任监管人员",
+    "responsible_since": "责任监管起始日期", "abnormal_status": "异常状态", "quality_director": "质量安全总监",
+    "quality_officer": "质量安全员", "extra": "其他信息", "values": "表单内容", "answers": "检查项目结论",
+    "result": "检查结果", "opinion": "企业意见", "opinion_text": "意见说明", "inspected_on": "检查日期",
+    "deleted": "已删除", "rev": "版本号", "updated_at": "修改时间", "origin": "来源单位", "badge_no": "执法证号",
+    "description": "描述", "note": "备注", "product_name": "产品名称",
+}
 KIND = {"data": "数据包", "receipt": "回执"}
 
 
@@ -87,12 +101,39 @@ def removable_drives() -> list[Path]:
 
 
 def _fmt_time(value: Any) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value is not None else ""
+    """A stored UTC time (datetime or the text a raw row holds) in local time, to the minute."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value[:16]
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return str(value.astimezone().strftime("%Y-%m-%d %H:%M"))
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _history_counts(value: Any) -> str:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return ""
     if not isinstance(value, dict):
         return ""
+    if value.get("kind") == "receipt":
+        ack = value.get("ack")
+        return "回执" + (f"（确认到第 {ack} 号变更）" if ack else "")
     tables = value.get("tables") or {}
     total = sum(int(n) for n in tables.values())
     parts = [f"{total} 条记录"]
@@ -149,7 +190,7 @@ class SyncPage(QWidget):
     """数据同步."""
 
     HISTORY_COLUMNS = (
-        Column("at", "时间", sort=BundleLog.at, format=_fmt_time, width=130),
+        Column("at", "时间", sort=BundleLog.at, format=_fmt_time, width=140),
         Column("direction", "方向", sort=BundleLog.direction, format=lambda v: DIRECTION.get(v, v), width=50),
         Column("peer_code", "对方单位", sort=BundleLog.peer_code, width=100),
         Column("seq", "序号", sort=BundleLog.seq, width=50),
@@ -157,11 +198,11 @@ class SyncPage(QWidget):
         Column("counts", "内容", format=_history_counts),
     )
     CONFLICT_COLUMNS = (
-        Column("created_at", "发现时间", sort=SyncConflict.created_at, format=_fmt_time, width=130),
+        Column("created_at", "发现时间", sort=SyncConflict.created_at, format=_fmt_time, width=140),
         Column("table_name", "数据", sort=SyncConflict.table_name, format=lambda v: TABLE_LABELS.get(v, v),
                width=90),
         Column("record_id", "记录编号", width=110, format=lambda v: str(v)[:8]),
-        Column("kept", "原因", format=lambda v: cf.REASONS.get(str((v or {}).get("_reason")), "")),
+        Column("kept", "原因", format=lambda v: cf.REASONS.get(str(_as_dict(v).get("_reason")), "")),
     )
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
@@ -514,8 +555,13 @@ class SyncPage(QWidget):
         diffs = cf.differences(c)
         self.conflict_detail.setRowCount(len(diffs))
         for r, d in enumerate(diffs):
-            for col, value in enumerate((d.column, d.kept, d.other)):
-                text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            for col, value in enumerate((FIELD_LABELS.get(d.column, d.column), d.kept, d.other)):
+                if value is None:
+                    text = "（空）"
+                elif d.column == "updated_at" and col:
+                    text = _fmt_time(value)
+                else:
+                    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
                 self.conflict_detail.setItem(r, col, QTableWidgetItem(text[:300]))
 
     def resolve_selected(self, choice: str) -> bool:
