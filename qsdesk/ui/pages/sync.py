@@ -563,6 +563,7 @@ class SyncPage(QWidget):
                 else:
                     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
                 self.conflict_detail.setItem(r, col, QTableWidgetItem(text[:300]))
+        self.conflict_detail.resizeColumnToContents(0)
 
     def resolve_selected(self, choice: str) -> bool:
         cid = self.selected_conflict_id()

@@ -1,0 +1,93 @@
+"""The county on PostgreSQL (``--database-url``): the same sync code, no SQLite-only SQL.
+
+Runs only when ``QSDESK_TEST_PG_URL`` names a PostgreSQL server database a new database can be
+created from (e.g. ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``) and a driver is
+installed; otherwise it is skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from qsdesk.services.node import init_node
+from qsdesk.services.sync import conflicts as cf
+from qsdesk.services.sync import county as county_views
+from qsdesk.services.sync.bundle import BundleError
+from qsdesk.services.sync.exchange import export_bundle, import_bundle, write_receipt
+from qsdesk.store.db import Store, open_store
+from qsdesk.store.models import Enterprise
+from tests.services.sync_helpers import (
+    COUNTY,
+    STATION,
+    add_enterprise,
+    add_inspection,
+    enrol_both,
+    make_node,
+    snapshot,
+    synced_state,
+)
+
+PG_URL = os.environ.get("QSDESK_TEST_PG_URL")
+pytestmark = pytest.mark.skipif(not PG_URL, reason="QSDESK_TEST_PG_URL not set")
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    assert PG_URL
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    name = f"qsdesk_sync_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_station_to_postgres_county(tmp_path: Path, pg_url: str) -> None:
+    st = make_node(tmp_path / "s", "station", STATION, "王舍人市场监管所", COUNTY)
+    co: Store = open_store(tmp_path / "c", url=pg_url)
+    try:
+        assert co.engine.dialect.name == "postgresql"
+        init_node(co, kind="county", code=COUNTY, name="历城区市场监管局")
+        enrol_both(st, co, tmp_path / "usb")
+        eid = add_enterprise(st)
+        add_inspection(st, eid, sealed=True, attachment=b"photo bytes " * 40)
+        b = export_bundle(st, COUNTY, tmp_path / "usb")
+        cut = tmp_path / "cut.qsb"
+        cut.write_bytes(b.path.read_bytes()[:-100])
+        before = snapshot(co)
+        with pytest.raises(BundleError):
+            import_bundle(co, cut)
+        assert snapshot(co) == before
+        assert import_bundle(co, b.path).total("new") == 7
+        assert import_bundle(co, b.path).status == "already"
+        import_bundle(st, write_receipt(co, STATION, tmp_path / "usb").path)
+        with co.transaction() as s:
+            e = s.get(Enterprise, eid)
+            assert e is not None
+            e.address = "县局核实的地址"
+        with st.transaction() as s:
+            e = s.get(Enterprise, eid)
+            assert e is not None
+            e.staff = 9
+        rep = import_bundle(co, export_bundle(st, COUNTY, tmp_path / "usb").path)
+        assert rep.total("conflicts") == 1
+        [c] = cf.open_conflicts(co)
+        cf.resolve(co, c.id, "other", actor="王科长")
+        import_bundle(st, export_bundle(co, STATION, tmp_path / "usb").path)
+        assert synced_state(st)["enterprise"] == synced_state(co)["enterprise"]
+        assert synced_state(st)["inspection"] == synced_state(co)["inspection"]
+        assert county_views.counts_by_station(co)[STATION] == {"enterprise": 1, "inspection": 1}
+    finally:
+        st.close()
+        co.close()
