@@ -4,6 +4,7 @@
     qsdesk print enterprise <id> --out F.pdf     企业信息摸底排查表（附件3）
     qsdesk print risk <id> --out F.pdf           风险信息采集表（附件6）
     qsdesk print checklist <id> --out F.pdf      监管任务清单
+    qsdesk print inspections <id>... --out F.pdf 多份检查记录，一个 PDF
     qsdesk print blank annex4 --out F.pdf        空白表（annex3…annex6、task_producer、task_seller）
 
 An unknown id or form exits with code 2 and one Chinese line; no file is written.
@@ -37,6 +38,11 @@ def register(sub: Any) -> None:
         if name == "inspection":
             q.add_argument("--no-audit", action="store_true", help="不计入打印记录（仅预览用）")
         q.set_defaults(func=cmd_print_record, print_kind=name)
+    q = psub.add_parser("inspections", help="批量打印多份检查记录到一个 PDF（每份两联）")
+    add_data_dir(q)
+    q.add_argument("record_ids", metavar="ID", nargs="+", help="检查记录编号（ID），可多个")
+    q.add_argument("--out", type=Path, required=True, help="输出 PDF 文件")
+    q.set_defaults(func=cmd_print_batch)
     q = psub.add_parser("blank", help="空白表（现场纸质备用）")
     add_data_dir(q)
     q.add_argument("form", help=f"表单：{'、'.join(BLANK_CHOICES)}（或完整表单 ID）")
@@ -69,6 +75,22 @@ def cmd_print_record(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(f"已生成 {path}")
+    return 0
+
+
+def cmd_print_batch(args: argparse.Namespace) -> int:
+    from qsdesk.services import printing
+    from qsdesk.store.db import open_store
+
+    _out_ok(args.out)
+    store = open_store(args.data_dir, url=args.database_url)
+    try:
+        path = printing.render_inspections(store, args.record_ids, args.out)
+    except printing.PrintError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        store.close()
+    print(f"已生成 {path}（{len(args.record_ids)} 份）")
     return 0
 
 

@@ -25,7 +25,7 @@ from qsdesk.services.printing import (
     render_task_checklist,
 )
 from qsdesk.store.db import Store
-from qsdesk.store.models import AuditEntry, Inspection, RiskReport, TaskChecklist
+from qsdesk.store.models import AuditEntry, Inspection
 from tests.services.printing_helpers import (
     LONG_NOTE,
     decode_qr,
@@ -297,7 +297,11 @@ def test_cli_print_inspection_and_blank(store: Store, tmp_path: Path, data_dir: 
     err = capsys.readouterr().err
     assert "找不到检查记录" in err and err.count("\n") == 1
     assert cli_main(["print", "blank", "annex9", "--out", str(bad)]) == 2
+    assert cli_main(["print", "inspections", iid, "nope", "--data-dir", str(data_dir), "--out", str(bad)]) == 2
     assert not bad.exists()
+    many = tmp_path / "many.pdf"
+    assert cli_main(["print", "inspections", iid, iid, "--data-dir", str(data_dir), "--out", str(many)]) == 0
+    assert len(pdf_text(many)) == 2 * len(pdf_text(out))
 
 
 def test_batch_of_records_in_one_pdf_keeps_each_records_copies_and_numbering(store: Store, tmp_path: Path) -> None:
