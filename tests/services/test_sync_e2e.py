@@ -490,3 +490,24 @@ def test_bundle_log_records_both_directions(pair: Pair, first_bundle: Path) -> N
     with pair.county.session() as s:
         inn = s.scalars(select(BundleLog)).one()
         assert inn.direction == "in" and inn.counts["new"] == 7 and inn.sha256 == out.sha256
+
+
+def test_flipped_byte_anywhere_is_refused_or_harmless(pair: Pair, first_bundle: Path, tmp_path: Path) -> None:
+    """One flipped byte at ~150 positions over the whole file: either a Chinese refusal, or (a byte
+    no reader relies on, such as a zip header timestamp) exactly the genuine bundle's content."""
+    genuine = preview_bundle(pair.county, first_bundle)
+    data = first_bundle.read_bytes()
+    bad = tmp_path / first_bundle.name
+    before = snapshot(pair.county)
+    refused = 0
+    for at in range(0, len(data), max(1, len(data) // 150)):
+        bad.write_bytes(_flip(data, at))
+        try:
+            rep = preview_bundle(pair.county, bad)
+        except BundleError as exc:
+            refused += 1
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in str(exc))
+        else:
+            assert rep.tables == genuine.tables and rep.attachments_new == genuine.attachments_new
+    assert refused > 100
+    assert snapshot(pair.county) == before

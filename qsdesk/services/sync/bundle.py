@@ -33,6 +33,7 @@ import os
 import re
 import stat
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +43,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from qsdesk.services.sync import crypto
-from qsdesk.services.sync.rows import TABLES, canonical
+from qsdesk.services.sync.rows import TABLES
 
 FORMAT = "qsdesk-bundle"
 VERSION = 1
@@ -76,8 +77,13 @@ def context(from_code: str, to_code: str, seq: int) -> bytes:
     return f"{FORMAT}/{VERSION}|{from_code}|{to_code}|{seq}".encode()
 
 
+_LINE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def encode_jsonl(objs: Iterable[Mapping[str, Any]]) -> bytes:
-    return b"".join(canonical(o) + b"\n" for o in objs)
+    """One compact JSON object per line (keys in column order: rows of one table agree)."""
+    text = "\n".join(map(_LINE.encode, objs))
+    return (text + "\n").encode("utf-8") if text else b""
 
 
 def decode_jsonl(data: bytes, member: str) -> list[dict[str, Any]]:
@@ -265,8 +271,11 @@ def _check_name(info: zipfile.ZipInfo) -> None:
 def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
     if info.file_size > limit:
         raise BundleError(f"数据包成员 {info.filename} 过大（{info.file_size} 字节）", "size")
-    with zf.open(info) as fh:
-        data = fh.read(limit + 1)
+    try:
+        with zf.open(info) as fh:
+            data = fh.read(limit + 1)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:  # bad CRC, broken deflate stream
+        raise BundleError(f"数据包成员 {info.filename} 已损坏（已被改动或拷贝不完整）", "hash") from exc
     if len(data) != info.file_size or len(data) > limit:
         raise BundleError(f"数据包成员 {info.filename} 大小不符", "size")
     return data
@@ -325,7 +334,7 @@ def read_archive(source: Path | io.BytesIO) -> RawBundle:
                 members[name] = data
     except BundleError:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, KeyError, TypeError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError, KeyError, TypeError) as exc:
         raise BundleError("数据包不完整或已损坏，无法读取（可能拷贝时被中断）", "truncated") from exc
     except OSError as exc:
         raise BundleError(f"无法读取数据包：{exc.strerror or exc}", "io") from exc

@@ -522,8 +522,13 @@ class SyncPage(QWidget):
         text = report.summary()
         if report.conflicts:
             text += f"\n有 {len(report.conflicts)} 条冲突，请在“冲突待处理”中逐条选择"
+        if report.kind == "data":
+            text += "\n请点击“写回执”，把回执带回给对方，对方据此确认哪些数据已送达"
         self._say("info", text)
         self.refresh()
+        idx = self.peer_combo.findData(report.from_code)
+        if idx >= 0:
+            self.peer_combo.setCurrentIndex(idx)
         if report.conflicts:
             self.tabs.setCurrentIndex(1)
         return report
