@@ -511,3 +511,15 @@ def test_flipped_byte_anywhere_is_refused_or_harmless(pair: Pair, first_bundle: 
             assert rep.tables == genuine.tables and rep.attachments_new == genuine.attachments_new
     assert refused > 100
     assert snapshot(pair.county) == before
+
+
+def test_truncated_anywhere_is_refused(pair: Pair, first_bundle: Path, tmp_path: Path) -> None:
+    data = first_bundle.read_bytes()
+    bad = tmp_path / first_bundle.name
+    before = snapshot(pair.county)
+    for end in [*range(0, len(data), max(1, len(data) // 80)), len(data) - 1]:
+        bad.write_bytes(data[:end])
+        with pytest.raises(BundleError) as exc:
+            preview_bundle(pair.county, bad)
+        assert exc.value.reason in {"truncated", "hash", "size", "corrupt"}, (end, exc.value.reason)
+    assert snapshot(pair.county) == before
