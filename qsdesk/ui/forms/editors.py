@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, QObject, QRegularExpression, Qt, Signal
-from PySide6.QtGui import QDoubleValidator, QIntValidator, QRegularExpressionValidator
+from PySide6.QtCore import QDate, QEvent, QObject, QRegularExpression, Qt, Signal
+from PySide6.QtGui import QDoubleValidator, QIntValidator, QKeyEvent, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QAbstractButton,
     QButtonGroup,
@@ -93,6 +93,30 @@ class Editor(QObject):
     def focus_chain(self) -> list[QWidget]:
         """Widgets in the order Tab should visit them."""
         return [self.focus_widget()]
+
+
+class _ReadOnlyFilter(QObject):
+    """Swallows clicks and keys on check/radio buttons of a read-only form (Tab still moves on)."""
+
+    BLOCKED = {QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.MouseButtonDblClick,
+               QEvent.Type.KeyPress, QEvent.Type.KeyRelease}
+
+    def eventFilter(self, obj: QObject, e: QEvent) -> bool:  # noqa: N802
+        if e.type() not in self.BLOCKED:
+            return False
+        return not (isinstance(e, QKeyEvent) and e.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab))
+
+
+READ_ONLY_FILTER = _ReadOnlyFilter()
+
+
+def set_buttons_read_only(buttons: Sequence[QAbstractButton], ro: bool) -> None:
+    for b in buttons:
+        if ro:
+            b.installEventFilter(READ_ONLY_FILTER)
+        else:
+            b.removeEventFilter(READ_ONLY_FILTER)
+        b.setFocusPolicy(Qt.FocusPolicy.NoFocus if ro else Qt.FocusPolicy.StrongFocus)
 
 
 def _placeholder(field: Any) -> str:
@@ -402,9 +426,7 @@ class ChoiceEditor(Editor, _OtherText):
         return chain
 
     def set_read_only(self, ro: bool) -> None:
-        for b in self.buttons:
-            b.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, ro)
-            b.setFocusPolicy(Qt.FocusPolicy.NoFocus if ro else Qt.FocusPolicy.StrongFocus)
+        set_buttons_read_only(self.buttons, ro)
         if self.other_edit is not None:
             self.other_edit.setReadOnly(ro)
 
@@ -456,9 +478,7 @@ class MultiChoiceEditor(Editor, _OtherText):
         return chain
 
     def set_read_only(self, ro: bool) -> None:
-        for cb in self.boxes:
-            cb.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, ro)
-            cb.setFocusPolicy(Qt.FocusPolicy.NoFocus if ro else Qt.FocusPolicy.StrongFocus)
+        set_buttons_read_only(self.boxes, ro)
         if self.other_edit is not None:
             self.other_edit.setReadOnly(ro)
 

@@ -163,9 +163,7 @@ class ChecklistRow:
         return [*self.buttons, self.note]
 
     def set_read_only(self, ro: bool) -> None:
-        for b in self.buttons:
-            b.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, ro)
-            b.setFocusPolicy(Qt.FocusPolicy.NoFocus if ro else Qt.FocusPolicy.StrongFocus)
+        ed.set_buttons_read_only(self.buttons, ro)
         self.note.setReadOnly(ro)
 
 

@@ -1,0 +1,162 @@
+"""Annex 3 企业信息摸底排查表 (enterprise census): the form is the Enterprise record.
+
+:func:`save_census` writes the form into an :class:`Enterprise` and its :class:`Product` rows
+(one per product row of the form) in one transaction; :func:`census_values` reads them back into
+form values. The grade (A–D) is recomputed from the unit types, staff (X) and revenue (Y) the
+enterprise record carries (the census form itself does not ask for them; the registry does).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from qsdesk.domain import formspec, grading, uscc
+from qsdesk.services import audit
+from qsdesk.store.db import Store
+from qsdesk.store.models import Enterprise, Product
+
+FORM_ID = "annex3_census"
+
+#: form key → Enterprise column (plain text fields).
+TEXT_COLUMNS = {
+    "name": "name",
+    "legal_representative": "legal_rep",
+    "registration_authority": "registration_authority",
+    "jurisdiction": "jurisdiction",
+    "contact": "contact",
+    "phone": "phone",
+    "domain": "domain",
+}
+PRODUCT_COLUMNS = ("name", "category", "nominal_producer", "standard", "licence_type", "certificate_no")
+ADDRESS_KEY = "premises"
+
+
+class CensusError(ValueError):
+    """A census that cannot be saved; the message is Chinese."""
+
+
+def _text(v: Any) -> str | None:
+    if v is None:
+        return None
+    t = str(v).strip()
+    return t or None
+
+
+def _grade(ent: Enterprise) -> str | None:
+    types = [t for t in (ent.unit_types or "").split(",") if t]
+    revenue: Decimal | None = ent.revenue_wan
+    g = grading.grade(types, ent.staff, revenue, individual_business=bool(ent.individual_business))
+    return g.value if g is not None else None
+
+
+def save_census(
+    store: Store,
+    values: dict[str, Any],
+    enterprise_id: str | None = None,
+    *,
+    unit_types: list[str] | None = None,
+    staff: int | None = None,
+    revenue_wan: Decimal | float | None = None,
+    form_version: int | None = None,
+) -> str:
+    """Create or update the enterprise from a filled annex 3; returns the enterprise id.
+
+    Refuses (``CensusError``) an invalid form and a credit code that another enterprise already
+    has. Product rows: matched to existing products by position; extra old rows are soft-deleted.
+    """
+    spec = (formspec.load_form_version(FORM_ID, form_version) if form_version else formspec.load_form(FORM_ID))
+    problems = formspec.validate_values(spec, values, {})
+    if problems:
+        raise CensusError("；".join(f"{p.label}：{p.message}" for p in problems[:5]))
+    code = uscc.normalize(values["uscc"]) if _text(values.get("uscc")) else None
+    with store.transaction() as s:
+        if code:
+            clash = s.scalars(select(Enterprise).where(Enterprise.uscc == code, Enterprise.deleted.is_(False),
+                                                       Enterprise.id != (enterprise_id or ""))).first()
+            if clash is not None:
+                raise CensusError(f"统一社会信用代码 {code} 已登记为“{clash.name}”，请打开该企业档案修改")
+        if enterprise_id:
+            ent = s.get(Enterprise, enterprise_id)
+            if ent is None or ent.deleted:
+                raise CensusError("找不到该企业")
+            action = "update"
+        else:
+            ent = Enterprise(name=str(values.get("name") or ""))
+            s.add(ent)
+            action = "create"
+        for key, col in TEXT_COLUMNS.items():
+            setattr(ent, col, _text(values.get(key)))
+        ent.uscc = code
+        if code:
+            ent.individual_business = uscc.is_individual_business(code)
+        status = _text(values.get("status"))
+        other = _text(values.get("status_other"))
+        ent.status = f"{status}（{other}）" if status == "其他" and other else status
+        addr = values.get(ADDRESS_KEY)
+        if isinstance(addr, dict):
+            ent.province = _text(addr.get("province"))
+            ent.city = _text(addr.get("city"))
+            ent.county = _text(addr.get("county"))
+            ent.town = _text(addr.get("town"))
+            ent.address = _text(addr.get("detail"))
+        else:
+            ent.address = _text(addr)
+        if unit_types is not None:
+            ent.unit_types = ",".join(grading.parse_unit_types(unit_types))
+        if staff is not None:
+            ent.staff = staff
+        if revenue_wan is not None:
+            ent.revenue_wan = Decimal(str(revenue_wan))
+        ent.grade = _grade(ent)
+        ent.form_id = spec.id
+        ent.form_version = spec.version
+        extra = dict(ent.extra or {})
+        if other:
+            extra["status_other"] = other
+        ent.extra = extra
+        s.flush()
+        rows = [r for r in (values.get("products") or []) if isinstance(r, dict) and _text(r.get("name"))]
+        existing = [p for p in s.scalars(select(Product).where(Product.enterprise_id == ent.id,
+                                                               Product.deleted.is_(False))
+                                         .order_by(Product.name))]
+        by_name = {p.name: p for p in existing}
+        kept: set[str] = set()
+        for r in rows:
+            prod = by_name.get(str(r["name"]).strip())
+            if prod is None or prod.id in kept:
+                prod = Product(enterprise_id=ent.id, name=str(r["name"]).strip())
+                s.add(prod)
+                s.flush()
+            for col in PRODUCT_COLUMNS[1:]:
+                setattr(prod, col, _text(r.get(col)))
+            kept.add(prod.id)
+        for p in existing:
+            if p.id not in kept:
+                p.deleted = True
+        audit.record(s, action, "enterprise", ent.id, form_id=spec.id, form_version=spec.version,
+                     products=len(rows), grade=ent.grade)
+        return ent.id
+
+
+def census_values(store: Store, enterprise_id: str) -> dict[str, Any]:
+    """The enterprise as annex 3 values (to reopen the census form)."""
+    with store.session() as s:
+        ent = s.get(Enterprise, enterprise_id)
+        if ent is None:
+            raise CensusError("找不到该企业")
+        v: dict[str, Any] = {key: getattr(ent, col) for key, col in TEXT_COLUMNS.items()}
+        v["uscc"] = ent.uscc
+        status = ent.status or None
+        other = (ent.extra or {}).get("status_other")
+        if status and status.startswith("其他") and other:
+            v["status"], v["status_other"] = "其他", other
+        else:
+            v["status"] = status
+        v[ADDRESS_KEY] = {"province": ent.province or "", "city": ent.city or "", "county": ent.county or "",
+                          "town": ent.town or "", "detail": ent.address or ""}
+        v["products"] = [{c: getattr(p, c) for c in PRODUCT_COLUMNS}
+                         for p in sorted(ent.products, key=lambda p: p.name) if not p.deleted]
+        return v

@@ -1,0 +1,570 @@
+"""The form dialogs: inspection (annex 4/5), census (annex 3), risk report (annex 6).
+
+Every dialog autosaves a draft (:mod:`qsdesk.services.drafts`) within two seconds of a change,
+so a crash or a power cut loses at most the last seconds of typing; :func:`offer_draft_restore`
+offers those drafts at the next start. Buttons: 保存草稿 (Ctrl+S), 封存 (inspections), 打印
+(when printing is available), 更正 (a sealed inspection: start an amendment), 关闭.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qsdesk.domain import formspec
+from qsdesk.services import census, drafts, inspections, risk_reports
+from qsdesk.store.db import SealedRecordError, Store
+from qsdesk.ui.forms.widget import FormWidget
+
+log = logging.getLogger(__name__)
+
+#: How often the dialog checks whether an autosave is due (ms).
+AUTOSAVE_POLL_MS = 300
+DIALOG_SIZE = (1366, 740)
+
+
+def _printing_available() -> bool:
+    try:
+        from qsdesk.services.printing import records  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class RecordDialog(QDialog):
+    """Shared frame: the form, autosave, buttons. Subclasses implement load/save."""
+
+    saved = Signal(str)  # record id
+    record_table = ""
+    kind = ""
+
+    def __init__(self, store: Store, spec: formspec.FormSpec, parent: QWidget | None = None, *,
+                 record_id: str | None = None, enterprise_id: str | None = None,
+                 read_only: bool = False) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.spec = spec
+        self.record_id = record_id
+        self.enterprise_id = enterprise_id
+        self.setWindowTitle(spec.title)
+        self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+        self.form = FormWidget(spec, self, store=store, read_only=read_only)
+        self.status = QLabel(self)
+        self.status.setStyleSheet("color:#555")
+        self.buttons = QHBoxLayout()
+        self.save_btn = QPushButton("保存草稿(&S)", self)
+        self.save_btn.setToolTip("保存（Ctrl+S）")
+        self.seal_btn = QPushButton("封存(&F)…", self)
+        self.print_btn = QPushButton("打印(&P)…", self)
+        self.amend_btn = QPushButton("更正(&G)…", self)
+        self.close_btn = QPushButton("关闭", self)
+        self.buttons.addWidget(self.status, 1)
+        for b in (self.save_btn, self.seal_btn, self.print_btn, self.amend_btn, self.close_btn):
+            self.buttons.addWidget(b)
+        self.save_btn.clicked.connect(self.save)
+        self.seal_btn.clicked.connect(self.seal)
+        self.print_btn.clicked.connect(self.print_record)
+        self.amend_btn.clicked.connect(self.amend)
+        self.close_btn.clicked.connect(self.close)
+        QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.addWidget(self.form, 1)
+        lay.addLayout(self.buttons)
+        self.resize(*DIALOG_SIZE)
+
+        self.autosaver = drafts.Autosaver(
+            store, form_id=spec.id, form_version=spec.version, content=self.draft_content,
+            record_table=self.record_table, record_id=record_id, enterprise_id=enterprise_id)
+        self._timer = QTimer(self)
+        self._timer.setInterval(AUTOSAVE_POLL_MS)
+        self._timer.timeout.connect(self._autosave_tick)
+        self._timer.start()
+        self.form.changed.connect(self._on_change)
+        self._dirty = False
+        self.print_btn.setVisible(_printing_available() and self.kind == "inspection")
+        self.seal_btn.setVisible(self.kind == "inspection")
+        self.amend_btn.setVisible(False)
+
+    # ------------------------------------------------------------------ drafts
+    def draft_content(self) -> dict[str, Any]:
+        return {"kind": self.kind, "values": self.form.values(), "answers": self.form.answers(),
+                "record_id": self.record_id, "enterprise_id": self.enterprise_id}
+
+    def _on_change(self) -> None:
+        if self.form.is_read_only():
+            return
+        self._dirty = True
+        self.autosaver.touch()
+        self.status.setText("有未保存的修改（已自动保存草稿）" if self.autosaver.draft_id else "有未保存的修改")
+
+    def _autosave_tick(self) -> None:
+        if self.autosaver.due():
+            try:
+                self.autosaver.flush()
+                self.status.setText("已自动保存草稿")
+            except Exception:  # autosave must never take the form down with it
+                log.exception("autosave failed")
+                self.status.setText("自动保存失败，请手动保存")
+
+    def restore_draft(self, draft: drafts.DraftInfo) -> None:
+        """Fill the form from a draft that survived a crash; it stays a draft until saved."""
+        c = draft.content
+        self.form.set_values(c.get("values") or {}, c.get("answers") or {})
+        self.autosaver.draft_id = draft.id
+        self._dirty = True
+        self.status.setText(f"已恢复 {draft.updated_at:%Y-%m-%d %H:%M:%S} 自动保存的草稿，请核对后保存")
+
+    # ------------------------------------------------------------------ actions
+    def save(self) -> bool:
+        raise NotImplementedError
+
+    def seal(self) -> bool:
+        return False
+
+    def amend(self) -> None:
+        return None
+
+    def print_record(self) -> None:
+        return None
+
+    def _after_save(self, record_id: str) -> None:
+        self.record_id = record_id
+        self.autosaver.discard()
+        self.autosaver.record_id = record_id
+        self._dirty = False
+        self.status.setText("已保存")
+        self.saved.emit(record_id)
+
+    def _error(self, title: str, exc: Exception) -> None:
+        QMessageBox.warning(self, title, str(exc))
+
+    def closeEvent(self, e: QCloseEvent) -> None:  # noqa: N802
+        if self._dirty and not self.form.is_read_only():
+            ans = QMessageBox.question(
+                self, "尚未保存", "表单有未保存的修改。是否保存？\n（选“放弃”将丢弃这些修改）",
+                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+            if ans == QMessageBox.StandardButton.Cancel:
+                e.ignore()
+                return
+            if ans == QMessageBox.StandardButton.Save and not self.save():
+                e.ignore()
+                return
+            if ans == QMessageBox.StandardButton.Discard:
+                self.autosaver.discard()
+        self._timer.stop()
+        super().closeEvent(e)
+
+
+class InspectionDialog(RecordDialog):
+    record_table = "inspection"
+    kind = "inspection"
+
+    def __init__(self, store: Store, parent: QWidget | None = None, *, enterprise_id: str | None = None,
+                 inspection_id: str | None = None, form_id: str | None = None) -> None:
+        values: dict[str, Any] = {}
+        answers: dict[str, Any] = {}
+        status = "draft"
+        if inspection_id:
+            row, values = inspections.load(store, inspection_id)
+            spec = formspec.load_form_version(row.form_id, row.form_version)
+            answers = dict(row.answers or {})
+            enterprise_id = row.enterprise_id
+            status = row.status
+            self._row = row
+        else:
+            if not enterprise_id:
+                raise inspections.InspectionError("请先选择被检查企业")
+            form_id, values = inspections.new_values(store, enterprise_id, form_id)
+            spec = formspec.load_form(form_id)
+            self._row = None
+        super().__init__(store, spec, parent, record_id=inspection_id, enterprise_id=enterprise_id,
+                         read_only=status == "sealed")
+        self.form.set_values(values, answers)
+        self._apply_status()
+
+    def _apply_status(self) -> None:
+        row = self._row
+        sealed = row is not None and row.status == "sealed"
+        self.form.set_read_only(sealed)
+        self.save_btn.setVisible(not sealed)
+        self.seal_btn.setVisible(not sealed)
+        self.amend_btn.setVisible(sealed)
+        self.print_btn.setEnabled(row is not None)
+        title = self.spec.title + (f"（第 {self.spec.version} 版）" if self.spec.version > 1 else "")
+        if row is not None and row.amends_id:
+            title += " — 更正记录"
+        self.setWindowTitle(title)
+        if sealed:
+            newer = inspections.latest_version_id(self.store, row.id)
+            text = (f"已封存：编号 {row.record_no}，{row.sealed_at:%Y-%m-%d %H:%M} 由 {row.sealed_by} 封存，"
+                    f"内容摘要 {row.content_hash[:16]}…。封存记录不可修改，如需更正请点“更正”。")
+            if newer != row.id:
+                text += " 该记录已有更正记录。"
+                self.amend_btn.setEnabled(False)
+            self.form.set_banner(text)
+        elif row is not None and row.amends_id:
+            self.form.set_banner("这是对一份已封存记录的更正，原记录保持不变。更正后须重新签字并封存。")
+        else:
+            self.form.set_banner(None)
+
+    def _reload(self, inspection_id: str) -> None:
+        row, values = inspections.load(self.store, inspection_id)
+        self._row = row
+        self.record_id = inspection_id
+        self.autosaver.record_id = inspection_id
+        self.form.set_read_only(False)
+        self.form.set_values(values, dict(row.answers or {}))
+        self._apply_status()
+
+    def save(self) -> bool:
+        if self.form.is_read_only():
+            return True
+        try:
+            iid = inspections.save_draft(
+                self.store, form_id=self.spec.id, form_version=self.spec.version,
+                values=self.form.values(), answers=self.form.answers(),
+                enterprise_id=self.enterprise_id, inspection_id=self.record_id)
+        except (inspections.InspectionError, SealedRecordError, ValueError) as exc:
+            self._error("无法保存", exc)
+            return False
+        self._after_save(iid)
+        self._row, _ = inspections.load(self.store, iid)
+        self._apply_status()
+        return True
+
+    def seal(self) -> bool:
+        if not self.save() or self.record_id is None:
+            return False
+        values = self.form.values()
+        _plain, sigs = inspections._split_signatures(self.spec, values)
+        names = [n for _i, n, _p in self.form.inspectors] or None
+        form_problems = inspections.seal_problems(self.spec, values, self.form.answers(), sigs,
+                                                  inspectors=names, require_signatures=False)
+        if form_problems:
+            self.form.refresh_problems()
+            self.form.jump_to(form_problems[0].key)
+            QMessageBox.warning(self, "不能封存",
+                                f"还有 {len(form_problems)} 处未填写或填写有误，已列在右侧。\n"
+                                f"第一处：{form_problems[0].label}：{form_problems[0].message}")
+            return False
+        sig_problems = inspections.seal_problems(self.spec, values, self.form.answers(), sigs,
+                                                 inspectors=names, require_signatures=True)
+        wet_ink = False
+        if sig_problems:
+            text = "\n".join(f"· {p.label}：{p.message}" for p in sig_problems)
+            ans = QMessageBox.question(
+                self, "签字未采集",
+                f"以下签字尚未在屏幕上采集：\n{text}\n\n是否按纸质手签封存（打印后在签字栏手写签名）？",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+            if ans != QMessageBox.StandardButton.Yes:
+                self.form.set_extra_problems(sig_problems)
+                self.form.jump_to(sig_problems[0].key)
+                return False
+            wet_ink = True
+        ans = QMessageBox.question(self, "确认封存", "封存后记录不可修改，只能另建更正记录。确认封存？",
+                                   QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                   QMessageBox.StandardButton.No)
+        if ans != QMessageBox.StandardButton.Yes:
+            return False
+        try:
+            inspections.seal(self.store, self.record_id, require_signatures=not wet_ink)
+        except inspections.InvalidRecordError as exc:
+            self.form.set_extra_problems(exc.problems)
+            self._error("不能封存", exc)
+            return False
+        self.form.set_extra_problems([])
+        self._reload(self.record_id)
+        self.status.setText("已封存")
+        self.saved.emit(self.record_id)
+        return True
+
+    def amend(self) -> None:
+        if self.record_id is None:
+            return
+        reason, ok = QInputDialog.getText(self, "更正记录", "更正原因（将记入操作日志）：")
+        if not ok:
+            return
+        try:
+            new_id = inspections.amend(self.store, self.record_id, reason=reason.strip() or None)
+        except inspections.InspectionError as exc:
+            self._error("无法更正", exc)
+            return
+        self._reload(new_id)
+        self.status.setText("已创建更正记录（草稿），修改后请重新签字并封存")
+        self.saved.emit(new_id)
+
+    def print_record(self) -> None:
+        if self.record_id is None:
+            return
+        if not self.form.is_read_only() and not self.save():
+            return
+        from qsdesk.services.printing import records
+
+        default = str(Path.home() / f"检查记录_{self._row.record_no or self.record_id[:8]}.pdf")
+        path, _ = QFileDialog.getSaveFileName(self, "保存 PDF", default, "PDF (*.pdf)")
+        if not path:
+            return
+        try:
+            records.render_inspection(self.store, self.record_id, path)
+        except Exception as exc:  # a print failure is reported, never fatal
+            log.exception("print failed")
+            self._error("打印失败", exc)
+            return
+        QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+
+class CensusDialog(RecordDialog):
+    """Annex 3: saving writes the enterprise record and its products."""
+
+    record_table = "enterprise"
+    kind = "census"
+
+    def __init__(self, store: Store, parent: QWidget | None = None, *, enterprise_id: str | None = None) -> None:
+        spec = formspec.load_form(census.FORM_ID)
+        super().__init__(store, spec, parent, record_id=enterprise_id, enterprise_id=enterprise_id)
+        self.save_btn.setText("保存(&S)")
+        if enterprise_id:
+            self.form.set_values(census.census_values(store, enterprise_id))
+
+    def save(self) -> bool:
+        probs = self.form.problems()
+        if probs:
+            self.form.refresh_problems()
+            self.form.jump_to(probs[0].key)
+            QMessageBox.warning(self, "不能保存", f"还有 {len(probs)} 处未填写或填写有误，已列在右侧。")
+            return False
+        try:
+            eid = census.save_census(self.store, self.form.values(), self.record_id)
+        except census.CensusError as exc:
+            self._error("无法保存", exc)
+            return False
+        self.enterprise_id = eid
+        self.autosaver.enterprise_id = eid
+        self._after_save(eid)
+        return True
+
+
+class RiskReportDialog(RecordDialog):
+    record_table = "risk_report"
+    kind = "risk"
+
+    def __init__(self, store: Store, parent: QWidget | None = None, *, report_id: str | None = None,
+                 enterprise_id: str | None = None) -> None:
+        values: dict[str, Any] = {}
+        if report_id:
+            row, values = risk_reports.risk_report_values(store, report_id)
+            spec = formspec.load_form_version(row.form_id, row.form_version)
+            enterprise_id = enterprise_id or row.enterprise_id
+        else:
+            spec = formspec.load_form(risk_reports.FORM_ID)
+        super().__init__(store, spec, parent, record_id=report_id, enterprise_id=enterprise_id)
+        self.save_btn.setText("保存(&S)")
+        if values:
+            self.form.set_values(values)
+        elif enterprise_id:
+            self._prefill_enterprise(enterprise_id)
+
+    def _prefill_enterprise(self, enterprise_id: str) -> None:
+        from qsdesk.store.models import Enterprise
+
+        with self.store.session() as s:
+            ent = s.get(Enterprise, enterprise_id)
+            if ent is None:
+                return
+            is_producer = "producer" in (ent.unit_types or "") or ent.domain == "生产"
+            prefix = "producer" if is_producer else "seller"
+            self.form.set_values({prefix: ent.name, f"{prefix}_uscc": ent.uscc})
+
+    def save(self) -> bool:
+        probs = self.form.problems()
+        if probs:
+            self.form.refresh_problems()
+            self.form.jump_to(probs[0].key)
+            QMessageBox.warning(self, "不能保存", f"还有 {len(probs)} 处未填写或填写有误，已列在右侧。")
+            return False
+        try:
+            rid = risk_reports.save_risk_report(self.store, self.form.values(), self.record_id,
+                                                enterprise_id=self.enterprise_id)
+        except (risk_reports.RiskReportError, ValueError) as exc:
+            self._error("无法保存", exc)
+            return False
+        self._after_save(rid)
+        return True
+
+
+# ---------------------------------------------------------------------------- entry points
+
+
+def _show(dlg: QDialog) -> QDialog:
+    dlg.show()
+    dlg.raise_()
+    dlg.activateWindow()
+    return dlg
+
+
+def open_inspection(store: Store, parent: QWidget | None = None, enterprise_id: str | None = None,
+                    inspection_id: str | None = None) -> InspectionDialog | None:
+    """Open an inspection: a new one for ``enterprise_id`` or an existing one (sealed: read-only).
+
+    If an autosaved draft of that record survives, it is offered first.
+    """
+    try:
+        dlg = InspectionDialog(store, parent, enterprise_id=enterprise_id, inspection_id=inspection_id)
+    except (inspections.InspectionError, formspec.FormSpecError) as exc:
+        QMessageBox.warning(parent, "无法打开检查记录", str(exc))
+        return None
+    if inspection_id and not dlg.form.is_read_only():
+        d = drafts.find_draft(store, dlg.spec.id, inspection_id)
+        if d is not None:
+            ans = QMessageBox.question(parent, "恢复草稿",
+                                       f"该记录有 {d.updated_at:%Y-%m-%d %H:%M} 自动保存、尚未保存的修改，是否恢复？")
+            if ans == QMessageBox.StandardButton.Yes:
+                dlg.restore_draft(d)
+            else:
+                drafts.discard_draft(store, d.id)
+    _show(dlg)
+    return dlg
+
+
+def open_census(store: Store, parent: QWidget | None = None, enterprise_id: str | None = None) -> CensusDialog:
+    return _show(CensusDialog(store, parent, enterprise_id=enterprise_id))  # type: ignore[return-value]
+
+
+def open_risk_report(store: Store, parent: QWidget | None = None, report_id: str | None = None,
+                     enterprise_id: str | None = None) -> RiskReportDialog:
+    return _show(RiskReportDialog(store, parent, report_id=report_id,  # type: ignore[return-value]
+                                  enterprise_id=enterprise_id))
+
+
+def open_draft(store: Store, draft: drafts.DraftInfo, parent: QWidget | None = None) -> RecordDialog | None:
+    """Reopen the dialog a draft belongs to and fill it from the draft."""
+    c = draft.content
+    kind = c.get("kind")
+    record_id = c.get("record_id") or draft.record_id
+    enterprise_id = c.get("enterprise_id") or draft.enterprise_id
+    dlg: RecordDialog
+    try:
+        if kind == "inspection":
+            if record_id:
+                dlg = InspectionDialog(store, parent, inspection_id=record_id)
+                if dlg.form.is_read_only():  # sealed meanwhile: the draft cannot apply
+                    drafts.discard_draft(store, draft.id)
+                    return _show(dlg)  # type: ignore[return-value]
+            else:
+                dlg = InspectionDialog(store, parent, enterprise_id=enterprise_id, form_id=draft.form_id)
+        elif kind == "census":
+            dlg = CensusDialog(store, parent, enterprise_id=record_id)
+        elif kind == "risk":
+            dlg = RiskReportDialog(store, parent, report_id=record_id, enterprise_id=enterprise_id)
+        else:
+            return None
+    except (inspections.InspectionError, census.CensusError, risk_reports.RiskReportError,
+            formspec.FormSpecError) as exc:
+        QMessageBox.warning(parent, "无法恢复草稿", str(exc))
+        return None
+    dlg.restore_draft(draft)
+    return _show(dlg)  # type: ignore[return-value]
+
+
+class DraftRestoreDialog(QDialog):
+    """Lists the drafts a crash left behind: restore the chosen ones, or discard them."""
+
+    def __init__(self, store: Store, items: list[drafts.DraftInfo], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.opened: list[RecordDialog] = []
+        self.setWindowTitle("恢复未保存的表单")
+        self.resize(620, 360)
+        info = QLabel("上次退出时以下表单尚未保存（程序异常退出或断电）。请选择要恢复的草稿：", self)
+        info.setWordWrap(True)
+        self.list = QListWidget(self)
+        self.list.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
+        titles = {}
+        for d in items:
+            if d.form_id not in titles:
+                try:
+                    titles[d.form_id] = formspec.load_form_version(d.form_id, d.form_version).title
+                except formspec.FormSpecError:
+                    titles[d.form_id] = d.form_id
+            text = f"{d.updated_at.astimezone():%Y-%m-%d %H:%M:%S}  {titles[d.form_id]}"
+            if d.enterprise_name:
+                text += f" — {d.enterprise_name}"
+            it = QListWidgetItem(text)
+            it.setData(Qt.ItemDataRole.UserRole, d.id)
+            self.list.addItem(it)
+        self.list.selectAll()
+        self.restore_btn = QPushButton("恢复所选(&R)", self)
+        self.discard_btn = QPushButton("丢弃所选(&D)", self)
+        self.later_btn = QPushButton("以后再说", self)
+        self.restore_btn.setDefault(True)
+        self.restore_btn.clicked.connect(self.restore_selected)
+        self.discard_btn.clicked.connect(self.discard_selected)
+        self.later_btn.clicked.connect(self.reject)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.restore_btn)
+        row.addWidget(self.discard_btn)
+        row.addWidget(self.later_btn)
+        lay = QVBoxLayout(self)
+        lay.addWidget(info)
+        lay.addWidget(self.list, 1)
+        lay.addLayout(row)
+
+    def _selected_ids(self) -> list[str]:
+        return [str(i.data(Qt.ItemDataRole.UserRole)) for i in self.list.selectedItems()]
+
+    def restore_selected(self) -> None:
+        for did in self._selected_ids():
+            d = drafts.load_draft(self.store, did)
+            if d is None:
+                continue
+            dlg = open_draft(self.store, d, self.parentWidget())
+            if dlg is not None:
+                self.opened.append(dlg)
+        self.accept()
+
+    def discard_selected(self) -> None:
+        ids = self._selected_ids()
+        if not ids:
+            return
+        ans = QMessageBox.question(self, "丢弃草稿", f"确定丢弃所选 {len(ids)} 份草稿？丢弃后无法找回。")
+        if ans != QMessageBox.StandardButton.Yes:
+            return
+        for did in ids:
+            drafts.discard_draft(self.store, did)
+        for i in self.list.selectedItems():
+            self.list.takeItem(self.list.row(i))
+        if self.list.count() == 0:
+            self.accept()
+
+
+def offer_draft_restore(store: Store, parent: QWidget | None = None) -> DraftRestoreDialog | None:
+    """At program start: if drafts survived, show (non-blocking) the dialog offering them."""
+    items = drafts.list_drafts(store)
+    if not items:
+        return None
+    dlg = DraftRestoreDialog(store, items, parent)
+    dlg.open()
+    return dlg
+
+
