@@ -280,7 +280,7 @@ def text_cell(text: str, style: ParagraphStyle, width: float) -> Flowable:
 
 def _make_text_cell(text: str, style: ParagraphStyle, width: float) -> Flowable:
     lines = text.split("\n") if text else [""]
-    if all(stringWidth(line, "QsSong", style.fontSize) <= width for line in lines):
+    if all(stringWidth(line, "QsSong", style.fontSize) <= width - 4 for line in lines):  # keep off the rule
         return TextLines(lines, style.fontSize, style.leading, style.alignment)
     return Paragraph(esc(text), style)
 
