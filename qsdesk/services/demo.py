@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from qsdesk.domain.grading import grade
+from qsdesk.domain.sampling import followup_template
 from qsdesk.domain.uscc import check_digit
 from qsdesk.services import audit
 from qsdesk.store.db import Store, reserve_change_seqs, utcnow
@@ -356,6 +357,7 @@ def _enterprise(rng: random.Random, today: date, inspector_ids: list[str]) -> tu
 def _inspections(s: Any, rng: random.Random, today: date, n: int, ent_ids: list[str], ent_kind: list[str],
                  inspector_ids: list[str], now: Any, origin: str, tick: Callable[[int, str], None]) -> int:
     from qsdesk.domain.formspec import load_form
+    from qsdesk.services.inspections import content_hash
 
     specs = {"producer": load_form("annex4_producer"), "seller": load_form("annex5_seller")}
     plans = {kind: _answer_plan(spec) for kind, spec in specs.items()}
@@ -395,6 +397,9 @@ def _inspections(s: Any, rng: random.Random, today: date, n: int, ent_ids: list[
                 sealed_at=now if sealed else None, sealed_by=origin if sealed else None,
                 content_hash=None, amends_id=None,
             ))
+        for r in rows:  # sealed demo records carry the same content hash a real seal stores
+            if r["status"] == "sealed":
+                r["content_hash"] = content_hash(Inspection(**r))
         _bulk(s, Inspection, rows, now, origin)
         written += len(rows)
         tick(size, "监督检查记录")
@@ -454,12 +459,11 @@ def _samplings(s: Any, rng: random.Random, today: date, n: int, ent_ids: list[st
                 major_hazard=result == "不合格" and rng.random() < 0.3,
             ))
             if result != "合格":
-                for pos, (step, days) in enumerate((("report_delivered", 0), ("onsite_investigation", 5),
-                                                    ("rectification", 30), ("reinspection", 60))):
-                    due = day + timedelta(days=days)
-                    follow.append(dict(id=_uuid(rng), sampling_id=sid, step=step, position=pos, due_on=due,
-                                       done_on=due if due < today - timedelta(days=20) else None,
-                                       outcome=None, note=None))
+                for pos, tpl in enumerate(followup_template(result, day), start=1):
+                    due = tpl.due_on
+                    done = due is not None and due < today - timedelta(days=20)
+                    follow.append(dict(id=_uuid(rng), sampling_id=sid, step=tpl.key, position=pos, due_on=due,
+                                       done_on=due if done else None, outcome=None, note=None))
         _bulk(s, Sampling, rows, now, origin)
         _bulk(s, FollowUpStep, follow, now, origin)
         written += len(rows)

@@ -111,3 +111,13 @@ def test_organisation_code_check_character() -> None:
         values = [int(c) if c.isdigit() else ord(c) - 55 for c in body]
         c9 = 11 - sum(v * w for v, w in zip(values, (3, 7, 9, 10, 5, 8, 4, 2), strict=True)) % 11
         assert check == {10: "X", 11: "0"}.get(c9, str(c9))
+
+
+def test_sealed_demo_records_verify(store: Store) -> None:
+    from qsdesk.services.inspections import verify
+
+    generate(store, enterprises=40, seed=4, today=TODAY)
+    with store.session() as s:
+        sealed = s.scalars(select(Inspection.id).where(Inspection.status == "sealed")).all()
+    assert sealed
+    assert all(verify(store, i) for i in sealed)
