@@ -398,6 +398,20 @@ def test_sealed_record_is_never_overwritten_by_edited_copy(pair: Pair) -> None:
     resolve(pair.county, c.id, "kept", actor="王科长")
 
 
+def test_two_different_sealed_versions_always_reach_the_queue(pair: Pair) -> None:
+    eid = add_enterprise(pair.station)
+    iid = add_inspection(pair.station, eid, sealed=True)
+    _roundtrip(pair)
+    with pair.station.transaction() as s:  # a second, different sealed version (foreign data)
+        seq = next_change_seq(s)
+        s.execute(update(Inspection.__table__).where(Inspection.__table__.c.id == iid)
+                  .values(result="另一封存结论", rev=5, change_seq=seq))
+    rep = import_bundle(pair.county, export_bundle(pair.station, COUNTY, pair.usb).path)
+    assert [c.reason for c in rep.conflicts] == ["both_sealed"]
+    [c] = open_conflicts(pair.county)
+    assert c.kept["result"] == "另一封存结论" and c.other["result"] != "另一封存结论"
+
+
 def test_sealed_version_beats_unsealed_edit(pair: Pair) -> None:
     """Draft at both ends; the county edits its copy, the station seals: the sealed one wins."""
     eid = add_enterprise(pair.station)

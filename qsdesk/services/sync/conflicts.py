@@ -20,7 +20,8 @@ from qsdesk.store.db import SealedRecordError, Store, utcnow
 from qsdesk.store.models import SyncConflict
 
 CHOICES = {"kept": "保留当前版本", "other": "改用另一版本"}
-REASONS = {"both": "双方都修改了这条记录", "sealed": "本机为已封存记录，对方为未封存版本"}
+REASONS = {"both": "双方都修改了这条记录", "sealed": "本机为已封存记录，对方为未封存版本",
+           "both_sealed": "同一记录有两个不同的封存版本"}
 
 #: Columns a resolution never copies from the other version (identity and sync metadata).
 _NOT_COPIED = frozenset(META) | {"change_seq", "rev", "updated_at"}

@@ -313,7 +313,7 @@ class TableReport:
 class ConflictNote:
     table: str
     record_id: str
-    reason: str  # "both" | "sealed"
+    reason: str  # "both" | "sealed" | "both_sealed"
     winner: str  # "local" | "incoming"
 
 
@@ -570,15 +570,18 @@ def _plan_and_apply(
                 else:
                     tr.older += 1
                 continue
+            # two different sealed versions of one record is never normal: always shown to a person
+            both_sealed = table_name == "inspection" and rid in protected
+            reason = "both_sealed" if both_sealed else "both"
             if k_in > k_loc:
                 tr.updated += 1
                 updates.append(row)
-                if local_unseen:
+                if local_unseen or both_sealed:
                     tr.conflicts += 1
-                    _conflict(s, report, table_name, rid, row, cur, "both", "incoming", now, apply)
-            elif local_unseen:
+                    _conflict(s, report, table_name, rid, row, cur, reason, "incoming", now, apply)
+            elif local_unseen or both_sealed:
                 tr.conflicts += 1
-                _conflict(s, report, table_name, rid, cur, row, "both", "local", now, apply)
+                _conflict(s, report, table_name, rid, cur, row, reason, "local", now, apply)
             else:
                 tr.older += 1
         if apply:

@@ -168,9 +168,10 @@ class ImportPreviewDialog(QDialog):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         lay.addWidget(self.table)
         reasons = report.rejected_reasons() + [
-            f"{TABLE_LABELS.get(c.table, c.table)} {c.record_id[:8]}：双方都修改过，"
+            f"{TABLE_LABELS.get(c.table, c.table)} {c.record_id[:8]}："
+            f"{'双方都修改过' if c.reason == 'both' else '有两个不同的封存版本'}，"
             f"{'对方版本较新，已采用；本机版本放入冲突队列' if c.winner == 'incoming' else '本机版本较新，保留；对方版本放入冲突队列'}"
-            for c in report.conflicts if c.reason == "both"
+            for c in report.conflicts if c.reason in ("both", "both_sealed")
         ]
         if reasons:
             box = QPlainTextEdit("\n".join(reasons), self)
