@@ -64,3 +64,44 @@ def test_county_holds_each_station_by_origin(tmp_path: Path) -> None:
     finally:
         for st_ in (co, s1, s2):
             st_.close()
+
+
+def test_a_station_cannot_overwrite_another_stations_rows(tmp_path: Path) -> None:
+    co = make_node(tmp_path / "c", "county", COUNTY, "历城区市场监管局")
+    s1 = make_node(tmp_path / "s1", "station", STATION, "王舍人市场监管所", COUNTY)
+    s2 = make_node(tmp_path / "s2", "station", STATION2, "遥墙市场监管所", COUNTY)
+    try:
+        enrol_both(s1, co, tmp_path / "usb")
+        enrol_both(s2, co, tmp_path / "usb")
+        e1 = add_enterprise(s1, "王舍人一厂")
+        import_bundle(co, export_bundle(s1, COUNTY, tmp_path / "usb").path)
+        with s2.transaction() as s:  # station 2 forges station 1's record and a new one in its name
+            s.add(Enterprise(id=e1, name="被篡改的名称", origin=STATION, rev=50, unit_types="producer"))
+            s.add(Enterprise(name="冒名新企业", origin=STATION, unit_types="retailer"))
+            s.add(Enterprise(name="遥墙自己的企业", unit_types="retailer"))
+        rep = import_bundle(co, export_bundle(s2, COUNTY, tmp_path / "usb").path)
+        assert rep.tables["enterprise"].refused == 2 and rep.tables["enterprise"].new == 1
+        assert any("无权修改" in r for r in rep.rejected_reasons())
+        with co.session() as s:
+            assert s.get(Enterprise, e1).name == "王舍人一厂"  # type: ignore[union-attr]
+            names = sorted(s.scalars(select(Enterprise.name)))
+        assert names == ["王舍人一厂", "遥墙自己的企业"]
+        # an enterprise the county hands over to station 2 may come back edited by station 2
+        e2 = add_enterprise(s1, "王舍人三厂")
+        import_bundle(co, export_bundle(s1, COUNTY, tmp_path / "usb").path)
+        with co.transaction() as s:
+            ent = s.get(Enterprise, e2)
+            assert ent is not None
+            ent.jurisdiction = STATION2
+        import_bundle(s2, export_bundle(co, STATION2, tmp_path / "usb").path)
+        with s2.transaction() as s:
+            ent = s.get(Enterprise, e2)
+            assert ent is not None and ent.origin == STATION
+            ent.staff = 77
+        rep = import_bundle(co, export_bundle(s2, COUNTY, tmp_path / "usb").path)
+        assert rep.total("refused") == 0 and rep.tables["enterprise"].updated == 1
+        with co.session() as s:
+            assert s.get(Enterprise, e2).staff == 77  # type: ignore[union-attr]
+    finally:
+        for st_ in (co, s1, s2):
+            st_.close()

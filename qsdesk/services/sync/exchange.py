@@ -306,7 +306,7 @@ class TableReport:
     unchanged: int = 0
     older: int = 0  # an older version than the one held here: skipped
     conflicts: int = 0
-    refused: int = 0  # refused (sealed record protection)
+    refused: int = 0  # refused (sealed record protection, another station's rows)
 
 
 @dataclass
@@ -334,6 +334,7 @@ class ImportReport:
     notes: list[str] = field(default_factory=list)
     attachments_new: int = 0
     acked_change_seq: int | None = None
+    refusals: list[str] = field(default_factory=list)  # rows not applied, and why
 
     def total(self, attr: str) -> int:
         return sum(getattr(t, attr) for t in self.tables.values())
@@ -356,7 +357,7 @@ class ImportReport:
         return "；".join([text, *self.notes])
 
     def rejected_reasons(self) -> list[str]:
-        out = []
+        out = list(self.refusals)
         for c in self.conflicts:
             label = TABLE_LABELS.get(c.table, c.table)
             if c.reason == "sealed":
@@ -418,12 +419,12 @@ def _run_import(store: Store, path: Path, *, apply: bool, allow_gap: bool) -> Im
         if apply:
             with store.transaction() as s:
                 _plan_and_apply(store, s, decoded, report, me, manifest_sha, apply=True, allow_gap=allow_gap,
-                                written=written)
+                                written=written, sender_kind=sender.kind)
         else:
             with store.session() as s:
                 try:
                     _plan_and_apply(store, s, decoded, report, me, manifest_sha, apply=False, allow_gap=False,
-                                    written=written)
+                                    written=written, sender_kind=sender.kind)
                 finally:
                     s.rollback()
     except IntegrityError as exc:
@@ -505,7 +506,7 @@ def _check_meta(table_name: str, row: dict[str, Any]) -> None:
 
 def _plan_and_apply(
     store: Store, s: Session, decoded: DecodedBundle, report: ImportReport, me: Node, manifest_sha: str,
-    *, apply: bool, allow_gap: bool, written: list[Path],
+    *, apply: bool, allow_gap: bool, written: list[Path], sender_kind: str,
 ) -> None:
     raw = decoded.raw
     m = raw.manifest
@@ -541,6 +542,8 @@ def _plan_and_apply(
             row = json_to_row(table_name, j)
             _check_meta(table_name, row)
             incoming.append(row)
+        if me.kind == "county" and sender_kind != "county":
+            incoming = _guard_origin(s, table_name, incoming, raw.from_code, me.code, tr, report)
         local = _load_local(s, table_name, [r["id"] for r in incoming])
         protected: set[str] = set()
         if table_name == "inspection":
@@ -607,6 +610,33 @@ def _plan_and_apply(
                      file=report.file_name, new=report.total("new"), updated=report.total("updated"),
                      conflicts=report.total("conflicts"))
         s.flush()
+
+
+def _guard_origin(
+    s: Session, table_name: str, incoming: list[dict[str, Any]], sender: str, me: str, tr: TableReport,
+    report: ImportReport,
+) -> list[dict[str, Any]]:
+    """At a county: a station may send its own rows and rows the county handed to it, never rows
+    of another station (which would let one station overwrite another's records)."""
+    foreign = [r for r in incoming if r["origin"] not in (sender, me)]
+    if not foreign:
+        return incoming
+    allowed: set[str] = set()
+    if table_name in DOWN_TABLES:
+        t = table_of(table_name)
+        ids = [r["id"] for r in foreign]
+        for i in range(0, len(ids), _CHUNK):
+            allowed.update(s.scalars(select(t.c.id).where(t.c.id.in_(ids[i : i + _CHUNK]),
+                                                          _station_scope(table_name, sender))))
+    refused = [r for r in foreign if r["id"] not in allowed]
+    if not refused:
+        return incoming
+    tr.refused += len(refused)
+    origins = "、".join(sorted({r["origin"] or "（空）" for r in refused}))
+    report.refusals.append(f"{TABLE_LABELS.get(table_name, table_name)} {len(refused)} 条：来源为其他单位（{origins}），"
+                           f"{sender} 无权修改，未导入")
+    bad = {r["id"] for r in refused}
+    return [r for r in incoming if r["id"] not in bad]
 
 
 def _conflict(
