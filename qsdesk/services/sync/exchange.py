@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from qsdesk.services import audit
@@ -430,6 +430,9 @@ def _run_import(store: Store, path: Path, *, apply: bool, allow_gap: bool) -> Im
     except IntegrityError as exc:
         _unlink_all(written)
         raise BundleError("数据包中的记录引用了本机没有的记录（可能缺少更早的数据包），未导入任何内容", "reference") from exc
+    except OperationalError as exc:
+        _unlink_all(written)
+        raise BundleError(f"数据库暂时无法写入（{exc.orig or exc}），未导入任何内容：请稍后重试", "db") from exc
     except BaseException:
         _unlink_all(written)
         raise
