@@ -151,3 +151,18 @@ def test_risk_report_fill_attach_save(qtbot, store, tmp_path, monkeypatch) -> No
     qtbot.addWidget(again)
     assert again.form.editors["attachments"].list.count() == 1
     assert again.form.values()["sources"] == ["投诉、举报", "媒体网络信息"]
+
+
+def test_enter_in_a_cell_does_not_press_buttons(qtbot, store) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    dlg = dialogs.CensusDialog(store)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    products = dlg.form.editors["products"]
+    click(qtbot, products.add_btn)
+    cell = _cell(products, 1, "name")
+    type_text(qtbot, cell, "abc")
+    QTest.keyClick(cell, Qt.Key.Key_Return)
+    assert len(products.rows) == 2 and dlg.isVisible()

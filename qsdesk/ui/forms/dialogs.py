@@ -90,6 +90,10 @@ class RecordDialog(QDialog):
         lay.addWidget(self.form, 1)
         lay.addLayout(self.buttons)
         self.resize(*DIALOG_SIZE)
+        # Enter in a field must not press a button (save, seal, delete a row...).
+        for b in self.findChildren(QPushButton):
+            b.setAutoDefault(False)
+            b.setDefault(False)
 
         self.autosaver = drafts.Autosaver(
             store, form_id=spec.id, form_version=spec.version, content=self.draft_content,

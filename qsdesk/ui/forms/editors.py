@@ -793,7 +793,7 @@ class TableEditor(Editor):
             self.grid.addWidget(w, r, j + 1)
         rm = QPushButton("删除", self.widget)
         rm.setToolTip(f"删除第 {r} 行")
-        rm.setFixedWidth(56)
+        rm.setAutoDefault(False)  # Enter in a cell must never delete a row
         row = {"num": num, "cells": cells, "remove": rm}
         rm.clicked.connect(lambda _c=False, rw=row: self._remove(rw))
         self.grid.addWidget(num, r, 0)
