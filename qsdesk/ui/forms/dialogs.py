@@ -9,6 +9,7 @@ offers those drafts at the next start. Buttons: 保存草稿 (Ctrl+S), 封存 (i
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -460,10 +461,27 @@ def open_risk_report(store: Store, parent: QWidget | None = None, report_id: str
                                   enterprise_id=enterprise_id))
 
 
+DraftOpener = Callable[[Store, drafts.DraftInfo, QWidget | None], "RecordDialog | None"]
+#: Openers for draft kinds defined outside this module (``RecordDialog.kind`` → opener). An
+#: opener builds its dialog; :func:`open_draft` then fills it from the draft and shows it.
+DRAFT_OPENERS: dict[str, DraftOpener] = {}
+
+
+def register_draft_opener(kind: str, opener: DraftOpener) -> None:
+    """Let :func:`offer_draft_restore` reopen drafts of another RecordDialog subclass."""
+    DRAFT_OPENERS[kind] = opener
+
+
 def open_draft(store: Store, draft: drafts.DraftInfo, parent: QWidget | None = None) -> RecordDialog | None:
     """Reopen the dialog a draft belongs to and fill it from the draft."""
     c = draft.content
     kind = c.get("kind")
+    if kind in DRAFT_OPENERS:
+        made = DRAFT_OPENERS[kind](store, draft, parent)
+        if made is None:
+            return None
+        made.restore_draft(draft)
+        return _show(made)  # type: ignore[return-value]
     record_id = c.get("record_id") or draft.record_id
     enterprise_id = c.get("enterprise_id") or draft.enterprise_id
     dlg: RecordDialog
