@@ -126,7 +126,7 @@ def _record_from_row(row: Sampling) -> rules.SamplingRecord:
         product=row.product_name,
         task=row.task_name or "",
         sampled_unit_id=row.seller_id or row.enterprise_id,
-        id=row.id,
+        id=short_id(row.id),
     )
 
 
@@ -144,7 +144,7 @@ def _record_from_input(inp: SamplingInput, sampling_id: str = "") -> rules.Sampl
         product=inp.product_name,
         task=inp.task_name or "",
         sampled_unit_id=inp.seller_id or inp.producer_id or "",
-        id=sampling_id,
+        id=short_id(sampling_id),
     )
 
 
@@ -164,8 +164,13 @@ def _history_rows(session: Session, inp: SamplingInput, exclude_id: str | None =
     return list(session.scalars(stmt.order_by(Sampling.sampled_on)))
 
 
+def short_id(record_id: str) -> str:
+    """The first 8 characters of a record id: what warnings show to name a sampling."""
+    return record_id[:8]
+
+
 def _ids_named(message: str, rows: Sequence[Sampling]) -> tuple[str, ...]:
-    return tuple(r.id for r in rows if r.id in message)
+    return tuple(r.id for r in rows if short_id(r.id) and f"编号 {short_id(r.id)}" in message)
 
 
 def normalise(inp: SamplingInput) -> SamplingInput:

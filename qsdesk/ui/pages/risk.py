@@ -192,8 +192,8 @@ class RiskPage(QWidget):
         Column("status", "状态", sort=RiskReport.status, format=lambda v: risk.STATUS_LABELS.get(v, v or ""),
                shared=True, width=70),
         Column("product_name", "涉及产品", sort=RiskReport.product_name),
-        Column("enterprise", "企业", sort=Enterprise.name),
-        Column("sources", "来源", format=_sources),
+        Column("enterprise", "企业", sort=Enterprise.name, width=240),
+        Column("sources", "来源", format=_sources, width=160),
         Column("description", "简要描述"),
     )
 
@@ -227,6 +227,9 @@ class RiskPage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setStretchLastSection(True)
+        for i, col in enumerate(self.COLUMNS):
+            if col.width:
+                self.table.setColumnWidth(i, col.width)
         self.detail = QPlainTextEdit(self)
         self.detail.setReadOnly(True)
         split = QSplitter(Qt.Orientation.Vertical, self)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import Qt, QTimer
@@ -59,6 +60,7 @@ class SamplingDialog(QDialog):
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("录入监督抽查结果")
+        self.setMinimumWidth(960)
         self._store = store
         self.result_value: svc.EntryResult | None = None
         self._acknowledged: tuple[str, ...] | None = None
@@ -324,12 +326,12 @@ class FollowUpPanel(QWidget):
         self.reopen_button.clicked.connect(self.reopen_followup)
         self.help_button.clicked.connect(self.add_help)
         self.table.itemSelectionChanged.connect(self._update_buttons)
-        self.on_changed: list[object] = []
+        self.on_changed: list[Callable[[], None]] = []
         self.show_sampling(None)
 
     def _changed(self) -> None:
         for cb in self.on_changed:
-            cb()  # type: ignore[operator]
+            cb()
 
     def show_sampling(self, sampling_id: str | None) -> None:
         self.sampling_id = sampling_id
@@ -537,7 +539,7 @@ class HelpDialog(QDialog):
 class SamplingListTab(QWidget):
     COLUMNS = (
         Column("sampled_on", "抽样日期", sort=Sampling.sampled_on, width=100),
-        Column("enterprise", "生产者/被抽样单位", sort=Enterprise.name),
+        Column("enterprise", "生产者/被抽样单位", sort=Enterprise.name, width=220),
         Column("seller", "销售者"),
         Column("product_name", "产品", sort=Sampling.product_name),
         Column("trademark", "商标"),
@@ -546,6 +548,7 @@ class SamplingListTab(QWidget):
                shared=True),
         Column("result", "结论", sort=Sampling.result, shared=True),
         Column("nonconforming_items", "不合格项目"),
+        Column("open_steps", "未完成步骤", format=lambda n: f"{n} 项" if n else ""),
         Column("followup_closed_on", "后处理办结"),
     )
 
@@ -574,6 +577,9 @@ class SamplingListTab(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setStretchLastSection(True)
+        for i, col in enumerate(self.COLUMNS):
+            if col.width:
+                self.table.setColumnWidth(i, col.width)
         self.followup = FollowUpPanel(store, self)
         self.followup.on_changed.append(self._after_step)
         self.last_warnings = QLabel(self)

@@ -179,6 +179,8 @@ class PlanView(QWidget):
         self.items.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.items.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.items.horizontalHeader().setStretchLastSection(True)
+        for col, width in ((0, 50), (1, 280), (2, 170), (3, 140), (4, 100)):
+            self.items.setColumnWidth(col, width)
         self.info = QLabel(self)
         self.info.setWordWrap(True)
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -55,6 +55,7 @@ class EnterprisePicker(QWidget):
         self._allow_empty = allow_empty
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("输入企业名称或统一社会信用代码搜索")
+        self.search.setMinimumWidth(160)
         self.combo = QComboBox(self)
         self.combo.setMinimumWidth(260)
         lay = QHBoxLayout(self)
