@@ -64,7 +64,7 @@ WIDE_TYPES = frozenset({"multiline", "address", "multichoice", "signature", "att
 BLANK_TABLE_ROWS = 3
 #: Longest text cell kept in one row; longer notes continue in rows below (so a row never has
 #: to split across a page and the rest of the table keeps its rules).
-MAX_CELL_HEIGHT = 190.0
+MAX_CELL_HEIGHT = 120.0
 SIGNATURE_HEIGHT = 15 * mm
 #: Share of the frame width taken by a label column of the field grid.
 LABEL_SHARE = 0.185
@@ -278,11 +278,28 @@ def text_cell(text: str, style: ParagraphStyle, width: float) -> Flowable:
     return hit
 
 
+class SharedParagraph(Paragraph):
+    """A Paragraph drawn in many places at one width: line breaking is done once, not per draw.
+
+    Only for cached fixed-text cells, which are never split (table rows do not split).
+    """
+
+    _qs_wrapped: tuple[float, tuple[float, float]] | None = None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        done = self._qs_wrapped
+        if done is not None and done[0] == availWidth:
+            return done[1]
+        size = super().wrap(availWidth, availHeight)
+        self._qs_wrapped = (availWidth, size)
+        return size
+
+
 def _make_text_cell(text: str, style: ParagraphStyle, width: float) -> Flowable:
     lines = text.split("\n") if text else [""]
     if all(stringWidth(line, "QsSong", style.fontSize) <= width - 4 for line in lines):  # keep off the rule
         return TextLines(lines, style.fontSize, style.leading, style.alignment)
-    return Paragraph(esc(text), style)
+    return SharedParagraph(esc(text), style)
 
 
 def split_paragraph(p: Paragraph, width: float, max_height: float = MAX_CELL_HEIGHT) -> list[Paragraph]:
@@ -562,7 +579,7 @@ def section_flowables(section: Section, filled: Filled, width: float) -> list[Fl
         wide = _is_wide(f)
         if f.type == "multiline" and filled.values.get(f.key):
             width_v = _value_width(grid, True)
-            parts = split_paragraph(para(filled.values[f.key], styles().cell), width_v)
+            parts = split_paragraph(SharedParagraph(esc(filled.values[f.key]), styles().cell), width_v)
             for n, part in enumerate(parts):
                 label = (_label(f) if n == 0 else text_cell("（续）", styles().label, LABEL_WIDTH)) \
                     if f.label_printed else None
@@ -647,7 +664,7 @@ def checklist_flowables(spec: FormSpec, section: Section, filled: Filled, width:
             content = item.content
             if spec.kind == "checklist" and item.number and not content.startswith(item.number):
                 content = f"{item.number} {content}"
-            notes = split_paragraph(Paragraph(esc(note), st.cell), cols[4] - 2 * PAD) if note else [""]
+            notes = split_paragraph(SharedParagraph(esc(note), st.cell), cols[4] - 2 * PAD) if note else [""]
             data.append([
                 text_cell(gnum, st.cell_center, cols[0] - 2 * PAD) if i == 0 else "",
                 text_cell(gtitle, st.cell_center, cols[1] - 2 * PAD) if i == 0 else "",
