@@ -62,6 +62,16 @@ def test_risk_page_walks_a_report_to_closed(store, qtbot, monkeypatch) -> None:
         rep = s.get(RiskReport, rid)
         assert rep.status == "closed" and rep.investigation == "现场核查，库存已封存"
     assert page.reopen_button.isEnabled() and not page.close_button.isEnabled()
+    seller = add_enterprise(store, "王舍人百货商店")
+
+    def fill_link(dlg: QDialog) -> None:
+        assert isinstance(dlg, risk_page.LinkDialog)
+        dlg.picker.set_enterprise(seller, "百货")
+        dlg.role.setCurrentIndex(dlg.role.findData("seller"))
+        dlg._apply()
+
+    _run_modal(page.link_button.click, fill_link)
+    assert "销售者：王舍人百货商店" in page.detail.toPlainText()
     assert "已办结 1 条" in page.counts_label.text()
     # Status filter narrows the list.
     page.status_filter.setCurrentIndex(page.status_filter.findData("collected"))

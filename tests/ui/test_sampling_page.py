@@ -128,6 +128,10 @@ def test_enter_failing_sampling_and_walk_followup_to_closed(store, qtbot) -> Non
     assert not panel.close_button.isEnabled() and panel.reopen_button.isEnabled()
     tab.open_only.setChecked(True)
     assert tab.model.rowCount() == 0
+    page.tabs.setCurrentWidget(page.ledger)
+    assert page.ledger.table.rowCount() == 1
+    assert page.ledger.table.item(0, 2).text() == "质量建议书"
+    assert page.ledger.table.item(0, 6).text() == "插套温升、标志"
 
 
 def test_third_failure_shows_escalation_and_special_class(store, qtbot) -> None:
