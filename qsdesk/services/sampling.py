@@ -44,6 +44,10 @@ SPECIAL_CLASS = "special"
 #: Credit risk levels (信用风险分类), low to high; "调高风险等级" moves one step up.
 CREDIT_RISK_LEVELS: tuple[str, ...] = tuple(c.value for c in CreditRisk)
 ESCALATION_KEY = "sampling_escalation"
+#: Samplings of the same product one department may make in 6 months before the rule warns. The
+#: domain reads 003's "不得…进行2次以上" with "以上" inclusive (at most one); set 2 for the looser
+#: reading (warn only at the third).
+REPEAT_MAX_PER_WINDOW = 1
 
 
 class SamplingError(ValueError):
@@ -219,7 +223,7 @@ def check_sampling(session: Session, inp: SamplingInput, *, exclude_id: str | No
     new = _record_from_input(inp, exclude_id or "")
     out: list[SamplingWarning] = []
     if inp.producer_id:
-        for msg in rules.repeat_sampling_warnings(new, history):
+        for msg in rules.repeat_sampling_warnings(new, history, max_per_window=REPEAT_MAX_PER_WINDOW):
             out.append(SamplingWarning("repeat", msg, _ids_named(msg, rows)))
         for msg in rules.higher_level_warnings(new, history):
             named = tuple(
