@@ -301,7 +301,7 @@ def signature_roles(field: formspec.Field, count: int) -> list[str]:
     return [base]
 
 
-def _split_signatures(spec: formspec.FormSpec, values: dict[str, Any]) -> tuple[dict[str, Any], list[SignatureData]]:
+def split_signatures(spec: formspec.FormSpec, values: dict[str, Any]) -> tuple[dict[str, Any], list[SignatureData]]:
     """Signature fields leave ``values`` and become Signature rows (PNG bytes do not belong in JSON)."""
     out = dict(values)
     sigs = []
@@ -379,7 +379,7 @@ def save_draft(
                               status="draft", inspected_on=date.today())
             s.add(insp)
             action = "create"
-        plain, sigs = _split_signatures(spec, values)
+        plain, sigs = split_signatures(spec, values)
         insp.values = plain
         insp.answers = {k: {"answer": formspec.answer_of(v), "note": formspec.note_of(v)}
                         for k, v in answers.items()}

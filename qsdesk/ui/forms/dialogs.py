@@ -261,7 +261,7 @@ class InspectionDialog(RecordDialog):
         if not self.save() or self.record_id is None:
             return False
         values = self.form.values()
-        _plain, sigs = inspections._split_signatures(self.spec, values)
+        _plain, sigs = inspections.split_signatures(self.spec, values)
         names = [n for _i, n, _p in self.form.inspectors] or None
         form_problems = inspections.seal_problems(self.spec, values, self.form.answers(), sigs,
                                                   inspectors=names, require_signatures=False)
