@@ -39,6 +39,7 @@ _in_hook = False
 #: Packaging smoke test (tests/test_dist.py): when this environment variable is set, the window,
 #: once shown, opens every navigation page, prints one line per page to stdout and quits (exit 0;
 #: exit 1 if a page raised). Lets the frozen/installed program prove its GUI starts, offscreen.
+#: The login then reads user name and password from stdin (see :func:`_smoke_login`).
 EXIT_AFTER_SHOW_ENV = "QSDESK_EXIT_AFTER_SHOW"
 
 
@@ -215,11 +216,26 @@ def _login(store: Store, parent: QWidget | None = None) -> bool:
         from qsdesk.ui.login import ensure_login
     except ImportError:
         return True
-    user = ensure_login(store, parent)
+    user = _smoke_login(store) if os.environ.get(EXIT_AFTER_SHOW_ENV) else ensure_login(store, parent)
     if user is None:
         return False
     store.set_actor(user.username)
     return True
+
+
+def _smoke_login(store: Store):  # type: ignore[no-untyped-def]
+    """Smoke test (:data:`EXIT_AFTER_SHOW_ENV`): user name and password on the first two lines
+    of stdin, checked by the same login service as the dialog (no way around the password)."""
+    from qsdesk.services.accounts import AccountError, login
+
+    stdin = sys.stdin
+    username = stdin.readline().strip() if stdin else ""
+    password = stdin.readline().rstrip("\n") if stdin else ""
+    try:
+        return login(store, username, password)
+    except AccountError as exc:
+        print(f"qsdesk-smoke: login failed: {exc}", file=sys.stderr, flush=True)
+        return None
 
 
 def _after_show(store: Store, window: QWidget) -> None:
