@@ -15,7 +15,7 @@ DEB_PACKAGES := python3-venv xvfb xauth poppler-utils libegl1 libgl1 libxkbcommo
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint bench deps debs dist clean
+.PHONY: run test lint bench deps debs dist dist-test clean
 
 $(DEBS_STAMP):
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -42,7 +42,7 @@ run: deps
 	fi
 	$(PY) -m qsdesk $(ARGS)
 
-test: deps
+test: deps $(DEB)
 	$(PY) -m ruff check qsdesk tests bench
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n 2 --dist loadfile
 
@@ -51,6 +51,48 @@ lint: deps
 
 bench: deps
 	QT_QPA_PLATFORM=offscreen $(PY) bench/run.py $(ARGS)
+
+# ---------------------------------------------------------------- installers (issue 9)
+# `make dist` freezes the program with PyInstaller (build/pyinstaller.spec) into
+# build/dist/qsdesk/ and packs build/dist/qsdesk_<version>_amd64.deb (build/make_deb.py).
+# `make test` builds them when a source changed (CI: always) and tests/test_dist.py runs the
+# frozen program, installs the .deb, runs the installed program and removes it again.
+VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' qsdesk/__init__.py)
+DIST_DIR := build/dist
+DEB := $(DIST_DIR)/qsdesk_$(VERSION)_amd64.deb
+DIST_STAMP := $(VENV)/.dist-installed
+# objdump/objcopy for PyInstaller and make_deb.py; desktop-file-validate checks the menu entry.
+DIST_DEB_PACKAGES := binutils desktop-file-utils
+DIST_SOURCES := $(shell find qsdesk forms resources build/deb -type f -not -path '*/__pycache__/*' 2>/dev/null) \
+  build/pyinstaller.spec build/qsdesk_entry.py build/make_deb.py pyproject.toml
+
+$(DIST_STAMP): $(STAMP)
+	@missing=$$(for p in $(DIST_DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	ver=$$($(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
+	libdir=$$($(PY) -c 'import sysconfig as s; print(s.get_config_var("LIBDIR") or "")'); \
+	if [ ! -e "$$libdir/libpython$$ver.so.1.0" ] && ! ldconfig -p | grep -q "libpython$$ver.so.1.0"; then \
+	  missing="$$missing libpython$$ver"; \
+	fi; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages for make dist: $$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	$(PY) -m pip install -q -e '.[test,dist]'
+	@touch $@
+
+$(DEB): $(DIST_STAMP) $(DIST_SOURCES)
+	@start=$$(date +%s); \
+	$(PY) -m PyInstaller --noconfirm --clean --log-level WARN --distpath $(DIST_DIR) \
+	  --workpath build/work build/pyinstaller.spec && \
+	frozen=$$(date +%s) && \
+	$(PY) build/make_deb.py --dist $(DIST_DIR) --version $(VERSION) && \
+	end=$$(date +%s) && \
+	echo "make dist: PyInstaller $$((frozen - start)) s, .deb $$((end - frozen)) s, total $$((end - start)) s"
+
+dist: $(DEB)
+
+dist-test: deps $(DEB)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q tests/test_dist.py
 
 clean:
 	rm -rf $(VENV) build/dist build/work .pytest_cache

@@ -9,6 +9,10 @@ import sys
 
 from qsdesk.cli import main
 
+# Alembic imports the migration scripts from files; never write __pycache__ next to them (the
+# installed folder belongs to the package, and root would leave files dpkg -r cannot remove).
+sys.dont_write_bytecode = True
+
 if __name__ == "__main__":
     multiprocessing.freeze_support()
     sys.exit(main())
