@@ -101,3 +101,19 @@ def test_qt_font_family(qapp) -> None:  # type: ignore[no-untyped-def]
     metrics = QFontMetrics(QFont(family, 12))
     for ch in "检查记录的☑☐":
         assert metrics.inFontUcs4(ord(ch)), ch  # (PySide's inFont(str) misreads some characters)
+
+
+def test_font_subset_tool_reproduces_the_shipped_font(tmp_path: Path) -> None:
+    import importlib.util
+
+    tool = Path(__file__).resolve().parents[2] / "tools" / "make_font_subset.py"
+    spec = importlib.util.spec_from_file_location("make_font_subset", tool)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    if not mod.DEFAULT_SOURCE.exists():
+        pytest.skip("AR PL UMing (fonts-arphic-uming) is not installed")
+    out = mod.build(mod.DEFAULT_SOURCE, tmp_path / "song.ttf", None)
+    built, shipped = TTFont(str(out)), TTFont(str(resources.font_path()))
+    assert built.getBestCmap() == shipped.getBestCmap()
+    assert built.getGlyphOrder() == shipped.getGlyphOrder()
