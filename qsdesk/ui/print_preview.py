@@ -185,6 +185,7 @@ class PrintPreviewDialog(QDialog):
         self.pages_layout.setSpacing(12)
         self.pages_layout.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         self.scroll.setWidget(holder)
+        self.scroll.verticalScrollBar().valueChanged.connect(self.render_visible)
 
         self.info = QLabel()
         self.print_button = QPushButton("打印…")
@@ -209,6 +210,7 @@ class PrintPreviewDialog(QDialog):
         layout.addWidget(self.scroll, 1)
         layout.addLayout(bar)
         self.resize(820, 900)
+        self._rendered: set[int] = set()
         self._render_pages()
 
     # ------------------------------------------------------------------ preview
@@ -221,19 +223,38 @@ class PrintPreviewDialog(QDialog):
         self._render_pages()
 
     def _render_pages(self) -> None:
+        """One label per page, sized at once; pixels are made when a page scrolls into view."""
         for label in self.page_labels:
             label.deleteLater()
         self.page_labels = []
-        dpi = PREVIEW_DPI * self.zoom * self.devicePixelRatioF()
+        self._rendered: set[int] = set()
         for i in range(len(self.pages)):
-            pix = QPixmap.fromImage(self.pages.render(i, dpi))
-            pix.setDevicePixelRatio(self.devicePixelRatioF())
+            w_pt, h_pt = self.pages.page_size_pt(i)
             label = QLabel()
-            label.setPixmap(pix)
+            label.setFixedSize(round(w_pt * PREVIEW_DPI * self.zoom / 72), round(h_pt * PREVIEW_DPI * self.zoom / 72))
+            label.setStyleSheet("background: white;")
             label.setToolTip(f"第 {i + 1} 页")
             self.pages_layout.addWidget(label)
             self.page_labels.append(label)
         self.info.setText(f"共 {len(self.pages)} 页　{round(self.zoom * 100)}%")
+        self.render_visible()
+
+    def render_visible(self, *_args: object) -> None:
+        """Render the pages in (or next to) the visible part of the scroll area."""
+        top = self.scroll.verticalScrollBar().value()
+        bottom = top + max(self.scroll.viewport().height(), 1)
+        dpr = self.devicePixelRatioF()
+        dpi = PREVIEW_DPI * self.zoom * dpr
+        y = self.pages_layout.contentsMargins().top()
+        for i, label in enumerate(self.page_labels):
+            h = label.height()
+            near = y + h >= top - h and y <= bottom + h
+            if near and i not in self._rendered:
+                pix = QPixmap.fromImage(self.pages.render(i, dpi))
+                pix.setDevicePixelRatio(dpr)
+                label.setPixmap(pix)
+                self._rendered.add(i)
+            y += h + self.pages_layout.spacing()
 
     # ------------------------------------------------------------------ actions
 

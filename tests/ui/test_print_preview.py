@@ -114,3 +114,22 @@ def test_batch_print_off_thread_with_progress_and_cancel(qtbot, store: Store, tm
                                  pdf_printer(out2))
     assert done == 1
     assert seen[0][:2] == (0, 3) and seen[-1][:2] == (1, 3)
+
+
+def test_long_documents_render_pages_as_they_scroll_into_view(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from qsdesk.services.printing import render_list
+
+    rows = [[str(i), f"企业{i}号有限公司", "王舍人街道"] for i in range(900)]
+    pdf = render_list("今日检查计划", ["序号", "企业名称", "地址"], rows, tmp_path / "long.pdf")
+    dlg = PrintPreviewDialog(pdf)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    n = dlg.page_count()
+    assert n >= 15 and len(dlg.page_labels) == n
+    assert 0 in dlg._rendered and n - 1 not in dlg._rendered
+    bar = dlg.scroll.verticalScrollBar()
+    bar.setValue(bar.maximum())
+    assert n - 1 in dlg._rendered and not dlg.page_labels[n - 1].pixmap().isNull()
+    assert len(dlg._rendered) < n
+    dlg.reject()
