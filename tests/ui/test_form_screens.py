@@ -129,3 +129,32 @@ def test_tab_order_follows_the_paper(qtbot, store, form_id) -> None:
 
 def test_specs_have_screens() -> None:
     assert set(FORMS) <= set(formspec.load_forms())
+
+
+def test_checklist_and_choices_by_keyboard(qtbot, store) -> None:
+    """Arrows move within an item, Space picks, Tab goes on to the note and the next item."""
+    dlg = FormWidget(formspec.load_form("annex4_producer"), store=store)
+    qtbot.addWidget(dlg)
+    dlg.resize(W, H)
+    dlg.show()
+    dlg.activateWindow()
+    qtbot.waitActive(dlg)
+    form = dlg
+    row = next(iter(form.rows.values()))
+    row.buttons[0].setFocus()
+    QApplication.processEvents()
+    QTest.keyClick(row.buttons[0], Qt.Key.Key_Right)
+    focused = QApplication.focusWidget()
+    assert focused is row.buttons[1]
+    QTest.keyClick(focused, Qt.Key.Key_Space)
+    assert row.answer() == row.buttons[1].text() == "未发现问题"
+    QTest.keyClick(focused, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is row.note
+    QTest.keyClick(row.note, Qt.Key.Key_Tab)
+    nxt = list(form.rows.values())[1]
+    assert QApplication.focusWidget() in nxt.buttons
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)
+    assert nxt.answer() is not None
+    # F8 jumps to the first problem.
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_F8)
+    assert QApplication.focusWidget() is form.widget_for(form.problems()[0].key)
