@@ -44,10 +44,12 @@ SPECIAL_CLASS = "special"
 #: Credit risk levels (信用风险分类), low to high; "调高风险等级" moves one step up.
 CREDIT_RISK_LEVELS: tuple[str, ...] = tuple(c.value for c in CreditRisk)
 ESCALATION_KEY = "sampling_escalation"
-#: Samplings of the same product one department may make in 6 months before the rule warns. The
-#: domain reads 003's "不得…进行2次以上" with "以上" inclusive (at most one); set 2 for the looser
-#: reading (warn only at the third).
-REPEAT_MAX_PER_WINDOW = 1
+#: Samplings of the same product one department may make in 6 months before the rule warns.
+#: The station's brief (issue 8) reads 003 as "warn when the same department already sampled it
+#: twice in the last 6 months", i.e. the third sampling warns. The strict legal reading of
+#: "不得…进行2次以上" ("以上" inclusive, 民法典 第一千二百五十九条) would be 1; the domain function
+#: supports both (``max_per_window``).
+REPEAT_MAX_PER_WINDOW = 2
 
 
 class SamplingError(ValueError):

@@ -19,6 +19,7 @@ def test_sampling_add_list_steps_close(store, data_dir: Path, capsys) -> None:
     common = ["--producer", USCC, "--product", "转换器", "--trademark", "华光", "--model", "GN-205",
               "--standard", "GB/T 2099.7-2015", "--organiser", "历城区市场监督管理局"]
     assert main(["sampling", "add", *dd, *common, "--result", "合格", "--sampled-on", "2026-06-02"]) == 0
+    assert main(["sampling", "add", *dd, *common, "--result", "合格", "--sampled-on", "2026-08-03"]) == 0
     capsys.readouterr()
     assert main(["sampling", "add", *dd, *common, "--result", "不合格", "--items", "插套温升",
                  "--sampled-on", "2026-10-09", "--received-on", "2026-10-12"]) == 0

@@ -35,22 +35,30 @@ def fail(store, producer, on, hazard=True, **kw) -> svc.EntryResult:
 # ------------------------------------------------------------------ 6-month rule
 
 
+def test_six_month_rule_second_sampling_is_allowed(store, producer) -> None:
+    enter(store, producer)
+    assert enter(store, producer, sampled_on=date(2026, 3, 1)).warnings == []
+
+
 def test_six_month_rule_inclusive_at_same_day_six_months_later(store, producer) -> None:
     first = enter(store, producer).sampling_id
-    inside = enter(store, producer, sampled_on=date(2026, 7, 15))
+    second = enter(store, producer, sampled_on=date(2026, 3, 1)).sampling_id
+    inside = enter(store, producer, sampled_on=date(2026, 7, 15))  # third within Jan 15 – Jul 15
     assert [w.kind for w in inside.warnings] == ["repeat"]
-    assert inside.warnings[0].sampling_ids == (first,)
+    assert inside.warnings[0].sampling_ids == (first, second)
     assert "2026-01-15" in inside.warnings[0].message and "鲁缆" in inside.warnings[0].message
 
 
 def test_six_month_rule_day_after_window_is_free(store, producer) -> None:
     enter(store, producer)
-    outside = enter(store, producer, sampled_on=date(2026, 7, 16))
+    enter(store, producer, sampled_on=date(2026, 3, 1))
+    outside = enter(store, producer, sampled_on=date(2026, 7, 16))  # Jan 15 has left the window
     assert outside.warnings == []
 
 
 def test_six_month_rule_month_end_clamps(store, producer) -> None:
     enter(store, producer, sampled_on=date(2025, 8, 31))
+    enter(store, producer, sampled_on=date(2025, 10, 1))
     with store.session() as s:
         assert [w.kind for w in svc.check_sampling(s, replace(BASE, producer_id=producer,
                                                                 sampled_on=date(2026, 2, 28)))] == ["repeat"]
@@ -59,6 +67,7 @@ def test_six_month_rule_month_end_clamps(store, producer) -> None:
 
 def test_six_month_rule_needs_same_department_and_same_product(store, producer) -> None:
     enter(store, producer)
+    enter(store, producer, sampled_on=date(2026, 2, 1))
     with store.session() as s:
         def check(**kw):
             return svc.check_sampling(s, replace(BASE, producer_id=producer, sampled_on=date(2026, 3, 1), **kw))
@@ -73,10 +82,11 @@ def test_six_month_rule_needs_same_department_and_same_product(store, producer) 
 
 def test_warning_does_not_block_entry(store, producer) -> None:
     enter(store, producer)
+    enter(store, producer, sampled_on=date(2026, 1, 20))
     res = enter(store, producer, sampled_on=date(2026, 2, 1))
     assert res.warnings
     with store.session() as s:
-        assert s.scalar(select(func.count()).select_from(Sampling)) == 2
+        assert s.scalar(select(func.count()).select_from(Sampling)) == 3
         entry = s.scalars(select(AuditEntry).where(AuditEntry.record_id == res.sampling_id)).one()
         assert entry.detail["warnings"] == ["repeat"]
 
@@ -259,13 +269,13 @@ def test_special_supervision_raises_the_credit_risk_one_level(store, before, aft
 
 
 def test_pending_sampling_counts_for_the_rules_and_gets_its_result_later(store, producer) -> None:
+    earlier = fail(store, producer, date(2026, 2, 2)).sampling_id
     pending = enter(store, producer, result="待检", sampled_on=date(2026, 3, 2))
     assert pending.step_ids == [] and pending.escalation is None
     # Already visible to the 6-month rule before the result is known.
     with store.session() as s:
         ws = svc.check_sampling(s, replace(BASE, producer_id=producer, sampled_on=date(2026, 4, 2)))
-        assert [w.sampling_ids for w in ws] == [(pending.sampling_id,)]
-    fail(store, producer, date(2026, 1, 10), model="other")
+        assert [w.sampling_ids for w in ws] == [(earlier, pending.sampling_id)]
     with pytest.raises(svc.SamplingError, match="不合格项目"):
         svc.record_result(store, pending.sampling_id, "不合格")
     res = svc.record_result(store, pending.sampling_id, "不合格", nonconforming_items="导体电阻",

@@ -41,10 +41,13 @@ def test_enter_failing_sampling_and_walk_followup_to_closed(store, qtbot) -> Non
     earlier = svc.enter_sampling(store, svc.SamplingInput(
         product_name="转换器", producer_id=ent, sampled_on=date(2026, 6, 2), result="合格",
         organiser="历城区市场监督管理局", trademark="华光", model="GN-205", standard="GB/T 2099.7-2015"))
+    svc.enter_sampling(store, svc.SamplingInput(
+        product_name="转换器", producer_id=ent, sampled_on=date(2026, 8, 3), result="合格",
+        organiser="历城区市场监督管理局", trademark="华光", model="GN-205", standard="GB/T 2099.7-2015"))
     page = page_mod.SamplingPage(store)
     qtbot.addWidget(page)
     tab = page.records
-    assert tab.model.rowCount() == 1
+    assert tab.model.rowCount() == 2
 
     def fill_sampling(dlg: QDialog) -> None:
         assert isinstance(dlg, page_mod.SamplingDialog)
@@ -70,7 +73,7 @@ def test_enter_failing_sampling_and_walk_followup_to_closed(store, qtbot) -> Non
         save.click()
 
     run_modal(tab.new_button.click, fill_sampling)
-    assert tab.model.rowCount() == 2
+    assert tab.model.rowCount() == 3
     assert "重复抽查" in tab.last_warnings.text()
     sid = tab.selected_id()
     assert sid and sid != earlier.sampling_id
