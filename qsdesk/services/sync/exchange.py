@@ -36,7 +36,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -535,6 +535,10 @@ def _plan_and_apply(
         s.flush()
 
     now = utcnow()
+    big = apply and sum(len(v) for v in decoded.tables.values()) > 5000
+    if big and s.get_bind().dialect.name == "sqlite":
+        # a large transaction must not spill SQLite's page cache into the WAL over and over
+        s.execute(text("PRAGMA cache_size=-131072"))
     for table_name in TABLES:  # FK order
         incoming_json = decoded.tables.get(table_name)
         if not incoming_json:
@@ -592,6 +596,8 @@ def _plan_and_apply(
                 tr.older += 1
         if apply:
             _apply_rows(s, table_name, inserts, updates)
+    if big and s.get_bind().dialect.name == "sqlite":
+        s.execute(text("PRAGMA cache_size=-2000"))  # SQLite's default again for this connection
 
     if apply:
         st.last_seq_received = max(st.last_seq_received, raw.seq)
