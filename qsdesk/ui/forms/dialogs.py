@@ -185,7 +185,8 @@ class InspectionDialog(RecordDialog):
     kind = "inspection"
 
     def __init__(self, store: Store, parent: QWidget | None = None, *, enterprise_id: str | None = None,
-                 inspection_id: str | None = None, form_id: str | None = None) -> None:
+                 inspection_id: str | None = None, form_id: str | None = None,
+                 form_version: int | None = None) -> None:
         values: dict[str, Any] = {}
         answers: dict[str, Any] = {}
         status = "draft"
@@ -200,7 +201,9 @@ class InspectionDialog(RecordDialog):
             if not enterprise_id:
                 raise inspections.InspectionError("请先选择被检查企业")
             form_id, values = inspections.new_values(store, enterprise_id, form_id)
-            spec = formspec.load_form(form_id)
+            # A restored draft keeps the form version it was typed in.
+            spec = (formspec.load_form_version(form_id, form_version) if form_version
+                    else formspec.load_form(form_id))
             self._row = None
         super().__init__(store, spec, parent, record_id=inspection_id, enterprise_id=enterprise_id,
                          read_only=status == "sealed")
@@ -493,7 +496,8 @@ def open_draft(store: Store, draft: drafts.DraftInfo, parent: QWidget | None = N
                     drafts.discard_draft(store, draft.id)
                     return _show(dlg)  # type: ignore[return-value]
             else:
-                dlg = InspectionDialog(store, parent, enterprise_id=enterprise_id, form_id=draft.form_id)
+                dlg = InspectionDialog(store, parent, enterprise_id=enterprise_id, form_id=draft.form_id,
+                                       form_version=draft.form_version)
         elif kind == "census":
             dlg = CensusDialog(store, parent, enterprise_id=record_id)
         elif kind == "risk":
