@@ -92,14 +92,19 @@ def _assert_rejected(pair: Pair, path: Path, reason: str | set[str], words: str)
 def test_station_to_county_and_receipt(pair: Pair, first_bundle: Path) -> None:
     assert first_bundle.name == f"{STATION}-{COUNTY}-1.qsb"
     preview = preview_bundle(pair.county, first_bundle)
-    assert preview.status == "preview" and preview.total("new") == 7  # incl. the enrolment audit entry
+    sent = read_archive(first_bundle).manifest["counts"]
+    # one row per record made, plus the station's audit entries (set-up, enrolment)
+    assert {k: v for k, v in sent.items() if k != "audit_entry"} == {
+        "inspector": 1, "enterprise": 1, "product": 1, "inspection": 1, "signature": 1, "attachment_link": 1}
+    n = sum(sent.values())
+    assert preview.status == "preview" and preview.total("new") == n
     assert preview.tables["enterprise"].new == 1 and preview.attachments_new == 1
     before = snapshot(pair.county)
     assert snapshot(pair.county) == before  # preview wrote nothing
 
     rep = import_bundle(pair.county, first_bundle)
-    assert rep.status == "applied" and rep.total("new") == 7 and not rep.conflicts
-    assert "新增 7 条" in rep.summary()
+    assert rep.status == "applied" and rep.total("new") == n and not rep.conflicts
+    assert f"新增 {n} 条" in rep.summary()
     with pair.county.session() as s:
         ent = s.scalars(select(Enterprise)).one()
         assert ent.origin == STATION and ent.legal_rep == "王强" and ent.change_seq == 0
@@ -503,7 +508,8 @@ def test_bundle_log_records_both_directions(pair: Pair, first_bundle: Path) -> N
         assert out.direction == "out" and out.seq == 1
     with pair.county.session() as s:
         inn = s.scalars(select(BundleLog)).one()
-        assert inn.direction == "in" and inn.counts["new"] == 7 and inn.sha256 == out.sha256
+        n = sum(read_archive(first_bundle).manifest["counts"].values())
+        assert inn.direction == "in" and inn.counts["new"] == n and inn.sha256 == out.sha256
 
 
 def test_flipped_byte_anywhere_is_refused_or_harmless(pair: Pair, first_bundle: Path, tmp_path: Path) -> None:
