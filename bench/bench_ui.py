@@ -243,7 +243,7 @@ def bench_search(data_dir: Path, queries: dict[str, list[str]]) -> dict[str, Any
             ours.append(done[0] - t0)
             stmt = page.model.statement
             assert stmt is not None
-            sql = str(stmt.compile(store.engine, compile_kwargs={"literal_binds": True}))
+            sql = str(stmt.params(page.model.params).compile(store.engine, compile_kwargs={"literal_binds": True}))
             t1 = time.perf_counter()
             cur = raw.execute(sql)
             rows = cur.fetchmany(100)

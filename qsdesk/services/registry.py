@@ -29,7 +29,7 @@ from qsdesk.store.models import (
     Sampling,
     SupervisorAssignment,
 )
-from qsdesk.store.search import index_source, like_clause
+from qsdesk.store.search import has_index, index_source, like_clause, shape
 
 CLASS_LABELS: dict[str, str] = {
     "routine": "日常监管",
@@ -71,6 +71,29 @@ class RegistryFilter:
     unit_type: str | None = None
     inspector_id: str | None = None
     town: str | None = None
+
+
+_query_cache: dict[tuple[Any, ...], Select[Any]] = {}
+
+
+def list_query(engine: Engine, flt: RegistryFilter | None = None) -> tuple[Select[Any], dict[str, Any]]:
+    """Like :func:`list_statement`, as a statement and its search values. The statement is
+    built once per set of filters and shape of search and reused while the user types (only the
+    values change), which saves building a SQLAlchemy construct on every keystroke."""
+    flt = flt or RegistryFilter()
+    src_shape = shape(flt.text) if has_index(engine) else None
+    if src_shape is None:  # no search, or the LIKE fallback: nothing to reuse
+        return list_statement(engine, flt), {}
+    key = (id(engine), src_shape, flt.grade, flt.supervision_class, flt.status, flt.domain, flt.unit_type,
+           flt.inspector_id, flt.town)
+    src = index_source(flt.text, engine)
+    assert src is not None
+    stmt = _query_cache.get(key)
+    if stmt is None:
+        if len(_query_cache) > 256:
+            _query_cache.clear()
+        stmt = _query_cache[key] = list_statement(engine, flt)
+    return stmt, src.params
 
 
 def list_statement(engine: Engine, flt: RegistryFilter | None = None) -> Select[Any]:

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, and_, exists, inspect, or_
+from sqlalchemy import Engine, and_, bindparam, exists, inspect, or_
 from sqlalchemy.sql import column, table
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -87,6 +87,16 @@ class IndexSource:
     from_: Any
     enterprise_id: ColumnElement[Any]
     where: ColumnElement[bool]
+    #: the search values, bound as ``q0``, ``q1``…: a statement built once for a shape of
+    #: search (see :func:`shape`) is executed again with new values as the user types
+    params: dict[str, Any]
+
+
+def shape(text: str) -> tuple[int, ...] | None:
+    """What the statement of :func:`index_source` depends on besides the values: for each term
+    (longest first) whether it uses the trigram index."""
+    ts = sorted(terms(text), key=len, reverse=True)
+    return tuple(int(len(t) >= TRIGRAM) for t in ts[:1]) + (len(ts) - 1,) if ts else None
 
 
 def index_source(text: str, engine: Engine) -> IndexSource | None:
@@ -98,18 +108,22 @@ def index_source(text: str, engine: Engine) -> IndexSource | None:
     # the longest term drives (fewest matches); the others are checked on its matches
     ts.sort(key=len, reverse=True)
     driver, others = ts[0], ts[1:]
+    params: dict[str, Any] = {}
     if len(driver) >= TRIGRAM:
         src = search_fts.join(search_doc, search_doc.c.doc_id == search_fts.c.rowid)
-        conds: list[ColumnElement[bool]] = [search_fts.c.body.op("MATCH")(trigram_phrase(driver))]
+        params["q0"] = trigram_phrase(driver)
+        conds: list[ColumnElement[bool]] = [search_fts.c.body.op("MATCH")(bindparam("q0", params["q0"]))]
         enterprise_id: ColumnElement[Any] = search_doc.c.enterprise_id
     else:
         src = search_doc
-        conds = [search_doc.c.body.like(like_pattern(driver), escape="\\")]
+        params["q0"] = like_pattern(driver)
+        conds = [search_doc.c.body.like(bindparam("q0", params["q0"]), escape="\\")]
         # "|| ''" keeps SQLite from driving the join from the enterprise side (probing each
         # enterprise's documents): scanning the documents in order stops after one page
         enterprise_id = search_doc.c.enterprise_id.concat("")
-    for term in others:
+    for n, term in enumerate(others, start=1):
         other_doc = search_doc.alias()
+        params[f"q{n}"] = like_pattern(term)
         conds.append(exists().where(other_doc.c.enterprise_id == Enterprise.id,
-                                    other_doc.c.body.like(like_pattern(term), escape="\\")))
-    return IndexSource(src, enterprise_id, and_(*conds))
+                                    other_doc.c.body.like(bindparam(f"q{n}", params[f"q{n}"]), escape="\\")))
+    return IndexSource(src, enterprise_id, and_(*conds), params)

@@ -128,6 +128,7 @@ class QueryTableModel(QAbstractTableModel):
         self._id_key = id_key
         self._page_size = page_size
         self._base: Select[Any] | None = None
+        self._params: dict[str, Any] = {}
         self._stmt: Select[Any] | None = None
         self._rows: list[tuple[Any, ...]] = []
         self._positions: list[int] = []  # column index -> position in the result row
@@ -157,10 +158,16 @@ class QueryTableModel(QAbstractTableModel):
         """The statement as last executed (with the current sort applied)."""
         return self._stmt
 
-    def set_statement(self, statement: Select[Any]) -> None:
-        """Show the rows of ``statement`` (keeps the current column sort, if any)."""
+    def set_statement(self, statement: Select[Any], params: dict[str, Any] | None = None) -> None:
+        """Show the rows of ``statement`` executed with bind ``params`` (keeps the current column
+        sort, if any). Passing the same statement with new ``params`` reuses its compiled form."""
         self._base = statement
+        self._params = dict(params or {})
         self._reload()
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self._params)
 
     def refresh(self) -> None:
         """Run the statement again (after data changed)."""
@@ -177,7 +184,7 @@ class QueryTableModel(QAbstractTableModel):
             else:
                 count = select(func.count()).select_from(self._stmt.order_by(None).subquery())
                 with self._store.engine.connect() as conn:
-                    self._total = int(conn.execute(count).scalar_one())
+                    self._total = int(conn.execute(count, self._params).scalar_one())
             self.totalChanged.emit(self._total)
         return self._total
 
@@ -197,13 +204,14 @@ class QueryTableModel(QAbstractTableModel):
         generation = self._generation
         count = select(func.count()).select_from(self._stmt.order_by(None).subquery())
         engine = self._store.engine
+        params = dict(self._params)
         relay = _relay()
         ref = weakref.ref(self)
 
         def work() -> None:
             try:
                 with engine.connect() as conn:
-                    n = int(conn.execute(count).scalar_one())
+                    n = int(conn.execute(count, params).scalar_one())
             except Exception:
                 log.exception("count failed")
                 return
@@ -345,7 +353,7 @@ class QueryTableModel(QAbstractTableModel):
         try:
             conn = self._store.engine.connect()
             self._conn = conn if self._raw else conn.execution_options(stream_results=True)
-            self._result = self._conn.execute(self._stmt)
+            self._result = self._conn.execute(self._stmt, self._params)
         except Exception:
             log.exception("list query failed")
             self._close_cursor()

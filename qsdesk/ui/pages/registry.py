@@ -369,7 +369,7 @@ class RegistryPage(QWidget):
     def apply(self) -> None:
         """Run the list query for the current search text and filters."""
         self._pending = False
-        self.model.set_statement(reg.list_statement(self.store.engine, self.current_filter()))
+        self.model.set_statement(*reg.list_query(self.store.engine, self.current_filter()))
 
     def _after_reload(self) -> None:
         n = self.model.rowCount()
