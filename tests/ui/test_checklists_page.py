@@ -65,3 +65,31 @@ def test_fill_checklist_removes_enterprise_from_missing(store, qtbot, tmp_path: 
     dlg.close()
     dlg2.close()
     again.close()
+
+
+def test_checklist_draft_survives_and_reopens(store, qtbot) -> None:
+    from qsdesk.services import drafts
+    from qsdesk.ui.forms.dialogs import open_draft
+
+    ids = _ents(store)
+    page = ChecklistsPage(store)
+    qtbot.addWidget(page)
+    page.period.setText("2026H2")
+    dlg = page.fill(ids["a"])
+    qtbot.addWidget(dlg)
+    dlg.form.editors["department"].set_value("王舍人所一组")
+    dlg._on_change()
+    dlg.autosaver.flush()  # what the timer does two seconds after typing
+    [info] = [d for d in drafts.list_drafts(store) if d.content.get("kind") == "checklist"]
+    assert info.content["period"] == "2026H2"
+    dlg._dirty = False  # as after a crash: the dialog is gone, the draft stays
+    dlg.close()
+
+    again = open_draft(store, info)
+    qtbot.addWidget(again)
+    assert again.period == "2026H2" and again.enterprise_id == ids["a"]
+    assert again.form.values()["department"] == "王舍人所一组"
+    assert not again.save()  # still incomplete: refused, the draft is kept
+    assert any(d.id == info.id for d in drafts.list_drafts(store))
+    again._dirty = False
+    again.close()

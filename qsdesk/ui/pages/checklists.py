@@ -31,7 +31,7 @@ from qsdesk.services import task_checklists as tc
 from qsdesk.services.excel.fields import format_unit_types
 from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise, TaskChecklist
-from qsdesk.ui.forms.dialogs import RecordDialog
+from qsdesk.ui.forms.dialogs import RecordDialog, register_draft_opener
 from qsdesk.ui.query_model import Column, QueryTableModel
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,9 @@ class ChecklistDialog(RecordDialog):
         self.form.set_values(values, answers)
         self._dirty = False
 
+    def draft_content(self) -> dict[str, Any]:
+        return {**super().draft_content(), "period": self.period}
+
     def save(self) -> bool:
         assert self.enterprise_id is not None
         try:
@@ -80,6 +83,19 @@ class ChecklistDialog(RecordDialog):
             return False
         self._after_save(cid)
         return True
+
+
+def _open_checklist_draft(store: Store, draft: Any, parent: QWidget | None) -> ChecklistDialog | None:
+    """Reopen a checklist whose autosaved draft survived a crash (see forms.dialogs.open_draft)."""
+    c = draft.content
+    enterprise_id = c.get("enterprise_id") or draft.enterprise_id
+    if not enterprise_id or not c.get("period"):
+        return None
+    return ChecklistDialog(store, enterprise_id, c["period"], parent,
+                           checklist_id=c.get("record_id") or draft.record_id)
+
+
+register_draft_opener(ChecklistDialog.kind, _open_checklist_draft)
 
 
 class ChecklistsPage(QWidget):
