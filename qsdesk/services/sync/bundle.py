@@ -274,7 +274,8 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> byte
     try:
         with zf.open(info) as fh:
             data = fh.read(limit + 1)
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:  # bad CRC, broken deflate stream
+    except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError) as exc:
+        # bad CRC, broken deflate stream, a flag bit turned into "encrypted", an unknown method
         raise BundleError(f"数据包成员 {info.filename} 已损坏（已被改动或拷贝不完整）", "hash") from exc
     if len(data) != info.file_size or len(data) > limit:
         raise BundleError(f"数据包成员 {info.filename} 大小不符", "size")
@@ -334,7 +335,8 @@ def read_archive(source: Path | io.BytesIO) -> RawBundle:
                 members[name] = data
     except BundleError:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError, KeyError, TypeError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError, KeyError, TypeError,
+            RuntimeError, NotImplementedError) as exc:
         raise BundleError("数据包不完整或已损坏，无法读取（可能拷贝时被中断）", "truncated") from exc
     except OSError as exc:
         raise BundleError(f"无法读取数据包：{exc.strerror or exc}", "io") from exc
