@@ -15,6 +15,16 @@ DEB_PACKAGES := python3-venv xvfb xauth poppler-utils libegl1 libgl1 libxkbcommo
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
+# Installers (see the `dist` target below); defined here because `test` depends on $(DEB).
+VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' qsdesk/__init__.py)
+DIST_DIR := build/dist
+DEB := $(DIST_DIR)/qsdesk_$(VERSION)_amd64.deb
+DIST_STAMP := $(VENV)/.dist-installed
+# objdump/objcopy for PyInstaller and make_deb.py; desktop-file-validate checks the menu entry.
+DIST_DEB_PACKAGES := binutils desktop-file-utils
+DIST_SOURCES := $(shell find qsdesk forms resources build/deb -type f -not -path '*/__pycache__/*' 2>/dev/null) \
+  build/pyinstaller.spec build/qsdesk_entry.py build/make_deb.py pyproject.toml
+
 .PHONY: run test lint bench deps debs dist dist-test clean
 
 $(DEBS_STAMP):
@@ -57,15 +67,6 @@ bench: deps
 # build/dist/qsdesk/ and packs build/dist/qsdesk_<version>_amd64.deb (build/make_deb.py).
 # `make test` builds them when a source changed (CI: always) and tests/test_dist.py runs the
 # frozen program, installs the .deb, runs the installed program and removes it again.
-VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' qsdesk/__init__.py)
-DIST_DIR := build/dist
-DEB := $(DIST_DIR)/qsdesk_$(VERSION)_amd64.deb
-DIST_STAMP := $(VENV)/.dist-installed
-# objdump/objcopy for PyInstaller and make_deb.py; desktop-file-validate checks the menu entry.
-DIST_DEB_PACKAGES := binutils desktop-file-utils
-DIST_SOURCES := $(shell find qsdesk forms resources build/deb -type f -not -path '*/__pycache__/*' 2>/dev/null) \
-  build/pyinstaller.spec build/qsdesk_entry.py build/make_deb.py pyproject.toml
-
 $(DIST_STAMP): $(STAMP)
 	@missing=$$(for p in $(DIST_DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	ver=$$($(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
