@@ -69,7 +69,11 @@ def register_reportlab_fonts() -> str:
 
 
 def font_covers() -> frozenset[int]:
-    """Code points the bundled font has glyphs for (GB2312, ASCII, punctuation, ☐☑☒✓)."""
+    """Code points the bundled font has glyphs for.
+
+    Every ideograph AR PL UMing has in U+4E00–U+9FFF and Extension A, the GB2312 symbols, ASCII,
+    punctuation and ☐☑☒✓.
+    """
     global _covered
     if _covered is None:
         register_reportlab_fonts()

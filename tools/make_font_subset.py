@@ -5,9 +5,13 @@ Source: AR PL UMing CN (Debian/Ubuntu package ``fonts-arphic-uming``,
 redistribution and modified derivatives under the same licence; the licence text is copied to
 ``resources/fonts/LICENSE-ARPHIC.txt``.
 
-The subset keeps every GB2312 character, printable ASCII, Latin-1 punctuation, the CJK symbols
-and full-width forms blocks, box drawing and geometric shapes, so Chinese forms never fall back
-to a viewer's substitution. Hinting is dropped (smaller file; PDFs and Qt render unhinted CJK
+The subset keeps every ideograph UMing has in CJK Unified Ideographs (U+4E00–U+9FFF: 18,739 of
+20,992, which includes every GB2312 hanzi and the name characters outside it such as 堃 喆 珺 镕
+赟) and in CJK Extension A (U+3400–U+4DBF: 762), every GB2312 symbol, printable ASCII, Latin-1
+punctuation, the CJK symbols and full-width forms blocks, box drawing and geometric shapes, so
+Chinese forms and names never fall back to a viewer's substitution. UMing itself lacks about
+2,200 of the rarer GBK ideographs (e.g. 叕 U+53D5); those still print as boxes and the PDF
+renderer logs them. Hinting is dropped (smaller file; PDFs and Qt render unhinted CJK
 fine). The source font has no ☐ (U+2610) / ☑ (U+2611) / ☒ (U+2612) / ✓ (U+2713) glyphs, which
 the annexes use as answer boxes, so they are drawn here as outlines sized like the font's □.
 
@@ -47,6 +51,8 @@ def gb2312_chars() -> set[int]:
 
 def wanted_codepoints() -> set[int]:
     cps = gb2312_chars()
+    cps |= set(range(0x4E00, 0xA000))  # CJK Unified Ideographs (GBK's 0x4E00–0x9FA5 and later additions)
+    cps |= set(range(0x3400, 0x4DC0))  # CJK Extension A (UMing has 762 of them)
     cps |= set(range(0x20, 0x7F))  # ASCII
     cps |= set(range(0xA0, 0x100))  # Latin-1 (×, ·, °, §, ±)
     cps |= set(range(0x2010, 0x2070))  # general punctuation: — ‘’ “” … ‰ ※
@@ -187,7 +193,10 @@ def build(source: Path, out: Path, license_src: Path | None) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     font.save(str(out))
     missing = sorted(gb2312_chars() - set(cmap))
-    print(f"{out}: {out.stat().st_size / 1e6:.2f} MB, {len(cps)} characters, added {added}, "
+    uro = sum(1 for cp in cps if 0x4E00 <= cp <= 0x9FFF)
+    ext_a = sum(1 for cp in cps if 0x3400 <= cp <= 0x4DBF)
+    print(f"{out}: {out.stat().st_size / 1e6:.2f} MB, {len(cps)} characters ({uro} of U+4E00–U+9FFF, "
+          f"{ext_a} of Extension A), added {added}, "
           f"GB2312 characters missing in source: {len(missing)} {''.join(map(chr, missing))[:40]}")
     if license_src is not None and license_src.exists():
         shutil.copyfile(license_src, out.parent / "LICENSE-ARPHIC.txt")

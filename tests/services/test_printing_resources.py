@@ -13,7 +13,10 @@ from fontTools.ttLib import TTFont
 from qsdesk import resources
 from qsdesk.domain import formspec
 from qsdesk.store.db import Store
-from tests.services.printing_helpers import fill_inspection, make_enterprise
+from tests.services.printing_helpers import fill_inspection, make_enterprise, pdf_text, pdffonts
+
+#: Name characters outside GB2312 that people and enterprises commonly carry.
+NAME_CHARACTERS = "堃喆珺琍镕赟昇"
 
 
 def gb2312() -> set[str]:
@@ -28,7 +31,7 @@ def gb2312() -> set[str]:
 def test_font_file_licence_and_size() -> None:
     path = resources.font_path()
     assert path.name == "qsdesk-song.ttf" and path.parent == resources.resources_dir() / "fonts"
-    assert path.stat().st_size <= 5.2e6
+    assert path.stat().st_size <= 16e6  # 15.5 MB: the whole CJK Unified Ideographs block UMing has
     licence = resources.font_license_path().read_text(encoding="utf-8")
     assert "ARPHIC PUBLIC LICENSE" in licence
     font = TTFont(str(path))
@@ -43,6 +46,36 @@ def test_font_covers_gb2312_ascii_and_answer_boxes() -> None:
     assert not missing, "".join(missing[:50])
     for ch in [chr(c) for c in range(0x20, 0x7F)] + list("☐☑☒✓√×□■○●：，。、（）《》“”—…·【】℃"):
         assert ord(ch) in cmap, ch
+
+
+def test_font_covers_the_cjk_unified_ideographs_uming_has() -> None:
+    cmap = TTFont(str(resources.font_path())).getBestCmap()
+    uro = [cp for cp in range(0x4E00, 0xA000) if cp in cmap]
+    ext_a = [cp for cp in range(0x3400, 0x4DC0) if cp in cmap]
+    assert len(uro) == 18739  # all UMing has of the 20,992 in U+4E00–U+9FFF
+    assert len(ext_a) == 762
+    gbk = [cp for cp in range(0x4E00, 0x9FA6) if cp in cmap]
+    assert len(gbk) == 18717  # of GBK's 20,902 ideographs; UMing lacks rare ones such as 叕
+
+
+def test_names_outside_gb2312_are_covered() -> None:
+    for name in ("王堃", "李喆", "张珺", "刘琍", "朱镕基", "王赟", "陈昇", "林淼", "济南堃喆机械有限公司"):
+        assert all(c not in gb2312() for c in name if c in NAME_CHARACTERS)
+        assert resources.missing_glyphs(name) == "", name
+
+
+def test_a_list_with_names_outside_gb2312_prints_them(tmp_path: Path) -> None:
+    from qsdesk.services.printing import render_list
+
+    rows = [[1, "济南堃喆机械有限公司", "王堃"], [2, "青岛珺琍食品有限公司", "李喆"],
+            [3, "烟台镕赟电器有限公司", "朱镕 王赟"], [4, "昇华商贸", "陈昇"]]
+    out = render_list("企业法定代表人名单", ["序号", "企业名称", "法定代表人"], rows, tmp_path / "names.pdf")
+    text = "".join(pdf_text(out))
+    # A character the font lacks is drawn as .notdef and extracts as nothing (or NUL), not itself.
+    for _n, company, person in rows:
+        assert company in text and person in text, (company, person)
+    fonts = [line for line in pdffonts(out).splitlines()[2:] if line.strip()]
+    assert fonts and all("QsSong" in line for line in fonts)  # embedded by us, no viewer substitution
 
 
 def test_every_character_of_every_form_is_in_the_font() -> None:
@@ -66,13 +99,14 @@ def test_missing_glyphs_are_reported_when_printing(store: Store, tmp_path: Path,
     from qsdesk.services import inspections
     from qsdesk.services.printing import render_inspection
 
-    assert resources.missing_glyphs("王堃喆") == "堃喆"  # name characters outside GB2312
-    eid = make_enterprise(store, name="济南堃喆机械有限公司")
+    # 叕 (U+53D5, GBK) is one of the rare ideographs AR PL UMing lacks; 堃 is covered.
+    assert resources.missing_glyphs("王堃叕") == "叕"
+    eid = make_enterprise(store, name="济南堃叕机械有限公司")
     iid, _v, _a = fill_inspection(store, eid, "annex4_producer")
     inspections.seal(store, iid)
     with caplog.at_level(logging.WARNING):
         render_inspection(store, iid, tmp_path / "r.pdf")
-    assert any("堃喆" in r.getMessage() for r in caplog.records)
+    assert any("叕" in r.getMessage() and "堃" not in r.getMessage() for r in caplog.records)
 
 
 def test_register_is_idempotent_and_maps_bold() -> None:
@@ -99,7 +133,7 @@ def test_qt_font_family(qapp) -> None:  # type: ignore[no-untyped-def]
     assert family == "QsSong"
     assert resources.install_qt_fonts() == family
     metrics = QFontMetrics(QFont(family, 12))
-    for ch in "检查记录的☑☐":
+    for ch in "检查记录的☑☐" + NAME_CHARACTERS:
         assert metrics.inFontUcs4(ord(ch)), ch  # (PySide's inFont(str) misreads some characters)
 
 

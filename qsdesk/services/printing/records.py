@@ -134,10 +134,10 @@ def _strings(value: Any) -> list[str]:
 
 
 def check_glyphs(what: str, filled: Filled) -> str:
-    """Characters of the record the bundled font lacks (rare name characters outside GB2312).
+    """Characters of the record the bundled font lacks (rare ideographs AR PL UMing lacks, e.g. 叕).
 
-    They still go into the PDF (text extraction and search find them) but print as boxes, so the
-    print is logged with a warning naming them; the user can write them in by hand.
+    They print as boxes (and extract from the PDF as nothing), so the print is logged with a
+    warning naming them; the user can write them in by hand.
     """
     text = "".join(_strings(dict(filled.values)) + _strings(dict(filled.answers)))
     missing = missing_glyphs(text)
