@@ -49,14 +49,15 @@ def add_inspector(store: Store, name: str, phone: str | None = None, badge_no: s
     if len(name) > 64:
         raise InspectorError("姓名过长（最多 64 个字）")
     with store.transaction() as s:
-        dup = s.scalar(select(Inspector.id).where(Inspector.name == name, Inspector.deleted.is_(False),
-                                                  Inspector.active.is_(True),
-                                                  Inspector.badge_no.is_(badge_no or None) if not badge_no
-                                                  else Inspector.badge_no == badge_no))
+        badge_no = (badge_no or "").strip() or None
+        same = select(Inspector.id).where(Inspector.name == name, Inspector.deleted.is_(False),
+                                          Inspector.active.is_(True))
+        # without a badge number a second active person of the same name cannot be told apart
+        dup = s.scalar(same if badge_no is None else same.where(Inspector.badge_no == badge_no))
         if dup is not None:
             raise InspectorError(f"已有在岗人员 {name}" + (f"（执法证号 {badge_no}）" if badge_no else "")
                                  + "；同名人员请填写执法证号区分")
-        i = Inspector(name=name, phone=(phone or "").strip() or None, badge_no=(badge_no or "").strip() or None,
+        i = Inspector(name=name, phone=(phone or "").strip() or None, badge_no=badge_no,
                       station_code=store.origin, active=True)
         s.add(i)
         s.flush()
