@@ -126,9 +126,24 @@ def make_app(argv: Sequence[str] | None = None) -> QApplication:
     app.setApplicationName("qsdesk")
     app.setOrganizationName("qsdesk")
     app.setApplicationDisplayName(APP_TITLE)
+    app.setDesktopFileName("qsdesk")  # matches the installed qsdesk.desktop (menu entry, icon)
     _install_translations(app)
     install_font(app)
+    _install_icon(app)
     return app
+
+
+def _install_icon(app: QApplication) -> None:
+    """The 质 icon for every window (title bar, task bar): ``resources/icons/qsdesk-<n>.png``."""
+    from PySide6.QtGui import QIcon
+
+    from qsdesk.resources import resources_dir
+
+    icon = QIcon()
+    for path in sorted((resources_dir() / "icons").glob("qsdesk-*.png")):
+        icon.addFile(str(path))
+    if not icon.isNull():
+        app.setWindowIcon(icon)
 
 
 def ensure_node(store: Store, parent: QWidget | None = None) -> bool:
