@@ -54,7 +54,7 @@ run: deps
 
 test: deps $(DEB)
 	$(PY) -m ruff check qsdesk tests bench
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n 2 --dist loadfile
+	QT_QPA_PLATFORM=offscreen timeout 2400 $(PY) -m pytest -q -n 2 --dist loadfile
 
 lint: deps
 	$(PY) -m ruff check qsdesk tests bench

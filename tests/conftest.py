@@ -37,3 +37,59 @@ def store(data_dir: Path) -> Iterator[Store]:
     )
     yield st
     st.close()
+
+
+from tests import audit_guard  # noqa: E402
+
+audit_guard.install()
+
+
+@pytest.fixture(autouse=True)
+def _every_service_write_is_audited() -> Iterator[None]:
+    """Fail a test whose service calls committed record changes without an audit entry."""
+    audit_guard.violations.clear()
+    yield
+    found = list(audit_guard.violations)
+    audit_guard.violations.clear()
+    assert not found, "write paths without an audit entry:\n" + "\n".join(found)
+
+
+#: Seconds a message box may stay open in a test before the watchdog closes it.
+MODAL_LIMIT_S = 30.0
+stuck_dialogs: list[str] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _modal_watchdog(qapp):  # type: ignore[no-untyped-def]
+    """A test that leaves a message box waiting for a click (e.g. "尚未保存" when a widget is
+    closed at teardown) would block its worker for ever: a timer that keeps running inside the
+    dialog's own event loop closes it after MODAL_LIMIT_S and records it, and the test fails."""
+    import time
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    first_seen: dict[int, float] = {}
+
+    def sweep() -> None:
+        now = time.monotonic()
+        for w in QApplication.topLevelWidgets():
+            if (isinstance(w, QMessageBox) and w.isVisible()
+                    and now - first_seen.setdefault(id(w), now) > MODAL_LIMIT_S):
+                stuck_dialogs.append(f"{w.windowTitle()}: {w.text()}")
+                w.reject()
+
+    timer = QTimer()
+    timer.timeout.connect(sweep)
+    timer.start(1000)
+    yield
+    timer.stop()
+
+
+@pytest.fixture(autouse=True)
+def _no_stuck_dialogs() -> Iterator[None]:
+    stuck_dialogs.clear()
+    yield
+    found = list(stuck_dialogs)
+    stuck_dialogs.clear()
+    assert not found, "a message box waited for a click and was closed by the watchdog:\n" + "\n".join(found)

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import select
 
+from qsdesk.services import audit
 from qsdesk.store.db import Store, utcnow
 from qsdesk.store.models import Inspector, Node
 
@@ -105,6 +106,8 @@ def init_node(
         s.add(node)
         for spec in inspectors or []:
             s.add(Inspector(name=spec.name, phone=spec.phone, badge_no=spec.badge_no, station_code=code))
+        audit.record(s, "create", "node", code, kind=kind, name=name.strip(),
+                     inspectors=len(inspectors or []) or None)
         pem = serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         keys = store.data_dir.keys
         # keys are written inside the transaction: if writing fails, the node row is rolled back

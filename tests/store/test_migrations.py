@@ -67,3 +67,21 @@ def test_head_schema_matches_models(tmp_path: Path) -> None:
             assert {c.name for c in table.columns} <= have, table.name
     finally:
         store.close()
+
+
+def test_schema_head_constant_matches_migrations() -> None:
+    from qsdesk.store.db import SCHEMA_HEAD
+
+    assert head_revision() == SCHEMA_HEAD
+
+
+def test_up_to_date_database_opens_without_alembic(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    open_store(tmp_path / "d").close()
+    code = ("import sys; from qsdesk.store.db import open_store; s = open_store(sys.argv[1]); "
+            "print('alembic' in sys.modules); s.close()")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "d")], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "False"

@@ -63,7 +63,7 @@ def test_audit_panel_search(qtbot: QtBot, store: Store) -> None:
         audit.record(s, "export", None, None, actor="lina", file="台账2026.xlsx")
     panel = AuditPanel(store)
     qtbot.addWidget(panel)
-    assert panel.model.rowCount() == 2
+    assert panel.model.rowCount() == 3  # with the node set-up entry from the fixture
     qtbot.keyClicks(panel.search, "2026.xlsx")  # QTest cannot type CJK keystrokes offscreen
     qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=2000)
     assert panel.model.row_values(0)["actor"] == "lina"
