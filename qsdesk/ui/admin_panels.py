@@ -161,7 +161,8 @@ class BackupPanel(QWidget):
         with self.store.transaction() as s:
             audit.record(s, "restore", None, None, file=path.name)
         self.refresh()
-        self.status.setText(f"已从 {path.name} 恢复；恢复前的数据库已自动备份。")
+        restart = "" if self.reopen is not None else "请关闭并重新打开程序，使各页面显示恢复后的数据。"
+        self.status.setText(f"已从 {path.name} 恢复；恢复前的数据库已自动备份。{restart}")
         return True
 
 

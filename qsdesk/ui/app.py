@@ -195,6 +195,7 @@ def run_gui(data_dir: Path | None = None, database_url: str | None = None,
     store = open_data(data_dir, database_url, window)
     if store is None:
         return 1
+    _daily_backup(store)
     try:
         if not ensure_node(store, window) or not _login(store, window):
             window.close()
@@ -224,18 +225,28 @@ def open_data(data_dir: Path | None, database_url: str | None, parent: QWidget |
         return None
 
 
+def _daily_backup(store: Store) -> None:
+    """The automatic backup at start (at most once a day); a failure is logged, not fatal."""
+    if store.data_dir is None or store.engine.dialect.name != "sqlite":
+        return
+    from qsdesk.store.backup import backup_at_start
+
+    try:
+        made = backup_at_start(store.data_dir)
+    except Exception:
+        log.exception("automatic backup at start failed")
+        return
+    if made is not None:
+        log.info("automatic backup: %s", made)
+
+
 def _login(store: Store, parent: QWidget | None = None) -> bool:
     """The login (or, on a fresh installation, the chief's first account); the logged-in user
     is recorded on every audit entry."""
-    try:
-        from qsdesk.ui.login import ensure_login
-    except ImportError:
-        return True
+    from qsdesk.ui.login import ensure_login
+
     user = _smoke_login(store) if os.environ.get(EXIT_AFTER_SHOW_ENV) else ensure_login(store, parent)
-    if user is None:
-        return False
-    store.set_actor(user.username)
-    return True
+    return user is not None  # the login service recorded the user and role on the store
 
 
 def _smoke_login(store: Store):  # type: ignore[no-untyped-def]
@@ -255,14 +266,8 @@ def _smoke_login(store: Store):  # type: ignore[no-untyped-def]
 
 def _after_show(store: Store, window: QWidget) -> None:
     """Idle lock, and the offer to restore forms autosaved before a crash or power cut."""
-    try:
-        from qsdesk.ui.login import IdleLock
+    from qsdesk.ui.forms.dialogs import offer_draft_restore
+    from qsdesk.ui.login import IdleLock
 
-        window._idle_lock = IdleLock(store, window)  # type: ignore[attr-defined]
-    except ImportError:
-        pass
-    try:
-        from qsdesk.ui.forms.dialogs import offer_draft_restore
-    except ImportError:
-        return
+    window._idle_lock = IdleLock(store, window)  # type: ignore[attr-defined]
     offer_draft_restore(store, window)

@@ -414,6 +414,10 @@ def _run_import(store: Store, path: Path, *, apply: bool, allow_gap: bool) -> Im
             raise BundleError(
                 f"来自 {raw.from_code} 的第 {raw.seq} 号数据包已导入过，但这个文件内容不同：请核实来源", "replay")
     decoded = decode(raw, load_encryption_key(store))
+    if apply and store.data_dir is not None and store.engine.dialect.name == "sqlite":
+        from qsdesk.store.backup import backup_data_dir
+
+        backup_data_dir(store.data_dir, "import")  # a checked bundle is about to change the records
     written: list[Path] = []
     try:
         if apply:

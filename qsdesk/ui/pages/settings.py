@@ -162,24 +162,21 @@ class SettingsPage(QWidget):
 
     def _add_admin_tabs(self) -> None:
         """Accounts, backups, audit trail and the idle lock, from :mod:`qsdesk.ui.admin_panels`."""
-        try:
-            from qsdesk.ui import admin_panels
-        except ImportError:
-            return
-        for attr, title in (("AccountsPanel", "账户"), ("BackupPanel", "备份与恢复"), ("AuditPanel", "操作记录")):
-            cls = getattr(admin_panels, attr, None)
-            if cls is None:
-                continue
-            try:
-                self.tabs.addTab(cls(self.store, self), title)
-            except Exception:
-                log.exception("settings panel %s failed", attr)
-        make_idle = getattr(admin_panels, "idle_setting_widget", None)
-        if make_idle is not None:
-            page = QWidget()
-            form = QFormLayout(page)
-            form.addRow("无操作自动锁定", make_idle(self.store))
-            self.tabs.addTab(page, "锁定")
+        from qsdesk.ui import admin_panels
+
+        self.tabs.addTab(admin_panels.AccountsPanel(self.store, self), "账户")
+        self.tabs.addTab(admin_panels.BackupPanel(self.store, self), "备份与恢复")
+        self.tabs.addTab(admin_panels.AuditPanel(self.store, self), "操作记录")
+
+        def idle_changed(minutes: int) -> None:
+            lock = getattr(self.window(), "_idle_lock", None)
+            if lock is not None:
+                lock.set_minutes(minutes)
+
+        page = QWidget()
+        form = QFormLayout(page)
+        form.addRow("无操作自动锁定", admin_panels.idle_setting_widget(self.store, idle_changed))
+        self.tabs.addTab(page, "锁定")
 
     def refresh(self) -> None:
         self.node.refresh()
