@@ -26,6 +26,7 @@ from qsdesk.domain.uscc import check_digit
 from qsdesk.services import audit
 from qsdesk.store.db import Store, reserve_change_seqs, utcnow
 from qsdesk.store.models import (
+    Counter,
     Enterprise,
     FollowUpStep,
     Inspection,
@@ -102,7 +103,7 @@ LINES: tuple[Line, ...] = (
 )
 SUFFIX_PRODUCER = ("有限公司", "有限公司", "有限责任公司", "股份有限公司", "厂")
 SUFFIX_SELLER = ("商贸有限公司", "贸易有限公司", "经营部", "商店", "批发部")
-STATUS = ("在营（开业）", "在营（开业）", "在营（开业）", "在营（开业）", "停业", "迁出")
+STATUS = ("在产在营",) * 12 + ("停业", "停业", "破产倒闭", "失联")  # annex 3 企业状态
 INSPECTOR_NAMES = ("张伟", "李娜", "王强", "刘洋", "陈静", "杨帆", "赵磊", "孙丽")
 SAMPLING_ORGANISERS = {
     "national": "国家市场监督管理总局",
@@ -312,7 +313,7 @@ def _enterprise(rng: random.Random, today: date, inspector_ids: list[str]) -> tu
         legal_rep=_person(rng),
         registration_authority=f"{CITY}{COUNTY}市场监督管理局",
         province=PROVINCE, city=CITY, county=COUNTY, town=town,
-        address=f"{CITY}{COUNTY}{town}{rng.choice(ROADS)}{rng.randint(1, 3999)}号",
+        address=f"{rng.choice(ROADS)}{rng.randint(1, 3999)}号",  # the detail; province … town apart
         jurisdiction=f"{town[:-2]}市场监管所",
         contact=_person(rng),
         phone=_phone(rng),
@@ -337,37 +338,52 @@ def _enterprise(rng: random.Random, today: date, inspector_ids: list[str]) -> tu
         extra={},
     )
     products = []
+    licensed = line.licence != "其他"
     for pname in rng.sample(line.products, k=rng.randint(1, len(line.products))):
-        certified = line.licence != "其他" and producer
+        if line.licence == "工业产品生产许可证":
+            cert = f"XK{rng.randint(10, 99)}-{rng.randint(100, 999)}-{rng.randint(10000, 99999)}"
+        elif line.licence == "CCC":
+            cert = f"{rng.randint(2020, 2026)}0{rng.randint(1, 9)}{rng.randint(10**9, 10**10 - 1)}"
+        else:
+            cert = None
         products.append(dict(
             name=pname,
             category=line.category,
             nominal_producer=name if producer else f"{rng.choice(('山东', '河北', '浙江', '江苏', '广东'))}"
             f"{rng.choice(TRADE_WORDS)}{line.industry}有限公司",
             standard=line.standard,
-            licence_type=line.licence if certified else (line.licence if rng.random() < 0.5 else "其他"),
-            certificate_no=(f"全国工业产品生产许可证 XK{rng.randint(10, 99)}-{rng.randint(100, 999)}-"
-                            f"{rng.randint(10000, 99999)}" if line.licence == "工业产品生产许可证" and certified
-                            else (f"{rng.randint(2020, 2026)}0{rng.randint(1, 9)}{rng.randint(10**9, 10**10 - 1)}"
-                                  if line.licence == "CCC" and certified else None)),
+            licence_type=line.licence if licensed else None,  # 其他-category goods need no licence
+            certificate_no=cert,
         ))
     return row, products, "producer" if producer else "seller"
 
 
 def _inspections(s: Any, rng: random.Random, today: date, n: int, ent_ids: list[str], ent_kind: list[str],
                  inspector_ids: list[str], now: Any, origin: str, tick: Callable[[int, str], None]) -> int:
+    """Inspections with the form's enterprise block, answers, result, opinion and inspectors filled
+    as the form would fill them; sealed ones get a record number and their content hash."""
     from qsdesk.domain.formspec import load_form
-    from qsdesk.services.inspections import content_hash
+    from qsdesk.services.inspections import ENTERPRISE_BLOCK, business_status_values, content_hash
 
     specs = {"producer": load_form("annex4_producer"), "seller": load_form("annex5_seller")}
     plans = {kind: _answer_plan(spec) for kind, spec in specs.items()}
+    keys = {kind: {f.key for f in spec.fields()} for kind, spec in specs.items()}
+    people = {r.id: (r.name, r.phone) for r in s.execute(select(Inspector.id, Inspector.name, Inspector.phone))}
+    counters = {int(name.split(":")[1]): value for name, value in s.execute(
+        select(Counter.name, Counter.value).where(Counter.name.like("inspection_no:%")))}
     written = 0
-    for start, size in _chunks(n):
+    for _start, size in _chunks(n):
+        picks = [rng.randrange(len(ent_ids)) for _ in range(size)]
+        ents: dict[str, Enterprise] = {}
+        wanted = sorted({ent_ids[k] for k in picks})
+        for i in range(0, len(wanted), 900):
+            for e in s.scalars(select(Enterprise).where(Enterprise.id.in_(wanted[i:i + 900]))):
+                ents[e.id] = e
         rows = []
-        for i in range(size):
-            k = rng.randrange(len(ent_ids))
+        for k in picks:
             kind = ent_kind[k]
             spec = specs[kind]
+            ent = ents[ent_ids[k]]
             ok_answer, bad_answer, na_answer, items, result_choices = plans[kind]
             answers: dict[str, dict[str, str]] = {}
             problems = 0
@@ -383,26 +399,46 @@ def _inspections(s: Any, rng: random.Random, today: date, n: int, ent_ids: list[
                     answers[key] = {"answer": ok_answer if ok_answer in allowed else allowed[0], "note": ""}
             sealed = rng.random() < 0.97
             day = today - timedelta(days=rng.randint(0 if not sealed else 1, 730))
-            no = start + i + 1
             i1 = rng.choice(inspector_ids) if inspector_ids else None
             i2 = rng.choice([x for x in inspector_ids if x != i1] or [None]) if inspector_ids else None
+            result = _overall_result(rng, result_choices, problems)
+            opinion = "同意" if rng.random() < 0.97 else "有异议"
+            values: dict[str, Any] = {}
+            for key, getter in ENTERPRISE_BLOCK.items():
+                v = getter(ent)
+                if key in keys[kind] and v not in (None, "", []):
+                    values[key] = v
+            values.update(business_status_values(spec.field("business_status"), ent.status))
+            if ent.products:
+                values["inspected_products"] = ent.products[0].name
+            values.update(result=result, opinion=opinion, inspection_date=day.isoformat(),
+                          inspectors=[people[x][0] for x in (i1, i2) if x], inspector_phone=people[i1][1] if i1 else None)
+            if opinion == "有异议":
+                values["opinion_text"] = "对检查结论有不同意见，将在规定期限内提交书面材料"
+            values = {k2: v2 for k2, v2 in values.items() if v2 not in (None, "", [])}
             rows.append(dict(
-                id=_uuid(rng), enterprise_id=ent_ids[k], form_id=spec.id, form_version=spec.version,
-                record_no=f"{day.year}-{no:07d}", inspected_on=day, status="sealed" if sealed else "draft",
-                values={}, answers=answers,
-                result=_overall_result(rng, result_choices, problems),
-                opinion="同意" if rng.random() < 0.97 else "有异议", opinion_text=None,
+                id=_uuid(rng), enterprise_id=ent.id, form_id=spec.id, form_version=spec.version,
+                record_no=None, inspected_on=day, status="sealed" if sealed else "draft",
+                values=values, answers=answers, result=result, opinion=opinion,
+                opinion_text=values.get("opinion_text"),
                 inspector1_id=i1, inspector2_id=i2, problems_found=problems,
-                problems_fixed=problems if rng.random() < 0.7 else max(0, problems - 1),
+                problems_fixed=problems if result == "发现问题已现场整改" else 0,
                 sealed_at=now if sealed else None, sealed_by=origin if sealed else None,
                 content_hash=None, amends_id=None,
             ))
-        for r in rows:  # sealed demo records carry the same content hash a real seal stores
+        rows.sort(key=lambda r: r["inspected_on"])
+        for r in rows:  # sealed: numbered like the seal service does, and hashed
             if r["status"] == "sealed":
+                year = r["inspected_on"].year
+                counters[year] = counters.get(year, 0) + 1
+                r["record_no"] = f"{origin or 'QS'}-{year}-{counters[year]:05d}"
                 r["content_hash"] = content_hash(Inspection(**r))
         _bulk(s, Inspection, rows, now, origin)
+        s.expunge_all()  # the enterprises were only read
         written += len(rows)
         tick(size, "监督检查记录")
+    for year, value in counters.items():
+        s.merge(Counter(name=f"inspection_no:{year}", value=value))
     return written
 
 

@@ -136,8 +136,22 @@ ENTERPRISE_BLOCK: dict[str, Any] = {
     "licence_numbers": lambda e: "、".join(p.certificate_no for p in _live_products(e) if p.certificate_no),
 }
 
-#: Enterprise status (annex 3 wording) → annex 4/5 经营状态 choice.
-STATUS_MAP = {"在产在营": "正常经营", "停业": "停产", "破产倒闭": "破产倒闭"}
+#: Enterprise status (annex 3 wording) → annex 4/5 经营状态 choice. Annex 4 says 停产 where
+#: annex 5 says 停业; :func:`business_status_values` picks whichever the form offers.
+STATUS_MAP = {"在产在营": "正常经营"}
+_STOPPED = {"停业": "停产", "停产": "停业"}
+
+
+def business_status_values(field: formspec.Field, status: str | None) -> dict[str, str]:
+    """The 经营状态 value(s) for an enterprise status: a choice of the form, else 其他 + text."""
+    if not status:
+        return {}
+    for candidate in (STATUS_MAP.get(status), status, _STOPPED.get(status)):
+        if candidate and candidate in field.choices:
+            return {field.key: candidate}
+    if field.other_choice:
+        return {field.key: field.other_choice, field.other_key: status}
+    return {}
 
 
 def _years(today: date) -> list[int]:
@@ -242,13 +256,8 @@ def new_values(store: Store, enterprise_id: str, form_id: str | None = None,
                 if v not in (None, "", []) and (not isinstance(v, dict) or any(v.values())):
                     values[key] = v
         status = keys.get("business_status")
-        if status is not None and ent.status:
-            mapped = STATUS_MAP.get(ent.status, ent.status)
-            if mapped in status.choices:
-                values["business_status"] = mapped
-            elif status.other_choice:
-                values["business_status"] = status.other_choice
-                values[status.other_key] = ent.status
+        if status is not None:
+            values.update(business_status_values(status, ent.status))
         for f in _fields_of(spec, "history"):
             src = inspection_history(s, enterprise_id, today) if "inspection" in f.key else \
                 sampling_history(s, enterprise_id, today)

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from qsdesk.domain.formspec import load_form
+from qsdesk.domain.formspec import load_form, validate_values
 from qsdesk.domain.grading import grade
 from qsdesk.domain.uscc import validate
 from qsdesk.services.demo import Cancelled, generate, organisation_code
@@ -34,7 +34,8 @@ def test_counts_and_validity(store: Store) -> None:
         assert len(set(codes)) == 300
         for e in ents:
             assert validate(e.uscc) == e.uscc  # check digit right
-            assert e.address.startswith("济南市历城区") and e.town in e.address
+            assert (e.province, e.city, e.county) == ("山东省", "济南市", "历城区") and e.town.endswith("街道")
+            assert e.address.endswith("号") and e.status in ("在产在营", "停业", "破产倒闭", "失联")
             assert e.grade == (g.value if (g := grade(e.unit_types.split(","), e.staff,
                                                         e.revenue_wan)) else None)
             if e.individual_business:
@@ -58,6 +59,15 @@ def test_inspections_answer_every_item_of_their_form(store: Store) -> None:
             problems = sum(1 for a in insp.answers.values() if a["answer"] == "发现问题")
             assert insp.problems_found == problems
             assert insp.inspected_on <= TODAY
+            # the form's own fields are filled, so the record opens, validates and prints complete
+            ent = s.get(Enterprise, insp.enterprise_id)
+            assert insp.values["name"] == ent.name and insp.values["uscc"] == ent.uscc
+            assert insp.values["result"] == insp.result and insp.values["opinion"] == insp.opinion
+            assert insp.values["inspection_date"] == insp.inspected_on.isoformat()
+            assert len(insp.values["inspectors"]) == 2
+            if insp.status == "sealed":
+                assert insp.record_no.startswith(f"{store.origin}-{insp.inspected_on.year}-")
+                assert validate_values(spec, insp.values, insp.answers) == []
 
 
 def test_failed_samplings_get_followups(store: Store) -> None:
