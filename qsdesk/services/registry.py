@@ -358,6 +358,8 @@ def assign_supervisor(
     """
     today = today or date.today()
     assigned_on = assigned_on or today
+    if store.actor and store.role != "chief":  # in the GUI a user is logged in; the CLI is the admin's
+        raise AssignmentError("只有站长可以指定或变更责任监管人员")
     if assigned_on > today:
         raise AssignmentError("变动日期不能晚于今天")
     with store.transaction() as s:

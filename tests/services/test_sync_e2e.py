@@ -327,7 +327,7 @@ def test_both_sides_edit_is_kept_and_resolvable(pair: Pair) -> None:
     assert c.table_name == "enterprise" and c.other["address"] == "县局核实的地址"
     assert {d.column for d in differences(c)} >= {"address", "staff"}
 
-    pair.county.set_actor("县局王科长")
+    pair.county.set_actor("县局王科长", "chief")
     resolve(pair.county, c.id, "other")
     with pair.county.session() as s:
         e = s.get(Enterprise, eid)

@@ -117,7 +117,7 @@ def test_conflict_queue_resolved_by_a_person(pair: Pair, qtbot) -> None:  # type
             e.staff = staff
     import_bundle(pair.county, export_bundle(pair.station, COUNTY, pair.usb).path)
 
-    pair.county.set_actor("王科长")
+    pair.county.set_actor("王科长", "chief")
     page, said = _page(pair.county, qtbot)
     assert page.conflict_model.rowCount() == 1 and "（1）" in page.tabs.tabText(1)
     assert not page.other_button.isEnabled()

@@ -66,6 +66,8 @@ def resolve(store: Store, conflict_id: str, choice: str, actor: str | None = Non
     """Settle a conflict with ``choice`` ``"kept"`` or ``"other"``; recorded with who chose."""
     if choice not in CHOICES:
         raise ConflictError(f"处理方式应为 kept 或 other，而不是 {choice!r}")
+    if store.actor and store.role != "chief":  # in the GUI a user is logged in; the CLI is the admin's
+        raise ConflictError("只有站长可以处理同步冲突")
     try:
         with store.transaction() as s:
             c = s.get(SyncConflict, conflict_id)
