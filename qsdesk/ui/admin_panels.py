@@ -10,6 +10,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDialog,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -337,6 +338,32 @@ def _detail_text(value: object) -> str:
     if isinstance(value, dict):
         return "，".join(f"{k}：{v}" for k, v in value.items())
     return "" if value is None else str(value)
+
+
+class RecordHistoryDialog(QDialog):
+    """Who did what to one record (or a record and the one it amends), oldest first."""
+
+    def __init__(self, store: Store, record_ids: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("操作记录")
+        lay = QVBoxLayout(self)
+        with store.session() as s:
+            entries = sorted((e for rid in record_ids for e in audit.entries_for(s, rid)), key=lambda e: e.at)
+        self.table = QTableWidget(len(entries), 4)
+        self.table.setHorizontalHeaderLabels(["时间", "用户", "操作", "内容"])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for i, e in enumerate(entries):
+            at = e.at.astimezone() if e.at.tzinfo else e.at
+            for col, text in enumerate((f"{at:%Y-%m-%d %H:%M:%S}", e.actor, audit.ACTION_TEXT.get(e.action, e.action),
+                                        _detail_text(e.detail))):
+                self.table.setItem(i, col, QTableWidgetItem(text))
+        self.table.resizeColumnsToContents()
+        lay.addWidget(self.table)
+        close = QPushButton("关闭")
+        close.clicked.connect(self.accept)
+        lay.addWidget(close)
+        self.resize(720, 360)
 
 
 def idle_setting_widget(store: Store, on_change: Callable[[int], None] | None = None) -> QWidget:

@@ -72,3 +72,23 @@ def test_audit_panel_search(qtbot: QtBot, store: Store) -> None:
     qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=2000)
     assert panel.model.row_values(0)["record_id"] == "rec-1"
     assert panel.model.index(0, 2).data() == "打印"
+
+
+def test_record_dialog_shows_the_records_trail(qtbot: QtBot, store: Store) -> None:
+    from qsdesk.services import inspections
+    from qsdesk.ui.forms.dialogs import InspectionDialog
+    from tests.services.inspection_helpers import make_enterprise
+
+    eid = make_enterprise(store)
+    store.set_actor("zhangwei", "chief")
+    form_id, values = inspections.new_values(store, eid)
+    iid = inspections.save_draft(store, form_id=form_id, values=values, answers={}, enterprise_id=eid)
+    inspections.save_draft(store, form_id=form_id, values={**values, "other_notes": "补充说明"}, answers={},
+                           enterprise_id=eid, inspection_id=iid)
+    dlg = InspectionDialog(store, inspection_id=iid)
+    qtbot.addWidget(dlg)
+    dlg.history_btn.click()
+    table = dlg.history_dialog.table
+    rows = [(table.item(r, 1).text(), table.item(r, 2).text()) for r in range(table.rowCount())]
+    assert rows[:2] == [("zhangwei", "新建"), ("zhangwei", "修改")]
+    dlg.history_dialog.accept()

@@ -76,10 +76,13 @@ class RecordDialog(QDialog):
         self.seal_btn = QPushButton("封存(&F)…", self)
         self.print_btn = QPushButton("打印(&P)…", self)
         self.amend_btn = QPushButton("更正(&G)…", self)
+        self.history_btn = QPushButton("操作记录(&H)…", self)
+        self.history_btn.setToolTip("谁在何时新建、修改、封存、打印、导出过这份记录")
         self.close_btn = QPushButton("关闭", self)
         self.buttons.addWidget(self.status, 1)
-        for b in (self.save_btn, self.seal_btn, self.print_btn, self.amend_btn, self.close_btn):
+        for b in (self.save_btn, self.seal_btn, self.print_btn, self.amend_btn, self.history_btn, self.close_btn):
             self.buttons.addWidget(b)
+        self.history_btn.clicked.connect(self.show_history)
         self.save_btn.clicked.connect(self.save)
         self.seal_btn.clicked.connect(self.seal)
         self.print_btn.clicked.connect(self.print_record)
@@ -158,6 +161,20 @@ class RecordDialog(QDialog):
         self._dirty = False
         self.status.setText("已保存")
         self.saved.emit(record_id)
+
+    def show_history(self) -> None:
+        """The audit trail of this record (and, for an amendment, of the record it corrects)."""
+        from qsdesk.ui.admin_panels import RecordHistoryDialog
+
+        if self.record_id is None:
+            self.status.setText("尚未保存，没有操作记录")
+            return
+        ids = [self.record_id]
+        row = getattr(self, "_row", None)
+        if row is not None and getattr(row, "amends_id", None):
+            ids.append(row.amends_id)
+        self.history_dialog = RecordHistoryDialog(self.store, ids, self)
+        self.history_dialog.open()
 
     def _error(self, title: str, exc: Exception) -> None:
         QMessageBox.warning(self, title, str(exc))
