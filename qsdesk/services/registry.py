@@ -24,6 +24,7 @@ from qsdesk.store.models import (
     FollowUpStep,
     Inspection,
     Inspector,
+    Node,
     Product,
     RiskReport,
     Sampling,
@@ -71,6 +72,7 @@ class RegistryFilter:
     unit_type: str | None = None
     inspector_id: str | None = None
     town: str | None = None
+    station: str | None = None  # county mode: the station (node code) the record came from
 
 
 _query_cache: dict[tuple[Any, ...], Select[Any]] = {}
@@ -85,7 +87,7 @@ def list_query(engine: Engine, flt: RegistryFilter | None = None) -> tuple[Selec
     if src_shape is None:  # no search, or the LIKE fallback: nothing to reuse
         return list_statement(engine, flt), {}
     key = (id(engine), src_shape, flt.grade, flt.supervision_class, flt.status, flt.domain, flt.unit_type,
-           flt.inspector_id, flt.town)
+           flt.inspector_id, flt.town, flt.station)
     src = index_source(flt.text, engine)
     assert src is not None
     stmt = _query_cache.get(key)
@@ -157,6 +159,8 @@ def list_statement(engine: Engine, flt: RegistryFilter | None = None) -> Select[
         stmt = stmt.where(Enterprise.responsible_inspector_id == flt.inspector_id)
     if flt.town:
         stmt = stmt.where(Enterprise.town == flt.town)
+    if flt.station:
+        stmt = stmt.where(Enterprise.origin == flt.station)
     return stmt
 
 
@@ -167,6 +171,7 @@ class FilterOptions:
     domains: list[str] = field(default_factory=list)
     classes: list[str] = field(default_factory=list)
     inspectors: list[tuple[str, str]] = field(default_factory=list)  # (id, name)
+    stations: list[tuple[str, str]] = field(default_factory=list)  # county mode: (code, name)
 
 
 def filter_options(store: Store) -> FilterOptions:
@@ -187,7 +192,17 @@ def filter_options(store: Store) -> FilterOptions:
             inspectors=[(i.id, i.name) for i in s.scalars(
                 select(Inspector).where(Inspector.deleted.is_(False)).order_by(Inspector.active.desc(),
                                                                                Inspector.name))],
+            stations=_stations(s),
         )
+
+
+def _stations(s: Session) -> list[tuple[str, str]]:
+    """At a county node: its enrolled stations (code, name); elsewhere nothing (no such filter)."""
+    me = s.scalars(select(Node).where(Node.is_self.is_(True))).first()
+    if me is None or me.kind != "county":
+        return []
+    rows = s.scalars(select(Node).where(Node.is_self.is_(False), Node.kind == "station").order_by(Node.code))
+    return [(n.code, n.name) for n in rows]
 
 
 # --------------------------------------------------------------------------- detail

@@ -313,6 +313,8 @@ class RegistryPage(QWidget):
             ("inspector_id", "责任人", [(n, i) for i, n in opts.inspectors] + [("未指定", reg.NO_SUPERVISOR)]),
             ("town", "镇街", [(t, t) for t in opts.towns]),
         ]
+        if opts.stations:  # county mode: every station's enterprises, filterable by station
+            specs.insert(0, ("station", "监管所", [(f"{name}（{code}）", code) for code, name in opts.stations]))
         while self.filter_row.count():
             item = self.filter_row.takeAt(0)
             w = item.widget()
