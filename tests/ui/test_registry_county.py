@@ -26,3 +26,26 @@ def test_county_registry_by_station(qtbot, tmp_path: Path) -> None:  # type: ign
         assert page.model.row_values(0)["name"] == "济南市历城区华兴机械厂"
     finally:
         pair.close()
+
+
+def test_county_inspection_list_by_station(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from qsdesk.ui.pages.inspections import InspectionsPage
+    from tests.services.sync_helpers import add_inspection
+
+    pair = make_pair(tmp_path)
+    try:
+        eid = add_enterprise(pair.station)
+        add_inspection(pair.station, eid, sealed=True)
+        import_bundle(pair.county, export_bundle(pair.station, COUNTY, pair.usb).path)
+        add_inspection(pair.county, add_enterprise(pair.county, "县局直管的济南鲁泰化工有限公司"))
+        page = InspectionsPage(pair.county)
+        qtbot.addWidget(page)
+        assert not page.station.isHidden() and page.station.findData(STATION) > 0
+        qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=3000)
+        page.station.setCurrentIndex(page.station.findData(STATION))
+        qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=3000)
+        station_page = InspectionsPage(pair.station)
+        qtbot.addWidget(station_page)
+        assert station_page.station.isHidden()
+    finally:
+        pair.close()

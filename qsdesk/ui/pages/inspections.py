@@ -47,8 +47,10 @@ COLUMNS = [
 ]
 
 
-def list_statement(store: Store, text: str = "", status: str | None = None, form_id: str | None = None) -> Select[Any]:
-    """Inspections, newest first; ``text`` searches the enterprise (as in the registry) or the record number."""
+def list_statement(store: Store, text: str = "", status: str | None = None, form_id: str | None = None,
+                   station: str | None = None) -> Select[Any]:
+    """Inspections, newest first; ``text`` searches the enterprise (as in the registry) or the record number;
+    ``station`` (county mode) keeps the records made by one station."""
     stmt = (
         select(Inspection.id, Inspection.inspected_on, Inspection.record_no, Enterprise.name.label("enterprise"),
                Inspection.form_id, Inspection.status, Inspection.result, Inspection.problems_found,
@@ -62,6 +64,8 @@ def list_statement(store: Store, text: str = "", status: str | None = None, form
         stmt = stmt.where(Inspection.status == status)
     if form_id:
         stmt = stmt.where(Inspection.form_id == form_id)
+    if station:
+        stmt = stmt.where(Inspection.origin == station)
     text = text.strip()
     if text:
         src = index_source(text, store.engine)
@@ -108,6 +112,13 @@ class InspectionsPage(QWidget):
         self.kind.addItem("全部类别", None)
         for k, v in FORM_KINDS.items():
             self.kind.addItem(v, k)
+        self.station = QComboBox()  # county mode only: records by station
+        self.station.addItem("全部监管所", None)
+        from qsdesk.services.registry import filter_options
+
+        for code, name in filter_options(store).stations:
+            self.station.addItem(f"{name}（{code}）", code)
+        self.station.setVisible(self.station.count() > 1)
         self.count_label = QLabel()
         self.new_button = QPushButton("新建检查…")
         self.open_button = QPushButton("打开")
@@ -116,6 +127,7 @@ class InspectionsPage(QWidget):
         top.addWidget(self.search, 1)
         top.addWidget(self.status)
         top.addWidget(self.kind)
+        top.addWidget(self.station)
         top.addWidget(self.count_label)
         top.addWidget(self.new_button)
         top.addWidget(self.open_button)
@@ -145,6 +157,7 @@ class InspectionsPage(QWidget):
         self.search.textChanged.connect(lambda _t: self.apply())
         self.status.currentIndexChanged.connect(lambda _i: self.apply())
         self.kind.currentIndexChanged.connect(lambda _i: self.apply())
+        self.station.currentIndexChanged.connect(lambda _i: self.apply())
         self.model.reloaded.connect(self._after_reload)
         self.model.totalChanged.connect(lambda n: self.count_label.setText(f"共 {n} 份"))
         self.new_button.clicked.connect(self.new_inspection)
@@ -154,7 +167,7 @@ class InspectionsPage(QWidget):
 
     def apply(self) -> None:
         self.model.set_statement(list_statement(self.store, self.search.text(), self.status.currentData(),
-                                                self.kind.currentData()))
+                                                self.kind.currentData(), self.station.currentData()))
 
     def _after_reload(self) -> None:
         if self.model.canFetchMore():
