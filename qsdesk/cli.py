@@ -29,6 +29,7 @@ COMMAND_MODULES: list[str] = [
     "qsdesk.commands.excel",
     "qsdesk.commands.report",
     "qsdesk.commands.sampling",
+    "qsdesk.commands.masterdata",
 ]
 
 

@@ -80,11 +80,13 @@ __all__ = [
     "Problem",
     "Section",
     "answer_of",
+    "form_dirs",
     "forms_dir",
     "load_form",
     "load_form_version",
     "load_forms",
     "note_of",
+    "set_extra_forms_dirs",
     "validate_values",
 ]
 
@@ -283,6 +285,23 @@ def forms_dir() -> Path:
     return repo_forms
 
 
+#: Directories searched after :func:`forms_dir`: form versions a county published, installed
+#: into a data directory (``<data dir>/forms``, set when a store is opened).
+_extra_dirs: list[Path] = []
+
+
+def set_extra_forms_dirs(dirs: Sequence[str | os.PathLike[str]]) -> None:
+    """Replace the directories searched in addition to the bundled forms."""
+    _extra_dirs[:] = [Path(d) for d in dirs]
+
+
+def form_dirs() -> list[Path]:
+    """Where forms are looked for by id: :func:`forms_dir`, then the extra directories."""
+    out = [forms_dir()]
+    out += [d for d in _extra_dirs if d.is_dir() and d not in out]
+    return out
+
+
 def _looks_like_path(value: str | os.PathLike[str]) -> bool:
     if isinstance(value, os.PathLike):
         return True
@@ -290,15 +309,20 @@ def _looks_like_path(value: str | os.PathLike[str]) -> bool:
 
 
 def load_form(form_id_or_path: str | os.PathLike[str]) -> FormSpec:
-    """Load one form: by id from :func:`forms_dir` (its newest version), or from a path."""
+    """Load one form: by id, its newest version in :func:`form_dirs`; or from a path."""
     if _looks_like_path(form_id_or_path):
         return _load_file(Path(form_id_or_path))
     form_id = str(form_id_or_path)
-    path = forms_dir() / f"{form_id}.toml"
-    if not path.is_file():
-        raise FormSpecError(path, "id", f"no form file for id {form_id!r}")
-    spec = _load_file(path)
-    return spec
+    best: FormSpec | None = None
+    for d in form_dirs():
+        path = d / f"{form_id}.toml"
+        if path.is_file():
+            spec = _load_file(path)
+            if best is None or spec.version > best.version:
+                best = spec
+    if best is None:
+        raise FormSpecError(forms_dir() / f"{form_id}.toml", "id", f"no form file for id {form_id!r}")
+    return best
 
 
 def _form_files(directory: Path) -> list[Path]:
@@ -306,17 +330,24 @@ def _form_files(directory: Path) -> list[Path]:
 
 
 def load_all_versions(directory: str | os.PathLike[str] | None = None) -> dict[tuple[str, int], FormSpec]:
-    """Every form file in the directory, keyed by ``(id, version)``."""
-    d = Path(directory) if directory is not None else forms_dir()
+    """Every form file in the directory (default: :func:`form_dirs`), keyed by ``(id, version)``.
+
+    Within one directory a version defined twice is an error; across directories the first
+    directory's file is used."""
+    dirs = [Path(directory)] if directory is not None else form_dirs()
     out: dict[tuple[str, int], FormSpec] = {}
-    for path in _form_files(d):
-        spec = _load_file(path)
-        k = (spec.id, spec.version)
-        if k in out:
-            raise FormSpecError(
-                path, "version", f"{spec.id} version {spec.version} also defined in {out[k].path}"
-            )
-        out[k] = spec
+    for d in dirs:
+        here: dict[tuple[str, int], FormSpec] = {}
+        for path in _form_files(d):
+            spec = _load_file(path)
+            k = (spec.id, spec.version)
+            if k in here:
+                raise FormSpecError(
+                    path, "version", f"{spec.id} version {spec.version} also defined in {here[k].path}"
+                )
+            here[k] = spec
+        for k, spec in here.items():
+            out.setdefault(k, spec)
     return out
 
 
@@ -332,14 +363,16 @@ def load_forms(directory: str | os.PathLike[str] | None = None) -> dict[str, For
 def load_form_version(
     form_id: str, version: int, directory: str | os.PathLike[str] | None = None
 ) -> FormSpec:
-    """The given version of a form: ``<id>.toml`` if it is that version, else ``<id>.v<N>.toml``."""
-    d = Path(directory) if directory is not None else forms_dir()
-    for path in (d / f"{form_id}.toml", d / f"{form_id}.v{version}.toml"):
-        if path.is_file():
-            spec = _load_file(path)
-            if spec.version == version:
-                return spec
-    raise FormSpecError(d / f"{form_id}.v{version}.toml", "version", f"{form_id} version {version} not found")
+    """The given version of a form: ``<id>.toml`` if it is that version, else ``<id>.v<N>.toml``
+    (in ``directory``, default every directory of :func:`form_dirs` in turn)."""
+    dirs = [Path(directory)] if directory is not None else form_dirs()
+    for d in dirs:
+        for path in (d / f"{form_id}.toml", d / f"{form_id}.v{version}.toml"):
+            if path.is_file():
+                spec = _load_file(path)
+                if spec.version == version:
+                    return spec
+    raise FormSpecError(dirs[0] / f"{form_id}.v{version}.toml", "version", f"{form_id} version {version} not found")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from qsdesk.domain import formspec
 from qsdesk.paths import DataDir
 from qsdesk.store.models import (
     Counter,
@@ -232,6 +233,8 @@ def open_store(data_dir: Path | str | None = None, *, url: str | None = None, mi
     if url is None and dd.db_path.is_file():
         os.chmod(dd.db_path, 0o600)
     store = Store(engine=engine, data_dir=dd)
+    # form versions a county published are installed here (qsdesk.services.form_versions)
+    formspec.set_extra_forms_dirs([dd.root / "forms"])
     try:
         node = store.self_node()
     except Exception:  # an unmigrated database has no node table yet

@@ -474,6 +474,37 @@ class AuditEntry(SyncMixin, Base):
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
+class KeyProduct(SyncMixin, Base):
+    """The county's key product catalogue (重点产品目录): maintained at the county, sent down."""
+
+    __tablename__ = "key_product"
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str | None] = mapped_column(String(100))
+    licence_type: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Notice(SyncMixin, Base):
+    """A notice (通知) the county sends down to its stations."""
+
+    __tablename__ = "notice"
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    issued_on: Mapped[date] = mapped_column(Date, index=True)
+
+
+class FormVersion(SyncMixin, Base):
+    """A form spec version published by the county: the TOML text itself, installed into
+    ``<data dir>/forms/`` at every node that receives it (see qsdesk.services.form_versions)."""
+
+    __tablename__ = "form_version"
+    form_id: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    toml: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    issued_by: Mapped[str] = mapped_column(String(32))
+
+
 SYNCED_MODELS: tuple[type[SyncMixin], ...] = (
     Inspector,
     Enterprise,
@@ -493,4 +524,7 @@ SYNCED_MODELS: tuple[type[SyncMixin], ...] = (
     TaskChecklist,
     Activity,
     AuditEntry,
+    KeyProduct,
+    Notice,
+    FormVersion,
 )

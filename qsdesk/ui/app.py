@@ -196,6 +196,7 @@ def run_gui(data_dir: Path | None = None, database_url: str | None = None,
     if store is None:
         return 1
     _daily_backup(store)
+    _install_form_versions(store)
     try:
         if not ensure_node(store, window) or not _login(store, window):
             window.close()
@@ -262,6 +263,17 @@ def _smoke_login(store: Store):  # type: ignore[no-untyped-def]
     except AccountError as exc:
         print(f"qsdesk-smoke: login failed: {exc}", file=sys.stderr, flush=True)
         return None
+
+
+def _install_form_versions(store: Store) -> None:
+    """Form versions a county published: (re)write them into the data directory's forms/."""
+    from qsdesk.services.form_versions import install_forms
+
+    try:
+        for problem in install_forms(store):
+            log.warning("form version not installed: %s", problem)
+    except Exception:  # never keeps the program from starting  # noqa: BLE001
+        log.exception("cannot install published form versions")
 
 
 def _after_show(store: Store, window: QWidget) -> None:

@@ -74,8 +74,7 @@ _spec_cache: dict[tuple[str, int | None], tuple[tuple[float, ...], formspec.Form
 
 def _form_files_stamp(form_id: str) -> tuple[float, ...]:
     """Modification times of the files a form id may load from (a changed file is reloaded)."""
-    d = formspec.forms_dir()
-    return tuple(p.stat().st_mtime for p in sorted(d.glob(f"{form_id}*.toml")))
+    return tuple(p.stat().st_mtime for d in formspec.form_dirs() for p in sorted(d.glob(f"{form_id}*.toml")))
 
 
 def _spec(form_id: str, version: int | None = None) -> formspec.FormSpec:

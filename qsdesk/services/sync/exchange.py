@@ -4,7 +4,8 @@ Export (:func:`export_bundle`): a station sends every row it changed after the l
 county acknowledged (``SyncPeerState.acked_change_seq``), so a lost stick is covered by the next
 export; a chosen range can be sent again. A county sends master data down to one station: that
 station's inspectors, enterprises (by origin or jurisdiction), their products and responsible
-supervisor assignments. Every bundle also carries an acknowledgement of what the sender has
+supervisor assignments, and the county-wide key product catalogue, notices and form versions
+(:data:`COUNTY_TABLES`, accepted only from a county). Every bundle also carries an acknowledgement of what the sender has
 applied of the recipient's changes; a *receipt* is a bundle with nothing but that.
 
 Import (:func:`preview_bundle`, :func:`import_bundle`): the file is checked completely before
@@ -36,7 +37,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, or_, select, text, update
+from sqlalchemy import bindparam, func, insert, or_, select, text, true, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -73,8 +74,12 @@ from qsdesk.store.models import (
     SyncPeerState,
 )
 
+#: County-wide master data: made only at the county, sent down to every station, accepted
+#: only from the county (a station's copy of such a row is refused).
+COUNTY_TABLES = ("key_product", "notice", "form_version")
+
 #: What a county sends down to a station.
-DOWN_TABLES = ("inspector", "enterprise", "product", "supervisor_assignment")
+DOWN_TABLES = ("inspector", "enterprise", "product", "supervisor_assignment", *COUNTY_TABLES)
 
 _CHUNK = 500
 
@@ -83,6 +88,7 @@ TABLE_LABELS = {
     "enforcement_case": "案件", "inspection": "检查记录", "signature": "签名", "attachment_link": "附件",
     "risk_report": "风险信息", "sampling": "抽查结果", "followup_step": "后处理步骤",
     "task_checklist": "任务清单", "activity": "工作记录", "audit_entry": "操作日志",
+    "key_product": "重点产品目录", "notice": "通知", "form_version": "表单版本",
 }
 
 
@@ -162,6 +168,8 @@ class ExportResult:
 def _station_scope(table_name: str, to_code: str) -> Any:
     """Which rows of a master-data table belong to station ``to_code`` (county → station)."""
     t = table_of(table_name)
+    if table_name in COUNTY_TABLES:
+        return true()
     ent = table_of("enterprise")
     station_enterprises = select(ent.c.id).where(or_(ent.c.origin == to_code, ent.c.jurisdiction == to_code))
     if table_name == "inspector":
@@ -441,6 +449,13 @@ def _run_import(store: Store, path: Path, *, apply: bool, allow_gap: bool) -> Im
         _unlink_all(written)
         raise
     report.status = "applied" if apply else "preview"
+    if apply and report.tables.get("form_version") is not None:
+        from qsdesk.services.form_versions import install_forms
+
+        try:
+            report.notes.extend(install_forms(store))
+        except OSError as exc:  # the rows are stored; the files are written again at the next start
+            report.notes.append(f"表单版本文件未能写入数据目录（{exc}），将在下次启动时重试")
     return report
 
 
@@ -553,6 +568,8 @@ def _plan_and_apply(
             row = json_to_row(table_name, j)
             _check_meta(table_name, row)
             incoming.append(row)
+        if table_name in COUNTY_TABLES:
+            incoming = _guard_county_rows(table_name, incoming, raw.from_code, sender_kind, tr, report)
         if me.kind == "county" and sender_kind != "county":
             incoming = _guard_origin(s, table_name, incoming, raw.from_code, me.code, tr, report)
         local = _load_local(s, table_name, [r["id"] for r in incoming])
@@ -623,6 +640,22 @@ def _plan_and_apply(
                      file=report.file_name, new=report.total("new"), updated=report.total("updated"),
                      conflicts=report.total("conflicts"))
         s.flush()
+
+
+def _guard_county_rows(
+    table_name: str, incoming: list[dict[str, Any]], sender: str, sender_kind: str, tr: TableReport,
+    report: ImportReport,
+) -> list[dict[str, Any]]:
+    """County master data (catalogue, notices, form versions) is accepted only from the county
+    that made it: a station can never send such rows up, nor pass on another node's."""
+    ok = [r for r in incoming if sender_kind == "county" and r["origin"] == sender]
+    if len(ok) == len(incoming):
+        return incoming
+    n = len(incoming) - len(ok)
+    tr.refused += n
+    report.refusals.append(f"{TABLE_LABELS.get(table_name, table_name)} {n} 条：只能由县级局发布，"
+                           f"{sender} 发来的不予导入")
+    return ok
 
 
 def _guard_origin(
@@ -744,7 +777,7 @@ def pending_change_count(store: Store, to_code: str) -> int:
 
 
 __all__ = [
-    "DOWN_TABLES", "ConflictNote", "Enterprise", "ExportResult", "ImportReport", "SyncError", "TableReport",
+    "COUNTY_TABLES", "DOWN_TABLES", "ConflictNote", "Enterprise", "ExportResult", "ImportReport", "SyncError", "TableReport",
     "export_bundle", "history", "import_bundle", "peer_states", "pending_change_count", "preview_bundle",
     "verify_bundle", "write_receipt",
 ]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 09:21:44.935491
+Create Date: 2026-11-23 10:55:12.800753
 """
 
 from collections.abc import Sequence
@@ -75,6 +75,24 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_draft'))
     )
+    op.create_table('form_version',
+    sa.Column('form_id', sa.String(length=64), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('toml', sa.Text(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('issued_by', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('rev', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('origin', sa.String(length=32), nullable=False),
+    sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.Column('change_seq', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_form_version'))
+    )
+    with op.batch_alter_table('form_version', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_form_version_change_seq'), ['change_seq'], unique=False)
+        batch_op.create_index(batch_op.f('ix_form_version_form_id'), ['form_id'], unique=False)
+
     op.create_table('inspection_plan',
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('drawn_on', sa.Date(), nullable=False),
@@ -121,6 +139,22 @@ def upgrade() -> None:
     with op.batch_alter_table('inspector', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_inspector_change_seq'), ['change_seq'], unique=False)
 
+    op.create_table('key_product',
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('category', sa.String(length=100), nullable=True),
+    sa.Column('licence_type', sa.String(length=32), nullable=True),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('rev', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('origin', sa.String(length=32), nullable=False),
+    sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.Column('change_seq', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_key_product'))
+    )
+    with op.batch_alter_table('key_product', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_key_product_change_seq'), ['change_seq'], unique=False)
+
     op.create_table('node',
     sa.Column('code', sa.String(length=32), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -132,6 +166,22 @@ def upgrade() -> None:
     sa.Column('enrolled_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('code', name=op.f('pk_node'))
     )
+    op.create_table('notice',
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('issued_on', sa.Date(), nullable=False),
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('rev', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('origin', sa.String(length=32), nullable=False),
+    sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.Column('change_seq', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notice'))
+    )
+    with op.batch_alter_table('notice', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notice_change_seq'), ['change_seq'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notice_issued_on'), ['issued_on'], unique=False)
+
     op.create_table('setting',
     sa.Column('key', sa.String(length=64), nullable=False),
     sa.Column('value', sa.Text(), nullable=False),
@@ -672,7 +722,16 @@ def downgrade() -> None:
     op.drop_table('sync_peer_state')
     op.drop_table('sync_conflict')
     op.drop_table('setting')
+    with op.batch_alter_table('notice', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notice_issued_on'))
+        batch_op.drop_index(batch_op.f('ix_notice_change_seq'))
+
+    op.drop_table('notice')
     op.drop_table('node')
+    with op.batch_alter_table('key_product', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_key_product_change_seq'))
+
+    op.drop_table('key_product')
     with op.batch_alter_table('inspector', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_inspector_change_seq'))
 
@@ -682,6 +741,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_inspection_plan_change_seq'))
 
     op.drop_table('inspection_plan')
+    with op.batch_alter_table('form_version', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_form_version_form_id'))
+        batch_op.drop_index(batch_op.f('ix_form_version_change_seq'))
+
+    op.drop_table('form_version')
     op.drop_table('draft')
     op.drop_table('counter')
     op.drop_table('bundle_log')

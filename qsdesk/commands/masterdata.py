@@ -1,0 +1,126 @@
+"""County master data commands: ``publish-form``, ``form-versions``, ``notices``, ``key-products``.
+
+A county publishes; stations receive the rows in the county's bundle and list them here."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from qsdesk.cli import CommandError, add_data_dir
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("publish-form", help="县级局：发布表单新版本（TOML 文件），随下发数据包送到各所")
+    add_data_dir(p)
+    p.add_argument("file", type=Path, metavar="文件")
+    p.set_defaults(func=cmd_publish_form)
+
+    p = sub.add_parser("form-versions", help="列出县级局发布的表单版本，并重新安装到数据目录")
+    add_data_dir(p)
+    p.set_defaults(func=cmd_form_versions)
+
+    p = sub.add_parser("notices", help="列出通知；县级局可用 --add 发布通知")
+    add_data_dir(p)
+    p.add_argument("--add", default=None, metavar="标题", help="发布一条通知（县级局）")
+    p.add_argument("--body", default="", metavar="正文")
+    p.add_argument("--date", default=None, metavar="YYYY-MM-DD", help="发文日期（默认今天）")
+    p.set_defaults(func=cmd_notices)
+
+    p = sub.add_parser("key-products", help="重点产品目录：list 列出；add 新增（县级局）")
+    add_data_dir(p)
+    p.add_argument("action", choices=("list", "add"))
+    p.add_argument("name", nargs="?", default=None, metavar="产品名称")
+    p.add_argument("--category", default=None, metavar="类别")
+    p.add_argument("--licence-type", default=None, metavar="许可类型")
+    p.add_argument("--note", default=None, metavar="备注")
+    p.set_defaults(func=cmd_key_products)
+
+
+def _open(args: argparse.Namespace) -> Any:
+    from qsdesk.store.db import open_store
+
+    store = open_store(args.data_dir, url=args.database_url)
+    if store.self_node() is None:
+        store.close()
+        raise CommandError("本机尚未初始化，请先运行 qsdesk init")
+    return store
+
+
+def cmd_publish_form(args: argparse.Namespace) -> int:
+    from qsdesk.services.form_versions import publish_form
+
+    store = _open(args)
+    try:
+        pub = publish_form(store, args.file)
+    finally:
+        store.close()
+    extra = f"；新增检查项 {'、'.join(pub.new_items)}" if pub.new_items else ""
+    print(f"已发布表单 {pub.form_id} 第 {pub.version} 版（{pub.title}），校验值 {pub.sha256[:12]}…{extra}")
+    print("导出下发数据包（qsdesk export-bundle --to 所代码 --out 文件夹）后各所即可使用")
+    return 0
+
+
+def cmd_form_versions(args: argparse.Namespace) -> int:
+    from qsdesk.services.form_versions import install_forms, list_versions
+
+    store = _open(args)
+    try:
+        problems = install_forms(store)
+        rows = list_versions(store)
+    finally:
+        store.close()
+    for r in rows:
+        print(f"{r.form_id}  第 {r.version} 版  发布单位 {r.issued_by}  校验值 {r.sha256[:12]}…")
+    if not rows:
+        print("没有县级局发布的表单版本（使用程序自带的表单）")
+    for msg in problems:
+        print(f"未安装：{msg}")
+    return 1 if problems else 0
+
+
+def cmd_notices(args: argparse.Namespace) -> int:
+    from qsdesk.services.master_data import add_notice, list_notices
+
+    store = _open(args)
+    try:
+        if args.add is not None:
+            try:
+                issued = date.fromisoformat(args.date) if args.date else None
+            except ValueError as exc:
+                raise CommandError(f"日期格式应为 YYYY-MM-DD：{args.date}") from exc
+            add_notice(store, args.add, args.body, issued)
+            print(f"已发布通知：{args.add.strip()}")
+        rows = list_notices(store)
+    finally:
+        store.close()
+    for n in rows:
+        print(f"{n.issued_on.isoformat()}  {n.title}")
+        if n.body:
+            print(f"    {n.body}")
+    if not rows:
+        print("没有通知")
+    return 0
+
+
+def cmd_key_products(args: argparse.Namespace) -> int:
+    from qsdesk.services.master_data import add_key_product, list_key_products
+
+    store = _open(args)
+    try:
+        if args.action == "add":
+            if not args.name:
+                raise CommandError("请给出产品名称：qsdesk key-products add 产品名称 [--category 类别]")
+            add_key_product(store, args.name, args.category, args.licence_type, args.note)
+            print(f"已加入重点产品目录：{args.name.strip()}")
+        rows = list_key_products(store)
+    finally:
+        store.close()
+    for k in rows:
+        parts = [k.name, k.category or "", k.licence_type or "", k.note or ""]
+        print("  ".join(p for p in parts if p))
+    if not rows:
+        print("重点产品目录为空")
+    return 0
