@@ -29,10 +29,11 @@ def register(sub: Any) -> None:
     p.add_argument("--date", default=None, metavar="YYYY-MM-DD", help="发文日期（默认今天）")
     p.set_defaults(func=cmd_notices)
 
-    p = sub.add_parser("key-products", help="重点产品目录：list 列出；add 新增（县级局）")
+    p = sub.add_parser("key-products", help="重点产品目录：list 列出；add 新增、import 从 Excel 导入（县级局）")
     add_data_dir(p)
-    p.add_argument("action", choices=("list", "add"))
-    p.add_argument("name", nargs="?", default=None, metavar="产品名称")
+    p.add_argument("action", choices=("list", "add", "import"))
+    p.add_argument("name", nargs="?", default=None, metavar="产品名称|文件",
+                   help="add：产品名称；import：Excel 文件（首行含“产品名称”，可有类别、许可类型、备注）")
     p.add_argument("--category", default=None, metavar="类别")
     p.add_argument("--licence-type", default=None, metavar="许可类型")
     p.add_argument("--note", default=None, metavar="备注")
@@ -106,7 +107,7 @@ def cmd_notices(args: argparse.Namespace) -> int:
 
 
 def cmd_key_products(args: argparse.Namespace) -> int:
-    from qsdesk.services.master_data import add_key_product, list_key_products
+    from qsdesk.services.master_data import add_key_product, import_key_products, list_key_products
 
     store = _open(args)
     try:
@@ -115,6 +116,11 @@ def cmd_key_products(args: argparse.Namespace) -> int:
                 raise CommandError("请给出产品名称：qsdesk key-products add 产品名称 [--category 类别]")
             add_key_product(store, args.name, args.category, args.licence_type, args.note)
             print(f"已加入重点产品目录：{args.name.strip()}")
+        elif args.action == "import":
+            if not args.name:
+                raise CommandError("请给出 Excel 文件：qsdesk key-products import 文件.xlsx")
+            added, skipped = import_key_products(store, Path(args.name))
+            print(f"已导入 {added} 个产品，{skipped} 个已在目录中而跳过")
         rows = list_key_products(store)
     finally:
         store.close()

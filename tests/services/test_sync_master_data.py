@@ -172,3 +172,45 @@ def test_master_data_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "电线电缆  电工及材料" in capsys.readouterr().out
     assert main(["form-versions", "--data-dir", county_dir]) == 0
     assert "annex4_producer  第 2 版" in capsys.readouterr().out
+
+
+def test_key_products_import_from_excel(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from openpyxl import Workbook
+
+    pair = make_pair(tmp_path)
+    county_dir = str(pair.county.data_dir.root)  # type: ignore[union-attr]
+    add_key_product(pair.county, "电线电缆")
+    pair.close()
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["2027年重点产品目录"])
+    ws.append(["序号", "产品名称", "产品类别", "许可类型", "备注"])
+    ws.append([1, "电线电缆", "电工及材料", "工业产品生产许可证", None])
+    ws.append([2, "燃气灶具", "家用电器", "CCC", "新增"])
+    ws.append([3, "危险化学品", "化工", "工业产品生产许可证", None])
+    ws.append([4, "燃气灶具", "家用电器", "CCC", "重复"])
+    ws.append([None, None, None, None, None])
+    xlsx = tmp_path / "目录.xlsx"
+    wb.save(xlsx)
+    assert main(["key-products", "import", str(xlsx), "--data-dir", county_dir]) == 0
+    out = capsys.readouterr().out
+    assert "已导入 2 个产品，2 个已在目录中而跳过" in out
+    assert "燃气灶具  家用电器  CCC  新增" in out
+
+    bad = tmp_path / "无表头.xlsx"
+    wb2 = Workbook()
+    wb2.active.append(["名单", "类别"])
+    wb2.save(bad)
+    before = open_store(county_dir)
+    try:
+        snap = snapshot(before)
+    finally:
+        before.close()
+    assert main(["key-products", "import", str(bad), "--data-dir", county_dir]) == 2
+    assert "找不到“产品名称”列" in capsys.readouterr().err
+    after = open_store(county_dir)
+    try:
+        assert snapshot(after) == snap
+        assert sorted(k.name for k in list_key_products(after)) == ["危险化学品", "燃气灶具", "电线电缆"]
+    finally:
+        after.close()
