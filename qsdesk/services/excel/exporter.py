@@ -76,15 +76,22 @@ def write_sheet(
         ws.column_dimensions[get_column_letter(i)].width = c.width
     ws.freeze_panes = "A2"
     ws.append(_header_cells(ws, columns))
-    code_cols = [i for i, c in enumerate(columns) if c.kind == "code"]
+    # One text-formatted cell per code column, reused on every row: a write-only sheet writes a
+    # row out during ``append``, so the cell is free again for the next row. Building a new
+    # styled cell per value cost about as much as writing the rest of the row.
+    code_cells = []
+    for i, c in enumerate(columns):
+        if c.kind == "code":
+            cell = WriteOnlyCell(ws)
+            cell.number_format = "@"
+            code_cells.append((i, cell))
     n = 0
     for row in rows:
         out = list(row)
-        for i in code_cols:
+        for i, cell in code_cells:
             v = out[i]
             if v is not None and v != "":
-                cell = WriteOnlyCell(ws, value=str(v))
-                cell.number_format = "@"
+                cell.value = v if isinstance(v, str) else str(v)
                 out[i] = cell
         ws.append(out)
         n += 1
@@ -140,15 +147,12 @@ def registry_rows(session: Session, flt: RegistryFilter | None = None) -> Iterab
     if flt is not None and flt != RegistryFilter():
         shown = list_statement(session.get_bind(), flt).subquery()
         stmt = stmt.where(Enterprise.id.in_(select(shown.c.id)))
+    i_types, i_class, i_revenue = (attrs.index(a) for a in ("unit_types", "supervision_class", "revenue_wan"))
     for row in session.execute(stmt.execution_options(yield_per=2000)):
         out = list(row)
-        for i, a in enumerate(attrs):
-            if a == "unit_types":
-                out[i] = format_unit_types(out[i]) or None
-            elif a == "supervision_class":
-                out[i] = CLASS_LABELS.get(out[i], out[i])
-            elif a == "revenue_wan":
-                out[i] = _num(out[i])
+        out[i_types] = format_unit_types(out[i_types]) or None
+        out[i_class] = CLASS_LABELS.get(out[i_class], out[i_class])
+        out[i_revenue] = _num(out[i_revenue])
         yield tuple(out)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
 from PySide6.QtCore import QMargins, Qt
@@ -28,14 +28,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qsdesk.services import dashboard as dash
-from qsdesk.store.db import Store
 from qsdesk.ui.worker import run_async
+
+if TYPE_CHECKING:
+    # The statistics service (its queries, the follow-up and monthly rules) is imported by the
+    # worker that computes them, not before the first page is on screen: the dashboard is the
+    # usual first page and start-up waits for its module.
+    from qsdesk.services import dashboard as dash
+    from qsdesk.store.db import Store
 
 log = logging.getLogger(__name__)
 
 OVERDUE_COLOR = QColor("#b3261e")
 DUE_COLOR = QColor("#8a5a00")
+
+
+def _compute(store: Store, today: date) -> dash.Dashboard:
+    from qsdesk.services import dashboard as dash
+
+    return dash.compute(store, today)
 
 
 class Card(QFrame):
@@ -190,11 +201,11 @@ class DashboardPage(QWidget):
         self.refresh_button.setEnabled(False)
         today = self.today()
         store = self.store
-        self._thread = run_async(self, lambda: dash.compute(store, today), self._loaded, self._failed)
+        self._thread = run_async(self, lambda: _compute(store, today), self._loaded, self._failed)
 
     def refresh_now(self) -> None:
         """Compute in the calling thread (tests, scripts)."""
-        self._loaded(dash.compute(self.store, self.today()))
+        self._loaded(_compute(self.store, self.today()))
 
     def _failed(self, exc: BaseException) -> None:
         self._thread = None
