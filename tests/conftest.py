@@ -10,7 +10,14 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from hypothesis import settings  # noqa: E402
+
 from qsdesk.services.node import InspectorSpec, init_node  # noqa: E402
+
+# Tests do not time things (speed lives in bench/): no per-example deadline, which otherwise
+# fails property tests at random on a loaded 2-core CI machine.
+settings.register_profile("qsdesk", deadline=None)
+settings.load_profile("qsdesk")
 from qsdesk.store.db import Store, open_store  # noqa: E402
 
 STATION_CODE = "370112001"
