@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import base64
 import sys
 import time
 from typing import Any
@@ -48,6 +47,7 @@ def _non_negative(text: str) -> int:
 
 def cmd_init(args: argparse.Namespace) -> int:
     from qsdesk.services.node import InspectorSpec, SetupError, init_node, validate_setup
+    from qsdesk.services.sync.identity import node_fingerprint
     from qsdesk.store.db import open_store
 
     try:  # everything is checked before the data directory is touched
@@ -66,16 +66,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     kind = "市场监管所" if node.kind == "station" else "县级局"
     print(f"已初始化：{kind} {node.name}（{node.code}），检查人员 {len(inspectors)} 名")
     print(f"数据目录：{store.data_dir.root if store.data_dir else '-'}")
-    print(f"公钥指纹：{fingerprint(node.public_key)}")
+    print(f"公钥指纹：{node_fingerprint(node)}（与对方登记时核对）")
     return 0
-
-
-def fingerprint(public_key_b64: str) -> str:
-    """A short, comparable rendering of a node's public key (first 16 hex of its SHA-256)."""
-    import hashlib
-
-    digest = hashlib.sha256(base64.b64decode(public_key_b64)).hexdigest()[:16].upper()
-    return " ".join(digest[i : i + 4] for i in range(0, 16, 4))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -208,7 +208,10 @@ def logout(store: Store) -> None:
     store.set_actor("", "")
 
 
-def require_chief(user: User | None, what: str) -> None:
-    """Raise unless ``user`` is a chief: used by services for chief-only actions."""
-    if user is None or not user.is_chief:
-        raise AccountError(f"只有站长可以{what}")
+def acting_without_chief_rights(store: Store) -> bool:
+    """True when a logged-in user who is not the station chief is at the keyboard.
+
+    Chief-only services (assigning supervisors, resolving sync conflicts) refuse then. With
+    nobody logged in (the CLI) the machine's administrator is acting and they proceed.
+    """
+    return bool(store.actor) and store.role != "chief"

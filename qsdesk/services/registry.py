@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from qsdesk.domain.grading import grade_with_reason
 from qsdesk.domain.supervision import reassignment_deadline, reassignment_late
 from qsdesk.services import audit
+from qsdesk.services.accounts import acting_without_chief_rights
 from qsdesk.store.db import Store
 from qsdesk.store.models import (
     EnforcementCase,
@@ -373,7 +374,7 @@ def assign_supervisor(
     """
     today = today or date.today()
     assigned_on = assigned_on or today
-    if store.actor and store.role != "chief":  # in the GUI a user is logged in; the CLI is the admin's
+    if acting_without_chief_rights(store):
         raise AssignmentError("只有站长可以指定或变更责任监管人员")
     if assigned_on > today:
         raise AssignmentError("变动日期不能晚于今天")

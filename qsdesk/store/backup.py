@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -181,10 +180,3 @@ def restore(dd: DataDir, source: Path) -> Path:
     os.replace(tmp, dd.db_path)
     os.chmod(dd.db_path, 0o600)
     return safety or dd.db_path
-
-
-def export_copy(dd: DataDir, target: Path) -> Path:
-    """A backup written to a chosen place (e.g. a USB stick), via a fresh backup file."""
-    made = backup_data_dir(dd, "manual")
-    shutil.copyfile(made, target)
-    return target

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from qsdesk.services import audit
+from qsdesk.services.accounts import acting_without_chief_rights
 from qsdesk.services.sync.rows import META, TABLES, json_to_row
 from qsdesk.store.db import SealedRecordError, Store, utcnow
 from qsdesk.store.models import SyncConflict
@@ -66,7 +67,7 @@ def resolve(store: Store, conflict_id: str, choice: str, actor: str | None = Non
     """Settle a conflict with ``choice`` ``"kept"`` or ``"other"``; recorded with who chose."""
     if choice not in CHOICES:
         raise ConflictError(f"处理方式应为 kept 或 other，而不是 {choice!r}")
-    if store.actor and store.role != "chief":  # in the GUI a user is logged in; the CLI is the admin's
+    if acting_without_chief_rights(store):
         raise ConflictError("只有站长可以处理同步冲突")
     try:
         with store.transaction() as s:
