@@ -1,30 +1,28 @@
-"""Exporting records to Excel in openpyxl's write-only (streaming) mode.
+"""Exporting records to Excel, streamed row by row into the workbook file.
 
 Every sheet: Chinese headers in bold, the header row frozen, column widths set, dates written
 as real Excel dates, and codes (credit codes, phones, record numbers) written as text cells with
 the text format ``@``, so Excel neither shows a credit code as 9.13E+17 nor drops leading zeros.
-Rows are streamed from the database (``yield_per``), so 200,000 enterprises never sit in memory.
+Rows are streamed from the database (``yield_per``) into the sheet's XML
+(:mod:`qsdesk.services.excel.xlsx_writer`), so 200,000 enterprises never sit in memory.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from qsdesk.services import audit
 from qsdesk.services.excel.fields import CLASS_LABELS, ENTERPRISE_FIELDS, format_unit_types
+from qsdesk.services.excel.xlsx_writer import XlsxWriter
 from qsdesk.services.registry import RegistryFilter, list_statement
 from qsdesk.store.db import Store
 from qsdesk.store.models import (
@@ -38,10 +36,6 @@ from qsdesk.store.models import (
 
 Progress = Callable[[int, int, str], None]
 
-_HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-_HEADER_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
-
 
 @dataclass(frozen=True)
 class Column:
@@ -50,19 +44,8 @@ class Column:
     kind: str = "text"  # text | code | date | number
 
 
-def _header_cells(ws: WriteOnlyWorksheet, columns: Sequence[Column]) -> list[WriteOnlyCell]:
-    cells = []
-    for c in columns:
-        cell = WriteOnlyCell(ws, value=c.header)
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
-        cell.alignment = _HEADER_ALIGN
-        cells.append(cell)
-    return cells
-
-
 def write_sheet(
-    wb: Workbook,
+    wb: XlsxWriter,
     title: str,
     columns: Sequence[Column],
     rows: Iterable[Sequence[Any]],
@@ -70,46 +53,33 @@ def write_sheet(
     progress: Progress | None = None,
     total: int = 0,
 ) -> int:
-    """Append one formatted sheet to a write-only workbook; returns the number of data rows."""
-    ws = wb.create_sheet(title)
-    for i, c in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = c.width
-    ws.freeze_panes = "A2"
-    ws.append(_header_cells(ws, columns))
-    # One text-formatted cell per code column, reused on every row: a write-only sheet writes a
-    # row out during ``append``, so the cell is free again for the next row. Building a new
-    # styled cell per value cost about as much as writing the rest of the row.
-    code_cells = []
-    for i, c in enumerate(columns):
-        if c.kind == "code":
-            cell = WriteOnlyCell(ws)
-            cell.number_format = "@"
-            code_cells.append((i, cell))
-    n = 0
-    for row in rows:
-        out = list(row)
-        for i, cell in code_cells:
-            v = out[i]
-            if v is not None and v != "":
-                cell.value = v if isinstance(v, str) else str(v)
-                out[i] = cell
-        ws.append(out)
-        n += 1
-        if progress is not None and n % 5000 == 0:
-            progress(n, max(total, n), f"已写出 {n} 行")
-    return n
+    """Append one formatted sheet to the workbook; returns the number of data rows.
+
+    Codes are written as text whatever their type; other values by type (numbers, real dates).
+    """
+    return wb.write_sheet(title, [c.header for c in columns], rows, widths=[c.width for c in columns],
+                          codes=[c.kind == "code" for c in columns], progress=progress, total=total)
 
 
-def new_workbook() -> Workbook:
-    return Workbook(write_only=True)
+def new_workbook(out: Path | str | None = None) -> XlsxWriter:
+    """A workbook to write sheets into; given ``out``, it is written in place (as ``out.part``)."""
+    return XlsxWriter(out)
 
 
-def save_workbook(wb: Workbook, out: Path) -> None:
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".part")
-    wb.save(tmp)
-    tmp.replace(out)  # a crash mid-save never leaves a half-written file under the real name
+def save_workbook(wb: XlsxWriter, out: Path | str) -> None:
+    wb.save(Path(out))  # written as .part and renamed: never a half-written file under the real name
+
+
+@contextmanager
+def _workbook(out: Path) -> Iterator[XlsxWriter]:
+    """A workbook saved to ``out`` when the block completes; removed again if it fails."""
+    wb = new_workbook(out)
+    try:
+        yield wb
+    except BaseException:
+        wb.discard()
+        raise
+    save_workbook(wb, out)
 
 
 def _record_export(store: Store, kind: str, out: Path, rows: int, **detail: Any) -> None:
@@ -158,10 +128,8 @@ def registry_rows(session: Session, flt: RegistryFilter | None = None) -> Iterab
 
 def export_registry(store: Store, out: Path | str, flt: RegistryFilter | None = None, *,
                     progress: Progress | None = None) -> int:
-    wb = new_workbook()
-    with store.session() as s:
+    with _workbook(Path(out)) as wb, store.session() as s:
         n = write_sheet(wb, "企业档案", REGISTRY_COLUMNS, registry_rows(s, flt), progress=progress)
-    save_workbook(wb, Path(out))
     _record_export(store, "registry", Path(out), n)
     return n
 
@@ -203,10 +171,8 @@ def ledger_rows(session: Session, start: date, end: date) -> Iterable[tuple[Any,
 
 def export_ledger(store: Store, out: Path | str, start: date, end: date, *,
                   progress: Progress | None = None) -> int:
-    wb = new_workbook()
-    with store.session() as s:
+    with _workbook(Path(out)) as wb, store.session() as s:
         n = write_sheet(wb, "监督检查台账", LEDGER_COLUMNS, ledger_rows(s, start, end), progress=progress)
-    save_workbook(wb, Path(out))
     _record_export(store, "ledger", Path(out), n, start=start.isoformat(), end=end.isoformat())
     return n
 
@@ -241,10 +207,8 @@ def risk_rows(session: Session, start: date, end: date) -> Iterable[tuple[Any, .
 
 def export_risks(store: Store, out: Path | str, start: date, end: date, *,
                  progress: Progress | None = None) -> int:
-    wb = new_workbook()
-    with store.session() as s:
+    with _workbook(Path(out)) as wb, store.session() as s:
         n = write_sheet(wb, "风险信息", RISK_COLUMNS, risk_rows(s, start, end), progress=progress)
-    save_workbook(wb, Path(out))
     _record_export(store, "risks", Path(out), n, start=start.isoformat(), end=end.isoformat())
     return n
 
@@ -301,21 +265,17 @@ def followup_rows(session: Session, start: date, end: date) -> Iterable[tuple[An
 def export_samplings(store: Store, out: Path | str, start: date, end: date, *,
                      progress: Progress | None = None) -> int:
     """Sampling results and, on a second sheet, their follow-up steps."""
-    wb = new_workbook()
-    with store.session() as s:
+    with _workbook(Path(out)) as wb, store.session() as s:
         n = write_sheet(wb, "监督抽查结果", SAMPLING_COLUMNS, sampling_rows(s, start, end), progress=progress)
         write_sheet(wb, "不合格后处理", FOLLOWUP_COLUMNS, followup_rows(s, start, end))
-    save_workbook(wb, Path(out))
     _record_export(store, "samplings", Path(out), n, start=start.isoformat(), end=end.isoformat())
     return n
 
 
 def export_followups(store: Store, out: Path | str, start: date, end: date, *,
                      progress: Progress | None = None) -> int:
-    wb = new_workbook()
-    with store.session() as s:
+    with _workbook(Path(out)) as wb, store.session() as s:
         n = write_sheet(wb, "不合格后处理", FOLLOWUP_COLUMNS, followup_rows(s, start, end), progress=progress)
-    save_workbook(wb, Path(out))
     _record_export(store, "followups", Path(out), n, start=start.isoformat(), end=end.isoformat())
     return n
 
@@ -328,9 +288,8 @@ ERROR_COLUMNS = (Column("行号", 8, "number"), Column("列", 20), Column("单�
 
 def export_errors(plan: Any, out: Path | str) -> int:
     """The import plan's row errors (row, column, value, reason) as a workbook."""
-    wb = new_workbook()
-    n = write_sheet(wb, "导入错误", ERROR_COLUMNS, ((e.row, e.column, e.value, e.reason) for e in plan.errors))
-    if plan.skipped:
-        write_sheet(wb, "已跳过的行", (Column("行号", 8, "number"), Column("原因", 20)), plan.skipped)
-    save_workbook(wb, Path(out))
+    with _workbook(Path(out)) as wb:
+        n = write_sheet(wb, "导入错误", ERROR_COLUMNS, ((e.row, e.column, e.value, e.reason) for e in plan.errors))
+        if plan.skipped:
+            write_sheet(wb, "已跳过的行", (Column("行号", 8, "number"), Column("原因", 20)), plan.skipped)
     return n

@@ -13,6 +13,7 @@ compared and updated.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,17 +134,43 @@ def _blank(v: Any) -> bool:
 
 
 def _row_kind(values: tuple[Any, ...]) -> str | None:
-    """``blank`` / ``total`` / ``footer`` for rows that are not records, else None."""
-    texts = [str(v).strip() for v in values if v is not None and str(v).strip() != ""]
-    if not texts:
+    """``blank`` / ``total`` / ``footer`` for rows that are not records, else None.
+
+    Only the first three non-blank cells matter (and whether there is more than one), so the
+    scan stops there: this runs for every row of the sheet.
+    """
+    first: list[str] = []
+    for v in values:
+        if v is None:
+            continue
+        t = v.strip() if type(v) is str else str(v).strip()
+        if t:
+            first.append(t)
+            if len(first) > 3:
+                break
+    if not first:
         return "blank"
-    for t in texts[:3]:
+    for t in first[:3]:
+        if "计" not in t:  # every total word ends in 计 (and no other character folds to it)
+            continue
         k = header_key(t)
         if k in _TOTAL_WORDS or any(k.startswith(w) for w in _TOTAL_WORDS):
             return "total"
-    if len(texts) == 1 and header_key(texts[0]).startswith(_FOOTER_PREFIXES):
+    if len(first) == 1 and header_key(first[0]).startswith(_FOOTER_PREFIXES):
         return "footer"
     return None
+
+
+# A text needs clean_text only with blanks at either end, two spaces in a row, a tab or line
+# break, or a full-width digit/letter/space; anything else clean_text returns unchanged.
+_TEXT_NEEDS_CLEANING = re.compile(
+    r"^\s|\s$| {2}|[\t\n\r\v\f\x85\u2028\u2029\u3000\u00a0\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]"
+).search
+# Printable ASCII without blanks or lower-case letters: clean_code returns such a code unchanged.
+_CODE_IS_CLEAN = re.compile(r"[!-`{-~]+").fullmatch
+_PHONE_CHARS = re.compile(r"[0-9\-+()（）转,/、]+").fullmatch
+#: kinds whose few distinct values are worth converting once per import
+_MEMO_KINDS = frozenset({"domain", "unit_types", "inspector", "date"})
 
 
 class _Validator:
@@ -198,6 +225,65 @@ class _Validator:
             raise ValueError(f"超过 {spec.max_len} 个字")
         return v
 
+    def converter(self, spec: FieldSpec) -> Callable[[Any], Any]:
+        """:meth:`convert` for one column, with fast paths for the common clean values.
+
+        Every fast path returns exactly what :meth:`convert` returns; anything unusual goes
+        through :meth:`convert` itself.
+        """
+        convert = self.convert
+        max_len = spec.max_len or 0
+        if spec.kind == "text":
+            def text(raw: Any) -> Any:
+                if type(raw) is str and not _TEXT_NEEDS_CLEANING(raw):
+                    if max_len and len(raw) > max_len:
+                        raise ValueError(f"超过 {max_len} 个字")
+                    return raw
+                return convert(spec, raw)
+            return text
+        if spec.kind == "code" and spec.key == "uscc":
+            def uscc(raw: Any) -> Any:
+                if type(raw) is str and _CODE_IS_CLEAN(raw):
+                    return validate_uscc(raw)
+                return convert(spec, raw)
+            return uscc
+        if spec.kind in ("code", "phone"):
+            phone = spec.kind == "phone"
+
+            def code(raw: Any) -> Any:
+                if (type(raw) is str and _CODE_IS_CLEAN(raw) and not (max_len and len(raw) > max_len)
+                        and (not phone or _PHONE_CHARS(raw))):
+                    return raw
+                return convert(spec, raw)
+            return code
+        if spec.kind == "int":
+            def integer(raw: Any) -> Any:
+                if type(raw) is int and raw >= 0:
+                    return raw
+                return convert(spec, raw)
+            return integer
+        if spec.kind in _MEMO_KINDS:
+            memo: dict[Any, tuple[Any, str | None]] = {}
+
+            def memoised(raw: Any) -> Any:
+                key = (type(raw), raw)  # 1, 1.0 and True are equal keys but not equal cells
+                try:
+                    hit = memo.get(key)
+                except TypeError:  # unhashable: not cached
+                    return convert(spec, raw)
+                if hit is None:
+                    try:
+                        hit = (convert(spec, raw), None)
+                    except ValueError as exc:
+                        hit = (None, str(exc))
+                    if len(memo) < 10_000:
+                        memo[key] = hit
+                if hit[1] is not None:
+                    raise ValueError(hit[1])
+                return hit[0]
+            return memoised
+        return lambda raw: convert(spec, raw)
+
 
 def _inspector_names(session: Session) -> dict[str, str]:
     rows = session.execute(
@@ -213,12 +299,12 @@ def _compare_attrs(columns: list[ColumnMap]) -> list[str]:
 def _existing(session: Session, attrs: list[str]) -> dict[str, dict[str, Any]]:
     cols = [Enterprise.id, Enterprise.rev, Enterprise.uscc] + [getattr(Enterprise, a) for a in attrs
                                                                if a != "uscc"]
+    result = session.execute(select(*cols).where(Enterprise.deleted.is_(False), Enterprise.uscc.is_not(None)))
+    keys = list(result.keys())
     out: dict[str, dict[str, Any]] = {}
-    for row in session.execute(
-        select(*cols).where(Enterprise.deleted.is_(False), Enterprise.uscc.is_not(None))
-    ):
-        m = row._mapping
-        out[m["uscc"]] = dict(m)
+    for row in result:
+        rec = dict(zip(keys, row, strict=True))
+        out[rec["uscc"]] = rec
     return out
 
 
@@ -286,39 +372,48 @@ def analyse(
             validator = _Validator(_inspector_names(s))
             attrs = _compare_attrs(layout.columns)
             existing = _existing(s, attrs)
-        total = wb[layout.sheet].max_row or 0
+        total = wb.max_row(layout.sheet)
         seen_codes: dict[str, int] = {}
+        # per mapped column: sheet index, header, attribute, converter, required
+        plan_cols = [(c.index, c.header, _ATTR.get(c.field.key, c.field.key), validator.converter(c.field),
+                      c.field.required, c.field.header) for c in mapped if c.field is not None]
+        idxs = [c[0] for c in plan_cols]
+        errors = plan.errors
         for n, (rno, values) in enumerate(iter_data_rows(wb, layout)):
-            if progress is not None and n % 2000 == 0:
-                progress(n, max(total - layout.header_row, n), f"正在检查第 {rno} 行")
-            if cancelled is not None and n % 2000 == 0 and cancelled():
-                raise InterruptedError("已取消")
+            if n % 2000 == 0:
+                if progress is not None:
+                    progress(n, max(total - layout.header_row, n), f"正在检查第 {rno} 行")
+                if cancelled is not None and cancelled():
+                    raise InterruptedError("已取消")
             kind = _row_kind(values)
             if kind is not None:
                 if kind != "blank":
                     plan.skipped.append((rno, "合计行" if kind == "total" else "表尾说明"))
                 continue
-            if all(_blank(values[c.index] if c.index < len(values) else None) for c in mapped):
+            width = len(values)
+            raws = [values[i] if i < width else None for i in idxs]
+            if all(r is None or (type(r) is str and not r.strip()) for r in raws):
                 continue  # e.g. a template's pre-numbered empty rows: only 序号 filled in
             plan.rows_read += 1
             parsed = ParsedRow(rno, {})
+            vals = parsed.values
             row_ok = True
-            for col in mapped:
-                spec = col.field
-                assert spec is not None
-                raw = values[col.index] if col.index < len(values) else None
-                try:
-                    v = validator.convert(spec, raw)
-                except ValueError as exc:
-                    plan.errors.append(RowError(rno, col.header, _fmt(raw), str(exc)))
-                    row_ok = False
-                    continue
+            for (_i, header, attr, conv, required, label), raw in zip(plan_cols, raws, strict=True):
+                if raw is None:
+                    v = None
+                else:
+                    try:
+                        v = conv(raw)
+                    except ValueError as exc:
+                        errors.append(RowError(rno, header, _fmt(raw), str(exc)))
+                        row_ok = False
+                        continue
                 if v is None:
-                    if spec.required:
-                        plan.errors.append(RowError(rno, col.header, "", f"{spec.header}不能为空"))
+                    if required:
+                        errors.append(RowError(rno, header, "", f"{label}不能为空"))
                         row_ok = False
                     continue
-                parsed.values[_ATTR.get(spec.key, spec.key)] = v
+                vals[attr] = v
             code = parsed.values.get("uscc")
             if code is not None:
                 first = seen_codes.setdefault(code, rno)
