@@ -31,9 +31,10 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -56,9 +57,12 @@ from qsdesk.services.sync.bundle import (
 )
 from qsdesk.services.sync.rows import (
     TABLES,
+    EncodedRows,
+    TableEncoder,
     content_hash,
     is_sealed,
     json_to_row,
+    raw_json_supported,
     row_to_json,
     table_of,
     version_key,
@@ -181,36 +185,44 @@ def _station_scope(table_name: str, to_code: str) -> Any:
 
 def _collect_rows(
     session: Session, me: Node, to_code: str, after: int, upto: int
-) -> dict[str, list[tuple[dict[str, Any], dict[str, Any]]]]:
-    tables: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
+) -> tuple[dict[str, EncodedRows], list[str]]:
+    """The rows to send, encoded per table, and the attachments (sha256) their links name."""
+    tables: dict[str, EncodedRows] = {}
+    shas: list[str] = []
     names = DOWN_TABLES if me.kind == "county" else tuple(TABLES)
+    dialect = session.get_bind().dialect
+    raw_json = raw_json_supported(session)
     for name in names:
         t = table_of(name)
-        stmt = select(t).where(t.c.change_seq > after, t.c.change_seq <= upto, t.c.change_seq > 0)
+        encoder = TableEncoder(name, dialect, raw_json=raw_json)
+        stmt = select(*encoder.columns).where(t.c.change_seq > after, t.c.change_seq <= upto, t.c.change_seq > 0)
         if me.kind == "county":
             stmt = stmt.where(_station_scope(name, to_code))
-        rows = session.execute(stmt.order_by(t.c.change_seq, t.c.id)).mappings().all()
+        rows = session.execute(stmt.order_by(t.c.change_seq, t.c.id)).all()
+        if not rows:
+            continue
         if name == "inspection":
-            rows = _parents_first(rows, "amends_id")
-        if rows:
-            tables[name] = [row_to_json(name, r) for r in rows]
-    return tables
+            rows = _parents_first(rows, itemgetter(encoder.id_index), itemgetter(encoder.index("amends_id")))
+        if name == "attachment_link":
+            shas.extend(r[encoder.index("sha256")] for r in rows)
+        tables[name] = encoder.encode(rows)
+    return tables, shas
 
 
-def _parents_first(rows: Any, fk: str) -> list[Any]:
+def _parents_first(rows: Any, id_of: Callable[[Any], Any], parent_of: Callable[[Any], Any]) -> list[Any]:
     """Order rows so that a row referring to another row of the same batch comes after it."""
     rows = list(rows)
-    ids = {r["id"] for r in rows}
+    ids = {id_of(r) for r in rows}
     done: set[str] = set()
     out: list[Any] = []
     pending = rows
     while pending:
         nxt = []
         for r in pending:
-            parent = r[fk]
+            parent = parent_of(r)
             if parent is None or parent not in ids or parent in done:
                 out.append(r)
-                done.add(r["id"])
+                done.add(id_of(r))
             else:
                 nxt.append(r)
         if len(nxt) == len(pending):  # a cycle cannot be ordered; let the database decide
@@ -220,13 +232,11 @@ def _parents_first(rows: Any, fk: str) -> list[Any]:
     return out
 
 
-def _attachments_for(store: Store, session: Session, links: list[tuple[dict[str, Any], dict[str, Any]]]
-                     ) -> dict[str, tuple[bytes, str]]:
+def _attachments_for(store: Store, session: Session, shas: Iterable[Any]) -> dict[str, tuple[bytes, str]]:
     out: dict[str, tuple[bytes, str]] = {}
     if store.data_dir is None:
         return out
-    for pub, _priv in links:
-        sha = pub.get("sha256")
+    for sha in shas:
         if not isinstance(sha, str) or sha in out:
             continue
         path = store.data_dir.attachments / sha
@@ -266,14 +276,15 @@ def export_bundle(
         if kind == "receipt":
             after: int | None = None
             top: int | None = None
-            tables: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
+            tables: dict[str, EncodedRows] = {}
+            shas: list[str] = []
         else:
             after = st.acked_change_seq if since is None else max(0, since)
             top = now_seq if upto is None else min(upto, now_seq)
             if top < after:
                 raise SyncError(f"导出范围无效：起点 {after} 大于终点 {top}")
-            tables = _collect_rows(s, me, to_code, after, top)
-        attachments = _attachments_for(store, s, tables.get("attachment_link", []))
+            tables, shas = _collect_rows(s, me, to_code, after, top)
+        attachments = _attachments_for(store, s, shas)
         out = OutgoingBundle(
             kind=kind, from_code=me.code, to_code=to_code, seq=seq, range_after=after, range_upto=top, ack=ack,
             created_at=utcnow().isoformat(timespec="seconds"), tables=tables, attachments=attachments,
@@ -281,7 +292,7 @@ def export_bundle(
         )
         path, manifest_sha, _manifest = write_bundle(out, out_dir, load_signing_key(store), peer.enc_public_key or "")
         try:
-            counts = {t: len(r) for t, r in tables.items()}
+            counts = {t: r.count for t, r in tables.items()}
             st.last_seq_sent = seq
             s.add(BundleLog(
                 direction="out", peer_code=to_code, seq=seq, file_name=path.name,
@@ -705,7 +716,7 @@ def _conflict(
 def _apply_rows(s: Session, table_name: str, inserts: list[dict[str, Any]], updates: list[dict[str, Any]]) -> None:
     t = table_of(table_name)
     if table_name == "inspection":
-        inserts = _parents_first(inserts, "amends_id")
+        inserts = _parents_first(inserts, itemgetter("id"), itemgetter("amends_id"))
     for group in _group_by_keys(inserts):
         s.execute(insert(t), [{**r, "change_seq": 0} for r in group])
     for group in _group_by_keys(updates):

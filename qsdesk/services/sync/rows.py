@@ -4,6 +4,11 @@ A row becomes a JSON object of its columns except ``change_seq`` (a node-local n
 nothing elsewhere). Dates and datetimes are ISO 8601 (datetimes always in UTC with ``+00:00``),
 decimals are strings, bytes are base64. Personal columns (:data:`PERSONAL`) are split off into a
 second object that travels encrypted to the recipient.
+
+:class:`TableEncoder` turns selected rows straight into the JSONL lines of a bundle. On SQLite,
+JSON columns are read as the stored text and spliced into the line as they are (checked by
+SQLite's strict ``json_valid`` first) instead of being decoded and encoded again: the line means
+exactly the same to the reader, and a year of inspections exports in a fraction of the time.
 """
 
 from __future__ import annotations
@@ -11,12 +16,30 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, Integer, LargeBinary, Numeric, Table
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Integer,
+    LargeBinary,
+    Numeric,
+    Table,
+    Text,
+    func,
+    text,
+    type_coerce,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from qsdesk.store.models import SYNCED_MODELS, SyncMixin
 
@@ -49,7 +72,7 @@ def table_of(name: str) -> Table:
 
 def iso_utc(value: datetime) -> str:
     if value.tzinfo is None:  # SQLite hands back naive datetimes; they were stored as UTC
-        value = value.replace(tzinfo=UTC)
+        return value.isoformat(timespec="microseconds") + "+00:00"
     return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
@@ -173,3 +196,139 @@ def version_key(table_name: str, row: Mapping[str, Any]) -> tuple[int, int, str,
         str(row.get("origin") or ""),
         content_hash(table_name, row),
     )
+
+
+# ------------------------------------------------------------------------------- bundle encoding
+
+#: The encoder of one JSONL line: compact, UTF-8 text as it is (not ``\\uXXXX``).
+LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+#: ``json_valid`` must accept the first text and refuse every other one (JSON5, NaN, raw control
+#: characters in a string): only then is its verdict as strict as the reader's ``json.loads``.
+_JSON_VALID_PROBE = ('{"a":[1,2.5e3,"x",null,true,{"b":-0.5}]}', "{a:1}", "[1,]", "NaN", "0x1", "'x'", ".5",
+                     "+1", "[01]", '"a\tb"', '"\\x41"', "//c\n1", "[1] x")
+
+
+def raw_json_supported(session: Session) -> bool:
+    """Whether JSON columns can travel as their stored text: SQLite with a strict ``json_valid``."""
+    if session.get_bind().dialect.name != "sqlite":
+        return False
+    cols = ", ".join(f"json_valid(:p{i})" for i in range(len(_JSON_VALID_PROBE)))
+    try:
+        got = session.execute(text(f"SELECT {cols}"),
+                              {f"p{i}": v for i, v in enumerate(_JSON_VALID_PROBE)}).one()
+    except Exception:  # noqa: BLE001 - no JSON functions in this SQLite: decode and encode instead
+        return False
+    return tuple(got) == (1,) + (0,) * (len(_JSON_VALID_PROBE) - 1)
+
+
+@dataclass
+class EncodedRows:
+    """One table's rows as bundle members: public and personal JSONL, same rows, same order."""
+
+    count: int
+    public: bytes
+    private: bytes
+
+
+def encode_pairs(pairs: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> EncodedRows:
+    """Encode ``(public, personal)`` JSON objects (as made by :func:`row_to_json`)."""
+
+    def jsonl(objs: Iterable[Mapping[str, Any]]) -> bytes:
+        body = "\n".join(map(LINE_ENCODER.encode, objs))
+        return (body + "\n").encode("utf-8") if body else b""
+
+    return EncodedRows(len(pairs), jsonl(p for p, _ in pairs), jsonl(q for _, q in pairs))
+
+
+def _getter(indexes: list[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    if len(indexes) == 1:
+        i = indexes[0]
+        return lambda row: (row[i],)
+    return itemgetter(*indexes)  # type: ignore[return-value]
+
+
+class TableEncoder:
+    """Selects one table's travelling columns and encodes the fetched rows as bundle lines.
+
+    ``columns`` are what to select (in this order); :meth:`encode` takes the fetched rows. The
+    objects are those of :func:`row_to_json` — public and personal columns, ``change_seq`` left
+    out, the same JSON values — with JSON columns last in each line. With ``raw_json`` (see
+    :func:`raw_json_supported`) a JSON column is selected as its stored text together with
+    ``json_valid`` of it, and valid text without a line break goes into the line unchanged;
+    anything else is decoded as SQLAlchemy would decode it and encoded again.
+    """
+
+    def __init__(self, table_name: str, dialect: Dialect, *, raw_json: bool) -> None:
+        table = table_of(table_name)
+        personal = set(PERSONAL.get(table_name, ()))
+        to_js = _CONVERTERS[table_name][1]
+        self.table_name = table_name
+        self.columns: list[ColumnElement[Any]] = []
+        pub_names: list[str] = []
+        pub_idx: list[int] = []
+        priv_names: list[str] = ["id"]
+        priv_idx: list[int] = []
+        self._json: list[tuple[bool, str, int, int, Callable[[Any], Any] | None]] = []
+        for col in table.c:
+            if col.name in LOCAL_COLUMNS:
+                continue
+            idx = len(self.columns)
+            if raw_json and isinstance(col.type, JSON):
+                self.columns.append(type_coerce(col, Text).label(col.name))
+                self.columns.append(func.json_valid(col).label(f"{col.name}__valid"))
+                proc = col.type.dialect_impl(dialect).result_processor(dialect, None)
+                self._json.append((col.name in personal, f"{json.dumps(col.name)}:", idx, idx + 1, proc))
+                continue
+            self.columns.append(col)
+            if col.name == "id":
+                priv_idx.insert(0, idx)
+            if col.name in personal:
+                priv_names.append(col.name)
+                priv_idx.append(idx)
+            else:
+                pub_names.append(col.name)
+                pub_idx.append(idx)
+        self.id_index = next(i for i, c in enumerate(self.columns) if getattr(c, "name", None) == "id")
+        self._pub = (tuple(pub_names), _getter(pub_idx), [(n, to_js[n]) for n in pub_names if n in to_js])
+        self._priv = (tuple(priv_names), _getter(priv_idx), [(n, to_js[n]) for n in priv_names if n in to_js])
+
+    def index(self, name: str) -> int:
+        return next(i for i, c in enumerate(self.columns) if getattr(c, "name", None) == name)
+
+    def encode(self, rows: Sequence[Sequence[Any]]) -> EncodedRows:
+        enc = LINE_ENCODER.encode
+        pub_lines: list[str] = []
+        priv_lines: list[str] = []
+        for lines, (names, get, convs), personal in ((pub_lines, self._pub, False), (priv_lines, self._priv, True)):
+            splices = [(key, i, v, proc) for is_personal, key, i, v, proc in self._json if is_personal == personal]
+            for row in rows:
+                obj = dict(zip(names, get(row), strict=True))
+                for name, conv in convs:
+                    value = obj[name]
+                    if value is not None:
+                        obj[name] = conv(value)
+                line = enc(obj)
+                if splices:
+                    parts = [line[:-1]]
+                    sep = "" if line == "{}" else ","
+                    for key, i, v, proc in splices:
+                        parts += (sep, key, self._json_text(row[i], row[v], proc))
+                        sep = ","
+                    parts.append("}")
+                    line = "".join(parts)
+                lines.append(line)
+
+        def jsonl(lines: list[str]) -> bytes:
+            return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+
+        return EncodedRows(len(rows), jsonl(pub_lines), jsonl(priv_lines))
+
+    @staticmethod
+    def _json_text(raw: Any, valid: Any, proc: Callable[[Any], Any] | None) -> str:
+        if raw is None:
+            return "null"
+        if valid == 1 and type(raw) is str and "\n" not in raw:
+            return raw
+        # what reading the column through SQLAlchemy gives, encoded as any other value
+        return LINE_ENCODER.encode(proc(raw) if proc is not None else raw)

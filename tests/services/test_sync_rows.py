@@ -1,0 +1,117 @@
+"""The bundle row encoder: JSON columns spliced as stored text mean exactly what decoding and
+encoding them again would have produced; anything doubtful goes the slow, decoding way."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+
+from qsdesk.services.sync.rows import (
+    TABLES,
+    EncodedRows,
+    TableEncoder,
+    encode_pairs,
+    raw_json_supported,
+    row_to_json,
+    table_of,
+)
+from qsdesk.store.db import Store
+from tests.services.sync_helpers import add_enterprise, add_inspection
+
+TRICKY: list[Any] = [
+    {"name": "历城区“华兴”机械厂\n二车间", "tab": "a\tb", "quote": 'say "hi" \\ back', "emoji": "😀"},
+    {"nested": {"list": [1, 2.5, -0.0, 1e300, 12345678901234567890, None, True, False, []], "empty": {}}},
+    [],
+    "just a string",
+    None,
+]
+
+
+def _old_way(store: Store, table_name: str) -> EncodedRows:
+    """How rows were encoded before the encoder: ORM-decoded values through ``row_to_json``."""
+    t = table_of(table_name)
+    with store.session() as s:
+        rows = s.execute(select(t).order_by(t.c.change_seq, t.c.id)).mappings().all()
+        return encode_pairs([row_to_json(table_name, r) for r in rows])
+
+
+def _new_way(store: Store, table_name: str, raw_json: bool) -> EncodedRows:
+    t = table_of(table_name)
+    with store.session() as s:
+        enc = TableEncoder(table_name, s.get_bind().dialect, raw_json=raw_json)
+        rows = s.execute(select(*enc.columns).order_by(t.c.change_seq, t.c.id)).all()
+        return enc.encode(rows)
+
+
+def _objects(data: bytes) -> list[dict[str, Any]]:
+    assert data == b"" or data.endswith(b"\n")
+    return [json.loads(line) for line in data.split(b"\n") if line]
+
+
+def _fill(store: Store) -> list[str]:
+    ent = add_enterprise(store)
+    ids = [add_inspection(store, ent) for _ in TRICKY]
+    with store.transaction() as s:
+        for i, value in zip(ids, TRICKY, strict=True):
+            s.execute(text('UPDATE inspection SET "values" = :v, answers = :a WHERE id = :id'),
+                      {"v": json.dumps(value, ensure_ascii=False), "a": json.dumps({"k": value}), "id": i})
+    return ids
+
+
+@pytest.mark.parametrize("raw_json", [True, False])
+def test_encoder_means_what_decoding_and_encoding_meant(store: Store, raw_json: bool) -> None:
+    _fill(store)
+    with store.session() as s:
+        assert raw_json_supported(s) in (True, False)
+    for name in TABLES:
+        old, new = _old_way(store, name), _new_way(store, name, raw_json)
+        assert new.count == old.count
+        assert _objects(new.public) == _objects(old.public), name
+        assert _objects(new.private) == _objects(old.private), name
+        if not raw_json:
+            assert (new.public, new.private) == (old.public, old.private), name
+    assert [o["values"] for o in _objects(_new_way(store, "inspection", raw_json).private)[-len(TRICKY):]] == TRICKY
+
+
+def test_stored_text_with_line_breaks_or_not_strict_json_is_decoded_and_encoded(store: Store) -> None:
+    ids = _fill(store)
+    with store.transaction() as s:
+        # valid JSON over several lines (would break the JSONL), and JSON a SQLite column holds as a number
+        s.execute(text('UPDATE inspection SET "values" = :v WHERE id = :id'),
+                  {"v": json.dumps({"a": [1, 2]}, indent=2), "id": ids[0]})
+        s.execute(text("UPDATE inspection SET answers = 5 WHERE id = :id"), {"id": ids[1]})
+        s.execute(text("UPDATE inspection SET answers = '[NaN, 1]' WHERE id = :id"), {"id": ids[2]})
+    with store.session() as s:
+        supported = raw_json_supported(s)
+    for raw_json in {True, supported}:
+        new = _new_way(store, "inspection", raw_json)
+        assert len(new.private.split(b"\n")) == new.count + 1
+        assert _objects(new.private) == _objects(_old_way(store, "inspection").private)
+        pub = {o["id"]: o for o in _objects(new.public)}
+        assert pub[ids[1]]["answers"] == 5
+        assert pub[ids[2]]["answers"][1] == 1 and pub[ids[2]]["answers"][0] != pub[ids[2]]["answers"][0]  # NaN
+        assert json.loads(new.private.split(b"\n")[[o["id"] for o in _objects(new.private)].index(ids[0])]) [
+            "values"] == {"a": [1, 2]}
+
+
+def test_stored_text_that_is_not_json_fails_as_reading_it_would(store: Store) -> None:
+    ids = _fill(store)
+    with store.transaction() as s:
+        s.execute(text("UPDATE inspection SET answers = :a WHERE id = :id"), {"a": '{"a": 1}, "origin": "x"',
+                                                                             "id": ids[0]})
+    with pytest.raises(ValueError):
+        _old_way(store, "inspection")
+    with pytest.raises(ValueError):  # never spliced into the line, where it would add a column
+        _new_way(store, "inspection", True)
+
+
+def test_raw_json_needs_a_strict_json_valid(store: Store) -> None:
+    with store.session() as s:
+        if not raw_json_supported(s):
+            pytest.skip("this SQLite has no strict json_valid: the encoder decodes every JSON column")
+        got = s.execute(text("SELECT json_valid('{a:1}'), json_valid('NaN'), json_valid('[1,]'), "
+                             "json_valid('{\"a\": [1, 2.5]}')")).one()
+    assert tuple(got) == (0, 0, 0, 1)
