@@ -38,7 +38,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, or_, select, text, true, update
+from sqlalchemy import Table, bindparam, func, insert, or_, select, text, true, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -718,7 +718,9 @@ def _apply_rows(s: Session, table_name: str, inserts: list[dict[str, Any]], upda
     if table_name == "inspection":
         inserts = _parents_first(inserts, itemgetter("id"), itemgetter("amends_id"))
     for group in _group_by_keys(inserts):
-        s.execute(insert(t), [{**r, "change_seq": 0} for r in group])
+        rows = [{**r, "change_seq": 0} for r in group]
+        if not _insert_many_sqlite(s, t, rows):
+            s.execute(insert(t), rows)
     for group in _group_by_keys(updates):
         cols = [c for c in group[0] if c != "id"]
         stmt = (
@@ -728,6 +730,28 @@ def _apply_rows(s: Session, table_name: str, inserts: list[dict[str, Any]], upda
         )
         s.connection().execute(stmt, [{"b_id": r["id"], "b_change_seq": 0, **{f"b_{c}": r[c] for c in cols}}
                                       for r in group])
+
+
+def _insert_many_sqlite(s: Session, t: Table, rows: list[dict[str, Any]]) -> bool:
+    """``INSERT`` rows that carry every column of ``t`` with one ``executemany`` on SQLite, the
+    values converted by the columns' own SQLAlchemy bind processors (the stored values are those
+    ``s.execute(insert(t), rows)`` stores, without its per-row overhead). Returns False, having
+    done nothing, when that does not apply (another database, a column missing: its default)."""
+    conn = s.connection()
+    dialect = conn.dialect
+    keys = list(rows[0])
+    if dialect.name != "sqlite" or dialect.paramstyle != "qmark" or set(keys) != set(t.c.keys()):
+        return False
+    data = [list(r) for r in map(itemgetter(*keys), rows)]
+    for j, key in enumerate(keys):
+        proc = t.c[key].type.dialect_impl(dialect).bind_processor(dialect)
+        if proc is not None:
+            for row in data:
+                row[j] = proc(row[j])
+    q = dialect.identifier_preparer.quote
+    conn.exec_driver_sql(f"INSERT INTO {q(t.name)} ({', '.join(q(k) for k in keys)}) "
+                         f"VALUES ({', '.join('?' * len(keys))})", [tuple(r) for r in data])
+    return True
 
 
 def _group_by_keys(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:

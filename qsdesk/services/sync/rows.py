@@ -127,6 +127,7 @@ def _converters(table: Table) -> tuple[dict[str, Callable[[Any], Any]], dict[str
 _CONVERTERS = {name: _converters(model.__table__) for name, model in TABLES.items()}  # type: ignore[attr-defined]
 _COLUMNS = {name: frozenset(model.__table__.c.keys()) - LOCAL_COLUMNS  # type: ignore[attr-defined]
             for name, model in TABLES.items()}
+_TO_DB_ITEMS = {name: tuple(conv[0].items()) for name, conv in _CONVERTERS.items()}
 
 
 def from_json_value(table: Table, column: str, value: Any) -> Any:
@@ -155,17 +156,12 @@ def row_to_json(table_name: str, row: Mapping[str, Any]) -> tuple[dict[str, Any]
 
 def json_to_row(table_name: str, data: Mapping[str, Any]) -> dict[str, Any]:
     """Database values of a travelled row; columns this program does not know are dropped."""
-    to_db = _CONVERTERS[table_name][0]
     cols = _COLUMNS[table_name]
-    out: dict[str, Any] = {}
-    for k, v in data.items():
-        if k not in cols:
-            continue
+    out = {k: v for k, v in data.items() if k in cols}
+    for k, conv in _TO_DB_ITEMS[table_name]:
+        v = out.get(k)
         if v is not None:
-            conv = to_db.get(k)
-            if conv is not None:
-                v = conv(v)
-        out[k] = v
+            out[k] = conv(v)
     return out
 
 
