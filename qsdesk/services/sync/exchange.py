@@ -29,9 +29,11 @@ Rows applied from a bundle keep their ``rev``/``updated_at``/``origin`` and get 
 
 from __future__ import annotations
 
+import gc
 import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import itemgetter
@@ -98,6 +100,24 @@ TABLE_LABELS = {
 
 class SyncError(ValueError):
     """A sync request that cannot be carried out; the message is Chinese."""
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a bundle is made, or decoded and applied.
+
+    A year's bundle decodes to a few million dicts, lists and strings that all live until the
+    import ends; every automatic collection walks all of them again and together they cost about
+    a fifth of the import, while collecting nothing (an export's rows, likewise). Collection
+    resumes afterwards if it was on.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 # ------------------------------------------------------------------------------------ node state
@@ -265,7 +285,7 @@ def export_bundle(
     everything after the peer's last acknowledgement is sent. Nothing is recorded unless the file
     was written completely and verified.
     """
-    with store.transaction() as s:
+    with _gc_paused(), store.transaction() as s:
         me = _self_node(s)
         peer = _peer(s, to_code)
         st = _state(s, to_code)
@@ -418,6 +438,11 @@ def import_bundle(store: Store, path: Path, *, allow_gap: bool = False) -> Impor
 
 
 def _run_import(store: Store, path: Path, *, apply: bool, allow_gap: bool) -> ImportReport:
+    with _gc_paused():
+        return _run_import_checked(store, path, apply=apply, allow_gap=allow_gap)
+
+
+def _run_import_checked(store: Store, path: Path, *, apply: bool, allow_gap: bool) -> ImportReport:
     raw, me, sender = verify_bundle(store, path)
     m = raw.manifest
     report = ImportReport(path.name, raw.from_code, str(m.get("from_name") or sender.name), raw.to_code,

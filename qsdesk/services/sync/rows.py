@@ -157,7 +157,7 @@ def row_to_json(table_name: str, row: Mapping[str, Any]) -> tuple[dict[str, Any]
 def json_to_row(table_name: str, data: Mapping[str, Any]) -> dict[str, Any]:
     """Database values of a travelled row; columns this program does not know are dropped."""
     cols = _COLUMNS[table_name]
-    out = {k: v for k, v in data.items() if k in cols}
+    out = dict(data) if cols.issuperset(data) else {k: v for k, v in data.items() if k in cols}
     for k, conv in _TO_DB_ITEMS[table_name]:
         v = out.get(k)
         if v is not None:
