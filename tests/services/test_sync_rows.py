@@ -115,3 +115,45 @@ def test_raw_json_needs_a_strict_json_valid(store: Store) -> None:
         got = s.execute(text("SELECT json_valid('{a:1}'), json_valid('NaN'), json_valid('[1,]'), "
                              "json_valid('{\"a\": [1, 2.5]}')")).one()
     assert tuple(got) == (0, 0, 0, 1)
+
+
+def _enterprise_json(rid: str, **over: Any) -> dict[str, Any]:
+    t = table_of("enterprise")
+    row: dict[str, Any] = {c.name: None for c in t.c if c.name != "change_seq"}
+    row.update(id=rid, name="济南市历城区华兴机械厂", unit_types="producer", individual_business=True, staff=12,
+               revenue_wan="1234.50", supervision_class="B", responsible_since="2026-01-02",
+               extra={"注": "x", "n": [1, 2.5, None]}, rev=3, updated_at="2026-11-20T08:09:10.123456+00:00",
+               origin="370112001", deleted=False)
+    row.update(over)
+    return row
+
+
+def _stored(store: Store, rid: str) -> list[tuple[Any, Any]]:
+    t = table_of("enterprise")
+    cols = [c.name for c in t.c if c.name != "id"]
+    sel = ", ".join(f'"{c}", typeof("{c}")' for c in cols)
+    with store.session() as s:
+        got = s.execute(text(f"SELECT {sel} FROM enterprise WHERE id = :id"), {"id": rid}).one()
+    return list(zip(got[::2], got[1::2], strict=True))
+
+
+def test_fast_insert_stores_what_a_core_insert_stores(store: Store) -> None:
+    from sqlalchemy import insert
+
+    from qsdesk.services.sync.exchange import _insert_many_sqlite
+    from qsdesk.services.sync.rows import json_to_row
+
+    t = table_of("enterprise")
+    fast = {**json_to_row("enterprise", _enterprise_json("fast-1")), "change_seq": 0}
+    core = {**json_to_row("enterprise", _enterprise_json("core-1")), "change_seq": 0}
+    with store.transaction() as s:
+        assert _insert_many_sqlite(s, t, [fast]) is (s.get_bind().dialect.name == "sqlite")
+        s.execute(insert(t), [core])
+    assert _stored(store, "fast-1") == _stored(store, "core-1")
+
+    # a row without every column (a bundle from an older program) goes the Core way: its defaults
+    short = {k: v for k, v in fast.items() if k not in ("extra", "supervision_class")} | {"id": "short-1"}
+    with store.transaction() as s:
+        assert _insert_many_sqlite(s, t, [short]) is False
+    with store.session() as s:
+        assert s.scalar(text("SELECT count(*) FROM enterprise WHERE id = 'short-1'")) == 0
