@@ -38,6 +38,7 @@ from qsdesk.store.models import (
     Signature,
     SyncMixin,
 )
+from qsdesk.store.peek import SCHEMA_HEAD
 
 
 class SealedRecordError(RuntimeError):
@@ -198,10 +199,6 @@ class Store:
         self.engine.dispose()
 
 
-#: The newest migration revision. Opening an up-to-date database compares against this constant
-#: with one SELECT and never imports Alembic (≈0.2 s of start-up); a test keeps it equal to the
-#: head of qsdesk/store/migrations.
-SCHEMA_HEAD = "0002"
 
 
 def stored_revision(engine: Engine) -> str | None:

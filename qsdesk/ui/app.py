@@ -26,6 +26,8 @@ from qsdesk.paths import log_dir
 
 if TYPE_CHECKING:  # SQLAlchemy is imported after the window is on screen (see run_gui)
     from qsdesk.store.db import Store
+    from qsdesk.store.peek import Peek
+    from qsdesk.ui.opening import OpeningStore
 
 log = logging.getLogger("qsdesk")
 
@@ -179,10 +181,12 @@ def run_gui(data_dir: Path | None = None, database_url: str | None = None,
             argv: Sequence[str] | None = None) -> int:
     """Open the main window on ``data_dir``; returns the process exit code.
 
-    The window is shown first, with its navigation and a "正在打开数据" notice; the database
-    layer (SQLAlchemy, migrations) is imported and opened behind it, then the set-up dialog
-    (first start) and the login, then the remembered page. Nothing from the records is shown
-    before the login.
+    The window is shown first, with its navigation and a "正在打开数据" notice. The database
+    layer (SQLAlchemy, migrations, the daily backup) loads and opens on a thread behind it
+    (:mod:`qsdesk.ui.opening`) while the login dialog, filled from a first look at the database
+    with ``sqlite3`` (:mod:`qsdesk.store.peek`), already takes the password. A first start gets
+    the set-up dialog and the chief's first account instead. Then the remembered page. Nothing
+    from the records is shown before the login.
     """
     setup_logging()
     app = make_app(argv)
@@ -192,13 +196,26 @@ def run_gui(data_dir: Path | None = None, database_url: str | None = None,
     window = MainWindow(None)
     window.show()
     app.processEvents()
-    store = open_data(data_dir, database_url, window)
-    if store is None:
-        return 1
-    _daily_backup(store)
-    _install_form_versions(store)
+    opening = start_opening(data_dir, database_url)
+    first = first_look(data_dir, database_url)
+    if first is not None:
+        window.show_node(first.node_name, first.node_code)
+    store: Store | None = None
     try:
-        if not ensure_node(store, window) or not _login(store, window):
+        if first is not None and first.usernames and not os.environ.get(EXIT_AFTER_SHOW_ENV):
+            from qsdesk.ui.login import LoginDialog
+
+            dlg = LoginDialog(opening, window, first=first)
+            signed_in = bool(dlg.exec()) and dlg.user is not None
+            store = open_data(opening, window)
+            if store is None:
+                return 1
+        else:
+            store = open_data(opening, window)
+            if store is None:
+                return 1
+            signed_in = ensure_node(store, window) and _login(store, window)
+        if not signed_in:
             window.close()
             return 0
         window.set_store(store)
@@ -208,19 +225,43 @@ def run_gui(data_dir: Path | None = None, database_url: str | None = None,
             QTimer.singleShot(0, lambda: _smoke_and_quit(app, window))
         return int(app.exec())
     finally:
-        store.close()
+        opening.join()  # the daily backup, when it is still running, is finished, not cut off
+        if store is None:
+            try:
+                store = opening.wait()
+            except Exception:  # already reported to the person, or nothing was opened  # noqa: BLE001
+                store = None
+        if store is not None:
+            store.close()
 
 
-def open_data(data_dir: Path | None, database_url: str | None, parent: QWidget | None = None) -> Store | None:
-    """Open (and migrate) the database; on failure say why in Chinese and return None."""
+def start_opening(data_dir: Path | None, database_url: str | None) -> OpeningStore:
+    """Load the database layer and open the database on a thread; the county's published form
+    versions are installed before the store is handed out, the daily backup after."""
+    from qsdesk.ui.opening import OpeningStore
+
+    return OpeningStore(data_dir, database_url, prepare=_install_form_versions,
+                        afterwards=_daily_backup).start()
+
+
+def first_look(data_dir: Path | None, database_url: str | None) -> Peek | None:
+    """The node and accounts of an up-to-date SQLite database, read without SQLAlchemy."""
+    if database_url is not None:
+        return None
+    from qsdesk.paths import DataDir, default_data_dir
+    from qsdesk.store.peek import peek
+
+    return peek(DataDir(Path(data_dir) if data_dir else default_data_dir()).db_path)
+
+
+def open_data(opening: OpeningStore, parent: QWidget | None = None) -> Store | None:
+    """The store once opened (and migrated); on failure say why in Chinese and return None."""
     try:
-        from qsdesk.store.db import open_store
-
-        return open_store(data_dir, url=database_url)
+        return opening.wait()
     except Exception as exc:
-        log.exception("cannot open data directory %s", data_dir)
+        log.exception("cannot open data directory %s", opening.data_dir)
         QMessageBox.critical(parent, APP_TITLE,
-                             f"无法打开数据目录 {data_dir or '（默认）'}：{exc}\n\n"
+                             f"无法打开数据目录 {opening.data_dir or '（默认）'}：{exc}\n\n"
                              "请确认该目录存在且有写入权限，或用 --data-dir 指定其他目录。"
                              f"\n日志：{_log_path}")
         return None

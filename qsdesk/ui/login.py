@@ -8,6 +8,8 @@ which replaces the session).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
@@ -20,24 +22,21 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
-from qsdesk.services.accounts import (
-    AccountError,
-    User,
-    create_account,
-    has_accounts,
-    list_accounts,
-    login,
-)
-from qsdesk.store.db import Store
-from qsdesk.store.models import Inspector, Setting
+from qsdesk.ui.opening import OpeningStore
+
+if TYPE_CHECKING:  # the login dialog is shown before the database layer is loaded (ui/opening)
+    from qsdesk.services.accounts import User
+    from qsdesk.store.db import Store
+    from qsdesk.store.peek import Peek
 
 DEFAULT_IDLE_MINUTES = 10
 IDLE_SETTING = "idle_lock_minutes"
 
 
 def idle_minutes(store: Store) -> int:
+    from qsdesk.store.models import Setting
+
     with store.session() as s:
         row = s.get(Setting, IDLE_SETTING)
     try:
@@ -47,6 +46,8 @@ def idle_minutes(store: Store) -> int:
 
 
 def set_idle_minutes(store: Store, minutes: int) -> None:
+    from qsdesk.store.models import Setting
+
     with store.transaction() as s:
         s.merge(Setting(key=IDLE_SETTING, value=str(max(1, minutes))))
 
@@ -68,6 +69,10 @@ class FirstAccountDialog(QDialog):
     """First start: the station chief makes the first account (role chief)."""
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        from sqlalchemy import select
+
+        from qsdesk.store.models import Inspector
+
         super().__init__(parent)
         self.store = store
         self.user: User | None = None
@@ -106,6 +111,8 @@ class FirstAccountDialog(QDialog):
         self.setMinimumWidth(460)
 
     def _create(self) -> None:
+        from qsdesk.services.accounts import AccountError, create_account, login
+
         if self.password.text() != self.repeat.text():
             self.error.say("两次输入的密码不一致")
             return
@@ -120,25 +127,39 @@ class FirstAccountDialog(QDialog):
 
 
 class LoginDialog(QDialog):
-    """Username and password; wrong tries are counted and slowed down by the service."""
+    """Username and password; wrong tries are counted and slowed down by the service.
 
-    def __init__(self, store: Store, parent: QWidget | None = None, *, username: str | None = None,
-                 title: str = "登录") -> None:
+    At start-up ``store`` is still opening (:class:`~qsdesk.ui.opening.OpeningStore`) and
+    ``first`` names the node and the accounts, read without SQLAlchemy; the password is checked
+    once the store is ready, usually long before the person has typed it.
+    """
+
+    def __init__(self, store: Store | OpeningStore, parent: QWidget | None = None, *,
+                 username: str | None = None, title: str = "登录", first: Peek | None = None) -> None:
         super().__init__(parent)
-        self.store = store
+        self._store = store
         self.user: User | None = None
         self.setWindowTitle(title)
         lay = QVBoxLayout(self)
-        node = store.self_node()
-        head = QLabel(f"<b>{node.name if node else '质量安全监管工作台'}</b>")
+        if first is not None:
+            node_name: str | None = first.node_name
+            usernames = list(first.usernames)
+        else:
+            from qsdesk.services.accounts import list_accounts
+
+            if isinstance(self._store, OpeningStore):
+                self._store = self._store.wait()
+            store = self._store
+            node = store.self_node()
+            node_name = node.name if node else None
+            usernames = [acc.username for acc in list_accounts(store) if acc.active]
+        head = QLabel(f"<b>{node_name or '质量安全监管工作台'}</b>")
         lay.addWidget(head)
         form = QFormLayout()
         self.username = QComboBox()
         self.username.setObjectName("username")
         self.username.setEditable(True)
-        for acc in list_accounts(store):
-            if acc.active:
-                self.username.addItem(acc.username)
+        self.username.addItems(usernames)
         if username:
             self.username.setCurrentText(username)
         self.password = QLineEdit()
@@ -150,7 +171,8 @@ class LoginDialog(QDialog):
         self.error = _ErrorLabel()
         lay.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("登录")
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("登录")
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("退出")
         buttons.accepted.connect(self._login)
         buttons.rejected.connect(self.reject)
@@ -158,9 +180,31 @@ class LoginDialog(QDialog):
         self.password.setFocus()
         self.setMinimumWidth(380)
 
+    @property
+    def store(self) -> Store:
+        """The store, waiting for it if it is still opening (the window keeps painting)."""
+        if isinstance(self._store, OpeningStore):
+            if not self._store.is_done():
+                self.error.say("正在打开数据，请稍候……")
+                self.ok_button.setEnabled(False)
+                try:
+                    self._store.wait()
+                finally:
+                    self.ok_button.setEnabled(True)
+                    self.error.say("")
+            self._store = self._store.wait()
+        return self._store
+
     def _login(self) -> None:
+        from qsdesk.services.accounts import AccountError, login
+
         try:
-            self.user = login(self.store, self.username.currentText(), self.password.text())
+            store = self.store
+        except Exception:  # the database did not open: start-up reports why (ui.app.open_data)
+            self.reject()
+            return
+        try:
+            self.user = login(store, self.username.currentText(), self.password.text())
         except AccountError as exc:
             self.password.clear()
             self.error.say(str(exc))
@@ -170,6 +214,8 @@ class LoginDialog(QDialog):
 
 def ensure_login(store: Store, parent: QWidget | None = None) -> User | None:
     """First account (chief) on a fresh installation, otherwise the login dialog."""
+    from qsdesk.services.accounts import has_accounts
+
     dlg: FirstAccountDialog | LoginDialog
     dlg = LoginDialog(store, parent) if has_accounts(store) else FirstAccountDialog(store, parent)
     return dlg.user if dlg.exec() and dlg.user is not None else None

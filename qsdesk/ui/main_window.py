@@ -152,12 +152,16 @@ class MainWindow(QMainWindow):
         """Attach the opened database and show the remembered page."""
         self.store = store
         node = store.self_node()
-        who = f"{node.name}（{node.code}）" if node is not None else "未设置单位"
-        self.setWindowTitle(f"质量安全监管工作台 — {who}")
         where = store.data_dir.root if store.data_dir is not None else store.engine.url
-        self.status_label.setText(f"{who}    数据目录：{where}")
+        self.show_node(node.name if node else None, node.code if node else None, str(where))
         # the first page is built after the window is on screen, so the window appears at once
         QTimer.singleShot(0, self._show_initial)
+
+    def show_node(self, name: str | None, code: str | None, where: str | None = None) -> None:
+        """The station or county in the title and the status bar (known before the store is)."""
+        who = f"{name}（{code}）" if name else "未设置单位"
+        self.setWindowTitle(f"质量安全监管工作台 — {who}")
+        self.status_label.setText(f"{who}    数据目录：{where}" if where else who)
 
     # ----------------------------------------------------------------- pages
 
