@@ -31,7 +31,7 @@ from qsdesk.store.models import (
     Sampling,
     SupervisorAssignment,
 )
-from qsdesk.store.search import has_index, index_source, like_clause, shape
+from qsdesk.store.search import has_index, index_source, like_clause, shape, source_params
 
 CLASS_LABELS: dict[str, str] = {
     "routine": "日常监管",
@@ -89,14 +89,12 @@ def list_query(engine: Engine, flt: RegistryFilter | None = None) -> tuple[Selec
         return list_statement(engine, flt), {}
     key = (id(engine), src_shape, flt.grade, flt.supervision_class, flt.status, flt.domain, flt.unit_type,
            flt.inspector_id, flt.town, flt.station)
-    src = index_source(flt.text, engine)
-    assert src is not None
     stmt = _query_cache.get(key)
     if stmt is None:
         if len(_query_cache) > 256:
             _query_cache.clear()
         stmt = _query_cache[key] = list_statement(engine, flt)
-    return stmt, src.params
+    return stmt, source_params(flt.text)
 
 
 def list_statement(engine: Engine, flt: RegistryFilter | None = None) -> Select[Any]:

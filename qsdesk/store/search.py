@@ -99,6 +99,16 @@ def shape(text: str) -> tuple[int, ...] | None:
     return tuple(int(len(t) >= TRIGRAM) for t in ts[:1]) + (len(ts) - 1,) if ts else None
 
 
+def source_params(text: str) -> dict[str, Any]:
+    """The values :func:`index_source` binds for ``text`` (``q0`` drives, ``q1``… are checked),
+    without building its SQL: while the user types only these change (see :func:`shape`)."""
+    ts = sorted(terms(text), key=len, reverse=True)
+    params: dict[str, Any] = {}
+    for n, term in enumerate(ts):
+        params[f"q{n}"] = trigram_phrase(term) if n == 0 and len(term) >= TRIGRAM else like_pattern(term)
+    return params
+
+
 def index_source(text: str, engine: Engine) -> IndexSource | None:
     """The index-driven source for ``text``; None when there is no text, no index, or a term the
     index cannot express (then use :func:`like_clause`)."""

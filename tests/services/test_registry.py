@@ -53,6 +53,21 @@ def test_search(store: Store, text: str, expected: set[str], use_index: bool) ->
     assert names(store, reg.RegistryFilter(text=text), use_index=use_index) == expected
 
 
+def test_list_query_reuses_statements_with_new_values(store: Store) -> None:
+    """As the user types, the statement of a search shape is reused and only the bound values
+    change: every search answers as the statement built for it alone would."""
+    fill_registry(store)
+    texts = ["泰", "泰和", "电线电缆", "张伟", "燃气灶", "插座", "9237", "92", "ma3c4", "港沟 肥料", "港沟 插",
+             "肥料 港沟", "不存在的企业", "唐冶中路 明湖"]
+    for text in texts * 2:  # the second round runs entirely on reused statements
+        src = search.index_source(text, store.engine)
+        assert src is not None and search.source_params(text) == src.params, text
+        stmt, params = reg.list_query(store.engine, reg.RegistryFilter(text=text))
+        with store.session() as s:
+            got = {r.name for r in s.execute(stmt, params)}
+        assert got == names(store, reg.RegistryFilter(text=text)), text
+
+
 def test_index_exists_on_sqlite(store: Store) -> None:
     assert search.has_index(store.engine)
 
