@@ -5,13 +5,20 @@ can compute it on a worker thread. Each item carries the table and id of the rec
 The rules themselves live in the domain and in the services that own them (half-year visits in
 :mod:`qsdesk.domain.supervision`, follow-up deadlines in :mod:`qsdesk.services.followup`, the
 monthly table's due date in :mod:`qsdesk.services.monthly`).
+
+A county database takes a second or two to count, so every result is also kept in the data
+directory (:func:`save_snapshot`); the page shows the last one, marked with its time, the moment
+it opens and replaces it when the new count arrives.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
@@ -291,3 +298,76 @@ def _bundle_state(s: Any, d: Dashboard) -> None:
     else:
         since = f"上次导出 {d.bundle_last.isoformat()}" if d.bundle_last else "从未导出"
         d.bundle_text = f"有 {d.bundle_pending} 项更改尚未导出给上级（{since}）"
+
+
+# --------------------------------------------------------------------------- snapshot
+
+SNAPSHOT_FILE = "dashboard.json"
+SNAPSHOT_VERSION = 1
+_log = logging.getLogger(__name__)
+
+
+def _snapshot_path(store: Store) -> Any:
+    return store.data_dir.root / SNAPSHOT_FILE if store.data_dir is not None else None
+
+
+def save_snapshot(store: Store, d: Dashboard, taken_at: datetime | None = None) -> None:
+    """Keep ``d`` for the next start (written whole or not at all; only the owner may read it:
+    it names enterprises, like the database beside it)."""
+    path = _snapshot_path(store)
+    if path is None:
+        return
+    payload = {"version": SNAPSHOT_VERSION, "node": store.origin,
+               "taken_at": (taken_at or datetime.now()).isoformat(timespec="seconds"), "dashboard": asdict(d)}
+    tmp = path.with_name(path.name + ".part")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(payload, fh, ensure_ascii=False, default=lambda v: v.isoformat())
+        os.replace(tmp, path)
+    except OSError:  # a read-only or full disk costs the next start its preview, nothing more
+        _log.warning("dashboard snapshot not saved", exc_info=True)
+
+
+def load_snapshot(store: Store) -> tuple[Dashboard, datetime] | None:
+    """The last saved dashboard of this node and when it was counted; None when there is none
+    (or it is unreadable, from another node or another version of the program)."""
+    path = _snapshot_path(store)
+    if path is None or not path.is_file():
+        return None
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+        if payload.get("version") != SNAPSHOT_VERSION or payload.get("node") != store.origin:
+            return None
+        return _decode(payload["dashboard"]), datetime.fromisoformat(payload["taken_at"])
+    except (OSError, ValueError, KeyError, TypeError):
+        _log.warning("dashboard snapshot unreadable", exc_info=True)
+        return None
+
+
+def _day(v: str | None) -> date | None:
+    return date.fromisoformat(v) if v else None
+
+
+def _item(v: dict[str, Any]) -> Item:
+    return Item(**{**v, "when": _day(v["when"])})
+
+
+def _decode(v: dict[str, Any]) -> Dashboard:
+    return Dashboard(
+        today=date.fromisoformat(v["today"]),
+        visits=[SupervisorVisits(**x) for x in v["visits"]],
+        visit_items=[_item(x) for x in v["visit_items"]],
+        followups=[_item(x) for x in v["followups"]],
+        followups_total=int(v["followups_total"]),
+        drafts=[_item(x) for x in v["drafts"]],
+        drafts_total=int(v["drafts_total"]),
+        autosaved_forms=int(v["autosaved_forms"]),
+        monthly_due=_day(v["monthly_due"]),
+        monthly_exported=bool(v["monthly_exported"]),
+        bundle_text=str(v["bundle_text"]),
+        bundle_pending=v["bundle_pending"],
+        bundle_last=_day(v["bundle_last"]),
+        counts={str(k): int(n) for k, n in v["counts"].items()},
+        months=[MonthFigures(**x) for x in v["months"]],
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -139,4 +139,42 @@ def test_async_refresh(store: Store, records: dict[str, str], qtbot) -> None:  #
     assert page.status.text() == "正在统计……"
     qtbot.waitUntil(lambda: page.data is not None, timeout=10000)
     assert page.data is not None and page.data.drafts_total == 1
+    page.shutdown()
+
+
+def test_snapshot_round_trip(store: Store, records: dict[str, str]) -> None:
+    d = dash.compute(store, TODAY)
+    taken = datetime(2026, 11, 20, 8, 30)
+    dash.save_snapshot(store, d, taken)
+    assert store.data_dir is not None
+    path = store.data_dir.root / dash.SNAPSHOT_FILE
+    assert path.stat().st_mode & 0o077 == 0 and not path.with_name(path.name + ".part").exists()
+    loaded = dash.load_snapshot(store)
+    assert loaded == (d, taken)  # every list, item, date and figure comes back as it was
+    own = store.origin
+    store.origin = "370112002"  # another node's data directory: not shown
+    assert dash.load_snapshot(store) is None
+    store.origin = own
+    assert dash.load_snapshot(store) is not None
+    path.write_text("{ broken", encoding="utf-8")
+    assert dash.load_snapshot(store) is None
+
+
+def test_page_shows_last_count_while_counting(store: Store, records: dict[str, str], qtbot) -> None:  # type: ignore[no-untyped-def]
+    old = dash.compute(store, TODAY)
+    old.counts["enterprises"] = 9999  # what the last start counted (different from now)
+    dash.save_snapshot(store, old, datetime(2026, 11, 19, 17, 5))
+    page = DashboardPage(store, today=TODAY)
+    qtbot.addWidget(page)
+    page.refresh()
+    assert page.cards["enterprises"].value.text() == "9999"
+    assert page.status.text() == "显示的是 11-19 17:05 的统计，正在更新……"
+    assert page.snapshot_taken_at == datetime(2026, 11, 19, 17, 5)
+    qtbot.waitUntil(lambda: page.snapshot_taken_at is None, timeout=10000)
+    fresh = page.data
+    assert fresh is not None and fresh.counts["enterprises"] != 9999
+    assert page.cards["enterprises"].value.text() == str(fresh.counts["enterprises"])
+    assert page.status.text().startswith("2026-11-20")
+    saved = dash.load_snapshot(store)  # the new count is what the next start shows
+    assert saved is not None and saved[0] == fresh
     page.shutdown()

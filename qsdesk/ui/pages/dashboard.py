@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
@@ -46,7 +46,9 @@ DUE_COLOR = QColor("#8a5a00")
 def _compute(store: Store, today: date) -> dash.Dashboard:
     from qsdesk.services import dashboard as dash
 
-    return dash.compute(store, today)
+    d = dash.compute(store, today)
+    dash.save_snapshot(store, d)
+    return d
 
 
 class Card(QFrame):
@@ -80,6 +82,7 @@ class DashboardPage(QWidget):
         self.store = store
         self._today = today
         self.data: dash.Dashboard | None = None
+        self.snapshot_taken_at: datetime | None = None  # set while the last start's count is shown
         self._thread: Any = None
 
         title = QLabel("工作台")
@@ -198,10 +201,25 @@ class DashboardPage(QWidget):
         if self._thread is not None:
             return
         self.status.setText("正在统计……")
+        if self.data is None:
+            self._show_snapshot()
         self.refresh_button.setEnabled(False)
         today = self.today()
         store = self.store
         self._thread = run_async(self, lambda: _compute(store, today), self._loaded, self._failed)
+
+    def _show_snapshot(self) -> None:
+        """The last count, marked with its time, while the new one is made (a county database
+        takes a second or two)."""
+        from qsdesk.services import dashboard as dash
+
+        snap = dash.load_snapshot(self.store)
+        if snap is None:
+            return
+        d, taken_at = snap
+        self._show(d)
+        self.snapshot_taken_at = taken_at
+        self.status.setText(f"显示的是 {taken_at:%m-%d %H:%M} 的统计，正在更新……")
 
     def refresh_now(self) -> None:
         """Compute in the calling thread (tests, scripts)."""
@@ -216,8 +234,12 @@ class DashboardPage(QWidget):
     def _loaded(self, d: dash.Dashboard) -> None:
         self._thread = None
         self.refresh_button.setEnabled(True)
-        self.data = d
+        self.snapshot_taken_at = None
+        self._show(d)
         self.status.setText(f"{d.today.isoformat()}（双击条目打开记录）")
+
+    def _show(self, d: dash.Dashboard) -> None:
+        self.data = d
         c = d.counts
         self.cards["enterprises"].set(c.get("enterprises", 0))
         self.cards["responsible"].set(c.get("responsible", 0))
