@@ -167,6 +167,60 @@ def test_run_gui_login_then_first_page(qtbot: QtBot, store: Store, tmp_path: Pat
     reopened.close()
 
 
+def test_run_gui_first_start(qtbot: QtBot, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A new data directory: nothing to peek at, so the set-up dialog follows the full open, then
+    the chief's first account, then the first page."""
+    from qsdesk.ui.login import FirstAccountDialog
+    from qsdesk.ui.setup_dialog import SetupDialog
+
+    root = tmp_path / "new"
+    monkeypatch.setattr(app_module, "setup_logging", lambda directory=None: tmp_path / "qsdesk.log")
+    monkeypatch.setattr(main_window_module, "app_settings", lambda: settings_at(tmp_path / "settings.ini"))
+    qapp = QApplication.instance()
+    seen: list[str] = []
+
+    def drive() -> None:
+        if any(step.startswith("page:") for step in seen):
+            return
+        dlg = QApplication.activeModalWidget()
+        QTimer.singleShot(20, drive)
+        if isinstance(dlg, SetupDialog) and "setup" not in seen:
+            seen.append("setup")
+            dlg.code.setText("370112002")
+            dlg.name.setText("历城区市场监管局港沟市场监管所")
+            dlg.parent_code.setText("370112")
+            dlg.inspectors.setPlainText("王强：13805310003\n")
+            dlg.accept()
+        elif isinstance(dlg, FirstAccountDialog) and "account" not in seen:
+            seen.append("account")
+            dlg.username.setText("wangqiang")
+            dlg.password.setText("abc12345")
+            dlg.repeat.setText("abc12345")
+            dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
+        else:
+            win = next((w for w in QApplication.topLevelWidgets()
+                        if isinstance(w, MainWindow) and w.isVisible() and w.loaded_pages()), None)
+            if win is not None and "account" in seen:
+                seen.append("page:" + ",".join(win.loaded_pages()))
+                win.close()
+                qapp.exit(0)
+
+    stuck = QTimer()
+    stuck.setSingleShot(True)
+    stuck.timeout.connect(lambda: qapp.exit(3))
+    stuck.start(30_000)
+    QTimer.singleShot(0, drive)
+    qapp.setQuitOnLastWindowClosed(False)
+    try:
+        code = app_module.run_gui(root, None, [])
+    finally:
+        stuck.stop()
+        qapp.setQuitOnLastWindowClosed(True)
+    assert code == 0 and seen == ["setup", "account", "page:dashboard"]
+    first = peek(root / "qsdesk.db")  # the next start can show its login at once
+    assert first is not None and first.node_code == "370112002" and first.usernames == ("wangqiang",)
+
+
 @pytest.fixture(autouse=True)
 def _no_idle_lock_left(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """run_gui installs the idle lock and the draft-restore offer; neither matters here."""
