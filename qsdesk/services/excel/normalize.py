@@ -98,16 +98,20 @@ def parse_decimal(value: Any) -> Decimal | None:
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):
-        return Decimal(repr(value)).quantize(Decimal("0.01"))
-    text = (clean_code(value) or "").replace(",", "")
-    text = re.sub(r"(万元|万|元)$", "", text)
-    try:
-        d = Decimal(text)
-    except InvalidOperation:
-        raise ValueError("应为数字") from None
+        d = Decimal(repr(value))
+    else:
+        text = (clean_code(value) or "").replace(",", "")
+        text = re.sub(r"(万元|万|元)$", "", text)
+        try:
+            d = Decimal(text)
+        except InvalidOperation:
+            raise ValueError("应为数字") from None
     if not d.is_finite():
         raise ValueError("应为数字")
-    return d.quantize(Decimal("0.01"))
+    try:
+        return d.quantize(Decimal("0.01"))
+    except InvalidOperation:  # more digits than the default context carries
+        raise ValueError("数值过大") from None
 
 
 _DATE_PATTERNS = (
