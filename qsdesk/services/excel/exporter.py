@@ -118,7 +118,7 @@ def registry_rows(session: Session, flt: RegistryFilter | None = None) -> Iterab
         shown = list_statement(session.get_bind(), flt).subquery()
         stmt = stmt.where(Enterprise.id.in_(select(shown.c.id)))
     i_types, i_class, i_revenue = (attrs.index(a) for a in ("unit_types", "supervision_class", "revenue_wan"))
-    for row in session.execute(stmt.execution_options(yield_per=2000)):
+    for row in session.connection().execute(stmt.execution_options(yield_per=2000)):
         out = list(row)
         out[i_types] = format_unit_types(out[i_types]) or None
         out[i_class] = CLASS_LABELS.get(out[i_class], out[i_class])
@@ -162,7 +162,7 @@ def ledger_rows(session: Session, start: date, end: date) -> Iterable[tuple[Any,
         .where(Inspection.deleted.is_(False), Inspection.inspected_on >= start, Inspection.inspected_on <= end)
         .order_by(Inspection.inspected_on, Inspection.record_no)
     )
-    for r in session.execute(stmt.execution_options(yield_per=2000)):
+    for r in session.connection().execute(stmt.execution_options(yield_per=2000)):
         row = list(r)
         row[5] = FORM_KIND.get(row[5], row[5])
         row[12] = STATUS_LABELS.get(row[12], row[12])
@@ -198,7 +198,7 @@ def risk_rows(session: Session, start: date, end: date) -> Iterable[tuple[Any, .
         .where(RiskReport.deleted.is_(False), RiskReport.reported_on >= start, RiskReport.reported_on <= end)
         .order_by(RiskReport.reported_on)
     )
-    for r in session.execute(stmt.execution_options(yield_per=2000)):
+    for r in session.connection().execute(stmt.execution_options(yield_per=2000)):
         row = list(r)
         row[3] = "、".join(str(x) for x in (row[3] or []))
         row[7] = RISK_STATUS.get(row[7], row[7])
@@ -233,7 +233,7 @@ def sampling_rows(session: Session, start: date, end: date) -> Iterable[tuple[An
         .where(Sampling.deleted.is_(False), Sampling.sampled_on >= start, Sampling.sampled_on <= end)
         .order_by(Sampling.sampled_on)
     )
-    for r in session.execute(stmt.execution_options(yield_per=2000)):
+    for r in session.connection().execute(stmt.execution_options(yield_per=2000)):
         row = list(r)
         row[2] = LEVEL_LABELS.get(row[2], row[2])
         row[13] = "是" if row[13] else "否"
@@ -258,7 +258,7 @@ def followup_rows(session: Session, start: date, end: date) -> Iterable[tuple[An
                Sampling.sampled_on >= start, Sampling.sampled_on <= end)
         .order_by(Sampling.sampled_on, Sampling.id, FollowUpStep.position)
     )
-    for r in session.execute(stmt.execution_options(yield_per=2000)):
+    for r in session.connection().execute(stmt.execution_options(yield_per=2000)):
         yield tuple(r)
 
 

@@ -333,7 +333,7 @@ def _existing(session: Session, attrs: list[str], codes: Iterable[str]) -> dict[
         result = session.connection().execute(select(*cols).where(
             Enterprise.deleted.is_(False), Enterprise.uscc.in_(wanted[i:i + _CODES_PER_QUERY])))
         keys = list(result.keys())
-        for row in result:
+        for row in result.all():
             rec = dict(zip(keys, row, strict=True))
             out[rec["uscc"]] = rec
     return out
