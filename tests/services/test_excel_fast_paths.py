@@ -236,3 +236,25 @@ def test_imported_rows_are_stored_as_the_orm_stores_them(store, tmp_path: Path) 
         assert updated.phone == "13900000000" and updated.address == "新地址" and updated.rev == 2
         hits = s.execute(text("SELECT count(*) FROM enterprise_search WHERE body LIKE '%新地址%'")).scalar()
         assert hits == 1  # the search index follows the changed address
+
+
+def test_chart_sheet_before_the_data_is_passed_over(store, tmp_path: Path) -> None:
+    from openpyxl.chart import BarChart, Reference
+
+    from qsdesk.services.excel.importer import import_file
+    from tests.services.excel_factory import HEADERS, row
+
+    wb = Workbook()
+    data = wb.active
+    data.title = "名单"
+    data.append(HEADERS)
+    data.append(row(1))
+    chart_sheet = wb.create_chartsheet("图表", 0)
+    chart = BarChart()
+    chart.add_data(Reference(data, min_col=9, min_row=1, max_row=2), titles_from_data=True)
+    chart_sheet.add_chart(chart)
+    p = tmp_path / "chart.xlsx"
+    wb.save(p)
+    plan, res = import_file(store, p)
+    assert plan.layout.sheet == "名单" and res is not None and res.inserted == 1
+    assert not any("多个工作表" in n for n in plan.notices)  # a chart is not a second list

@@ -385,6 +385,8 @@ def analyse(
 ) -> ImportPlan:
     """Read, clean, validate and match every row; write nothing."""
     path = Path(path)
+    if progress is not None:
+        progress(0, 0, "正在读取工作表…")
     wb = open_workbook(path)
     try:
         layout = detect_layout(wb, sheet)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl.utils import get_column_letter, range_boundaries
-from python_calamine import CalamineWorkbook, SheetVisibleEnum
+from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from qsdesk.services.excel.fields import FieldSpec, match_header
 
@@ -64,9 +64,10 @@ class Book:
     def __init__(self, path: Path, workbook: CalamineWorkbook) -> None:
         self.path = path
         self._wb = workbook
-        self.sheetnames: list[str] = list(workbook.sheet_names)
-        self.hidden: list[str] = [m.name for m in workbook.sheets_metadata
-                                  if m.visible != SheetVisibleEnum.Visible]
+        # worksheets only (as openpyxl's ``worksheets``): chart and macro sheets hold no rows
+        sheets = [m for m in workbook.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+        self.sheetnames: list[str] = [m.name for m in sheets]
+        self.hidden: list[str] = [m.name for m in sheets if m.visible != SheetVisibleEnum.Visible]
         self._rows: dict[str, list[list[Any]]] = {}
         self._merged: dict[str, list[str]] = {}
 
