@@ -12,6 +12,10 @@ export ≤ 20 s.
 
 Export: the registry of ``--export-rows`` enterprises (streamed from the database, formatted,
 codes as text, real dates). Baseline: a write-only workbook of the same rows as plain values.
+
+The import reads with python-calamine and the export writes its own xlsx XML
+(``qsdesk.services.excel.xlsx_writer``); the baselines stay openpyxl's bare read and write, as
+the issue asks, so a ratio below 1 means faster than openpyxl alone.
 """
 
 from __future__ import annotations
@@ -26,9 +30,6 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-
-
-
 from openpyxl import Workbook, load_workbook  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
@@ -100,6 +101,16 @@ def bare_read(path: Path) -> int:
     return n
 
 
+def calamine_read(path: Path) -> int:
+    """What the import's own reader (python-calamine) needs to read the same sheet, for reference."""
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(str(path))
+    n = len(wb.get_sheet_by_index(0).to_python(skip_empty_area=False))
+    wb.close()
+    return n
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=100_000)
@@ -124,6 +135,11 @@ def main() -> None:
         t_bare_read = time.perf_counter() - t0
 
         t0 = time.perf_counter()
+        calamine_read(sheet)
+        print(f"(for reference: the import's reader, python-calamine, reads the sheet in "
+              f"{time.perf_counter() - t0:.1f} s)", flush=True)
+
+        t0 = time.perf_counter()
         plan = analyse(store, sheet)
         t_analyse = time.perf_counter() - t0
         t0 = time.perf_counter()
@@ -141,6 +157,7 @@ def main() -> None:
         t0 = time.perf_counter()
         n = export_registry(store, out)
         t_export = time.perf_counter() - t0
+        assert calamine_read(out) == n + 1, "the exported sheet does not read back"
 
         with store.session() as s:
             rows = list(registry_rows(s))
