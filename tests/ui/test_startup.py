@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -225,3 +228,15 @@ def test_run_gui_first_start(qtbot: QtBot, tmp_path: Path, monkeypatch) -> None:
 def _no_idle_lock_left(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """run_gui installs the idle lock and the draft-restore offer; neither matters here."""
     monkeypatch.setattr(app_module, "_after_show", lambda _store, _window: None)
+
+
+def test_start_up_path_imports_no_sqlalchemy() -> None:
+    """The window and the login dialog come up before SQLAlchemy is loaded (four times a bare
+    window's start-up on a field laptop): the modules on that path must not import it."""
+    code = ("import sys\n"
+            "import qsdesk.ui.app, qsdesk.ui.main_window, qsdesk.ui.login, qsdesk.ui.opening, qsdesk.store.peek\n"
+            "import qsdesk.ui.pages.dashboard\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sqlalchemy' or m == 'qsdesk.store.models'))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120,
+                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}).stdout
+    assert out.strip() == "[]"
