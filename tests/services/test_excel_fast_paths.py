@@ -258,3 +258,22 @@ def test_chart_sheet_before_the_data_is_passed_over(store, tmp_path: Path) -> No
     plan, res = import_file(store, p)
     assert plan.layout.sheet == "名单" and res is not None and res.inserted == 1
     assert not any("多个工作表" in n for n in plan.notices)  # a chart is not a second list
+
+
+def test_core_write_path_without_update_from(store, tmp_path: Path, monkeypatch) -> None:
+    """SQLite before 3.33 (no UPDATE … FROM) and other databases write through SQLAlchemy Core."""
+    import types
+
+    from qsdesk.services.excel import importer
+    from qsdesk.store.models import Enterprise
+    from tests.services.excel_factory import row, simple_book
+
+    monkeypatch.setattr(importer, "sqlite3", types.SimpleNamespace(sqlite_version_info=(3, 31, 1)))
+    importer.import_file(store, simple_book(tmp_path / "a.xlsx", [row(1), row(2)]))
+    _plan, res = importer.import_file(store, simple_book(tmp_path / "b.xlsx", [
+        row(1, 地址="新地址"), row(2, 联系电话="13900000000"), row(3)]))
+    assert res is not None and (res.inserted, res.updated) == (1, 2)
+    with store.session() as s:
+        got = {e.uscc: (e.address, e.phone, e.rev) for e in s.scalars(select(Enterprise))}
+    assert got[code(1)] == ("新地址", "13805310001", 2)
+    assert got[code(2)][1:] == ("13900000000", 2) and got[code(3)][2] == 1
