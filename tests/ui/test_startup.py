@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,25 @@ from qsdesk.ui.opening import OpeningStore
 
 def _ok(dlg: LoginDialog) -> None:
     dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
+
+
+def _run_gui(root: Path, drive: Callable[[], None]) -> int:
+    """``run_gui`` on ``root`` with ``drive`` polling from the event loop in place of a person;
+    a start that gets stuck fails after 30 s instead of hanging."""
+    qapp = QApplication.instance()
+    stuck = QTimer()
+    stuck.setSingleShot(True)
+    stuck.timeout.connect(lambda: qapp.exit(3))
+    stuck.start(30_000)
+    QTimer.singleShot(0, drive)
+    # Closing the last window would also post a quit event; if that arrives after exit() it
+    # ends the next test's event loops at once (Qt keeps "quit now" set outside exec()).
+    qapp.setQuitOnLastWindowClosed(False)
+    try:
+        return app_module.run_gui(root, None, [])
+    finally:
+        stuck.stop()
+        qapp.setQuitOnLastWindowClosed(True)
 
 
 def _error(dlg: LoginDialog) -> str:
@@ -147,20 +167,7 @@ def test_run_gui_login_then_first_page(qtbot: QtBot, store: Store, tmp_path: Pat
             return
         QTimer.singleShot(20, drive)
 
-    QTimer.singleShot(0, drive)
-    stuck = QTimer()  # a start that gets stuck fails, not hangs
-    stuck.setSingleShot(True)
-    stuck.timeout.connect(lambda: qapp.exit(3))
-    stuck.start(30_000)
-    # Closing the last window would also post a quit event; if that arrives after exit() it
-    # ends the next test's event loops at once (Qt keeps "quit now" set outside exec()).
-    qapp.setQuitOnLastWindowClosed(False)
-    try:
-        code = app_module.run_gui(root, None, [])
-    finally:
-        stuck.stop()
-        qapp.setQuitOnLastWindowClosed(True)
-    assert code == 0
+    assert _run_gui(root, drive) == 0
     assert seen["login"] == ("zhangwei", "登录")
     assert seen["pages"] == ["dashboard"] and "370112001" in str(seen["title"])
     assert seen["actor"] == "zhangwei"
@@ -208,18 +215,7 @@ def test_run_gui_first_start(qtbot: QtBot, tmp_path: Path, monkeypatch) -> None:
                 win.close()
                 qapp.exit(0)
 
-    stuck = QTimer()
-    stuck.setSingleShot(True)
-    stuck.timeout.connect(lambda: qapp.exit(3))
-    stuck.start(30_000)
-    QTimer.singleShot(0, drive)
-    qapp.setQuitOnLastWindowClosed(False)
-    try:
-        code = app_module.run_gui(root, None, [])
-    finally:
-        stuck.stop()
-        qapp.setQuitOnLastWindowClosed(True)
-    assert code == 0 and seen == ["setup", "account", "page:dashboard"]
+    assert _run_gui(root, drive) == 0 and seen == ["setup", "account", "page:dashboard"]
     first = peek(root / "qsdesk.db")  # the next start can show its login at once
     assert first is not None and first.node_code == "370112002" and first.usernames == ("wangqiang",)
 
