@@ -25,7 +25,7 @@ import threading
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -42,6 +42,20 @@ Index = QModelIndex | QPersistentModelIndex
 
 #: Qt role that returns the raw (unformatted) value of a cell.
 RawRole = Qt.ItemDataRole.UserRole + 1
+
+
+def local_time(value: Any) -> str:
+    """A stored UTC time (datetime, or the text a raw row holds) in local time, to the minute."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value[:16]
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return str(value.astimezone().strftime("%Y-%m-%d %H:%M"))
 
 
 def default_format(value: Any) -> str:
@@ -345,7 +359,7 @@ class QueryTableModel(QAbstractTableModel):
             raise ValueError(f"statement lacks a column the model shows: {exc}") from exc
         self._exhausted = False
         dialect = self._store.engine.dialect
-        self._processors = [c.type.result_processor(dialect, None) for c in self._stmt.selected_columns]
+        self._processors = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in self._stmt.selected_columns]
         self._shared_pos = [self._positions[i] for i, c in enumerate(self._columns) if c.shared]
         # SQLite's cursor steps lazily by itself; elsewhere (PostgreSQL) ask for a server-side
         # cursor and read through SQLAlchemy, which then buffers rows ahead of the DBAPI cursor

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise
-from qsdesk.ui.query_model import Column, QueryTableModel
+from qsdesk.ui.query_model import Column, QueryTableModel, RawRole
 
 
 def _fill(store: Store, n: int) -> None:
@@ -46,6 +46,9 @@ def test_fetches_in_pages_and_counts(store: Store, qapp) -> None:  # type: ignor
     assert model.data(model.index(449, 0)) == "企业0449"
     assert model.data(model.index(0, 2)) == "2026-01-01"
     assert model.data(model.index(1, 2)) == ""
+    # values come back as the column's Python type (the driver hands SQLite dates over as text)
+    assert model.data(model.index(0, 2), RawRole) == date(2026, 1, 1)
+    assert model.row_values(0)["responsible_since"] == date(2026, 1, 1)
     assert model.headerData(1, Qt.Orientation.Horizontal) == "镇街"
     # shared low-cardinality strings are one object
     towns = {id(model.data(model.index(r, 1), Qt.ItemDataRole.UserRole + 1)) for r in range(450)}

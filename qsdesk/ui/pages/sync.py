@@ -8,7 +8,6 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +61,8 @@ from qsdesk.services.sync.identity import (
 )
 from qsdesk.store.db import Store
 from qsdesk.store.models import BundleLog, SyncConflict
-from qsdesk.ui.query_model import Column, QueryTableModel
+from qsdesk.ui.pages.master_data import MasterDataPanel
+from qsdesk.ui.query_model import Column, QueryTableModel, local_time
 from qsdesk.ui.worker import TaskCancelled, run_in_background
 
 log = logging.getLogger(__name__)
@@ -98,20 +98,6 @@ def removable_drives() -> list[Path]:
         elif root.startswith(("/media/", "/run/media/", "/mnt/", "/Volumes/")):
             out.append(Path(root))
     return out
-
-
-def _fmt_time(value: Any) -> str:
-    """A stored UTC time (datetime or the text a raw row holds) in local time, to the minute."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return value[:16]
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return str(value.astimezone().strftime("%Y-%m-%d %H:%M"))
 
 
 def _as_dict(value: Any) -> dict[str, Any]:
@@ -191,7 +177,7 @@ class SyncPage(QWidget):
     """数据同步."""
 
     HISTORY_COLUMNS = (
-        Column("at", "时间", sort=BundleLog.at, format=_fmt_time, width=140),
+        Column("at", "时间", sort=BundleLog.at, format=local_time, width=140),
         Column("direction", "方向", sort=BundleLog.direction, format=lambda v: DIRECTION.get(v, v), width=50),
         Column("peer_code", "对方单位", sort=BundleLog.peer_code, width=100),
         Column("seq", "序号", sort=BundleLog.seq, width=50),
@@ -199,7 +185,7 @@ class SyncPage(QWidget):
         Column("counts", "内容", format=_history_counts),
     )
     CONFLICT_COLUMNS = (
-        Column("created_at", "发现时间", sort=SyncConflict.created_at, format=_fmt_time, width=140),
+        Column("created_at", "发现时间", sort=SyncConflict.created_at, format=local_time, width=140),
         Column("table_name", "数据", sort=SyncConflict.table_name, format=lambda v: TABLE_LABELS.get(v, v),
                width=90),
         Column("record_id", "记录编号", width=110, format=lambda v: str(v)[:8]),
@@ -283,6 +269,8 @@ class SyncPage(QWidget):
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.history_view, "收发记录")
         self.tabs.addTab(conflict_page, "冲突待处理")
+        self.master_data = MasterDataPanel(store, self)
+        self.tabs.addTab(self.master_data, "上级下发")
 
         lay = QVBoxLayout(self)
         lay.addWidget(id_box)
@@ -326,6 +314,7 @@ class SyncPage(QWidget):
     # ------------------------------------------------------------------------------- refresh
 
     def refresh(self) -> None:
+        self.master_data.refresh()
         try:
             me = own_identity(self._store)
         except EnrolError as exc:
@@ -565,7 +554,7 @@ class SyncPage(QWidget):
                 if value is None:
                     text = "（空）"
                 elif d.column == "updated_at" and col:
-                    text = _fmt_time(value)
+                    text = local_time(value)
                 else:
                     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
                 self.conflict_detail.setItem(r, col, QTableWidgetItem(text[:300]))
