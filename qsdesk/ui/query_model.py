@@ -30,7 +30,7 @@ from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QAbstractItemView, QTableView, QWidget
 from sqlalchemy import Connection, CursorResult, Select, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -426,3 +426,20 @@ class QueryTableModel(QAbstractTableModel):
         finally:
             if conn is not None:
                 conn.close()
+
+
+def list_view(model: QueryTableModel, parent: QWidget | None = None) -> QTableView:
+    """A read-only table view over ``model``: whole rows selected one at a time, the columns'
+    widths, sorting by a header click (the query's own order until then, with no indicator)."""
+    v = QTableView(parent)
+    v.setModel(model)
+    v.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    v.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    v.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+    v.setSortingEnabled(True)
+    v.verticalHeader().setVisible(False)
+    v.horizontalHeader().setStretchLastSection(True)
+    for i, c in enumerate(model.columns):
+        if c.width:
+            v.setColumnWidth(i, c.width)
+    return v

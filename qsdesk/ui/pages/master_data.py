@@ -13,7 +13,6 @@ from typing import Any
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDateEdit,
     QDialog,
     QDialogButtonBox,
@@ -26,7 +25,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
-    QTableView,
     QTabWidget,
     QTextBrowser,
     QVBoxLayout,
@@ -37,7 +35,7 @@ from sqlalchemy import Select, select
 from qsdesk.services import form_versions, master_data
 from qsdesk.store.db import Store
 from qsdesk.store.models import FormVersion, KeyProduct, Notice
-from qsdesk.ui.query_model import Column, QueryTableModel, default_format, local_time
+from qsdesk.ui.query_model import Column, QueryTableModel, default_format, list_view, local_time
 
 
 class NoticeDialog(QDialog):
@@ -99,7 +97,7 @@ class MasterDataPanel(QWidget):
     PRODUCT_COLUMNS = (
         Column("category", "类别", sort=KeyProduct.category, shared=True, width=120),
         Column("name", "产品名称", sort=KeyProduct.name, width=220),
-        Column("licence_type", "许可类型", sort=KeyProduct.licence_type, shared=True, width=120),
+        Column("licence_type", "许可类型", sort=KeyProduct.licence_type, shared=True, width=170),
         Column("note", "备注"),
     )
     FORM_COLUMNS = (
@@ -125,7 +123,7 @@ class MasterDataPanel(QWidget):
         self.hint.setStyleSheet("color: #555;")
 
         self.notice_model = QueryTableModel(store, self.NOTICE_COLUMNS, parent=self)
-        self.notice_view = self._view(self.notice_model)
+        self.notice_view = list_view(self.notice_model, self)
         self.notice_text = QTextBrowser(self)
         self.new_notice_button = QPushButton("新建通知…", self)
         notices = QWidget(self)
@@ -138,7 +136,7 @@ class MasterDataPanel(QWidget):
         nl.addLayout(self._buttons(self.new_notice_button))
 
         self.product_model = QueryTableModel(store, self.PRODUCT_COLUMNS, parent=self)
-        self.product_view = self._view(self.product_model)
+        self.product_view = list_view(self.product_model, self)
         self.add_product_button = QPushButton("添加…", self)
         self.import_products_button = QPushButton("从 Excel 导入…", self)
         products = QWidget(self)
@@ -147,7 +145,7 @@ class MasterDataPanel(QWidget):
         pl.addLayout(self._buttons(self.add_product_button, self.import_products_button))
 
         self.form_model = QueryTableModel(store, self.FORM_COLUMNS, parent=self)
-        self.form_view = self._view(self.form_model)
+        self.form_view = list_view(self.form_model, self)
         self.publish_button = QPushButton("发布表单新版本…", self)
         forms = QWidget(self)
         fl = QVBoxLayout(forms)
@@ -171,16 +169,6 @@ class MasterDataPanel(QWidget):
         self.refresh()
 
     # ------------------------------------------------------------------------------ building
-
-    def _view(self, model: QueryTableModel) -> QTableView:
-        v = QTableView(self)
-        v.setModel(model)
-        v.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        v.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        v.setSortingEnabled(True)
-        v.verticalHeader().setVisible(False)
-        v.horizontalHeader().setStretchLastSection(True)
-        return v
 
     @staticmethod
     def _buttons(*buttons: QPushButton) -> QHBoxLayout:

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
-    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -62,7 +61,7 @@ from qsdesk.services.sync.identity import (
 from qsdesk.store.db import Store
 from qsdesk.store.models import BundleLog, SyncConflict
 from qsdesk.ui.pages.master_data import MasterDataPanel
-from qsdesk.ui.query_model import Column, QueryTableModel, local_time
+from qsdesk.ui.query_model import Column, QueryTableModel, list_view, local_time
 from qsdesk.ui.worker import TaskCancelled, run_in_background
 
 log = logging.getLogger(__name__)
@@ -246,9 +245,9 @@ class SyncPage(QWidget):
 
         # history and conflicts
         self.history_model = QueryTableModel(store, self.HISTORY_COLUMNS, parent=self)
-        self.history_view = self._view(self.history_model)
+        self.history_view = list_view(self.history_model, self)
         self.conflict_model = QueryTableModel(store, self.CONFLICT_COLUMNS, parent=self)
-        self.conflict_view = self._view(self.conflict_model)
+        self.conflict_view = list_view(self.conflict_model, self)
         self.conflict_detail = QTableWidget(0, 3, self)
         self.conflict_detail.setHorizontalHeaderLabels(["字段", "当前版本", "另一版本"])
         self.conflict_detail.horizontalHeader().setStretchLastSection(True)
@@ -290,15 +289,6 @@ class SyncPage(QWidget):
         self.refresh()
 
     # ------------------------------------------------------------------------------ building
-
-    def _view(self, model: QueryTableModel) -> QTableView:
-        v = QTableView(self)
-        v.setModel(model)
-        v.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        v.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        v.setSortingEnabled(True)
-        v.horizontalHeader().setStretchLastSection(True)
-        return v
 
     def _message_box(self, level: str, text: str) -> None:
         if level == "error":
