@@ -35,8 +35,12 @@ from qsdesk.store.models import (
     Inspection,
     Inspector,
     Node,
+    Notice,
     Sampling,
 )
+
+#: notices from the county stay on the dashboard this many days after they were issued
+NOTICE_DAYS = 30
 
 #: enterprises in these states are no longer supervised here (half-year visits do not apply)
 GONE_STATUS_WORDS = ("注销", "吊销", "迁出")
@@ -93,6 +97,8 @@ class Dashboard:
     bundle_last: date | None = None
     counts: dict[str, int] = field(default_factory=dict)
     months: list[MonthFigures] = field(default_factory=list)
+    notices: list[Item] = field(default_factory=list)  # from the county, newest first
+    notices_total: int = 0
 
     @property
     def visits_due(self) -> int:
@@ -204,6 +210,7 @@ def compute(store: Store, today: date | None = None, limit: int = 50) -> Dashboa
     d = Dashboard(today=today)
     with store.session() as s:
         _half_year_visits(s, today, limit, d)
+        _notices(s, today, limit, d)
 
         # follow-ups of non-conforming samplings past their deadline (004)
         q = followup.overdue_query(today)
@@ -267,6 +274,16 @@ def compute(store: Store, today: date | None = None, limit: int = 50) -> Dashboa
             agg[(int(yy), int(mm))] = (int(n), int(p))
         d.months = [MonthFigures(yy, mm, *agg[(yy, mm)]) for yy, mm in months]
     return d
+
+
+def _notices(s: Any, today: date, limit: int, d: Dashboard) -> None:
+    """Notices issued in the last :data:`NOTICE_DAYS` days, today included."""
+    recent = and_(Notice.deleted.is_(False), Notice.issued_on > today - timedelta(days=NOTICE_DAYS),
+                  Notice.issued_on <= today)
+    d.notices_total = int(s.scalar(select(func.count()).select_from(Notice).where(recent)) or 0)
+    for n in s.execute(select(Notice.id, Notice.title, Notice.issued_on).where(recent)
+                       .order_by(Notice.issued_on.desc(), Notice.title).limit(limit)):
+        d.notices.append(Item("上级通知", n.title, n.issued_on, "notice", n.id))
 
 
 def _month_start_utc(due: date) -> Any:
@@ -370,4 +387,6 @@ def _decode(v: dict[str, Any]) -> Dashboard:
         bundle_last=_day(v["bundle_last"]),
         counts={str(k): int(n) for k, n in v["counts"].items()},
         months=[MonthFigures(**x) for x in v["months"]],
+        notices=[_item(x) for x in v.get("notices", [])],
+        notices_total=int(v.get("notices_total", 0)),
     )

@@ -63,6 +63,7 @@ RECORD_PAGES: dict[str, str] = {
     "followup_step": "sampling",
     "task_checklist": "checklists",
     "bundle_log": "sync",
+    "notice": "sync",
     "monthly_report": "reports",
     "inspector": "settings",
 }

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from qsdesk.services import dashboard as dash
 from qsdesk.store.db import Store
-from qsdesk.store.models import Enterprise, FollowUpStep, Inspection, Inspector, Sampling
+from qsdesk.store.models import Enterprise, FollowUpStep, Inspection, Inspector, Notice, Sampling
 from qsdesk.ui.main_window import MainWindow, settings_at
 from qsdesk.ui.pages.dashboard import DashboardPage
 
@@ -178,3 +178,40 @@ def test_page_shows_last_count_while_counting(store: Store, records: dict[str, s
     saved = dash.load_snapshot(store)  # the new count is what the next start shows
     assert saved is not None and saved[0] == fresh
     page.shutdown()
+
+
+def _notice(store: Store, title: str, issued_on: date, deleted: bool = False) -> str:
+    """A notice as a county bundle delivers it to a station."""
+    with store.transaction() as s:
+        n = Notice(title=title, body=f"{title}：正文", issued_on=issued_on, deleted=deleted)
+        s.add(n)
+        s.flush()
+        return n.id
+
+
+def test_recent_county_notices_on_the_dashboard(store: Store, records: dict[str, str], qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # TODAY is 2026-11-20: a notice stays for 30 days, the day it was issued being the first
+    newest = _notice(store, "关于开展电线电缆专项检查的通知", date(2026, 11, 20))
+    _notice(store, "第30天的通知", date(2026, 10, 22))
+    _notice(store, "第31天的通知", date(2026, 10, 21))
+    _notice(store, "已撤回的通知", date(2026, 11, 19), deleted=True)
+    _notice(store, "尚未生效的通知", date(2026, 11, 21))
+    d = dash.compute(store, TODAY)
+    assert [(i.text, i.when) for i in d.notices] == [("关于开展电线电缆专项检查的通知", date(2026, 11, 20)),
+                                                      ("第30天的通知", date(2026, 10, 22))]
+    assert d.notices_total == 2 and d.notices[0].record_id == newest
+
+    win = MainWindow(store, settings=settings_at(tmp_path / "s.ini"))
+    qtbot.addWidget(win)
+    win.show()
+    page = win.show_page("dashboard")
+    assert isinstance(page, DashboardPage)
+    page._today = TODAY
+    page.refresh_now()
+    tab = list(page.lists).index("notices")
+    assert page.tabs.tabText(tab) == "上级通知（2）"
+    lw = page.lists["notices"]
+    lw.itemActivated.emit(lw.item(0))  # opens the notice where the station reads them
+    assert win.current_key() == "sync"
+    panel = win.page("sync").master_data  # type: ignore[attr-defined]
+    assert "关于开展电线电缆专项检查的通知：正文" in panel.notice_text.toPlainText()

@@ -153,7 +153,9 @@ class DashboardPage(QWidget):
 
         self.lists: dict[str, QListWidget] = {}
         self.tabs = QTabWidget()
-        for key, label in (("visits", "半年检查待办"), ("followups", "后处理逾期"), ("drafts", "未封存记录")):
+        # short labels: with their counts all four tabs fit the pane at 1366×768
+        for key, label in (("visits", "半年待检"), ("followups", "后处理逾期"), ("drafts", "未封存"),
+                           ("notices", "上级通知")):
             lw = QListWidget()
             lw.setAlternatingRowColors(True)
             lw.itemActivated.connect(self._item_activated)
@@ -166,6 +168,7 @@ class DashboardPage(QWidget):
         top_split.addWidget(self.tabs)
         top_split.setStretchFactor(0, 1)
         top_split.setStretchFactor(1, 1)
+        top_split.setSizes([11_000, 9_000])  # as proportions: the four tabs fit at 1366×768
 
         self.chart_view = QChartView()
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -277,6 +280,7 @@ class DashboardPage(QWidget):
         self._fill("visits", d.visit_items, d.visits_due + d.visits_overdue)
         self._fill("followups", d.followups, d.followups_total)
         self._fill("drafts", d.drafts, d.drafts_total)
+        self._fill("notices", d.notices, d.notices_total)
         self._charts(d)
 
     def _fill(self, key: str, items: list[dash.Item], total: int) -> None:

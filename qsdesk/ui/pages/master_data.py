@@ -220,6 +220,17 @@ class MasterDataPanel(QWidget):
         v = self.notice_model.row_values(rows[0].row())
         self.notice_text.setPlainText(f"{v['title']}\n{default_format(v['issued_on'])}\n\n{v['body'] or ''}")
 
+    def show_notice(self, notice_id: str) -> None:
+        """Select a notice and show its text (the dashboard's 上级通知 open here)."""
+        self.tabs.setCurrentIndex(0)
+        model = self.notice_model
+        while model.find_row(notice_id) < 0 and model.canFetchMore():
+            model.fetchMore()
+        row = model.find_row(notice_id)
+        if row >= 0:
+            self.notice_view.selectRow(row)
+            self.notice_view.scrollTo(model.index(row, 0))
+
     # ------------------------------------------------------------------------------- actions
 
     def new_notice(self) -> str | None:

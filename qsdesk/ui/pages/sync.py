@@ -290,6 +290,13 @@ class SyncPage(QWidget):
 
     # ------------------------------------------------------------------------------ building
 
+    def open_record(self, record_id: str) -> None:
+        """Show a notice from the county (the only record of this page opened from elsewhere;
+        the dashboard's bundle reminder opens the page with an empty id)."""
+        if record_id:
+            self.tabs.setCurrentWidget(self.master_data)
+            self.master_data.show_notice(record_id)
+
     def _message_box(self, level: str, text: str) -> None:
         if level == "error":
             QMessageBox.warning(self, "数据同步", text)
