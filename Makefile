@@ -60,7 +60,7 @@ lint: deps
 	$(PY) -m ruff check qsdesk tests bench
 
 bench: deps
-	QT_QPA_PLATFORM=offscreen $(PY) bench/run.py $(ARGS)
+	$(PY) bench/run.py $(ARGS)  # bench_ui chooses its Qt platform (Xvfb when installed)
 
 # ---------------------------------------------------------------- installers (issue 9)
 # `make dist` freezes the program with PyInstaller (build/pyinstaller.spec) into

@@ -23,6 +23,11 @@ same run.
 * **Memory**: resident set size of a process with the main window open on the registry and
   the list fetched to its last row. Target ≤ 350 MB.
 
+Display: an X display (Qt's xcb platform) as on a desktop: ``DISPLAY`` if set, otherwise a
+private Xvfb started by the bench when ``Xvfb`` is installed; Qt's offscreen platform only without
+either, or when ``QT_QPA_PLATFORM`` is set. (Offscreen repaints the whole window for every change,
+so each keystroke also repaints the full list, which a real window does not.)
+
 Data: the demo generator (``qsdesk.services.demo``) with ``--enterprises`` enterprises, one
 inspection per two enterprises and one sampling per twenty; built once per data dir.
 """
@@ -33,6 +38,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -45,7 +51,6 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 STATION = "370112001"
 USER, PASSWORD = "bench", "bench2026"
@@ -181,7 +186,7 @@ def build(data_dir: Path, n: int) -> None:
 
 def _ready_times(code: str, args: list[str]) -> dict[str, float]:
     """Seconds from spawning a fresh process to each ``WORD <time>`` line it prints."""
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
     t0 = time.time()
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env,
                          check=True, timeout=120).stdout
@@ -305,12 +310,44 @@ def bench_search(data_dir: Path, queries: dict[str, list[str]]) -> dict[str, Any
 
 
 def bench_rss(data_dir: Path, work: Path) -> tuple[int, int, float]:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
     out = subprocess.run([sys.executable, "-c", RSS_CHILD, str(data_dir), str(work)], capture_output=True,
                          text=True, env=env, check=True, timeout=600).stdout
     line = next(ln for ln in out.splitlines() if ln.startswith("RSS"))
     _, rss, rows, elapsed = line.split()
     return int(rss), int(rows), float(elapsed)
+
+
+def use_display() -> subprocess.Popen[bytes] | None:
+    """Measure on an X display (Qt's xcb platform), as on a desktop: an existing ``DISPLAY``,
+    or a private Xvfb started here when one is installed; the offscreen platform otherwise.
+
+    The offscreen platform repaints the whole window for every change (a keystroke repaints
+    the full list), which a real window does not; it is used only when no X server is at hand
+    or when ``QT_QPA_PLATFORM`` is set explicitly."""
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY"):
+        os.environ["QT_QPA_PLATFORM"] = "xcb"
+        return None
+    xvfb = shutil.which("Xvfb")
+    if xvfb is None:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        return None
+    for n in range(91, 120):
+        if Path(f"/tmp/.X11-unix/X{n}").exists() or Path(f"/tmp/.X{n}-lock").exists():
+            continue
+        proc = subprocess.Popen([xvfb, f":{n}", "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            if Path(f"/tmp/.X11-unix/X{n}").exists():
+                os.environ["DISPLAY"] = f":{n}"
+                os.environ["QT_QPA_PLATFORM"] = "xcb"
+                return proc
+            time.sleep(0.05)
+        proc.kill()
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    return None
 
 
 def main() -> int:
@@ -324,6 +361,18 @@ def main() -> int:
                     help="measure only these figures (default: all)")
     args = ap.parse_args()
 
+    xvfb = use_display()
+    print(f"Qt platform: {os.environ['QT_QPA_PLATFORM']}"
+          + (f" (Xvfb {os.environ['DISPLAY']})" if xvfb is not None else ""))
+    try:
+        return _run(args)
+    finally:
+        if xvfb is not None:
+            xvfb.terminate()
+            xvfb.wait(10)
+
+
+def _run(args: argparse.Namespace) -> int:
     tmp = tempfile.TemporaryDirectory(prefix="qsdesk-bench-ui-")
     data_dir = args.data_dir or Path(tmp.name) / "data"
     work = Path(tmp.name) / "work"

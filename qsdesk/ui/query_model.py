@@ -43,6 +43,13 @@ Index = QModelIndex | QPersistentModelIndex
 #: Qt role that returns the raw (unformatted) value of a cell.
 RawRole = Qt.ItemDataRole.UserRole + 1
 
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
+_RAW = int(RawRole)
+_VALUE_ROLES = frozenset((_DISPLAY, _TOOLTIP, _RAW))
+_ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
 
 def local_time(value: Any) -> str:
     """A stored UTC time (datetime, or the text a raw row holds) in local time, to the minute."""
@@ -271,20 +278,23 @@ class QueryTableModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._columns)
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        col = self._columns[index.column()]
-        value = self._rows[index.row()][self._positions[index.column()]]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (col.format or default_format)(value)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            text = (col.format or default_format)(value)
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        # Called for every role of every visible cell on each paint: plain int roles, and the
+        # value looked up only for the roles answered (most are not).
+        if role in _VALUE_ROLES:
+            if not index.isValid():
+                return None
+            c = index.column()
+            value = self._rows[index.row()][self._positions[c]]
+            if role == _RAW:
+                return value
+            text = (self._columns[c].format or default_format)(value)
+            if role == _DISPLAY:
+                return text
             return text if len(text) > 20 else None
-        if role == Qt.ItemDataRole.TextAlignmentRole and col.align is not None:
-            return int(col.align | Qt.AlignmentFlag.AlignVCenter)
-        if role == RawRole:
-            return value
+        if role == _ALIGN and index.isValid():
+            align = self._columns[index.column()].align
+            return int(align | Qt.AlignmentFlag.AlignVCenter) if align is not None else None
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -297,9 +307,7 @@ class QueryTableModel(QAbstractTableModel):
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return _ROW_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
         return not parent.isValid() and not self._exhausted
