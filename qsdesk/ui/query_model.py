@@ -443,9 +443,12 @@ def list_view(model: QueryTableModel, parent: QWidget | None = None) -> QTableVi
     v.setModel(model)
     v.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     v.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    v.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     v.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
     v.setSortingEnabled(True)
+    v.setAlternatingRowColors(True)
     v.verticalHeader().setVisible(False)
+    v.verticalHeader().setDefaultSectionSize(v.fontMetrics().height() + 10)
     v.horizontalHeader().setStretchLastSection(True)
     for i, c in enumerate(model.columns):
         if c.width:

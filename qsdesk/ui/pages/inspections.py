@@ -7,7 +7,6 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -16,7 +15,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -25,7 +23,7 @@ from sqlalchemy import Select, select
 from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise, Inspection, Inspector
 from qsdesk.store.search import index_source, like_clause
-from qsdesk.ui.query_model import Column, QueryTableModel
+from qsdesk.ui.query_model import Column, QueryTableModel, list_view
 
 log = logging.getLogger(__name__)
 
@@ -134,20 +132,7 @@ class InspectionsPage(QWidget):
         top.addWidget(self.drafts_button)
 
         self.model = QueryTableModel(store, COLUMNS, page_size=100, parent=self)
-        self.view = QTableView()
-        self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.view.setSortingEnabled(True)
-        self.view.setAlternatingRowColors(True)
-        self.view.verticalHeader().setVisible(False)
-        self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
-        self.view.horizontalHeader().setStretchLastSection(True)
-        for i, c in enumerate(COLUMNS):
-            if c.width:
-                self.view.setColumnWidth(i, c.width)
+        self.view = list_view(self.model)
         self.view.doubleClicked.connect(lambda idx: self.open_row(idx.row()))
 
         layout = QVBoxLayout(self)

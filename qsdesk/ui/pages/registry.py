@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
-    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -37,7 +36,7 @@ from qsdesk.domain.grading import Grade
 from qsdesk.services import registry as reg
 from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise, Inspector
-from qsdesk.ui.query_model import Column, QueryTableModel
+from qsdesk.ui.query_model import Column, QueryTableModel, list_view
 
 log = logging.getLogger(__name__)
 
@@ -252,23 +251,9 @@ class RegistryPage(QWidget):
         self._build_filters()
 
         self.model = QueryTableModel(store, COLUMNS, page_size=100, parent=self)
-        self.view = QTableView()
-        self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        # no sort indicator: the list keeps the query's own order (by name; search hits in index
-        # order) until the user clicks a header
-        self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.view.setSortingEnabled(True)
-        self.view.setAlternatingRowColors(True)
-        self.view.verticalHeader().setVisible(False)
-        self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        # the query's own order (by name; search hits in index order) until a header is clicked
+        self.view = list_view(self.model)
         self.view.setWordWrap(False)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        for i, c in enumerate(COLUMNS):
-            if c.width:
-                self.view.setColumnWidth(i, c.width)
-        self.view.horizontalHeader().setStretchLastSection(True)
 
         self.detail = DetailPane()
         self.detail.openRecord.connect(self._open_other)

@@ -10,7 +10,6 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -24,7 +23,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -33,7 +31,7 @@ from qsdesk.services import risk
 from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise, RiskReport
 from qsdesk.ui.pages.sampling_widgets import EnterprisePicker, date_edit, find_loaded_row, from_qdate
-from qsdesk.ui.query_model import Column, QueryTableModel
+from qsdesk.ui.query_model import Column, QueryTableModel, list_view
 
 log = logging.getLogger(__name__)
 
@@ -221,15 +219,7 @@ class RiskPage(QWidget):
             top.addWidget(b)
 
         self.model = QueryTableModel(store, self.COLUMNS, parent=self)
-        self.table = QTableView(self)
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setSortingEnabled(True)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        for i, col in enumerate(self.COLUMNS):
-            if col.width:
-                self.table.setColumnWidth(i, col.width)
+        self.table = list_view(self.model, self)
         self.detail = QPlainTextEdit(self)
         self.detail.setReadOnly(True)
         split = QSplitter(Qt.Orientation.Vertical, self)

@@ -38,7 +38,7 @@ from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise, FollowUpStep, Sampling
 from qsdesk.ui.pages.sampling_draw import PlanView
 from qsdesk.ui.pages.sampling_widgets import EnterprisePicker, date_edit, find_loaded_row, from_qdate
-from qsdesk.ui.query_model import Column, QueryTableModel
+from qsdesk.ui.query_model import Column, QueryTableModel, list_view
 
 OUTCOMES = ("已完成", "已送达", "无异议", "已提出异议", "已下架收回", "已召回", "整改完成", "复查合格", "复查不合格",
             "已立案", "不予立案", "已约谈", "已列入", fu.NOT_APPLICABLE)
@@ -571,15 +571,7 @@ class SamplingListTab(QWidget):
         top.addWidget(self.new_button)
         top.addWidget(self.conclusion_button)
         self.model = QueryTableModel(store, self.COLUMNS, parent=self)
-        self.table = QTableView(self)
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setSortingEnabled(True)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        for i, col in enumerate(self.COLUMNS):
-            if col.width:
-                self.table.setColumnWidth(i, col.width)
+        self.table = list_view(self.model, self)
         self.followup = FollowUpPanel(store, self)
         self.followup.on_changed.append(self._after_step)
         self.last_warnings = QLabel(self)
