@@ -53,6 +53,17 @@ def add_data_dir(p: argparse.ArgumentParser, top_level: bool = False) -> None:
     p.add_argument("--database-url", default=default, help="SQLAlchemy 数据库地址（县级可用 PostgreSQL）")
 
 
+def open_node_store(args: argparse.Namespace) -> Any:
+    """The store of ``--data-dir``/``--database-url``; refuses an installation not yet set up."""
+    from qsdesk.store.db import open_store
+
+    store = open_store(args.data_dir, url=args.database_url)
+    if store.self_node() is None:
+        store.close()
+        raise CommandError("本机尚未初始化，请先运行 qsdesk init")
+    return store
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="qsdesk", description="质量安全监管工作台")
     parser.add_argument("--version", action="version", version=f"qsdesk {__version__}")

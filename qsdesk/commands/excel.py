@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from qsdesk.cli import CommandError, add_data_dir
+from qsdesk.cli import CommandError, add_data_dir, open_node_store
 
 EXPORT_KINDS = {
     "registry": "企业档案",
@@ -60,16 +60,6 @@ def _date(text: str) -> date:
     return d
 
 
-def _open(args: argparse.Namespace) -> Any:
-    from qsdesk.store.db import open_store
-
-    store = open_store(args.data_dir, url=args.database_url)
-    if store.self_node() is None:
-        store.close()
-        raise CommandError("本机尚未初始化，请先运行 qsdesk init")
-    return store
-
-
 def _mapping(items: list[str]) -> dict[int, str | None]:
     from qsdesk.services.excel.fields import FIELDS_BY_KEY
 
@@ -91,7 +81,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from qsdesk.services.excel.reader import ExcelFileError
 
     mapping = _mapping(args.map)
-    store = _open(args)
+    store = open_node_store(args)
     try:
         try:
             plan = analyse(store, args.file, mapping=mapping or None, sheet=args.sheet)
@@ -143,7 +133,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise CommandError("输出文件应以 .xlsx 结尾")
     if args.kind == "lists" and args.year is None:
         raise CommandError("导出名单需要 --year")
-    store = _open(args)
+    store = open_node_store(args)
     try:
         if args.kind == "registry":
             from qsdesk.services.registry import RegistryFilter

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from qsdesk.cli import CommandError, add_data_dir
+from qsdesk.cli import CommandError, add_data_dir, open_node_store
 
 
 def register(sub: Any) -> None:
@@ -40,20 +40,10 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_key_products)
 
 
-def _open(args: argparse.Namespace) -> Any:
-    from qsdesk.store.db import open_store
-
-    store = open_store(args.data_dir, url=args.database_url)
-    if store.self_node() is None:
-        store.close()
-        raise CommandError("本机尚未初始化，请先运行 qsdesk init")
-    return store
-
-
 def cmd_publish_form(args: argparse.Namespace) -> int:
     from qsdesk.services.form_versions import publish_form
 
-    store = _open(args)
+    store = open_node_store(args)
     try:
         pub = publish_form(store, args.file)
     finally:
@@ -67,7 +57,7 @@ def cmd_publish_form(args: argparse.Namespace) -> int:
 def cmd_form_versions(args: argparse.Namespace) -> int:
     from qsdesk.services.form_versions import install_forms, list_versions
 
-    store = _open(args)
+    store = open_node_store(args)
     try:
         problems = install_forms(store)
         rows = list_versions(store)
@@ -85,7 +75,7 @@ def cmd_form_versions(args: argparse.Namespace) -> int:
 def cmd_notices(args: argparse.Namespace) -> int:
     from qsdesk.services.master_data import add_notice, list_notices
 
-    store = _open(args)
+    store = open_node_store(args)
     try:
         if args.add is not None:
             try:
@@ -109,7 +99,7 @@ def cmd_notices(args: argparse.Namespace) -> int:
 def cmd_key_products(args: argparse.Namespace) -> int:
     from qsdesk.services.master_data import add_key_product, import_key_products, list_key_products
 
-    store = _open(args)
+    store = open_node_store(args)
     try:
         if args.action == "add":
             if not args.name:

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from qsdesk.cli import CommandError, add_data_dir
+from qsdesk.cli import CommandError, add_data_dir, open_node_store
 
 
 def register(sub: Any) -> None:
@@ -31,15 +31,9 @@ def register(sub: Any) -> None:
 
 
 def _open(args: argparse.Namespace, suffixes: tuple[str, ...] = (".xlsx",)) -> Any:
-    from qsdesk.store.db import open_store
-
     if args.out.suffix.lower() not in suffixes:
         raise CommandError("输出文件应以 " + " 或 ".join(suffixes) + " 结尾")
-    store = open_store(args.data_dir, url=args.database_url)
-    if store.self_node() is None:
-        store.close()
-        raise CommandError("本机尚未初始化，请先运行 qsdesk init")
-    return store
+    return open_node_store(args)
 
 
 def cmd_monthly(args: argparse.Namespace) -> int:

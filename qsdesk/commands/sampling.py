@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from qsdesk.cli import CommandError, add_data_dir
+from qsdesk.cli import CommandError, add_data_dir, open_node_store
 
 
 def _date(text: str) -> date:
@@ -118,16 +118,6 @@ def register(sub: Any) -> None:
     e.set_defaults(func=cmd_draw_export)
 
 
-def _store(args: argparse.Namespace) -> Any:
-    from qsdesk.store.db import open_store
-
-    store = open_store(args.data_dir, url=args.database_url)
-    if store.self_node() is None:
-        store.close()
-        raise CommandError("本机尚未初始化，请先运行 qsdesk init")
-    return store
-
-
 def _enterprise(store: Any, key: str | None) -> str | None:
     if not key:
         return None
@@ -149,7 +139,7 @@ def _enterprise(store: Any, key: str | None) -> str | None:
 def cmd_add(args: argparse.Namespace) -> int:
     from qsdesk.services import sampling as svc
 
-    store = _store(args)
+    store = open_node_store(args)
     try:
         inp = svc.SamplingInput(
             product_name=args.product, sampled_on=args.sampled_on, result=args.result,
@@ -183,7 +173,7 @@ def _print_outcome(res: Any) -> None:
 def cmd_conclude(args: argparse.Namespace) -> int:
     from qsdesk.services import sampling as svc
 
-    store = _store(args)
+    store = open_node_store(args)
     try:
         res = svc.record_result(store, args.sampling_id, args.result, nonconforming_items=args.items,
                                 major_hazard=args.major_hazard, report_received_on=args.received_on)
@@ -199,7 +189,7 @@ def cmd_conclude(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     from qsdesk.services import sampling as svc
 
-    store = _store(args)
+    store = open_node_store(args)
     try:
         with store.session() as s:
             for r in s.execute(svc.list_query(result=args.result, year=args.year, open_followup=args.open)):
@@ -217,7 +207,7 @@ def cmd_steps(args: argparse.Namespace) -> int:
     from qsdesk.services import followup as fu
     from qsdesk.store.models import Sampling
 
-    store = _store(args)
+    store = open_node_store(args)
     try:
         with store.session() as s:
             smp = s.get(Sampling, args.sampling_id)
@@ -235,7 +225,7 @@ def cmd_steps(args: argparse.Namespace) -> int:
 def cmd_step_done(args: argparse.Namespace) -> int:
     from qsdesk.services import followup as fu
 
-    store = _store(args)
+    store = open_node_store(args)
     try:
         fu.complete_step(store, args.step_id, args.on or date.today(), args.outcome, args.note)
     except fu.FollowUpError as exc:
@@ -249,7 +239,7 @@ def cmd_step_done(args: argparse.Namespace) -> int:
 def cmd_close(args: argparse.Namespace) -> int:
     from qsdesk.services import followup as fu
 
-    store = _store(args)
+    store = open_node_store(args)
     try:
         fu.close_followup(store, args.sampling_id, args.on or date.today())
     except fu.FollowUpError as exc:
@@ -263,7 +253,7 @@ def cmd_close(args: argparse.Namespace) -> int:
 def cmd_overdue(args: argparse.Namespace) -> int:
     from qsdesk.services import followup as fu
 
-    store = _store(args)
+    store = open_node_store(args)
     today = args.today or date.today()
     try:
         with store.session() as s:
@@ -280,7 +270,7 @@ def cmd_tracking(args: argparse.Namespace) -> int:
     from qsdesk.services import sampling as svc
 
     year = args.year or date.today().year
-    store = _store(args)
+    store = open_node_store(args)
     try:
         with store.session() as s:
             rows = svc.tracking_list(s, year, include_refusals=not args.no_refusals)
@@ -295,7 +285,7 @@ def cmd_tracking(args: argparse.Namespace) -> int:
 def cmd_draw_create(args: argparse.Namespace) -> int:
     from qsdesk.services import random_draw as rd
 
-    store = _store(args)
+    store = open_node_store(args)
     try:
         flt = rd.PoolFilter(town=args.town, domain=args.domain, unit_type=args.unit_type, grade=args.grade,
                             supervision_class=args.supervision_class)
@@ -321,7 +311,7 @@ def cmd_draw_create(args: argparse.Namespace) -> int:
 def cmd_draw_verify(args: argparse.Namespace) -> int:
     from qsdesk.services import random_draw as rd
 
-    store = _store(args)
+    store = open_node_store(args)
     try:
         with store.session() as s:
             try:
@@ -343,7 +333,7 @@ def cmd_draw_export(args: argparse.Namespace) -> int:
 
     if args.out.suffix.lower() != ".xlsx":
         raise CommandError("输出文件应以 .xlsx 结尾")
-    store = _store(args)
+    store = open_node_store(args)
     try:
         try:
             out = rd.export_publication(store, args.plan_id, args.out)

@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from qsdesk.cli import CommandError, add_data_dir
+from qsdesk.cli import CommandError, add_data_dir, open_node_store
 
 
 def register(sub: Any) -> None:
@@ -55,16 +55,6 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_conflicts)
 
 
-def _open(args: argparse.Namespace) -> Any:
-    from qsdesk.store.db import open_store
-
-    store = open_store(args.data_dir, url=args.database_url)
-    if store.self_node() is None:
-        store.close()
-        raise CommandError("本机尚未初始化，请先运行 qsdesk init")
-    return store
-
-
 def cmd_enrol(args: argparse.Namespace) -> int:
     from qsdesk.services.sync.identity import (
         enrol_peer,
@@ -74,7 +64,7 @@ def cmd_enrol(args: argparse.Namespace) -> int:
         peers,
     )
 
-    store = _open(args)
+    store = open_node_store(args)
     try:
         me = own_identity(store)
         if args.export:
@@ -110,7 +100,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         if since is not None:
             raise CommandError("--since 和 --range 只能用一个")
         since, upto = _parse_range(args.range_)
-    store = _open(args)
+    store = open_node_store(args)
     try:
         res = export_bundle(store, args.to, args.out, since=since, upto=upto)
     finally:
@@ -123,7 +113,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from qsdesk.services.sync.exchange import import_bundle, preview_bundle, write_receipt
 
-    store = _open(args)
+    store = open_node_store(args)
     try:
         if args.preview:
             rep = preview_bundle(store, args.file)
@@ -145,7 +135,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_receipt(args: argparse.Namespace) -> int:
     from qsdesk.services.sync.exchange import write_receipt
 
-    store = _open(args)
+    store = open_node_store(args)
     try:
         res = write_receipt(store, args.to, args.out)
     finally:
@@ -159,7 +149,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from qsdesk.services.sync.exchange import peer_states, pending_change_count
     from qsdesk.services.sync.identity import node_fingerprint, own_identity, peers
 
-    store = _open(args)
+    store = open_node_store(args)
     try:
         me = own_identity(store)
         print(f"本单位：{me.name}（{me.code}），指纹 {me.fingerprint}")
@@ -178,7 +168,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_conflicts(args: argparse.Namespace) -> int:
     from qsdesk.services.sync import conflicts as cf
 
-    store = _open(args)
+    store = open_node_store(args)
     try:
         if args.resolve:
             if not args.choose:
