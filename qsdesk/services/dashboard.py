@@ -19,6 +19,7 @@ import os
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
@@ -324,7 +325,7 @@ SNAPSHOT_VERSION = 1
 _log = logging.getLogger(__name__)
 
 
-def _snapshot_path(store: Store) -> Any:
+def _snapshot_path(store: Store) -> Path | None:
     return store.data_dir.root / SNAPSHOT_FILE if store.data_dir is not None else None
 
 
