@@ -12,6 +12,9 @@ DEB_PACKAGES := python3-venv xvfb xauth poppler-utils libegl1 libgl1 libxkbcommo
   libxkbcommon-x11-0 libfontconfig1 libfreetype6 libdbus-1-3 libxcb-cursor0 libxcb-icccm4 \
   libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 \
   libxcb-image0 libnss3 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libasound2 libcups2
+# PostgreSQL (a county hub): the tests start a throwaway server from these binaries
+# (tests/pg_server.py); installing the package starts no server of its own here (no systemd).
+DEB_PACKAGES += postgresql
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -1,20 +1,14 @@
 """The county on PostgreSQL (``--database-url``): the same sync code, no SQLite-only SQL.
 
-Runs only when ``QSDESK_TEST_PG_URL`` names a PostgreSQL server database a new database can be
-created from (e.g. ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``) and a driver is
-installed; otherwise it is skipped.
+Runs on the throwaway server the tests start (``pg_url`` in tests/conftest.py): a fresh, migrated
+database per test.
 """
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from qsdesk.services.node import init_node
 from qsdesk.services.sync import conflicts as cf
@@ -33,24 +27,6 @@ from tests.services.sync_helpers import (
     snapshot,
     synced_state,
 )
-
-PG_URL = os.environ.get("QSDESK_TEST_PG_URL")
-pytestmark = pytest.mark.skipif(not PG_URL, reason="QSDESK_TEST_PG_URL not set")
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    assert PG_URL
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    name = f"qsdesk_sync_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_station_to_postgres_county(tmp_path: Path, pg_url: str) -> None:
