@@ -49,6 +49,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     from qsdesk.services.node import InspectorSpec, SetupError, init_node, validate_setup
     from qsdesk.services.sync.identity import node_fingerprint
     from qsdesk.store.db import open_store
+    from qsdesk.store.dburl import describe, save_url
 
     try:  # everything is checked before the data directory is touched
         validate_setup(args.kind, args.code, args.name, args.parent_code)
@@ -59,6 +60,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     try:
         node = init_node(store, kind=args.kind, code=args.code, name=args.name,
                          parent_code=args.parent_code, inspectors=inspectors)
+        if args.database_url and store.data_dir is not None:
+            # set once here: every later command and the GUI open this database by themselves
+            save_url(store.data_dir.root, args.database_url)
     except SetupError as exc:
         raise CommandError(str(exc)) from None
     finally:
@@ -66,6 +70,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     kind = "市场监管所" if node.kind == "station" else "县级局"
     print(f"已初始化：{kind} {node.name}（{node.code}），检查人员 {len(inspectors)} 名")
     print(f"数据目录：{store.data_dir.root if store.data_dir else '-'}")
+    if store.engine.dialect.name != "sqlite":
+        kept = "；密码已存入 PostgreSQL 密码文件" if store.engine.url.password else ""
+        print(f"数据库：{describe(store.engine.url)}（已记入数据目录，以后无需再指定{kept}）")
     print(f"公钥指纹：{node_fingerprint(node)}（与对方登记时核对）")
     return 0
 

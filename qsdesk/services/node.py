@@ -88,6 +88,12 @@ def init_node(
         raise SetupError("该数据目录已完成初始化，不能重复初始化")
     if store.data_dir is None:
         raise SetupError("没有数据目录，无法保存密钥")
+    existing = [n for n in (SIGNING_KEY_FILE, ENCRYPTION_KEY_FILE) if (store.data_dir.keys / n).exists()]
+    if existing:
+        # the keys of a node set up earlier (perhaps on another database): new ones would make
+        # every bundle sent to it undecryptable and every bundle it signed unverifiable
+        raise SetupError(f"数据目录 {store.data_dir.root} 已有本单位密钥，不能重复初始化；"
+                         "如需连接已初始化的数据库，请直接使用该数据目录")
     sign = Ed25519PrivateKey.generate()
     enc = X25519PrivateKey.generate()
     raw = serialization.Encoding.Raw, serialization.PublicFormat.Raw

@@ -27,10 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from qsdesk.domain import formspec
 from qsdesk.paths import DataDir
+from qsdesk.store import dburl
+from qsdesk.store.dburl import DatabaseUnavailable  # noqa: F401  (re-exported for callers)
 from qsdesk.store.models import (
     Counter,
     Inspection,
@@ -59,7 +62,19 @@ def _json_dumps(value: Any) -> str:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url`` (``postgres://`` and ``postgresql://`` mean psycopg 3).
+
+    On PostgreSQL every connection runs with ``jit = off``: the program's queries are short
+    lookups and pages, and the JIT compiler cost 452 of 558 ms of a two-term registry search at
+    25k enterprises while saving nothing.
+    """
     kwargs.setdefault("json_serializer", _json_dumps)
+    url = dburl.normalize(url)
+    if url.startswith("postgresql"):
+        connect_args = dict(kwargs.pop("connect_args", {}) or {})
+        connect_args.setdefault("options", "-c jit=off")
+        kwargs["connect_args"] = connect_args
+        kwargs.setdefault("pool_pre_ping", True)  # a county server restarted overnight
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
 
@@ -213,20 +228,43 @@ def stored_revision(engine: Engine) -> str | None:
 def open_store(data_dir: Path | str | None = None, *, url: str | None = None, migrate: bool = True) -> Store:
     """Open (and by default migrate to the newest schema) the database of a data directory.
 
-    Before a database made by an older version is migrated, a backup is taken (SQLite files).
+    Without ``url`` the database is the one recorded for the data directory at ``init``
+    (``database.json``, a county's PostgreSQL) or else its SQLite file. Before a database made by
+    an older version is migrated, a backup is taken (SQLite files). A server that cannot be
+    reached, a wrong password, a missing database or a role without rights raise
+    :class:`DatabaseUnavailable` (one Chinese line, no password).
     """
     from qsdesk.paths import default_data_dir
 
     dd = DataDir(Path(data_dir) if data_dir else default_data_dir()).ensure()
-    engine = make_engine(url or sqlite_url(dd.db_path))
-    if migrate and stored_revision(engine) != SCHEMA_HEAD:
-        from qsdesk.store.migrate import upgrade_to_head
+    if url is None:
+        url = dburl.saved_url(dd.root)
+    target = dburl.normalize(url) if url else sqlite_url(dd.db_path)
+    try:
+        engine = make_engine(target)
+    except Exception as exc:
+        problem = dburl.explain(exc, target)
+        if problem is None:
+            raise
+        raise problem from None
+    try:
+        if engine.dialect.name != "sqlite":
+            with engine.connect():
+                pass  # a connection failure is told as such, not as a missing table
+        if migrate and stored_revision(engine) != SCHEMA_HEAD:
+            from qsdesk.store.migrate import upgrade_to_head
 
-        if url is None and dd.db_path.is_file() and stored_revision(engine) is not None:
-            from qsdesk.store.backup import backup_data_dir
+            if url is None and dd.db_path.is_file() and stored_revision(engine) is not None:
+                from qsdesk.store.backup import backup_data_dir
 
-            backup_data_dir(dd, "migrate")  # an upgrade never risks the only copy
-        upgrade_to_head(engine)
+                backup_data_dir(dd, "migrate")  # an upgrade never risks the only copy
+            upgrade_to_head(engine)
+    except DBAPIError as exc:
+        engine.dispose()
+        problem = dburl.explain(exc, target) if engine.dialect.name != "sqlite" else None
+        if problem is None:
+            raise
+        raise problem from None
     if url is None and dd.db_path.is_file():
         os.chmod(dd.db_path, 0o600)
     store = Store(engine=engine, data_dir=dd)
