@@ -48,9 +48,50 @@ def _data_dir(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return DataDir(Path(args.data_dir) if getattr(args, "data_dir", None) else default_data_dir())
 
 
+def _postgres_backup(args: argparse.Namespace) -> int | None:
+    """A county on PostgreSQL (given or recorded at init) is backed up with pg_dump."""
+    from qsdesk.paths import DataDir, default_data_dir
+    from qsdesk.store import dburl
+
+    dd = DataDir(Path(args.data_dir) if getattr(args, "data_dir", None) else default_data_dir())
+    url = getattr(args, "database_url", None) or (dburl.saved_url(dd.root) if dd.root.is_dir() else None)
+    if not url or dburl.normalize(url).startswith("sqlite"):
+        return None
+    from qsdesk.store.pg_backup import PgBackupError, backup_postgres
+
+    if args.list:
+        for b in sorted(dd.backups.glob("qsdesk-pg-*")):
+            print(b)
+        return 0
+    try:
+        made = backup_postgres(url, dd.ensure())
+    except PgBackupError as exc:
+        raise CommandError(str(exc)) from None
+    from qsdesk.services import audit
+    from qsdesk.store.db import open_store
+
+    store = open_store(dd.root, url=url)
+    try:
+        with store.transaction() as s:
+            audit.record(s, "backup", None, None, actor="cli", file=made.name)
+    finally:
+        store.close()
+    if args.out:
+        import shutil
+
+        shutil.copytree(made, args.out)
+        print(f"已备份（pg_dump）：{made}，并另存到 {args.out}")
+    else:
+        print(f"已备份（pg_dump）：{made}")
+    return 0
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     from qsdesk.store.backup import BackupError, backup_data_dir, list_backups
 
+    done = _postgres_backup(args)
+    if done is not None:
+        return done
     dd = _data_dir(args)
     if args.list:
         for b in list_backups(dd.backups):

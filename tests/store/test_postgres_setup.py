@@ -192,3 +192,36 @@ def test_postgres_saved_url_that_stops_working_is_one_line(tmp_path: Path, pg_se
     _one_line_exit_2(["--data-dir", str(d), "demo", "--enterprises", "0"], capsys, "不存在")
     with pytest.raises(DatabaseUnavailable):
         open_store(d)
+
+
+def test_postgres_backup_with_pg_dump_restores(tmp_path: Path, pg_server, pg_url: str,  # type: ignore[no-untyped-def]
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from qsdesk.store.models import Enterprise
+    from qsdesk.store.pg_backup import restore_postgres
+
+    d = tmp_path / "county"
+    assert main(["--data-dir", str(d), "--database-url", pg_url, *INIT]) == 0
+    st = open_store(d)
+    try:
+        with st.transaction() as s:
+            s.add(Enterprise(name="济南某食品有限公司", uscc="91370112MA3C000001", address="历城区"))
+    finally:
+        st.close()
+    capsys.readouterr()
+    assert main(["--data-dir", str(d), "backup"]) == 0  # the recorded database, no URL typed
+    [made] = list((d / "backups").glob("qsdesk-pg-*-manual"))
+    assert {p.name for p in made.iterdir()} >= {"database.dump", "keys", "说明.txt"}
+    assert {p.name for p in (made / "keys").iterdir()} == {p.name for p in (d / "keys").iterdir()}
+    assert "附件" in (made / "说明.txt").read_text(encoding="utf-8")
+    # the dump restores into a new database with the same records
+    fresh = pg_server.create_database()
+    restore_postgres(made / "database.dump", pg_server.url(fresh))
+    again = open_store(tmp_path / "restored", url=pg_server.url(fresh))
+    try:
+        with again.session() as s:
+            assert [e.name for e in s.query(Enterprise)] == ["济南某食品有限公司"]
+        node = again.self_node()
+        assert node is not None and node.code == "370112"
+    finally:
+        again.close()
+        pg_server.drop_database(fresh)
