@@ -16,6 +16,7 @@ from sqlalchemy import select
 from qsdesk.domain import formspec, grading, uscc
 from qsdesk.services import audit
 from qsdesk.store.db import Store
+from qsdesk.store.limits import ValueTooLong
 from qsdesk.store.models import Enterprise, Product
 
 FORM_ID = "annex3_census"
@@ -52,7 +53,16 @@ def _grade(ent: Enterprise) -> str | None:
     return g.value if g is not None else None
 
 
-def save_census(
+def save_census(store: Store, values: dict[str, Any], enterprise_id: str | None = None, **kw: Any) -> str:
+    """:func:`_save_census`; a value longer than the database allows (the county's PostgreSQL
+    would refuse it on sync) is a :class:`CensusError` the form shows, nothing saved."""
+    try:
+        return _save_census(store, values, enterprise_id, **kw)
+    except ValueTooLong as exc:
+        raise CensusError(str(exc)) from None
+
+
+def _save_census(
     store: Store,
     values: dict[str, Any],
     enterprise_id: str | None = None,

@@ -10,8 +10,9 @@ SQLite settings and why:
 * ``foreign_keys=ON`` — SQLite leaves them off by default.
 * ``busy_timeout`` — the GUI and a CLI command may touch the same file.
 
-Every flush stamps sync metadata on changed :class:`~qsdesk.store.models.SyncMixin` rows
-(``rev``, ``updated_at``, ``origin``, ``change_seq``) and refuses any change to a sealed
+Every flush refuses text longer than its column (:mod:`qsdesk.store.limits`), stamps sync
+metadata on changed :class:`~qsdesk.store.models.SyncMixin` rows (``rev``, ``updated_at``,
+``origin``, ``change_seq``) and refuses any change to a sealed
 inspection: a sealed record is never modified, a correction is an amendment.
 """
 
@@ -32,7 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from qsdesk.domain import formspec
 from qsdesk.paths import DataDir
-from qsdesk.store import dburl
+from qsdesk.store import dburl, limits
 from qsdesk.store.dburl import DatabaseUnavailable  # noqa: F401  (re-exported for callers)
 from qsdesk.store.models import (
     Counter,
@@ -145,6 +146,11 @@ def _stamp(session: Session, _ctx: Any, _instances: Any) -> None:
     if session.info.get("sync_apply"):
         return  # rows arriving in a bundle keep their own metadata
     _guard_sealed(session)
+    # what the county's PostgreSQL would refuse is refused here, on every backend
+    for obj in session.new:
+        limits.check_object(obj)
+    for obj in session.dirty:
+        limits.check_object(obj)
     changed = [o for o in session.new if isinstance(o, SyncMixin)]
     changed += [
         o
