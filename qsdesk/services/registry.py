@@ -84,7 +84,7 @@ def list_query(engine: Engine, flt: RegistryFilter | None = None) -> tuple[Selec
     built once per set of filters and shape of search and reused while the user types (only the
     values change), which saves building a SQLAlchemy construct on every keystroke."""
     flt = flt or RegistryFilter()
-    src_shape = shape(flt.text) if has_index(engine) else None
+    src_shape = shape(flt.text, engine.dialect.name) if has_index(engine) else None
     if src_shape is None:  # no search, or the LIKE fallback: nothing to reuse
         return list_statement(engine, flt), {}
     key = (id(engine), src_shape, flt.grade, flt.supervision_class, flt.status, flt.domain, flt.unit_type,
@@ -94,7 +94,7 @@ def list_query(engine: Engine, flt: RegistryFilter | None = None) -> tuple[Selec
         if len(_query_cache) > 256:
             _query_cache.clear()
         stmt = _query_cache[key] = list_statement(engine, flt)
-    return stmt, source_params(flt.text)
+    return stmt, source_params(flt.text, engine.dialect.name)
 
 
 def list_statement(engine: Engine, flt: RegistryFilter | None = None) -> Select[Any]:
@@ -102,7 +102,8 @@ def list_statement(engine: Engine, flt: RegistryFilter | None = None) -> Select[
 
     Without search text the list is ordered by name. With search text on SQLite the query is
     driven by the search index (results in index order, first page at once, see
-    :mod:`qsdesk.store.search`); elsewhere it is a LIKE filter ordered by name.
+    :mod:`qsdesk.store.search`); on PostgreSQL by a UNION over its trigram indexes, ordered by
+    name; elsewhere it is a LIKE filter ordered by name.
     """
     flt = flt or RegistryFilter()
     cols = (
@@ -130,6 +131,9 @@ def list_statement(engine: Engine, flt: RegistryFilter | None = None) -> Select[
             .where(src.where, Enterprise.deleted.is_(False))
             .distinct()
         )
+        if engine.dialect.name != "sqlite":
+            # PostgreSQL returns the union's matches in no stable order: pages need one
+            stmt = stmt.order_by(Enterprise.name, Enterprise.id)
     else:
         stmt = (
             select(*cols)

@@ -8,9 +8,17 @@ the narrow document table in order) and stops when a page is full, so the first 
 of a common term cost about the same for 10 or 100 000 matches. A rare short term costs one scan
 of the document table. A credit-code prefix is a substring like any other.
 
-On other dialects (a PostgreSQL county hub), or a database without the index, every term is a
-``LIKE`` over the enterprise columns and its products. Several space-separated terms must all
-match (each may match a different field).
+On PostgreSQL (a county hub, migration ``0003``) ``pg_trgm`` GIN indexes cover each searched
+column. The index is only used when each column is asked on its own, so the longest term is a
+``UNION`` of one ``ILIKE`` branch per column and one over live product names (0.9 ms at 25k
+enterprises against 79 ms for the same search as an ``OR`` across the columns and a product
+subquery); the other terms are checked on its matches. A one- or two-character driver, which a
+trigram index cannot answer, is one scan with ``OR``. Connections run with ``jit = off``
+(:func:`qsdesk.store.db.make_engine`).
+
+Elsewhere, or on a database without an index, every term is a ``LIKE`` over the enterprise
+columns and its products. Several space-separated terms must all match (each may match a
+different field).
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, exists, inspect, or_
+from sqlalchemy import Engine, and_, bindparam, exists, inspect, or_, select, text, true, union
 from sqlalchemy.sql import column, table
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -36,15 +44,31 @@ TRIGRAM = 3
 _available: dict[int, bool] = {}
 
 
+#: the pg_trgm indexes of migration 0003
+PG_INDEXES = frozenset({"ix_enterprise_name_trgm", "ix_enterprise_uscc_trgm", "ix_enterprise_legal_rep_trgm",
+                        "ix_enterprise_address_trgm", "ix_product_name_trgm"})
+
+
 def has_index(engine: Engine) -> bool:
-    """Whether the FTS search index exists in this database (cached per engine)."""
+    """Whether the search index exists in this database (cached per engine): SQLite's FTS5
+    tables or PostgreSQL's trigram indexes."""
     key = id(engine)
     if key not in _available:
-        ok = engine.dialect.name == "sqlite"
-        if ok:
+        ok = False
+        if engine.dialect.name == "sqlite":
             ok = set(inspect(engine).get_table_names()) >= INDEX_TABLES
+        elif engine.dialect.name == "postgresql":
+            with engine.connect() as c:
+                found = set(c.execute(text("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+                                           " AND indexname LIKE '%\\_trgm'")).scalars())
+            ok = found >= PG_INDEXES
         _available[key] = ok
     return _available[key]
+
+
+def forget_index(engine: Engine) -> None:
+    """Drop the cached :func:`has_index` answer (after a migration created the index)."""
+    _available.pop(id(engine), None)
 
 
 def terms(text: str) -> list[str]:
@@ -92,21 +116,52 @@ class IndexSource:
     params: dict[str, Any]
 
 
-def shape(text: str) -> tuple[int, ...] | None:
+def shape(text: str, dialect: str = "sqlite") -> tuple[int, ...] | None:
     """What the statement of :func:`index_source` depends on besides the values: for each term
-    (longest first) whether it uses the trigram index."""
+    (longest first) whether it uses the trigram index. None: no statement to reuse (no text, or
+    on PostgreSQL a short driver, searched with :func:`like_clause`)."""
     ts = sorted(terms(text), key=len, reverse=True)
+    if dialect == "postgresql" and ts and len(ts[0]) < TRIGRAM:
+        return None
     return tuple(int(len(t) >= TRIGRAM) for t in ts[:1]) + (len(ts) - 1,) if ts else None
 
 
-def source_params(text: str) -> dict[str, Any]:
+def source_params(text: str, dialect: str = "sqlite") -> dict[str, Any]:
     """The values :func:`index_source` binds for ``text`` (``q0`` drives, ``q1``… are checked),
     without building its SQL: while the user types only these change (see :func:`shape`)."""
     ts = sorted(terms(text), key=len, reverse=True)
     params: dict[str, Any] = {}
+    fts = dialect == "sqlite"
     for n, term in enumerate(ts):
-        params[f"q{n}"] = trigram_phrase(term) if n == 0 and len(term) >= TRIGRAM else like_pattern(term)
+        params[f"q{n}"] = trigram_phrase(term) if fts and n == 0 and len(term) >= TRIGRAM else like_pattern(term)
     return params
+
+
+def _term_anywhere(param: str, value: str) -> ColumnElement[bool]:
+    """One term in any searched field or live product name (bound as ``param``)."""
+    q = bindparam(param, value)
+    return or_(
+        Enterprise.name.ilike(q, escape="\\"),
+        Enterprise.uscc.ilike(q, escape="\\"),
+        Enterprise.legal_rep.ilike(q, escape="\\"),
+        Enterprise.address.ilike(q, escape="\\"),
+        exists().where(Product.enterprise_id == Enterprise.id, Product.deleted.is_(False),
+                       Product.name.ilike(q, escape="\\")),
+    )
+
+
+def _pg_source(ts: list[str]) -> IndexSource:
+    """PostgreSQL: the driver (three characters or more) as a UNION of trigram-indexed branches,
+    the other terms checked on its matches."""
+    params = {f"q{n}": like_pattern(t) for n, t in enumerate(ts)}
+    q0 = bindparam("q0", params["q0"])
+    branches = [select(Enterprise.id.label("enterprise_id")).where(col.ilike(q0, escape="\\"))
+                for col in (Enterprise.name, Enterprise.uscc, Enterprise.legal_rep, Enterprise.address)]
+    branches.append(select(Product.enterprise_id.label("enterprise_id"))
+                    .where(Product.name.ilike(q0, escape="\\"), Product.deleted.is_(False)))
+    hits = union(*branches).subquery("hits")
+    conds = [_term_anywhere(f"q{n}", params[f"q{n}"]) for n in range(1, len(ts))]
+    return IndexSource(hits, hits.c.enterprise_id, and_(true(), *conds), params)
 
 
 def index_source(text: str, engine: Engine) -> IndexSource | None:
@@ -117,6 +172,9 @@ def index_source(text: str, engine: Engine) -> IndexSource | None:
         return None
     # the longest term drives (fewest matches); the others are checked on its matches
     ts.sort(key=len, reverse=True)
+    if engine.dialect.name == "postgresql":
+        # a one- or two-character driver is one OR scan (like_clause): no trigram to look up
+        return _pg_source(ts) if len(ts[0]) >= TRIGRAM else None
     driver, others = ts[0], ts[1:]
     params: dict[str, Any] = {}
     if len(driver) >= TRIGRAM:
