@@ -8,8 +8,15 @@ end of 200 000 rows costs one query, not a thousand ever slower ones. The cursor
 soon as the last row has been read, on :meth:`QueryTableModel.refresh`/``set_statement``, and when
 the model is destroyed, so a long-lived model does not hold the database's read snapshot.
 
-Totals come from ``SELECT count(*)`` over the same statement (:meth:`QueryTableModel.total`),
-computed only when asked. Sorting by a column replaces the statement's ``ORDER BY`` with the
+The number of rows is known up front: each (re)load first counts at most ``jump_after`` + 1
+matching rows (cheap however large the table). Up to ``jump_after`` rows the model streams from
+the cursor as above. Beyond that (a county's 200 000 enterprises) it switches to *jump* mode:
+the full ``count(*)`` is the row count from the start, and a page is read with ``LIMIT``/
+``OFFSET`` only when the view asks for one of its rows, so Ctrl+End or dragging the scroll bar
+to the end reads the last page alone instead of every row before it (16 s at 200k rows when
+every page had to be fetched first). At most :data:`KEEP_PAGES` pages stay in memory.
+
+Totals (:meth:`QueryTableModel.total`) are therefore known after every load. Sorting by a column replaces the statement's ``ORDER BY`` with the
 column's sort expression (plus the id as a tie-breaker) and runs the query again in the
 database; nothing is sorted in Python.
 
@@ -125,6 +132,10 @@ def _relay() -> _CountRelay:
     return _relay_instance
 
 
+#: pages a model in jump mode keeps in memory (the least recently read are dropped)
+KEEP_PAGES = 64
+
+
 class QueryTableModel(QAbstractTableModel):
     """Read-only, lazily fetched rows of ``statement``; see the module docstring."""
 
@@ -141,9 +152,13 @@ class QueryTableModel(QAbstractTableModel):
         *,
         id_key: str = "id",
         page_size: int = 200,
+        jump_after: int = 5000,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self._jump_after = jump_after
+        self._jump = False  # rows read where the view looks (see the module docstring)
+        self._pages: dict[int, None] = {}  # loaded page numbers in jump mode, oldest first
         self._store = store
         self._columns = list(columns)
         self._id_key = id_key
@@ -246,26 +261,33 @@ class QueryTableModel(QAbstractTableModel):
             self.totalChanged.emit(n)
 
     def loaded_rows(self) -> int:
+        if self._jump:
+            return sum(1 for r in self._rows if r is not None)
         return len(self._rows)
 
     def row_id(self, row: int) -> Any:
         if 0 <= row < len(self._rows):
-            return self._rows[row][self._id_pos]
+            return (self._rows[row] or self._load_row(row))[self._id_pos]
         return None
 
     def row_values(self, row: int) -> dict[str, Any]:
-        """The raw values of a loaded row keyed by statement column name."""
+        """The raw values of a row keyed by statement column name."""
         if not (0 <= row < len(self._rows)) or self._stmt is None:
             return {}
         keys = [c.key for c in self._stmt.selected_columns]
-        return dict(zip(keys, self._rows[row], strict=False))
+        return dict(zip(keys, self._rows[row] or self._load_row(row), strict=False))
 
     def find_row(self, record_id: Any) -> int:
         """Row number of a loaded record, -1 if it is not (yet) loaded."""
         for i, r in enumerate(self._rows):
-            if r[self._id_pos] == record_id:
+            if r is not None and r[self._id_pos] == record_id:
                 return i
         return -1
+
+    @property
+    def jumping(self) -> bool:
+        """Whether rows are read where the view looks (more than ``jump_after`` rows)."""
+        return self._jump
 
     def close(self) -> None:
         self._close_cursor()
@@ -285,7 +307,10 @@ class QueryTableModel(QAbstractTableModel):
             if not index.isValid():
                 return None
             c = index.column()
-            value = self._rows[index.row()][self._positions[c]]
+            row = self._rows[index.row()]
+            if row is None:
+                row = self._load_row(index.row())
+            value = row[self._positions[c]]
             if role == _RAW:
                 return value
             text = (self._columns[c].format or default_format)(value)
@@ -366,12 +391,26 @@ class QueryTableModel(QAbstractTableModel):
             self.endResetModel()
             raise ValueError(f"statement lacks a column the model shows: {exc}") from exc
         self._exhausted = False
+        self._jump = False
+        self._pages = {}
         dialect = self._store.engine.dialect
         self._processors = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in self._stmt.selected_columns]
         self._shared_pos = [self._positions[i] for i, c in enumerate(self._columns) if c.shared]
         # SQLite's cursor steps lazily by itself; elsewhere (PostgreSQL) ask for a server-side
         # cursor and read through SQLAlchemy, which then buffers rows ahead of the DBAPI cursor
         self._raw = dialect.name == "sqlite"
+        try:
+            self._count_up_front()
+        except Exception:
+            log.exception("list count failed")
+        if self._jump:
+            self._exhausted = True
+            self._rows = [None] * (self._total or 0)  # type: ignore[list-item]
+            if self._rows:
+                self._load_row(0)
+            self.endResetModel()
+            self.reloaded.emit()
+            return
         try:
             conn = self._store.engine.connect()
             self._conn = conn if self._raw else conn.execution_options(stream_results=True)
@@ -382,6 +421,63 @@ class QueryTableModel(QAbstractTableModel):
         self._rows = self._read_page()
         self.endResetModel()
         self.reloaded.emit()
+
+    def _count_up_front(self) -> None:
+        """Count at most ``jump_after`` + 1 rows; more than that: the full count, jump mode."""
+        assert self._stmt is not None
+        inner = self._stmt.order_by(None)
+        bounded = select(func.count()).select_from(inner.limit(self._jump_after + 1).subquery())
+        with self._store.engine.connect() as conn:
+            n = int(conn.execute(bounded, self._params).scalar_one())
+            if n > self._jump_after:
+                n = int(conn.execute(select(func.count()).select_from(inner.subquery()), self._params).scalar_one())
+                self._jump = True
+        self._total = n
+
+    def _load_row(self, row: int) -> tuple[Any, ...]:
+        """Read the page holding ``row`` (jump mode) and return the row."""
+        assert self._stmt is not None
+        page = row // self._page_size
+        first = page * self._page_size
+        stmt = self._stmt.limit(self._page_size).offset(first)
+        try:
+            with self._store.engine.connect() as conn:
+                fetched = [tuple(r) for r in conn.execute(stmt, self._params)]
+        except Exception:
+            log.exception("reading list page failed")
+            fetched = []
+        rows = self._share(fetched)
+        # rows beyond what the count said (data changed since) are not shown; missing ones are
+        # shown blank rather than failing a paint
+        blank = tuple(None for _ in self._stmt.selected_columns)
+        end = min(first + self._page_size, len(self._rows))
+        for i in range(first, end):
+            k = i - first
+            self._rows[i] = rows[k] if k < len(rows) else blank
+        self._pages[page] = None
+        while len(self._pages) > KEEP_PAGES:
+            old = next(iter(self._pages))
+            if old == page:
+                break
+            del self._pages[old]
+            for i in range(old * self._page_size, min((old + 1) * self._page_size, len(self._rows))):
+                self._rows[i] = None  # type: ignore[call-overload]
+        return self._rows[row]
+
+    def _share(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """Rows with their low-cardinality strings shared (see the module docstring)."""
+        if not self._shared_pos:
+            return rows
+        pool = self._shared
+        out = []
+        for r in rows:
+            lst = list(r)
+            for i in self._shared_pos:
+                v = lst[i]
+                if isinstance(v, str):
+                    lst[i] = pool.setdefault(v, v)
+            out.append(tuple(lst))
+        return out
 
     def _read_page(self) -> list[tuple[Any, ...]]:
         """The next page, read from the DBAPI cursor under the SQLAlchemy result.
