@@ -122,7 +122,17 @@ def list_statement(engine: Engine, flt: RegistryFilter | None = None) -> Select[
         Enterprise.address,
     )
     src = index_source(flt.text, engine) if flt.text.strip() else None
-    if src is not None:
+    if src is not None and engine.dialect.name != "sqlite":
+        # PostgreSQL: the trigram UNION as a semi-join (each enterprise once, no DISTINCT over
+        # every column) and a stable order for pages
+        matches = select(src.enterprise_id).select_from(src.from_)
+        stmt = (
+            select(*cols)
+            .outerjoin(Inspector, Inspector.id == Enterprise.responsible_inspector_id)
+            .where(Enterprise.id.in_(matches), src.where, Enterprise.deleted.is_(False))
+            .order_by(Enterprise.name, Enterprise.id)
+        )
+    elif src is not None:
         stmt = (
             select(*cols)
             .select_from(src.from_)
@@ -131,9 +141,6 @@ def list_statement(engine: Engine, flt: RegistryFilter | None = None) -> Select[
             .where(src.where, Enterprise.deleted.is_(False))
             .distinct()
         )
-        if engine.dialect.name != "sqlite":
-            # PostgreSQL returns the union's matches in no stable order: pages need one
-            stmt = stmt.order_by(Enterprise.name, Enterprise.id)
     else:
         stmt = (
             select(*cols)
