@@ -28,6 +28,31 @@ def log_dir() -> Path:
     return Path(env) if env else Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
 
 
+_shared_cache: dict[Path, tuple[float, Path | None]] = {}
+
+
+def shared_attachments(root: Path) -> Path | None:
+    """The shared attachments folder recorded for the data directory ``root`` (None: its own).
+    Read with ``json`` only: this module is on the start-up path."""
+    settings = Path(root) / "database.json"
+    try:
+        mtime = settings.stat().st_mtime
+    except OSError:
+        return None
+    hit = _shared_cache.get(settings)
+    if hit is not None and hit[0] == mtime:
+        return hit[1]
+    import json
+
+    try:
+        value = json.loads(settings.read_text(encoding="utf-8")).get("attachments")
+    except (OSError, ValueError, AttributeError):
+        value = None
+    found = Path(value) if value else None
+    _shared_cache[settings] = (mtime, found)
+    return found
+
+
 @dataclass(frozen=True)
 class DataDir:
     root: Path
@@ -38,7 +63,9 @@ class DataDir:
 
     @property
     def attachments(self) -> Path:
-        return self.root / "attachments"
+        """``attachments/``, or the folder every workstation of a county shares (recorded in
+        ``database.json`` by ``qsdesk init/connect --attachments-dir``)."""
+        return shared_attachments(self.root) or self.root / "attachments"
 
     @property
     def keys(self) -> Path:

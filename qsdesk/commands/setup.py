@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from qsdesk.cli import CommandError, add_data_dir
@@ -20,7 +22,14 @@ def register(sub: Any) -> None:
     p.add_argument("--parent-code", default=None, help="上级县级局代码（市场监管所填写）")
     p.add_argument("--inspector", action="append", default=[], metavar="姓名:电话:执法证号",
                    help="检查人员，可重复")
+    p.add_argument("--attachments-dir", type=Path, default=None,
+                   help="各工作站共用的附件文件夹（县级局 PostgreSQL，例如网络共享目录）")
     p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("connect", help="把本机连接为县级局的另一台工作站（PostgreSQL 数据库已由 init 初始化）")
+    add_data_dir(p)
+    p.add_argument("--attachments-dir", type=Path, default=None, help="各工作站共用的附件文件夹（与第一台相同）")
+    p.set_defaults(func=cmd_connect)
 
     p = sub.add_parser("demo", help="生成演示数据（同一种子结果相同）")
     add_data_dir(p)
@@ -56,13 +65,14 @@ def cmd_init(args: argparse.Namespace) -> int:
         inspectors = [InspectorSpec.parse(text) for text in args.inspector]
     except SetupError as exc:
         raise CommandError(str(exc)) from None
+    _check_shared_attachments(args)
     store = open_store(args.data_dir, url=args.database_url)
     try:
         node = init_node(store, kind=args.kind, code=args.code, name=args.name,
                          parent_code=args.parent_code, inspectors=inspectors)
         if args.database_url and store.data_dir is not None:
             # set once here: every later command and the GUI open this database by themselves
-            save_url(store.data_dir.root, args.database_url)
+            save_url(store.data_dir.root, args.database_url, args.attachments_dir)
     except SetupError as exc:
         raise CommandError(str(exc)) from None
     finally:
@@ -74,6 +84,44 @@ def cmd_init(args: argparse.Namespace) -> int:
         kept = "；密码已存入 PostgreSQL 密码文件" if store.engine.url.password else ""
         print(f"数据库：{describe(store.engine.url)}（已记入数据目录，以后无需再指定{kept}）")
     print(f"公钥指纹：{node_fingerprint(node)}（与对方登记时核对）")
+    return 0
+
+
+def _check_shared_attachments(args: argparse.Namespace) -> None:
+    folder = getattr(args, "attachments_dir", None)
+    if folder is None:
+        return
+    if not getattr(args, "database_url", None):
+        raise CommandError("共用附件文件夹只用于县级局的 PostgreSQL 数据库：请同时指定 --database-url")
+    if not Path(folder).is_dir() or not os.access(folder, os.W_OK):
+        raise CommandError(f"附件文件夹 {folder} 不存在或没有写入权限")
+
+
+def cmd_connect(args: argparse.Namespace) -> int:
+    """A second (third…) workstation of a county whose PostgreSQL database is set up: the keys
+    come from the database, the URL (and the shared attachments folder) are recorded here."""
+    from qsdesk.services.node import SetupError, connect_workstation
+    from qsdesk.services.sync.identity import node_fingerprint
+    from qsdesk.store.db import open_store
+    from qsdesk.store.dburl import describe, save_url
+
+    if not getattr(args, "database_url", None):
+        raise CommandError("请用 --database-url 指定县级局的 PostgreSQL 数据库")
+    _check_shared_attachments(args)
+    store = open_store(args.data_dir, url=args.database_url)
+    try:
+        if store.engine.dialect.name == "sqlite":
+            raise CommandError("connect 只用于县级局的 PostgreSQL 数据库")
+        node = connect_workstation(store)
+        assert store.data_dir is not None
+        save_url(store.data_dir.root, args.database_url, args.attachments_dir)
+    except SetupError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        store.close()
+    print(f"已连接：县级局 {node.name}（{node.code}）的数据库 {describe(store.engine.url)}")
+    print(f"数据目录：{store.data_dir.root if store.data_dir else '-'}")
+    print(f"公钥指纹：{node_fingerprint(node)}（应与第一台工作站显示的一致）")
     return 0
 
 

@@ -20,13 +20,17 @@ from sqlalchemy import select
 
 from qsdesk.services import audit
 from qsdesk.store.db import Store, utcnow
-from qsdesk.store.models import Inspector, Node
+from qsdesk.store.models import Inspector, Node, Setting
 
 NODE_KINDS = {"station": "市场监管所", "county": "县级市场监管局"}
 _CODE_RE = re.compile(r"^[0-9A-Za-z_-]{2,32}$")
 
 SIGNING_KEY_FILE = "signing_ed25519.pem"
 ENCRYPTION_KEY_FILE = "encryption_x25519.pem"
+#: on a shared database (a county's PostgreSQL) the private keys are also kept in the local,
+#: never-synced ``setting`` table, so a second workstation gets them from there (``qsdesk
+#: connect``) instead of by copying files; reading them needs the database role's password
+KEY_SETTINGS = {SIGNING_KEY_FILE: "node_key.signing", ENCRYPTION_KEY_FILE: "node_key.encryption"}
 
 
 class SetupError(ValueError):
@@ -116,9 +120,41 @@ def init_node(
                      inspectors=len(inspectors or []) or None)
         pem = serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         keys = store.data_dir.keys
+        pems = {SIGNING_KEY_FILE: sign.private_bytes(*pem), ENCRYPTION_KEY_FILE: enc.private_bytes(*pem)}
+        if store.engine.dialect.name != "sqlite":
+            for file, key in KEY_SETTINGS.items():
+                s.add(Setting(key=key, value=pems[file].decode("ascii")))
         # keys are written inside the transaction: if writing fails, the node row is rolled back
-        _write_private(keys / SIGNING_KEY_FILE, sign.private_bytes(*pem))
-        _write_private(keys / ENCRYPTION_KEY_FILE, enc.private_bytes(*pem))
+        for file, data in pems.items():
+            _write_private(keys / file, data)
+    return node
+
+
+def connect_workstation(store: Store) -> Node:
+    """Make this data directory another workstation of the node whose database ``store`` opened:
+    the node's private keys are copied from the database into ``keys/``. Refuses a database
+    without a node or without stored keys, and a data directory holding other keys."""
+    node = store.self_node()
+    if node is None:
+        raise SetupError("该数据库尚未初始化：第一台工作站请运行 qsdesk init")
+    if store.data_dir is None:
+        raise SetupError("没有数据目录，无法保存密钥")
+    with store.session() as s:
+        stored = {file: s.get(Setting, key) for file, key in KEY_SETTINGS.items()}
+    if any(v is None for v in stored.values()):
+        raise SetupError("该数据库中没有保存单位密钥（仅 PostgreSQL 县级局数据库保存），无法连接为另一台工作站")
+    keys = store.data_dir.keys
+    for file, row in stored.items():
+        assert row is not None
+        data = row.value.encode("ascii")
+        path = keys / file
+        if path.exists() and path.read_bytes() != data:
+            raise SetupError(f"数据目录 {store.data_dir.root} 已有其他单位的密钥，不能连接到该数据库；请换一个数据目录")
+    for file, row in stored.items():
+        assert row is not None
+        _write_private(keys / file, row.value.encode("ascii"))
+    with store.transaction() as s:
+        audit.record(s, "create", "node", node.code, workstation=str(store.data_dir.root))
     return node
 
 

@@ -49,6 +49,46 @@ class SealedRecordError(RuntimeError):
     """Raised when a flush would change a sealed inspection."""
 
 
+class ConcurrentEditError(ValueError):
+    """Someone else (another workstation, another window) saved the record since it was read:
+    this change is refused rather than overwriting theirs. The message is Chinese."""
+
+    def __init__(self, table: str, record_id: str) -> None:
+        self.table, self.record_id = table, record_id
+        super().__init__(f"这条{limits.table_label(table)}刚被其他人修改（可能在另一台工作站），"
+                         "本次修改未保存；请重新打开后再修改")
+
+
+def expect_rev(session: Session, table: str, record_id: str, rev: int) -> None:
+    """Refuse this session's flush of ``table``/``record_id`` unless the database still holds
+    ``rev`` — the revision a form was opened with (optimistic concurrency over minutes)."""
+    session.info.setdefault("expected_rev", {})[(table, record_id)] = rev
+
+
+def _check_revs(session: Session, dirty: list[Any]) -> None:
+    """Optimistic ``rev`` check at write time: every changed synced row must still have the
+    revision this session read (or the one :func:`expect_rev` named). The rows are locked
+    (``FOR UPDATE`` on PostgreSQL) so a concurrent writer waits, then sees the new revision and
+    is refused: never a lost update between two workstations."""
+    expected: dict[tuple[str, str], int] = session.info.get("expected_rev", {})
+    by_table: dict[Any, dict[str, int]] = {}
+    for obj in dirty:
+        table = type(obj).__table__
+        want = expected.get((table.name, obj.id), obj.rev)
+        if want is not None:
+            by_table.setdefault(table, {})[obj.id] = int(want)
+    for table, revs in by_table.items():
+        ids = list(revs)
+        for i in range(0, len(ids), 500):
+            q = select(table.c.id, table.c.rev).where(table.c.id.in_(ids[i:i + 500]))
+            if session.get_bind().dialect.name != "sqlite":
+                q = q.with_for_update()
+            with session.no_autoflush:
+                for rid, rev in session.execute(q):
+                    if rev != revs[rid]:
+                        raise ConcurrentEditError(table.name, rid)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -152,13 +192,16 @@ def _stamp(session: Session, _ctx: Any, _instances: Any) -> None:
     for obj in session.dirty:
         limits.check_object(obj)
     changed = [o for o in session.new if isinstance(o, SyncMixin)]
-    changed += [
+    dirty = [
         o
         for o in session.dirty
         if isinstance(o, SyncMixin) and session.is_modified(o, include_collections=False)
     ]
+    changed += dirty
     if not changed:
         return
+    if dirty:
+        _check_revs(session, dirty)
     now = utcnow()
     seq = next_change_seq(session)
     origin = session.info.get("origin", "")

@@ -96,15 +96,19 @@ def remember_password(u: URL) -> None:
     _atomic_write(path, "\n".join(lines) + "\n")
 
 
-def save_url(root: Path, url: str) -> str:
-    """Record ``url`` as this data directory's database; a password moves to the password file.
-    Returns the URL as stored (without a password). SQLite URLs are not recorded."""
+def save_url(root: Path, url: str, attachments: Path | None = None) -> str:
+    """Record ``url`` as this data directory's database (and ``attachments``, the folder all
+    workstations share); a password moves to the password file. Returns the URL as stored
+    (without a password). SQLite URLs are not recorded."""
     u = make_url(normalize(url))
     if u.get_backend_name() == "sqlite":
         return describe(u)
     remember_password(u)
     stored = u._replace(password=None).render_as_string(hide_password=False)  # set() keeps a None
-    _atomic_write(settings_path(root), json.dumps({"url": stored}, ensure_ascii=False, indent=1) + "\n")
+    data: dict[str, str] = {"url": stored}
+    if attachments is not None:
+        data["attachments"] = str(Path(attachments).resolve())
+    _atomic_write(settings_path(root), json.dumps(data, ensure_ascii=False, indent=1) + "\n")
     return stored
 
 
