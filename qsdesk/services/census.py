@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from qsdesk.domain import formspec, grading, uscc
 from qsdesk.services import audit
-from qsdesk.store.db import Store
+from qsdesk.store.db import ConcurrentEditError, Store
 from qsdesk.store.limits import ValueTooLong
 from qsdesk.store.models import Enterprise, Product
 
@@ -55,10 +55,11 @@ def _grade(ent: Enterprise) -> str | None:
 
 def save_census(store: Store, values: dict[str, Any], enterprise_id: str | None = None, **kw: Any) -> str:
     """:func:`_save_census`; a value longer than the database allows (the county's PostgreSQL
-    would refuse it on sync) is a :class:`CensusError` the form shows, nothing saved."""
+    would refuse it on sync) or a record someone else saved meanwhile is a :class:`CensusError`
+    the form shows, nothing saved."""
     try:
         return _save_census(store, values, enterprise_id, **kw)
-    except ValueTooLong as exc:
+    except (ValueTooLong, ConcurrentEditError) as exc:
         raise CensusError(str(exc)) from None
 
 
