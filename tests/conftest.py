@@ -111,13 +111,13 @@ def _no_stuck_dialogs() -> Iterator[None]:
 def pg_server() -> Iterator[object]:
     """The session's throwaway PostgreSQL. Missing binaries fail the tests under CI (``make
     test`` must run them); elsewhere they are skipped with the reason."""
-    from tests.pg_server import PgUnavailable, running_server
+    from tests.pg_server import PgUnavailable, must_run, running_server
 
     try:
         ctx = running_server()
         server = ctx.__enter__()
     except PgUnavailable as exc:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        if must_run():
             pytest.fail(f"PostgreSQL for the tests: {exc}", pytrace=False)
         pytest.skip(f"PostgreSQL for the tests: {exc}")
     try:

@@ -225,3 +225,17 @@ def test_postgres_backup_with_pg_dump_restores(tmp_path: Path, pg_server, pg_url
     finally:
         again.close()
         pg_server.drop_database(fresh)
+
+
+def test_postgres_fixture_fails_under_ci_when_binaries_are_missing(monkeypatch: pytest.MonkeyPatch,
+                                                                  tmp_path: Path) -> None:
+    from tests import pg_server as pgs
+
+    assert pgs.must_run({"CI": "true"}) and pgs.must_run({"CI": "1"})
+    assert not pgs.must_run({}) and not pgs.must_run({"CI": ""})
+    # no binaries anywhere: the fixture's error names `make deps`
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("QSDESK_PG_BINDIR", str(tmp_path))
+    monkeypatch.setattr(pgs, "Path", lambda p: tmp_path / "none" if p == "/usr/lib/postgresql" else Path(p))
+    with pytest.raises(pgs.PgUnavailable, match="make deps"):
+        pgs.find_bindir()
