@@ -42,10 +42,13 @@ def register(sub: Any) -> None:
 
 def _data_dir(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from qsdesk.paths import DataDir, default_data_dir
+    from qsdesk.store.dburl import saved_url
 
-    if getattr(args, "database_url", None):
-        raise CommandError("备份与恢复只适用于本机 SQLite 数据库；PostgreSQL 请使用数据库自身的备份工具")
-    return DataDir(Path(args.data_dir) if getattr(args, "data_dir", None) else default_data_dir())
+    dd = DataDir(Path(args.data_dir) if getattr(args, "data_dir", None) else default_data_dir())
+    if getattr(args, "database_url", None) or (dd.root.is_dir() and saved_url(dd.root)):
+        raise CommandError("PostgreSQL 数据库的恢复请用 pg_restore（见 README“县级局”一节）；"
+                           "qsdesk restore 只恢复本机 SQLite 数据库")
+    return dd
 
 
 def _postgres_backup(args: argparse.Namespace) -> int | None:

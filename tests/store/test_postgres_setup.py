@@ -239,3 +239,11 @@ def test_postgres_fixture_fails_under_ci_when_binaries_are_missing(monkeypatch: 
     monkeypatch.setattr(pgs, "Path", lambda p: tmp_path / "none" if p == "/usr/lib/postgresql" else Path(p))
     with pytest.raises(pgs.PgUnavailable, match="make deps"):
         pgs.find_bindir()
+
+
+def test_postgres_county_restore_points_to_pg_restore(tmp_path: Path, pg_url: str,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    d = tmp_path / "county"
+    assert main(["--data-dir", str(d), "--database-url", pg_url, *INIT]) == 0
+    capsys.readouterr()
+    _one_line_exit_2(["--data-dir", str(d), "restore", str(tmp_path / "x.db")], capsys, "pg_restore")
