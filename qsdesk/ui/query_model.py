@@ -39,7 +39,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QTableView, QWidget
 from sqlalchemy import Connection, CursorResult, Select, func, select
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 
 from qsdesk.store.db import Store
 
@@ -439,10 +440,19 @@ class QueryTableModel(QAbstractTableModel):
         assert self._stmt is not None
         page = row // self._page_size
         first = page * self._page_size
-        stmt = self._stmt.limit(self._page_size).offset(first)
+        n = len(self._rows)
+        reverse = self._reversed() if first > n // 2 else None
+        if reverse is not None:
+            # the back half read from the end: the last page costs what the first one does
+            end = min(first + self._page_size, n)
+            stmt = reverse.limit(end - first).offset(n - end)
+        else:
+            stmt = self._stmt.limit(self._page_size).offset(first)
         try:
             with self._store.engine.connect() as conn:
                 fetched = [tuple(r) for r in conn.execute(stmt, self._params)]
+            if reverse is not None:
+                fetched.reverse()
         except Exception:
             log.exception("reading list page failed")
             fetched = []
@@ -463,6 +473,32 @@ class QueryTableModel(QAbstractTableModel):
             for i in range(old * self._page_size, min((old + 1) * self._page_size, len(self._rows))):
                 self._rows[i] = None  # type: ignore[call-overload]
         return self._rows[row]
+
+    def _reversed(self) -> Select[Any] | None:
+        """The statement in exactly the opposite order, when its order is total (it ends with the
+        id, as every list's tie-breaker does): ASC↔DESC also swaps where NULLs go on SQLite and
+        PostgreSQL alike. None otherwise (then pages are read with OFFSET from the start)."""
+        assert self._stmt is not None
+        clauses = list(self._stmt._order_by_clauses)
+        if not clauses:
+            return None
+        id_col = self._stmt.selected_columns[self._id_key]
+        flipped = []
+        for c in clauses:
+            if isinstance(c, UnaryExpression) and c.modifier in (operators.desc_op, operators.asc_op):
+                inner = c.element
+                flipped.append(inner.asc() if c.modifier is operators.desc_op else inner.desc())
+            elif isinstance(c, UnaryExpression) and c.modifier is not None:
+                return None  # NULLS FIRST/LAST and the like: not flipped here
+            else:
+                inner = c
+                flipped.append(c.desc())
+        last = clauses[-1].element if isinstance(clauses[-1], UnaryExpression) else clauses[-1]
+        base_id = getattr(id_col, "element", id_col)  # a labelled column: its expression
+        if not (last is id_col or last is base_id or getattr(last, "key", None) == getattr(base_id, "key", "")
+                and getattr(last, "table", None) is getattr(base_id, "table", None)):
+            return None
+        return self._stmt.order_by(None).order_by(*flipped)
 
     def _share(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         """Rows with their low-cardinality strings shared (see the module docstring)."""
