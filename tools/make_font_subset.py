@@ -62,6 +62,7 @@ def wanted_codepoints() -> set[int]:
     cps |= set(range(0x2500, 0x2600))  # box drawing, geometric shapes (□ ■ ○ ●)
     cps |= set(range(0x2600, 0x2700))  # misc symbols (★ ☆)
     cps |= set(range(0x3000, 0x3040))  # CJK symbols and punctuation
+    cps |= set(range(0x3300, 0x3400))  # CJK compatibility: unit symbols ㎡ ㎜ ㎝ ㎏ ㎞ ㎎ ㏄
     cps |= set(range(0xFF00, 0xFFF0))  # full-width forms
     cps |= {ord(c) for c in "〇"}
     return cps
