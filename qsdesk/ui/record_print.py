@@ -232,17 +232,42 @@ def list_rows(store: Any, model: Any, progress: Callable[[int, int, str], None] 
 
 
 def print_list_page(page: Any, title: str) -> PrintPreviewDialog | None:
-    """打印列表: the page's whole list (current filter and order) as a bordered table."""
+    """打印列表: the page's whole list (current filter and order) as a bordered table.
+
+    Reading the rows and laying out the PDF (thousands of rows) run on a worker thread with
+    progress and 取消; the preview opens when the PDF is ready.
+    """
+    from qsdesk.services import printing
     from qsdesk.ui.worker import TaskCancelled, run_in_background
 
+    tmp = Path(tempfile.mkdtemp(prefix="qsdesk-print-"))
+    out = tmp / _safe_name(f"{title}.pdf")
+
+    def work(progress: Callable[[int, int, str], None], cancelled: Callable[[], bool]) -> tuple[int, str]:
+        columns, rows = list_rows(page.store, page.model, progress, cancelled)
+        if not rows:
+            return 0, ""
+        progress(0, 0, f"正在排版 {len(rows)} 行……")
+        printing.take_missing()
+        printing.render_list(title, columns, rows, out)
+        return len(rows), printing.take_missing()
+
     try:
-        columns, rows = run_in_background(page, f"正在准备打印：{title}", list_rows, page.store, page.model)
+        n, missing = run_in_background(page, f"正在准备打印：{title}", work)
     except TaskCancelled:
+        shutil.rmtree(tmp, ignore_errors=True)
         return None
-    if not rows:
+    except (printing.PrintError, OSError) as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        QMessageBox.warning(page, "无法打印", str(exc))
+        return None
+    if not n:
+        shutil.rmtree(tmp, ignore_errors=True)
         QMessageBox.information(page, "打印列表", "列表中没有记录。")
         return None
-    dlg = preview_list(page, title, columns, rows)
+    dlg = PrintPreviewDialog(out, f"{title}打印预览", page, suggested_name=out.name, temp_dir=tmp,
+                             missing_chars=missing)
+    dlg.show()
     page.print_preview = dlg
     return dlg
 
