@@ -142,3 +142,17 @@ def test_unit_symbols_print_and_missing_characters_are_reported(tmp_path: Path) 
     assert "2㎜×5㎝，3㎏/㎡" in text  # real glyphs with their Unicode, not boxes
     assert take_missing() == "叕"  # the one the font lacks, for the preview's notice
     assert take_missing() == ""
+
+
+def test_cli_names_the_characters_the_font_lacks(store: Store, data_dir: Path, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from qsdesk.cli import main as cli_main
+
+    rare = make_enterprise(store, name="王叕五金加工厂")
+    plain = make_enterprise(store, name="济南㎡建材有限公司")
+    out = tmp_path / "e.pdf"
+    assert cli_main(["print", "enterprise", rare, "--data-dir", str(data_dir), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "字体中没有以下字符" in err and "叕" in err
+    assert cli_main(["print", "enterprise", plain, "--data-dir", str(data_dir), "--out", str(out)]) == 0
+    assert "字体中没有" not in capsys.readouterr().err  # ㎡ is in the font now
