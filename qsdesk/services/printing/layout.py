@@ -723,6 +723,11 @@ class GroupTable(Table):
                     new = [cont[0], cont[1], *row[2:]]
                     self.groups[id(new)] = cont
                     rows[first] = new
+                    # the split part keeps the measured row heights: measure this row again,
+                    # its group title may need more lines than the row had
+                    heights = list(part._argH)
+                    heights[first] = None
+                    part._argH = part._rowHeights = heights
         return parts
 
 
