@@ -123,15 +123,19 @@ def preview_record(store: Any, table: str, record_id: str, parent: QWidget | Non
         def render(p: Path) -> Path:
             return printing.render_inspection(store, record_id, p, record_print=False)
         on_printed = _inspection_printed(store, record_id)
-    elif table == "enterprise":
-        def render(p: Path) -> Path:
-            return printing.render_enterprise(store, record_id, p)
-    elif table == "risk_report":
-        def render(p: Path) -> Path:
-            return printing.render_risk_report(store, record_id, p)
     else:
-        def render(p: Path) -> Path:
-            return printing.render_task_checklist(store, record_id, p)
+        if table == "enterprise":
+            def render(p: Path) -> Path:
+                return printing.render_enterprise(store, record_id, p)
+        elif table == "risk_report":
+            def render(p: Path) -> Path:
+                return printing.render_risk_report(store, record_id, p)
+        else:
+            def render(p: Path) -> Path:
+                return printing.render_task_checklist(store, record_id, p)
+
+        def on_printed() -> None:  # who printed what, in the record's 操作记录
+            printing.mark_printed(store, table, record_id)
     name = _safe_name(f"{stem}_{_record_no(store, table, record_id)}.pdf")
     return preview_pdf(parent, render, title, name, on_printed, show=show)
 
@@ -332,3 +336,17 @@ def page_print_button(page: Any, table: str, list_title: str) -> QToolButton:
     menu.addMenu(page.blank_menu)
     btn.setMenu(menu)
     return btn
+
+
+def print_table_widget(parent: QWidget, table: Any, title: str, subtitle: str | None = None) -> PrintPreviewDialog | None:
+    """A small list already shown in a ``QTableWidget`` (e.g. a year's lists), printed as shown."""
+    columns = [table.horizontalHeaderItem(c).text() if table.horizontalHeaderItem(c) else ""
+               for c in range(table.columnCount())]
+    rows = [[(table.item(r, c).text() if table.item(r, c) else "") for c in range(table.columnCount())]
+            for r in range(table.rowCount())]
+    if not rows:
+        QMessageBox.information(parent, "打印", "名单中没有记录。")
+        return None
+    dlg = preview_list(parent, title, columns, rows, subtitle=subtitle)
+    parent.print_preview = dlg  # type: ignore[attr-defined]
+    return dlg

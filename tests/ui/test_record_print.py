@@ -127,7 +127,9 @@ def test_annex3_and_annex6_dialogs_print_and_name_missing_characters(
     qtbot.addWidget(pv)
     assert pv.notice.isVisibleTo(pv) and "叕" in pv.notice.text()
     assert "企业信息摸底排查表" in "".join(pdf_text(pv.pdf_path))
+    assert prints(store, eid) == 0
     assert len(printed_pages(pv, tmp_path, "annex3")) == pv.page_count() >= 1
+    assert prints(store, eid) == 1  # in the enterprise's 操作记录
 
     from qsdesk.domain import formspec
 
@@ -223,3 +225,26 @@ def test_monthly_table_prints_through_the_preview(qtbot, store: Store,
     qtbot.addWidget(pv)
     assert pv.page_count() >= 1 and "统计表" in pv.windowTitle()
     assert len(printed_pages(pv, tmp_path, "monthly")) == pv.page_count()
+
+
+def test_annual_list_prints_as_shown(qtbot, store: Store, tmp_path: Path, no_boxes) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QTableWidgetItem
+
+    from qsdesk.ui.pages.reports import AnnualTab
+
+    tab = AnnualTab(store)
+    qtbot.addWidget(tab)
+    tab.refresh()
+    tab.table.setRowCount(0)
+    tab.print_btn.click()
+    assert no_boxes and "没有记录" in no_boxes[-1]  # nothing to print: said, no preview
+    tab.table.setRowCount(2)
+    for r, name in enumerate(["济南甲公司", "济南乙公司"]):
+        tab.table.setItem(r, 0, QTableWidgetItem(name))
+        tab.table.setItem(r, 4, QTableWidgetItem("监督抽查不合格"))
+    tab.print_btn.click()
+    pv = tab.print_preview
+    qtbot.addWidget(pv)
+    text = "".join(pdf_text(pv.pdf_path))
+    assert "济南甲公司" in text and "济南乙公司" in text and "列入原因" in text and "共 2 条" in text
+    assert tab.which.currentText() in text

@@ -43,6 +43,7 @@ from qsdesk.services import annual_lists, monthly
 from qsdesk.services.excel import exporter
 from qsdesk.store.db import Store
 from qsdesk.store.models import EnforcementCase, Enterprise
+from qsdesk.ui.record_print import print_table_widget
 from qsdesk.ui.worker import TaskCancelled, run_in_background
 
 log = logging.getLogger(__name__)
@@ -266,6 +267,10 @@ class AnnualTab(QWidget):
             top.addWidget(w)
         top.addStretch(1)
         top.addWidget(export)
+        self.print_btn = QPushButton("打印名单…", self)
+        self.print_btn.clicked.connect(lambda: print_table_widget(
+            self, self.table, f"{self.year.value()}年度{self.which.currentText()}"))
+        top.addWidget(self.print_btn)
         self.count = QLabel(self)
         self.table = QTableWidget(0, 5, self)
         self.table.setHorizontalHeaderLabels(["企业名称", "统一社会信用代码", "乡镇（街道）", "列入日期", "列入原因"])
