@@ -857,8 +857,9 @@ def form_story(
     return story
 
 
-#: Blank forms: rows at least this tall to write in by hand (a printed grid row is ~5 mm) ...
-BLANK_ROW_MIN = 9 * mm
+#: Blank forms: rows at least this tall to write in by hand (a printed grid row is ~5 mm; ruled
+#: writing paper has 8 mm lines; 8 mm keeps blank annex 4 on two sheets per copy) ...
+BLANK_ROW_MIN = 8 * mm
 #: ... growing up to this while there is room; what is left goes to the multi-line boxes.
 BLANK_ROW_MAX = 13 * mm
 BLANK_TEXT_MIN = 15 * mm
