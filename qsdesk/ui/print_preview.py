@@ -394,5 +394,18 @@ def print_inspections(parent: QWidget | None, store: Any, inspection_ids: Sequen
         dlg.setWindowTitle(f"打印 {len(inspection_ids)} 份检查记录")
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return 0
-    return int(run_in_background(parent, "批量打印检查记录", print_inspections_job, store,
-                                 list(inspection_ids), printer))
+    n, missing = run_in_background(parent, "批量打印检查记录", _batch_job, store, list(inspection_ids), printer)
+    if missing:
+        QMessageBox.information(parent, "请手写补字",
+                                f"打印字体中没有以下字符，打印出来是空白方框，请在纸上手写补上：{missing}")
+    return int(n)
+
+
+def _batch_job(progress: Callable[[int, int, str], None], cancelled: Callable[[], bool], store: Any,
+               inspection_ids: Sequence[str], printer: QPrinter) -> tuple[int, str]:
+    """:func:`print_inspections_job` plus the characters the font lacked (collected per thread)."""
+    from qsdesk.services import printing
+
+    printing.take_missing()
+    n = print_inspections_job(progress, cancelled, store, inspection_ids, printer)
+    return n, printing.take_missing()

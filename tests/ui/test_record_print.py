@@ -169,10 +169,10 @@ def test_blank_forms_menu_opens_each_blank_form(qtbot, store: Store, tmp_path: P
 
 
 def test_list_page_prints_its_list_and_batches_selected_records(
-        qtbot, store: Store, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+        qtbot, store: Store, tmp_path: Path, monkeypatch, no_boxes) -> None:  # type: ignore[no-untyped-def]
     from qsdesk.ui.pages.inspections import InspectionsPage
 
-    ids = [sealed(store, name=f"测试企业{n}号有限公司") for n in range(3)]
+    ids = [sealed(store, name=f"测试企业{n}号有限公司") for n in range(2)] + [sealed(store, name="王叕五金加工厂")]
     page = InspectionsPage(store)
     qtbot.addWidget(page)
     qtbot.waitUntil(lambda: page.model.rowCount() == 3)
@@ -180,9 +180,10 @@ def test_list_page_prints_its_list_and_batches_selected_records(
     pv = page.print_preview
     qtbot.addWidget(pv)
     text = "".join(pdf_text(pv.pdf_path))
-    for n in range(3):
+    for n in range(2):
         assert f"测试企业{n}号有限公司" in text
     assert "共 3 条" in text
+    assert "叕" in pv.notice.text() and pv.notice.isVisibleTo(pv)
 
     # the system print dialog is answered by choosing a PDF file as the printer
     out = tmp_path / "batch.pdf"
@@ -202,12 +203,15 @@ def test_list_page_prints_its_list_and_batches_selected_records(
 
     monkeypatch.setattr(print_preview, "QPrintDialog", PrintDialog)
     view = page.view
-    view.selectRow(0)
-    view.selectionModel().select(page.model.index(2, 0), view.selectionModel().SelectionFlag.Select
+    view.selectRow(page.model.find_row(ids[0]))
+    view.selectionModel().select(page.model.index(page.model.find_row(ids[2]), 0),
+                                 view.selectionModel().SelectionFlag.Select
                                  | view.selectionModel().SelectionFlag.Rows)
     chosen = record_print.selected_ids(page)
-    assert len(chosen) == 2
+    assert sorted(chosen) == sorted([ids[0], ids[2]])
+    no_boxes.clear()
     assert record_print.print_selected(page, "inspection") == 2
+    assert any("叕" in m for m in no_boxes)  # the batch names what the font lacks
     assert len(PdfReader(str(out)).pages) == 2 * 4
     assert all(prints(store, i) == 1 for i in chosen)
     assert prints(store, next(i for i in ids if i not in chosen)) == 0
