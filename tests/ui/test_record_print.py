@@ -252,3 +252,75 @@ def test_annual_list_prints_as_shown(qtbot, store: Store, tmp_path: Path, no_box
     text = "".join(pdf_text(pv.pdf_path))
     assert "济南甲公司" in text and "济南乙公司" in text and "列入原因" in text and "共 2 条" in text
     assert tab.which.currentText() in text
+
+
+def _checklist(store: Store) -> tuple[str, str]:
+    from qsdesk.domain import formspec
+    from qsdesk.services import task_checklists
+
+    eid = make_enterprise(store)
+    with store.session() as s:
+        values = task_checklists.prefill(s, eid, date(2026, 5, 6))
+    values.update({"filler": "张伟", "tier": "乡", "grade": "D", "department": "王舍人市场监管所"})
+    answers = {it.key: {"answer": "√", "note": ""} for it in formspec.load_form("task_producer").items()}
+    return eid, task_checklists.save_checklist(store, eid, "2026", values, answers)
+
+
+def test_checklist_page_and_dialog_print_through_the_preview(qtbot, store: Store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from qsdesk.ui.pages.checklists import ChecklistDialog, ChecklistsPage
+
+    eid, tid = _checklist(store)
+    page = ChecklistsPage(store)
+    qtbot.addWidget(page)
+    page.period.setText("2026")
+    page.refresh()
+    page.done.setCurrentCell(0, 0)
+    page._print_selected()
+    pv = page.print_preview
+    qtbot.addWidget(pv)
+    assert "监管任务清单" in pv.windowTitle() and pv.page_count() >= 1
+    assert len(printed_pages(pv, tmp_path, "task")) == pv.page_count()
+    assert prints(store, tid) == 1
+    dlg = ChecklistDialog(store, eid, "2026", checklist_id=tid)
+    qtbot.addWidget(dlg)
+    assert dlg.print_btn.isVisibleTo(dlg)
+    dlg.print_btn.click()
+    qtbot.addWidget(dlg.print_preview)
+    assert dlg.print_preview.page_count() == pv.page_count()
+
+
+def test_print_button_of_the_preview_goes_through_the_print_dialog(qtbot, store: Store, tmp_path: Path,
+                                                                    monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    iid = sealed(store)
+    out = tmp_path / "via-dialog.pdf"
+    asked: list[tuple[int, int]] = []
+
+    class PrintDialog:  # stands in for the system dialog: the user picks pages 3–4 and a PDF file
+        def __init__(self, printer: QPrinter, _parent: object = None) -> None:
+            self.printer = printer
+
+        def setWindowTitle(self, _t: str) -> None:  # noqa: N802
+            pass
+
+        def setMinMax(self, lo: int, hi: int) -> None:  # noqa: N802
+            asked.append((lo, hi))
+
+        def exec(self) -> QDialog.DialogCode:
+            self.printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+            self.printer.setOutputFileName(str(out))
+            self.printer.setResolution(100)
+            self.printer.setPrintRange(QPrinter.PrintRange.PageRange)
+            self.printer.setFromTo(3, 4)
+            return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(print_preview, "QPrintDialog", PrintDialog)
+    pv = record_print.preview_record(store, "inspection", iid)
+    qtbot.addWidget(pv)
+    qtbot.mouseClick(pv.print_button, Qt.MouseButton.LeftButton)
+    assert asked == [(1, 4)]
+    assert len(PdfReader(str(out)).pages) == 2  # the second copy only
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    codes = [decode_qr(p) for p in render_pages(out, folder, dpi=100)]
+    assert bool(codes[0]) and not codes[1]  # page 3 is the second copy's first page, with its QR
+    assert prints(store, iid) == 1
