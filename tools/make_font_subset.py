@@ -8,7 +8,8 @@ redistribution and modified derivatives under the same licence; the licence text
 The subset keeps every ideograph UMing has in CJK Unified Ideographs (U+4E00–U+9FFF: 18,739 of
 20,992, which includes every GB2312 hanzi and the name characters outside it such as 堃 喆 珺 镕
 赟) and in CJK Extension A (U+3400–U+4DBF: 762), every GB2312 symbol, printable ASCII, Latin-1
-punctuation, the CJK symbols and full-width forms blocks, box drawing and geometric shapes, so
+punctuation, the CJK symbols, CJK compatibility (unit symbols ㎡ ㎜ ㎝ ㎏) and full-width forms
+blocks, box drawing and geometric shapes, so
 Chinese forms and names never fall back to a viewer's substitution. UMing itself lacks about
 2,200 of the rarer GBK ideographs (e.g. 叕 U+53D5); those still print as boxes and the PDF
 renderer logs them. Hinting is dropped (smaller file; PDFs and Qt render unhinted CJK
@@ -62,6 +63,7 @@ def wanted_codepoints() -> set[int]:
     cps |= set(range(0x2500, 0x2600))  # box drawing, geometric shapes (□ ■ ○ ●)
     cps |= set(range(0x2600, 0x2700))  # misc symbols (★ ☆)
     cps |= set(range(0x3000, 0x3040))  # CJK symbols and punctuation
+    cps |= set(range(0x3300, 0x3400))  # CJK compatibility: unit symbols ㎡ ㎜ ㎝ ㎏ ㎞ ㎎ ㏄
     cps |= set(range(0xFF00, 0xFFF0))  # full-width forms
     cps |= {ord(c) for c in "〇"}
     return cps

@@ -13,6 +13,7 @@ An unknown id or form exits with code 2 and one Chinese line; no file is written
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,18 @@ def register(sub: Any) -> None:
 def _out_ok(out: Path) -> None:
     if out.exists() and out.is_dir():
         raise CommandError(f"输出路径是一个文件夹：{out}")
+    from qsdesk.services import printing
+
+    printing.take_missing()  # report only what this print lacks
+
+
+def _notice_missing() -> None:
+    """Name the characters the font lacks: they print as empty boxes, to be written by hand."""
+    from qsdesk.services import printing
+
+    missing = printing.take_missing()
+    if missing:
+        print(f"注意：打印字体中没有以下字符，PDF 中为空白方框，请打印后手写补上：{missing}", file=sys.stderr)
 
 
 def cmd_print_record(args: argparse.Namespace) -> int:
@@ -75,6 +88,7 @@ def cmd_print_record(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(f"已生成 {path}")
+    _notice_missing()
     return 0
 
 
@@ -91,6 +105,7 @@ def cmd_print_batch(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(f"已生成 {path}（{len(args.record_ids)} 份）")
+    _notice_missing()
     return 0
 
 

@@ -165,7 +165,7 @@ class PrintPreviewDialog(QDialog):
 
     def __init__(self, pdf_path: str | Path, title: str = "打印预览", parent: QWidget | None = None,
                  on_printed: Callable[[], None] | None = None, suggested_name: str | None = None,
-                 temp_dir: str | Path | None = None) -> None:
+                 temp_dir: str | Path | None = None, missing_chars: str = "") -> None:
         super().__init__(parent)
         self.temp_dir = Path(temp_dir) if temp_dir else None  # removed when the dialog closes
         self.setWindowTitle(title)
@@ -188,6 +188,15 @@ class PrintPreviewDialog(QDialog):
         self.scroll.verticalScrollBar().valueChanged.connect(self.render_visible)
 
         self.info = QLabel()
+        #: Characters the font lacks print as empty boxes: say so where the user looks.
+        self.missing_chars = missing_chars
+        self.notice = QLabel(self)
+        self.notice.setWordWrap(True)
+        self.notice.setStyleSheet("background:#fff3cd; color:#664d03; padding:6px; border:1px solid #ffe69c;")
+        self.notice.setVisible(bool(missing_chars))
+        if missing_chars:
+            self.notice.setText(
+                f"注意：打印字体中没有以下字符，打印出来将是空白方框，请打印后手写补上：{missing_chars}")
         self.print_button = QPushButton("打印…")
         self.save_button = QPushButton("另存为PDF…")
         self.zoom_in_button = QPushButton("放大")
@@ -207,9 +216,16 @@ class PrintPreviewDialog(QDialog):
                   self.close_button):
             bar.addWidget(b)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.notice)
         layout.addWidget(self.scroll, 1)
         layout.addLayout(bar)
-        self.resize(820, 900)
+        # A4 at 96 dpi is ~800 x 1120: as tall as the screen allows (a taskbar included).
+        screen = self.screen()
+        avail = screen.availableGeometry() if screen is not None else None
+        w, h = 840, 1000
+        if avail is not None:
+            w, h = min(w, avail.width() - 40), min(h, avail.height() - 60)
+        self.resize(max(400, w), max(300, h))
         self._rendered: set[int] = set()
         self._render_pages()
 
@@ -378,5 +394,18 @@ def print_inspections(parent: QWidget | None, store: Any, inspection_ids: Sequen
         dlg.setWindowTitle(f"打印 {len(inspection_ids)} 份检查记录")
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return 0
-    return int(run_in_background(parent, "批量打印检查记录", print_inspections_job, store,
-                                 list(inspection_ids), printer))
+    n, missing = run_in_background(parent, "批量打印检查记录", _batch_job, store, list(inspection_ids), printer)
+    if missing:
+        QMessageBox.information(parent, "请手写补字",
+                                f"打印字体中没有以下字符，打印出来是空白方框，请在纸上手写补上：{missing}")
+    return int(n)
+
+
+def _batch_job(progress: Callable[[int, int, str], None], cancelled: Callable[[], bool], store: Any,
+               inspection_ids: Sequence[str], printer: QPrinter) -> tuple[int, str]:
+    """:func:`print_inspections_job` plus the characters the font lacked (collected per thread)."""
+    from qsdesk.services import printing
+
+    printing.take_missing()
+    n = print_inspections_job(progress, cancelled, store, inspection_ids, printer)
+    return n, printing.take_missing()

@@ -27,6 +27,7 @@ from qsdesk.services.printing.records import (
     render_risk_report,
     render_task_checklist,
     resolve_form_id,
+    take_missing,
 )
 
 __all__ = [
@@ -46,4 +47,5 @@ __all__ = [
     "render_risk_report",
     "render_task_checklist",
     "resolve_form_id",
+    "take_missing",
 ]

@@ -398,3 +398,9 @@ def write_atomic(path: Path, data: bytes) -> None:
 def frame_width(landscape_page: bool = False) -> float:
     w = (landscape(PAGE) if landscape_page else PAGE)[0]
     return w - 2 * MARGIN_X
+
+
+def frame_height(landscape_page: bool = False) -> float:
+    """Height of the text frame (SimpleDocTemplate's frame keeps 6 pt padding top and bottom)."""
+    h = (landscape(PAGE) if landscape_page else PAGE)[1]
+    return h - MARGIN_TOP - MARGIN_BOTTOM - 12

@@ -49,6 +49,7 @@ from qsdesk.services.printing.base import (
     CopyLabelSlot,
     QrFlowable,
     esc,
+    frame_height,
     frame_width,
     para,
     styles,
@@ -89,6 +90,10 @@ class Filled:
     answers: Mapping[str, Any] = field(default_factory=dict)
     signatures: Mapping[str, list[SignatureImage]] = field(default_factory=dict)
     inspector_names: Mapping[str, str] = field(default_factory=dict)
+    #: Blank forms: the least height of a row of the field grid (room to write by hand) and the
+    #: height of an empty multi-line box; :func:`blank_story` grows them until the page is full.
+    row_height: float = 0.0
+    text_height: float = 12 * mm
 
     @property
     def blank(self) -> bool:
@@ -331,31 +336,80 @@ def _grid_style(extra: Sequence[tuple[Any, ...]] = ()) -> TableStyle:
     ])
 
 
-def _signature_cell(sigs: list[SignatureImage], width: float, names: str = "") -> list[Flowable]:
-    """Captured signatures side by side, a refusal note, or a line for wet ink."""
+@dataclass
+class SignatureSlot:
+    """One person's place in a signature box: a captured signature, a refusal, or a line for ink."""
+
+    name: str | None
+    sig: SignatureImage | None = None
+
+
+def signature_slots(f: Field, filled: Filled, people: Sequence[str]) -> list[SignatureSlot]:
+    """Who signs in a signature field, each with their captured signature (if any).
+
+    A single field (the enterprise's signer) is one slot named after the recorded signer. A
+    multiple field (the inspectors) has one slot per inspector named on the record — at least
+    ``min_slots`` (the annex's two inspectors) — each matched to the signature captured under
+    their name, else the next unmatched one; an inspector who signs on paper gets a line.
+    """
+    sigs = signatures_for(f, filled)
+    if not f.multiple:
+        sig = sigs[0] if sigs else None
+        return [SignatureSlot(sig.signer_name if sig else None, sig)]
+    slots = [SignatureSlot(n) for n in people]
+    rest: list[SignatureImage] = []
+    for sg in sigs:
+        hit = next((sl for sl in slots if sl.sig is None and sg.signer_name and sl.name == sg.signer_name), None)
+        if hit is not None:
+            hit.sig = sg
+        else:
+            rest.append(sg)
+    for sg in rest:
+        free = next((sl for sl in slots if sl.sig is None and sl.name is None), None)
+        if free is None and not sg.signer_name:
+            free = next((sl for sl in slots if sl.sig is None), None)
+        if free is not None:
+            free.sig = sg
+            free.name = free.name or sg.signer_name
+        else:
+            slots.append(SignatureSlot(sg.signer_name, sg))
+    while len(slots) < max(2, f.min_rows):
+        slots.append(SignatureSlot(None))
+    return slots
+
+
+#: Blank space for a name written by hand under a line for ink.
+NAME_BLANK = "＿" * 6
+
+
+def _slot_flowables(slot: SignatureSlot, width: float, caption: str) -> list[Flowable]:
     st = styles()
     out: list[Flowable] = []
-    images: list[Flowable] = []
-    for s in sigs:
-        if s.refused:
-            out.append(para(f"（拒绝签字{'：' + s.signer_name if s.signer_name else ''}）", st.cell))
-        elif s.png:
-            img = _image(s.png, width / max(1, len([x for x in sigs if x.png])) - 4, SIGNATURE_HEIGHT)
-            if img is not None:
-                images.append(img)
-    if images:
-        if len(images) == 1:
-            out.insert(0, images[0])
-        else:
-            row = Table([images], colWidths=[width / len(images)] * len(images))
-            row.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), "QsSong", 9.5), ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                                     ("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
-            out.insert(0, row)
-    if not out:
-        out.append(BlankLine(width * 0.8))
-    if names:
-        out.append(para(names, st.small))
+    s = slot.sig
+    if s is not None and s.refused:
+        out.append(Spacer(1, SIGNATURE_HEIGHT - 12))
+        out.append(para("（拒绝签字）", st.cell))
+    elif s is not None and s.png and (img := _image(s.png, width - 4, SIGNATURE_HEIGHT)) is not None:
+        out.append(img)
+    else:
+        out.append(BlankLine(width * 0.9))
+    out.append(text_cell(f"{caption}：{slot.name or NAME_BLANK}", st.small, width))
     return out
+
+
+def _signature_cell(f: Field, filled: Filled, width: float, people: Sequence[str]) -> Flowable:
+    """The people of a signature field side by side, each over their printed name."""
+    slots = signature_slots(f, filled, people)
+    caption = "姓名" if f.multiple else "签字人"
+    n = len(slots)
+    col = width / n
+    row = [_slot_flowables(sl, col - 8, caption) for sl in slots]
+    t = Table([row], colWidths=[col] * n)
+    t.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), "QsSong", 9.5), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                           ("RIGHTPADDING", (0, 0), (-1, -1), 8), ("TOPPADDING", (0, 0), (-1, -1), 0),
+                           ("BOTTOMPADDING", (0, 0), (-1, -1), 0), ("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
+    t.hAlign = "LEFT"
+    return t
 
 
 def _image(png: bytes, max_w: float, max_h: float) -> Image | None:
@@ -377,8 +431,10 @@ def _image(png: bytes, max_w: float, max_h: float) -> Image | None:
 class _Grid:
     """Accumulates ``label | value | label | value`` rows of one section."""
 
-    def __init__(self, width: float) -> None:
+    def __init__(self, width: float, row_height: float = 0.0) -> None:
         self.width = width
+        self.row_height = row_height
+        self.title_rows: set[int] = set()
         self.cols = [width * LABEL_SHARE, width * (0.5 - LABEL_SHARE), width * LABEL_SHARE,
                      width * (0.5 - LABEL_SHARE)]
         self.rows: list[list[Any]] = []
@@ -424,6 +480,7 @@ class _Grid:
     def add_title(self, title: str) -> None:
         self.flush_pending()
         r = len(self.rows)
+        self.title_rows.add(r)
         self.rows.append([text_cell(_spaced(title), styles().section, self.width - 2 * PAD), "", "", ""])
         self.spans += [("SPAN", (0, r), (3, r)), ("BACKGROUND", (0, r), (3, r), SHADE)]
 
@@ -431,9 +488,11 @@ class _Grid:
         self.flush_pending()
         if not self.rows:
             return None
-        t = Table(self.rows, colWidths=self.cols)
+        mins = ([0.0 if r in self.title_rows else self.row_height for r in range(len(self.rows))]
+                if self.row_height else None)
+        t = Table(self.rows, colWidths=self.cols, minRowHeights=mins)
         t.setStyle(_grid_style(self.spans))
-        self.rows, self.spans = [], []
+        self.rows, self.spans, self.title_rows = [], [], set()
         return t
 
 
@@ -446,18 +505,18 @@ def _value_width(grid: _Grid, wide: bool) -> float:
     return (grid.width - grid.cols[0] if wide else grid.cols[1]) - 2 * PAD
 
 
-def _field_flowable(f: Field, filled: Filled, width: float) -> Any:
+def _field_flowable(f: Field, filled: Filled, width: float, people: Sequence[str] = ()) -> Any:
     st = styles()
     value = filled.values.get(f.key)
     if f.type == "signature":
-        return _signature_cell(signatures_for(f, filled), width)
+        return _signature_cell(f, filled, width, people)
     if f.type == "multiline":
         text = "" if value is None else str(value)
         cell: list[Flowable] = []
         if text:
             cell.append(para(text, st.cell))
         else:
-            cell.append(Spacer(1, 12 * mm))
+            cell.append(Spacer(1, filled.text_height))
         if f.help and f.label_printed is False:
             cell.append(para(f.help, st.small))
         return cell
@@ -524,7 +583,7 @@ def _tabular(f: Field, filled: Filled, width: float) -> Table:
     last = len(data) - 1
     if has_label:
         style += [("SPAN", (0, 0), (0, last)), ("VALIGN", (0, 0), (0, last), "MIDDLE")]
-    heights = [None] + [7 * mm] * (len(data) - 1)
+    heights = [None] + [max(7 * mm, filled.row_height)] * (len(data) - 1)
     widths = ([label_w] if has_label else []) + [col_w] * len(f.columns)
     t = Table(data, colWidths=widths, rowHeights=heights if n_empty and not any(
         c.type in ("choice", "multichoice") for c in f.columns) else None)
@@ -558,10 +617,11 @@ def _table_blocks(f: Field, filled: Filled, grid: _Grid) -> None:
 def section_flowables(section: Section, filled: Filled, width: float) -> list[Flowable]:
     """One field section as grid tables (split around table/history fields)."""
     out: list[Flowable] = []
-    grid = _Grid(width)
+    grid = _Grid(width, filled.row_height)
     if section.title_printed and section.title:
         grid.add_title(section.title)
     has_signature = False
+    people = section_people(section, filled)
     for f in section.fields:
         if f.type == "table" and len(f.columns) > MAX_TABULAR_COLUMNS:
             _table_blocks(f, filled, grid)
@@ -581,21 +641,19 @@ def section_flowables(section: Section, filled: Filled, width: float) -> list[Fl
             width_v = _value_width(grid, True)
             parts = split_paragraph(SharedParagraph(esc(filled.values[f.key]), styles().cell), width_v)
             for n, part in enumerate(parts):
-                label = (_label(f) if n == 0 else text_cell("（续）", styles().label, LABEL_WIDTH)) \
-                    if f.label_printed else None
+                # every box is labelled, also those the annex leaves bare (异议内容)
+                label = _label(f) if n == 0 else text_cell("（续）", styles().label, LABEL_WIDTH)
                 grid.add_wide(label, part)
             continue
         if not f.label_printed and not wide:
             # e.g. the A/B/C/D grade printed right after 层级分类: takes a whole pair of cells
             grid.add_pair(None, _field_flowable(f, filled, grid.cols[0] + grid.cols[1] - 2 * PAD))
             continue
-        value = _field_flowable(f, filled, _value_width(grid, wide))
+        value = _field_flowable(f, filled, _value_width(grid, wide), people)
         if not f.label_printed:
-            if f.type == "signature":
-                # The inspectors' signatures belong beside 检查人员: the label is the field's own.
-                grid.add_wide(_label(f), value)
-            else:
-                grid.add_wide(None, value)
+            # A box the annex leaves bare (异议内容 under 生产者意见, the inspectors' signatures
+            # beside 检查人员) still carries the field's own label, so nobody writes in the wrong box.
+            grid.add_wide(_label(f), value)
         elif wide:
             grid.add_wide(_label(f), value)
         else:
@@ -608,6 +666,16 @@ def section_flowables(section: Section, filled: Filled, width: float) -> list[Fl
     if has_signature:
         return [KeepTogether(out)]
     return out
+
+
+def section_people(section: Section, filled: Filled) -> list[str]:
+    """The names of the section's inspectors (ids mapped to names), for their signature slots."""
+    for f in section.fields:
+        if f.type == "inspector":
+            value = filled.values.get(f.key)
+            vals = value if isinstance(value, list | tuple) else ([value] if value else [])
+            return [filled.inspector_names.get(str(v), str(v)) for v in vals if v]
+    return []
 
 
 def checklist_headers(spec: FormSpec, section: Section) -> list[str]:
@@ -624,6 +692,43 @@ def answer_text(item: ChecklistItem, chosen: str | None) -> str:
     if all(len(a) <= 2 for a in item.answers):
         return "　".join(marks)
     return "\n".join(marks)
+
+
+class GroupTable(Table):
+    """A checklist table whose group number and title print again where a group is split.
+
+    The annexes show a group's number and title once in merged cells; across a page break the
+    rows on the new page would otherwise stand without their group. ``groups`` maps a data row
+    (by identity, as reportlab passes the row lists on to the split parts) to the cells to print
+    at the top of a continued part.
+    """
+
+    def __init__(self, *args: Any, groups: dict[int, tuple[Flowable, Flowable]] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.groups: dict[int, tuple[Flowable, Flowable]] = groups or {}
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
+        parts = super().split(availWidth, availHeight)
+        for part in parts[1:]:
+            if not isinstance(part, GroupTable):
+                continue
+            part.groups = self.groups
+            rows = part._cellvalues
+            first = part.repeatRows if isinstance(part.repeatRows, int) else len(part.repeatRows)
+            if first < len(rows):
+                row = rows[first]
+                cont = self.groups.get(id(row))
+                if cont is not None and row[0] == "" and row[1] == "":
+                    new = [cont[0], cont[1], *row[2:]]
+                    self.groups[id(new)] = cont
+                    rows[first] = new
+                    # the split part keeps the measured row heights: measure this row again,
+                    # its group title may need more lines than the row had
+                    heights = list(part._argH)
+                    heights[first] = None
+                    part._argH = part._rowHeights = heights
+        return parts
 
 
 def checklist_flowables(spec: FormSpec, section: Section, filled: Filled, width: float) -> list[Flowable]:
@@ -646,6 +751,8 @@ def checklist_flowables(spec: FormSpec, section: Section, filled: Filled, width:
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
     ]
     repeat = 1
+    #: data row index -> (number cell, title cell) printed where a split leaves a group headless
+    continued: dict[int, tuple[Flowable, Flowable]] = {}
     if section.title_printed and section.title:
         data.append([text_cell(_spaced(section.title), st.section, width - 2 * PAD), "", "", "", ""])
         style += [("SPAN", (0, 0), (-1, 0)), ("BACKGROUND", (0, 0), (-1, 0), SHADE),
@@ -665,6 +772,7 @@ def checklist_flowables(spec: FormSpec, section: Section, filled: Filled, width:
             if spec.kind == "checklist" and item.number and not content.startswith(item.number):
                 content = f"{item.number} {content}"
             notes = split_paragraph(SharedParagraph(esc(note), st.cell), cols[4] - 2 * PAD) if note else [""]
+            first_row = len(data)
             data.append([
                 text_cell(gnum, st.cell_center, cols[0] - 2 * PAD) if i == 0 else "",
                 text_cell(gtitle, st.cell_center, cols[1] - 2 * PAD) if i == 0 else "",
@@ -675,9 +783,15 @@ def checklist_flowables(spec: FormSpec, section: Section, filled: Filled, width:
             for more in notes[1:]:  # a long note goes on in rows below, without rules between
                 data.append(["", "", "", "", more])
             r = len(data) - 1
+            if gtitle or gnum:
+                cont = (text_cell(gnum, st.cell_center, cols[0] - 2 * PAD),
+                        text_cell(f"{gtitle}（续）", st.cell_center, cols[1] - 2 * PAD))
+                for k in range(first_row if i else first_row + 1, r + 1):
+                    continued[k] = cont
             last_of_group = i == len(items) - 1
             style.append(("LINEBELOW", (0 if last_of_group else 2, r), (-1, r), GRID, LINE))
-    t = Table(data, colWidths=cols, repeatRows=repeat)
+    t = GroupTable(data, colWidths=cols, repeatRows=repeat)
+    t.groups = {id(row): continued[k] for k, row in enumerate(t._cellvalues) if k in continued}
     t.setStyle(TableStyle(style))
     out: list[Flowable] = [t]
     if section.note:
@@ -741,3 +855,53 @@ def form_story(
         story += after_sections()
     story += notes_flowables(spec)
     return story
+
+
+#: Blank forms: rows at least this tall to write in by hand (a printed grid row is ~5 mm; ruled
+#: writing paper has 8 mm lines; 8 mm keeps blank annex 4 on two sheets per copy) ...
+BLANK_ROW_MIN = 8 * mm
+#: ... growing up to this while there is room; what is left goes to the multi-line boxes.
+BLANK_ROW_MAX = 13 * mm
+BLANK_TEXT_MIN = 15 * mm
+
+
+def story_height(story: Sequence[Flowable], width: float, avail: float) -> float:
+    """Height ``story`` takes in a frame (wrap heights plus space before/after)."""
+    total = 0.0
+    for fl in story:
+        _w, h = fl.wrap(width, avail)
+        total += h + fl.getSpaceBefore() + fl.getSpaceAfter()
+    return total
+
+
+def blank_story(spec: FormSpec, *, copy_slot: bool = False, landscape_page: bool = False) -> list[Flowable]:
+    """A blank form for handwriting: rows tall enough to write in, and a one-page form filled.
+
+    Forms with checklists run over several pages and keep the least sizes. A form that fits one
+    page (annex 3, annex 6) grows its rows (up to :data:`BLANK_ROW_MAX`) and then its multi-line
+    boxes until the page is full, so there is room to write instead of two-thirds empty paper.
+    The growth per millimetre is measured (the story is laid out with each size one mm larger),
+    so it needs no knowledge of which rows the form has.
+    """
+    width, avail = frame_width(landscape_page), frame_height(landscape_page)
+
+    def build(row: float, text: float) -> list[Flowable]:
+        return form_story(spec, Filled(row_height=row, text_height=text), copy_slot=copy_slot,
+                          landscape_page=landscape_page)
+
+    story = build(BLANK_ROW_MIN, BLANK_TEXT_MIN)
+    if any(sec.items for sec in spec.sections):
+        return story
+    base = story_height(story, width, avail)
+    extra = avail - base - 12  # keep a little slack for rounding in the real layout
+    if extra <= 0:
+        return story
+    per_row = story_height(build(BLANK_ROW_MIN + mm, BLANK_TEXT_MIN), width, avail) - base
+    per_text = story_height(build(BLANK_ROW_MIN, BLANK_TEXT_MIN + mm), width, avail) - base
+    row_add = 0.0
+    if per_row > 0:
+        cap = (BLANK_ROW_MAX - BLANK_ROW_MIN) / mm if per_text > 0 else extra / per_row
+        row_add = min(cap, extra / per_row)
+        extra -= row_add * per_row
+    text_add = extra / per_text if per_text > 0 else 0.0
+    return build(BLANK_ROW_MIN + row_add * mm, BLANK_TEXT_MIN + text_add * mm)

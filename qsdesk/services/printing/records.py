@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -38,7 +39,14 @@ from qsdesk.services.printing.base import (
     qr_payload,
     styles,
 )
-from qsdesk.services.printing.layout import Filled, SignatureImage, _grid_style, form_story, text_cell
+from qsdesk.services.printing.layout import (
+    Filled,
+    SignatureImage,
+    _grid_style,
+    blank_story,
+    form_story,
+    text_cell,
+)
 from qsdesk.store.db import Store
 from qsdesk.store.models import (
     AuditEntry,
@@ -139,10 +147,30 @@ def check_glyphs(what: str, filled: Filled) -> str:
     warning naming them; the user can write them in by hand.
     """
     text = "".join(_strings(dict(filled.values)) + _strings(dict(filled.answers)))
+    return note_missing(what, text)
+
+
+_missing = threading.local()
+
+
+def note_missing(what: str, text: str) -> str:
+    """Log the characters of ``text`` the font lacks and keep them for :func:`take_missing`."""
     missing = missing_glyphs(text)
     if missing:
         log.warning("%s：字体中没有这些字符，打印为方框：%s", what, missing)
+        found: dict[str, None] = getattr(_missing, "chars", None) or {}
+        found.update(dict.fromkeys(missing))
+        _missing.chars = found
     return missing
+
+
+def take_missing() -> str:
+    """The characters lacking from the font in what this thread printed since the last call.
+
+    A print preview shows them to the user (they print as empty boxes, to be written by hand)."""
+    found = getattr(_missing, "chars", None) or {}
+    _missing.chars = {}
+    return "".join(found)
 
 
 def _inspector_names(session: Any) -> dict[str, str]:
@@ -445,7 +473,7 @@ def render_blank(form_id: str, out_path: PathLike, *, copies: Sequence[str] | No
         copies = TWO_COPIES if fid in TWO_COPY_FORMS else ()
     decor = Decor(record_no="　" * 8, copy_labels=tuple(copies), footer_left=_footer(spec))
     out = Path(out_path)
-    build_pdf(out, form_story(spec, Filled(), copy_slot=bool(copies)), decor, title=spec.title)
+    build_pdf(out, blank_story(spec, copy_slot=bool(copies)), decor, title=spec.title)
     return out
 
 
@@ -480,6 +508,8 @@ def render_list(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
         out.append(Paragraph(esc(f"共 {len(rows)} 条　打印时间 {datetime.now():%Y-%m-%d %H:%M}"), st.small))
         return out
 
+    note_missing(title, " ".join([title, subtitle or "", *map(str, columns)]
+                                 + [str(v) for r in rows for v in r if v is not None]))
     out = Path(out_path)
     build_pdf(out, story(), Decor(footer_left="qsdesk 打印"), title=title, landscape_page=wide)
     return out

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -108,7 +106,7 @@ class RecordDialog(QDialog):
         self._timer.start()
         self.form.changed.connect(self._on_change)
         self._dirty = False
-        self.print_btn.setVisible(_printing_available() and self.kind == "inspection")
+        self.print_btn.setVisible(_printing_available())
         self.seal_btn.setVisible(self.kind == "inspection")
         self.amend_btn.setVisible(False)
 
@@ -152,7 +150,10 @@ class RecordDialog(QDialog):
         return None
 
     def print_record(self) -> None:
-        return None
+        """打印: the preview with the system print dialog (qsdesk.ui.record_print)."""
+        from qsdesk.ui.record_print import preview_for_dialog
+
+        preview_for_dialog(self)
 
     def _after_save(self, record_id: str) -> None:
         self.record_id = record_id
@@ -337,25 +338,6 @@ class InspectionDialog(RecordDialog):
         self._reload(new_id)
         self.status.setText("已创建更正记录（草稿），修改后请重新签字并封存")
         self.saved.emit(new_id)
-
-    def print_record(self) -> None:
-        if self.record_id is None:
-            return
-        if not self.form.is_read_only() and not self.save():
-            return
-        from qsdesk.services.printing import records
-
-        default = str(Path.home() / f"检查记录_{self._row.record_no or self.record_id[:8]}.pdf")
-        path, _ = QFileDialog.getSaveFileName(self, "保存 PDF", default, "PDF (*.pdf)")
-        if not path:
-            return
-        try:
-            records.render_inspection(self.store, self.record_id, path)
-        except Exception as exc:  # a print failure is reported, never fatal
-            log.exception("print failed")
-            self._error("打印失败", exc)
-            return
-        QDesktopServices.openUrl(QUrl.fromLocalFile(path))
 
 
 class CensusDialog(RecordDialog):

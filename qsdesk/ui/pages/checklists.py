@@ -149,7 +149,7 @@ class ChecklistsPage(QWidget):
         export_btn = QPushButton("导出 Excel…", done_box)
         export_btn.clicked.connect(self._export_selected)
         print_btn = QPushButton("打印…", done_box)
-        print_btn.setToolTip("生成 PDF 并用系统程序打开以打印")
+        print_btn.setToolTip("打印预览：选择打印机、份数和页码，或另存为 PDF")
         print_btn.clicked.connect(self._print_selected)
         dl = QVBoxLayout(done_box)
         row2 = QHBoxLayout()
@@ -230,24 +230,14 @@ class ChecklistsPage(QWidget):
         return render_task_checklist(self.store, self._infos[row].id, path)
 
     def _print_selected(self) -> None:
-        from PySide6.QtCore import QUrl
-        from PySide6.QtGui import QDesktopServices
+        """打印: the checklist's print preview (printer dialog, 另存为PDF)."""
+        from qsdesk.ui.record_print import preview_record
 
         row = self.done.currentRow()
         if not 0 <= row < len(self._infos):
             QMessageBox.information(self, "请选择", "请先选择一份清单。")
             return
-        info = self._infos[row]
-        path, _ = QFileDialog.getSaveFileName(self, "打印监管任务清单（保存 PDF）",
-                                              f"监管任务清单-{info.enterprise_name}-{info.period}.pdf", "PDF 文件 (*.pdf)")
-        if not path:
-            return
-        try:
-            out = self.print_checklist(row, Path(path))
-        except (OSError, ValueError) as exc:
-            QMessageBox.warning(self, "打印失败", str(exc))
-            return
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(out)))
+        self.print_preview = preview_record(self.store, "task_checklist", self._infos[row].id, self)
 
     def _export_selected(self) -> None:
         row = self.done.currentRow()

@@ -133,6 +133,9 @@ class InspectionsPage(QWidget):
 
         self.model = QueryTableModel(store, COLUMNS, page_size=100, parent=self)
         self.view = list_view(self.model)
+        from qsdesk.ui.record_print import page_print_button
+
+        top.addWidget(page_print_button(self, "inspection", "监督检查记录"))
         self.view.doubleClicked.connect(lambda idx: self.open_row(idx.row()))
 
         layout = QVBoxLayout(self)

@@ -254,6 +254,9 @@ class RegistryPage(QWidget):
         # the query's own order (by name; search hits in index order) until a header is clicked
         self.view = list_view(self.model)
         self.view.setWordWrap(False)
+        from qsdesk.ui.record_print import page_print_button
+
+        top.addWidget(page_print_button(self, "enterprise", "企业名单"))
 
         self.detail = DetailPane()
         self.detail.openRecord.connect(self._open_other)

@@ -43,6 +43,7 @@ from qsdesk.services import annual_lists, monthly
 from qsdesk.services.excel import exporter
 from qsdesk.store.db import Store
 from qsdesk.store.models import EnforcementCase, Enterprise
+from qsdesk.ui.record_print import print_table_widget
 from qsdesk.ui.worker import TaskCancelled, run_in_background
 
 log = logging.getLogger(__name__)
@@ -134,7 +135,7 @@ class MonthlyTab(QWidget):
         self.export_btn = QPushButton("导出 Excel…", self)
         self.export_btn.clicked.connect(self._export)
         self.print_btn = QPushButton("打印…", self)
-        self.print_btn.setToolTip("生成 PDF（A4 横向，附件5格式）并用系统程序打开以打印")
+        self.print_btn.setToolTip("打印预览（A4 横向，附件5格式）：选择打印机、份数和页码，或另存为 PDF")
         self.print_btn.clicked.connect(self._print)
         top = QHBoxLayout()
         for w in (QLabel("统计月份：", self), self.year, self.month, self.county, calc):
@@ -222,21 +223,15 @@ class MonthlyTab(QWidget):
         monthly.export_monthly(self.store, self.year.value(), self.month.value(), path, county=county)
 
     def _print(self) -> None:
-        from PySide6.QtCore import QUrl
-        from PySide6.QtGui import QDesktopServices
+        """打印: the table (A4 landscape, annex 5 layout) in the print preview."""
+        from qsdesk.ui.record_print import preview_pdf
 
-        path, _ = QFileDialog.getSaveFileName(
-            self, "打印统计表（保存 PDF）",
-            f"落实两个规定情况统计表{self.year.value()}年{self.month.value()}月.pdf", "PDF 文件 (*.pdf)")
-        if not path:
-            return
-        p = Path(path) if path.lower().endswith(".pdf") else Path(path + ".pdf")
-        try:
+        def render(p: Path) -> Path:
             self.export_to(p)
-        except OSError as exc:
-            QMessageBox.warning(self, "打印失败", f"无法写入文件：{exc}")
-            return
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(p)))
+            return p
+
+        name = f"落实两个规定情况统计表{self.year.value()}年{self.month.value()}月.pdf"
+        self.print_preview = preview_pdf(self, render, "统计表打印预览", name)
 
     def _export(self) -> None:
         path = _ask_save(self, "导出统计表", f"落实两个规定情况统计表{self.year.value()}年{self.month.value()}月.xlsx")
@@ -272,6 +267,10 @@ class AnnualTab(QWidget):
             top.addWidget(w)
         top.addStretch(1)
         top.addWidget(export)
+        self.print_btn = QPushButton("打印名单…", self)
+        self.print_btn.clicked.connect(lambda: print_table_widget(
+            self, self.table, f"{self.year.value()}年度{self.which.currentText()}"))
+        top.addWidget(self.print_btn)
         self.count = QLabel(self)
         self.table = QTableWidget(0, 5, self)
         self.table.setHorizontalHeaderLabels(["企业名称", "统一社会信用代码", "乡镇（街道）", "列入日期", "列入原因"])

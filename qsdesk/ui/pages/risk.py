@@ -220,6 +220,9 @@ class RiskPage(QWidget):
 
         self.model = QueryTableModel(store, self.COLUMNS, parent=self)
         self.table = list_view(self.model, self)
+        from qsdesk.ui.record_print import page_print_button
+
+        top.addWidget(page_print_button(self, "risk_report", "风险信息列表"))
         self.detail = QPlainTextEdit(self)
         self.detail.setReadOnly(True)
         split = QSplitter(Qt.Orientation.Vertical, self)
