@@ -32,7 +32,7 @@ DIST_SOURCES := $(shell find qsdesk forms resources build/deb -type f -not -path
 
 .PHONY: run test lint bench deps debs dist dist-test clean
 
-$(DEBS_STAMP):
+$(DEBS_STAMP): Makefile
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages: $$missing"; \
