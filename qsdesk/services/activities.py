@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qsdesk.services import audit
+from qsdesk.services import audit, classes
 from qsdesk.store.db import Store
 from qsdesk.store.models import Activity, EnforcementCase, Enterprise
 
@@ -141,6 +141,7 @@ def record_case(store: Store, c: CaseInput) -> str:
         s.add(row)
         s.flush()
         audit.record(s, "create", "enforcement_case", row.id, kind=c.kind, penalty=c.penalty)
+        classes.refresh(s, [c.enterprise_id])
         return row.id
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from qsdesk.domain import formspec, grading, uscc
-from qsdesk.services import audit
+from qsdesk.services import audit, classes
 from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise, Product
 
@@ -138,6 +138,7 @@ def save_census(
                 p.deleted = True
         audit.record(s, action, "enterprise", ent.id, form_id=spec.id, form_version=spec.version,
                      products=len(rows), grade=ent.grade)
+        classes.refresh(s, [ent.id])
         return ent.id
 
 
