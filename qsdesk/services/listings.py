@@ -199,3 +199,9 @@ def print_pdf(store: Store, path: Path | str | None = None, *, current_only: boo
         if record_print:
             audit.record(s, "print", "enterprise_listing", None, 文件=Path(path).name if path else None)
     return pdf
+
+
+def record_print(store: Store) -> None:
+    """Record a print of the list made from a preview (the pages really went out)."""
+    with store.transaction() as s:
+        audit.record(s, "print", "enterprise_listing", None)
