@@ -428,6 +428,33 @@ def counts(session: Session) -> dict[str, int]:
     return out
 
 
+# --------------------------------------------------------------------------- credit risk
+
+
+def set_credit_risk(store: Store, enterprise_id: str, level: str | None, basis: str) -> str | None:
+    """Record the enterprise's credit risk class (企业信用风险分类结果: 低/一般/较高/高 or A–D) with
+    where it comes from; the supervision class follows in the same transaction. Returns the
+    level stored (Chinese), None when cleared."""
+    from qsdesk.domain.supervision import CreditRisk
+
+    try:
+        parsed = CreditRisk.parse(level)
+    except ValueError as exc:
+        raise ClassError(str(exc)) from None
+    if not basis.strip():
+        raise ClassError("请填写信用风险等级的来源（如：信用风险分类结果通知及日期）")
+    with store.transaction() as s:
+        ent = s.get(Enterprise, enterprise_id)
+        if ent is None or ent.deleted:
+            raise ClassError("企业不存在或已删除")
+        old = ent.credit_risk
+        ent.credit_risk = parsed.value if parsed else None
+        audit.record(s, "update", "enterprise", ent.id, 信用风险由=old or "未评定",
+                     改为=ent.credit_risk or "未评定", 来源=basis.strip())
+        refresh(s, [ent.id])
+        return ent.credit_risk
+
+
 # --------------------------------------------------------------------------- decisions
 
 
@@ -483,5 +510,5 @@ def revoke(store: Store, decision_id: str, revoked_by: str, reason: str, on: dat
 __all__ = [
     "ClassError", "Computed", "CurrentClass", "Inputs", "SupervisionClass", "class_column", "class_label",
     "compute", "counts", "current", "decide", "ensure_current", "gather", "join_class", "recompute_all",
-    "refresh", "revoke", "risk_found",
+    "refresh", "revoke", "risk_found", "set_credit_risk",
 ]
