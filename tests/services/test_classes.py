@@ -143,7 +143,7 @@ def test_consecutive_years_of_national_failures_flag_an_interview(store: Store, 
     sample(store, ent, date(y - 1, 5, 10), "不合格", "M1", level="national")
     with store.session() as s:
         assert classes.current(s, ent).interview is None
-    sample(store, ent, date(y, 1, 2) if TODAY >= date(y, 1, 2) else TODAY, "不合格", "M2", level="provincial")
+    sample(store, ent, date(y, 1, 2) if date(y, 1, 2) <= TODAY else TODAY, "不合格", "M2", level="provincial")
     with store.session() as s:
         text = classes.current(s, ent).interview
     assert text is not None and "沪市监产质〔2022〕251号" in text and f"{y - 1}年、{y}年" in text
@@ -261,3 +261,72 @@ def test_refresh_of_a_deleted_enterprise_drops_its_class(store: Store, ent: str)
     with store.session() as s:
         assert s.get(EnterpriseClass, ent) is None
         assert classes.counts(s)["key"] == 0
+
+
+# --------------------------------------------------------------------------- imports, sync, demo
+
+
+def test_excel_import_sets_the_class_from_the_abnormal_status(store: Store, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    from qsdesk.services.excel.importer import import_file
+    from tests.services.excel_factory import HEADERS, code, row
+
+    def book(status: str) -> Path:
+        wb = Workbook()
+        ws = wb.active
+        ws.append([*HEADERS, "异常状态"])
+        ws.append([*row(1), status])
+        path = tmp_path / f"{status}.xlsx"
+        wb.save(path)
+        return path
+
+    import_file(store, book("列入经营异常名录"))
+    with store.session() as s:
+        eid = s.scalars(select(Enterprise.id).where(Enterprise.uscc == code(1))).one()
+    assert cls(store, eid) == "key"
+    import_file(store, book("正常"))
+    assert cls(store, eid) == "routine"
+
+
+def test_sync_bundle_brings_the_class_inputs_and_the_class_follows(tmp_path: Path) -> None:
+    from qsdesk.services.sync.exchange import export_bundle, import_bundle
+    from tests.services.sync_helpers import COUNTY, make_pair
+    from tests.services.sync_helpers import add_enterprise as add_synced
+
+    pair = make_pair(tmp_path)
+    try:
+        eid = add_synced(pair.station)
+        classes.set_credit_risk(pair.station, eid, "较高", "分类结果")
+        import_bundle(pair.county, export_bundle(pair.station, COUNTY, pair.usb).path)
+        assert cls(pair.county, eid) == "key"
+        classes.set_credit_risk(pair.station, eid, "一般", "复评")
+        import_bundle(pair.county, export_bundle(pair.station, COUNTY, pair.usb).path)
+        assert cls(pair.county, eid) == "routine"
+        case(pair.station, eid, TODAY - timedelta(days=10))
+        import_bundle(pair.county, export_bundle(pair.station, COUNTY, pair.usb).path)
+        assert cls(pair.county, eid) == "key"
+    finally:
+        pair.close()
+
+
+def test_generated_county_registry_class_equals_the_annual_lists(store: Store) -> None:
+    from qsdesk.services.annual_lists import build_lists
+    from qsdesk.services.demo import generate
+
+    generate(store, enterprises=400, seed=3, samplings=200, today=TODAY)
+    with store.session() as s:
+        registry = {r.id: r.supervision_class for r in s.execute(reg.list_statement(store.engine))}
+        lists = build_lists(s, TODAY.year, as_of=TODAY)
+    assert len(registry) == 400
+    raised = {eid for eid, c in registry.items() if c != "routine"}
+    assert len(raised) > 20  # the demo's credit risks and failed samplings
+    assert {eid: lists.class_on_as_of(eid) for eid in registry} == registry
+    on_lists = {e.enterprise_id for entries in lists.lists.values() for e in entries}
+    assert raised <= on_lists  # every enterprise 重点/特别 today is on this year's lists
+    # the dashboard counts the same classes
+    from qsdesk.services import dashboard
+
+    d = dashboard.compute(store, TODAY)
+    assert d.counts["key"] == sum(1 for c in registry.values() if c == "key")
+    assert d.counts["special"] == sum(1 for c in registry.values() if c == "special")
