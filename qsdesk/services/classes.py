@@ -31,9 +31,10 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from qsdesk.domain.supervision import (
@@ -223,6 +224,18 @@ class Computed:
 
 def compute(inp: Inputs, as_of: date) -> Computed:
     """The class of one enterprise's inputs as of ``as_of`` (pure; no database)."""
+    if not (inp.punishments or inp.risks or inp.samplings or inp.listings or inp.override):
+        # most enterprises: only the entered credit risk and status matter (same answer for all)
+        return _plain(inp.credit_risk, _is_abnormal(inp.abnormal_status), as_of)
+    return _compute(inp, as_of)
+
+
+@lru_cache(maxsize=64)
+def _plain(credit_risk: str | None, abnormal: bool, as_of: date) -> Computed:
+    return _compute(Inputs(credit_risk, "异常" if abnormal else None), as_of)
+
+
+def _compute(inp: Inputs, as_of: date) -> Computed:
     credit: str | None = inp.credit_risk
     try:
         effective, _ = sampling_credit_risk(credit, inp.samplings, as_of)
@@ -263,14 +276,15 @@ def refresh(session: Session, enterprise_ids: Iterable[str | None], *, as_of: da
 
 def _store(session: Session, computed: dict[str, Computed], day: date, audit_changes: bool,
            gone: Iterable[str] = ()) -> int:
-    old: dict[str, tuple[str, str]] = {}
+    t = EnterpriseClass.__table__
+    compared = ("cls", "reasons", "credit_risk", "interview", "overridden", "valid_until")
+    old: dict[str, tuple[Any, ...]] = {}
     ids = list(computed)
     for chunk in _chunks(ids):
-        for eid, cls, reasons in session.execute(
-            select(EnterpriseClass.enterprise_id, EnterpriseClass.cls, EnterpriseClass.reasons)
-            .where(EnterpriseClass.enterprise_id.in_(chunk))
+        for eid, *vals in session.execute(
+            select(t.c.enterprise_id, *(t.c[c] for c in compared)).where(t.c.enterprise_id.in_(chunk))
         ):
-            old[eid] = (cls, reasons)
+            old[eid] = tuple(vals)
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     changed = 0
@@ -279,7 +293,7 @@ def _store(session: Session, computed: dict[str, Computed], day: date, audit_cha
         prev = old.get(eid)
         if prev is None:
             inserts.append({"enterprise_id": eid, **vals})
-        else:
+        elif prev != tuple(vals[c] for c in compared):  # unchanged rows are not rewritten
             updates.append({"b_id": eid, **vals})
         prev_cls = prev[0] if prev else "routine"
         if prev_cls != vals["cls"]:
@@ -290,9 +304,6 @@ def _store(session: Session, computed: dict[str, Computed], day: date, audit_cha
     if inserts:
         session.execute(EnterpriseClass.__table__.insert(), inserts)
     if updates:
-        t = EnterpriseClass.__table__
-        from sqlalchemy import bindparam
-
         stmt = update(t).where(t.c.enterprise_id == bindparam("b_id")).values(
             {k: bindparam(k) for k in ("cls", "reasons", "credit_risk", "interview", "overridden", "as_of",
                                        "valid_until")})

@@ -550,7 +550,7 @@ class EnterpriseClass(Base):
     credit_risk: Mapped[str | None] = mapped_column(String(16))  # effective (after sampling raise)
     interview: Mapped[str | None] = mapped_column(Text)  # 约谈 reason (沪市监产质〔2022〕251号)
     overridden: Mapped[bool] = mapped_column(Boolean, default=False)
-    as_of: Mapped[date] = mapped_column(Date)
+    as_of: Mapped[date] = mapped_column(Date)  # the day of the computation that last changed the row
     # the day of the next change without a new record (a window running out); None = none due
     valid_until: Mapped[date | None] = mapped_column(Date, index=True)
 
