@@ -34,7 +34,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy import bindparam, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from qsdesk.domain.supervision import (
@@ -368,6 +368,11 @@ def class_column() -> Any:
     """The stored class key of ``Enterprise`` rows for queries (outer join ``EnterpriseClass``);
     an enterprise never classified is 日常 (no records that could raise it)."""
     return func.coalesce(EnterpriseClass.cls, "routine")
+
+
+def class_rank() -> Any:
+    """An ordering of the stored class for sorting lists: 日常 < 重点 < 特别."""
+    return case({"special": 2, "key": 1}, value=class_column(), else_=0)
 
 
 def join_class(stmt: Any) -> Any:

@@ -52,7 +52,7 @@ COLUMNS = [
     Column("domain", "领域", sort=Enterprise.domain, shared=True, width=50),
     Column("grade", "分级", sort=Enterprise.grade, shared=True, width=44,
            align=Qt.AlignmentFlag.AlignCenter),
-    Column("supervision_class", "监管类别", sort=classes.class_column(), shared=True,
+    Column("supervision_class", "监管类别", sort=classes.class_rank(), shared=True,
            format=lambda v: reg.class_label(v), width=80),
     Column("status", "状态", sort=Enterprise.status, shared=True, width=90),
     Column("responsible", "责任监管人员", sort=Inspector.name, shared=True, width=90),
@@ -237,9 +237,13 @@ class DetailPane(QWidget):
 def class_html(d: reg.EnterpriseDetail) -> str:
     """The class, every reason, the recorded decision and the 约谈 flag, as rich text."""
     lines = [f"<b>{escape(d.supervision_class)}</b>"]
-    lines += [f"· {escape(r)}" for r in d.class_reason.splitlines() if r.strip()]
-    if d.class_decision:
-        lines.append(f"<span style='color:#1f5fa8'>人工决定：{escape(d.class_decision)}</span>")
+    for r in d.class_reason.splitlines():
+        if not r.strip():
+            continue
+        if d.class_decision and r.startswith(d.class_decision):  # the recorded decision: set apart
+            lines.append(f"· <span style='color:#1f5fa8'>人工决定：{escape(r)}</span>")
+        else:
+            lines.append(f"· {escape(r)}")
     if d.credit_risk:
         lines.append(f"信用风险：{escape(d.credit_risk)}")
     if d.interview:
