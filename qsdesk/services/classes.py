@@ -302,7 +302,7 @@ def _store(session: Session, computed: dict[str, Computed], day: date, audit_cha
                 audit.record(session, "update", "enterprise", eid, 监管类别由=class_label(prev_cls),
                              改为=class_label(vals["cls"]), 依据=vals["reasons"])
     if inserts:
-        session.execute(EnterpriseClass.__table__.insert(), inserts)
+        session.execute(_upsert(session), inserts)
     if updates:
         stmt = update(t).where(t.c.enterprise_id == bindparam("b_id")).values(
             {k: bindparam(k) for k in ("cls", "reasons", "credit_risk", "interview", "overridden", "as_of",
@@ -312,6 +312,21 @@ def _store(session: Session, computed: dict[str, Computed], day: date, audit_cha
     for chunk in _chunks(gone):
         session.execute(delete(EnterpriseClass).where(EnterpriseClass.enterprise_id.in_(chunk)))
     return changed
+
+
+def _upsert(session: Session) -> Any:
+    """INSERT that replaces a row another transaction added meanwhile (two windows of the
+    program bringing the classes up to date at once must not fail on the primary key)."""
+    t = EnterpriseClass.__table__
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    stmt = dialect_insert(t)
+    return stmt.on_conflict_do_update(
+        index_elements=[t.c.enterprise_id],
+        set_={c.name: stmt.excluded[c.name] for c in t.c if c.name != "enterprise_id"})
 
 
 def recompute_all(session: Session, as_of: date | None = None, *, audit_changes: bool = True) -> int:
@@ -339,14 +354,17 @@ def stored_as_of(session: Session) -> date | None:
     return date.fromisoformat(row.value) if row is not None else None
 
 
-def ensure_current(store: Store, today: date | None = None) -> int:
+def ensure_current(store: Store, today: date | None = None, *, quick_only: bool = False) -> int:
     """Bring the stored classes up to ``today``: a no-op when already done today; otherwise
     recalculate the classes whose ``valid_until`` has come (all of them the first time, or when
-    the clock went back). Returns how many classes changed."""
+    the clock went back). Returns how many classes changed.
+
+    ``quick_only`` (the GUI thread): skip the full recalculation, which the dashboard runs off the
+    GUI thread at start; only the day change (a few rows) is done here."""
     day = today or date.today()
     with store.session() as s:
         last = stored_as_of(s)
-    if last == day:
+    if last == day or (quick_only and (last is None or last > day)):
         return 0
     with store.transaction() as s:
         last = stored_as_of(s)

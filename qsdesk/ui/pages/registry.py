@@ -528,7 +528,7 @@ class RegistryPage(QWidget):
         self.detail.show_detail(d, reg.timeline(self.store, enterprise_id) if d else [])
 
     def refresh(self) -> None:
-        classes.ensure_current(self.store)  # a time window may have run out since the last look
+        classes.ensure_current(self.store, quick_only=True)  # a window may have run out since the last look
         self._build_filters()
         current = self.detail.enterprise_id
         self.apply()
