@@ -312,8 +312,9 @@ class ListingsDialog(QDialog):
         export.clicked.connect(self.export)
         print_button = QPushButton("打印…")
         print_button.clicked.connect(self.print_list)
+        self.status = QLabel()
         row = QHBoxLayout()
-        row.addStretch(1)
+        row.addWidget(self.status, 1)
         row.addWidget(export)
         row.addWidget(print_button)
         layout = QVBoxLayout(self)
@@ -328,7 +329,7 @@ class ListingsDialog(QDialog):
             path, _ = QFileDialog.getSaveFileName(self, "导出名单", "列异列严名单.xlsx", "Excel (*.xlsx)")
         if path:
             n = listings.export_xlsx(self.store, path)
-            QMessageBox.information(self, "导出名单", f"已导出 {n} 条。")
+            self.status.setText(f"已导出 {n} 条到 {path}")
 
     def print_list(self) -> None:
         import shutil
