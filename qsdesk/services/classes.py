@@ -274,17 +274,28 @@ def refresh(session: Session, enterprise_ids: Iterable[str | None], *, as_of: da
                   gone=[i for i in ids if i not in inputs])
 
 
-def _store(session: Session, computed: dict[str, Computed], day: date, audit_changes: bool,
-           gone: Iterable[str] = ()) -> int:
+_COMPARED = ("cls", "reasons", "credit_risk", "interview", "overridden", "valid_until")
+
+
+def _stored(session: Session, ids: list[str] | None) -> dict[str, tuple[Any, ...]]:
+    """The stored values of the given enterprises (all rows when None: one pass, no IN lists)."""
     t = EnterpriseClass.__table__
-    compared = ("cls", "reasons", "credit_risk", "interview", "overridden", "valid_until")
-    old: dict[str, tuple[Any, ...]] = {}
-    ids = list(computed)
+    cols = (t.c.enterprise_id, *(t.c[c] for c in _COMPARED))
+    if ids is None:
+        return {eid: tuple(vals) for eid, *vals in session.execute(select(*cols))}
+    out: dict[str, tuple[Any, ...]] = {}
     for chunk in _chunks(ids):
-        for eid, *vals in session.execute(
-            select(t.c.enterprise_id, *(t.c[c] for c in compared)).where(t.c.enterprise_id.in_(chunk))
-        ):
-            old[eid] = tuple(vals)
+        for eid, *vals in session.execute(select(*cols).where(t.c.enterprise_id.in_(chunk))):
+            out[eid] = tuple(vals)
+    return out
+
+
+def _store(session: Session, computed: dict[str, Computed], day: date, audit_changes: bool,
+           gone: Iterable[str] = (), old: dict[str, tuple[Any, ...]] | None = None) -> int:
+    t = EnterpriseClass.__table__
+    compared = _COMPARED
+    if old is None:
+        old = _stored(session, list(computed))
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     changed = 0
@@ -333,10 +344,10 @@ def recompute_all(session: Session, as_of: date | None = None, *, audit_changes:
     """Recalculate every live enterprise's class (e.g. after an upgrade); returns changes."""
     day = as_of or date.today()
     inputs = gather(session)
-    live = set(inputs)
-    stale = [eid for eid in session.scalars(select(EnterpriseClass.enterprise_id)) if eid not in live]
+    old = _stored(session, None)
+    stale = [eid for eid in old if eid not in inputs]
     changed = _store(session, {eid: compute(inp, day) for eid, inp in inputs.items()}, day, audit_changes,
-                     gone=stale)
+                     gone=stale, old=old)
     _set_as_of(session, day)
     return changed
 
