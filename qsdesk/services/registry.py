@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.orm import Session
 
+from qsdesk.domain.citations import readable
 from qsdesk.domain.grading import grade_with_reason
 from qsdesk.domain.supervision import CLASS_KEY_LABELS, reassignment_deadline, reassignment_late
 from qsdesk.services import audit, classes
@@ -273,7 +274,7 @@ def detail(store: Store, enterprise_id: str) -> EnterpriseDetail | None:
             id=e.id, name=e.name, uscc=e.uscc, legal_rep=e.legal_rep, address=e.address, town=e.town,
             phone=e.phone, contact=e.contact, domain=e.domain, status=e.status,
             unit_types=unit_types_label(e.unit_types), staff=e.staff, revenue_wan=e.revenue_wan,
-            grade=e.grade, grade_reason=why, supervision_class=cur.label, class_reason="\n".join(cur.reasons),
+            grade=e.grade, grade_reason=readable(why), supervision_class=cur.label, class_reason="\n".join(cur.reasons),
             class_key=cur.key, class_decision=decision, credit_risk=cur.credit_risk, interview=cur.interview,
             listings=listed,
             responsible_id=e.responsible_inspector_id,

@@ -171,3 +171,45 @@ def test_detail_pane_shows_class_decision_and_listing_and_the_list_exports(store
     dlg.export(str(out))
     assert out.exists()
     dlg.close()
+
+
+def test_credit_risk_and_decision_dialogs_move_the_class(store: Store, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from tests.ui.test_sampling_page import run_modal
+
+    ids = fill_registry(store)
+    eid = ids["济南泉城化肥有限公司"]
+    page = make_page(store, qtbot)
+    page.show_enterprise(eid)
+    assert page.detail.fields["klass"].text().startswith("<b>日常监管</b>")
+
+    def credit(dlg) -> None:  # type: ignore[no-untyped-def]
+        dlg.level.setCurrentIndex(dlg.level.findData("较高"))
+        dlg.basis.setText("2026年信用风险分类结果")
+        dlg.accept()
+
+    run_modal(page.credit_dialog, credit)
+    assert page.detail.fields["klass"].text().startswith("<b>重点监管</b>")
+
+    def lower(dlg) -> None:  # type: ignore[no-untyped-def]
+        dlg.level.setCurrentIndex(dlg.level.findData("低"))
+        dlg.basis.setText("复评")
+        dlg.accept()
+
+    run_modal(page.credit_dialog, lower)
+    assert page.detail.fields["klass"].text().startswith("<b>日常监管</b>")
+
+    def decide(dlg) -> None:  # type: ignore[no-untyped-def]
+        dlg.reason.setText("生产销售高风险产品")
+        dlg.decided_by.setText("王科长")
+        dlg.accept()
+
+    run_modal(page.decision_dialog, decide)
+    assert "人工决定" in page.detail.fields["klass"].text()
+
+    def revoke(dlg) -> None:  # type: ignore[no-untyped-def]
+        dlg.reason.setText("已查清")
+        dlg.decided_by.setText("王科长")
+        dlg.accept()
+
+    run_modal(page.decision_dialog, revoke)
+    assert page.detail.fields["klass"].text().startswith("<b>日常监管</b>")

@@ -138,12 +138,15 @@ class DetailPane(QWidget):
         self.assign_button = QPushButton("指定责任人…")
         self.edit_button = QPushButton("编辑档案（附件3）…")
         self.inspect_button = QPushButton("新建检查…")
+        self.credit_button = QPushButton("信用风险…")
+        self.credit_button.setToolTip("登记企业信用风险分类结果（低、一般、较高、高），监管类别随之更新")
         self.decide_button = QPushButton("类别决定…")
         self.decide_button.setToolTip(f"记录列为重点监管的决定及理由（{cite(SHANDONG_000, '二（五）')}）")
         buttons = QHBoxLayout()
         buttons.addWidget(self.assign_button)
         buttons.addWidget(self.edit_button)
         buttons.addWidget(self.inspect_button)
+        buttons.addWidget(self.credit_button)
         buttons.addWidget(self.decide_button)
         buttons.addStretch(1)
 
@@ -189,7 +192,8 @@ class DetailPane(QWidget):
 
     def show_detail(self, d: reg.EnterpriseDetail | None, events: list[reg.TimelineEvent]) -> None:
         self.enterprise_id = d.id if d else None
-        for b in (self.assign_button, self.edit_button, self.inspect_button, self.decide_button):
+        for b in (self.assign_button, self.edit_button, self.inspect_button, self.credit_button,
+                  self.decide_button):
             b.setEnabled(d is not None)
         self.products.setRowCount(0)
         self.timeline.clear()
@@ -292,6 +296,35 @@ class DecisionDialog(QDialog):
         self.setMinimumWidth(460)
 
 
+class CreditRiskDialog(QDialog):
+    """Enter the credit risk class an enterprise was given, with where it comes from."""
+
+    LEVELS = ("低", "一般", "较高", "高")
+
+    def __init__(self, enterprise_name: str, current: str | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("信用风险等级")
+        self.level = QComboBox()
+        self.level.addItem("未评定", None)
+        for v in self.LEVELS:
+            self.level.addItem(v, v)
+        i = self.level.findData(current)
+        self.level.setCurrentIndex(max(i, 0))
+        self.basis = QLineEdit()
+        self.basis.setPlaceholderText("来源，如：2026年企业信用风险分类结果")
+        form = QFormLayout()
+        form.addRow("企业", QLabel(enterprise_name))
+        form.addRow("信用风险", self.level)
+        form.addRow("来源", self.basis)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(420)
+
+
 class ListingsDialog(QDialog):
     """列入经营异常名录、严重违法失信名单企业: the list, Excel export and print."""
 
@@ -389,6 +422,7 @@ class RegistryPage(QWidget):
         self.detail.edit_button.clicked.connect(self.edit_enterprise)
         self.detail.inspect_button.clicked.connect(self.new_inspection)
         self.detail.decide_button.clicked.connect(self.decision_dialog)
+        self.detail.credit_button.clicked.connect(self.credit_dialog)
 
         self.splitter = QSplitter()
         self.splitter.addWidget(self.view)
@@ -600,6 +634,33 @@ class RegistryPage(QWidget):
                 classes.decide(self.store, eid, "key", dlg.reason.text(), dlg.decided_by.text())
         except classes.ClassError as exc:
             QMessageBox.warning(self, "监管类别决定", str(exc))
+            return
+        self.model.refresh()
+        self.show_enterprise(eid)
+
+    def credit_dialog(self) -> None:
+        eid = self.detail.enterprise_id
+        if eid is None:
+            return
+        with self.store.session() as s:
+            ent = s.get(Enterprise, eid)
+            if ent is None:
+                return
+            name, entered = ent.name, ent.credit_risk
+        try:
+            from qsdesk.domain.supervision import CreditRisk
+
+            parsed = CreditRisk.parse(entered)
+            entered = parsed.value if parsed else None
+        except ValueError:
+            entered = None
+        dlg = CreditRiskDialog(name, entered, self)
+        if not dlg.exec():
+            return
+        try:
+            classes.set_credit_risk(self.store, eid, dlg.level.currentData(), dlg.basis.text())
+        except classes.ClassError as exc:
+            QMessageBox.warning(self, "信用风险等级", str(exc))
             return
         self.model.refresh()
         self.show_enterprise(eid)
