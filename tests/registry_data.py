@@ -7,10 +7,13 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from qsdesk.services import classes
 from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise, Inspector, Product
 
 # (name, uscc, legal_rep, town, address, domain, unit_types, grade, class, status, products)
+# The class is not stored by hand: it comes from the records (credit risk 较高 → 重点, 高 → 特别).
+CREDIT_FOR_CLASS = {"key": "较高", "special": "高", "routine": None}
 ENTERPRISES = [
     ("济南泰和电线电缆有限公司", "91370112MA3C4LXK2T", "王建国", "王舍人街道", "济南市历城区工业北路88号",
      "生产", "producer", "B", "key", "在营（开业）", ["电线电缆", "电源线"]),
@@ -32,14 +35,14 @@ def fill_registry(store: Store) -> dict[str, str]:
         zhang = s.scalars(select(Inspector).where(Inspector.name == "张伟")).one()
         for i, (name, uscc, rep, town, addr, domain, units, grade, cls, status, prods) in enumerate(ENTERPRISES):
             e = Enterprise(name=name, uscc=uscc, legal_rep=rep, town=town, address=addr, domain=domain,
-                           unit_types=units, grade=grade, supervision_class=cls, status=status,
+                           unit_types=units, grade=grade, credit_risk=CREDIT_FOR_CLASS[cls], status=status,
                            staff=20 * (i + 1), revenue_wan=Decimal(500 * (i + 1)),
                            responsible_inspector_id=zhang.id if i < 2 else None,
-                           responsible_since=date(2026, 1, 5) if i < 2 else None,
-                           class_reasons="近2年内发现3次重大质量安全风险" if cls == "special" else None)
+                           responsible_since=date(2026, 1, 5) if i < 2 else None)
             s.add(e)
             s.flush()
             for p in prods:
                 s.add(Product(enterprise_id=e.id, name=p))
             ids[name] = e.id
+        classes.refresh(s, ids.values())
     return ids

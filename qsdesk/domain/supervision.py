@@ -24,9 +24,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
+from qsdesk.domain.citations import BAOSHAN_002, JINCHENG_003, SAMR_001, SHANDONG_000, SHANGHAI_004, cite
 from qsdesk.domain.sampling import EscalationLevel, HasResult, SamplingOutcome, escalation, result_of
 from qsdesk.domain.sampling import SamplingResult as _SamplingResult
 from qsdesk.domain.workdays import Schedules, add_working_days, add_years, coverage_note
@@ -34,7 +35,17 @@ from qsdesk.domain.workdays import Schedules, add_working_days, add_years, cover
 __all__ = [
     "ENTRY_REASONS",
     "REASSIGNMENT_WORKING_DAYS",
+    "CLASS_KEYS",
+    "CLASS_KEY_LABELS",
+    "ClassOverride",
     "ClassResult",
+    "Listing",
+    "class_of_key",
+    "consecutive_year_failures",
+    "interview_reason",
+    "next_change",
+    "override_allowed",
+    "sampling_credit_risk",
     "CreditRisk",
     "Punishment",
     "RiskFinding",
@@ -133,15 +144,96 @@ class RiskFinding:
     description: str = ""
 
 
+#: The stored keys of the classes (database, sync, filters); people only ever see the labels.
+CLASS_KEYS: dict[str, str] = {"日常/触发式": "routine", "重点": "key", "特别": "special"}
+#: Chinese label of a stored key.
+CLASS_KEY_LABELS: dict[str, str] = {"routine": "日常监管", "trigger": "触发式监管", "key": "重点监管",
+                                    "special": "特别监管"}
+
+
+def class_of_key(key: str | None) -> SupervisionClass:
+    """The class of a stored key; an empty or unknown key is 日常/触发式."""
+    return {"key": SupervisionClass.KEY, "special": SupervisionClass.SPECIAL}.get(key or "",
+                                                                                 SupervisionClass.ROUTINE)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """An enterprise fact: put on the abnormal operations list (列异, ``kind`` "abnormal") or the
+    serious illegal and dishonest list (列严, ``kind`` "serious") on ``listed_on`` (沪市监产质〔2022〕
+    251号 三 四), until ``removed_on`` (the day it was taken off; not counted from then on)."""
+
+    kind: str
+    listed_on: date
+    removed_on: date | None = None
+
+    def active(self, as_of: date) -> bool:
+        return self.listed_on <= as_of and (self.removed_on is None or self.removed_on > as_of)
+
+
+@dataclass(frozen=True)
+class ClassOverride:
+    """A recorded decision to supervise an enterprise more closely than its records call for."""
+
+    cls: SupervisionClass
+    reason: str
+    decided_by: str
+    decided_on: date
+
+
 @dataclass(frozen=True)
 class ClassResult:
     cls: SupervisionClass
     reasons: list[str] = field(default_factory=list)
+    #: the class the records alone give (differs from ``cls`` only under an override)
+    computed: SupervisionClass | None = None
+    overridden: bool = False
+
+    @property
+    def key(self) -> str:
+        return CLASS_KEYS[self.cls.value]
 
 
 def within_years(event: date, as_of: date, years: int) -> bool:
     """Is ``event`` "近N年内" as of ``as_of``? Calendar years, end day inclusive; future → False."""
     return event <= as_of <= add_years(event, years)
+
+
+def override_allowed(cls: SupervisionClass) -> str | None:
+    """Why a manual class decision to ``cls`` is not allowed (Chinese), or None when it is.
+
+    The documents fix who *must* be under 重点 or 特别 (国市监质监发〔2023〕38号 三, 宝山区实施方案
+    三（四）): nobody may take an enterprise out of them by hand, and 特别 has only its listed
+    grounds. 鲁市监质监字〔2022〕233号 二（五） leaves the county room to name further 重点监管企业
+    "结合产品类别、企业信用记录和社会关注度等" (质量问题突出、投诉举报多、生产销售高风险产品) —
+    facts the records do not hold. So a decision may only raise an enterprise to 重点.
+    """
+    if cls is SupervisionClass.KEY:
+        return None
+    if cls is SupervisionClass.SPECIAL:
+        return (f"特别监管只能依据记录认定（{cite(SAMR_001, '三')}、{cite(BAOSHAN_002, '三（四）')}），"
+                "不能人工列入")
+    return (f"不能人工降低监管类别：符合条件的单位应当实施重点或特别监管（{cite(SAMR_001, '三')}、"
+            f"{cite(BAOSHAN_002, '三（四）')}）")
+
+
+def sampling_credit_risk(
+    entered: CreditRisk | str | None, samplings: Iterable[HasResult], as_of: date | None = None
+) -> tuple[CreditRisk | None, str | None]:
+    """The credit risk after 晋市监发〔2023〕212号 七 ("连续三次及以上抽查不合格且存在重大质量安全
+    隐患的企业…调高风险等级"): one level above the entered level (较高 when none is entered) while
+    the sampling history ends in such a run, with the reason; otherwise the entered level and None.
+    Derived each time, so a passed sampling that ends the run brings the level back down."""
+    base = CreditRisk.parse(entered)
+    hist = [s for s in samplings if as_of is None or s.sampled_on <= as_of]
+    esc = escalation(hist)
+    if esc.level is not EscalationLevel.SPECIAL:
+        return base, None
+    order = [CreditRisk.LOW, CreditRisk.GENERAL, CreditRisk.HIGHER, CreditRisk.HIGH]
+    raised = CreditRisk.HIGHER if base is None else order[min(order.index(base) + 1, len(order) - 1)]
+    was = f"原为{base.value}" if base is not None else "原未评定"
+    return raised, (f"连续 {esc.consecutive} 次监督抽查不合格且存在重大质量安全隐患，信用风险调高为"
+                    f"{raised.value}（{was}，{cite(JINCHENG_003, '七')}）")
 
 
 def classify(
@@ -151,72 +243,177 @@ def classify(
     credit_risk: CreditRisk | str | None = None,
     samplings: Iterable[HasResult] = (),
     abnormal_listed: bool = False,
+    *,
+    listings: Iterable[Listing] = (),
+    override: ClassOverride | None = None,
 ) -> ClassResult:
     """The supervision class of an enterprise as of ``as_of``, with every reason that applies.
 
-    特别 (special) when any of: credit risk 高 (001 三, 002 三（四）); ≥3 heavier punishments
-    (从重处罚) within 2 years (002 三（四）); ≥3 major risks (重大质量安全风险) within 2 years
-    (001 三); ≥3 consecutive non-conforming samplings with a major hazard (003 七).
+    特别 (special) when any of: credit risk 高 (国市监质监发〔2023〕38号 三, 宝山区实施方案 三（四）),
+    also when raised to 高 by sampling failures (:func:`sampling_credit_risk`); ≥3 heavier
+    punishments (从重处罚) within 2 years (宝山区实施方案 三（四）); ≥3 major risks within 2 years
+    (国市监质监发〔2023〕38号 三); ≥3 consecutive non-conforming samplings with a major hazard
+    (晋市监发〔2023〕212号 七).
 
-    重点 (key) when any of: credit risk 较高; a punishment within 1 year (002 三（四）); a
-    significant or major risk found within 1 year (001 三 "发现较大质量安全风险"; the 1-year window
-    is 002's); a non-conforming sampling within 1 year or listed as abnormal (000 二（五）).
+    重点 (key) when any of: credit risk 较高; a punishment within 1 year (宝山区实施方案 三（四）); a
+    significant or major risk found within 1 year (国市监质监发〔2023〕38号 三; the 1-year window is
+    宝山区实施方案's); a non-conforming sampling within 1 year, on the abnormal operations list
+    (``abnormal_listed`` or an active 列异 listing) or on the serious illegal and dishonest list
+    (列严: a record of serious violations, "有违法记录") (鲁市监质监字〔2022〕233号 二（五））.
 
-    Otherwise 日常/触发式 ("无事不扰"). Events dated after ``as_of`` are ignored.
+    Otherwise 日常/触发式 ("无事不扰"). Events dated after ``as_of`` are ignored. ``override``
+    (a recorded decision, see :func:`override_allowed`) raises the class to its own when the
+    records give less, and its reason is listed with who decided it.
     """
     punishments = list(punishments)
     risks = list(risks)
     samplings = [s for s in samplings if s.sampled_on <= as_of]
-    credit = CreditRisk.parse(credit_risk)
+    credit, credit_why = sampling_credit_risk(credit_risk, samplings)
     special: list[str] = []
     key: list[str] = []
+    both = f"{cite(SAMR_001, '三')}、{cite(BAOSHAN_002, '三（四）')}"
 
     if credit is CreditRisk.HIGH:
-        special.append("信用风险高（001 三、002 三（四））")
+        special.append(f"信用风险高（{both}）")
     elif credit is CreditRisk.HIGHER:
-        key.append("信用风险较高（001 三、002 三（四））")
+        key.append(f"信用风险较高（{both}）")
+    if credit_why and credit in (CreditRisk.HIGH, CreditRisk.HIGHER):
+        (special if credit is CreditRisk.HIGH else key).append(credit_why)
 
     heavier_2y = sorted(p.decided_on for p in punishments if p.heavier and within_years(p.decided_on, as_of, 2))
     if len(heavier_2y) >= 3:
         special.append(
-            f"近2年内被从重处罚 {len(heavier_2y)} 次（{_dates(heavier_2y)}），达到3次及以上（002 三（四））"
+            f"近2年内被从重处罚 {len(heavier_2y)} 次（{_dates(heavier_2y)}），达到3次及以上"
+            f"（{cite(BAOSHAN_002, '三（四）')}）"
         )
     major_2y = sorted(r.found_on for r in risks if r.major and within_years(r.found_on, as_of, 2))
     if len(major_2y) >= 3:
         special.append(
-            f"近2年内发现重大质量安全风险 {len(major_2y)} 次（{_dates(major_2y)}），达到3次及以上（001 三）"
+            f"近2年内发现重大质量安全风险 {len(major_2y)} 次（{_dates(major_2y)}），达到3次及以上"
+            f"（{cite(SAMR_001, '三')}）"
         )
     esc = escalation(samplings)
     if esc.level is EscalationLevel.SPECIAL:
-        special.append(f"连续 {esc.consecutive} 次抽查不合格且存在重大质量安全隐患（003 七）")
+        special.append(f"连续 {esc.consecutive} 次抽查不合格且存在重大质量安全隐患（{cite(JINCHENG_003, '七')}）")
 
     punished_1y = sorted(p.decided_on for p in punishments if within_years(p.decided_on, as_of, 1))
     if punished_1y:
         key.append(
             f"近1年内因产品质量、生产许可证或强制性产品认证违法被处罚 {len(punished_1y)} 次"
-            f"（{_dates(punished_1y)}）（002 三（四））"
+            f"（{_dates(punished_1y)}）（{cite(BAOSHAN_002, '三（四）')}）"
         )
     risk_1y = sorted(r.found_on for r in risks if within_years(r.found_on, as_of, 1))
     if risk_1y:
-        key.append(f"近1年内发现较大质量安全风险（{_dates(risk_1y)}）（001 三）")
+        key.append(f"近1年内发现较大质量安全风险（{_dates(risk_1y)}）（{cite(SAMR_001, '三')}）")
     failed_1y = sorted(
         s.sampled_on
         for s in samplings
         if result_of(s) is _SamplingResult.FAIL and within_years(s.sampled_on, as_of, 1)
     )
+    d000 = cite(SHANDONG_000, "二（五）")
     if failed_1y:
-        key.append(f"近1年内监督抽查不合格（{_dates(failed_1y)}）（000 二（五））")
-    if abnormal_listed:
-        key.append("列入经营异常名录（000 二（五））")
+        key.append(f"近1年内监督抽查不合格（{_dates(failed_1y)}）（{d000}）")
+    active = [x for x in listings if x.active(as_of)]
+    abnormal = sorted(x.listed_on for x in active if x.kind == "abnormal")
+    serious = sorted(x.listed_on for x in active if x.kind == "serious")
+    if abnormal:
+        key.append(f"{_dates(abnormal)} 列入经营异常名录（{d000}）")
+    elif abnormal_listed:
+        key.append(f"列入经营异常名录（{d000}）")
+    if serious:
+        key.append(f"{_dates(serious)} 列入严重违法失信名单，有违法记录（{d000}）")
 
     if special:
-        return ClassResult(SupervisionClass.SPECIAL, special + key)
-    if key:
-        return ClassResult(SupervisionClass.KEY, key)
-    return ClassResult(
-        SupervisionClass.ROUTINE,
-        ["未发现较大质量安全风险，近1年内无处罚，信用风险不高：按“无事不扰”原则纳入日常监管或实施触发式监管（001 三）"],
-    )
+        computed, reasons = SupervisionClass.SPECIAL, special + key
+    elif key:
+        computed, reasons = SupervisionClass.KEY, key
+    else:
+        computed, reasons = SupervisionClass.ROUTINE, [
+            "未发现较大质量安全风险，近1年内无处罚，信用风险不高：按“无事不扰”原则纳入日常监管或实施"
+            f"触发式监管（{cite(SAMR_001, '三')}）"
+        ]
+    if override is not None and override.decided_on <= as_of and override_allowed(override.cls) is None:
+        line = (f"{override.decided_on.isoformat()} {override.decided_by} 决定列为{override.cls.label}："
+                f"{override.reason}（{d000}）")
+        if override.cls.rank > computed.rank:
+            return ClassResult(override.cls, [line] + (reasons if computed.rank else []), computed, True)
+        return ClassResult(computed, reasons + [line], computed, False)
+    return ClassResult(computed, reasons, computed, False)
+
+
+def next_change(
+    as_of: date,
+    punishments: Iterable[Punishment] = (),
+    risks: Iterable[RiskFinding] = (),
+    samplings: Iterable[HasResult] = (),
+    listings: Iterable[Listing] = (),
+    override: ClassOverride | None = None,
+) -> date | None:
+    """The first day after ``as_of`` on which :func:`classify` can give another class or other
+    reasons with no new record: a 1- or 2-year window running out (the day after its last day), a
+    record dated in the future taking effect, a listing's removal. None when nothing is due.
+    A stored class is current until then (see :mod:`qsdesk.services.classes`)."""
+    days: list[date] = []
+
+    def add(d: date) -> None:
+        if d > as_of:
+            days.append(d)
+
+    for p in punishments:
+        add(p.decided_on)
+        add(add_years(p.decided_on, 1) + timedelta(days=1))
+        if p.heavier:
+            add(add_years(p.decided_on, 2) + timedelta(days=1))
+    for r in risks:
+        add(r.found_on)
+        add(add_years(r.found_on, 1) + timedelta(days=1))
+        if r.major:
+            add(add_years(r.found_on, 2) + timedelta(days=1))
+    for s in samplings:
+        add(s.sampled_on)
+        if result_of(s) is _SamplingResult.FAIL:
+            add(add_years(s.sampled_on, 1) + timedelta(days=1))
+    for x in listings:
+        add(x.listed_on)
+        if x.removed_on is not None:
+            add(x.removed_on)
+    if override is not None:
+        add(override.decided_on)
+    return min(days) if days else None
+
+
+def consecutive_year_failures(
+    failures: Iterable[tuple[date, str]], as_of: date
+) -> list[int]:
+    """The years of a run of national or provincial (本市) sampling failures in consecutive years
+    that calls for an administrative interview (沪市监产质〔2022〕251号 三 三: "对连续两年以上国家
+    监督抽查或本市监督抽查不合格的生产者…组织开展行政约谈"; 以上 includes two).
+
+    ``failures``: (sampling date, level key or name) of the producer's non-conforming results.
+    Only runs that reach this year or the last count (older runs were due long ago). Returns the
+    years of the latest such run, or an empty list.
+    """
+    years = sorted({d.year for d, lvl in failures if d <= as_of and _is_high_level(lvl)})
+    best: list[int] = []
+    run: list[int] = []
+    for y in years:
+        run = run + [y] if run and y == run[-1] + 1 else [y]
+        if len(run) >= 2:
+            best = list(run)
+    if best and best[-1] >= as_of.year - 1:
+        return best
+    return []
+
+
+def _is_high_level(level: str) -> bool:
+    return str(level).strip() in ("national", "provincial", "国家", "国家级", "省级", "省", "本市", "市级（本市）")
+
+
+def interview_reason(years: list[int]) -> str:
+    """The Chinese reason for the interview flag of :func:`consecutive_year_failures`."""
+    span = "、".join(f"{y}年" for y in years)
+    return (f"{span}连续 {len(years)} 年国家或本市监督抽查不合格，应组织开展行政约谈"
+            f"（{cite(SHANGHAI_004, '三 三')}）")
 
 
 def _dates(ds: list[date]) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qsdesk.services import audit
+from qsdesk.services import audit, classes
 from qsdesk.store.db import Store
 from qsdesk.store.models import Activity, EnforcementCase, Enterprise
 
@@ -30,7 +30,9 @@ ACTIVITY_KINDS = {
 }
 UNIT_KINDS = {"producer": "生产单位", "seller": "销售单位"}
 CASE_KINDS = {"two_rules": "违反“两个规定”", "quality": "产品质量", "licence": "生产许可", "ccc": "强制性认证"}
-PENALTIES = {"warning": "责令改正并给予警告", "fine": "罚款", "confiscation": "没收违法所得", "other": "其他"}
+PENALTIES = {"warning": "责令改正并给予警告", "fine": "罚款", "confiscation": "没收违法所得", "other": "其他",
+             # decisions not to punish (行政处罚法 第三十三条): no punishment for the supervision class
+             "not_punished": "不予行政处罚", "first_offence": "首违不罚"}
 
 
 class ActivityError(ValueError):
@@ -141,6 +143,7 @@ def record_case(store: Store, c: CaseInput) -> str:
         s.add(row)
         s.flush()
         audit.record(s, "create", "enforcement_case", row.id, kind=c.kind, penalty=c.penalty)
+        classes.refresh(s, [c.enterprise_id])
         return row.id
 
 

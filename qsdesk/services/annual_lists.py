@@ -1,23 +1,21 @@
-"""Annual lists: 重点监管 / 特别监管 producers and sellers (001 三, 002 三（四）) and the
-tracking-sampling list (004 二: last year's non-conforming enterprises).
+"""Annual lists: 重点监管 / 特别监管 producers and sellers (国市监质监发〔2023〕38号 三, 宝山区实施方案
+三（四）) and the tracking-sampling list (沪市监产质〔2022〕251号 二: last year's non-conforming
+enterprises).
 
 "对实施重点监管、特别监管的，分别建立生产、销售单位年度名单": an enterprise is on a year's list
 when it was under that class at some time in the year (up to ``as_of`` for the current year).
-The class is :func:`qsdesk.domain.supervision.classify` of the enterprise's records. A class can
+The class is :func:`qsdesk.services.classes.compute` of the enterprise's records (the inputs the
+stored class uses, :func:`qsdesk.services.classes.gather`). A class can
 only rise on the day of an event (a punishment, a risk, a sampling), so it is evaluated on
 1 January and on every event day of the year; the highest class reached and the reasons given on
 the first day it was reached are listed.
 
-Inputs taken from the records: punishments = decided cases of kind quality / licence / ccc
-(``heavier`` = 从重处罚); risks = risk reports that were verified or closed (``values["major"]``
-marks a 重大 risk); samplings where the enterprise is the producer; the enterprise's credit risk
-class; ``abnormal_status`` naming the abnormal operations list (经营异常名录).
+Inputs: see :mod:`qsdesk.services.classes`.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,13 +23,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qsdesk.domain.sampling import SamplingOutcome
-from qsdesk.domain.supervision import Punishment, RiskFinding, SupervisionClass, classify
+from qsdesk.domain.citations import SHANGHAI_004, cite
+from qsdesk.domain.supervision import SupervisionClass
+from qsdesk.services import classes
 from qsdesk.services.activities import unit_kind_of
 from qsdesk.store.db import Store
-from qsdesk.store.models import EnforcementCase, Enterprise, RiskReport, Sampling
+from qsdesk.store.models import Enterprise, Sampling
 
-PUNISHABLE_KINDS = ("quality", "licence", "ccc")
+PUNISHABLE_KINDS = classes.PUNISHABLE_KINDS
 LIST_TITLES = {
     ("key", "producer"): "重点监管生产单位名单",
     ("key", "seller"): "重点监管销售单位名单",
@@ -50,6 +49,7 @@ class ListEntry:
     cls: str  # key / special
     since: date  # the first day of the year it was in this class
     reasons: list[str]
+    current: str = "routine"  # the class key on the lists' last day (``AnnualLists.as_of``)
 
 
 @dataclass
@@ -57,6 +57,11 @@ class AnnualLists:
     year: int
     as_of: date
     lists: dict[tuple[str, str], list[ListEntry]]  # (class, unit kind) -> entries by name
+    #: the class key of every enterprise that is not 日常 on ``as_of`` (others: 日常)
+    current: dict[str, str] = field(default_factory=dict)
+
+    def class_on_as_of(self, enterprise_id: str) -> str:
+        return self.current.get(enterprise_id, "routine")
 
     def entries(self, cls: str, unit_kind: str) -> list[ListEntry]:
         return self.lists[(cls, unit_kind)]
@@ -69,74 +74,55 @@ def _as_of(year: int, as_of: date | None) -> date:
     return max(min(as_of, end), date(year, 1, 1))
 
 
-def _is_abnormal(status: str | None) -> bool:
-    return bool(status) and ("异常" in str(status))
-
-
 def _class_code(c: SupervisionClass) -> str:
     return {SupervisionClass.KEY: "key", SupervisionClass.SPECIAL: "special"}.get(c, "routine")
 
 
+def _event_days(inp: classes.Inputs, start: date, end: date) -> set[date]:
+    days = {start}
+    days.update(p.decided_on for p in inp.punishments)
+    days.update(r.found_on for r in inp.risks)
+    days.update(s.sampled_on for s in inp.samplings)
+    days.update(x.listed_on for x in inp.listings)
+    if inp.override is not None:
+        days.add(inp.override.decided_on)
+    return {d for d in days if start <= d <= end}
+
+
 def build_lists(session: Session, year: int, *, as_of: date | None = None) -> AnnualLists:
-    """The four lists of ``year`` from the records."""
+    """The four lists of ``year`` from the records, with the same inputs and rule as the stored
+    class (:mod:`qsdesk.services.classes`): on the last day the lists cover (``as_of``), an
+    enterprise's class here is the class the registry shows."""
     end = _as_of(year, as_of)
     start = date(year, 1, 1)
-    pun: dict[str, list[Punishment]] = defaultdict(list)
-    for eid, decided, heavier, kind, cause in session.execute(
-        select(EnforcementCase.enterprise_id, EnforcementCase.decided_on, EnforcementCase.heavier,
-               EnforcementCase.kind, EnforcementCase.cause)
-        .where(EnforcementCase.deleted.is_(False), EnforcementCase.kind.in_(PUNISHABLE_KINDS),
-               EnforcementCase.decided_on.is_not(None), EnforcementCase.decided_on <= end)
-    ):
-        pun[eid].append(Punishment(decided, bool(heavier), cause or kind))
-    risks: dict[str, list[RiskFinding]] = defaultdict(list)
-    for eid, on, values, desc in session.execute(
-        select(RiskReport.enterprise_id, RiskReport.reported_on, RiskReport.values, RiskReport.description)
-        .where(RiskReport.deleted.is_(False), RiskReport.enterprise_id.is_not(None),
-               RiskReport.status.in_(("verified", "closed")), RiskReport.reported_on <= end)
-    ):
-        risks[eid].append(RiskFinding(on, bool((values or {}).get("major")), desc or ""))
-    samp: dict[str, list[SamplingOutcome]] = defaultdict(list)
-    for eid, on, result, hazard in session.execute(
-        select(Sampling.enterprise_id, Sampling.sampled_on, Sampling.result, Sampling.major_hazard)
-        .where(Sampling.deleted.is_(False), Sampling.sampled_on <= end)
-        .order_by(Sampling.sampled_on)
-    ):
-        samp[eid].append(SamplingOutcome(on, result, bool(hazard)))
-
-    candidates = set(pun) | set(risks) | set(samp)
-    ents = session.execute(
-        select(Enterprise.id, Enterprise.name, Enterprise.uscc, Enterprise.town, Enterprise.unit_types,
-               Enterprise.credit_risk, Enterprise.abnormal_status)
-        .where(Enterprise.deleted.is_(False))
-    )
+    inputs = classes.gather(session)
+    info = {eid: (name, uscc, town, types) for eid, name, uscc, town, types in session.execute(
+        select(Enterprise.id, Enterprise.name, Enterprise.uscc, Enterprise.town, Enterprise.unit_types)
+        .where(Enterprise.deleted.is_(False)))}
     lists: dict[tuple[str, str], list[ListEntry]] = {k: [] for k in LIST_TITLES}
-    for eid, name, uscc, town, types, credit, abnormal in ents:
-        if eid not in candidates and not credit and not _is_abnormal(abnormal):
-            continue
-        days = {start}
-        days.update(p.decided_on for p in pun.get(eid, ()) if start <= p.decided_on <= end)
-        days.update(r.found_on for r in risks.get(eid, ()) if start <= r.found_on <= end)
-        days.update(s.sampled_on for s in samp.get(eid, ()) if start <= s.sampled_on <= end)
+    current: dict[str, str] = {}
+    for eid, inp in inputs.items():
+        if not (inp.punishments or inp.risks or inp.samplings or inp.listings or inp.override
+                or inp.credit_risk or inp.abnormal_status):
+            continue  # nothing that could raise the class
         best = None
-        for d in sorted(days):
-            try:
-                res = classify(d, pun.get(eid, ()), risks.get(eid, ()), credit, samp.get(eid, ()),
-                               _is_abnormal(abnormal))
-            except ValueError:  # an unknown credit risk text: judge without it
-                res = classify(d, pun.get(eid, ()), risks.get(eid, ()), None, samp.get(eid, ()),
-                               _is_abnormal(abnormal))
+        for d in sorted(_event_days(inp, start, end) | {end}):
+            res = classes.compute(inp, d).result
             if best is None or res.cls.rank > best[1].cls.rank:
                 best = (d, res)
+            if d == end:
+                current[eid] = res.key
         assert best is not None
         code = _class_code(best[1].cls)
         if code == "routine":
             continue
+        name, uscc, town, types = info[eid]
         uk = unit_kind_of(types)
-        lists[(code, uk)].append(ListEntry(eid, name, uscc, town, uk, code, best[0], best[1].reasons))
+        lists[(code, uk)].append(ListEntry(eid, name, uscc, town, uk, code, best[0], best[1].reasons,
+                                           current.get(eid, "routine")))
     for entries in lists.values():
         entries.sort(key=lambda e: (e.name, e.enterprise_id))
-    return AnnualLists(year, end, lists)
+    return AnnualLists(year, end, lists, current)
 
 
 @dataclass
@@ -149,7 +135,7 @@ class TrackingEntry:
     @property
     def reason(self) -> str:
         parts = [f"{d.isoformat()} {p} 不合格" + (f"（{i}）" if i else "") for d, p, i, _ in self.failures]
-        return "上年度监督抽查不合格：" + "；".join(parts)
+        return "上年度监督抽查不合格：" + "；".join(parts) + f"（{cite(SHANGHAI_004, '二 三')}）"
 
 
 def tracking_list(session: Session, year: int) -> list[TrackingEntry]:

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from qsdesk.domain import formspec, grading, uscc
-from qsdesk.services import audit
+from qsdesk.services import audit, classes
 from qsdesk.store.db import ConcurrentEditError, Store
 from qsdesk.store.limits import ValueTooLong
 from qsdesk.store.models import Enterprise, Product
@@ -149,6 +149,7 @@ def _save_census(
                 p.deleted = True
         audit.record(s, action, "enterprise", ent.id, form_id=spec.id, form_version=spec.version,
                      products=len(rows), grade=ent.grade)
+        classes.refresh(s, [ent.id])
         return ent.id
 
 

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select
 
 from qsdesk.domain.supervision import VisitState, half_year_bounds, half_year_visit_status
-from qsdesk.services import followup, monthly
+from qsdesk.services import classes, followup, monthly
 from qsdesk.store.db import Store
 from qsdesk.store.models import (
     AuditEntry,
@@ -209,6 +209,7 @@ def compute(store: Store, today: date | None = None, limit: int = 50) -> Dashboa
     """Everything the dashboard shows, as of ``today``; lists are cut at ``limit`` items."""
     today = today or date.today()
     d = Dashboard(today=today)
+    classes.ensure_current(store, today)  # a window may have run out since the last start
     with store.session() as s:
         _half_year_visits(s, today, limit, d)
         _notices(s, today, limit, d)
@@ -248,8 +249,10 @@ def compute(store: Store, today: date | None = None, limit: int = 50) -> Dashboa
         d.counts["enterprises"] = int(s.scalar(select(func.count()).select_from(Enterprise).where(live)) or 0)
         d.counts["responsible"] = int(s.scalar(select(func.count()).select_from(Enterprise).where(
             live, Enterprise.responsible_inspector_id.is_not(None))) or 0)
-        d.counts["key_special"] = int(s.scalar(select(func.count()).select_from(Enterprise).where(
-            live, Enterprise.supervision_class.in_(("key", "special")))) or 0)
+        per_class = classes.counts(s)
+        d.counts["key"] = per_class["key"]
+        d.counts["special"] = per_class["special"]
+        d.counts["key_special"] = per_class["key"] + per_class["special"]
         year_start = date(today.year, 1, 1)
         d.counts["inspections_year"] = int(s.scalar(select(func.count()).select_from(Inspection).where(
             Inspection.deleted.is_(False), Inspection.inspected_on >= year_start,

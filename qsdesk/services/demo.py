@@ -23,7 +23,7 @@ from sqlalchemy import insert, select
 from qsdesk.domain.grading import grade
 from qsdesk.domain.sampling import followup_template
 from qsdesk.domain.uscc import check_digit
-from qsdesk.services import audit
+from qsdesk.services import audit, classes
 from qsdesk.store.db import Store, reserve_change_seqs, utcnow
 from qsdesk.store.models import (
     Counter,
@@ -250,6 +250,7 @@ def generate(
                                                               now, origin, tick)
         audit.record(s, "import", None, None, source="demo", seed=seed, enterprises=summary.enterprises,
                      inspections=summary.inspections, samplings=summary.samplings)
+        classes.refresh(s, ent_ids, as_of=today, audit_changes=False)  # their credit risk and samplings
     return summary
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from qsdesk.domain.sampling import SamplingResult, StepTemplate, followup_template
-from qsdesk.services import audit
+from qsdesk.services import audit, listings
 from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise, FollowUpStep, Sampling
 
@@ -86,6 +86,7 @@ def complete_step(
             step.note = note
         audit.record(s, "update", "followup_step", step.id, step=step.step, done_on=done_on.isoformat(),
                      outcome=outcome)
+        listings.on_step_done(s, step, smp)
 
 
 def skip_step(store: Store, step_id: str, on: date, reason: str) -> None:
@@ -95,10 +96,11 @@ def skip_step(store: Store, step_id: str, on: date, reason: str) -> None:
 
 def reopen_step(store: Store, step_id: str) -> None:
     with store.transaction() as s:
-        step, _ = _get_step(s, step_id)
+        step, smp = _get_step(s, step_id)
         step.done_on = None
         step.outcome = None
         audit.record(s, "update", "followup_step", step.id, step=step.step, reopened=True)
+        listings.on_step_done(s, step, smp)
 
 
 def update_step(store: Store, step_id: str, *, due_on: date | None = None, note: str | None = None) -> None:

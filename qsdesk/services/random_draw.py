@@ -16,6 +16,12 @@ Algorithm ``sha256-fy-v1``:
 * Inspectors: for each drawn enterprise, in order, a partial Fisher–Yates shuffle of the sorted
   inspector pool picks ``team_size`` distinct inspectors from the same stream.
 
+Algorithm ``sha256-fy-v2`` (a plan with a priority pool): 沪市监产质〔2022〕251号 二 三 asks that
+enterprises with credit risk 高 or 较高 be "优先列为双随机抽查对象". The priority pool (a subset of
+the pool, stored sorted with the plan) is shuffled first from the same stream and its first
+``count`` are drawn first; the remaining places are filled by a partial shuffle of the rest of the
+pool. Same seed and pools, same plan. Without a priority pool v2 is exactly v1.
+
 Python's ``random`` module is deliberately not used: its algorithms may change between versions,
 which would break reproducing an old draw.
 """
@@ -33,11 +39,15 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from qsdesk.services import audit
+from qsdesk.services import audit, classes
 from qsdesk.store.db import Store
-from qsdesk.store.models import Enterprise, InspectionPlan, Inspector, PlanItem
+from qsdesk.store.models import Enterprise, EnterpriseClass, InspectionPlan, Inspector, PlanItem
 
 ALGORITHM = "sha256-fy-v1"
+ALGORITHM_PRIORITY = "sha256-fy-v2"
+#: Effective credit risks drawn first (沪市监产质〔2022〕251号 二 三 "信用风险高和较高的企业…优先").
+PRIORITY_CREDIT = ("高", "较高")
+PRIORITY_NOTE = "信用风险高、较高的企业优先抽取（沪市监产质〔2022〕251号 二 三）"
 
 PLAN_STATUS_LABELS = {"planned": "已抽取", "done": "已检查完毕", "published": "已公开"}
 
@@ -101,12 +111,15 @@ def draw(
     count: int,
     seed: str,
     team_size: int = 2,
+    priority_ids: Sequence[str] = (),
 ) -> list[DrawnItem]:
-    """Draw ``count`` enterprises from ``pool_ids`` and pair each with ``team_size`` inspectors.
+    """Draw ``count`` enterprises from ``pool_ids`` and pair each with ``team_size`` inspectors;
+    those of ``priority_ids`` (a part of the pool) are drawn first (algorithm v2).
 
     Pure and deterministic: the order of the inputs does not matter (both are sorted first).
     """
     pool = sorted(set(pool_ids))
+    first = sorted(set(priority_ids) & set(pool))
     people = sorted(set(inspector_ids))
     if count <= 0:
         raise DrawError("抽取数量应大于 0")
@@ -117,7 +130,12 @@ def draw(
     if team_size > len(people):
         raise DrawError(f"每组需要 {team_size} 名检查人员，但检查人员库只有 {len(people)} 人")
     stream = _Stream(f"{seed}|{pool_hash(pool)}|{pool_hash(people)}")
-    chosen = _partial_shuffle(pool, count, stream)
+    if first:
+        chosen = _partial_shuffle(first, min(count, len(first)), stream)
+        taken = set(first)
+        chosen += _partial_shuffle([x for x in pool if x not in taken], count - len(chosen), stream)
+    else:
+        chosen = _partial_shuffle(pool, count, stream)
     out: list[DrawnItem] = []
     for pos, ent in enumerate(chosen, start=1):
         team = tuple(_partial_shuffle(people, team_size, stream)) if team_size else ()
@@ -151,7 +169,7 @@ class PoolFilter:
 def pool_query(flt: PoolFilter) -> Select[tuple[str]]:
     from qsdesk.store.models import Product
 
-    stmt = select(Enterprise.id).where(Enterprise.deleted.is_(False))
+    stmt = classes.join_class(select(Enterprise.id)).where(Enterprise.deleted.is_(False))
     if flt.town:
         stmt = stmt.where(Enterprise.town == flt.town)
     if flt.jurisdiction:
@@ -163,7 +181,7 @@ def pool_query(flt: PoolFilter) -> Select[tuple[str]]:
     if flt.grade:
         stmt = stmt.where(Enterprise.grade == flt.grade)
     if flt.supervision_class:
-        stmt = stmt.where(Enterprise.supervision_class == flt.supervision_class)
+        stmt = stmt.where(classes.class_column() == flt.supervision_class)
     if flt.exclude_status:
         stmt = stmt.where(
             (Enterprise.status.is_(None)) | (Enterprise.status.not_in(list(flt.exclude_status)))
@@ -178,6 +196,13 @@ def pool_query(flt: PoolFilter) -> Select[tuple[str]]:
 
 def select_pool(session: Session, flt: PoolFilter) -> list[str]:
     return list(session.scalars(pool_query(flt)))
+
+
+def priority_pool(session: Session, flt: PoolFilter) -> list[str]:
+    """The part of the pool drawn first: effective credit risk 高 or 较高 (the stored class's
+    credit risk, which includes a raise by sampling failures, 晋市监发〔2023〕212号 七)."""
+    stmt = pool_query(flt).where(EnterpriseClass.credit_risk.in_(PRIORITY_CREDIT))
+    return list(session.scalars(stmt))
 
 
 def active_inspector_ids(session: Session) -> list[str]:
@@ -204,20 +229,24 @@ def create_plan(
     drawn_on: date | None = None,
     due_on: date | None = None,
     note: str | None = None,
+    prefer_credit_risk: bool = True,
 ) -> str:
-    """Draw and store an inspection plan; returns the plan id."""
+    """Draw and store an inspection plan; returns the plan id. With ``prefer_credit_risk`` the
+    enterprises of credit risk 高/较高 are drawn first (:func:`priority_pool`)."""
     if not title.strip():
         raise DrawError("请填写抽查计划名称")
     if team_size not in (1, 2):
         raise DrawError("每个检查对象应配 1 或 2 名检查人员")
     flt = flt or PoolFilter()
     seed = seed or new_seed()
+    classes.ensure_current(store)
     with store.transaction() as s:
         pool = select_pool(s, flt)
         if not pool:
             raise DrawError("按所选条件没有可抽取的企业")
+        first = sorted(priority_pool(s, flt)) if prefer_credit_risk else []
         people = sorted(set(inspector_ids)) if inspector_ids is not None else active_inspector_ids(s)
-        items = draw(pool, people, count, seed, team_size)
+        items = draw(pool, people, count, seed, team_size, first)
         plan = InspectionPlan(
             title=title.strip(),
             drawn_on=drawn_on or date.today(),
@@ -230,7 +259,8 @@ def create_plan(
             inspector_pool_hash=pool_hash(people),
             draw_count=count,
             team_size=team_size,
-            algorithm=ALGORITHM,
+            algorithm=ALGORITHM_PRIORITY if first else ALGORITHM,
+            priority_ids=first,
             due_on=due_on,
             note=note,
         )
@@ -257,14 +287,15 @@ def verify_plan(session: Session, plan_id: str) -> Verification:
     if plan is None:
         raise DrawError("抽查计划不存在")
     problems: list[str] = []
-    if plan.algorithm != ALGORITHM:
+    if plan.algorithm not in (ALGORITHM, ALGORITHM_PRIORITY):
         problems.append(f"未知的抽取算法 {plan.algorithm}")
+    first = list(plan.priority_ids or []) if plan.algorithm == ALGORITHM_PRIORITY else []
     if pool_hash(plan.pool_ids) != plan.pool_hash:
         problems.append("企业库快照与其哈希不一致")
     if pool_hash(plan.inspector_ids) != plan.inspector_pool_hash:
         problems.append("检查人员库快照与其哈希不一致")
     try:
-        redone = draw(plan.pool_ids, plan.inspector_ids, plan.draw_count, plan.seed, plan.team_size)
+        redone = draw(plan.pool_ids, plan.inspector_ids, plan.draw_count, plan.seed, plan.team_size, first)
     except DrawError as exc:
         return Verification(False, (*problems, str(exc)))
     stored = plan_items(session, plan_id)
@@ -369,7 +400,8 @@ def export_publication(store: Store, plan_id: str, path: Path | str) -> Path:
         ws.append([f"抽取日期：{plan.drawn_on.isoformat()}；对象库企业数：{plan.pool_size}；"
                    f"抽取数：{plan.draw_count}；随机种子：{plan.seed}"])
         ws.append([f"对象库哈希（SHA-256）：{plan.pool_hash}；检查人员库哈希：{plan.inspector_pool_hash}；"
-                   f"算法：{plan.algorithm}"])
+                   f"算法：{plan.algorithm}"
+                   + (f"；{PRIORITY_NOTE}，优先对象 {len(plan.priority_ids)} 户" if plan.priority_ids else "")])
         ws.append(list(PUBLIC_HEADERS))
         for c in ws[4]:
             c.font = Font(bold=True)
@@ -435,7 +467,8 @@ def print_plan(store: Store, plan_id: str, path: Path | str | None = None, *, re
         story += [table, Spacer(1, 4 * mm), para(
             f"抽取依据：随机种子 {plan.seed}；对象库 {plan.pool_size} 户，SHA-256 {plan.pool_hash}；"
             f"检查人员库 {len(plan.inspector_ids)} 人，SHA-256 {plan.inspector_pool_hash}；算法 {plan.algorithm}。"
-            "持有种子与对象库名单即可重新抽取并核对本计划。", st.small)]
+            + (f"{PRIORITY_NOTE}：优先对象 {len(plan.priority_ids)} 户，先从中抽取。" if plan.priority_ids else "")
+            + "持有种子与对象库名单即可重新抽取并核对本计划。", st.small)]
         data_pdf = build_pdf(path, story, Decor(record_no=f"计划 {plan.id[:8]}"), title=plan.title)
         if record_print:
             audit.record(s, "print", "inspection_plan", plan.id, file=Path(path).name if path else None)

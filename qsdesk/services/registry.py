@@ -14,14 +14,16 @@ from typing import Any
 from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.orm import Session
 
+from qsdesk.domain.citations import readable
 from qsdesk.domain.grading import grade_with_reason
-from qsdesk.domain.supervision import reassignment_deadline, reassignment_late
-from qsdesk.services import audit
+from qsdesk.domain.supervision import CLASS_KEY_LABELS, reassignment_deadline, reassignment_late
+from qsdesk.services import audit, classes
 from qsdesk.services.accounts import acting_without_chief_rights
 from qsdesk.store.db import Store
 from qsdesk.store.models import (
     EnforcementCase,
     Enterprise,
+    EnterpriseClass,
     FollowUpStep,
     Inspection,
     Inspector,
@@ -33,12 +35,7 @@ from qsdesk.store.models import (
 )
 from qsdesk.store.search import has_index, index_source, like_clause, shape, source_params
 
-CLASS_LABELS: dict[str, str] = {
-    "routine": "日常监管",
-    "trigger": "触发式监管",
-    "key": "重点监管",
-    "special": "特别监管",
-}
+CLASS_LABELS: dict[str, str] = CLASS_KEY_LABELS
 UNIT_TYPE_LABELS: dict[str, str] = {"producer": "生产", "wholesaler": "批发", "retailer": "零售"}
 #: value of ``RegistryFilter.inspector_id`` selecting enterprises without a responsible supervisor
 NO_SUPERVISOR = "__none__"
@@ -51,7 +48,7 @@ class AssignmentError(ValueError):
 
 
 def class_label(code: str | None) -> str:
-    return CLASS_LABELS.get(code or "", code or "")
+    return classes.class_label(code)
 
 
 def unit_types_label(value: str | None) -> str:
@@ -115,7 +112,7 @@ def list_statement(engine: Engine, flt: RegistryFilter | None = None) -> Select[
         Enterprise.domain,
         Enterprise.unit_types,
         Enterprise.grade,
-        Enterprise.supervision_class,
+        classes.class_column().label("supervision_class"),
         Enterprise.status,
         Inspector.name.label("responsible"),
         Enterprise.responsible_since,
@@ -138,6 +135,7 @@ def list_statement(engine: Engine, flt: RegistryFilter | None = None) -> Select[
             .select_from(src.from_)
             .join(Enterprise, Enterprise.id == src.enterprise_id)
             .outerjoin(Inspector, Inspector.id == Enterprise.responsible_inspector_id)
+            .outerjoin(EnterpriseClass, EnterpriseClass.enterprise_id == Enterprise.id)
             .where(src.where, Enterprise.deleted.is_(False))
             .distinct()
         )
@@ -145,6 +143,7 @@ def list_statement(engine: Engine, flt: RegistryFilter | None = None) -> Select[
         stmt = (
             select(*cols)
             .outerjoin(Inspector, Inspector.id == Enterprise.responsible_inspector_id)
+            .outerjoin(EnterpriseClass, EnterpriseClass.enterprise_id == Enterprise.id)
             .where(Enterprise.deleted.is_(False))
             .order_by(Enterprise.name, Enterprise.id)
         )
@@ -155,7 +154,7 @@ def list_statement(engine: Engine, flt: RegistryFilter | None = None) -> Select[
     elif flt.grade:
         stmt = stmt.where(Enterprise.grade == flt.grade)
     if flt.supervision_class:
-        stmt = stmt.where(Enterprise.supervision_class == flt.supervision_class)
+        stmt = stmt.where(classes.class_column() == flt.supervision_class)
     if flt.status:
         stmt = stmt.where(Enterprise.status == flt.status)
     if flt.domain:
@@ -192,13 +191,11 @@ def filter_options(store: Store) -> FilterOptions:
         return sorted(v for v in rows if v)
 
     with store.session() as s:
-        classes = values(s, Enterprise.supervision_class)
-        known = [c for c in CLASS_LABELS if c in classes or c in ("routine", "key", "special")]
         return FilterOptions(
             towns=values(s, Enterprise.town),
             statuses=values(s, Enterprise.status),
             domains=values(s, Enterprise.domain),
-            classes=known + [c for c in classes if c not in known],
+            classes=["routine", "key", "special"],
             inspectors=[(i.id, i.name) for i in s.scalars(
                 select(Inspector).where(Inspector.deleted.is_(False)).order_by(Inspector.active.desc(),
                                                                                Inspector.name))],
@@ -248,6 +245,11 @@ class EnterpriseDetail:
     grade_reason: str
     supervision_class: str
     class_reason: str
+    class_key: str
+    class_decision: str | None  # the recorded decision (who, when, why), when one is in force
+    credit_risk: str | None  # effective (raised by sampling failures where 晋市监发〔2023〕212号 七 says so)
+    interview: str | None  # 约谈 due (沪市监产质〔2022〕251号 三 三)
+    listings: list[str]  # 列异 / 列严 with dates
     responsible_id: str | None
     responsible: str | None
     responsible_since: date | None
@@ -268,13 +270,12 @@ def detail(store: Store, enterprise_id: str) -> EnterpriseDetail | None:
                 why += f"（档案中记录为 {e.grade or '未分级'}，请核对后更新档案）"
         except ValueError as exc:
             why = f"无法按现有数据分级：{exc}"
-        cls = e.supervision_class or "routine"
-        if e.class_reasons:
-            class_reason = e.class_reasons
-        elif cls in ("routine", "trigger"):
-            class_reason = "未记录较大质量安全风险或较高信用风险，纳入属地日常监管或触发式监管（001 三）"
-        else:
-            class_reason = "未记录分类依据"
+        cur = classes.current(s, e.id)
+        dec = cur.decision
+        decision = (f"{dec.decided_on.isoformat()} {dec.decided_by} 决定列为{dec.label}：{dec.reason}"
+                    if dec is not None else None)
+        listed = [f"{x.kind}（{x.listed_on.isoformat()}"
+                  + (f"，{x.removed_on.isoformat()} 移出）" if x.removed_on else "）") for x in cur.listings]
         products = [
             ProductInfo(p.id, p.name, p.category, p.standard, p.licence_type, p.certificate_no, p.nominal_producer)
             for p in s.scalars(select(Product).where(Product.enterprise_id == e.id, Product.deleted.is_(False))
@@ -284,7 +285,9 @@ def detail(store: Store, enterprise_id: str) -> EnterpriseDetail | None:
             id=e.id, name=e.name, uscc=e.uscc, legal_rep=e.legal_rep, address=e.address, town=e.town,
             phone=e.phone, contact=e.contact, domain=e.domain, status=e.status,
             unit_types=unit_types_label(e.unit_types), staff=e.staff, revenue_wan=e.revenue_wan,
-            grade=e.grade, grade_reason=why, supervision_class=class_label(cls), class_reason=class_reason,
+            grade=e.grade, grade_reason=readable(why), supervision_class=cur.label, class_reason="\n".join(cur.reasons),
+            class_key=cur.key, class_decision=decision, credit_risk=cur.credit_risk, interview=cur.interview,
+            listings=listed,
             responsible_id=e.responsible_inspector_id,
             responsible=e.responsible.name if e.responsible is not None else None,
             responsible_since=e.responsible_since, entry_reason=e.entry_reason,

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from qsdesk.services import audit
+from qsdesk.services import audit, classes
 from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise, RiskReport, RiskReportLink
 
@@ -135,6 +135,7 @@ def link_enterprise(store: Store, report_id: str, enterprise_id: str, role: str 
         report = _get(s, report_id)
         if _link(s, report, enterprise_id, role) is not None:
             audit.record(s, "update", "risk_report", report.id, linked=enterprise_id, role=role)
+            classes.refresh(s, [enterprise_id])
 
 
 def unlink_enterprise(store: Store, report_id: str, enterprise_id: str) -> None:
@@ -153,6 +154,7 @@ def unlink_enterprise(store: Store, report_id: str, enterprise_id: str) -> None:
             rest = [x.enterprise_id for x in linked_enterprises(s, report_id) if x.enterprise_id != enterprise_id]
             report.enterprise_id = rest[0] if rest else None
         audit.record(s, "update", "risk_report", report.id, unlinked=enterprise_id)
+        classes.refresh(s, [enterprise_id, report.enterprise_id])
 
 
 def linked_enterprises(session: Session, report_id: str) -> list[RiskReportLink]:
@@ -177,8 +179,12 @@ def set_status(
     investigation: str | None = None,
     on: date | None = None,
     note: str | None = None,
+    founded: bool | None = None,
 ) -> None:
-    """Move a report to ``status``; verifying or closing needs what the investigation found."""
+    """Move a report to ``status``; verifying or closing needs what the investigation found.
+
+    ``founded=False`` closes it as 不属实 (unfounded): then it is no risk found and does not count
+    toward the supervision class (:mod:`qsdesk.services.classes`)."""
     if status not in STATUS_LABELS:
         raise RiskError(f"状态应为：{'、'.join(STATUS_LABELS.values())}")
     with store.transaction() as s:
@@ -199,10 +205,24 @@ def set_status(
         day = on or date.today()
         old = report.status
         report.status = status
+        if founded is not None or status != "closed":
+            vals = {k: v for k, v in (report.values or {}).items() if k != "founded"}
+            if status == "closed" and founded is False:
+                vals["founded"] = False
+            report.values = vals
         # The history lives in the audit trail (append-only, synced), not in the form values,
         # so re-saving the annex 6 form can never lose it.
         audit.record(s, "update", "risk_report", report.id, status_from=old, status_to=status,
-                     on=day.isoformat(), note=(note or "").strip() or None)
+                     on=day.isoformat(), note=(note or "").strip() or None,
+                     unfounded=True if status == "closed" and founded is False else None)
+        classes.refresh(s, _concerned(s, report))
+
+
+def _concerned(s: Session, report: RiskReport) -> list[str | None]:
+    """The enterprises a report counts for: the one it was filed for and every linked one."""
+    linked = s.scalars(select(RiskReportLink.enterprise_id).where(
+        RiskReportLink.risk_report_id == report.id, RiskReportLink.deleted.is_(False)))
+    return [report.enterprise_id, *linked]
 
 
 def status_history(session: Session, report_id: str) -> list[dict[str, Any]]:

@@ -26,10 +26,11 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from qsdesk.domain import sampling as rules
+from qsdesk.domain.citations import readable
 from qsdesk.domain.supervision import CreditRisk
-from qsdesk.services import audit, followup
+from qsdesk.services import audit, classes, followup
 from qsdesk.store.db import Store
-from qsdesk.store.models import Enterprise, FollowUpStep, HelpRecord, Sampling
+from qsdesk.store.models import Enterprise, EnterpriseClass, FollowUpStep, HelpRecord, Sampling
 
 LEVEL_LABELS: dict[str, str] = {"national": "国家", "provincial": "省级", "city": "市级", "county": "县级"}
 LEVELS = tuple(LEVEL_LABELS)
@@ -283,6 +284,7 @@ def enter_sampling(store: Store, inp: SamplingInput) -> EntryResult:
                      warnings=[w.kind for w in warnings] or None)
         step_ids = _open_followup(s, row)
         esc = _escalate(s, row) if inp.producer_id and row.result == rules.SamplingResult.FAIL else None
+        classes.refresh(s, [row.enterprise_id, row.seller_id])
         return EntryResult(row.id, warnings, step_ids, esc)
 
 
@@ -331,6 +333,7 @@ def record_result(
         step_ids = _open_followup(s, row)
         is_producer = row.seller_id != row.enterprise_id
         esc = _escalate(s, row) if is_producer and result == rules.SamplingResult.FAIL else None
+        classes.refresh(s, [row.enterprise_id, row.seller_id])
         return EntryResult(row.id, [], step_ids, esc)
 
 
@@ -344,26 +347,26 @@ def producer_history(session: Session, enterprise_id: str) -> list[Sampling]:
     return list(session.scalars(stmt.order_by(Sampling.sampled_on, Sampling.id)))
 
 
-def _raised(credit_risk: str | None) -> str:
-    """One level higher; an unknown or empty level becomes 较高 (the class 重点 calls for)."""
-    try:
-        current = CreditRisk.parse(credit_risk)
-    except ValueError:
-        current = None
-    if current is None:
-        return CreditRisk.HIGHER.value
-    i = CREDIT_RISK_LEVELS.index(current.value)
-    return CREDIT_RISK_LEVELS[min(i + 1, len(CREDIT_RISK_LEVELS) - 1)]
+def _class_row(s: Session, enterprise_id: str) -> tuple[str, str | None]:
+    row = s.execute(select(EnterpriseClass.cls, EnterpriseClass.credit_risk)
+                    .where(EnterpriseClass.enterprise_id == enterprise_id)).first()
+    return (row[0], row[1]) if row else ("routine", None)
 
 
 def _escalate(s: Session, row: Sampling) -> EscalationOutcome:
+    """Flag the interview step and refresh the class: the class and the raised credit risk
+    (晋市监发〔2023〕212号 七) are derived from the whole sampling history by
+    :mod:`qsdesk.services.classes`, so a later passed sampling lowers them again."""
     ent = s.get(Enterprise, row.enterprise_id)
     assert ent is not None
     esc = rules.escalation([_record_from_row(r) for r in producer_history(s, ent.id)])
-    outcome = EscalationOutcome(esc.level.value, esc.consecutive, tuple(esc.reasons))
+    before_cls, before_credit = _class_row(s, ent.id)
+    classes.refresh(s, [ent.id])
+    after_cls, after_credit = _class_row(s, ent.id)
+    reasons = tuple(readable(r) for r in esc.reasons)
     if esc.level is rules.EscalationLevel.NONE:
-        return outcome
-    reason = "；".join(esc.reasons)
+        return EscalationOutcome(esc.level.value, esc.consecutive, reasons)
+    reason = "；".join(reasons)
     # Flag the interview step of this sampling's follow-up.
     interview = s.scalars(
         select(FollowUpStep).where(FollowUpStep.sampling_id == row.id, FollowUpStep.step == "interview")
@@ -372,24 +375,12 @@ def _escalate(s: Session, row: Sampling) -> EscalationOutcome:
         interview.note = f"应约谈：{reason}"
     ent.extra = {**(ent.extra or {}), ESCALATION_KEY: {
         "level": esc.level.value, "consecutive": esc.consecutive, "sampling_id": row.id,
-        "on": row.sampled_on.isoformat(), "reasons": list(esc.reasons),
+        "on": row.sampled_on.isoformat(), "reasons": list(reasons),
     }}
-    changed = False
-    new_risk = None
-    if esc.level is rules.EscalationLevel.SPECIAL:
-        line = f"{row.sampled_on.isoformat()} 监督抽查：{reason}"
-        reasons = [x for x in (ent.class_reasons or "").splitlines() if x.strip()]
-        if line not in reasons:
-            reasons.append(line)
-        ent.class_reasons = "\n".join(reasons)
-        changed = ent.supervision_class != SPECIAL_CLASS
-        ent.supervision_class = SPECIAL_CLASS
-        if esc.raise_risk_level:
-            new_risk = _raised(ent.credit_risk)
-            ent.credit_risk = new_risk
-    audit.record(s, "update", "enterprise", ent.id, escalation=esc.level.value, consecutive=esc.consecutive,
-                 supervision_class=ent.supervision_class if changed else None, credit_risk=new_risk)
-    return EscalationOutcome(esc.level.value, esc.consecutive, tuple(esc.reasons), changed, new_risk)
+    changed = before_cls != after_cls and after_cls == SPECIAL_CLASS
+    new_risk = after_credit if after_credit != before_credit else None
+    audit.record(s, "update", "enterprise", ent.id, escalation=esc.level.value, consecutive=esc.consecutive)
+    return EscalationOutcome(esc.level.value, esc.consecutive, reasons, changed, new_risk)
 
 
 def current_escalation(session: Session, enterprise_id: str) -> rules.Escalation:
@@ -409,6 +400,7 @@ def delete_sampling(store: Store, sampling_id: str, reason: str) -> None:
         for st in followup.steps(s, sampling_id):
             st.deleted = True
         audit.record(s, "delete", "sampling", row.id, reason=reason.strip())
+        classes.refresh(s, [row.enterprise_id, row.seller_id])
 
 
 # --------------------------------------------------------------------------- lists

@@ -392,6 +392,8 @@ class InspectionPlan(SyncMixin, Base):
     draw_count: Mapped[int] = mapped_column(Integer, default=0)
     team_size: Mapped[int] = mapped_column(Integer, default=2)
     algorithm: Mapped[str] = mapped_column(String(32), default="sha256-fy-v1")
+    # sorted ids of the pool drawn first (credit risk 高/较高, 沪市监产质〔2022〕251号 二 三); sha256-fy-v2
+    priority_ids: Mapped[list[Any]] = mapped_column(default=list)
     due_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="planned")  # planned/done/published
     published_on: Mapped[date | None] = mapped_column(Date)
@@ -505,6 +507,54 @@ class FormVersion(SyncMixin, Base):
     issued_by: Mapped[str] = mapped_column(String(32))
 
 
+class EnterpriseListing(SyncMixin, Base):
+    """列异 / 列严 (沪市监产质〔2022〕251号 三 四): the enterprise was put on the abnormal operations
+    list (``kind`` "abnormal") or the serious illegal and dishonest list ("serious") on
+    ``listed_on``; ``removed_on`` when it was taken off. Usually set by completing the follow-up
+    step of a non-conforming sampling (``followup_step_id``)."""
+
+    __tablename__ = "enterprise_listing"
+    enterprise_id: Mapped[str] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    listed_on: Mapped[date] = mapped_column(Date, index=True)
+    removed_on: Mapped[date | None] = mapped_column(Date)
+    basis: Mapped[str | None] = mapped_column(Text)  # decision / document number, reason
+    followup_step_id: Mapped[str | None] = mapped_column(ForeignKey("followup_step.id"), index=True)
+    recorded_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class ClassDecision(SyncMixin, Base):
+    """A recorded decision to supervise an enterprise under a higher class than its records give
+    (鲁市监质监字〔2022〕233号 二（五））: who, when, why; revoked (not deleted) when it ends."""
+
+    __tablename__ = "class_decision"
+    enterprise_id: Mapped[str] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    cls: Mapped[str] = mapped_column(String(16))  # stored class key ("key")
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by: Mapped[str] = mapped_column(String(64))
+    decided_on: Mapped[date] = mapped_column(Date)
+    revoked_on: Mapped[date | None] = mapped_column(Date)
+    revoked_by: Mapped[str | None] = mapped_column(String(64))
+    revoke_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class EnterpriseClass(Base):
+    """The current supervision class of an enterprise, derived from its records (local, never
+    synced: every node derives it from the same synced records, so a recalculation on one node
+    never makes a sync conflict). Written by :mod:`qsdesk.services.classes` only."""
+
+    __tablename__ = "enterprise_class"
+    enterprise_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    cls: Mapped[str] = mapped_column(String(16), default="routine", index=True)  # routine/key/special
+    reasons: Mapped[str] = mapped_column(Text, default="")  # one reason per line, Chinese
+    credit_risk: Mapped[str | None] = mapped_column(String(16))  # effective (after sampling raise)
+    interview: Mapped[str | None] = mapped_column(Text)  # 约谈 reason (沪市监产质〔2022〕251号)
+    overridden: Mapped[bool] = mapped_column(Boolean, default=False)
+    as_of: Mapped[date] = mapped_column(Date)  # the day of the computation that last changed the row
+    # the day of the next change without a new record (a window running out); None = none due
+    valid_until: Mapped[date | None] = mapped_column(Date, index=True)
+
+
 SYNCED_MODELS: tuple[type[SyncMixin], ...] = (
     Inspector,
     Enterprise,
@@ -527,4 +577,6 @@ SYNCED_MODELS: tuple[type[SyncMixin], ...] = (
     KeyProduct,
     Notice,
     FormVersion,
+    EnterpriseListing,
+    ClassDecision,
 )

@@ -127,3 +127,39 @@ def test_plan_prints_as_pdf(store, tmp_path: Path) -> None:
     assert "抽查计划" in text and "2026年第二批" in text and "pdf-seed" in text
     assert all(n in text for n in names)
     assert "张伟" in text or "李娜" in text
+
+
+def test_credit_risk_high_and_higher_are_drawn_first_and_the_plan_stays_verifiable(store) -> None:
+    from qsdesk.services import classes
+
+    ids = add_enterprises(store, 30)
+    risky = sorted(ids[:3])
+    classes.set_credit_risk(store, risky[0], "高", "分类结果")
+    classes.set_credit_risk(store, risky[1], "较高", "分类结果")
+    classes.set_credit_risk(store, risky[2], "C", "分类结果")
+    classes.set_credit_risk(store, ids[3], "一般", "分类结果")  # not preferred
+    pid = rd.create_plan(store, title="跟踪问题企业", count=5, seed="prio")
+    again = rd.create_plan(store, title="同一种子", count=5, seed="prio")
+    plain = rd.create_plan(store, title="不优先", count=5, seed="prio", prefer_credit_risk=False)
+    with store.session() as s:
+        plan = s.get(InspectionPlan, pid)
+        assert plan.algorithm == rd.ALGORITHM_PRIORITY and plan.priority_ids == risky
+        drawn = [i.enterprise_id for i in rd.plan_items(s, pid)]
+        assert sorted(drawn[:3]) == risky and len(set(drawn)) == 5
+        assert [i.enterprise_id for i in rd.plan_items(s, again)] == drawn  # same seed, same plan
+        assert rd.verify_plan(s, pid).ok
+        assert s.get(InspectionPlan, plain).algorithm == rd.ALGORITHM
+        # tampering with the priority pool is detected
+        plan.priority_ids = risky[:2]
+        assert not rd.verify_plan(s, pid).ok
+    pdf = rd.print_plan(store, pid)
+    assert pdf.startswith(b"%PDF")
+
+
+def test_fewer_places_than_preferred_enterprises_draw_only_among_them() -> None:
+    pool = [f"e{i:02d}" for i in range(20)]
+    first = ["e03", "e07", "e11", "e15"]
+    got = rd.draw(pool, ["p1", "p2"], 2, "s", 1, first)
+    assert set(x.enterprise_id for x in got) <= set(first)
+    assert rd.draw(pool, ["p1", "p2"], 2, "s", 1, first) == got
+    assert rd.draw(pool, ["p1", "p2"], 6, "s", 1, ()) == rd.draw(pool, ["p1", "p2"], 6, "s", 1)

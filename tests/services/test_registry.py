@@ -130,7 +130,8 @@ def test_detail_and_timeline(store: Store) -> None:
     assert [e.kind for e in ev] == ["监督检查"]
     assert "2026-0000001" in ev[0].text and ev[0].table == "inspection"
     special = reg.detail(store, ids["济南明湖燃气具经营部"])
-    assert special is not None and special.class_reason == "近2年内发现3次重大质量安全风险"
+    assert special is not None and special.supervision_class == "特别监管"
+    assert special.class_reason.startswith("信用风险高（国市监质监发〔2023〕38号 三")
     assert reg.detail(store, "no-such-id") is None
 
 

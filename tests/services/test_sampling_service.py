@@ -8,6 +8,8 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from qsdesk.domain.supervision import CreditRisk
+from qsdesk.services import classes
 from qsdesk.services import sampling as svc
 from qsdesk.store.models import AuditEntry, Enterprise, FollowUpStep, Sampling
 from tests.services.sampling_factories import add_enterprise
@@ -174,7 +176,7 @@ def test_two_consecutive_failures_flag_interview(store, producer) -> None:
                                                     FollowUpStep.step == "interview")).one()
         assert step.note.startswith("应约谈") and "连续 2 次" in step.note
         ent = s.get(Enterprise, producer)
-        assert ent.supervision_class == "routine"
+        assert classes.current(s, producer).key == "key"  # failed within 1 year, not special
         assert ent.extra[svc.ESCALATION_KEY]["level"] == "约谈"
 
 
@@ -185,17 +187,26 @@ def test_three_consecutive_failures_make_special_supervision(store, producer) ->
     assert res.escalation.level == "特别监管" and res.escalation.consecutive == 3
     assert res.escalation.class_changed and res.escalation.credit_risk == "较高"
     with store.session() as s:
-        ent = s.get(Enterprise, producer)
-        assert ent.supervision_class == "special"
-        assert ent.credit_risk == "较高"
-        assert "连续 3 次抽查不合格" in ent.class_reasons and "2026-05-10" in ent.class_reasons
-    # A fourth raises the risk level once more and keeps one reason line per sampling.
+        cur = classes.current(s, producer)
+        assert cur.key == "special" and cur.label == "特别监管"
+        assert cur.credit_risk == "较高"
+        text = "\n".join(cur.reasons)
+        assert "连续 3 次抽查不合格" in text and "2026-05-10" in text and "晋市监发〔2023〕212号 七" in text
+        assert "003" not in text
+        # the entered credit risk is not overwritten: the raise is derived from the history
+        assert s.get(Enterprise, producer).credit_risk is None
+    # A fourth failure does not raise the level again: it is derived, not a counter.
     res4 = fail(store, producer, date(2026, 7, 10), model="BV 10mm²")
     assert res4.escalation.consecutive == 4 and not res4.escalation.class_changed
     with store.session() as s:
-        ent = s.get(Enterprise, producer)
-        assert ent.credit_risk == "高"
-        assert len(ent.class_reasons.splitlines()) == 2
+        assert classes.current(s, producer).credit_risk == "较高"
+    # A pass ends the run: the raised credit risk and 特别 fall again (the failures within 1 year
+    # keep it 重点).
+    svc.enter_sampling(store, svc.SamplingInput(product_name="电线电缆", sampled_on=date(2026, 9, 10),
+                                                result="合格", producer_id=producer, model="BV 16mm²"))
+    with store.session() as s:
+        cur = classes.current(s, producer)
+        assert cur.key == "key" and cur.credit_risk is None
 
 
 def test_pass_resets_the_run(store, producer) -> None:
@@ -263,9 +274,10 @@ def test_special_supervision_raises_the_credit_risk_one_level(store, before, aft
     ent = add_enterprise(store, "济南鲁缆电缆有限公司", credit_risk=before)
     for i, on in enumerate((date(2026, 1, 10), date(2026, 3, 10), date(2026, 5, 10))):
         res = fail(store, ent, on, model=f"M{i}")
-    assert res.escalation.credit_risk == after
+    assert res.escalation.credit_risk == (after if after != (before and CreditRisk.parse(before).value) else None)
     with store.session() as s:
-        assert s.get(Enterprise, ent).credit_risk == after
+        assert classes.current(s, ent).credit_risk == after
+        assert s.get(Enterprise, ent).credit_risk == before  # the entered level stays as entered
 
 
 def test_pending_sampling_counts_for_the_rules_and_gets_its_result_later(store, producer) -> None:

@@ -142,3 +142,74 @@ def test_detail_and_assignment(store: Store, qtbot) -> None:  # type: ignore[no-
     # the filter by supervisor now finds it
     page.set_filter("inspector_id", li)
     assert shown_names(page) == {"济南华兴塑料制品厂"}
+
+
+def test_detail_pane_shows_class_decision_and_listing_and_the_list_exports(store: Store, qtbot,  # type: ignore[no-untyped-def]
+                                                                            tmp_path) -> None:
+    from datetime import timedelta
+
+    from qsdesk.services import classes, listings
+
+    ids = fill_registry(store)
+    eid = ids["济南泉城化肥有限公司"]  # 日常 by its records
+    listings.add_listing(store, eid, "abnormal", date.today() - timedelta(days=3), "住所无法联系")
+    classes.decide(store, eid, "key", "投诉举报多", "王科长")
+    page = make_page(store, qtbot)
+    page.show_enterprise(eid)
+    text = page.detail.fields["klass"].text()
+    assert "重点监管" in text and "人工决定" in text and "投诉举报多" in text
+    assert "鲁市监质监字〔2022〕233号 二（五）" in text and "key" not in text and "abnormal" not in text
+    assert page.detail.fields["listed"].text().startswith("列入经营异常名录（")
+    # sorted and filtered by the stored class
+    page.set_filter("supervision_class", "key")
+    qtbot.waitUntil(lambda: "济南泉城化肥有限公司" in shown_names(page))
+    dlg = page.listings_dialog()
+    qtbot.addWidget(dlg)
+    qtbot.waitUntil(lambda: dlg.model.rowCount() == 1)
+    assert dlg.model.data(dlg.model.index(0, 2)) == "经营异常名录"
+    out = tmp_path / "名单.xlsx"
+    dlg.export(str(out))
+    assert out.exists()
+    dlg.close()
+
+
+def test_credit_risk_and_decision_dialogs_move_the_class(store: Store, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from tests.ui.test_sampling_page import run_modal
+
+    ids = fill_registry(store)
+    eid = ids["济南泉城化肥有限公司"]
+    page = make_page(store, qtbot)
+    page.show_enterprise(eid)
+    assert page.detail.fields["klass"].text().startswith("<b>日常监管</b>")
+
+    def credit(dlg) -> None:  # type: ignore[no-untyped-def]
+        dlg.level.setCurrentIndex(dlg.level.findData("较高"))
+        dlg.basis.setText("2026年信用风险分类结果")
+        dlg.accept()
+
+    run_modal(page.credit_dialog, credit)
+    assert page.detail.fields["klass"].text().startswith("<b>重点监管</b>")
+
+    def lower(dlg) -> None:  # type: ignore[no-untyped-def]
+        dlg.level.setCurrentIndex(dlg.level.findData("低"))
+        dlg.basis.setText("复评")
+        dlg.accept()
+
+    run_modal(page.credit_dialog, lower)
+    assert page.detail.fields["klass"].text().startswith("<b>日常监管</b>")
+
+    def decide(dlg) -> None:  # type: ignore[no-untyped-def]
+        dlg.reason.setText("生产销售高风险产品")
+        dlg.decided_by.setText("王科长")
+        dlg.accept()
+
+    run_modal(page.decision_dialog, decide)
+    assert "人工决定" in page.detail.fields["klass"].text()
+
+    def revoke(dlg) -> None:  # type: ignore[no-untyped-def]
+        dlg.reason.setText("已查清")
+        dlg.decided_by.setText("王科长")
+        dlg.accept()
+
+    run_modal(page.decision_dialog, revoke)
+    assert page.detail.fields["klass"].text().startswith("<b>日常监管</b>")

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from PySide6.QtCore import QDate, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox
 
+from qsdesk.services import classes
 from qsdesk.services import followup as fu
 from qsdesk.services import random_draw as rd
 from qsdesk.services import sampling as svc
@@ -159,7 +160,7 @@ def test_third_failure_shows_escalation_and_special_class(store, qtbot) -> None:
     run_modal(page.records.new_button.click, fill)
     assert "特别监管" in page.records.last_warnings.text()
     with store.session() as s:
-        assert s.get(Enterprise, ent).supervision_class == "special"
+        assert classes.current(s, ent).key == "special"
     page.tabs.setCurrentWidget(page.tracking)
     page.tracking.year.setValue(2027)
     assert page.tracking.table.rowCount() == 1

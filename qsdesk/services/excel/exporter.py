@@ -21,7 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from qsdesk.services import audit
-from qsdesk.services.excel.fields import CLASS_LABELS, ENTERPRISE_FIELDS, format_unit_types
+from qsdesk.services.classes import class_column, class_label, ensure_current, join_class
+from qsdesk.services.excel.fields import ENTERPRISE_FIELDS, format_unit_types
 from qsdesk.services.excel.xlsx_writer import XlsxWriter
 from qsdesk.services.registry import RegistryFilter, list_statement
 from qsdesk.store.db import Store
@@ -111,8 +112,11 @@ def registry_rows(session: Session, flt: RegistryFilter | None = None) -> Iterab
     """
     resp = aliased(Inspector)
     attrs = [f.key for f in ENTERPRISE_FIELDS]
-    cols = [getattr(Enterprise, a) if a != "responsible" else resp.name.label("responsible") for a in attrs]
-    stmt = (select(*cols).outerjoin(resp, resp.id == Enterprise.responsible_inspector_id)
+    special = {"responsible": resp.name.label("responsible"),
+               # the one source of the class (qsdesk.services.classes), not the synced column
+               "supervision_class": class_column().label("supervision_class")}
+    cols = [special.get(a, getattr(Enterprise, a, None)) for a in attrs]
+    stmt = (join_class(select(*cols).outerjoin(resp, resp.id == Enterprise.responsible_inspector_id))
             .where(Enterprise.deleted.is_(False)).order_by(Enterprise.name, Enterprise.id))
     if flt is not None and flt != RegistryFilter():
         shown = list_statement(session.get_bind(), flt).subquery()
@@ -121,13 +125,14 @@ def registry_rows(session: Session, flt: RegistryFilter | None = None) -> Iterab
     for row in session.connection().execute(stmt.execution_options(yield_per=2000)):
         out = list(row)
         out[i_types] = format_unit_types(out[i_types]) or None
-        out[i_class] = CLASS_LABELS.get(out[i_class], out[i_class])
+        out[i_class] = class_label(out[i_class])
         out[i_revenue] = _num(out[i_revenue])
         yield tuple(out)
 
 
 def export_registry(store: Store, out: Path | str, flt: RegistryFilter | None = None, *,
                     progress: Progress | None = None) -> int:
+    ensure_current(store)
     with _workbook(Path(out)) as wb, store.session() as s:
         n = write_sheet(wb, "企业档案", REGISTRY_COLUMNS, registry_rows(s, flt), progress=progress)
     _record_export(store, "registry", Path(out), n)

@@ -29,7 +29,7 @@ from qsdesk.domain.grading import grade
 from qsdesk.domain.uscc import ALPHABET as USCC_ALPHABET
 from qsdesk.domain.uscc import is_individual_business
 from qsdesk.domain.uscc import validate as validate_uscc
-from qsdesk.services import audit
+from qsdesk.services import audit, classes
 from qsdesk.services.excel.fields import (
     DOMAIN_CHOICES,
     FIELDS_BY_KEY,
@@ -599,6 +599,7 @@ def apply(store: Store, plan: ImportPlan, *, only_valid: bool = False) -> Import
         origin = str(s.info.get("origin", ""))
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
+        class_inputs: list[str] = []  # enterprises whose class inputs this import sets
         for p in rows:
             old = existing.get(p.values["uscc"])
             if old is None:
@@ -610,6 +611,8 @@ def apply(store: Store, plan: ImportPlan, *, only_valid: bool = False) -> Import
                            individual_business=is_individual_business(p.values["uscc"]),
                            grade=_grade(p.values, p.values["uscc"]))
                 inserts.append(rec)
+                if rec.get("abnormal_status") or rec.get("credit_risk"):
+                    class_inputs.append(rec["id"])
                 continue
             diff = {a: v for a, v in p.values.items() if old.get(a) != v}
             if not diff:
@@ -628,6 +631,8 @@ def apply(store: Store, plan: ImportPlan, *, only_valid: bool = False) -> Import
                     rec.pop(a, None)
             rec.update(id=old["id"], rev=(old["rev"] or 0) + 1, updated_at=now, change_seq=seq)
             updates.append(rec)
+            if {"abnormal_status", "credit_risk"} & diff.keys():
+                class_inputs.append(old["id"])
         if inserts:
             # in id order the new keys land next to each other in the primary-key and search indexes
             inserts.sort(key=lambda r: r["id"])
@@ -636,6 +641,7 @@ def apply(store: Store, plan: ImportPlan, *, only_valid: bool = False) -> Import
             updates.sort(key=lambda r: r["id"])
             _write_many(s, "update", updates)
         inserted, updated = len(inserts), len(updates)
+        classes.refresh(s, class_inputs)
         audit.record(s, "import", "enterprise", None, file=plan.path.name, sheet=plan.layout.sheet,
                      inserted=inserted, updated=updated, unchanged=unchanged,
                      rejected_rows=len(plan.error_rows))

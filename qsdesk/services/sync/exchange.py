@@ -44,7 +44,7 @@ from sqlalchemy import Table, bindparam, func, insert, or_, select, text, true, 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from qsdesk.services import audit
+from qsdesk.services import audit, classes
 from qsdesk.services.node import load_encryption_key, load_signing_key
 from qsdesk.services.sync import crypto
 from qsdesk.services.sync.bundle import (
@@ -85,7 +85,8 @@ from qsdesk.store.models import (
 COUNTY_TABLES = ("key_product", "notice", "form_version")
 
 #: What a county sends down to a station.
-DOWN_TABLES = ("inspector", "enterprise", "product", "supervisor_assignment", *COUNTY_TABLES)
+DOWN_TABLES = ("inspector", "enterprise", "product", "supervisor_assignment", "class_decision",
+               "enterprise_listing", *COUNTY_TABLES)
 
 _CHUNK = 500
 
@@ -95,6 +96,7 @@ TABLE_LABELS = {
     "risk_report": "风险信息", "sampling": "抽查结果", "followup_step": "后处理步骤",
     "task_checklist": "任务清单", "activity": "工作记录", "audit_entry": "操作日志",
     "key_product": "重点产品目录", "notice": "通知", "form_version": "表单版本",
+    "enterprise_listing": "列异列严", "class_decision": "监管类别决定",
 }
 
 
@@ -594,6 +596,7 @@ def _plan_and_apply(
     if big and s.get_bind().dialect.name == "sqlite":
         # a large transaction must not spill SQLite's page cache into the WAL over and over
         s.execute(text("PRAGMA cache_size=-131072"))
+    touched: set[str] = set()  # enterprises whose supervision class inputs arrived
     for table_name in TABLES:  # FK order
         incoming_json = decoded.tables.get(table_name)
         if not incoming_json:
@@ -653,10 +656,12 @@ def _plan_and_apply(
                 tr.older += 1
         if apply:
             _apply_rows(s, table_name, inserts, updates)
+            touched |= classes.enterprises_of(s, table_name, inserts + updates)
     if big and s.get_bind().dialect.name == "sqlite":
         s.execute(text("PRAGMA cache_size=-2000"))  # SQLite's default again for this connection
 
     if apply:
+        classes.refresh(s, touched)
         st.last_seq_received = max(st.last_seq_received, raw.seq)
         st.acked_change_seq = max(st.acked_change_seq, sender_ack)
         rng = m.get("range")

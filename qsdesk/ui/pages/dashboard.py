@@ -103,6 +103,8 @@ class DashboardPage(QWidget):
         self.cards = {
             "enterprises": Card("企业档案"),
             "responsible": Card("已明确责任人"),
+            "key": Card("重点监管"),
+            "special": Card("特别监管"),
             "inspections_year": Card("今年监督检查"),
             "problems_year": Card("今年发现问题"),
             "visits_overdue": Card("半年检查逾期"),
@@ -140,7 +142,7 @@ class DashboardPage(QWidget):
         self.visits_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.visits_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.visits_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        visits_box = QGroupBox("半年现场检查（001 二（一）：半年内现场检查不少于1次）")
+        visits_box = QGroupBox("半年现场检查（国市监质监发〔2023〕38号 二（一）：半年内现场检查不少于1次）")
         vb = QVBoxLayout(visits_box)
         vb.addWidget(self.visits_table)
 
@@ -246,6 +248,8 @@ class DashboardPage(QWidget):
         c = d.counts
         self.cards["enterprises"].set(c.get("enterprises", 0))
         self.cards["responsible"].set(c.get("responsible", 0))
+        self.cards["key"].set(c.get("key", 0))
+        self.cards["special"].set(c.get("special", 0), alert=c.get("special", 0) > 0)
         self.cards["inspections_year"].set(c.get("inspections_year", 0))
         self.cards["problems_year"].set(c.get("problems_year", 0))
         self.cards["visits_overdue"].set(d.visits_overdue, alert=d.visits_overdue > 0)

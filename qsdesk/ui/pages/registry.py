@@ -32,7 +32,9 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import select
 
+from qsdesk.domain.citations import SAMR_001, SHANDONG_000, cite
 from qsdesk.domain.grading import Grade
+from qsdesk.services import classes, listings
 from qsdesk.services import registry as reg
 from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise, Inspector
@@ -50,7 +52,7 @@ COLUMNS = [
     Column("domain", "领域", sort=Enterprise.domain, shared=True, width=50),
     Column("grade", "分级", sort=Enterprise.grade, shared=True, width=44,
            align=Qt.AlignmentFlag.AlignCenter),
-    Column("supervision_class", "监管类别", sort=Enterprise.supervision_class, shared=True,
+    Column("supervision_class", "监管类别", sort=classes.class_rank(), shared=True,
            format=lambda v: reg.class_label(v), width=80),
     Column("status", "状态", sort=Enterprise.status, shared=True, width=90),
     Column("responsible", "责任监管人员", sort=Inspector.name, shared=True, width=90),
@@ -84,7 +86,7 @@ class AssignDialog(QDialog):
         self.assigned_on.setMaximumDate(QDate.currentDate())
         self.reason = QLineEdit()
         self.reason.setPlaceholderText("如：人员调整、辖区划分变化（可不填）")
-        hint = QLabel("001 二（一）：监管责任人如有变动，应在 5 个工作日内更新。")
+        hint = QLabel(f"{cite(SAMR_001, '二（一）')}：监管责任人如有变动，应在 5 个工作日内更新。")
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #555;")
         form = QFormLayout()
@@ -124,7 +126,8 @@ class DetailPane(QWidget):
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         for key, label in (("uscc", "信用代码"), ("legal_rep", "法定代表人"), ("address", "住所"),
                            ("phone", "联系人/电话"), ("unit", "单位类型"), ("status", "领域/状态"),
-                           ("grade", "分级"), ("klass", "监管类别"), ("responsible", "责任监管人员"),
+                           ("grade", "分级"), ("klass", "监管类别"), ("listed", "列异/列严"),
+                           ("responsible", "责任监管人员"),
                            ("entry", "录入原因")):
             value = QLabel()
             value.setWordWrap(True)
@@ -135,10 +138,16 @@ class DetailPane(QWidget):
         self.assign_button = QPushButton("指定责任人…")
         self.edit_button = QPushButton("编辑档案（附件3）…")
         self.inspect_button = QPushButton("新建检查…")
+        self.credit_button = QPushButton("信用风险…")
+        self.credit_button.setToolTip("登记企业信用风险分类结果（低、一般、较高、高），监管类别随之更新")
+        self.decide_button = QPushButton("类别决定…")
+        self.decide_button.setToolTip(f"记录列为重点监管的决定及理由（{cite(SHANDONG_000, '二（五）')}）")
         buttons = QHBoxLayout()
         buttons.addWidget(self.assign_button)
         buttons.addWidget(self.edit_button)
         buttons.addWidget(self.inspect_button)
+        buttons.addWidget(self.credit_button)
+        buttons.addWidget(self.decide_button)
         buttons.addStretch(1)
 
         self.products = QTableWidget(0, 4)
@@ -183,7 +192,8 @@ class DetailPane(QWidget):
 
     def show_detail(self, d: reg.EnterpriseDetail | None, events: list[reg.TimelineEvent]) -> None:
         self.enterprise_id = d.id if d else None
-        for b in (self.assign_button, self.edit_button, self.inspect_button):
+        for b in (self.assign_button, self.edit_button, self.inspect_button, self.credit_button,
+                  self.decide_button):
             b.setEnabled(d is not None)
         self.products.setRowCount(0)
         self.timeline.clear()
@@ -210,7 +220,8 @@ class DetailPane(QWidget):
                 label = ""
         # reasons contain "<" (10 ≤ X < 50): escape them in the rich text
         f["grade"].setText(f"<b>{escape(d.grade or '未分级')}{escape(label)}</b><br>{escape(d.grade_reason)}")
-        f["klass"].setText(f"<b>{escape(d.supervision_class)}</b><br>{escape(d.class_reason)}")
+        f["klass"].setText(class_html(d))
+        f["listed"].setText("；".join(d.listings) if d.listings else "未列入")
         since = f"，自 {d.responsible_since.isoformat()} 起" if d.responsible_since else ""
         f["responsible"].setText(f"{d.responsible}{since}" if d.responsible else "未指定")
         f["entry"].setText(d.entry_reason or "—")
@@ -225,6 +236,156 @@ class DetailPane(QWidget):
             self.timeline.addItem(item)
         if not events:
             self.timeline.addItem(QListWidgetItem("暂无检查、抽查、风险信息或后处理记录"))
+
+
+def class_html(d: reg.EnterpriseDetail) -> str:
+    """The class, every reason, the recorded decision and the 约谈 flag, as rich text."""
+    lines = [f"<b>{escape(d.supervision_class)}</b>"]
+    for r in d.class_reason.splitlines():
+        if not r.strip():
+            continue
+        if d.class_decision and r.startswith(d.class_decision):  # the recorded decision: set apart
+            lines.append(f"· <span style='color:#1f5fa8'>人工决定：{escape(r)}</span>")
+        else:
+            lines.append(f"· {escape(r)}")
+    if d.credit_risk:
+        lines.append(f"信用风险：{escape(d.credit_risk)}")
+    if d.interview:
+        lines.append(f"<span style='color:#b00020'>约谈：{escape(d.interview)}</span>")
+    return "<br>".join(lines)
+
+
+class DecisionDialog(QDialog):
+    """Record (or revoke) a decision to supervise the enterprise under 重点监管, with reason and who."""
+
+    def __init__(self, enterprise_name: str, current: classes.CurrentClass, actor: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("监管类别决定")
+        self.current = current
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText("如：质量问题突出、投诉举报多、生产销售高风险产品")
+        self.decided_by = QLineEdit(actor)
+        hint = QLabel(
+            f"按记录认定的类别不能人工降低；{cite(SHANDONG_000, '二（五）')}允许结合产品类别、企业信用记录和"
+            "社会关注度等，将质量问题突出、投诉举报多、生产销售高风险产品的企业列为重点监管企业。"
+            "决定连同理由和决定人一并记录，可撤销。")
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: #555;")
+        form = QFormLayout()
+        form.addRow("企业", QLabel(enterprise_name))
+        form.addRow("当前类别", QLabel(current.label))
+        dec = current.decision
+        if dec is not None:
+            form.addRow("现有决定", QLabel(f"{dec.decided_on.isoformat()} {dec.decided_by}：{dec.reason}"))
+            form.addRow("撤销理由", self.reason)
+            form.addRow("撤销人", self.decided_by)
+            self.reason.setPlaceholderText("撤销理由")
+        else:
+            form.addRow("列为", QLabel("重点监管"))
+            form.addRow("理由", self.reason)
+            form.addRow("决定人", self.decided_by)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("撤销决定" if dec is not None else "记录决定")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(hint)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(460)
+
+
+class CreditRiskDialog(QDialog):
+    """Enter the credit risk class an enterprise was given, with where it comes from."""
+
+    LEVELS = ("低", "一般", "较高", "高")
+
+    def __init__(self, enterprise_name: str, current: str | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("信用风险等级")
+        self.level = QComboBox()
+        self.level.addItem("未评定", None)
+        for v in self.LEVELS:
+            self.level.addItem(v, v)
+        i = self.level.findData(current)
+        self.level.setCurrentIndex(max(i, 0))
+        self.basis = QLineEdit()
+        self.basis.setPlaceholderText("来源，如：2026年企业信用风险分类结果")
+        form = QFormLayout()
+        form.addRow("企业", QLabel(enterprise_name))
+        form.addRow("信用风险", self.level)
+        form.addRow("来源", self.basis)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(420)
+
+
+class ListingsDialog(QDialog):
+    """列入经营异常名录、严重违法失信名单企业: the list, Excel export and print."""
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.setWindowTitle(listings.TITLE)
+        cols = [
+            Column("name", "企业名称", width=240), Column("uscc", "统一社会信用代码", width=160),
+            Column("kind", "名单", format=lambda v: listings.KIND_LABELS.get(v, "—"), width=120),
+            Column("listed_on", "列入日期", width=90), Column("removed_on", "移出日期", width=90),
+            Column("basis", "依据", width=360),
+        ]
+        self.model = QueryTableModel(store, cols, page_size=100, parent=self)
+        self.view = list_view(self.model)
+        self.model.set_statement(listings.list_query())
+        export = QPushButton("导出 Excel…")
+        export.clicked.connect(self.export)
+        print_button = QPushButton("打印…")
+        print_button.clicked.connect(self.print_list)
+        self.status = QLabel()
+        row = QHBoxLayout()
+        row.addWidget(self.status, 1)
+        row.addWidget(export)
+        row.addWidget(print_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(row)
+        self.resize(1100, 520)
+
+    def export(self, path: str | None = None) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(self, "导出名单", "列异列严名单.xlsx", "Excel (*.xlsx)")
+        if path:
+            n = listings.export_xlsx(self.store, path)
+            self.status.setText(f"已导出 {n} 条到 {path}")
+
+    def print_list(self) -> None:
+        import shutil
+        import tempfile
+        from pathlib import Path
+
+        from qsdesk.ui.print_preview import PrintPreviewDialog
+
+        tmp = Path(tempfile.mkdtemp(prefix="qsdesk-listings-"))
+        path = tmp / "列异列严名单.pdf"
+        try:
+            listings.print_pdf(self.store, path, record_print=False)
+        except Exception as exc:  # a font or disk problem: say so, keep the dialog alive
+            shutil.rmtree(tmp, ignore_errors=True)
+            QMessageBox.warning(self, "打印名单", f"生成打印文件失败：{exc}")
+            return
+        self.preview = PrintPreviewDialog(path, "列异列严名单打印预览", self, suggested_name="列异列严名单.pdf",
+                                          on_printed=lambda: listings.record_print(self.store), temp_dir=tmp)
+        self.preview.show()
+
+    def done(self, result: int) -> None:  # noqa: D401 (Qt API)
+        self.model.close()
+        super().done(result)
 
 
 class RegistryPage(QWidget):
@@ -263,6 +424,8 @@ class RegistryPage(QWidget):
         self.detail.assign_button.clicked.connect(self.assign_dialog)
         self.detail.edit_button.clicked.connect(self.edit_enterprise)
         self.detail.inspect_button.clicked.connect(self.new_inspection)
+        self.detail.decide_button.clicked.connect(self.decision_dialog)
+        self.detail.credit_button.clicked.connect(self.credit_dialog)
 
         self.splitter = QSplitter()
         self.splitter.addWidget(self.view)
@@ -324,6 +487,9 @@ class RegistryPage(QWidget):
         clear.clicked.connect(self.clear_filters)
         self.filter_row.addWidget(clear)
         self.filter_row.addStretch(1)
+        listed = QPushButton("列异列严名单…")
+        listed.clicked.connect(self.listings_dialog)
+        self.filter_row.addWidget(listed)
 
     def current_filter(self) -> reg.RegistryFilter:
         values = {k: b.currentData() for k, b in self.filters.items()}
@@ -400,6 +566,7 @@ class RegistryPage(QWidget):
         self.detail.show_detail(d, reg.timeline(self.store, enterprise_id) if d else [])
 
     def refresh(self) -> None:
+        classes.ensure_current(self.store, quick_only=True)  # a window may have run out since the last look
         self._build_filters()
         current = self.detail.enterprise_id
         self.apply()
@@ -452,6 +619,59 @@ class RegistryPage(QWidget):
             return
         if result.late:
             QMessageBox.warning(self, "指定责任人", result.message)
+
+    def decision_dialog(self) -> None:
+        eid = self.detail.enterprise_id
+        if eid is None:
+            return
+        with self.store.session() as s:
+            cur = classes.current(s, eid)
+            name = s.get(Enterprise, eid).name  # type: ignore[union-attr]
+        dlg = DecisionDialog(name, cur, self.store.actor or "", self)
+        if not dlg.exec():
+            return
+        try:
+            if cur.decision is not None:
+                classes.revoke(self.store, cur.decision.id, dlg.decided_by.text(), dlg.reason.text())
+            else:
+                classes.decide(self.store, eid, "key", dlg.reason.text(), dlg.decided_by.text())
+        except classes.ClassError as exc:
+            QMessageBox.warning(self, "监管类别决定", str(exc))
+            return
+        self.model.refresh()
+        self.show_enterprise(eid)
+
+    def credit_dialog(self) -> None:
+        eid = self.detail.enterprise_id
+        if eid is None:
+            return
+        with self.store.session() as s:
+            ent = s.get(Enterprise, eid)
+            if ent is None:
+                return
+            name, entered = ent.name, ent.credit_risk
+        try:
+            from qsdesk.domain.supervision import CreditRisk
+
+            parsed = CreditRisk.parse(entered)
+            entered = parsed.value if parsed else None
+        except ValueError:
+            entered = None
+        dlg = CreditRiskDialog(name, entered, self)
+        if not dlg.exec():
+            return
+        try:
+            classes.set_credit_risk(self.store, eid, dlg.level.currentData(), dlg.basis.text())
+        except classes.ClassError as exc:
+            QMessageBox.warning(self, "信用风险等级", str(exc))
+            return
+        self.model.refresh()
+        self.show_enterprise(eid)
+
+    def listings_dialog(self) -> ListingsDialog:
+        self.listings = ListingsDialog(self.store, self)
+        self.listings.show()
+        return self.listings
 
     def edit_enterprise(self) -> None:
         """Edit the selected enterprise through the annex 3 census form."""

@@ -131,6 +131,11 @@ class StatusDialog(QDialog):
         form.addRow("调查核实情况", self.investigation)
         self.note = QLineEdit(self)
         form.addRow("备注", self.note)
+        # closing as 不属实 (unfounded): then it is no risk found for the supervision class
+        self.unfounded = QCheckBox("经核实不属实（不计入监管类别）", self)
+        self.unfounded.setVisible(target == "closed")
+        if target == "closed":
+            form.addRow("核实结论", self.unfounded)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self._apply)
         buttons.rejected.connect(self.reject)
@@ -142,7 +147,8 @@ class StatusDialog(QDialog):
         try:
             risk.set_status(self._store, self._report_id, self._target,
                             investigation=self.investigation.toPlainText(), on=from_qdate(self.on.date()),
-                            note=self.note.text())
+                            note=self.note.text(),
+                            founded=(not self.unfounded.isChecked()) if self._target == "closed" else None)
         except risk.RiskError as exc:
             QMessageBox.warning(self, "无法更改状态", str(exc))
             return

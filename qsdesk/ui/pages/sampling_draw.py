@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -30,12 +31,13 @@ from PySide6.QtWidgets import (
 from sqlalchemy import select
 
 from qsdesk.services import random_draw as rd
+from qsdesk.services.classes import class_label
 from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise, InspectionPlan, Inspector
 from qsdesk.ui.pages.sampling_widgets import date_edit, from_qdate
 
 UNIT_TYPES = {"producer": "生产者", "wholesaler": "批发商", "retailer": "零售商"}
-CLASSES = {"routine": "日常监管", "key": "重点监管", "special": "特别监管"}
+CLASSES = {k: class_label(k) for k in ("routine", "key", "special")}
 
 
 def _distinct(store: Store, column: object) -> list[str]:
@@ -71,6 +73,12 @@ class DrawDialog(QDialog):
         for k, v in CLASSES.items():
             self.klass.addItem(v, k)
         form.addRow("监管类别", self.klass)
+        self.prefer = QCheckBox("信用风险高、较高的企业优先抽取", self)
+        self.prefer.setChecked(True)
+        self.prefer.setToolTip(rd.PRIORITY_NOTE + "；先从这些企业中抽取，余下名额再从其他企业中抽取，"
+                               "同一随机种子结果不变")
+        self.prefer.toggled.connect(lambda _on: self._update_pool())
+        form.addRow("跟踪问题企业", self.prefer)
         self.pool_label = QLabel(self)
         form.addRow("对象库企业数", self.pool_label)
         self.count = QSpinBox(self)
@@ -123,7 +131,8 @@ class DrawDialog(QDialog):
     def _update_pool(self) -> None:
         with self._store.session() as s:
             n = len(rd.select_pool(s, self.pool_filter()))
-        self.pool_label.setText(f"{n} 户")
+            first = len(rd.priority_pool(s, self.pool_filter())) if self.prefer.isChecked() else 0
+        self.pool_label.setText(f"{n} 户" + (f"，其中优先抽取（信用风险高、较高）{first} 户" if first else ""))
 
     def chosen_inspectors(self) -> list[str]:
         out = []
@@ -139,6 +148,7 @@ class DrawDialog(QDialog):
                 self._store, title=self.title.text(), count=self.count.value(), flt=self.pool_filter(),
                 seed=self.seed.text().strip() or None, inspector_ids=self.chosen_inspectors(),
                 team_size=self.team.value(), due_on=from_qdate(self.due.date()),
+                prefer_credit_risk=self.prefer.isChecked(),
             )
         except rd.DrawError as exc:
             QMessageBox.warning(self, "无法抽取", str(exc))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 10:55:12.800753
+Create Date: 2026-12-03 07:52:06.721062
 """
 
 from collections.abc import Sequence
@@ -75,6 +75,21 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_draft'))
     )
+    op.create_table('enterprise_class',
+    sa.Column('enterprise_id', sa.String(length=36), nullable=False),
+    sa.Column('cls', sa.String(length=16), nullable=False),
+    sa.Column('reasons', sa.Text(), nullable=False),
+    sa.Column('credit_risk', sa.String(length=16), nullable=True),
+    sa.Column('interview', sa.Text(), nullable=True),
+    sa.Column('overridden', sa.Boolean(), nullable=False),
+    sa.Column('as_of', sa.Date(), nullable=False),
+    sa.Column('valid_until', sa.Date(), nullable=True),
+    sa.PrimaryKeyConstraint('enterprise_id', name=op.f('pk_enterprise_class'))
+    )
+    with op.batch_alter_table('enterprise_class', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_enterprise_class_cls'), ['cls'], unique=False)
+        batch_op.create_index(batch_op.f('ix_enterprise_class_valid_until'), ['valid_until'], unique=False)
+
     op.create_table('form_version',
     sa.Column('form_id', sa.String(length=64), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
@@ -106,6 +121,7 @@ def upgrade() -> None:
     sa.Column('draw_count', sa.Integer(), nullable=False),
     sa.Column('team_size', sa.Integer(), nullable=False),
     sa.Column('algorithm', sa.String(length=32), nullable=False),
+    sa.Column('priority_ids', sa.JSON(), nullable=False),
     sa.Column('due_on', sa.Date(), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('published_on', sa.Date(), nullable=True),
@@ -311,6 +327,28 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_activity_enterprise_id'), ['enterprise_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_activity_kind'), ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_activity_on_date'), ['on_date'], unique=False)
+
+    op.create_table('class_decision',
+    sa.Column('enterprise_id', sa.String(length=36), nullable=False),
+    sa.Column('cls', sa.String(length=16), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('decided_by', sa.String(length=64), nullable=False),
+    sa.Column('decided_on', sa.Date(), nullable=False),
+    sa.Column('revoked_on', sa.Date(), nullable=True),
+    sa.Column('revoked_by', sa.String(length=64), nullable=True),
+    sa.Column('revoke_reason', sa.Text(), nullable=True),
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('rev', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('origin', sa.String(length=32), nullable=False),
+    sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.Column('change_seq', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprise.id'], name=op.f('fk_class_decision_enterprise_id_enterprise')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_class_decision'))
+    )
+    with op.batch_alter_table('class_decision', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_class_decision_change_seq'), ['change_seq'], unique=False)
+        batch_op.create_index(batch_op.f('ix_class_decision_enterprise_id'), ['enterprise_id'], unique=False)
 
     op.create_table('enforcement_case',
     sa.Column('enterprise_id', sa.String(length=36), nullable=False),
@@ -616,11 +654,42 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_signature_change_seq'), ['change_seq'], unique=False)
         batch_op.create_index(batch_op.f('ix_signature_inspection_id'), ['inspection_id'], unique=False)
 
+    op.create_table('enterprise_listing',
+    sa.Column('enterprise_id', sa.String(length=36), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('listed_on', sa.Date(), nullable=False),
+    sa.Column('removed_on', sa.Date(), nullable=True),
+    sa.Column('basis', sa.Text(), nullable=True),
+    sa.Column('followup_step_id', sa.String(length=36), nullable=True),
+    sa.Column('recorded_by', sa.String(length=64), nullable=True),
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('rev', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('origin', sa.String(length=32), nullable=False),
+    sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.Column('change_seq', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprise.id'], name=op.f('fk_enterprise_listing_enterprise_id_enterprise')),
+    sa.ForeignKeyConstraint(['followup_step_id'], ['followup_step.id'], name=op.f('fk_enterprise_listing_followup_step_id_followup_step')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_enterprise_listing'))
+    )
+    with op.batch_alter_table('enterprise_listing', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_enterprise_listing_change_seq'), ['change_seq'], unique=False)
+        batch_op.create_index(batch_op.f('ix_enterprise_listing_enterprise_id'), ['enterprise_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_enterprise_listing_followup_step_id'), ['followup_step_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_enterprise_listing_listed_on'), ['listed_on'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('enterprise_listing', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_enterprise_listing_listed_on'))
+        batch_op.drop_index(batch_op.f('ix_enterprise_listing_followup_step_id'))
+        batch_op.drop_index(batch_op.f('ix_enterprise_listing_enterprise_id'))
+        batch_op.drop_index(batch_op.f('ix_enterprise_listing_change_seq'))
+
+    op.drop_table('enterprise_listing')
     with op.batch_alter_table('signature', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_signature_inspection_id'))
         batch_op.drop_index(batch_op.f('ix_signature_change_seq'))
@@ -696,6 +765,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_enforcement_case_change_seq'))
 
     op.drop_table('enforcement_case')
+    with op.batch_alter_table('class_decision', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_class_decision_enterprise_id'))
+        batch_op.drop_index(batch_op.f('ix_class_decision_change_seq'))
+
+    op.drop_table('class_decision')
     with op.batch_alter_table('activity', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_activity_on_date'))
         batch_op.drop_index(batch_op.f('ix_activity_kind'))
@@ -746,6 +820,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_form_version_change_seq'))
 
     op.drop_table('form_version')
+    with op.batch_alter_table('enterprise_class', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_enterprise_class_valid_until'))
+        batch_op.drop_index(batch_op.f('ix_enterprise_class_cls'))
+
+    op.drop_table('enterprise_class')
     op.drop_table('draft')
     op.drop_table('counter')
     op.drop_table('bundle_log')
