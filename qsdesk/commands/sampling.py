@@ -41,6 +41,7 @@ def register(sub: Any) -> None:
     a.add_argument("--items", help="不合格项目")
     a.add_argument("--major-hazard", action="store_true", help="存在重大质量安全隐患")
     a.add_argument("--received-on", type=_date, help="不合格报告收到日期")
+    a.add_argument("--delivered-on", type=_date, help="不合格报告送达企业日期（异议、整改、复查期限自此起算）")
     a.set_defaults(func=cmd_add)
 
     cc = ssub.add_parser("conclude", help="为待检的抽查登记检验结论")
@@ -50,7 +51,14 @@ def register(sub: Any) -> None:
     cc.add_argument("--items", help="不合格项目")
     cc.add_argument("--major-hazard", action="store_true", help="存在重大质量安全隐患")
     cc.add_argument("--received-on", type=_date, help="报告收到日期")
+    cc.add_argument("--delivered-on", type=_date, help="不合格报告送达企业日期")
     cc.set_defaults(func=cmd_conclude)
+
+    dv = ssub.add_parser("deliver", help="登记不合格检验报告送达企业的日期（异议、整改、复查期限随之确定）")
+    add_data_dir(dv)
+    dv.add_argument("sampling_id")
+    dv.add_argument("--on", type=_date, required=True, help="送达日期 YYYY-MM-DD")
+    dv.set_defaults(func=cmd_deliver)
 
     ls = ssub.add_parser("list", help="列出抽查结果")
     add_data_dir(ls)
@@ -148,6 +156,7 @@ def cmd_add(args: argparse.Namespace) -> int:
             trademark=args.trademark, model=args.model, standard=args.standard,
             production_batch=args.production_batch, nonconforming_items=args.items,
             major_hazard=args.major_hazard, report_received_on=args.received_on,
+            report_delivered_on=args.delivered_on,
         )
         try:
             res = svc.enter_sampling(store, inp)
@@ -176,13 +185,28 @@ def cmd_conclude(args: argparse.Namespace) -> int:
     store = open_node_store(args)
     try:
         res = svc.record_result(store, args.sampling_id, args.result, nonconforming_items=args.items,
-                                major_hazard=args.major_hazard, report_received_on=args.received_on)
+                                major_hazard=args.major_hazard, report_received_on=args.received_on,
+                                report_delivered_on=args.delivered_on)
     except svc.SamplingError as exc:
         raise CommandError(str(exc)) from None
     finally:
         store.close()
     print(f"已登记检验结论：{args.result}")
     _print_outcome(res)
+    return 0
+
+
+def cmd_deliver(args: argparse.Namespace) -> int:
+    from qsdesk.services import sampling as svc
+
+    store = open_node_store(args)
+    try:
+        moved = svc.record_delivery(store, args.sampling_id, args.on)
+    except svc.SamplingError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        store.close()
+    print(f"已登记送达日期 {args.on.isoformat()}，{len(moved)} 个步骤的期限已确定或调整")
     return 0
 
 
@@ -213,10 +237,10 @@ def cmd_steps(args: argparse.Namespace) -> int:
             smp = s.get(Sampling, args.sampling_id)
             if smp is None or smp.deleted:
                 raise CommandError("抽查记录不存在")
+            today = date.today()
             for st in fu.steps(s, smp.id):
-                print("\t".join((st.id, fu.step_label(st.step, smp.result),
-                                 st.due_on.isoformat() if st.due_on else "-",
-                                 st.done_on.isoformat() if st.done_on else "未完成", st.outcome or "")))
+                print("\t".join((st.id, fu.step_label(st.step), fu.step_status(st, smp, today),
+                                 st.outcome or "")))
     finally:
         store.close()
     return 0

@@ -44,12 +44,11 @@ SPECIAL_CLASS = "special"
 #: Credit risk levels (信用风险分类), low to high; "调高风险等级" moves one step up.
 CREDIT_RISK_LEVELS: tuple[str, ...] = tuple(c.value for c in CreditRisk)
 ESCALATION_KEY = "sampling_escalation"
-#: Samplings of the same product one department may make in 6 months before the rule warns.
-#: The station's brief (issue 8) reads 003 as "warn when the same department already sampled it
-#: twice in the last 6 months", i.e. the third sampling warns. The strict legal reading of
-#: "不得…进行2次以上" ("以上" inclusive, 民法典 第一千二百五十九条) would be 1; the domain function
-#: supports both (``max_per_window``).
-REPEAT_MAX_PER_WINDOW = 2
+#: The 6-month rule is applied in its legal reading (晋市监发〔2023〕212号 二: "不得在6个月内…进行2次
+#: 以上的监督抽查"; 以上 includes the number, 民法典 第一千二百五十九条): the *second* sampling of the
+#: same product by the same department inside 6 calendar months is warned, naming the first. The
+#: window ends on the same day number 6 months later (民法典 第二百零一条、第二百零二条), see
+#: :mod:`qsdesk.domain.sampling`. The domain function's own default is used, not a local number.
 
 
 class SamplingError(ValueError):
@@ -83,6 +82,7 @@ class SamplingInput:
     nonconforming_items: str | None = None
     major_hazard: bool = False
     report_received_on: date | None = None  # the day the non-conforming report reached the station
+    report_delivered_on: date | None = None  # the day the report was delivered to the enterprise (送达)
 
 
 @dataclass(frozen=True)
@@ -203,6 +203,9 @@ def normalise(inp: SamplingInput) -> SamplingInput:
         raise SamplingError("只有不合格的抽查结果才有不合格项目")
     if inp.report_received_on and inp.report_received_on < inp.sampled_on:
         raise SamplingError("报告收到日期不能早于抽样日期")
+    check_delivery(inp.sampled_on, inp.report_received_on, inp.report_delivered_on)
+    if inp.report_delivered_on and inp.result != rules.SamplingResult.FAIL:
+        raise SamplingError("只有不合格的检验报告需要登记送达日期")
     if inp.major_hazard and inp.result != rules.SamplingResult.FAIL:
         raise SamplingError("只有不合格的结果才能标记存在重大质量安全隐患")
     return SamplingInput(
@@ -212,7 +215,18 @@ def normalise(inp: SamplingInput) -> SamplingInput:
         batch=clean(inp.batch), trademark=clean(inp.trademark), model=clean(inp.model),
         standard=clean(inp.standard), production_batch=clean(inp.production_batch),
         nonconforming_items=items, major_hazard=inp.major_hazard, report_received_on=inp.report_received_on,
+        report_delivered_on=inp.report_delivered_on,
     )
+
+
+def check_delivery(sampled_on: date, received_on: date | None, delivered_on: date | None) -> None:
+    """A delivery date lies between the report's arrival (or the sampling day) and today."""
+    if delivered_on is None:
+        return
+    if delivered_on > date.today():
+        raise SamplingError("送达日期不能晚于今天")
+    if delivered_on < (received_on or sampled_on):
+        raise SamplingError("送达日期不能早于" + ("报告收到日期" if received_on else "抽样日期"))
 
 
 def check_sampling(session: Session, inp: SamplingInput, *, exclude_id: str | None = None) -> list[SamplingWarning]:
@@ -225,7 +239,7 @@ def check_sampling(session: Session, inp: SamplingInput, *, exclude_id: str | No
     new = _record_from_input(inp, exclude_id or "")
     out: list[SamplingWarning] = []
     if inp.producer_id:
-        for msg in rules.repeat_sampling_warnings(new, history, max_per_window=REPEAT_MAX_PER_WINDOW):
+        for msg in rules.repeat_sampling_warnings(new, history):
             out.append(SamplingWarning("repeat", msg, _ids_named(msg, rows)))
         for msg in rules.higher_level_warnings(new, history):
             named = tuple(
@@ -244,8 +258,9 @@ def check_sampling(session: Session, inp: SamplingInput, *, exclude_id: str | No
 # --------------------------------------------------------------------------- entry
 
 
-def step_templates(result: str, received_on: date) -> list[rules.StepTemplate]:
-    return rules.followup_template(result, received_on)
+def step_templates(session: Session, row: Sampling) -> list[rules.StepTemplate]:
+    """The follow-up templates of a sampling as things stand (see :func:`followup.templates_for`)."""
+    return followup.templates_for(session, row)
 
 
 def enter_sampling(store: Store, inp: SamplingInput) -> EntryResult:
@@ -276,6 +291,7 @@ def enter_sampling(store: Store, inp: SamplingInput) -> EntryResult:
             nonconforming_items=inp.nonconforming_items,
             major_hazard=inp.major_hazard,
             report_received_on=inp.report_received_on,
+            report_delivered_on=inp.report_delivered_on,
         )
         s.add(row)
         s.flush()
@@ -287,12 +303,14 @@ def enter_sampling(store: Store, inp: SamplingInput) -> EntryResult:
 
 
 def _open_followup(s: Session, row: Sampling) -> list[str]:
-    received = row.report_received_on or row.sampled_on
     ids: list[str] = []
     if row.result not in _FOLLOWED:
         return ids
-    for pos, tpl in enumerate(rules.followup_template(row.result, received), start=1):
+    for pos, tpl in enumerate(step_templates(s, row), start=1):
         step = FollowUpStep(sampling_id=row.id, step=tpl.key, position=pos, due_on=tpl.due_on)
+        if tpl.key == "deliver" and row.report_delivered_on is not None:
+            step.done_on = row.report_delivered_on
+            step.outcome = "已送达"
         s.add(step)
         s.flush()
         ids.append(step.id)
@@ -309,6 +327,7 @@ def record_result(
     nonconforming_items: str | None = None,
     major_hazard: bool = False,
     report_received_on: date | None = None,
+    report_delivered_on: date | None = None,
 ) -> EntryResult:
     """Add the test conclusion to a pending (待检) sampling: opens follow-up, escalates."""
     if result not in RESULTS:
@@ -322,16 +341,43 @@ def record_result(
         checked = normalise(SamplingInput(
             product_name=row.product_name, sampled_on=row.sampled_on, result=result,
             producer_id=row.enterprise_id, level=row.level, nonconforming_items=nonconforming_items,
-            major_hazard=major_hazard, report_received_on=report_received_on))
+            major_hazard=major_hazard, report_received_on=report_received_on,
+            report_delivered_on=report_delivered_on))
         row.result = result
         row.nonconforming_items = checked.nonconforming_items
         row.major_hazard = checked.major_hazard
         row.report_received_on = report_received_on
+        row.report_delivered_on = report_delivered_on
         audit.record(s, "update", "sampling", row.id, result=result)
         step_ids = _open_followup(s, row)
         is_producer = row.seller_id != row.enterprise_id
         esc = _escalate(s, row) if is_producer and result == rules.SamplingResult.FAIL else None
         return EntryResult(row.id, [], step_ids, esc)
+
+
+def record_delivery(store: Store, sampling_id: str, delivered_on: date) -> list[str]:
+    """Record the day the non-conforming report was delivered to the enterprise (送达).
+
+    The deadlines that count from the delivery (objection 15 days, 《产品质量法》第十五条;
+    rectification 60 and re-inspection 75 days from the order served with it, 《产品质量监督抽查
+    管理暂行办法》第四十六条、第四十七条; the county's counts for investigation and risk control) are
+    set or moved on the steps not yet done, and the 送达 step is marked done on that day. Returns
+    the ids of the steps whose deadline changed.
+    """
+    with store.transaction() as s:
+        row = s.get(Sampling, sampling_id)
+        if row is None or row.deleted:
+            raise SamplingError("抽查记录不存在")
+        if row.result != rules.SamplingResult.FAIL:
+            raise SamplingError("只有不合格的检验报告需要登记送达日期")
+        if row.followup_closed_on is not None:
+            raise SamplingError("该抽查的后处理已办结；如需修改请先重新打开")
+        check_delivery(row.sampled_on, row.report_received_on, delivered_on)
+        before = row.report_delivered_on
+        moved = followup.apply_delivery(s, row, delivered_on)
+        audit.record(s, "update", "sampling", row.id, report_delivered_on=delivered_on.isoformat(),
+                     before=before.isoformat() if before else None, deadlines_moved=len(moved))
+        return moved
 
 
 def producer_history(session: Session, enterprise_id: str) -> list[Sampling]:
@@ -551,7 +597,7 @@ def timeline_events(session: Session, enterprise_id: str) -> list[Any]:
                                  "sampling", r.id))
         for st in followup.steps(session, r.id):
             if st.done_on:
-                label = followup.step_label(st.step, r.result)
+                label = followup.step_label(st.step)
                 out.append(TimelineEvent(st.done_on, "followup", f"后处理：{label}",
                                          " ".join(x for x in (st.outcome, st.note) if x), "followup_step", st.id))
         if r.followup_closed_on:

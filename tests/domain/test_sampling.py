@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -9,7 +10,11 @@ import pytest
 
 from qsdesk.domain.sampling import (
     OBJECTION_DAYS,
+    RECTIFY_DAYS,
+    REINSPECT_DAYS,
+    STEP_LABELS,
     EscalationLevel,
+    FollowupDefaults,
     SamplingLevel,
     SamplingOutcome,
     SamplingRecord,
@@ -23,6 +28,7 @@ from qsdesk.domain.sampling import (
     repeat_sampling_warnings,
     same_product,
     second_visit_warnings,
+    step_label,
     tracking_list_year,
 )
 
@@ -246,20 +252,47 @@ def test_tracking_list_is_last_years_failures() -> None:
 # ---------- follow-up templates (004) ----------
 
 
-def test_followup_template_for_failure() -> None:
+def test_followup_template_for_failure_undelivered_waits_for_delivery() -> None:
     steps = followup_template("不合格", date(2024, 3, 4))
     keys = [s.key for s in steps]
     assert keys[:6] == ["deliver", "objection", "investigate", "risk_control", "rectify", "reinspect"]
     for k in ("case_filing", "interview", "list_abnormal", "list_serious"):
         assert k in keys
     by = {s.key: s for s in steps}
-    assert by["deliver"].due_on == date(2024, 3, 4)  # 第一时间
-    assert by["investigate"].due_on == date(2024, 3, 4)  # 同步
-    assert OBJECTION_DAYS == 15
-    assert by["objection"].due_on == date(2024, 3, 19)
-    assert by["rectify"].due_on is None
+    assert by["deliver"].due_on == date(2024, 3, 4)  # 第一时间 (county default: the day received)
+    assert by["deliver"].by_default
+    # Not delivered: nothing counts from the sampling or report day; the steps wait for delivery.
+    for k in ("objection", "investigate", "risk_control", "rectify", "reinspect"):
+        assert by[k].due_on is None and by[k].awaiting_delivery, k
     assert by["case_filing"].condition is not None
     assert all(s.basis for s in steps)
+    assert not any(re.search(r"(^|[^〔\d])00[0-4] ", s.basis) for s in steps)  # real documents, not seed numbers
+
+
+def test_followup_template_counts_from_delivery() -> None:
+    # Report received Mon 2024-03-04, delivered Thu 2024-03-07.
+    by = {s.key: s for s in followup_template("不合格", date(2024, 3, 4), date(2024, 3, 7))}
+    assert OBJECTION_DAYS == 15
+    assert by["objection"].due_on == date(2024, 3, 22)  # 7 Mar + 15 days (《产品质量法》第十五条)
+    assert by["investigate"].due_on == date(2024, 3, 7)  # 同步 (default 0 days)
+    assert by["risk_control"].due_on == date(2024, 3, 11)  # 7 Mar + 3 = Sun 10 Mar → Mon 11 Mar
+    assert RECTIFY_DAYS == 60 and REINSPECT_DAYS == 75
+    assert by["rectify"].due_on == date(2024, 5, 6)  # 7 Mar + 60 = Mon 6 May (第四十六条)
+    assert "第四十六条" in by["rectify"].basis and "第四十七条" in by["reinspect"].basis
+    assert by["reinspect"].due_on == date(2024, 5, 21)  # 7 Mar + 75 = Tue 21 May (第四十七条)
+    assert not by["objection"].by_default and not by["rectify"].by_default
+    custom = {s.key: s for s in followup_template("不合格", date(2024, 3, 4), date(2024, 3, 7),
+                                                  FollowupDefaults(risk_control_days=10))}
+    assert custom["risk_control"].due_on == date(2024, 3, 18)  # 17 Mar is a Sunday
+
+
+def test_every_step_key_has_a_chinese_label() -> None:
+    keys = {s.key for s in followup_template("不合格", date(2024, 3, 4))}
+    keys |= {s.key for s in followup_template("拒检", date(2024, 3, 4))}
+    assert keys <= set(STEP_LABELS)
+    for k in keys:
+        assert step_label(k) != k and not any(c.isascii() and c.isalpha() for c in step_label(k))
+    assert step_label("no_such_key") == "其他步骤"
 
 
 def test_objection_deadline_counts_from_delivery_and_skips_holidays() -> None:
