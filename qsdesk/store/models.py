@@ -461,6 +461,8 @@ class Activity(SyncMixin, Base):
     # system and working mechanism in place (annex 5 columns of 002); None = not asked
     managers_in_place: Mapped[bool | None] = mapped_column(Boolean)
     responsibility_system: Mapped[bool | None] = mapped_column(Boolean)
+    # A rectification (kind "rectification") names the inspection whose problems it put right.
+    inspection_id: Mapped[str | None] = mapped_column(String(36), index=True)
 
 
 class AuditEntry(SyncMixin, Base):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 06:46:53.270801
+Create Date: 2026-12-03 06:55:31.399607
 """
 
 from collections.abc import Sequence
@@ -332,6 +332,7 @@ def upgrade() -> None:
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('managers_in_place', sa.Boolean(), nullable=True),
     sa.Column('responsibility_system', sa.Boolean(), nullable=True),
+    sa.Column('inspection_id', sa.String(length=36), nullable=True),
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.Integer(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -344,6 +345,7 @@ def upgrade() -> None:
     with op.batch_alter_table('activity', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_activity_change_seq'), ['change_seq'], unique=False)
         batch_op.create_index(batch_op.f('ix_activity_enterprise_id'), ['enterprise_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_activity_inspection_id'), ['inspection_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_activity_kind'), ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_activity_on_date'), ['on_date'], unique=False)
 
@@ -735,6 +737,7 @@ def downgrade() -> None:
     with op.batch_alter_table('activity', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_activity_on_date'))
         batch_op.drop_index(batch_op.f('ix_activity_kind'))
+        batch_op.drop_index(batch_op.f('ix_activity_inspection_id'))
         batch_op.drop_index(batch_op.f('ix_activity_enterprise_id'))
         batch_op.drop_index(batch_op.f('ix_activity_change_seq'))
 
