@@ -42,6 +42,9 @@ __all__ = [
     "result_of",
     "followup_template",
     "higher_level_warnings",
+    "higher_level_window",
+    "same_product_loose",
+    "HIGHER_LEVEL_WINDOW_MONTHS",
     "objection_deadline",
     "refusal_template",
     "repeat_sampling_warnings",
@@ -231,26 +234,64 @@ def repeat_sampling_warnings(
     ]
 
 
-def higher_level_warnings(new: SamplingRecord, history: Iterable[SamplingRecord]) -> list[str]:
-    """"上抽下不抽" (003 二; 《产品质量法》第十五条 "上级监督抽查的产品，下级不得另行重复抽查").
+#: 上抽下不抽: how long after a higher level's sampling a lower level's sampling of the same product
+#: is treated as "另行重复抽查". Sampling plans are annual (晋市监发〔2023〕212号 二 "合理确定年度监督
+#: 抽查的产品、批次"), so the period is one year — counted from the higher level's sampling day as a
+#: calendar period (民法典 第二百零一条、第二百零二条), not the calendar year: a county sampling on
+#: 2 January still conflicts with a national one on 31 December.
+HIGHER_LEVEL_WINDOW_MONTHS = 12
 
-    Warns when a department of a *higher* level already sampled the same product (same producer,
-    trademark, model, standard) in the same period. Period = the calendar year of the sampling
-    date, because sampling plans and their batches are set per year (003 二 "合理确定年度监督抽查的
-    产品、批次"); a task's own batch label is not compared, since higher- and lower-level plans
-    number their batches independently.
+
+def _key(text: str | None) -> str:
+    """A product attribute reduced to its letters and digits (NFKC, case-folded): "BV 2.5mm²",
+    "BV-2.5mm2" and "ＢＶ2.5MM2" are one model."""
+    t = unicodedata.normalize("NFKC", text or "").casefold()
+    return "".join(ch for ch in t if ch.isalnum())
+
+
+def same_product_loose(a: SamplingRecord, b: SamplingRecord) -> bool:
+    """The same product of the same producer for 上抽下不抽: the model matches once spaces,
+    punctuation, width and case are ignored, or — when a model is missing or differs only in how it
+    was typed — the product name does; different trademarks (both given) are different products."""
+    if not a.producer_id or _norm(a.producer_id) != _norm(b.producer_id):
+        return False
+    ta, tb = _key(a.trademark), _key(b.trademark)
+    if ta and tb and ta != tb:
+        return False
+    ma, mb = _key(a.model), _key(b.model)
+    if ma and mb:
+        return ma == mb
+    pa, pb = _key(a.product), _key(b.product)
+    return bool(pa and pb and (pa == pb or pa in pb or pb in pa))
+
+
+def higher_level_window(higher_on: date) -> tuple[date, date]:
+    """The days in which a lower level's sampling conflicts with a higher level's one on ``higher_on``."""
+    return higher_on, add_months(higher_on, HIGHER_LEVEL_WINDOW_MONTHS)
+
+
+def higher_level_warnings(new: SamplingRecord, history: Iterable[SamplingRecord]) -> list[str]:
+    """"上抽下不抽" (晋市监发〔2023〕212号 二; 《产品质量法》第十五条 "上级监督抽查的产品，下级不得另行
+    重复抽查").
+
+    Warns when a department of a *higher* level sampled the same product (:func:`same_product_loose`)
+    and the new, lower-level sampling falls within :data:`HIGHER_LEVEL_WINDOW_MONTHS` months after
+    it (:func:`higher_level_window`, shown in the warning). The plans' own batch labels are not
+    compared, since higher- and lower-level plans number their batches independently.
     """
     lvl = new.level_enum.rank
     out = []
     for h in sorted(history, key=lambda r: r.sampled_on):
-        if _is_same_record(h, new) or h.level_enum.rank <= lvl or not same_product(h, new):
+        if _is_same_record(h, new) or h.level_enum.rank <= lvl or not same_product_loose(h, new):
             continue
-        if h.sampled_on.year != new.sampled_on.year:
+        start, end = higher_level_window(h.sampled_on)
+        if not start <= new.sampled_on <= end:
             continue
         out.append(
-            f"上抽下不抽：{h.level_enum.value}（{h.department}）已于 {h.sampled_on.isoformat()} 在"
-            f"{h.sampled_on.year}年度抽查同一产品（{_product_desc(new)}），"
-            f"{new.level_enum.value}不应另行重复抽查（晋市监发〔2023〕212号 二；《产品质量法》第十五条）"
+            f"上抽下不抽：{h.level_enum.value}（{h.department}）已于 {h.sampled_on.isoformat()} 抽查同一产品"
+            f"（{h.product or '同一产品'}，{_product_desc(h)}）{h.label()}，"
+            f"自该次抽查起{HIGHER_LEVEL_WINDOW_MONTHS}个月内（至 {end.isoformat()}）{new.level_enum.value}不应另行重复抽查"
+            f"（晋市监发〔2023〕212号 二；《产品质量法》第十五条）"
         )
     return out
 

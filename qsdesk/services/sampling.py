@@ -242,12 +242,7 @@ def check_sampling(session: Session, inp: SamplingInput, *, exclude_id: str | No
         for msg in rules.repeat_sampling_warnings(new, history):
             out.append(SamplingWarning("repeat", msg, _ids_named(msg, rows)))
         for msg in rules.higher_level_warnings(new, history):
-            named = tuple(
-                r.id for r in rows
-                if r.sampled_on.isoformat() in msg and rules.same_product(_record_from_row(r), new)
-                and rules.SamplingLevel.parse(LEVEL_LABELS[r.level]).rank > rules.SamplingLevel.parse(
-                    LEVEL_LABELS[inp.level]).rank
-            )
+            named = _ids_named(msg, rows)
             out.append(SamplingWarning("higher_level", msg, named))
     for msg in rules.second_visit_warnings(new, history):
         named = tuple(r.id for r in rows if r.task_name == inp.task_name and r.sampled_on.isoformat() in msg)

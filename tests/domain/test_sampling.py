@@ -23,6 +23,7 @@ from qsdesk.domain.sampling import (
     escalation,
     followup_template,
     higher_level_warnings,
+    higher_level_window,
     objection_deadline,
     refusal_template,
     repeat_sampling_warnings,
@@ -125,15 +126,35 @@ def test_record_does_not_conflict_with_itself() -> None:
 # ---------- 上抽下不抽 ----------
 
 
-def test_higher_level_same_year_warns_lower() -> None:
-    national = rec(date(2024, 3, 10), dept="国家市场监督管理总局", level="国家")
+def test_higher_level_within_a_year_warns_lower_naming_the_window() -> None:
+    national = rec(date(2024, 3, 10), dept="国家市场监督管理总局", level="国家", rid="N1")
     w = higher_level_warnings(rec(date(2024, 11, 5), level="县级"), [national])
-    assert len(w) == 1 and "上抽下不抽" in w[0] and "国家" in w[0]
+    assert len(w) == 1 and "上抽下不抽" in w[0] and "国家" in w[0] and "编号 N1" in w[0]
+    assert "12个月内（至 2025-03-10）" in w[0] and "晋市监发〔2023〕212号 二" in w[0]
+    assert higher_level_warnings(rec(date(2025, 3, 10)), [national])  # last day of the window
+    assert higher_level_warnings(rec(date(2025, 3, 11)), [national]) == []
 
 
-def test_higher_level_other_year_or_lower_level_does_not_warn() -> None:
+def test_higher_level_across_the_year_end_still_warns() -> None:
     national = rec(date(2023, 12, 31), dept="国家市场监督管理总局", level="national")
-    assert higher_level_warnings(rec(date(2024, 1, 2)), [national]) == []
+    assert higher_level_warnings(rec(date(2024, 1, 2)), [national])
+    assert higher_level_window(date(2023, 12, 31)) == (date(2023, 12, 31), date(2024, 12, 31))
+
+
+def test_higher_level_matches_the_product_not_only_the_model_string() -> None:
+    prov = rec(date(2024, 3, 10), dept="山东省市场监管局", level="省级", model="BV 2.5mm²")
+    assert higher_level_warnings(rec(date(2024, 6, 1), model="BV-2.5MM2"), [prov])
+    assert higher_level_warnings(rec(date(2024, 6, 1), model="ＢＶ２.５mm2"), [prov])
+    assert higher_level_warnings(rec(date(2024, 6, 1), model="BV 4mm²"), [prov]) == []  # another model
+    no_model = rec(date(2024, 3, 10), dept="山东省市场监管局", level="省级", model="", product="家用电冰箱")
+    assert higher_level_warnings(rec(date(2024, 6, 1), model="", product="电冰箱"), [no_model])
+    assert higher_level_warnings(rec(date(2024, 6, 1), trademark="海岱"), [prov]) == []  # another brand
+    assert higher_level_warnings(rec(date(2024, 6, 1), producer_id="91370112MA3C0YYYYB"), [prov]) == []
+
+
+def test_higher_level_earlier_or_lower_level_does_not_warn() -> None:
+    national = rec(date(2024, 3, 10), dept="国家市场监督管理总局", level="national")
+    assert higher_level_warnings(rec(date(2024, 3, 9)), [national]) == []  # before the higher one
     county = rec(date(2024, 3, 10))
     assert higher_level_warnings(rec(date(2024, 6, 1), dept="山东省市场监管局", level="省级"), [county]) == []
     same_level = rec(date(2024, 3, 10), dept="章丘区市场监管局")

@@ -111,6 +111,16 @@ def test_higher_level_sampled_same_product_same_year(store, producer) -> None:
                                              sampled_on=date(2026, 9, 1))) == []
 
 
+def test_higher_level_across_the_year_end_and_model_typed_differently(store, producer) -> None:
+    prov = enter(store, producer, level="provincial", organiser="山东省市场监督管理局",
+                 sampled_on=date(2025, 12, 20), model="BV2.5mm2").sampling_id
+    res = enter(store, producer, sampled_on=date(2026, 1, 5), model="BV 2.5mm²")
+    assert [w.kind for w in res.warnings] == ["higher_level"]
+    assert res.warnings[0].sampling_ids == (prov,)
+    assert "至 2026-12-20" in res.warnings[0].message
+    assert enter(store, producer, sampled_on=date(2026, 1, 6), model="BV-4", trademark="齐鲁").warnings == []
+
+
 def test_levels_accept_chinese_names(store, producer) -> None:
     res = enter(store, producer, level="省级")
     with store.session() as s:
