@@ -94,7 +94,6 @@ def register(sub: Any) -> None:
     t = ssub.add_parser("tracking", help="跟踪抽查名单（上年度不合格企业）")
     add_data_dir(t)
     t.add_argument("--year", type=int, default=None, help="名单年度（默认今年）")
-    t.add_argument("--no-refusals", action="store_true", help="不含拒检企业")
     t.set_defaults(func=cmd_tracking)
 
     dr = sub.add_parser("draw", help="双随机抽查：抽取、验证、公示导出")
@@ -297,12 +296,13 @@ def cmd_tracking(args: argparse.Namespace) -> int:
     store = open_node_store(args)
     try:
         with store.session() as s:
-            rows = svc.tracking_list(s, year, include_refusals=not args.no_refusals)
+            rows = svc.tracking_list(s, year)
     finally:
         store.close()
     for t in rows:
-        print("\t".join((t.name, f"不合格 {t.failures} 次", f"拒检 {t.refusals} 次", t.last_on.isoformat(), t.products)))
-    print(f"{year} 年跟踪抽查名单：{len(rows)} 家")
+        print("\t".join((t.name, f"不合格 {t.failures} 次", f"拒检 {t.refusals} 次", t.last_on.isoformat(), t.products,
+                         t.roles)))
+    print(f"{year} 年跟踪抽查名单：{len(rows)} 家（列入规则：{svc.TRACKING_RULE}）")
     return 0
 
 

@@ -51,6 +51,7 @@ __all__ = [
     "same_product",
     "second_visit_warnings",
     "tracking_list_year",
+    "TRACKING_INCLUDES_REFUSALS",
 ]
 
 #: 003 二: "不得在6个月内…进行2次以上的监督抽查".
@@ -412,22 +413,33 @@ def escalation(history: Iterable[HasResult]) -> Escalation:
     )
 
 
+#: The one rule on refusals for the tracking list: enterprises that refused sampling (拒检) last year
+#: are on it (晋市监发〔2023〕212号 三 names "拒检企业" for tracking sampling beside 沪市监产质〔2022〕
+#: 251号 二（三）'s non-conforming enterprises).
+TRACKING_INCLUDES_REFUSALS = True
+
+
 def tracking_list_year(
-    history: Iterable[SamplingRecord], year: int, *, include_refusals: bool = True
+    history: Iterable[SamplingRecord], year: int, *, include_refusals: bool = TRACKING_INCLUDES_REFUSALS
 ) -> list[str]:
     """The tracking-sampling list (跟踪抽查名单) for ``year``: sorted enterprise ids.
 
-    004 二 三: "将上年度监督抽查不合格企业列入监督抽查跟踪抽查名单" — the producers with a
-    non-conforming result sampled in ``year - 1``. 003 三 also names "拒检企业" for tracking
-    sampling; with ``include_refusals`` the enterprises that refused in ``year - 1`` are added.
+    沪市监产质〔2022〕251号 二（三）: "将上年度监督抽查不合格企业列入监督抽查跟踪抽查名单" — for each
+    non-conforming result sampled in ``year - 1``, the producer and, where the sample was taken at a
+    seller's shop, that seller (the enterprise whose goods failed on its shelf). With
+    ``include_refusals`` (the rule: :data:`TRACKING_INCLUDES_REFUSALS`) the enterprises that refused
+    sampling in ``year - 1`` are added.
     """
     ids: set[str] = set()
     for r in history:
         if r.sampled_on.year != year - 1:
             continue
         res = result_of(r)
-        if res is SamplingResult.FAIL and r.producer_id:
-            ids.add(r.producer_id)
+        if res is SamplingResult.FAIL:
+            if r.producer_id:
+                ids.add(r.producer_id)
+            if r.sampled_unit_id and r.sampled_unit_id != r.producer_id:
+                ids.add(r.sampled_unit_id)
         elif res is SamplingResult.REFUSED and include_refusals and r.unit_id:
             ids.add(r.unit_id)
     return sorted(ids)

@@ -525,16 +525,35 @@ def list_query(
 
 @dataclass(frozen=True)
 class TrackingEntry:
+    """One enterprise on the tracking list, with the samplings that put it there."""
+
     enterprise_id: str
     name: str
     failures: int
     refusals: int
     last_on: date
     products: str
+    uscc: str | None = None
+    events: tuple[tuple[date, str, str | None, str, str], ...] = ()  # (day, product, items, result, role)
+
+    @property
+    def roles(self) -> str:
+        return "、".join(dict.fromkeys(e[4] for e in self.events))
+
+    @property
+    def reason(self) -> str:
+        parts = [f"{d.isoformat()} {p} {res}" + (f"（{i}）" if i else "") + f"，{role}"
+                 for d, p, i, res, role in self.events]
+        return "上年度监督抽查：" + "；".join(parts) + "（沪市监产质〔2022〕251号 二（三）；晋市监发〔2023〕212号 三）"
 
 
-def tracking_list(session: Session, year: int, *, include_refusals: bool = True) -> list[TrackingEntry]:
-    """跟踪抽查名单 for ``year``: enterprises that failed (or refused) sampling in ``year - 1``."""
+TRACKING_RULE = ("上年度监督抽查不合格的生产者，以及在其店内抽样不合格的销售者；上年度拒检的企业一并列入"
+                 "（沪市监产质〔2022〕251号 二（三）；晋市监发〔2023〕212号 三）")
+
+
+def tracking_list(session: Session, year: int) -> list[TrackingEntry]:
+    """跟踪抽查名单 for ``year`` — the one definition the sampling page, the dashboard, the CLI and
+    the annual export use (:data:`TRACKING_RULE`, :func:`qsdesk.domain.sampling.tracking_list_year`)."""
     start, end = date(year - 1, 1, 1), date(year - 1, 12, 31)
     rows = list(session.scalars(
         select(Sampling).where(Sampling.deleted.is_(False), Sampling.sampled_on >= start,
@@ -542,18 +561,31 @@ def tracking_list(session: Session, year: int, *, include_refusals: bool = True)
                                Sampling.result.in_([rules.SamplingResult.FAIL.value,
                                                     rules.SamplingResult.REFUSED.value]))
     ))
-    ids = rules.tracking_list_year([_record_from_row(r) for r in rows], year, include_refusals=include_refusals)
+    ids = rules.tracking_list_year([_record_from_row(r) for r in rows], year)
     if not ids:
         return []
-    names = {e.id: e.name for e in session.scalars(select(Enterprise).where(Enterprise.id.in_(ids)))}
+    ents = {e.id: e for e in session.scalars(select(Enterprise).where(Enterprise.id.in_(ids),
+                                                                       Enterprise.deleted.is_(False)))}
     out = []
     for eid in ids:
-        mine = [r for r in rows if eid in (r.enterprise_id, r.seller_id)]
-        fails = [r for r in mine if r.result == rules.SamplingResult.FAIL]
-        refs = [r for r in mine if r.result == rules.SamplingResult.REFUSED]
-        products = "、".join(sorted({r.product_name for r in mine}))
-        out.append(TrackingEntry(eid, names.get(eid, ""), len(fails), len(refs),
-                                 max(r.sampled_on for r in mine), products))
+        if eid not in ents:
+            continue
+        events = []
+        for r in sorted(rows, key=lambda x: x.sampled_on):
+            is_producer = r.enterprise_id == eid and r.seller_id != eid
+            at_shop = r.seller_id == eid
+            if not (is_producer or at_shop):
+                continue
+            if r.result == rules.SamplingResult.REFUSED:
+                role = "拒检"
+            else:
+                role = "生产者" if is_producer else "销售者（抽样场所）"
+            events.append((r.sampled_on, r.product_name, r.nonconforming_items, r.result, role))
+        fails = sum(1 for e in events if e[3] == rules.SamplingResult.FAIL)
+        refs = sum(1 for e in events if e[3] == rules.SamplingResult.REFUSED)
+        products = "、".join(sorted({e[1] for e in events}))
+        out.append(TrackingEntry(eid, ents[eid].name, fails, refs, max(e[0] for e in events), products,
+                                 ents[eid].uscc, tuple(events)))
     out.sort(key=lambda t: (-t.failures, t.name))
     return out
 

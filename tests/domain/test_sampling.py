@@ -264,9 +264,10 @@ def test_tracking_list_is_last_years_failures() -> None:
         rec(date(2024, 1, 1), result="不合格", producer_id="D"),
         rec(date(2022, 12, 31), result="不合格", producer_id="E"),
         rec(date(2023, 5, 1), result="不合格", producer_id="A"),
+        rec(date(2023, 7, 1), result="不合格", producer_id="F", sampled_unit_id="SHOP-F"),  # failed on a shelf
     ]
-    assert tracking_list_year(h, 2024) == ["A", "SELLER-B"]
-    assert tracking_list_year(h, 2024, include_refusals=False) == ["A"]
+    assert tracking_list_year(h, 2024) == ["A", "F", "SELLER-B", "SHOP-F"]
+    assert tracking_list_year(h, 2024, include_refusals=False) == ["A", "F", "SHOP-F"]
     assert tracking_list_year(h, 2025) == ["D"]
 
 

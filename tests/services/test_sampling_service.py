@@ -284,8 +284,25 @@ def test_tracking_list_is_last_years_failures(store, producer) -> None:
         lst = svc.tracking_list(s, 2026)
         assert [(t.name, t.failures, t.refusals) for t in lst] == [
             ("济南鲁缆电缆有限公司", 1, 0), ("济南拒检玩具厂", 0, 1)]
-        assert [t.name for t in svc.tracking_list(s, 2026, include_refusals=False)] == ["济南鲁缆电缆有限公司"]
         assert [t.name for t in svc.tracking_list(s, 2027)] == ["济南明亮灯具厂"]
+        assert "拒检" in svc.TRACKING_RULE and "沪市监产质〔2022〕251号" in lst[0].reason
+
+
+def test_tracking_list_includes_the_seller_where_the_failed_sample_was_taken(store, producer) -> None:
+    from qsdesk.services import annual_lists, inspections
+
+    shop = add_enterprise(store, "王舍人五金店", unit_types="retailer")
+    fail(store, producer, date(2025, 6, 1), seller_id=shop)
+    with store.session() as s:
+        lst = svc.tracking_list(s, 2026)
+        by = {t.name: t for t in lst}
+        assert set(by) == {"济南鲁缆电缆有限公司", "王舍人五金店"}
+        assert by["王舍人五金店"].roles == "销售者（抽样场所）" and by["济南鲁缆电缆有限公司"].roles == "生产者"
+        # the annual export's list is the same list
+        assert [t.enterprise_id for t in annual_lists.tracking_list(s, 2026)] == [t.enterprise_id for t in lst]
+        # the seller's annex 5 history (近三年监督抽查情况) includes the sampling at its shop
+        hist = inspections.sampling_history(s, shop, date(2026, 3, 1))
+        assert hist and hist[0]["year"] == 2025 and "不合格1批次" in hist[0]["result"]
 
 
 def test_dashboard_counts_and_timeline(store, producer) -> None:

@@ -485,7 +485,7 @@ class AnnualTab(QWidget):
         rows: list[tuple[Any, ...]]
         with self.store.session() as s:
             if key[0] == "tracking":
-                rows = [(t.name, t.uscc, "", t.failures[0][0], t.reason)
+                rows = [(t.name, t.uscc, "", t.last_on, t.reason)
                         for t in annual_lists.tracking_list(s, year)]
             else:
                 lists = annual_lists.build_lists(s, year)

@@ -729,7 +729,7 @@ class SamplingListTab(QWidget):
 
 
 class TrackingTab(QWidget):
-    HEADERS = ("企业", "上年度不合格次数", "上年度拒检次数", "最近一次", "产品")
+    HEADERS = ("企业", "上年度不合格次数", "上年度拒检次数", "最近一次", "产品", "身份")
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -737,13 +737,11 @@ class TrackingTab(QWidget):
         self.year = QSpinBox(self)
         self.year.setRange(2000, 2100)
         self.year.setValue(date.today().year)
-        self.refusals = QCheckBox("含拒检企业", self)
-        self.refusals.setChecked(True)
         self.note = QLabel(self)
+        self.note.setWordWrap(True)
         top = QHBoxLayout()
         top.addWidget(QLabel("跟踪抽查年度", self))
         top.addWidget(self.year)
-        top.addWidget(self.refusals)
         top.addWidget(self.note, 1)
         self.table = QTableWidget(0, len(self.HEADERS), self)
         self.table.setHorizontalHeaderLabels(list(self.HEADERS))
@@ -753,17 +751,15 @@ class TrackingTab(QWidget):
         lay.addLayout(top)
         lay.addWidget(self.table, 1)
         self.year.valueChanged.connect(lambda _v: self.refresh())
-        self.refusals.toggled.connect(lambda _b: self.refresh())
         self.refresh()
 
     def refresh(self) -> None:
         with self._store.session() as s:
-            rows = svc.tracking_list(s, self.year.value(), include_refusals=self.refusals.isChecked())
-        self.note.setText(f"{self.year.value() - 1} 年度监督抽查不合格企业列入 {self.year.value()} 年跟踪抽查名单："
-                          f"共 {len(rows)} 户")
+            rows = svc.tracking_list(s, self.year.value())
+        self.note.setText(f"{self.year.value()} 年跟踪抽查名单：共 {len(rows)} 户。列入规则：{svc.TRACKING_RULE}")
         self.table.setRowCount(len(rows))
         for r, t in enumerate(rows):
-            for c, v in enumerate((t.name, t.failures, t.refusals, t.last_on.isoformat(), t.products)):
+            for c, v in enumerate((t.name, t.failures, t.refusals, t.last_on.isoformat(), t.products, t.roles)):
                 self.table.setItem(r, c, QTableWidgetItem(str(v)))
 
 
