@@ -17,6 +17,23 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{text}") from None
 
 
+#: Chinese words accepted on the command line for the draw's filters (the stored keys stay internal).
+UNIT_TYPES = {"生产者": "producer", "生产": "producer", "批发商": "wholesaler", "批发": "wholesaler",
+              "零售商": "retailer", "零售": "retailer"}
+CLASSES = {"日常": "routine", "日常/触发式": "routine", "重点": "key", "特别": "special"}
+
+
+def _choice(words: dict[str, str], what: str) -> Any:
+    def parse(text: str) -> str:
+        t = text.strip()
+        if t in words:
+            return words[t]
+        if t in words.values():
+            return t
+        raise argparse.ArgumentTypeError(f"{what}应为：{'、'.join(dict.fromkeys(words))}")
+    return parse
+
+
 def register(sub: Any) -> None:
     p = sub.add_parser("sampling", help="监督抽查：录入结果、后处理、跟踪抽查名单")
     ssub = p.add_subparsers(dest="sampling_cmd", metavar="操作", required=True)
@@ -29,7 +46,7 @@ def register(sub: Any) -> None:
     a.add_argument("--result", required=True, choices=["合格", "不合格", "拒检", "待检"],
                    help="检验结论（结论未出时填 待检，之后用 sampling conclude 登记）")
     a.add_argument("--sampled-on", type=_date, required=True, help="抽样日期 YYYY-MM-DD")
-    a.add_argument("--level", default="county", help="任务层级：national/provincial/city/county 或 国家/省级/市级/县级")
+    a.add_argument("--level", default="县级", help="任务层级：国家、省级、市级或县级（默认县级）")
     a.add_argument("--organiser", help="组织抽查的部门")
     a.add_argument("--task", help="任务名称")
     a.add_argument("--year", type=int, help="年度（默认抽样日期所在年）")
@@ -105,9 +122,11 @@ def register(sub: Any) -> None:
     n.add_argument("--seed", help="随机种子（默认随机生成并记录）")
     n.add_argument("--town")
     n.add_argument("--domain", choices=["生产", "流通", "电商", "其他"])
-    n.add_argument("--unit-type", choices=["producer", "wholesaler", "retailer"])
+    n.add_argument("--unit-type", type=_choice(UNIT_TYPES, "单位类型"), metavar="单位类型",
+                   help="生产者、批发商或零售商")
     n.add_argument("--grade", choices=["A", "B", "C", "D"])
-    n.add_argument("--supervision-class", choices=["routine", "key", "special"])
+    n.add_argument("--supervision-class", type=_choice(CLASSES, "监管类别"), metavar="监管类别",
+                   help="日常、重点或特别")
     n.add_argument("--team-size", type=int, default=2, choices=[1, 2])
     n.add_argument("--drawn-on", type=_date, default=None)
     n.add_argument("--due-on", type=_date, default=None)

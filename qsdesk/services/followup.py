@@ -155,7 +155,7 @@ def complete_step(
             if smp.report_received_on and done_on < smp.report_received_on:
                 raise FollowUpError("送达日期不能早于报告收到日期")
             moved = apply_delivery(s, smp, done_on)
-        audit.record(s, "update", "followup_step", step.id, step=step.step, done_on=done_on.isoformat(),
+        audit.record(s, "update", "followup_step", step.id, step=step_label(step.step), done_on=done_on.isoformat(),
                      outcome=outcome, deadlines_moved=len(moved) or None)
 
 
@@ -176,7 +176,7 @@ def reopen_step(store: Store, step_id: str) -> None:
             for st in steps(s, smp.id):
                 if st.done_on is None and st.step in waiting:
                     st.due_on = None
-        audit.record(s, "update", "followup_step", step.id, step=step.step, reopened=True)
+        audit.record(s, "update", "followup_step", step.id, step=step_label(step.step), reopened=True)
 
 
 def update_step(store: Store, step_id: str, *, due_on: date | None = None, note: str | None = None) -> None:
@@ -187,7 +187,7 @@ def update_step(store: Store, step_id: str, *, due_on: date | None = None, note:
             step.due_on = due_on
         if note is not None:
             step.note = note.strip() or None
-        audit.record(s, "update", "followup_step", step.id, step=step.step,
+        audit.record(s, "update", "followup_step", step.id, step=step_label(step.step),
                      due_on=due_on.isoformat() if due_on else None)
 
 

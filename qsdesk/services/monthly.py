@@ -525,7 +525,7 @@ def record_rectification(store: Any, inspection_id: str, fixed_on: date, count: 
                        note=(note or "").strip() or None, inspection_id=newest.id)
         s.add(row)
         s.flush()
-        audit.record(s, "create", "activity", row.id, kind="rectification", inspection=newest.record_no, count=count)
+        audit.record(s, "create", "activity", row.id, kind="检查发现问题隐患整改", inspection=newest.record_no, count=count)
         return row.id
 
 
@@ -985,7 +985,7 @@ def export_monthly(store: Any, year: int, month: int, out: Path | str, *, county
                 export_station(tables[0], out, reporter=reporter, filled_on=day, session=s)
             action = "export"
     with store.transaction() as s:
-        audit.record(s, action, None, None, kind="monthly", month=f"{year}-{month:02d}", file=Path(out).name)
+        audit.record(s, action, None, None, kind="月度统计表", month=f"{year}-{month:02d}", file=Path(out).name)
     return tables
 
 

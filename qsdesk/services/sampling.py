@@ -85,11 +85,19 @@ class SamplingInput:
     report_delivered_on: date | None = None  # the day the report was delivered to the enterprise (送达)
 
 
+#: The Chinese names of the warning kinds (what the audit log and lists show).
+WARNING_LABELS = {"repeat": "重复抽查", "higher_level": "上抽下不抽", "second_visit": "二次进厂"}
+
+
 @dataclass(frozen=True)
 class SamplingWarning:
     kind: str  # "repeat" | "higher_level" | "second_visit"
     message: str
     sampling_ids: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return WARNING_LABELS.get(self.kind, "提示")
 
 
 @dataclass(frozen=True)
@@ -291,7 +299,7 @@ def enter_sampling(store: Store, inp: SamplingInput) -> EntryResult:
         s.add(row)
         s.flush()
         audit.record(s, "create", "sampling", row.id, result=row.result, level=row.level,
-                     warnings=[w.kind for w in warnings] or None)
+                     warnings=[w.label for w in warnings] or None)
         step_ids = _open_followup(s, row)
         esc = _escalate(s, row) if inp.producer_id and row.result == rules.SamplingResult.FAIL else None
         return EntryResult(row.id, warnings, step_ids, esc)

@@ -91,7 +91,7 @@ def test_warning_does_not_block_entry(store, producer) -> None:
     with store.session() as s:
         assert s.scalar(select(func.count()).select_from(Sampling)) == 2
         entry = s.scalars(select(AuditEntry).where(AuditEntry.record_id == res.sampling_id)).one()
-        assert entry.detail["warnings"] == ["repeat"]
+        assert entry.detail["warnings"] == ["重复抽查"]
 
 
 # ------------------------------------------------------------------ 上抽下不抽
