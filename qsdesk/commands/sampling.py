@@ -127,6 +127,8 @@ def register(sub: Any) -> None:
     n.add_argument("--grade", choices=["A", "B", "C", "D"])
     n.add_argument("--supervision-class", type=_choice(CLASSES, "监管类别"), metavar="监管类别",
                    help="日常、重点或特别")
+    n.add_argument("--tracking-year", type=int, default=None,
+                   help="只从该年度跟踪抽查名单内的企业中抽取（上年度不合格、拒检企业）")
     n.add_argument("--team-size", type=int, default=2, choices=[1, 2])
     n.add_argument("--drawn-on", type=_date, default=None)
     n.add_argument("--due-on", type=_date, default=None)
@@ -331,7 +333,7 @@ def cmd_draw_create(args: argparse.Namespace) -> int:
     store = open_node_store(args)
     try:
         flt = rd.PoolFilter(town=args.town, domain=args.domain, unit_type=args.unit_type, grade=args.grade,
-                            supervision_class=args.supervision_class)
+                            supervision_class=args.supervision_class, tracking_year=args.tracking_year)
         try:
             pid = rd.create_plan(store, title=args.title, count=args.count, flt=flt, seed=args.seed,
                                  team_size=args.team_size, drawn_on=args.drawn_on, due_on=args.due_on)

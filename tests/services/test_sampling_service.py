@@ -347,3 +347,17 @@ def test_pending_sampling_counts_for_the_rules_and_gets_its_result_later(store, 
         row = s.get(Sampling, pending.sampling_id)
         assert row.result == "不合格" and row.report_received_on == date(2026, 3, 20)
         assert svc.dashboard_counts(s, date(2026, 3, 21))["open_followups"] == 2
+
+
+def test_draw_can_take_its_pool_from_the_tracking_list(store, producer) -> None:
+    from qsdesk.services import random_draw as rd
+
+    shop = add_enterprise(store, "王舍人五金店", unit_types="retailer")
+    add_enterprise(store, "济南无关企业")
+    fail(store, producer, date(2025, 6, 1), seller_id=shop)
+    with store.session() as s:
+        everyone = rd.select_pool(s, rd.PoolFilter())
+        listed = rd.select_pool(s, rd.PoolFilter(tracking_year=2026))
+        assert len(everyone) == 3 and sorted(listed) == sorted({producer, shop})
+        assert sorted(listed) == sorted(t.enterprise_id for t in svc.tracking_list(s, 2026))
+        assert rd.select_pool(s, rd.PoolFilter(tracking_year=2027)) == []

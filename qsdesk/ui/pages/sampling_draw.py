@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -71,6 +72,10 @@ class DrawDialog(QDialog):
         for k, v in CLASSES.items():
             self.klass.addItem(v, k)
         form.addRow("监管类别", self.klass)
+        self.tracking = QCheckBox(f"仅{date.today().year}年跟踪抽查名单内企业", self)
+        self.tracking.setToolTip("上年度监督抽查不合格的生产者及抽样场所销售者、拒检企业（沪市监产质〔2022〕251号 二（三））")
+        form.addRow("跟踪抽查", self.tracking)
+        self.tracking.toggled.connect(lambda _b: self._update_pool())
         self.pool_label = QLabel(self)
         form.addRow("对象库企业数", self.pool_label)
         self.count = QSpinBox(self)
@@ -118,6 +123,7 @@ class DrawDialog(QDialog):
             town=self.town.currentData(), domain=self.domain.currentData(),
             unit_type=self.unit_type.currentData(), grade=self.grade.currentData(),
             supervision_class=self.klass.currentData(),
+            tracking_year=date.today().year if self.tracking.isChecked() else None,
         )
 
     def _update_pool(self) -> None:
