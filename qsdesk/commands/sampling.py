@@ -258,9 +258,14 @@ def cmd_steps(args: argparse.Namespace) -> int:
             if smp is None or smp.deleted:
                 raise CommandError("抽查记录不存在")
             today = date.today()
+            templates = {t.key: t for t in fu.templates_for(s, smp)}
             for st in fu.steps(s, smp.id):
-                print("\t".join((st.id, fu.step_label(st.step), fu.step_status(st, smp, today),
-                                 st.outcome or "")))
+                tpl = templates.get(st.step)
+                status = fu.step_status(st, smp, today)
+                if tpl is not None and tpl.by_default and st.due_on is not None and st.done_on is None:
+                    status += "（默认期限，县局可设置）"
+                print("\t".join((st.id, fu.step_label(st.step), status, st.outcome or "",
+                                 tpl.basis if tpl is not None else "")))
     finally:
         store.close()
     return 0

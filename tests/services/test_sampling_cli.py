@@ -44,6 +44,7 @@ def test_sampling_add_list_steps_close(store, data_dir: Path, capsys) -> None:
     assert main(["sampling", "steps", *dd, sid]) == 0
     out = capsys.readouterr().out
     assert "异议处理\t逾期（2026-10-27）" in out and "待送达" not in out  # today is past 10-27
+    assert "《产品质量监督抽查管理暂行办法》第四十六条" in out and "《产品质量法》第十五条" in out
     assert main(["sampling", "close", *dd, sid]) == 2
     assert "未完成" in capsys.readouterr().err
     for st in step_ids:
