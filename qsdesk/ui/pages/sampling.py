@@ -325,7 +325,8 @@ class FollowUpPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setColumnWidth(0, 320)
+        self.table.setColumnWidth(0, 200)
+        self.table.setColumnWidth(1, 290)  # "逾期（2026-11-20）（默认期限，县局可设置）" fits
         self.done_button = QPushButton("完成所选步骤", self)
         self.skip_button = QPushButton("不适用", self)
         self.undo_button = QPushButton("撤销完成", self)
@@ -425,6 +426,8 @@ class FollowUpPanel(QWidget):
                 if overdue:
                     item.setForeground(QColor("#b91c1c"))
                     item.setToolTip("已逾期")
+                if c == 1 and status == fu.AWAITING_DELIVERY:
+                    item.setToolTip("报告尚未送达企业：登记送达日期后按文件规定的天数计算期限")
                 self.table.setItem(r, c, item)
             self._step_ids.append(st.id)
         self._update_buttons()
