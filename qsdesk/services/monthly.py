@@ -651,55 +651,63 @@ def _report_row(session: Session, key: str, origin: str | None = None) -> Any:
     return session.scalars(stmt.order_by(MonthlyReport.updated_at.desc())).first()
 
 
+def _file_in(s: Session, node: Any, year: int, month: int, filed_on: date) -> tuple[Any, str]:
+    from qsdesk.store.models import MonthlyReport
+
+    p = period_of(s, year, month)
+    t = compute_monthly(s, year, month, unit=node.name, period=p)
+    figures = {k: (str(v) if isinstance(v, Decimal) else v) for k, v in t.values().items()}
+    row = _report_row(s, p.key, node.code)
+    if row is None:
+        row = MonthlyReport(period=p.key, period_start=p.start, period_end=p.end, figures=figures, filed_on=filed_on)
+        s.add(row)
+        action = "create"
+    else:
+        row.period_start, row.period_end, row.figures = p.start, p.end, figures
+        row.filed_on = filed_on
+        row.sent_on = None
+        row.sent_note = None
+        action = "update"
+    s.flush()
+    return row, action
+
+
+def _station(store: Any) -> Any:
+    node = store.self_node()
+    if node is None or node.kind != "station":
+        raise MonthlyError("只有市场所向县局报送月度统计表")
+    return node
+
+
 def file_report(store: Any, year: int, month: int, *, filed_on: date | None = None) -> str:
     """Keep this station's table of the month as filed (the figures at filing time); it travels to
     the county with the next bundle. Re-filing replaces the figures and clears a 已报送 mark."""
     from qsdesk.services import audit
-    from qsdesk.store.models import MonthlyReport
 
-    node = store.self_node()
-    if node is None or node.kind != "station":
-        raise MonthlyError("只有市场所向县局报送月度统计表")
+    node = _station(store)
     with store.transaction() as s:
-        p = period_of(s, year, month)
-        t = compute_monthly(s, year, month, unit=node.name, period=p)
-        figures = {k: (str(v) if isinstance(v, Decimal) else v) for k, v in t.values().items()}
-        row = _report_row(s, p.key, node.code)
-        if row is None:
-            row = MonthlyReport(period=p.key, period_start=p.start, period_end=p.end, figures=figures,
-                                filed_on=filed_on or date.today())
-            s.add(row)
-            action = "create"
-        else:
-            row.period_start, row.period_end, row.figures = p.start, p.end, figures
-            row.filed_on = filed_on or date.today()
-            row.sent_on = None
-            row.sent_note = None
-            action = "update"
-        s.flush()
-        audit.record(s, action, "monthly_report", row.id, month=p.key)
-        return row.id
+        row, action = _file_in(s, node, year, month, filed_on or date.today())
+        audit.record(s, action, "monthly_report", row.id, month=row.period)
+        return str(row.id)
 
 
 def mark_sent(store: Any, year: int, month: int, sent_on: date, note: str | None = None) -> None:
-    """Mark the month's table as sent to the county outside a bundle (paper, e-mail) on ``sent_on``."""
+    """Mark the month's table as sent to the county outside a bundle (paper, e-mail) on ``sent_on``;
+    files it first (same transaction) when it was not filed yet."""
     from qsdesk.services import audit
 
     if sent_on > date.today():
         raise MonthlyError("报送日期不能晚于今天")
-    node = store.self_node()
-    with store.session() as s:
-        exists_row = _report_row(s, f"{year}-{month:02d}", node.code if node else None) is not None
-    if not exists_row:
-        file_report(store, year, month, filed_on=sent_on)
+    node = _station(store)
     with store.transaction() as s:
-        row = _report_row(s, f"{year}-{month:02d}", node.code if node else None)
-        assert row is not None
+        row = _report_row(s, f"{year}-{month:02d}", node.code)
+        if row is None:
+            row, _ = _file_in(s, node, year, month, sent_on)
         if sent_on < row.filed_on:
             raise MonthlyError("报送日期不能早于生成日期")
         row.sent_on = sent_on
         row.sent_note = (note or "").strip() or None
-        audit.record(s, "update", "monthly_report", row.id, sent_on=sent_on.isoformat())
+        audit.record(s, "update", "monthly_report", row.id, month=row.period, sent_on=sent_on.isoformat())
 
 
 @dataclass(frozen=True)
