@@ -311,14 +311,21 @@ class MonthlyTab(QWidget):
     def compute(self) -> None:
         y, m = self.year.value(), self.month.value()
         node = self.store.self_node()
-        with self.store.session() as s:
-            if self.county.isChecked():
-                stations, total = monthly.compute_county(s, y, m)
-                self.tables = [*stations, total]
-            else:
-                self.tables = [monthly.compute_monthly(s, y, m, unit=node.name if node else "本单位")]
-            period = monthly.period_of(s, y, m)
-            status = monthly.send_status(s, y, m) if not self.county.isChecked() else None
+        county = self.county.isChecked()
+
+        def work(_progress: Callable[[int, int, str], None], _cancelled: Callable[[], bool]) -> tuple[Any, ...]:
+            with self.store.session() as s:
+                if county:
+                    stations, total = monthly.compute_county(s, y, m)
+                    tables = [*stations, total]
+                else:
+                    tables = [monthly.compute_monthly(s, y, m, unit=node.name if node else "本单位")]
+                return tables, monthly.period_of(s, y, m), (None if county else monthly.send_status(s, y, m))
+
+        try:
+            self.tables, period, status = run_in_background(self, "正在统计……", work, min_duration_ms=800)
+        except TaskCancelled:
+            return
         self.due.setText(period.describe())
         if status is None:
             self.status.setText("各所报送情况见汇总表下方“报送”行。")
@@ -413,9 +420,15 @@ class MonthlyTab(QWidget):
             self.drill_down(idx.row(), idx.column())
 
     def export_to(self, path: Path) -> None:
-        """Write the table: ``.xlsx`` in the annex layout, ``.pdf`` for printing."""
+        """Write the table: ``.xlsx`` in the annex layout (with the 明细 sheet), ``.pdf`` for printing;
+        off the GUI thread (a county's 明细 sheet lists every record behind every figure)."""
         county = self.county.isChecked()
-        monthly.export_monthly(self.store, self.year.value(), self.month.value(), path, county=county)
+        y, m = self.year.value(), self.month.value()
+
+        def work(_progress: Callable[[int, int, str], None], _cancelled: Callable[[], bool]) -> None:
+            monthly.export_monthly(self.store, y, m, path, county=county)
+
+        run_in_background(self, "正在生成统计表……", work)
 
     def _print(self) -> None:
         from PySide6.QtCore import QUrl
@@ -429,6 +442,8 @@ class MonthlyTab(QWidget):
         p = Path(path) if path.lower().endswith(".pdf") else Path(path + ".pdf")
         try:
             self.export_to(p)
+        except TaskCancelled:
+            return
         except OSError as exc:
             QMessageBox.warning(self, "打印失败", f"无法写入文件：{exc}")
             return
@@ -440,6 +455,8 @@ class MonthlyTab(QWidget):
             return
         try:
             self.export_to(path)
+        except TaskCancelled:
+            return
         except OSError as exc:
             QMessageBox.warning(self, "导出失败", f"无法写入文件：{exc}")
             return
