@@ -275,6 +275,10 @@ def test_station_xlsx_has_the_annex_layout_and_a_detail_sheet(store, month, tmp_
     assert detail[0][:5] == ("填报单位", "类别", "统计项目", "数值", "来源")
     fixed = [r for r in detail if r[2] == "整改问题隐患（条）"]
     assert any(r[4] == "工作记录" and "更换标签" in r[7] for r in fixed)
+    import re
+
+    words = " ".join(str(c) for r in detail for c in r if isinstance(c, str))
+    assert not re.search(r"[a-z]+_[a-z]+", words)  # no program keys (two_rules, self_fix, …) in the detail
 
 
 def test_county_xlsx_and_pdfs(store, month, tmp_path: Path) -> None:
