@@ -272,8 +272,9 @@ def _local_day(at: datetime) -> date:
 
 
 def _end_utc(end: date) -> datetime:
-    """The first instant after ``end`` (China time), in naive UTC as the audit log stores it."""
-    return datetime(end.year, end.month, end.day, tzinfo=_CHINA).astimezone(UTC).replace(tzinfo=None) + timedelta(days=1)
+    """The first instant after ``end`` (China time), as an aware UTC time (PostgreSQL compares a
+    timestamptz correctly; SQLite stores and compares the UTC wall time)."""
+    return datetime(end.year, end.month, end.day, tzinfo=_CHINA).astimezone(UTC) + timedelta(days=1)
 
 
 def _item_keys(form_id: str, needles: tuple[str, ...]) -> list[str]:
