@@ -22,6 +22,32 @@ def register(sub: Any) -> None:
                    help="按所汇总（县级局默认如此）")
     m.set_defaults(func=cmd_monthly)
 
+    f = rsub.add_parser("file", help="生成本所月度统计表报送记录（随下一个同步包报送县局）")
+    add_data_dir(f)
+    f.add_argument("--month", required=True, help="统计月份，例如 2026-10")
+    f.set_defaults(func=cmd_file)
+
+    ms = rsub.add_parser("mark-sent", help="登记月度统计表已以其他方式报送（纸质等）")
+    add_data_dir(ms)
+    ms.add_argument("--month", required=True, help="统计月份，例如 2026-10")
+    ms.add_argument("--on", type=date.fromisoformat, required=True, help="报送日期 YYYY-MM-DD")
+    ms.add_argument("--note", help="报送方式")
+    ms.set_defaults(func=cmd_mark_sent)
+
+    rc = rsub.add_parser("rectify", help="登记检查发现问题的后续整改（按整改日期计入当期“整改问题隐患”）")
+    add_data_dir(rc)
+    rc.add_argument("inspection_id")
+    rc.add_argument("--on", type=date.fromisoformat, required=True, help="整改日期 YYYY-MM-DD")
+    rc.add_argument("--count", type=int, required=True, help="整改问题条数")
+    rc.add_argument("--note", help="整改情况")
+    rc.set_defaults(func=cmd_rectify)
+
+    st = rsub.add_parser("settings", help="县局设置（后处理期限、月报统计区间和报送截止日）：查看或设置")
+    add_data_dir(st)
+    st.add_argument("--set", metavar="项目=天数", action="append", default=[],
+                    help="例如 --set 月报报送截止日=20；天数留空恢复默认（仅县级局）")
+    st.set_defaults(func=cmd_settings)
+
     a = rsub.add_parser("annual", help="重点监管、特别监管年度名单及跟踪抽查名单")
     add_data_dir(a)
     a.add_argument("--year", type=int, required=True, help="年度，例如 2026")
@@ -50,8 +76,96 @@ def cmd_monthly(args: argparse.Namespace) -> int:
         store.close()
     total = tables[-1]
     print(f"{year}年{month}月 统计表已导出：{args.out}（{len(tables)} 行）")
+    if total.period is not None:
+        print(total.period.describe())
     for c in CELLS:
         print(f"  {c.group} / {c.label}：{total.value(c.key)}")
+    return 0
+
+
+def _month(args: argparse.Namespace) -> tuple[int, int]:
+    from qsdesk.services.monthly import parse_month
+
+    try:
+        return parse_month(args.month)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def cmd_file(args: argparse.Namespace) -> int:
+    from qsdesk.services import monthly
+
+    year, month = _month(args)
+    store = open_node_store(args)
+    try:
+        monthly.file_report(store, year, month)
+        with store.session() as s:
+            print(f"{year}年{month}月 统计表：{monthly.send_status(s, year, month).text}")
+    except monthly.MonthlyError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_mark_sent(args: argparse.Namespace) -> int:
+    from qsdesk.services import monthly
+
+    year, month = _month(args)
+    store = open_node_store(args)
+    try:
+        monthly.mark_sent(store, year, month, args.on, args.note)
+        with store.session() as s:
+            print(f"{year}年{month}月 统计表：{monthly.send_status(s, year, month).text}")
+    except monthly.MonthlyError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_rectify(args: argparse.Namespace) -> int:
+    from qsdesk.services import monthly
+
+    store = open_node_store(args)
+    try:
+        monthly.record_rectification(store, args.inspection_id, args.on, args.count, args.note)
+    except monthly.MonthlyError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        store.close()
+    print(f"已登记整改 {args.count} 条（{args.on.isoformat()}）")
+    return 0
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    from qsdesk.services import county_settings as cs
+
+    by_label = {d.label: d for d in cs.DEFS}
+    wanted: list[tuple[str, int | None]] = []
+    for item in args.set:
+        label, _, raw = item.partition("=")
+        d = by_label.get(label.strip())
+        if d is None:
+            raise CommandError(f"没有“{label.strip()}”这项设置，可设置：{'、'.join(by_label)}")
+        try:
+            value = int(raw) if raw.strip() else None
+        except ValueError:
+            raise CommandError(f"{d.label}应为整数天数：{raw}") from None
+        if value is not None and not d.minimum <= value <= d.maximum:
+            raise CommandError(f"{d.label}应在 {d.minimum}–{d.maximum} 之间")
+        wanted.append((d.key, value))
+    store = open_node_store(args)
+    try:
+        for key, value in wanted:
+            cs.set_value(store, key, value)
+        with store.session() as s:
+            for v in cs.all_values(s):
+                print(f"{v.definition.label}：{v.shown}　依据：{v.definition.why}")
+    except cs.SettingError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        store.close()
     return 0
 
 

@@ -17,6 +17,23 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{text}") from None
 
 
+#: Chinese words accepted on the command line for the draw's filters (the stored keys stay internal).
+UNIT_TYPES = {"生产者": "producer", "生产": "producer", "批发商": "wholesaler", "批发": "wholesaler",
+              "零售商": "retailer", "零售": "retailer"}
+CLASSES = {"日常": "routine", "日常/触发式": "routine", "重点": "key", "特别": "special"}
+
+
+def _choice(words: dict[str, str], what: str) -> Any:
+    def parse(text: str) -> str:
+        t = text.strip()
+        if t in words:
+            return words[t]
+        if t in words.values():
+            return t
+        raise argparse.ArgumentTypeError(f"{what}应为：{'、'.join(dict.fromkeys(words))}")
+    return parse
+
+
 def register(sub: Any) -> None:
     p = sub.add_parser("sampling", help="监督抽查：录入结果、后处理、跟踪抽查名单")
     ssub = p.add_subparsers(dest="sampling_cmd", metavar="操作", required=True)
@@ -29,7 +46,7 @@ def register(sub: Any) -> None:
     a.add_argument("--result", required=True, choices=["合格", "不合格", "拒检", "待检"],
                    help="检验结论（结论未出时填 待检，之后用 sampling conclude 登记）")
     a.add_argument("--sampled-on", type=_date, required=True, help="抽样日期 YYYY-MM-DD")
-    a.add_argument("--level", default="county", help="任务层级：national/provincial/city/county 或 国家/省级/市级/县级")
+    a.add_argument("--level", default="县级", help="任务层级：国家、省级、市级或县级（默认县级）")
     a.add_argument("--organiser", help="组织抽查的部门")
     a.add_argument("--task", help="任务名称")
     a.add_argument("--year", type=int, help="年度（默认抽样日期所在年）")
@@ -41,6 +58,7 @@ def register(sub: Any) -> None:
     a.add_argument("--items", help="不合格项目")
     a.add_argument("--major-hazard", action="store_true", help="存在重大质量安全隐患")
     a.add_argument("--received-on", type=_date, help="不合格报告收到日期")
+    a.add_argument("--delivered-on", type=_date, help="不合格报告送达企业日期（异议、整改、复查期限自此起算）")
     a.set_defaults(func=cmd_add)
 
     cc = ssub.add_parser("conclude", help="为待检的抽查登记检验结论")
@@ -50,7 +68,14 @@ def register(sub: Any) -> None:
     cc.add_argument("--items", help="不合格项目")
     cc.add_argument("--major-hazard", action="store_true", help="存在重大质量安全隐患")
     cc.add_argument("--received-on", type=_date, help="报告收到日期")
+    cc.add_argument("--delivered-on", type=_date, help="不合格报告送达企业日期")
     cc.set_defaults(func=cmd_conclude)
+
+    dv = ssub.add_parser("deliver", help="登记不合格检验报告送达企业的日期（异议、整改、复查期限随之确定）")
+    add_data_dir(dv)
+    dv.add_argument("sampling_id")
+    dv.add_argument("--on", type=_date, required=True, help="送达日期 YYYY-MM-DD")
+    dv.set_defaults(func=cmd_deliver)
 
     ls = ssub.add_parser("list", help="列出抽查结果")
     add_data_dir(ls)
@@ -86,7 +111,6 @@ def register(sub: Any) -> None:
     t = ssub.add_parser("tracking", help="跟踪抽查名单（上年度不合格企业）")
     add_data_dir(t)
     t.add_argument("--year", type=int, default=None, help="名单年度（默认今年）")
-    t.add_argument("--no-refusals", action="store_true", help="不含拒检企业")
     t.set_defaults(func=cmd_tracking)
 
     dr = sub.add_parser("draw", help="双随机抽查：抽取、验证、公示导出")
@@ -98,9 +122,13 @@ def register(sub: Any) -> None:
     n.add_argument("--seed", help="随机种子（默认随机生成并记录）")
     n.add_argument("--town")
     n.add_argument("--domain", choices=["生产", "流通", "电商", "其他"])
-    n.add_argument("--unit-type", choices=["producer", "wholesaler", "retailer"])
+    n.add_argument("--unit-type", type=_choice(UNIT_TYPES, "单位类型"), metavar="单位类型",
+                   help="生产者、批发商或零售商")
     n.add_argument("--grade", choices=["A", "B", "C", "D"])
-    n.add_argument("--supervision-class", choices=["routine", "key", "special"])
+    n.add_argument("--supervision-class", type=_choice(CLASSES, "监管类别"), metavar="监管类别",
+                   help="日常、重点或特别")
+    n.add_argument("--tracking-year", type=int, default=None,
+                   help="只从该年度跟踪抽查名单内的企业中抽取（上年度不合格、拒检企业）")
     n.add_argument("--team-size", type=int, default=2, choices=[1, 2])
     n.add_argument("--drawn-on", type=_date, default=None)
     n.add_argument("--due-on", type=_date, default=None)
@@ -148,6 +176,7 @@ def cmd_add(args: argparse.Namespace) -> int:
             trademark=args.trademark, model=args.model, standard=args.standard,
             production_batch=args.production_batch, nonconforming_items=args.items,
             major_hazard=args.major_hazard, report_received_on=args.received_on,
+            report_delivered_on=args.delivered_on,
         )
         try:
             res = svc.enter_sampling(store, inp)
@@ -176,13 +205,28 @@ def cmd_conclude(args: argparse.Namespace) -> int:
     store = open_node_store(args)
     try:
         res = svc.record_result(store, args.sampling_id, args.result, nonconforming_items=args.items,
-                                major_hazard=args.major_hazard, report_received_on=args.received_on)
+                                major_hazard=args.major_hazard, report_received_on=args.received_on,
+                                report_delivered_on=args.delivered_on)
     except svc.SamplingError as exc:
         raise CommandError(str(exc)) from None
     finally:
         store.close()
     print(f"已登记检验结论：{args.result}")
     _print_outcome(res)
+    return 0
+
+
+def cmd_deliver(args: argparse.Namespace) -> int:
+    from qsdesk.services import sampling as svc
+
+    store = open_node_store(args)
+    try:
+        moved = svc.record_delivery(store, args.sampling_id, args.on)
+    except svc.SamplingError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        store.close()
+    print(f"已登记送达日期 {args.on.isoformat()}，{len(moved)} 个步骤的期限已确定或调整")
     return 0
 
 
@@ -213,10 +257,15 @@ def cmd_steps(args: argparse.Namespace) -> int:
             smp = s.get(Sampling, args.sampling_id)
             if smp is None or smp.deleted:
                 raise CommandError("抽查记录不存在")
+            today = date.today()
+            templates = {t.key: t for t in fu.templates_for(s, smp)}
             for st in fu.steps(s, smp.id):
-                print("\t".join((st.id, fu.step_label(st.step, smp.result),
-                                 st.due_on.isoformat() if st.due_on else "-",
-                                 st.done_on.isoformat() if st.done_on else "未完成", st.outcome or "")))
+                tpl = templates.get(st.step)
+                status = fu.step_status(st, smp, today)
+                if tpl is not None and tpl.by_default and st.due_on is not None and st.done_on is None:
+                    status += "（默认期限，县局可设置）"
+                print("\t".join((st.id, fu.step_label(st.step), status, st.outcome or "",
+                                 tpl.basis if tpl is not None else "")))
     finally:
         store.close()
     return 0
@@ -273,12 +322,13 @@ def cmd_tracking(args: argparse.Namespace) -> int:
     store = open_node_store(args)
     try:
         with store.session() as s:
-            rows = svc.tracking_list(s, year, include_refusals=not args.no_refusals)
+            rows = svc.tracking_list(s, year)
     finally:
         store.close()
     for t in rows:
-        print("\t".join((t.name, f"不合格 {t.failures} 次", f"拒检 {t.refusals} 次", t.last_on.isoformat(), t.products)))
-    print(f"{year} 年跟踪抽查名单：{len(rows)} 家")
+        print("\t".join((t.name, f"不合格 {t.failures} 次", f"拒检 {t.refusals} 次", t.last_on.isoformat(), t.products,
+                         t.roles)))
+    print(f"{year} 年跟踪抽查名单：{len(rows)} 家（列入规则：{svc.TRACKING_RULE}）")
     return 0
 
 
@@ -288,7 +338,7 @@ def cmd_draw_create(args: argparse.Namespace) -> int:
     store = open_node_store(args)
     try:
         flt = rd.PoolFilter(town=args.town, domain=args.domain, unit_type=args.unit_type, grade=args.grade,
-                            supervision_class=args.supervision_class)
+                            supervision_class=args.supervision_class, tracking_year=args.tracking_year)
         try:
             pid = rd.create_plan(store, title=args.title, count=args.count, flt=flt, seed=args.seed,
                                  team_size=args.team_size, drawn_on=args.drawn_on, due_on=args.due_on)

@@ -30,18 +30,28 @@ __all__ = [
     "SamplingRecord",
     "SamplingResult",
     "StepTemplate",
+    "FollowupDefaults",
+    "RECTIFY_DAYS",
+    "REINSPECT_DAYS",
+    "STEP_LABELS",
+    "period_end",
+    "step_label",
     "consecutive_failures",
     "escalation",
     "HasResult",
     "result_of",
     "followup_template",
     "higher_level_warnings",
+    "higher_level_window",
+    "same_product_loose",
+    "HIGHER_LEVEL_WINDOW_MONTHS",
     "objection_deadline",
     "refusal_template",
     "repeat_sampling_warnings",
     "same_product",
     "second_visit_warnings",
     "tracking_list_year",
+    "TRACKING_INCLUDES_REFUSALS",
 ]
 
 #: 003 二: "不得在6个月内…进行2次以上的监督抽查".
@@ -221,30 +231,68 @@ def repeat_sampling_warnings(
         f"重复抽查：{new.department}在{window_months}个月内已对同一生产者的同一产品（{_product_desc(new)}）"
         f"抽查 {len(best)} 次：{listed}。本次为{window_months}个月内第 {total} 次。"
         f"依据：同一监管部门不得在6个月内对同一生产者按照同一标准生产的同一商标、同一规格型号的产品"
-        f"进行2次以上的监督抽查（003 二）"
+        f"进行2次以上的监督抽查（晋市监发〔2023〕212号 二）"
     ]
 
 
-def higher_level_warnings(new: SamplingRecord, history: Iterable[SamplingRecord]) -> list[str]:
-    """"上抽下不抽" (003 二; 《产品质量法》第十五条 "上级监督抽查的产品，下级不得另行重复抽查").
+#: 上抽下不抽: how long after a higher level's sampling a lower level's sampling of the same product
+#: is treated as "另行重复抽查". Sampling plans are annual (晋市监发〔2023〕212号 二 "合理确定年度监督
+#: 抽查的产品、批次"), so the period is one year — counted from the higher level's sampling day as a
+#: calendar period (民法典 第二百零一条、第二百零二条), not the calendar year: a county sampling on
+#: 2 January still conflicts with a national one on 31 December.
+HIGHER_LEVEL_WINDOW_MONTHS = 12
 
-    Warns when a department of a *higher* level already sampled the same product (same producer,
-    trademark, model, standard) in the same period. Period = the calendar year of the sampling
-    date, because sampling plans and their batches are set per year (003 二 "合理确定年度监督抽查的
-    产品、批次"); a task's own batch label is not compared, since higher- and lower-level plans
-    number their batches independently.
+
+def _key(text: str | None) -> str:
+    """A product attribute reduced to its letters and digits (NFKC, case-folded): "BV 2.5mm²",
+    "BV-2.5mm2" and "ＢＶ2.5MM2" are one model."""
+    t = unicodedata.normalize("NFKC", text or "").casefold()
+    return "".join(ch for ch in t if ch.isalnum())
+
+
+def same_product_loose(a: SamplingRecord, b: SamplingRecord) -> bool:
+    """The same product of the same producer for 上抽下不抽: the model matches once spaces,
+    punctuation, width and case are ignored, or — when a model is missing or differs only in how it
+    was typed — the product name does; different trademarks (both given) are different products."""
+    if not a.producer_id or _norm(a.producer_id) != _norm(b.producer_id):
+        return False
+    ta, tb = _key(a.trademark), _key(b.trademark)
+    if ta and tb and ta != tb:
+        return False
+    ma, mb = _key(a.model), _key(b.model)
+    if ma and mb:
+        return ma == mb
+    pa, pb = _key(a.product), _key(b.product)
+    return bool(pa and pb and (pa == pb or pa in pb or pb in pa))
+
+
+def higher_level_window(higher_on: date) -> tuple[date, date]:
+    """The days in which a lower level's sampling conflicts with a higher level's one on ``higher_on``."""
+    return higher_on, add_months(higher_on, HIGHER_LEVEL_WINDOW_MONTHS)
+
+
+def higher_level_warnings(new: SamplingRecord, history: Iterable[SamplingRecord]) -> list[str]:
+    """"上抽下不抽" (晋市监发〔2023〕212号 二; 《产品质量法》第十五条 "上级监督抽查的产品，下级不得另行
+    重复抽查").
+
+    Warns when a department of a *higher* level sampled the same product (:func:`same_product_loose`)
+    and the new, lower-level sampling falls within :data:`HIGHER_LEVEL_WINDOW_MONTHS` months after
+    it (:func:`higher_level_window`, shown in the warning). The plans' own batch labels are not
+    compared, since higher- and lower-level plans number their batches independently.
     """
     lvl = new.level_enum.rank
     out = []
     for h in sorted(history, key=lambda r: r.sampled_on):
-        if _is_same_record(h, new) or h.level_enum.rank <= lvl or not same_product(h, new):
+        if _is_same_record(h, new) or h.level_enum.rank <= lvl or not same_product_loose(h, new):
             continue
-        if h.sampled_on.year != new.sampled_on.year:
+        start, end = higher_level_window(h.sampled_on)
+        if not start <= new.sampled_on <= end:
             continue
         out.append(
-            f"上抽下不抽：{h.level_enum.value}（{h.department}）已于 {h.sampled_on.isoformat()} 在"
-            f"{h.sampled_on.year}年度抽查同一产品（{_product_desc(new)}），"
-            f"{new.level_enum.value}不应另行重复抽查（003 二）"
+            f"上抽下不抽：{h.level_enum.value}（{h.department}）已于 {h.sampled_on.isoformat()} 抽查同一产品"
+            f"（{h.product or '同一产品'}，{_product_desc(h)}）{h.label()}，"
+            f"自该次抽查起{HIGHER_LEVEL_WINDOW_MONTHS}个月内（至 {end.isoformat()}）{new.level_enum.value}不应另行重复抽查"
+            f"（晋市监发〔2023〕212号 二；《产品质量法》第十五条）"
         )
     return out
 
@@ -271,7 +319,7 @@ def second_visit_warnings(new: SamplingRecord, history: Iterable[SamplingRecord]
     listed = "、".join(d.isoformat() for d in days)
     return [
         f"二次进厂：任务“{new.task}”已于 {listed} 到该企业抽样，同一任务对同一企业应一次性完成抽样，"
-        f"不得二次进厂（003 六）"
+        f"不得二次进厂（晋市监发〔2023〕212号 六）"
     ]
 
 
@@ -343,14 +391,14 @@ def escalation(history: Iterable[HasResult]) -> Escalation:
             EscalationLevel.NONE,
             n,
             False,
-            reasons=[f"连续 {n} 次抽查不合格，但未发现重大质量安全隐患，不触发约谈或特别监管（003 七）"],
+            reasons=[f"连续 {n} 次抽查不合格，但未发现重大质量安全隐患，不触发约谈或特别监管（晋市监发〔2023〕212号 七）"],
         )
     if n == 2:
         return Escalation(
             EscalationLevel.INTERVIEW,
             n,
             True,
-            reasons=["连续 2 次抽查不合格且存在重大质量安全隐患，应对企业进行约谈（003 七）"],
+            reasons=["连续 2 次抽查不合格且存在重大质量安全隐患，应对企业进行约谈（晋市监发〔2023〕212号 七）"],
         )
     return Escalation(
         EscalationLevel.SPECIAL,
@@ -360,37 +408,81 @@ def escalation(history: Iterable[HasResult]) -> Escalation:
         tracking_sampling=True,
         reasons=[
             f"连续 {n} 次抽查不合格且存在重大质量安全隐患，应加大监管力度、调高风险等级、实行特别监管、"
-            f"增加日常监督检查频次、开展跟踪抽检（003 七）"
+            f"增加日常监督检查频次、开展跟踪抽检（晋市监发〔2023〕212号 七）"
         ],
     )
 
 
+#: The one rule on refusals for the tracking list: enterprises that refused sampling (拒检) last year
+#: are on it (晋市监发〔2023〕212号 三 names "拒检企业" for tracking sampling beside 沪市监产质〔2022〕
+#: 251号 二（三）'s non-conforming enterprises).
+TRACKING_INCLUDES_REFUSALS = True
+
+
 def tracking_list_year(
-    history: Iterable[SamplingRecord], year: int, *, include_refusals: bool = True
+    history: Iterable[SamplingRecord], year: int, *, include_refusals: bool = TRACKING_INCLUDES_REFUSALS
 ) -> list[str]:
     """The tracking-sampling list (跟踪抽查名单) for ``year``: sorted enterprise ids.
 
-    004 二 三: "将上年度监督抽查不合格企业列入监督抽查跟踪抽查名单" — the producers with a
-    non-conforming result sampled in ``year - 1``. 003 三 also names "拒检企业" for tracking
-    sampling; with ``include_refusals`` the enterprises that refused in ``year - 1`` are added.
+    沪市监产质〔2022〕251号 二（三）: "将上年度监督抽查不合格企业列入监督抽查跟踪抽查名单" — for each
+    non-conforming result sampled in ``year - 1``, the producer and, where the sample was taken at a
+    seller's shop, that seller (the enterprise whose goods failed on its shelf). With
+    ``include_refusals`` (the rule: :data:`TRACKING_INCLUDES_REFUSALS`) the enterprises that refused
+    sampling in ``year - 1`` are added.
     """
     ids: set[str] = set()
     for r in history:
         if r.sampled_on.year != year - 1:
             continue
         res = result_of(r)
-        if res is SamplingResult.FAIL and r.producer_id:
-            ids.add(r.producer_id)
+        if res is SamplingResult.FAIL:
+            if r.producer_id:
+                ids.add(r.producer_id)
+            if r.sampled_unit_id and r.sampled_unit_id != r.producer_id:
+                ids.add(r.sampled_unit_id)
         elif res is SamplingResult.REFUSED and include_refusals and r.unit_id:
             ids.add(r.unit_id)
     return sorted(ids)
 
 
+#: 《产品质量监督抽查管理暂行办法》（国家市场监督管理总局令第18号）第四十六条: "责令不合格产品的被抽样
+#: 生产者、销售者自责令之日起六十日内予以改正".
+RECTIFY_DAYS = 60
+#: 同办法 第四十七条: "自责令之日起七十五日内按照监督抽查实施细则组织复查".
+REINSPECT_DAYS = 75
+
+RECTIFY_BASIS = "《产品质量监督抽查管理暂行办法》第四十六条"
+REINSPECT_BASIS = "《产品质量监督抽查管理暂行办法》第四十七条"
+OBJECTION_BASIS = "《产品质量法》第十五条；沪市监产质〔2022〕251号 一（二）"
+
+
+@dataclass(frozen=True)
+class FollowupDefaults:
+    """Day counts the documents leave open, set by the county as master data.
+
+    004 一（二） says "第一时间" for delivery and "同步" for the on-site investigation and gives no
+    number for the risk-control measures; a county sets how many days it allows. The defaults
+    here are what applies until it does (shown to users as 默认).
+    """
+
+    deliver_days: int = 0  # from the day the station received the report
+    investigate_days: int = 0  # from the delivery day ("同步")
+    risk_control_days: int = 3  # from the delivery day
+
+
+#: Which date a step's deadline counts from.
+RECEIVED = "received"  # the report reached the station
+DELIVERED = "delivered"  # the report was delivered to the enterprise (送达)
+
+
 @dataclass(frozen=True)
 class StepTemplate:
-    """One follow-up step: ``due_on`` None when the documents set no date for it.
+    """One follow-up step: ``due_on`` None when the documents set no date for it (or when it counts
+    from the delivery and the report is not yet delivered: :attr:`anchor` says which).
 
-    ``condition`` says when the step applies (None: always); ``basis`` cites the document.
+    ``condition`` says when the step applies (None: always); ``basis`` cites the document;
+    ``days`` the count from the anchor date; ``by_default`` True when the count is a county
+    setting (or its default), not a number of a document.
     """
 
     key: str
@@ -398,6 +490,22 @@ class StepTemplate:
     due_on: date | None
     basis: str = ""
     condition: str | None = None
+    anchor: str | None = None
+    days: int | None = None
+    by_default: bool = False
+
+    @property
+    def awaiting_delivery(self) -> bool:
+        return self.anchor == DELIVERED and self.due_on is None
+
+
+def period_end(start: date, days: int) -> date:
+    """Last day of "自…之日起N日内": the start day is not counted (民法典 第二百零一条) and a last
+    day that is a statutory holiday moves to the next working day (民法典 第二百零三条). With
+    ``days`` 0 the step is due on the start day itself."""
+    if days <= 0:
+        return start
+    return next_working_day_on_or_after(start + timedelta(days=days))
 
 
 def objection_deadline(delivered_on: date) -> date:
@@ -406,73 +514,92 @@ def objection_deadline(delivered_on: date) -> date:
     《产品质量法》第十五条 "自收到检验结果之日起十五日内"; the day of receipt is not counted and a
     deadline falling on a holiday moves to the next working day (民法典 第二百零一、二百零三条).
     """
-    return next_working_day_on_or_after(delivered_on + timedelta(days=OBJECTION_DAYS))
+    return period_end(delivered_on, OBJECTION_DAYS)
 
 
 def followup_template(
     result: SamplingResult | str,
     result_received_on: date,
     delivered_on: date | None = None,
+    defaults: FollowupDefaults | None = None,
 ) -> list[StepTemplate]:
-    """Follow-up steps after a sampling result (004 一、三), in order.
+    """Follow-up steps after a sampling result (沪市监产质〔2022〕251号 一、三), in order.
 
-    For 不合格: deliver the report at once and tell the enterprise its rights (004 一 二:
-    "第一时间组织执法人员送达"), objection window (15 days from delivery, 《产品质量法》第十五条;
-    counted from ``delivered_on``, or from ``result_received_on`` assuming same-day delivery),
-    on-site investigation at the same time as delivery, risk control (下架收回/召回), cause and
-    rectification (限期整改), re-inspection (复查), case filing for serious quality problems,
-    administrative interview, 列异, 列严, and the credit record (004 三). For 拒检 see
-    :func:`refusal_template`. For 合格 nothing follows (empty list).
+    For 不合格: deliver the report at once and tell the enterprise its rights (一（二）
+    "第一时间组织执法人员送达"), objection window (15 days from the day the enterprise received
+    the report, 《产品质量法》第十五条), on-site investigation at the same time as delivery, risk
+    control (下架收回/召回), rectification (60 days from the order, 《产品质量监督抽查管理暂行办法》
+    第四十六条), re-inspection (75 days from the order, 同办法 第四十七条), case filing for serious
+    quality problems, administrative interview, 列异, 列严, the credit record and the tracking list.
+
+    Deadlines that count from the delivery (``delivered_on``) stay open (``due_on`` None,
+    :attr:`StepTemplate.awaiting_delivery`) until the delivery is recorded: the objection window
+    never starts on the sampling day. The order to rectify (责令改正) is served with the report
+    (一（二）: delivery, rights and the on-site investigation at once), so 责令之日 is the
+    delivery day. For 拒检 see :func:`refusal_template`. For 合格 nothing follows.
     """
     res = result_of(result)
     if res is SamplingResult.PASS or res is None:
         return []
     if res is SamplingResult.REFUSED:
         return refusal_template(result_received_on)
+    d = defaults or FollowupDefaults()
     d0 = result_received_on
-    served = delivered_on or d0
+    served = delivered_on
+
+    def after_delivery(days: int) -> date | None:
+        return period_end(served, days) if served is not None else None
+
+    basis_251 = "沪市监产质〔2022〕251号"
     return [
-        StepTemplate("deliver", "第一时间送达不合格检验报告，告知经营者依法享有的权利和应当承担的义务", d0, "004 一 二"),
+        StepTemplate("deliver", "第一时间送达不合格检验报告，告知经营者依法享有的权利和应当承担的义务",
+                     period_end(d0, d.deliver_days), f"{basis_251} 一（二）",
+                     anchor=RECEIVED, days=d.deliver_days, by_default=True),
         StepTemplate(
             "objection",
             "异议处理：经营者自收到检验结果之日起15日内可提出异议、申请复检",
-            objection_deadline(served),
-            "004 一 二；《产品质量法》第十五条",
+            objection_deadline(served) if served else None,
+            OBJECTION_BASIS, anchor=DELIVERED, days=OBJECTION_DAYS,
         ),
-        StepTemplate("investigate", "同步到经营者现场深入调查取证", d0, "004 一 二"),
-        StepTemplate("risk_control", "督促采取不合格产品风险控制措施（下架、收回、召回）", None, "004 一 二、三 一"),
-        StepTemplate("rectify", "排查不合格原因，责令限期整改", None, "004 一 二、三 一"),
-        StepTemplate("reinspect", "整改后组织复查", None, "004 三 一"),
+        StepTemplate("investigate", "同步到经营者现场深入调查取证", after_delivery(d.investigate_days),
+                     f"{basis_251} 一（二）", anchor=DELIVERED, days=d.investigate_days, by_default=True),
+        StepTemplate("risk_control", "督促采取不合格产品风险控制措施（下架、收回、召回）",
+                     after_delivery(d.risk_control_days), f"{basis_251} 一（二）、三（一）",
+                     anchor=DELIVERED, days=d.risk_control_days, by_default=True),
+        StepTemplate("rectify", "排查不合格原因，责令限期整改（自责令之日起六十日内改正）", after_delivery(RECTIFY_DAYS),
+                     f"{RECTIFY_BASIS}；{basis_251} 三（一）", anchor=DELIVERED, days=RECTIFY_DAYS),
+        StepTemplate("reinspect", "整改后组织复查（自责令之日起七十五日内）", after_delivery(REINSPECT_DAYS),
+                     f"{REINSPECT_BASIS}；{basis_251} 三（一）", anchor=DELIVERED, days=REINSPECT_DAYS),
         StepTemplate(
             "case_filing",
             "依法立案查处，并追查上下游经营者",
             None,
-            "004 三 二",
+            f"{basis_251} 三（二）",
             condition="存在严重质量问题情形的",
         ),
         StepTemplate(
             "interview",
             "组织开展行政约谈",
             None,
-            "004 三 三；003 七",
+            f"{basis_251} 三（三）；晋市监发〔2023〕212号 七",
             condition="存在严重质量问题情形的生产者，或连续两次及以上抽查不合格且存在重大质量安全隐患的",
         ),
         StepTemplate(
             "list_abnormal",
             "列入经营异常名录（列异）",
             None,
-            "004 三 四",
+            f"{basis_251} 三（四）",
             condition="通过登记的住所或者经营场所无法联系的",
         ),
         StepTemplate(
             "list_serious",
             "列入严重违法失信名单（列严）",
             None,
-            "004 三 四",
+            f"{basis_251} 三（四）",
             condition="性质恶劣、情节严重、社会危害较大，受到较重行政处罚的",
         ),
-        StepTemplate("credit_record", "不合格信息纳入企业信用信息系统，记于经营者名下", None, "004 三 五"),
-        StepTemplate("tracking", "列入下一年度监督抽查跟踪抽查名单", None, "004 二 三"),
+        StepTemplate("credit_record", "不合格信息纳入企业信用信息系统，记于经营者名下", None, f"{basis_251} 三（五）"),
+        StepTemplate("tracking", "列入下一年度监督抽查跟踪抽查名单", None, f"{basis_251} 二（三）"),
     ]
 
 
@@ -485,9 +612,34 @@ def refusal_template(reported_on: date) -> list[StepTemplate]:
     000 三（八）: "严查阻碍、拒绝或者不配合依法进行的监督抽查等违法行为".
     """
     return [
-        StepTemplate("confirm_on_site", "执法监管人员到现场确认拒检情况并处置", reported_on, "003 三"),
-        StepTemplate("investigate_refusal", "依法查处拒绝监督抽查的违法行为", None, "000 三（八）"),
-        StepTemplate("credit_record", "在国家企业信用信息公示系统录入拒检企业信息", None, "003 五"),
-        StepTemplate("tracking", "列入跟踪监督抽查", None, "003 三"),
+        StepTemplate("confirm_on_site", "执法监管人员到现场确认拒检情况并处置", reported_on, "晋市监发〔2023〕212号 三"),
+        StepTemplate("investigate_refusal", "依法查处拒绝监督抽查的违法行为", None, "鲁市监质监字〔2022〕233号 三（八）"),
+        StepTemplate("credit_record", "在国家企业信用信息公示系统录入拒检企业信息", None, "晋市监发〔2023〕212号 五"),
+        StepTemplate("tracking", "列入跟踪监督抽查", None, "晋市监发〔2023〕212号 三"),
     ]
 
+
+
+#: Short Chinese names of the follow-up step keys: the one place a step key becomes words (lists,
+#: timeline, exports, audit display). The templates' ``title`` is the long form.
+STEP_LABELS: dict[str, str] = {
+    "deliver": "送达检验报告",
+    "objection": "异议处理",
+    "investigate": "现场调查取证",
+    "risk_control": "风险控制措施",
+    "rectify": "责令限期整改",
+    "reinspect": "整改复查",
+    "case_filing": "立案查处",
+    "interview": "行政约谈",
+    "list_abnormal": "列入经营异常名录（列异）",
+    "list_serious": "列入严重违法失信名单（列严）",
+    "credit_record": "记入信用信息",
+    "tracking": "列入跟踪抽查名单",
+    "confirm_on_site": "现场确认拒检",
+    "investigate_refusal": "查处拒检行为",
+}
+
+
+def step_label(key: str) -> str:
+    """The Chinese name of a step key; an unknown key is shown as 其他步骤, never as the key."""
+    return STEP_LABELS.get(key, "其他步骤")

@@ -27,6 +27,8 @@ ACTIVITY_KINDS = {
     "self_fix": "自查整改问题隐患",
     "assessment": "质量安全管理人员考核",
     "assessment_followup": "督促考核不合格单位整改",
+    "enforcement_turnout": "其他执法检查出动（无检查记录）",
+    "rectification": "检查发现问题隐患整改",
 }
 UNIT_KINDS = {"producer": "生产单位", "seller": "销售单位"}
 CASE_KINDS = {"two_rules": "违反“两个规定”", "quality": "产品质量", "licence": "生产许可", "ccc": "强制性认证"}
@@ -77,6 +79,10 @@ def _check(session: Session, a: ActivityInput) -> str | None:
         raise ActivityError(f"单位类别只能是生产单位或销售单位：{unit_kind}")
     if a.kind == "publicity" and a.staff_count <= 0:
         raise ActivityError("宣贯指导需填写出动监管人员人次")
+    if a.kind == "enforcement_turnout" and a.staff_count <= 0:
+        raise ActivityError("请填写出动监管执法人员人次")
+    if a.kind == "rectification":
+        raise ActivityError("检查发现问题的整改请在统计报表中按检查记录登记")
     return unit_kind
 
 

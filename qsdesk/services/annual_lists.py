@@ -23,12 +23,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qsdesk.domain.citations import SHANGHAI_004, cite
 from qsdesk.domain.supervision import SupervisionClass
 from qsdesk.services import classes
 from qsdesk.services.activities import unit_kind_of
 from qsdesk.store.db import Store
-from qsdesk.store.models import Enterprise, Sampling
+from qsdesk.store.models import Enterprise
 
 PUNISHABLE_KINDS = classes.PUNISHABLE_KINDS
 LIST_TITLES = {
@@ -125,35 +124,11 @@ def build_lists(session: Session, year: int, *, as_of: date | None = None) -> An
     return AnnualLists(year, end, lists, current)
 
 
-@dataclass
-class TrackingEntry:
-    enterprise_id: str
-    name: str
-    uscc: str | None
-    failures: list[tuple[date, str, str | None, str | None]]  # (sampled_on, product, items, level)
+def tracking_list(session: Session, year: int) -> list[Any]:
+    """The tracking list: the one definition in :func:`qsdesk.services.sampling.tracking_list`."""
+    from qsdesk.services.sampling import tracking_list as one_definition
 
-    @property
-    def reason(self) -> str:
-        parts = [f"{d.isoformat()} {p} 不合格" + (f"（{i}）" if i else "") for d, p, i, _ in self.failures]
-        return "上年度监督抽查不合格：" + "；".join(parts) + f"（{cite(SHANGHAI_004, '二 三')}）"
-
-
-def tracking_list(session: Session, year: int) -> list[TrackingEntry]:
-    """004 二: the producers whose supervision sampling failed in ``year - 1``."""
-    prev_start, prev_end = date(year - 1, 1, 1), date(year - 1, 12, 31)
-    by_ent: dict[str, TrackingEntry] = {}
-    rows = session.execute(
-        select(Enterprise.id, Enterprise.name, Enterprise.uscc, Sampling.sampled_on, Sampling.product_name,
-               Sampling.nonconforming_items, Sampling.level)
-        .join(Enterprise, Enterprise.id == Sampling.enterprise_id)
-        .where(Sampling.deleted.is_(False), Enterprise.deleted.is_(False), Sampling.result == "不合格",
-               Sampling.sampled_on >= prev_start, Sampling.sampled_on <= prev_end)
-        .order_by(Enterprise.name, Sampling.sampled_on)
-    )
-    for eid, name, uscc, on, product, items, level in rows:
-        entry = by_ent.setdefault(eid, TrackingEntry(eid, name, uscc, []))
-        entry.failures.append((on, product, items, level))
-    return list(by_ent.values())
+    return one_definition(session, year)
 
 
 def export_lists(store: Store, year: int, out: Path | str, *, as_of: date | None = None) -> dict[str, int]:
@@ -175,10 +150,11 @@ def export_lists(store: Store, year: int, out: Path | str, *, as_of: date | None
             counts[title] = write_sheet(wb, title, cols, rows)
         track = tracking_list(s, year)
         tcols = (Column("序号", 6, "number"), Column("企业名称", 34), Column("统一社会信用代码", 22, "code"),
-                 Column("不合格次数", 10, "number"), Column("列入原因", 80))
+                 Column("不合格次数", 10, "number"), Column("拒检次数", 10, "number"), Column("身份", 16),
+                 Column("列入原因", 80))
         counts["跟踪抽查名单"] = write_sheet(
             wb, "跟踪抽查名单", tcols,
-            [(i, t.name, t.uscc, len(t.failures), t.reason) for i, t in enumerate(track, start=1)])
+            [(i, t.name, t.uscc, t.failures, t.refusals, t.roles, t.reason) for i, t in enumerate(track, start=1)])
     save_workbook(wb, Path(out))
     with store.transaction() as s:
         audit.record(s, "export", None, None, kind="annual_lists", year=year, file=Path(out).name)

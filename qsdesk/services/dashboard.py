@@ -28,7 +28,6 @@ from qsdesk.domain.supervision import VisitState, half_year_bounds, half_year_vi
 from qsdesk.services import classes, followup, monthly
 from qsdesk.store.db import Store
 from qsdesk.store.models import (
-    AuditEntry,
     BundleLog,
     Counter,
     Draft,
@@ -235,12 +234,10 @@ def compute(store: Store, today: date | None = None, limit: int = 50) -> Dashboa
         d.autosaved_forms = int(s.scalar(select(func.count()).select_from(Draft)) or 0)
 
         # the monthly table (002: 每月 23 日前报送)
-        d.monthly_due = monthly.due_date(today)
-        month_key = f"{d.monthly_due.year}-{d.monthly_due.month:02d}"
-        exports = s.scalars(select(AuditEntry.detail).where(AuditEntry.action == "export",
-                                                            AuditEntry.at >= _month_start_utc(d.monthly_due)))
-        d.monthly_exported = any(isinstance(x, dict) and x.get("kind") == "monthly" and
-                                 str(x.get("month", "")) <= month_key for x in exports)
+        # "已报送" = the table went to the county (bundle or marked sent), not a file exported.
+        period = monthly.current_period(s, today)
+        d.monthly_due = period.due
+        d.monthly_exported = monthly.send_status(s, period.year, period.month).sent
 
         _bundle_state(s, d)
 

@@ -495,12 +495,17 @@ def _samplings(s: Any, rng: random.Random, today: date, n: int, ent_ids: list[st
                 if result == "不合格" else None,
                 major_hazard=result == "不合格" and rng.random() < 0.3,
             ))
+            # Older failures were delivered two days after the report came (the deadlines count from it).
+            delivered = day + timedelta(days=2) if result == "不合格" and day + timedelta(days=2) < today else None
+            rows[-1]["report_delivered_on"] = delivered
             if result != "合格":
-                for pos, tpl in enumerate(followup_template(result, day), start=1):
+                for pos, tpl in enumerate(followup_template(result, day, delivered), start=1):
                     due = tpl.due_on
                     done = due is not None and due < today - timedelta(days=20)
+                    done_on = delivered if tpl.key == "deliver" and delivered else (due if done else None)
                     follow.append(dict(id=_uuid(rng), sampling_id=sid, step=tpl.key, position=pos, due_on=due,
-                                       done_on=due if done else None, outcome=None, note=None))
+                                       done_on=done_on, outcome="已送达" if tpl.key == "deliver" and delivered
+                                       else None, note=None))
         _bulk(s, Sampling, rows, now, origin)
         _bulk(s, FollowUpStep, follow, now, origin)
         written += len(rows)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from qsdesk.domain import sampling as rules
 from qsdesk.domain.sampling import SamplingResult, StepTemplate, followup_template
 from qsdesk.services import audit, listings
 from qsdesk.store.db import Store
@@ -37,9 +38,73 @@ def step_templates(result: str | None) -> dict[str, StepTemplate]:
 
 
 def step_label(key: str, result: str | None = None) -> str:
-    """The Chinese title of a step key; refusal steps are looked up when ``result`` is 拒检."""
-    tpl = step_templates(result).get(key) or step_templates(SamplingResult.REFUSED).get(key)
-    return tpl.title if tpl else key
+    """The Chinese name of a step key (:data:`qsdesk.domain.sampling.STEP_LABELS`, the one place
+    keys become words); ``result`` is accepted for older callers and not needed."""
+    return rules.step_label(key)
+
+
+def templates_for(session: Session, smp: Sampling) -> list[StepTemplate]:
+    """The follow-up templates of a sampling as things stand: its report and delivery dates and the
+    county's day counts (:mod:`qsdesk.services.county_settings`)."""
+    from qsdesk.services import county_settings
+
+    if smp.result not in (SamplingResult.FAIL, SamplingResult.REFUSED):
+        return []  # 合格 needs no follow-up; 待检 has no conclusion yet
+    received = smp.report_received_on or smp.sampled_on
+    return followup_template(smp.result, received, smp.report_delivered_on,
+                             county_settings.followup_defaults(session))
+
+
+DELIVERED_OUTCOME = "已送达"
+
+
+def apply_delivery(session: Session, smp: Sampling, delivered_on: date) -> list[str]:
+    """Set the delivery day on the sampling and move the deadlines that count from it.
+
+    Steps not yet done whose deadline counts from the delivery get the template's date; the 送达
+    step is marked done on that day. Returns the ids of the steps whose deadline changed. The
+    caller audits.
+    """
+    smp.report_delivered_on = delivered_on
+    templates = {t.key: t for t in templates_for(session, smp)}
+    moved: list[str] = []
+    for st in steps(session, smp.id):
+        tpl = templates.get(st.step)
+        if tpl is None:
+            continue
+        if st.step == "deliver":
+            if st.done_on is None or st.outcome in (None, DELIVERED_OUTCOME, "已完成"):
+                st.done_on = delivered_on
+                st.outcome = st.outcome or DELIVERED_OUTCOME
+            continue
+        if st.done_on is None and tpl.anchor == rules.DELIVERED and st.due_on != tpl.due_on:
+            st.due_on = tpl.due_on
+            moved.append(st.id)
+    return moved
+
+
+AWAITING_DELIVERY = "待送达"
+OVERDUE = "逾期"
+
+
+def step_status(step: FollowUpStep, sampling: Sampling, today: date) -> str:
+    """What a person sees in a step's status column.
+
+    A step that counts from the delivery while the report is not delivered is 待送达, never 逾期
+    (the objection window has not started); otherwise 已完成/不适用, 逾期 past its deadline, or
+    the deadline itself.
+    """
+    if step.done_on is not None:
+        return f"{step.outcome}" if step.outcome == NOT_APPLICABLE else f"已完成 {step.done_on.isoformat()}"
+    tpl = step_templates(sampling.result).get(step.step)
+    if (step.due_on is None and tpl is not None and tpl.anchor == rules.DELIVERED
+            and sampling.report_delivered_on is None):
+        return AWAITING_DELIVERY
+    if step.due_on is None:
+        return "未定期限"
+    if step.due_on < today and sampling.followup_closed_on is None:
+        return f"{OVERDUE}（{step.due_on.isoformat()}）"
+    return f"{step.due_on.isoformat()} 前"
 
 
 def steps(session: Session, sampling_id: str) -> list[FollowUpStep]:
@@ -84,8 +149,14 @@ def complete_step(
         step.outcome = outcome
         if note is not None:
             step.note = note
-        audit.record(s, "update", "followup_step", step.id, step=step.step, done_on=done_on.isoformat(),
-                     outcome=outcome)
+        moved: list[str] = []
+        if step.step == "deliver" and outcome != NOT_APPLICABLE and smp.result == SamplingResult.FAIL:
+            # Completing 送达 is recording the delivery: the deadlines counted from it follow.
+            if smp.report_received_on and done_on < smp.report_received_on:
+                raise FollowUpError("送达日期不能早于报告收到日期")
+            moved = apply_delivery(s, smp, done_on)
+        audit.record(s, "update", "followup_step", step.id, step=step_label(step.step), done_on=done_on.isoformat(),
+                     outcome=outcome, deadlines_moved=len(moved) or None)
         listings.on_step_done(s, step, smp)
 
 
@@ -99,7 +170,14 @@ def reopen_step(store: Store, step_id: str) -> None:
         step, smp = _get_step(s, step_id)
         step.done_on = None
         step.outcome = None
-        audit.record(s, "update", "followup_step", step.id, step=step.step, reopened=True)
+        if step.step == "deliver" and smp.report_delivered_on is not None:
+            # Undoing 送达: the deadlines counted from it wait for the delivery again.
+            smp.report_delivered_on = None
+            waiting = {t.key for t in templates_for(s, smp) if t.awaiting_delivery}
+            for st in steps(s, smp.id):
+                if st.done_on is None and st.step in waiting:
+                    st.due_on = None
+        audit.record(s, "update", "followup_step", step.id, step=step_label(step.step), reopened=True)
         listings.on_step_done(s, step, smp)
 
 
@@ -111,7 +189,7 @@ def update_step(store: Store, step_id: str, *, due_on: date | None = None, note:
             step.due_on = due_on
         if note is not None:
             step.note = note.strip() or None
-        audit.record(s, "update", "followup_step", step.id, step=step.step,
+        audit.record(s, "update", "followup_step", step.id, step=step_label(step.step),
                      due_on=due_on.isoformat() if due_on else None)
 
 

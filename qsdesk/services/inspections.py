@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from qsdesk.domain import formspec
@@ -169,8 +169,8 @@ def sampling_history(session: Session, enterprise_id: str, today: date) -> list[
     years = _years(today)
     rows = session.scalars(
         select(Sampling)
-        .where(Sampling.enterprise_id == enterprise_id, Sampling.deleted.is_(False),
-               Sampling.sampled_on >= date(years[0], 1, 1), Sampling.sampled_on <= today)
+        .where(or_(Sampling.enterprise_id == enterprise_id, Sampling.seller_id == enterprise_id),  # at its shop too
+               Sampling.deleted.is_(False), Sampling.sampled_on >= date(years[0], 1, 1), Sampling.sampled_on <= today)
         .order_by(Sampling.sampled_on)
     ).all()
     out = []
@@ -193,7 +193,9 @@ def sampling_history(session: Session, enterprise_id: str, today: date) -> list[
                 select(FollowUpStep).where(FollowUpStep.sampling_id == r.id, FollowUpStep.deleted.is_(False))
                 .order_by(FollowUpStep.position)
             ).all()
-            done = [f"{st.step}{'（' + st.outcome + '）' if st.outcome else ''}" for st in steps if st.done_on]
+            from qsdesk.domain.sampling import step_label
+
+            done = [f"{step_label(st.step)}{'（' + st.outcome + '）' if st.outcome else ''}" for st in steps if st.done_on]
             pending = any(st.done_on is None for st in steps)
             text = "、".join(done) if done else ""
             follow.append(f"{r.product_name}：{text or '处理中'}{'，处理中' if done and pending else ''}")

@@ -158,6 +158,9 @@ class PoolFilter:
     supervision_class: str | None = None
     product_category: str | None = None
     exclude_status: tuple[str, ...] = field(default=("注销", "吊销"))
+    #: Only the enterprises on that year's tracking list (跟踪抽查名单, the one definition in
+    #: :func:`qsdesk.services.sampling.tracking_list`).
+    tracking_year: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {k: v for k, v in self.__dict__.items() if v not in (None, "", ())}
@@ -195,7 +198,13 @@ def pool_query(flt: PoolFilter) -> Select[tuple[str]]:
 
 
 def select_pool(session: Session, flt: PoolFilter) -> list[str]:
-    return list(session.scalars(pool_query(flt)))
+    pool = list(session.scalars(pool_query(flt)))
+    if flt.tracking_year:
+        from qsdesk.services.sampling import tracking_list
+
+        listed = {t.enterprise_id for t in tracking_list(session, flt.tracking_year)}
+        pool = [i for i in pool if i in listed]
+    return pool
 
 
 def priority_pool(session: Session, flt: PoolFilter) -> list[str]:

@@ -306,6 +306,8 @@ class TimelineEvent:
 
 def timeline(store: Store, enterprise_id: str) -> list[TimelineEvent]:
     """Everything recorded about an enterprise, newest first."""
+    from qsdesk.domain.sampling import step_label
+
     ev: list[TimelineEvent] = []
     with store.session() as s:
         for i in s.scalars(select(Inspection).where(Inspection.enterprise_id == enterprise_id,
@@ -326,10 +328,11 @@ def timeline(store: Store, enterprise_id: str) -> list[TimelineEvent]:
         if ids:
             for st in s.scalars(select(FollowUpStep).where(FollowUpStep.sampling_id.in_(ids),
                                                            FollowUpStep.deleted.is_(False))):
+                label = step_label(st.step)  # the step's Chinese name, never its program key
                 if st.done_on:
-                    text = f"{st.step}：已完成" + (f"（{st.outcome}）" if st.outcome else "")
+                    text = f"{label}：已完成" + (f"（{st.outcome}）" if st.outcome else "")
                 else:
-                    text = f"{st.step}：未完成" + (f"，期限 {st.due_on.isoformat()}" if st.due_on else "")
+                    text = f"{label}：未完成" + (f"，期限 {st.due_on.isoformat()}" if st.due_on else "")
                 ev.append(TimelineEvent(st.done_on or st.due_on, "后处理", text, "sampling", st.sampling_id))
         for r in s.scalars(select(RiskReport).where(RiskReport.enterprise_id == enterprise_id,
                                                     RiskReport.deleted.is_(False))):

@@ -45,12 +45,11 @@ SPECIAL_CLASS = "special"
 #: Credit risk levels (信用风险分类), low to high; "调高风险等级" moves one step up.
 CREDIT_RISK_LEVELS: tuple[str, ...] = tuple(c.value for c in CreditRisk)
 ESCALATION_KEY = "sampling_escalation"
-#: Samplings of the same product one department may make in 6 months before the rule warns.
-#: The station's brief (issue 8) reads 003 as "warn when the same department already sampled it
-#: twice in the last 6 months", i.e. the third sampling warns. The strict legal reading of
-#: "不得…进行2次以上" ("以上" inclusive, 民法典 第一千二百五十九条) would be 1; the domain function
-#: supports both (``max_per_window``).
-REPEAT_MAX_PER_WINDOW = 2
+#: The 6-month rule is applied in its legal reading (晋市监发〔2023〕212号 二: "不得在6个月内…进行2次
+#: 以上的监督抽查"; 以上 includes the number, 民法典 第一千二百五十九条): the *second* sampling of the
+#: same product by the same department inside 6 calendar months is warned, naming the first. The
+#: window ends on the same day number 6 months later (民法典 第二百零一条、第二百零二条), see
+#: :mod:`qsdesk.domain.sampling`. The domain function's own default is used, not a local number.
 
 
 class SamplingError(ValueError):
@@ -84,6 +83,11 @@ class SamplingInput:
     nonconforming_items: str | None = None
     major_hazard: bool = False
     report_received_on: date | None = None  # the day the non-conforming report reached the station
+    report_delivered_on: date | None = None  # the day the report was delivered to the enterprise (送达)
+
+
+#: The Chinese names of the warning kinds (what the audit log and lists show).
+WARNING_LABELS = {"repeat": "重复抽查", "higher_level": "上抽下不抽", "second_visit": "二次进厂"}
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,10 @@ class SamplingWarning:
     kind: str  # "repeat" | "higher_level" | "second_visit"
     message: str
     sampling_ids: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return WARNING_LABELS.get(self.kind, "提示")
 
 
 @dataclass(frozen=True)
@@ -204,6 +212,9 @@ def normalise(inp: SamplingInput) -> SamplingInput:
         raise SamplingError("只有不合格的抽查结果才有不合格项目")
     if inp.report_received_on and inp.report_received_on < inp.sampled_on:
         raise SamplingError("报告收到日期不能早于抽样日期")
+    check_delivery(inp.sampled_on, inp.report_received_on, inp.report_delivered_on)
+    if inp.report_delivered_on and inp.result != rules.SamplingResult.FAIL:
+        raise SamplingError("只有不合格的检验报告需要登记送达日期")
     if inp.major_hazard and inp.result != rules.SamplingResult.FAIL:
         raise SamplingError("只有不合格的结果才能标记存在重大质量安全隐患")
     return SamplingInput(
@@ -213,7 +224,18 @@ def normalise(inp: SamplingInput) -> SamplingInput:
         batch=clean(inp.batch), trademark=clean(inp.trademark), model=clean(inp.model),
         standard=clean(inp.standard), production_batch=clean(inp.production_batch),
         nonconforming_items=items, major_hazard=inp.major_hazard, report_received_on=inp.report_received_on,
+        report_delivered_on=inp.report_delivered_on,
     )
+
+
+def check_delivery(sampled_on: date, received_on: date | None, delivered_on: date | None) -> None:
+    """A delivery date lies between the report's arrival (or the sampling day) and today."""
+    if delivered_on is None:
+        return
+    if delivered_on > date.today():
+        raise SamplingError("送达日期不能晚于今天")
+    if delivered_on < (received_on or sampled_on):
+        raise SamplingError("送达日期不能早于" + ("报告收到日期" if received_on else "抽样日期"))
 
 
 def check_sampling(session: Session, inp: SamplingInput, *, exclude_id: str | None = None) -> list[SamplingWarning]:
@@ -226,15 +248,10 @@ def check_sampling(session: Session, inp: SamplingInput, *, exclude_id: str | No
     new = _record_from_input(inp, exclude_id or "")
     out: list[SamplingWarning] = []
     if inp.producer_id:
-        for msg in rules.repeat_sampling_warnings(new, history, max_per_window=REPEAT_MAX_PER_WINDOW):
+        for msg in rules.repeat_sampling_warnings(new, history):
             out.append(SamplingWarning("repeat", msg, _ids_named(msg, rows)))
         for msg in rules.higher_level_warnings(new, history):
-            named = tuple(
-                r.id for r in rows
-                if r.sampled_on.isoformat() in msg and rules.same_product(_record_from_row(r), new)
-                and rules.SamplingLevel.parse(LEVEL_LABELS[r.level]).rank > rules.SamplingLevel.parse(
-                    LEVEL_LABELS[inp.level]).rank
-            )
+            named = _ids_named(msg, rows)
             out.append(SamplingWarning("higher_level", msg, named))
     for msg in rules.second_visit_warnings(new, history):
         named = tuple(r.id for r in rows if r.task_name == inp.task_name and r.sampled_on.isoformat() in msg)
@@ -245,8 +262,9 @@ def check_sampling(session: Session, inp: SamplingInput, *, exclude_id: str | No
 # --------------------------------------------------------------------------- entry
 
 
-def step_templates(result: str, received_on: date) -> list[rules.StepTemplate]:
-    return rules.followup_template(result, received_on)
+def step_templates(session: Session, row: Sampling) -> list[rules.StepTemplate]:
+    """The follow-up templates of a sampling as things stand (see :func:`followup.templates_for`)."""
+    return followup.templates_for(session, row)
 
 
 def enter_sampling(store: Store, inp: SamplingInput) -> EntryResult:
@@ -277,11 +295,12 @@ def enter_sampling(store: Store, inp: SamplingInput) -> EntryResult:
             nonconforming_items=inp.nonconforming_items,
             major_hazard=inp.major_hazard,
             report_received_on=inp.report_received_on,
+            report_delivered_on=inp.report_delivered_on,
         )
         s.add(row)
         s.flush()
         audit.record(s, "create", "sampling", row.id, result=row.result, level=row.level,
-                     warnings=[w.kind for w in warnings] or None)
+                     warnings=[w.label for w in warnings] or None)
         step_ids = _open_followup(s, row)
         esc = _escalate(s, row) if inp.producer_id and row.result == rules.SamplingResult.FAIL else None
         classes.refresh(s, [row.enterprise_id, row.seller_id])
@@ -289,12 +308,14 @@ def enter_sampling(store: Store, inp: SamplingInput) -> EntryResult:
 
 
 def _open_followup(s: Session, row: Sampling) -> list[str]:
-    received = row.report_received_on or row.sampled_on
     ids: list[str] = []
     if row.result not in _FOLLOWED:
         return ids
-    for pos, tpl in enumerate(rules.followup_template(row.result, received), start=1):
+    for pos, tpl in enumerate(step_templates(s, row), start=1):
         step = FollowUpStep(sampling_id=row.id, step=tpl.key, position=pos, due_on=tpl.due_on)
+        if tpl.key == "deliver" and row.report_delivered_on is not None:
+            step.done_on = row.report_delivered_on
+            step.outcome = "已送达"
         s.add(step)
         s.flush()
         ids.append(step.id)
@@ -311,6 +332,7 @@ def record_result(
     nonconforming_items: str | None = None,
     major_hazard: bool = False,
     report_received_on: date | None = None,
+    report_delivered_on: date | None = None,
 ) -> EntryResult:
     """Add the test conclusion to a pending (待检) sampling: opens follow-up, escalates."""
     if result not in RESULTS:
@@ -324,17 +346,44 @@ def record_result(
         checked = normalise(SamplingInput(
             product_name=row.product_name, sampled_on=row.sampled_on, result=result,
             producer_id=row.enterprise_id, level=row.level, nonconforming_items=nonconforming_items,
-            major_hazard=major_hazard, report_received_on=report_received_on))
+            major_hazard=major_hazard, report_received_on=report_received_on,
+            report_delivered_on=report_delivered_on))
         row.result = result
         row.nonconforming_items = checked.nonconforming_items
         row.major_hazard = checked.major_hazard
         row.report_received_on = report_received_on
+        row.report_delivered_on = report_delivered_on
         audit.record(s, "update", "sampling", row.id, result=result)
         step_ids = _open_followup(s, row)
         is_producer = row.seller_id != row.enterprise_id
         esc = _escalate(s, row) if is_producer and result == rules.SamplingResult.FAIL else None
         classes.refresh(s, [row.enterprise_id, row.seller_id])
         return EntryResult(row.id, [], step_ids, esc)
+
+
+def record_delivery(store: Store, sampling_id: str, delivered_on: date) -> list[str]:
+    """Record the day the non-conforming report was delivered to the enterprise (送达).
+
+    The deadlines that count from the delivery (objection 15 days, 《产品质量法》第十五条;
+    rectification 60 and re-inspection 75 days from the order served with it, 《产品质量监督抽查
+    管理暂行办法》第四十六条、第四十七条; the county's counts for investigation and risk control) are
+    set or moved on the steps not yet done, and the 送达 step is marked done on that day. Returns
+    the ids of the steps whose deadline changed.
+    """
+    with store.transaction() as s:
+        row = s.get(Sampling, sampling_id)
+        if row is None or row.deleted:
+            raise SamplingError("抽查记录不存在")
+        if row.result != rules.SamplingResult.FAIL:
+            raise SamplingError("只有不合格的检验报告需要登记送达日期")
+        if row.followup_closed_on is not None:
+            raise SamplingError("该抽查的后处理已办结；如需修改请先重新打开")
+        check_delivery(row.sampled_on, row.report_received_on, delivered_on)
+        before = row.report_delivered_on
+        moved = followup.apply_delivery(s, row, delivered_on)
+        audit.record(s, "update", "sampling", row.id, report_delivered_on=delivered_on.isoformat(),
+                     before=before.isoformat() if before else None, deadlines_moved=len(moved))
+        return moved
 
 
 def producer_history(session: Session, enterprise_id: str) -> list[Sampling]:
@@ -476,16 +525,35 @@ def list_query(
 
 @dataclass(frozen=True)
 class TrackingEntry:
+    """One enterprise on the tracking list, with the samplings that put it there."""
+
     enterprise_id: str
     name: str
     failures: int
     refusals: int
     last_on: date
     products: str
+    uscc: str | None = None
+    events: tuple[tuple[date, str, str | None, str, str], ...] = ()  # (day, product, items, result, role)
+
+    @property
+    def roles(self) -> str:
+        return "、".join(dict.fromkeys(e[4] for e in self.events))
+
+    @property
+    def reason(self) -> str:
+        parts = [f"{d.isoformat()} {p} {res}" + (f"（{i}）" if i else "") + f"，{role}"
+                 for d, p, i, res, role in self.events]
+        return "上年度监督抽查：" + "；".join(parts) + "（沪市监产质〔2022〕251号 二（三）；晋市监发〔2023〕212号 三）"
 
 
-def tracking_list(session: Session, year: int, *, include_refusals: bool = True) -> list[TrackingEntry]:
-    """跟踪抽查名单 for ``year``: enterprises that failed (or refused) sampling in ``year - 1``."""
+TRACKING_RULE = ("上年度监督抽查不合格的生产者，以及在其店内抽样不合格的销售者；上年度拒检的企业一并列入"
+                 "（沪市监产质〔2022〕251号 二（三）；晋市监发〔2023〕212号 三）")
+
+
+def tracking_list(session: Session, year: int) -> list[TrackingEntry]:
+    """跟踪抽查名单 for ``year`` — the one definition the sampling page, the dashboard, the CLI and
+    the annual export use (:data:`TRACKING_RULE`, :func:`qsdesk.domain.sampling.tracking_list_year`)."""
     start, end = date(year - 1, 1, 1), date(year - 1, 12, 31)
     rows = list(session.scalars(
         select(Sampling).where(Sampling.deleted.is_(False), Sampling.sampled_on >= start,
@@ -493,18 +561,31 @@ def tracking_list(session: Session, year: int, *, include_refusals: bool = True)
                                Sampling.result.in_([rules.SamplingResult.FAIL.value,
                                                     rules.SamplingResult.REFUSED.value]))
     ))
-    ids = rules.tracking_list_year([_record_from_row(r) for r in rows], year, include_refusals=include_refusals)
+    ids = rules.tracking_list_year([_record_from_row(r) for r in rows], year)
     if not ids:
         return []
-    names = {e.id: e.name for e in session.scalars(select(Enterprise).where(Enterprise.id.in_(ids)))}
+    ents = {e.id: e for e in session.scalars(select(Enterprise).where(Enterprise.id.in_(ids),
+                                                                       Enterprise.deleted.is_(False)))}
     out = []
     for eid in ids:
-        mine = [r for r in rows if eid in (r.enterprise_id, r.seller_id)]
-        fails = [r for r in mine if r.result == rules.SamplingResult.FAIL]
-        refs = [r for r in mine if r.result == rules.SamplingResult.REFUSED]
-        products = "、".join(sorted({r.product_name for r in mine}))
-        out.append(TrackingEntry(eid, names.get(eid, ""), len(fails), len(refs),
-                                 max(r.sampled_on for r in mine), products))
+        if eid not in ents:
+            continue
+        events = []
+        for r in sorted(rows, key=lambda x: x.sampled_on):
+            is_producer = r.enterprise_id == eid and r.seller_id != eid
+            at_shop = r.seller_id == eid
+            if not (is_producer or at_shop):
+                continue
+            if r.result == rules.SamplingResult.REFUSED:
+                role = "拒检"
+            else:
+                role = "生产者" if is_producer else "销售者（抽样场所）"
+            events.append((r.sampled_on, r.product_name, r.nonconforming_items, r.result, role))
+        fails = sum(1 for e in events if e[3] == rules.SamplingResult.FAIL)
+        refs = sum(1 for e in events if e[3] == rules.SamplingResult.REFUSED)
+        products = "、".join(sorted({e[1] for e in events}))
+        out.append(TrackingEntry(eid, ents[eid].name, fails, refs, max(e[0] for e in events), products,
+                                 ents[eid].uscc, tuple(events)))
     out.sort(key=lambda t: (-t.failures, t.name))
     return out
 
@@ -543,7 +624,7 @@ def timeline_events(session: Session, enterprise_id: str) -> list[Any]:
                                  "sampling", r.id))
         for st in followup.steps(session, r.id):
             if st.done_on:
-                label = followup.step_label(st.step, r.result)
+                label = followup.step_label(st.step)
                 out.append(TimelineEvent(st.done_on, "followup", f"后处理：{label}",
                                          " ".join(x for x in (st.outcome, st.note) if x), "followup_step", st.id))
         if r.followup_closed_on:

@@ -350,6 +350,7 @@ class Sampling(SyncMixin, Base):
     nonconforming_items: Mapped[str | None] = mapped_column(Text)
     major_hazard: Mapped[bool] = mapped_column(Boolean, default=False)
     report_received_on: Mapped[date | None] = mapped_column(Date)  # 不合格报告收到日
+    report_delivered_on: Mapped[date | None] = mapped_column(Date)  # 报告送达企业之日 (objection window start)
     followup_closed_on: Mapped[date | None] = mapped_column(Date)
     __table_args__ = (Index("ix_sampling_enterprise_date", "enterprise_id", "sampled_on"),)
 
@@ -462,6 +463,8 @@ class Activity(SyncMixin, Base):
     # system and working mechanism in place (annex 5 columns of 002); None = not asked
     managers_in_place: Mapped[bool | None] = mapped_column(Boolean)
     responsibility_system: Mapped[bool | None] = mapped_column(Boolean)
+    # A rectification (kind "rectification") names the inspection whose problems it put right.
+    inspection_id: Mapped[str | None] = mapped_column(String(36), index=True)
 
 
 class AuditEntry(SyncMixin, Base):
@@ -553,6 +556,29 @@ class EnterpriseClass(Base):
     as_of: Mapped[date] = mapped_column(Date)  # the day of the computation that last changed the row
     # the day of the next change without a new record (a window running out); None = none due
     valid_until: Mapped[date | None] = mapped_column(Date, index=True)
+class CountySetting(SyncMixin, Base):
+    """A county-wide setting (day counts the documents leave open, the monthly reporting period):
+    made at the county, sent down to every station. ``key`` names it; ``value`` is text."""
+
+    __tablename__ = "county_setting"
+    key: Mapped[str] = mapped_column(String(64), index=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class MonthlyReport(SyncMixin, Base):
+    """A station's monthly 两个规定 table as filed: the period, the figures, and when it was sent.
+
+    Made at the station (``origin``) and sent up; "已报送" means ``sent_on`` is set (marked sent by
+    hand) or a bundle to the county left after the row was last changed."""
+
+    __tablename__ = "monthly_report"
+    period: Mapped[str] = mapped_column(String(7), index=True)  # "2026-10"
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    figures: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    filed_on: Mapped[date] = mapped_column(Date)
+    sent_on: Mapped[date | None] = mapped_column(Date)  # marked sent by hand (paper, e-mail …)
+    sent_note: Mapped[str | None] = mapped_column(Text)
 
 
 SYNCED_MODELS: tuple[type[SyncMixin], ...] = (
@@ -579,4 +605,6 @@ SYNCED_MODELS: tuple[type[SyncMixin], ...] = (
     FormVersion,
     EnterpriseListing,
     ClassDecision,
+    CountySetting,
+    MonthlyReport,
 )

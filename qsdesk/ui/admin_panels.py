@@ -326,7 +326,8 @@ class AuditPanel(QWidget):
 
 TABLE_TEXT = {
     "enterprise": "企业档案", "inspection": "检查记录", "risk_report": "风险信息", "sampling": "监督抽查",
-    "task_checklist": "任务清单", "account": "账号", "followup_step": "后处理", None: "",
+    "task_checklist": "任务清单", "account": "账号", "followup_step": "后处理", "activity": "工作记录",
+    "enforcement_case": "立案查处", "county_setting": "县局设置", "monthly_report": "月度统计表", None: "",
 }
 
 

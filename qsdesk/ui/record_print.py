@@ -27,6 +27,7 @@ from typing import Any
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QMessageBox, QToolButton, QWidget
 
 from qsdesk.ui.print_preview import PrintPreviewDialog
+from qsdesk.ui.worker import TaskCancelled
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,9 @@ def preview_pdf(parent: QWidget | None, render: Callable[[Path], Path], title: s
     printing.take_missing()  # only what this print lacks
     try:
         path = render(tmp / suggested_name)
+    except TaskCancelled:
+        shutil.rmtree(tmp, ignore_errors=True)
+        return None
     except (printing.PrintError, OSError, ValueError) as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         QMessageBox.warning(parent, "无法打印", str(exc))

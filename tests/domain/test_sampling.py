@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -9,7 +10,11 @@ import pytest
 
 from qsdesk.domain.sampling import (
     OBJECTION_DAYS,
+    RECTIFY_DAYS,
+    REINSPECT_DAYS,
+    STEP_LABELS,
     EscalationLevel,
+    FollowupDefaults,
     SamplingLevel,
     SamplingOutcome,
     SamplingRecord,
@@ -18,11 +23,13 @@ from qsdesk.domain.sampling import (
     escalation,
     followup_template,
     higher_level_warnings,
+    higher_level_window,
     objection_deadline,
     refusal_template,
     repeat_sampling_warnings,
     same_product,
     second_visit_warnings,
+    step_label,
     tracking_list_year,
 )
 
@@ -119,15 +126,35 @@ def test_record_does_not_conflict_with_itself() -> None:
 # ---------- 上抽下不抽 ----------
 
 
-def test_higher_level_same_year_warns_lower() -> None:
-    national = rec(date(2024, 3, 10), dept="国家市场监督管理总局", level="国家")
+def test_higher_level_within_a_year_warns_lower_naming_the_window() -> None:
+    national = rec(date(2024, 3, 10), dept="国家市场监督管理总局", level="国家", rid="N1")
     w = higher_level_warnings(rec(date(2024, 11, 5), level="县级"), [national])
-    assert len(w) == 1 and "上抽下不抽" in w[0] and "国家" in w[0]
+    assert len(w) == 1 and "上抽下不抽" in w[0] and "国家" in w[0] and "编号 N1" in w[0]
+    assert "12个月内（至 2025-03-10）" in w[0] and "晋市监发〔2023〕212号 二" in w[0]
+    assert higher_level_warnings(rec(date(2025, 3, 10)), [national])  # last day of the window
+    assert higher_level_warnings(rec(date(2025, 3, 11)), [national]) == []
 
 
-def test_higher_level_other_year_or_lower_level_does_not_warn() -> None:
+def test_higher_level_across_the_year_end_still_warns() -> None:
     national = rec(date(2023, 12, 31), dept="国家市场监督管理总局", level="national")
-    assert higher_level_warnings(rec(date(2024, 1, 2)), [national]) == []
+    assert higher_level_warnings(rec(date(2024, 1, 2)), [national])
+    assert higher_level_window(date(2023, 12, 31)) == (date(2023, 12, 31), date(2024, 12, 31))
+
+
+def test_higher_level_matches_the_product_not_only_the_model_string() -> None:
+    prov = rec(date(2024, 3, 10), dept="山东省市场监管局", level="省级", model="BV 2.5mm²")
+    assert higher_level_warnings(rec(date(2024, 6, 1), model="BV-2.5MM2"), [prov])
+    assert higher_level_warnings(rec(date(2024, 6, 1), model="ＢＶ２.５mm2"), [prov])
+    assert higher_level_warnings(rec(date(2024, 6, 1), model="BV 4mm²"), [prov]) == []  # another model
+    no_model = rec(date(2024, 3, 10), dept="山东省市场监管局", level="省级", model="", product="家用电冰箱")
+    assert higher_level_warnings(rec(date(2024, 6, 1), model="", product="电冰箱"), [no_model])
+    assert higher_level_warnings(rec(date(2024, 6, 1), trademark="海岱"), [prov]) == []  # another brand
+    assert higher_level_warnings(rec(date(2024, 6, 1), producer_id="91370112MA3C0YYYYB"), [prov]) == []
+
+
+def test_higher_level_earlier_or_lower_level_does_not_warn() -> None:
+    national = rec(date(2024, 3, 10), dept="国家市场监督管理总局", level="national")
+    assert higher_level_warnings(rec(date(2024, 3, 9)), [national]) == []  # before the higher one
     county = rec(date(2024, 3, 10))
     assert higher_level_warnings(rec(date(2024, 6, 1), dept="山东省市场监管局", level="省级"), [county]) == []
     same_level = rec(date(2024, 3, 10), dept="章丘区市场监管局")
@@ -237,29 +264,57 @@ def test_tracking_list_is_last_years_failures() -> None:
         rec(date(2024, 1, 1), result="不合格", producer_id="D"),
         rec(date(2022, 12, 31), result="不合格", producer_id="E"),
         rec(date(2023, 5, 1), result="不合格", producer_id="A"),
+        rec(date(2023, 7, 1), result="不合格", producer_id="F", sampled_unit_id="SHOP-F"),  # failed on a shelf
     ]
-    assert tracking_list_year(h, 2024) == ["A", "SELLER-B"]
-    assert tracking_list_year(h, 2024, include_refusals=False) == ["A"]
+    assert tracking_list_year(h, 2024) == ["A", "F", "SELLER-B", "SHOP-F"]
+    assert tracking_list_year(h, 2024, include_refusals=False) == ["A", "F", "SHOP-F"]
     assert tracking_list_year(h, 2025) == ["D"]
 
 
 # ---------- follow-up templates (004) ----------
 
 
-def test_followup_template_for_failure() -> None:
+def test_followup_template_for_failure_undelivered_waits_for_delivery() -> None:
     steps = followup_template("不合格", date(2024, 3, 4))
     keys = [s.key for s in steps]
     assert keys[:6] == ["deliver", "objection", "investigate", "risk_control", "rectify", "reinspect"]
     for k in ("case_filing", "interview", "list_abnormal", "list_serious"):
         assert k in keys
     by = {s.key: s for s in steps}
-    assert by["deliver"].due_on == date(2024, 3, 4)  # 第一时间
-    assert by["investigate"].due_on == date(2024, 3, 4)  # 同步
-    assert OBJECTION_DAYS == 15
-    assert by["objection"].due_on == date(2024, 3, 19)
-    assert by["rectify"].due_on is None
+    assert by["deliver"].due_on == date(2024, 3, 4)  # 第一时间 (county default: the day received)
+    assert by["deliver"].by_default
+    # Not delivered: nothing counts from the sampling or report day; the steps wait for delivery.
+    for k in ("objection", "investigate", "risk_control", "rectify", "reinspect"):
+        assert by[k].due_on is None and by[k].awaiting_delivery, k
     assert by["case_filing"].condition is not None
     assert all(s.basis for s in steps)
+    assert not any(re.search(r"(^|[^〔\d])00[0-4] ", s.basis) for s in steps)  # real documents, not seed numbers
+
+
+def test_followup_template_counts_from_delivery() -> None:
+    # Report received Mon 2024-03-04, delivered Thu 2024-03-07.
+    by = {s.key: s for s in followup_template("不合格", date(2024, 3, 4), date(2024, 3, 7))}
+    assert OBJECTION_DAYS == 15
+    assert by["objection"].due_on == date(2024, 3, 22)  # 7 Mar + 15 days (《产品质量法》第十五条)
+    assert by["investigate"].due_on == date(2024, 3, 7)  # 同步 (default 0 days)
+    assert by["risk_control"].due_on == date(2024, 3, 11)  # 7 Mar + 3 = Sun 10 Mar → Mon 11 Mar
+    assert RECTIFY_DAYS == 60 and REINSPECT_DAYS == 75
+    assert by["rectify"].due_on == date(2024, 5, 6)  # 7 Mar + 60 = Mon 6 May (第四十六条)
+    assert "第四十六条" in by["rectify"].basis and "第四十七条" in by["reinspect"].basis
+    assert by["reinspect"].due_on == date(2024, 5, 21)  # 7 Mar + 75 = Tue 21 May (第四十七条)
+    assert not by["objection"].by_default and not by["rectify"].by_default
+    custom = {s.key: s for s in followup_template("不合格", date(2024, 3, 4), date(2024, 3, 7),
+                                                  FollowupDefaults(risk_control_days=10))}
+    assert custom["risk_control"].due_on == date(2024, 3, 18)  # 17 Mar is a Sunday
+
+
+def test_every_step_key_has_a_chinese_label() -> None:
+    keys = {s.key for s in followup_template("不合格", date(2024, 3, 4))}
+    keys |= {s.key for s in followup_template("拒检", date(2024, 3, 4))}
+    assert keys <= set(STEP_LABELS)
+    for k in keys:
+        assert step_label(k) != k and not any(c.isascii() and c.isalpha() for c in step_label(k))
+    assert step_label("no_such_key") == "其他步骤"
 
 
 def test_objection_deadline_counts_from_delivery_and_skips_holidays() -> None:

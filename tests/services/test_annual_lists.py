@@ -84,7 +84,7 @@ def test_tracking_list_is_last_years_failures(store) -> None:
         track = tracking_list(s, 2026)
         assert tracking_list(s, 2025)[0].name == "壬厂"
     assert [t.name for t in track] == ["辛厂"]
-    assert len(track[0].failures) == 2 and "插头插座 不合格（导体电阻）" in track[0].reason
+    assert track[0].failures == 2 and "插头插座 不合格（导体电阻）" in track[0].reason
 
 
 def test_export_lists(store, tmp_path: Path) -> None:

@@ -99,7 +99,7 @@ def _records(store) -> None:
                       nonconforming_items="温升", level="provincial", production_batch="20260901")
         s.add(sm)
         s.flush()
-        s.add(FollowUpStep(sampling_id=sm.id, step="送达", position=1, due_on=date(2026, 10, 10),
+        s.add(FollowUpStep(sampling_id=sm.id, step="deliver", position=1, due_on=date(2026, 10, 10),
                            done_on=date(2026, 10, 8), outcome="已送达"))
 
 
@@ -133,7 +133,7 @@ def test_ledger_risk_sampling_exports(store, tmp_path: Path) -> None:
     assert ws[2][h["层级"]].value == "省级"
     fu = wb["不合格后处理"]
     h = _header_index(fu)
-    assert fu[2][h["处置环节"]].value == "送达" and fu[2][h["完成日期"]].is_date
+    assert fu[2][h["处置环节"]].value == "送达检验报告" and fu[2][h["完成日期"]].is_date
     assert fu.freeze_panes == "A2"
 
 

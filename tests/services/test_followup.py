@@ -27,21 +27,38 @@ def test_overdue_detection(store, failed) -> None:
         # Nothing is overdue on the due day itself.
         assert fu.overdue_count(s, date(2026, 9, 30)) == 0
         rows = list(s.execute(fu.overdue_query(date(2026, 10, 1))))
-        assert [r.step for r in rows] == ["deliver", "investigate"]
+        # Undelivered: only 送达 itself can be late; the objection window has not started.
+        assert [r.step for r in rows] == ["deliver"]
         assert rows[0].enterprise == "济南华光电器有限公司" and rows[0].sampling_id == failed
-        assert fu.overdue_count(s, date(2026, 10, 15)) == 2
-        assert fu.overdue_count(s, date(2026, 10, 16)) == 3  # objection window ended 10-15
+        assert fu.overdue_count(s, date(2027, 1, 1)) == 1
+        smp = s.get(Sampling, failed)
+        objection = next(x for x in fu.steps(s, failed) if x.step == "objection")
+        assert fu.step_status(objection, smp, date(2027, 1, 1)) == "待送达"
         deliver = next(x for x in fu.steps(s, failed) if x.step == "deliver")
-    fu.complete_step(store, deliver.id, date(2026, 9, 30), note="当场送达，企业签收")
+    # Completing 送达 on 10-09 records the delivery and starts the windows.
+    fu.complete_step(store, deliver.id, date(2026, 10, 9), note="送达企业，企业签收")
     with store.session() as s:
-        assert [r.step for r in s.execute(fu.overdue_query(date(2026, 10, 16)))] == ["investigate", "objection"]
+        smp = s.get(Sampling, failed)
+        assert smp.report_delivered_on == date(2026, 10, 9)
+        by = {x.step: x for x in fu.steps(s, failed)}
+        assert by["objection"].due_on == date(2026, 10, 26)  # 10-09 + 15 = Sat 10-24 → Mon 10-26
+        assert by["rectify"].due_on == date(2026, 12, 8)  # 60 days (第四十六条)
+        assert by["reinspect"].due_on == date(2026, 12, 23)  # 75 days (第四十七条)
+        assert [r.step for r in s.execute(fu.overdue_query(date(2026, 10, 10)))] == ["investigate"]
+        assert fu.step_status(by["objection"], smp, date(2026, 10, 26)) == "2026-10-26 前"
+        assert fu.step_status(by["objection"], smp, date(2026, 10, 27)).startswith("逾期")
+    # Undoing 送达 puts the windows back to waiting.
+    fu.reopen_step(store, deliver.id)
+    with store.session() as s:
+        assert s.get(Sampling, failed).report_delivered_on is None
+        assert next(x for x in fu.steps(s, failed) if x.step == "objection").due_on is None
     # A step without a due date is never overdue; an edited deadline is.
     with store.session() as s:
-        rectify = next(x for x in fu.steps(s, failed) if x.step == "rectify")
-    fu.update_step(store, rectify.id, due_on=date(2026, 10, 31))
+        case = next(x for x in fu.steps(s, failed) if x.step == "case_filing")
+    fu.update_step(store, case.id, due_on=date(2026, 10, 31))
     with store.session() as s:
-        assert fu.overdue_count(s, date(2026, 10, 31)) == 2
-        assert fu.overdue_count(s, date(2026, 11, 1)) == 3
+        assert fu.overdue_count(s, date(2026, 10, 31)) == 1
+        assert fu.overdue_count(s, date(2026, 11, 1)) == 2
 
 
 def test_walk_to_closed(store, failed) -> None:
@@ -83,8 +100,9 @@ def test_walk_to_closed(store, failed) -> None:
         assert [x.step for x in fu.open_steps(s, failed)] == ["reinspect"]
 
 
-def test_step_labels_come_from_the_domain_templates() -> None:
-    assert "送达" in fu.step_label("deliver")
-    assert "公示系统" in fu.step_label("credit_record", "拒检")
-    assert fu.step_label("confirm_on_site").startswith("执法监管人员到现场")
-    assert fu.step_label("unknown-key") == "unknown-key"
+def test_step_labels_are_chinese_never_keys() -> None:
+    assert fu.step_label("deliver") == "送达检验报告"
+    assert fu.step_label("list_abnormal") == "列入经营异常名录（列异）"
+    assert fu.step_label("case_filing") == "立案查处"
+    assert fu.step_label("confirm_on_site") == "现场确认拒检"
+    assert fu.step_label("unknown-key") == "其他步骤"

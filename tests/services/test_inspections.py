@@ -28,7 +28,7 @@ def test_new_values_snapshot_and_three_year_history(store: Store) -> None:
     add_sampling(store, eid, date(2023, 12, 31), "不合格", "标志")  # four years back: left out
     add_sampling(store, eid, date(2024, 1, 1), "合格")  # first day of the window
     add_sampling(store, eid, date(2025, 6, 3), "不合格", "泄漏电流",
-                 steps=[("送达", date(2025, 6, 10), "已签收"), ("复查", None, None)])
+                 steps=[("deliver", date(2025, 6, 10), "已签收"), ("reinspect", None, None)])
     add_sampling(store, eid, date(2026, 3, 2), "合格")
     form_id, values = inspections.new_values(store, eid, today=TODAY)
     assert form_id == "annex4_producer"
@@ -44,7 +44,7 @@ def test_new_values_snapshot_and_three_year_history(store: Store) -> None:
     assert [r["year"] for r in rows] == [2024, 2025, 2026]
     assert rows[0]["result"] == "合格1批次"
     assert rows[1]["result"] == "不合格1批次（泄漏电流）"
-    assert "送达（已签收）" in rows[1]["follow_up"] and "处理中" in rows[1]["follow_up"]
+    assert "送达检验报告（已签收）" in rows[1]["follow_up"] and "处理中" in rows[1]["follow_up"]
     assert values["inspection_history"] == []
 
 

@@ -132,12 +132,15 @@ def expected(raw: dict[str, list[dict[str, Any]]], origin: str | None = None) ->
                      and a["on_date"] <= END), key=lambda a: (a["on_date"], a["id"])):
         last[a["enterprise_id"]] = a
     for a in last.values():
-        uk = _uk(a["unit_kind"], a["types"])
+        uk = _uk(None, a["types"])  # an enterprise surveyed counts by its registry unit types
         exp[f"{uk}_surveyed"] += 1
         exp[f"{uk}_managers"] += a["managers_in_place"]
         exp[f"{uk}_responsibility"] += a["responsibility_system"]
+    # An amendment replaces the record it corrects: a sealed record with a sealed, live successor
+    # does not count; the successor does, by its own date.
+    replaced = {i["amends_id"] for i in raw["insp"] if i["amends_id"] and not i["deleted"] and i["status"] == "sealed"}
     for i in raw["insp"]:
-        if (i["deleted"] or not mine(i) or i["status"] != "sealed" or i["amends_id"]
+        if (i["deleted"] or not mine(i) or i["status"] != "sealed" or i["id"] in replaced
                 or not (START <= i["inspected_on"] <= END) or i["form_id"] == "task_producer"):
             continue
         exp["enforcement_staff"] += 1 + (i["inspector2_id"] is not None)
@@ -204,8 +207,9 @@ def test_export_in_annex_layout(store, tmp_path: Path) -> None:
     ws = load_workbook(out).active
     assert ws["A1"].value == "落实工业产品“两个规定”情况统计表"
     assert "王舍人" in ws["A2"].value
-    assert [ws.cell(4, i + 2).value for i in range(len(CELLS))] == [c.label for c in CELLS]
-    groups = [ws.cell(3, i).value for i in range(2, len(CELLS) + 2) if ws.cell(3, i).value]
+    # A station's table: the layout of 附件5, group | item | one column of figures.
+    assert [ws.cell(5 + i, 2).value for i in range(len(CELLS))] == [c.label for c in CELLS]
+    groups = [ws.cell(r, 1).value for r in range(5, len(CELLS) + 5) if ws.cell(r, 1).value]
     assert groups == ["开展宣贯指导情况", "生产单位排摸情况", "销售单位排摸情况", "属地监管执法情况", "组织抽查考核情况"]
     [(unit, values)] = read_annex_values(out)
     exp = expected(raw)
@@ -244,11 +248,14 @@ def test_month_parsing_and_due_date() -> None:
     assert parse_month("2026-10") == (2026, 10) == parse_month("202610") == parse_month("2026年10月")
     with pytest.raises(ValueError, match="月份"):
         parse_month("2026-13")
-    assert due_date(date(2026, 10, 23)) == date(2026, 10, 23)
-    assert due_date(date(2026, 12, 24)) == date(2027, 1, 23)
+    # Default: a month's table covers the calendar month and is due on the 23rd of the next.
+    assert due_date(date(2026, 10, 23)) == date(2026, 10, 23)  # September's table
+    assert due_date(date(2026, 10, 24)) == date(2026, 10, 23)  # still September's until October ends
+    assert due_date(date(2026, 11, 1)) == date(2026, 11, 23)  # October's
+    assert due_date(date(2027, 1, 2)) == date(2027, 1, 23)  # December's, across the year end
     assert reminder(date(2026, 10, 15)) is None
-    assert reminder(date(2026, 10, 16)) == "本月《落实工业产品“两个规定”情况统计表》应于 10 月 23 日前报送（还有 7 天）"
-    assert reminder(date(2026, 10, 23)).endswith("（今天）")
+    assert reminder(date(2026, 10, 16)) == "2026年9月《落实工业产品“两个规定”情况统计表》应于 10 月 23 日前报送（还有 7 天）"
+    assert reminder(date(2026, 10, 23)).endswith("（今天截止）")
 
 
 def test_print_annex_pdf(store, tmp_path: Path) -> None:

@@ -31,8 +31,20 @@ def test_sampling_add_list_steps_close(store, data_dir: Path, capsys) -> None:
     assert main(["sampling", "list", *dd, "--open"]) == 0
     out = capsys.readouterr().out
     assert sid in out and f"后处理 0/{len(step_ids)}" in out
+    assert main(["sampling", "steps", *dd, sid]) == 0
+    out = capsys.readouterr().out
+    assert "异议处理\t待送达" in out and "objection" not in out and "list_abnormal" not in out
     assert main(["sampling", "overdue", *dd, "--today", "2026-10-13"]) == 0
-    assert "逾期 2 项" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "逾期 1 项" in out and "送达检验报告" in out
+    assert main(["sampling", "deliver", *dd, sid, "--on", "2026-10-11"]) == 2  # before the report arrived
+    assert "早于报告收到日期" in capsys.readouterr().err
+    assert main(["sampling", "deliver", *dd, sid, "--on", "2026-10-12"]) == 0
+    capsys.readouterr()
+    assert main(["sampling", "steps", *dd, sid]) == 0
+    out = capsys.readouterr().out
+    assert "异议处理\t逾期（2026-10-27）" in out and "待送达" not in out  # today is past 10-27
+    assert "《产品质量监督抽查管理暂行办法》第四十六条" in out and "《产品质量法》第十五条" in out
     assert main(["sampling", "close", *dd, sid]) == 2
     assert "未完成" in capsys.readouterr().err
     for st in step_ids:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from qsdesk.domain.supervision import CreditRisk
-from qsdesk.services import classes
+from qsdesk.services import classes, followup
 from qsdesk.services import sampling as svc
 from qsdesk.store.models import AuditEntry, Enterprise, FollowUpStep, Sampling
 from tests.services.sampling_factories import add_enterprise
@@ -37,30 +37,33 @@ def fail(store, producer, on, hazard=True, **kw) -> svc.EntryResult:
 # ------------------------------------------------------------------ 6-month rule
 
 
-def test_six_month_rule_second_sampling_is_allowed(store, producer) -> None:
-    enter(store, producer)
-    assert enter(store, producer, sampled_on=date(2026, 3, 1)).warnings == []
-
-
-def test_six_month_rule_inclusive_at_same_day_six_months_later(store, producer) -> None:
+def test_six_month_rule_second_sampling_inside_window_is_warned_naming_the_first(store, producer) -> None:
+    # 不得在6个月内…进行2次以上: 以上 includes 2, so the second sampling already warns.
     first = enter(store, producer).sampling_id
-    second = enter(store, producer, sampled_on=date(2026, 3, 1)).sampling_id
-    inside = enter(store, producer, sampled_on=date(2026, 7, 15))  # third within Jan 15 – Jul 15
+    second = enter(store, producer, sampled_on=date(2026, 3, 1))
+    assert [w.kind for w in second.warnings] == ["repeat"]
+    assert second.warnings[0].sampling_ids == (first,)
+    msg = second.warnings[0].message
+    assert "2026-01-15" in msg and "鲁缆" in msg and f"编号 {svc.short_id(first)}" in msg
+    assert "晋市监发〔2023〕212号" in msg and "003" not in msg
+
+
+def test_six_month_rule_second_sampling_at_six_months_exactly_is_warned(store, producer) -> None:
+    # 民法典 第二百零一条、第二百零二条: the first day is not counted; "6个月内" ends on the same
+    # day number 6 months later, which is still inside.
+    first = enter(store, producer).sampling_id
+    inside = enter(store, producer, sampled_on=date(2026, 7, 15))
     assert [w.kind for w in inside.warnings] == ["repeat"]
-    assert inside.warnings[0].sampling_ids == (first, second)
-    assert "2026-01-15" in inside.warnings[0].message and "鲁缆" in inside.warnings[0].message
+    assert inside.warnings[0].sampling_ids == (first,)
 
 
-def test_six_month_rule_day_after_window_is_free(store, producer) -> None:
+def test_six_month_rule_one_day_after_six_months_is_free(store, producer) -> None:
     enter(store, producer)
-    enter(store, producer, sampled_on=date(2026, 3, 1))
-    outside = enter(store, producer, sampled_on=date(2026, 7, 16))  # Jan 15 has left the window
-    assert outside.warnings == []
+    assert enter(store, producer, sampled_on=date(2026, 7, 16)).warnings == []
 
 
 def test_six_month_rule_month_end_clamps(store, producer) -> None:
     enter(store, producer, sampled_on=date(2025, 8, 31))
-    enter(store, producer, sampled_on=date(2025, 10, 1))
     with store.session() as s:
         assert [w.kind for w in svc.check_sampling(s, replace(BASE, producer_id=producer,
                                                                 sampled_on=date(2026, 2, 28)))] == ["repeat"]
@@ -84,13 +87,12 @@ def test_six_month_rule_needs_same_department_and_same_product(store, producer) 
 
 def test_warning_does_not_block_entry(store, producer) -> None:
     enter(store, producer)
-    enter(store, producer, sampled_on=date(2026, 1, 20))
     res = enter(store, producer, sampled_on=date(2026, 2, 1))
     assert res.warnings
     with store.session() as s:
-        assert s.scalar(select(func.count()).select_from(Sampling)) == 3
+        assert s.scalar(select(func.count()).select_from(Sampling)) == 2
         entry = s.scalars(select(AuditEntry).where(AuditEntry.record_id == res.sampling_id)).one()
-        assert entry.detail["warnings"] == ["repeat"]
+        assert entry.detail["warnings"] == ["重复抽查"]
 
 
 # ------------------------------------------------------------------ 上抽下不抽
@@ -108,6 +110,16 @@ def test_higher_level_sampled_same_product_same_year(store, producer) -> None:
         assert svc.check_sampling(s, replace(BASE, producer_id=producer, sampled_on=date(2025, 12, 31))) == []
         assert svc.check_sampling(s, replace(BASE, producer_id=producer, level="national", organiser="市场监管总局",
                                              sampled_on=date(2026, 9, 1))) == []
+
+
+def test_higher_level_across_the_year_end_and_model_typed_differently(store, producer) -> None:
+    prov = enter(store, producer, level="provincial", organiser="山东省市场监督管理局",
+                 sampled_on=date(2025, 12, 20), model="BV2.5mm2").sampling_id
+    res = enter(store, producer, sampled_on=date(2026, 1, 5), model="BV 2.5mm²")
+    assert [w.kind for w in res.warnings] == ["higher_level"]
+    assert res.warnings[0].sampling_ids == (prov,)
+    assert "至 2026-12-20" in res.warnings[0].message
+    assert enter(store, producer, sampled_on=date(2026, 1, 6), model="BV-4", trademark="齐鲁").warnings == []
 
 
 def test_levels_accept_chinese_names(store, producer) -> None:
@@ -132,9 +144,38 @@ def test_fail_opens_followup_steps_with_deadlines(store, producer) -> None:
     assert len(steps) == len(res.step_ids)
     by = {x.step: x for x in steps}
     assert by["deliver"].due_on == date(2026, 9, 30)
-    # 15 days after 09-30 is 10-15 (a Thursday, a working day after the National Day holiday).
+    # Not yet delivered: the windows wait (待送达), nothing counts from the sampling day.
+    assert by["objection"].due_on is None and by["rectify"].due_on is None
+    with store.session() as s:
+        smp = s.get(Sampling, res.sampling_id)
+        assert followup.step_status(by["objection"], smp, date(2026, 12, 31)) == "待送达"
+    # Delivered 09-30: 15 days is 10-15 (a Thursday, a working day after the National Day holiday).
+    moved = svc.record_delivery(store, res.sampling_id, date(2026, 9, 30))
+    assert len(moved) == 5
+    with store.session() as s:
+        by = {x.step: x for x in s.scalars(select(FollowUpStep).where(FollowUpStep.sampling_id == res.sampling_id))}
     assert by["objection"].due_on == date(2026, 10, 15)
-    assert by["rectify"].due_on is None
+    assert by["rectify"].due_on == date(2026, 11, 30)  # 60 days from 09-30 (第四十六条): Sun 11-29 → Mon
+    assert by["reinspect"].due_on == date(2026, 12, 14)  # 75 days (第四十七条), a Monday
+    assert by["deliver"].done_on == date(2026, 9, 30)
+    # Correcting the delivery day moves them again.
+    svc.record_delivery(store, res.sampling_id, date(2026, 10, 9))
+    with store.session() as s:
+        by = {x.step: x for x in s.scalars(select(FollowUpStep).where(FollowUpStep.sampling_id == res.sampling_id))}
+    assert by["objection"].due_on == date(2026, 10, 26)
+    with pytest.raises(svc.SamplingError, match="早于报告收到日期"):
+        svc.record_delivery(store, res.sampling_id, date(2026, 9, 29))
+
+
+def test_delivery_date_given_at_entry(store, producer) -> None:
+    res = fail(store, producer, date(2026, 9, 28), report_received_on=date(2026, 9, 30),
+               report_delivered_on=date(2026, 9, 30))
+    with store.session() as s:
+        by = {x.step: x for x in s.scalars(select(FollowUpStep).where(FollowUpStep.sampling_id == res.sampling_id))}
+    assert by["objection"].due_on == date(2026, 10, 15) and by["deliver"].done_on == date(2026, 9, 30)
+    with pytest.raises(svc.SamplingError, match="送达日期不能早于"):
+        fail(store, producer, date(2026, 9, 28), report_received_on=date(2026, 9, 30),
+             report_delivered_on=date(2026, 9, 29), model="X")
 
 
 def test_refusal_opens_its_own_followup(store, producer) -> None:
@@ -253,15 +294,32 @@ def test_tracking_list_is_last_years_failures(store, producer) -> None:
         lst = svc.tracking_list(s, 2026)
         assert [(t.name, t.failures, t.refusals) for t in lst] == [
             ("济南鲁缆电缆有限公司", 1, 0), ("济南拒检玩具厂", 0, 1)]
-        assert [t.name for t in svc.tracking_list(s, 2026, include_refusals=False)] == ["济南鲁缆电缆有限公司"]
         assert [t.name for t in svc.tracking_list(s, 2027)] == ["济南明亮灯具厂"]
+        assert "拒检" in svc.TRACKING_RULE and "沪市监产质〔2022〕251号" in lst[0].reason
+
+
+def test_tracking_list_includes_the_seller_where_the_failed_sample_was_taken(store, producer) -> None:
+    from qsdesk.services import annual_lists, inspections
+
+    shop = add_enterprise(store, "王舍人五金店", unit_types="retailer")
+    fail(store, producer, date(2025, 6, 1), seller_id=shop)
+    with store.session() as s:
+        lst = svc.tracking_list(s, 2026)
+        by = {t.name: t for t in lst}
+        assert set(by) == {"济南鲁缆电缆有限公司", "王舍人五金店"}
+        assert by["王舍人五金店"].roles == "销售者（抽样场所）" and by["济南鲁缆电缆有限公司"].roles == "生产者"
+        # the annual export's list is the same list
+        assert [t.enterprise_id for t in annual_lists.tracking_list(s, 2026)] == [t.enterprise_id for t in lst]
+        # the seller's annex 5 history (近三年监督抽查情况) includes the sampling at its shop
+        hist = inspections.sampling_history(s, shop, date(2026, 3, 1))
+        assert hist and hist[0]["year"] == 2025 and "不合格1批次" in hist[0]["result"]
 
 
 def test_dashboard_counts_and_timeline(store, producer) -> None:
     res = fail(store, producer, date(2026, 10, 8), report_received_on=date(2026, 10, 9))
     with store.session() as s:
         c = svc.dashboard_counts(s, date(2026, 10, 12))
-        assert c["overdue_steps"] == 2  # deliver and investigate were due on 10-09
+        assert c["overdue_steps"] == 1  # deliver was due on 10-09; the rest wait for the delivery
         assert c["open_followups"] == 1
         events = svc.timeline_events(s, producer)
         assert events[0].kind == "sampling" and "不合格" in events[0].title
@@ -300,3 +358,17 @@ def test_pending_sampling_counts_for_the_rules_and_gets_its_result_later(store, 
         row = s.get(Sampling, pending.sampling_id)
         assert row.result == "不合格" and row.report_received_on == date(2026, 3, 20)
         assert svc.dashboard_counts(s, date(2026, 3, 21))["open_followups"] == 2
+
+
+def test_draw_can_take_its_pool_from_the_tracking_list(store, producer) -> None:
+    from qsdesk.services import random_draw as rd
+
+    shop = add_enterprise(store, "王舍人五金店", unit_types="retailer")
+    add_enterprise(store, "济南无关企业")
+    fail(store, producer, date(2025, 6, 1), seller_id=shop)
+    with store.session() as s:
+        everyone = rd.select_pool(s, rd.PoolFilter())
+        listed = rd.select_pool(s, rd.PoolFilter(tracking_year=2026))
+        assert len(everyone) == 3 and sorted(listed) == sorted({producer, shop})
+        assert sorted(listed) == sorted(t.enterprise_id for t in svc.tracking_list(s, 2026))
+        assert rd.select_pool(s, rd.PoolFilter(tracking_year=2027)) == []

@@ -65,11 +65,41 @@ def test_monthly_table_and_drill_down(store, qtbot, tmp_path: Path) -> None:
 
     out = tmp_path / "m.xlsx"
     page.monthly.export_to(out)
-    ws = load_workbook(out).active
-    col = 2 + [c.key for c in CELLS].index("inspected_producers")
-    assert ws.cell(4, col).value == "检查生产单位（家次）" and ws.cell(5, col).value == 1
+    ws = load_workbook(out)["统计表"]
+    row = 5 + [c.key for c in CELLS].index("inspected_producers")
+    assert ws.cell(row, 2).value == "检查生产单位（家次）" and ws.cell(row, 3).value == 1
     page.monthly.export_to(tmp_path / "m.pdf")
     assert (tmp_path / "m.pdf").read_bytes()[:5] == b"%PDF-"
+    # The period and whether it was sent are stated; exporting is not sending.
+    assert "统计区间：2026年10月01日至2026年10月31日" in page.monthly.due.text()
+    assert "默认" in page.monthly.due.text()
+    assert "未报送" in page.monthly.status.text()
+
+
+def test_drill_down_offers_work_records_and_later_rectification(store, qtbot) -> None:
+    _records(store)
+    page = ReportsPage(store)
+    qtbot.addWidget(page)
+    page.monthly.set_month(2026, 10)
+    t = page.monthly.table
+    assert t.item(*_cell(page, "problems_fixed")).text() == "2"
+    dlg = page.monthly.drill_down(*_cell(page, "problems_found"))
+    qtbot.addWidget(dlg)
+    assert dlg.rectify_button is not None and not dlg.add_buttons
+    dlg.table.selectRow(0)
+    assert dlg.rectify_selected(date(2026, 10, 28), 1)  # R1: 3 found, 2 fixed on the spot
+    dlg.close()
+    page.monthly.compute()
+    assert page.monthly.table.item(*_cell(page, "problems_fixed")).text() == "3"
+    staff = page.monthly.drill_down(*_cell(page, "enforcement_staff"))
+    qtbot.addWidget(staff)
+    assert [b.text() for b in staff.add_buttons] == ["添加工作记录：其他执法检查出动（无检查记录）…"]
+    staff.close()
+    # Filing and marking sent
+    page.monthly._file()
+    assert "待随同步包报送" in page.monthly.status.text()
+    page.monthly._mark_sent(date.today())
+    assert page.monthly.status.text().startswith("报送情况：已报送")
 
 
 def test_work_records_feed_the_table(store, qtbot) -> None:

@@ -84,8 +84,18 @@ def test_enter_failing_sampling_and_walk_followup_to_closed(store, qtbot) -> Non
         n_steps = len(fu.steps(s, sid))
     panel = tab.followup
     assert panel.table.rowCount() == n_steps > 5
-    assert "送达" in panel.table.item(0, 0).text() and panel.table.item(0, 1).text() == "2026-10-12"
-    assert f"0/{n_steps}" in panel.title.text()
+    assert panel.table.item(0, 0).text() == "送达检验报告" and "2026-10-12" in panel.table.item(0, 1).text()
+    assert "默认期限" in panel.table.item(0, 1).text()
+    assert panel.table.item(1, 0).text() == "异议处理" and panel.table.item(1, 1).text() == "待送达"
+    assert "第十五条" in panel.table.item(1, 6).text()
+    assert f"0/{n_steps}" in panel.title.text() and "报告待送达" in panel.title.text()
+    assert panel.deliver_button.isEnabled()
+    panel.record_delivery(date(2026, 10, 13))
+    assert panel.table.item(1, 1).text() == "逾期（2026-10-28）"  # 10-13 + 15 days, past today
+    assert "报告送达：2026-10-13" in panel.title.text() and panel.deliver_button.text() == "更正送达日期"
+    assert panel.table.item(0, 2).text() == "2026-10-13"
+    rows = {panel.table.item(r, 0).text() for r in range(panel.table.rowCount())}
+    assert not any(c.isascii() and c.isalpha() for text in rows for c in text)  # no program keys
 
     # Closing too early is refused (a message box), nothing changes.
     def dismiss(dlg: QDialog) -> None:
@@ -271,4 +281,4 @@ def test_pending_sampling_gets_its_conclusion_through_the_page(store, qtbot) -> 
     assert tab.selected_id() == pending.sampling_id
     assert not tab.conclusion_button.isEnabled()
     assert tab.followup.table.rowCount() > 5
-    assert tab.followup.table.item(0, 1).text() == "2026-09-20"
+    assert "2026-09-20" in tab.followup.table.item(0, 1).text()

@@ -263,8 +263,12 @@ def followup_rows(session: Session, start: date, end: date) -> Iterable[tuple[An
                Sampling.sampled_on >= start, Sampling.sampled_on <= end)
         .order_by(Sampling.sampled_on, Sampling.id, FollowUpStep.position)
     )
+    from qsdesk.domain.sampling import step_label
+
     for r in session.connection().execute(stmt.execution_options(yield_per=2000)):
-        yield tuple(r)
+        row = list(r)
+        row[6] = step_label(row[6])  # the step's Chinese name, never its program key
+        yield tuple(row)
 
 
 def export_samplings(store: Store, out: Path | str, start: date, end: date, *,

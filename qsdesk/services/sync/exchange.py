@@ -82,7 +82,7 @@ from qsdesk.store.models import (
 
 #: County-wide master data: made only at the county, sent down to every station, accepted
 #: only from the county (a station's copy of such a row is refused).
-COUNTY_TABLES = ("key_product", "notice", "form_version")
+COUNTY_TABLES = ("key_product", "notice", "form_version", "county_setting")
 
 #: What a county sends down to a station.
 DOWN_TABLES = ("inspector", "enterprise", "product", "supervisor_assignment", "class_decision",
@@ -97,6 +97,7 @@ TABLE_LABELS = {
     "task_checklist": "任务清单", "activity": "工作记录", "audit_entry": "操作日志",
     "key_product": "重点产品目录", "notice": "通知", "form_version": "表单版本",
     "enterprise_listing": "列异列严", "class_decision": "监管类别决定",
+    "county_setting": "县局设置", "monthly_report": "月度统计表",
 }
 
 

@@ -258,9 +258,9 @@ class DashboardPage(QWidget):
 
         left = d.monthly_days_left
         if d.monthly_due is not None and left is not None:
-            what = f"{d.monthly_due.month} 月《落实工业产品“两个规定”情况统计表》应于 {d.monthly_due.isoformat()} 前报送"
+            what = f"《落实工业产品“两个规定”情况统计表》应于 {d.monthly_due.isoformat()} 前报送"
             if d.monthly_exported:
-                self.monthly_label.setText(f"✓ {what}，本月已导出。")
+                self.monthly_label.setText(f"✓ {what}，已报送县局。")
                 self.monthly_label.setStyleSheet("")
             else:
                 self.monthly_label.setText(f"{what}，还有 {left} 天。" if left > 0 else f"{what}，今天截止！")

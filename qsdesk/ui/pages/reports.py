@@ -89,26 +89,153 @@ def _chinese_buttons(box: QDialogButtonBox) -> None:
 
 
 class RecordsDialog(QDialog):
-    """The records behind one figure of the monthly table."""
+    """The records behind one figure of the monthly table, with the work record that may add to it
+    (宣贯, 出动人次 outside inspections …) and, for inspection problems, the later rectification."""
 
-    def __init__(self, title: str, rows: list[tuple[str, str, str]], parent: QWidget | None = None) -> None:
+    def __init__(self, title: str, rows: list[tuple[str, str, str]], parent: QWidget | None = None, *,
+                 store: Store | None = None, manual_kinds: tuple[str, ...] = (), on: date | None = None,
+                 rectify: bool = False) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.resize(760, 420)
+        self.store = store
+        self._on = on
+        self.changed = False
         self.table = QTableWidget(len(rows), 2, self)
         self.table.setHorizontalHeaderLabels(["类别", "记录"])
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setVisible(False)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         for r, (table, rid, desc) in enumerate(rows):
-            self.table.setItem(r, 0, _ro_item(TABLE_LABELS.get(table, table), (table, rid)))
+            self.table.setItem(r, 0, _ro_item(monthly.SOURCE_LABELS.get(table, "其他记录"), (table, rid)))
             self.table.setItem(r, 1, _ro_item(desc))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         _chinese_buttons(buttons)
         buttons.rejected.connect(self.reject)
+        actions = QHBoxLayout()
+        self.add_buttons: list[QPushButton] = []
+        for kind in manual_kinds:
+            b = QPushButton(f"添加工作记录：{acts.ACTIVITY_KINDS[kind]}…", self)
+            b.clicked.connect(lambda _=False, k=kind: self.add_record(k))
+            actions.addWidget(b)
+            self.add_buttons.append(b)
+        self.rectify_button: QPushButton | None = None
+        if rectify:
+            self.rectify_button = QPushButton("登记所选检查的后续整改…", self)
+            self.rectify_button.setToolTip("检查当天未整改的问题，整改后按整改日期计入当期“整改问题隐患”")
+            self.rectify_button.clicked.connect(lambda: self.rectify_selected())
+            actions.addWidget(self.rectify_button)
+        actions.addStretch(1)
         lay = QVBoxLayout(self)
         lay.addWidget(QLabel(f"共 {len(rows)} 条记录", self))
         lay.addWidget(self.table, 1)
+        lay.addLayout(actions)
         lay.addWidget(buttons)
+
+    def add_record(self, kind: str) -> ActivityDialog | None:
+        if self.store is None:
+            return None
+        dlg = ActivityDialog(self.store, self, on=self._on, kind=kind)
+        if dlg.exec() == QDialog.DialogCode.Accepted:
+            self.changed = True
+        return dlg
+
+    def rectify_selected(self, fixed_on: date | None = None, count: int | None = None) -> bool:
+        """Record a later rectification of the selected inspection (arguments skip the dialog)."""
+        row = self.table.currentRow()
+        item = self.table.item(row, 0) if row >= 0 else None
+        data = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        if self.store is None or not data or data[0] != "inspection":
+            QMessageBox.information(self, "登记整改", "请先选择一条监督检查记录")
+            return False
+        note = None
+        if fixed_on is None or count is None:
+            dlg = RectifyDialog(self)
+            if dlg.exec() != QDialog.DialogCode.Accepted:
+                return False
+            qd = dlg.on.date()
+            fixed_on, count, note = date(qd.year(), qd.month(), qd.day()), dlg.count.value(), dlg.note.text()
+        try:
+            monthly.record_rectification(self.store, data[1], fixed_on, count, note)
+        except monthly.MonthlyError as exc:
+            QMessageBox.warning(self, "无法登记整改", str(exc))
+            return False
+        self.changed = True
+        return True
+
+
+class RectifyDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("登记后续整改")
+        self.on = QDateEdit(self)
+        self.on.setCalendarPopup(True)
+        self.on.setDisplayFormat("yyyy-MM-dd")
+        t = date.today()
+        self.on.setDate(QDate(t.year, t.month, t.day))
+        self.count = QSpinBox(self)
+        self.count.setRange(1, 999)
+        self.note = QLineEdit(self)
+        form = QFormLayout()
+        form.addRow("整改日期", self.on)
+        form.addRow("整改问题（条）", self.count)
+        form.addRow("整改情况", self.note)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
+        _chinese_buttons(buttons)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(buttons)
+
+
+class SettingsDialog(QDialog):
+    """County settings (day counts the documents leave open, the reporting period): county only."""
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        from qsdesk.services import county_settings as cs
+
+        super().__init__(parent)
+        self.store = store
+        self.setWindowTitle("县局设置（随同步包下发各所）")
+        self.spins: dict[str, QSpinBox] = {}
+        form = QFormLayout()
+        with store.session() as s:
+            values = cs.all_values(s)
+        for v in values:
+            sp = QSpinBox(self)
+            sp.setRange(v.definition.minimum, v.definition.maximum)
+            sp.setValue(v.value)
+            sp.setSuffix(" 日")
+            sp.setToolTip(f"{v.definition.why}；默认 {v.definition.default}")
+            self.spins[v.definition.key] = sp
+            label = QLabel(f"{v.definition.label}（{v.definition.unit}，默认 {v.definition.default}）", self)
+            label.setToolTip(v.definition.why)
+            form.addRow(label, sp)
+        self.message = QLabel(self)
+        self.message.setStyleSheet("color:#b00")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
+        _chinese_buttons(buttons)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(self.message)
+        lay.addWidget(buttons)
+
+    def save(self) -> None:
+        from qsdesk.services import county_settings as cs
+
+        try:
+            with self.store.session() as s:
+                current = {v.definition.key: v for v in cs.all_values(s)}
+            for key, sp in self.spins.items():
+                if sp.value() != current[key].value or not current[key].is_default:
+                    cs.set_value(self.store, key, sp.value())
+        except cs.SettingError as exc:
+            self.message.setText(str(exc))
+            return
+        self.accept()
 
 
 class MonthlyTab(QWidget):
@@ -137,6 +264,18 @@ class MonthlyTab(QWidget):
         self.print_btn = QPushButton("打印…", self)
         self.print_btn.setToolTip("打印预览（A4 横向，附件5格式）：选择打印机、份数和页码，或另存为 PDF")
         self.print_btn.clicked.connect(self._print)
+        self.file_btn = QPushButton("生成报送", self)
+        self.file_btn.setToolTip("保存本月统计表，随下一个同步包报送县局")
+        self.file_btn.clicked.connect(self._file)
+        self.sent_btn = QPushButton("标记已报送…", self)
+        self.sent_btn.setToolTip("以纸质或其他方式报送后，登记报送日期")
+        self.sent_btn.clicked.connect(self._mark_sent)
+        self.settings_btn = QPushButton("县局设置…", self)
+        self.settings_btn.clicked.connect(self._settings)
+        is_station = node is not None and node.kind == "station"
+        self.file_btn.setVisible(is_station)
+        self.sent_btn.setVisible(is_station)
+        self.settings_btn.setVisible(node is not None and node.kind == "county")
         top = QHBoxLayout()
         for w in (QLabel("统计月份：", self), self.year, self.month, self.county, calc):
             top.addWidget(w)
@@ -144,18 +283,23 @@ class MonthlyTab(QWidget):
         top.addWidget(self.open_btn)
         top.addWidget(self.export_btn)
         top.addWidget(self.print_btn)
+        top.addWidget(self.file_btn)
+        top.addWidget(self.sent_btn)
+        top.addWidget(self.settings_btn)
         self.due = QLabel(self)
+        self.due.setWordWrap(True)
+        self.status = QLabel(self)
         self.table = QTableWidget(0, 0, self)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.table.verticalHeader().setVisible(False)
         self.table.cellDoubleClicked.connect(self.drill_down)
-        note = QLabel("双击数字可查看其来源记录。“已排摸单位总数”“已配齐质量安全管理人员”“已建立责任体系和工作机制”"
-                      "为截至当月月底的累计数，其余为当月数。", self)
+        note = QLabel("双击数字可查看其来源记录，并可补充工作记录或登记后续整改。" + monthly.CUMULATIVE_NOTE, self)
         note.setWordWrap(True)
         note.setStyleSheet("color:#555")
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(self.due)
+        lay.addWidget(self.status)
         lay.addWidget(self.table, 1)
         lay.addWidget(note)
         self.tables: list[monthly.MonthlyTable] = []
@@ -168,19 +312,40 @@ class MonthlyTab(QWidget):
     def compute(self) -> None:
         y, m = self.year.value(), self.month.value()
         node = self.store.self_node()
-        with self.store.session() as s:
-            if self.county.isChecked():
-                stations, total = monthly.compute_county(s, y, m)
-                self.tables = [*stations, total]
-            else:
-                self.tables = [monthly.compute_monthly(s, y, m, unit=node.name if node else "本单位")]
-        due = monthly.due_date(date.today())
-        self.due.setText(f"本月统计表应于 {due:%Y年%m月%d日} 前报送（每月23日前）。")
+        county = self.county.isChecked()
+
+        def work(_progress: Callable[[int, int, str], None], _cancelled: Callable[[], bool]) -> tuple[Any, ...]:
+            with self.store.session() as s:
+                if county:
+                    stations, total = monthly.compute_county(s, y, m)
+                    tables = [*stations, total]
+                else:
+                    tables = [monthly.compute_monthly(s, y, m, unit=node.name if node else "本单位")]
+                return tables, monthly.period_of(s, y, m), (None if county else monthly.send_status(s, y, m))
+
+        try:
+            self.tables, period, status = run_in_background(self, "正在统计……", work, min_duration_ms=800)
+        except TaskCancelled:
+            return
+        self.due.setText(period.describe())
+        if status is None:
+            self.status.setText("各所报送情况见汇总表下方“报送”行。")
+        else:
+            self.status.setText(f"报送情况：{status.text}")
+            self.status.setStyleSheet("" if status.sent else "color:#b45309")
         t = self.table
         t.clear()
         t.setColumnCount(2 + len(self.tables))
         t.setHorizontalHeaderLabels(["类别", "项目", *[x.unit for x in self.tables]])
-        t.setRowCount(len(monthly.CELLS))
+        t.setRowCount(len(monthly.CELLS) + (1 if self.county.isChecked() else 0))
+        if self.county.isChecked():
+            r = len(monthly.CELLS)
+            t.setItem(r, 0, _ro_item("报送"))
+            t.setItem(r, 1, _ro_item("本月统计表报送情况"))
+            with self.store.session() as s:
+                for i, tab in enumerate(self.tables):
+                    text = monthly.send_status(s, y, m, tab.origin).text if tab.origin else ""
+                    t.setItem(r, 2 + i, _ro_item(text))
         for r, c in enumerate(monthly.CELLS):
             t.setItem(r, 0, _ro_item(c.group))
             t.setItem(r, 1, _ro_item(c.label + ("（累计）" if c.cumulative else "")))
@@ -207,10 +372,48 @@ class MonthlyTab(QWidget):
         with self.store.session() as s:
             rows = monthly.records_behind(s, tab.figures[key])
         cell = monthly.CELL_BY_KEY[key]
-        dlg = RecordsDialog(f"{tab.unit} {tab.year}年{tab.month}月 {cell.label}：{_fmt(tab.value(key))}", rows, self)
+        on = tab.period.end if tab.period else None
+        dlg = RecordsDialog(f"{tab.unit} {tab.year}年{tab.month}月 {cell.label}：{_fmt(tab.value(key))}", rows, self,
+                            store=self.store, manual_kinds=monthly.MANUAL_KINDS.get(key, ()), on=on,
+                            rectify=key in ("problems_found", "problems_fixed"))
         dlg.setModal(False)
+        dlg.finished.connect(lambda _r: self.compute() if dlg.changed else None)
         dlg.show()
         return dlg
+
+    def _file(self) -> None:
+        try:
+            monthly.file_report(self.store, self.year.value(), self.month.value())
+        except monthly.MonthlyError as exc:
+            QMessageBox.warning(self, "无法生成报送", str(exc))
+            return
+        self.compute()
+
+    def _mark_sent(self, on: date | None = None) -> None:
+        if on is None:
+            dlg = RectifyDialog(self)
+            dlg.setWindowTitle("标记已报送")
+            dlg.count.hide()
+            form = dlg.layout().itemAt(0).layout()
+            form.labelForField(dlg.on).setText("报送日期")
+            form.labelForField(dlg.count).hide()
+            form.labelForField(dlg.note).setText("报送方式")
+            if dlg.exec() != QDialog.DialogCode.Accepted:
+                return
+            qd = dlg.on.date()
+            on, note = date(qd.year(), qd.month(), qd.day()), dlg.note.text()
+        else:
+            note = None
+        try:
+            monthly.mark_sent(self.store, self.year.value(), self.month.value(), on, note)
+        except monthly.MonthlyError as exc:
+            QMessageBox.warning(self, "无法标记报送", str(exc))
+            return
+        self.compute()
+
+    def _settings(self) -> None:
+        if SettingsDialog(self.store, self).exec() == QDialog.DialogCode.Accepted:
+            self.compute()
 
     def _open_current(self) -> None:
         idx = self.table.currentIndex()
@@ -218,9 +421,15 @@ class MonthlyTab(QWidget):
             self.drill_down(idx.row(), idx.column())
 
     def export_to(self, path: Path) -> None:
-        """Write the table: ``.xlsx`` in the annex layout, ``.pdf`` for printing."""
+        """Write the table: ``.xlsx`` in the annex layout (with the 明细 sheet), ``.pdf`` for printing;
+        off the GUI thread (a county's 明细 sheet lists every record behind every figure)."""
         county = self.county.isChecked()
-        monthly.export_monthly(self.store, self.year.value(), self.month.value(), path, county=county)
+        y, m = self.year.value(), self.month.value()
+
+        def work(_progress: Callable[[int, int, str], None], _cancelled: Callable[[], bool]) -> None:
+            monthly.export_monthly(self.store, y, m, path, county=county)
+
+        run_in_background(self, "正在生成统计表……", work)
 
     def _print(self) -> None:
         """打印: the table (A4 landscape, annex 5 layout) in the print preview."""
@@ -239,6 +448,8 @@ class MonthlyTab(QWidget):
             return
         try:
             self.export_to(path)
+        except TaskCancelled:
+            return
         except OSError as exc:
             QMessageBox.warning(self, "导出失败", f"无法写入文件：{exc}")
             return
@@ -288,7 +499,7 @@ class AnnualTab(QWidget):
         rows: list[tuple[Any, ...]]
         with self.store.session() as s:
             if key[0] == "tracking":
-                rows = [(t.name, t.uscc, "", t.failures[0][0], t.reason)
+                rows = [(t.name, t.uscc, "", t.last_on, t.reason)
                         for t in annual_lists.tracking_list(s, year)]
             else:
                 lists = annual_lists.build_lists(s, year)
@@ -331,13 +542,17 @@ def find_enterprise(store: Store, text: str) -> tuple[str | None, str]:
 class ActivityDialog(QDialog):
     """Record a publicity visit, a survey, a self-fix, an assessment or its follow-up."""
 
-    def __init__(self, store: Store, parent: QWidget | None = None, *, on: date | None = None) -> None:
+    def __init__(self, store: Store, parent: QWidget | None = None, *, on: date | None = None,
+                 kind: str | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.setWindowTitle("新增工作记录")
         self.kind = QComboBox(self)
         for k, label in acts.ACTIVITY_KINDS.items():
-            self.kind.addItem(label, k)
+            if k != "rectification":  # recorded against its inspection (drill-down of 检发现问题隐患)
+                self.kind.addItem(label, k)
+        if kind is not None and self.kind.findData(kind) >= 0:
+            self.kind.setCurrentIndex(self.kind.findData(kind))
         self.on = QDateEdit(self)
         self.on.setCalendarPopup(True)
         self.on.setDisplayFormat("yyyy-MM-dd")
@@ -385,7 +600,7 @@ class ActivityDialog(QDialog):
         survey = self.kind.currentData() == "survey"
         self.managers.setEnabled(survey)
         self.system.setEnabled(survey)
-        self.staff.setEnabled(self.kind.currentData() == "publicity")
+        self.staff.setEnabled(self.kind.currentData() in ("publicity", "enforcement_turnout"))
 
     def save(self) -> None:
         eid = None

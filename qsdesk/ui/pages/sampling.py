@@ -284,10 +284,33 @@ class StepDialog(QDialog):
         lay.addWidget(buttons)
 
 
+class DeliveryDialog(QDialog):
+    """Ask for the day the non-conforming report was delivered to the enterprise."""
+
+    def __init__(self, on: date, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("登记检验报告送达日期")
+        self.on = date_edit(on, self)
+        form = QFormLayout()
+        form.addRow("送达日期", self.on)
+        note = QLabel("异议期限（《产品质量法》第十五条，15日）、整改期限（《产品质量监督抽查管理暂行办法》第四十六条，"
+                      "60日）和复查期限（同办法第四十七条，75日）自送达之日起算。", self)
+        note.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确定")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(note)
+        lay.addWidget(buttons)
+
+
 class FollowUpPanel(QWidget):
     """The selected sampling's follow-up checklist, walked step by step to closed."""
 
-    HEADERS = ("步骤", "期限", "完成日期", "结果", "备注", "适用情形")
+    HEADERS = ("步骤", "期限", "完成日期", "结果", "备注", "适用情形", "依据")
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -302,15 +325,18 @@ class FollowUpPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setColumnWidth(0, 320)
+        self.table.setColumnWidth(0, 200)
+        self.table.setColumnWidth(1, 290)  # "逾期（2026-11-20）（默认期限，县局可设置）" fits
         self.done_button = QPushButton("完成所选步骤", self)
         self.skip_button = QPushButton("不适用", self)
         self.undo_button = QPushButton("撤销完成", self)
         self.close_button = QPushButton("办结后处理", self)
         self.reopen_button = QPushButton("重新打开", self)
         self.help_button = QPushButton("登记帮扶", self)
+        self.deliver_button = QPushButton("登记送达日期", self)
+        self.deliver_button.setToolTip("不合格检验报告送达企业之日：异议、整改、复查期限自此起算")
         bl = QHBoxLayout()
-        for b in (self.done_button, self.skip_button, self.undo_button, self.close_button, self.reopen_button,
+        for b in (self.deliver_button, self.done_button, self.skip_button, self.undo_button, self.close_button, self.reopen_button,
                   self.help_button):
             bl.addWidget(b)
         bl.addStretch(1)
@@ -325,6 +351,7 @@ class FollowUpPanel(QWidget):
         self.close_button.clicked.connect(self.close_followup)
         self.reopen_button.clicked.connect(self.reopen_followup)
         self.help_button.clicked.connect(self.add_help)
+        self.deliver_button.clicked.connect(self.record_delivery)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.on_changed: list[Callable[[], None]] = []
         self.show_sampling(None)
@@ -339,6 +366,7 @@ class FollowUpPanel(QWidget):
         self._step_ids = []
         self._closed = False
         self._result = ""
+        self._delivered: date | None = None
         if not sampling_id:
             self.title.setText("请选择一条抽查记录")
             self._update_buttons()
@@ -356,8 +384,13 @@ class FollowUpPanel(QWidget):
             helps = hl.help_for_sampling(s, sampling_id)
             self._closed = smp.followup_closed_on is not None
             self._result = smp.result
-            templates = fu.step_templates(smp.result)
+            self._delivered = smp.report_delivered_on
+            templates = {t.key: t for t in svc.step_templates(s, smp)}
+            statuses = [fu.step_status(st, smp, today) for st in steps]
             head = f"{ent.name if ent else ''} · {smp.product_name} · {smp.sampled_on.isoformat()} · {smp.result}"
+            if smp.result == "不合格":
+                head += (f"    报告送达：{smp.report_delivered_on.isoformat()}" if smp.report_delivered_on
+                         else "    报告待送达（异议、整改、复查期限自送达之日起算）")
             if smp.nonconforming_items:
                 head += f"（不合格项目：{smp.nonconforming_items}）"
             if steps:
@@ -372,20 +405,29 @@ class FollowUpPanel(QWidget):
         self.table.setRowCount(len(steps))
         for r, st in enumerate(steps):
             tpl = templates.get(st.step)
+            status = statuses[r]
+            due = status if st.done_on is None else (st.due_on.isoformat() if st.due_on else "")
+            if tpl is not None and tpl.by_default and st.due_on is not None and st.done_on is None:
+                due += "（默认期限，县局可设置）"
             vals = (
                 fu.step_label(st.step, self._result),
-                st.due_on.isoformat() if st.due_on else "",
+                due,
                 st.done_on.isoformat() if st.done_on else "",
                 st.outcome or "",
                 st.note or "",
                 (tpl.condition or "") if tpl else "",
+                (tpl.basis or "") if tpl else "",
             )
-            overdue = st.done_on is None and st.due_on is not None and st.due_on < today and not self._closed
+            overdue = status.startswith(fu.OVERDUE)
             for c, v in enumerate(vals):
                 item = QTableWidgetItem(v)
+                if c == 0 and tpl is not None:
+                    item.setToolTip(tpl.title)
                 if overdue:
                     item.setForeground(QColor("#b91c1c"))
                     item.setToolTip("已逾期")
+                if c == 1 and status == fu.AWAITING_DELIVERY:
+                    item.setToolTip("报告尚未送达企业：登记送达日期后按文件规定的天数计算期限")
                 self.table.setItem(r, c, item)
             self._step_ids.append(st.id)
         self._update_buttons()
@@ -404,6 +446,25 @@ class FollowUpPanel(QWidget):
         self.close_button.setEnabled(bool(self._step_ids) and not self._closed)
         self.reopen_button.setEnabled(self._closed)
         self.help_button.setEnabled(self.sampling_id is not None and self._result != "合格")
+        self.deliver_button.setEnabled(self.sampling_id is not None and self._result == "不合格" and not self._closed)
+        self.deliver_button.setText("更正送达日期" if self._delivered else "登记送达日期")
+
+    def record_delivery(self, on: date | None = None) -> None:
+        """Record the day the report reached the enterprise; ``on`` given skips the dialog (tests)."""
+        if not self.sampling_id:
+            return
+        if on is None:
+            dlg = DeliveryDialog(self._delivered or date.today(), self)
+            if dlg.exec() != QDialog.DialogCode.Accepted:
+                return
+            on = from_qdate(dlg.on.date())
+        try:
+            svc.record_delivery(self._store, self.sampling_id, on)
+        except svc.SamplingError as exc:
+            QMessageBox.warning(self, "无法登记送达", str(exc))
+            return
+        self.show_sampling(self.sampling_id)
+        self._changed()
 
     def complete_selected(self, outcome: str = "已完成") -> None:
         sid = self.selected_step()
@@ -671,7 +732,7 @@ class SamplingListTab(QWidget):
 
 
 class TrackingTab(QWidget):
-    HEADERS = ("企业", "上年度不合格次数", "上年度拒检次数", "最近一次", "产品")
+    HEADERS = ("企业", "上年度不合格次数", "上年度拒检次数", "最近一次", "产品", "身份")
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -679,13 +740,11 @@ class TrackingTab(QWidget):
         self.year = QSpinBox(self)
         self.year.setRange(2000, 2100)
         self.year.setValue(date.today().year)
-        self.refusals = QCheckBox("含拒检企业", self)
-        self.refusals.setChecked(True)
         self.note = QLabel(self)
+        self.note.setWordWrap(True)
         top = QHBoxLayout()
         top.addWidget(QLabel("跟踪抽查年度", self))
         top.addWidget(self.year)
-        top.addWidget(self.refusals)
         top.addWidget(self.note, 1)
         self.table = QTableWidget(0, len(self.HEADERS), self)
         self.table.setHorizontalHeaderLabels(list(self.HEADERS))
@@ -695,17 +754,15 @@ class TrackingTab(QWidget):
         lay.addLayout(top)
         lay.addWidget(self.table, 1)
         self.year.valueChanged.connect(lambda _v: self.refresh())
-        self.refusals.toggled.connect(lambda _b: self.refresh())
         self.refresh()
 
     def refresh(self) -> None:
         with self._store.session() as s:
-            rows = svc.tracking_list(s, self.year.value(), include_refusals=self.refusals.isChecked())
-        self.note.setText(f"{self.year.value() - 1} 年度监督抽查不合格企业列入 {self.year.value()} 年跟踪抽查名单："
-                          f"共 {len(rows)} 户")
+            rows = svc.tracking_list(s, self.year.value())
+        self.note.setText(f"{self.year.value()} 年跟踪抽查名单：共 {len(rows)} 户。列入规则：{svc.TRACKING_RULE}")
         self.table.setRowCount(len(rows))
         for r, t in enumerate(rows):
-            for c, v in enumerate((t.name, t.failures, t.refusals, t.last_on.isoformat(), t.products)):
+            for c, v in enumerate((t.name, t.failures, t.refusals, t.last_on.isoformat(), t.products, t.roles)):
                 self.table.setItem(r, c, QTableWidgetItem(str(v)))
 
 

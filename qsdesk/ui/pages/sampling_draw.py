@@ -79,6 +79,10 @@ class DrawDialog(QDialog):
                                "同一随机种子结果不变")
         self.prefer.toggled.connect(lambda _on: self._update_pool())
         form.addRow("跟踪问题企业", self.prefer)
+        self.tracking = QCheckBox(f"仅{date.today().year}年跟踪抽查名单内企业", self)
+        self.tracking.setToolTip("上年度监督抽查不合格的生产者及抽样场所销售者、拒检企业（沪市监产质〔2022〕251号 二（三））")
+        form.addRow("跟踪抽查", self.tracking)
+        self.tracking.toggled.connect(lambda _b: self._update_pool())
         self.pool_label = QLabel(self)
         form.addRow("对象库企业数", self.pool_label)
         self.count = QSpinBox(self)
@@ -126,6 +130,7 @@ class DrawDialog(QDialog):
             town=self.town.currentData(), domain=self.domain.currentData(),
             unit_type=self.unit_type.currentData(), grade=self.grade.currentData(),
             supervision_class=self.klass.currentData(),
+            tracking_year=date.today().year if self.tracking.isChecked() else None,
         )
 
     def _update_pool(self) -> None:

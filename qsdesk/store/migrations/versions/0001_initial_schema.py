@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 07:52:06.721062
+Create Date: 2026-12-03 07:52:32.087058
 """
 
 from collections.abc import Sequence
@@ -64,6 +64,21 @@ def upgrade() -> None:
     sa.Column('value', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_counter'))
     )
+    op.create_table('county_setting',
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('value', sa.Text(), nullable=False),
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('rev', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('origin', sa.String(length=32), nullable=False),
+    sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.Column('change_seq', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_county_setting'))
+    )
+    with op.batch_alter_table('county_setting', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_county_setting_change_seq'), ['change_seq'], unique=False)
+        batch_op.create_index(batch_op.f('ix_county_setting_key'), ['key'], unique=False)
+
     op.create_table('draft',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('form_id', sa.String(length=64), nullable=False),
@@ -170,6 +185,26 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('key_product', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_key_product_change_seq'), ['change_seq'], unique=False)
+
+    op.create_table('monthly_report',
+    sa.Column('period', sa.String(length=7), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('period_end', sa.Date(), nullable=False),
+    sa.Column('figures', sa.JSON(), nullable=False),
+    sa.Column('filed_on', sa.Date(), nullable=False),
+    sa.Column('sent_on', sa.Date(), nullable=True),
+    sa.Column('sent_note', sa.Text(), nullable=True),
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('rev', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('origin', sa.String(length=32), nullable=False),
+    sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.Column('change_seq', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_monthly_report'))
+    )
+    with op.batch_alter_table('monthly_report', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_monthly_report_change_seq'), ['change_seq'], unique=False)
+        batch_op.create_index(batch_op.f('ix_monthly_report_period'), ['period'], unique=False)
 
     op.create_table('node',
     sa.Column('code', sa.String(length=32), nullable=False),
@@ -313,6 +348,7 @@ def upgrade() -> None:
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('managers_in_place', sa.Boolean(), nullable=True),
     sa.Column('responsibility_system', sa.Boolean(), nullable=True),
+    sa.Column('inspection_id', sa.String(length=36), nullable=True),
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.Integer(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -325,6 +361,7 @@ def upgrade() -> None:
     with op.batch_alter_table('activity', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_activity_change_seq'), ['change_seq'], unique=False)
         batch_op.create_index(batch_op.f('ix_activity_enterprise_id'), ['enterprise_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_activity_inspection_id'), ['inspection_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_activity_kind'), ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_activity_on_date'), ['on_date'], unique=False)
 
@@ -482,6 +519,7 @@ def upgrade() -> None:
     sa.Column('nonconforming_items', sa.Text(), nullable=True),
     sa.Column('major_hazard', sa.Boolean(), nullable=False),
     sa.Column('report_received_on', sa.Date(), nullable=True),
+    sa.Column('report_delivered_on', sa.Date(), nullable=True),
     sa.Column('followup_closed_on', sa.Date(), nullable=True),
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.Integer(), nullable=False),
@@ -773,6 +811,7 @@ def downgrade() -> None:
     with op.batch_alter_table('activity', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_activity_on_date'))
         batch_op.drop_index(batch_op.f('ix_activity_kind'))
+        batch_op.drop_index(batch_op.f('ix_activity_inspection_id'))
         batch_op.drop_index(batch_op.f('ix_activity_enterprise_id'))
         batch_op.drop_index(batch_op.f('ix_activity_change_seq'))
 
@@ -802,6 +841,11 @@ def downgrade() -> None:
 
     op.drop_table('notice')
     op.drop_table('node')
+    with op.batch_alter_table('monthly_report', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_monthly_report_period'))
+        batch_op.drop_index(batch_op.f('ix_monthly_report_change_seq'))
+
+    op.drop_table('monthly_report')
     with op.batch_alter_table('key_product', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_key_product_change_seq'))
 
@@ -826,6 +870,11 @@ def downgrade() -> None:
 
     op.drop_table('enterprise_class')
     op.drop_table('draft')
+    with op.batch_alter_table('county_setting', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_county_setting_key'))
+        batch_op.drop_index(batch_op.f('ix_county_setting_change_seq'))
+
+    op.drop_table('county_setting')
     op.drop_table('counter')
     op.drop_table('bundle_log')
     op.drop_table('blob_file')
