@@ -325,10 +325,10 @@ def _store(session: Session, computed: dict[str, Computed], day: date, audit_cha
     return changed
 
 
-def _upsert(session: Session) -> Any:
+def _upsert(session: Session, model: Any = None, key: str = "enterprise_id") -> Any:
     """INSERT that replaces a row another transaction added meanwhile (two windows of the
     program bringing the classes up to date at once must not fail on the primary key)."""
-    t = EnterpriseClass.__table__
+    t = (model or EnterpriseClass).__table__
     name = session.get_bind().dialect.name
     if name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
@@ -336,8 +336,8 @@ def _upsert(session: Session) -> Any:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
     stmt = dialect_insert(t)
     return stmt.on_conflict_do_update(
-        index_elements=[t.c.enterprise_id],
-        set_={c.name: stmt.excluded[c.name] for c in t.c if c.name != "enterprise_id"})
+        index_elements=[t.c[key]],
+        set_={c.name: stmt.excluded[c.name] for c in t.c if c.name != key})
 
 
 def recompute_all(session: Session, as_of: date | None = None, *, audit_changes: bool = True) -> int:
@@ -353,11 +353,11 @@ def recompute_all(session: Session, as_of: date | None = None, *, audit_changes:
 
 
 def _set_as_of(session: Session, day: date) -> None:
-    row = session.get(Setting, AS_OF_SETTING)
-    if row is None:
-        session.add(Setting(key=AS_OF_SETTING, value=day.isoformat()))
-    else:
-        row.value = day.isoformat()
+    # An upsert: the dashboard's thread and a list refresh may both bring the classes up to date.
+    session.execute(_upsert(session, Setting, "key").values(key=AS_OF_SETTING, value=day.isoformat()))
+    cached = session.identity_map.get(session.identity_key(Setting, AS_OF_SETTING))
+    if cached is not None:
+        session.expire(cached)
 
 
 def stored_as_of(session: Session) -> date | None:
