@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 10:55:12.800753
+Create Date: 2026-12-03 07:14:45.562234
 """
 
 from collections.abc import Sequence
@@ -92,6 +92,23 @@ def upgrade() -> None:
     with op.batch_alter_table('form_version', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_form_version_change_seq'), ['change_seq'], unique=False)
         batch_op.create_index(batch_op.f('ix_form_version_form_id'), ['form_id'], unique=False)
+
+    op.create_table('holiday_schedule',
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('holidays', sa.JSON(), nullable=False),
+    sa.Column('workdays', sa.JSON(), nullable=False),
+    sa.Column('source', sa.String(length=200), nullable=False),
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('rev', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('origin', sa.String(length=32), nullable=False),
+    sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.Column('change_seq', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_holiday_schedule'))
+    )
+    with op.batch_alter_table('holiday_schedule', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_holiday_schedule_change_seq'), ['change_seq'], unique=False)
+        batch_op.create_index(batch_op.f('ix_holiday_schedule_year'), ['year'], unique=False)
 
     op.create_table('inspection_plan',
     sa.Column('title', sa.String(length=200), nullable=False),
@@ -261,6 +278,8 @@ def upgrade() -> None:
     sa.Column('credit_risk', sa.String(length=16), nullable=True),
     sa.Column('responsible_inspector_id', sa.String(length=36), nullable=True),
     sa.Column('responsible_since', sa.Date(), nullable=True),
+    sa.Column('visits_since', sa.Date(), nullable=True),
+    sa.Column('responsible_since_assumed', sa.Boolean(), nullable=False),
     sa.Column('entry_reason', sa.Text(), nullable=True),
     sa.Column('abnormal_status', sa.String(length=64), nullable=True),
     sa.Column('quality_director', sa.String(length=64), nullable=True),
@@ -741,6 +760,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_inspection_plan_change_seq'))
 
     op.drop_table('inspection_plan')
+    with op.batch_alter_table('holiday_schedule', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_holiday_schedule_year'))
+        batch_op.drop_index(batch_op.f('ix_holiday_schedule_change_seq'))
+
+    op.drop_table('holiday_schedule')
     with op.batch_alter_table('form_version', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_form_version_form_id'))
         batch_op.drop_index(batch_op.f('ix_form_version_change_seq'))
