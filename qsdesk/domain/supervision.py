@@ -435,7 +435,8 @@ def entry_reason_required(first_entry: bool) -> bool:
 def check_entry(first_entry: bool, entry_reason: str | None) -> list[str]:
     """Problems (Chinese) with an entry's reason; empty when fine."""
     if entry_reason_required(first_entry) and not (entry_reason or "").strip():
-        return ["首次录入的单位应注明录入原因（如：" + "、".join(ENTRY_REASONS[:4]) + "等）"]
+        return ["首次录入的单位应注明录入原因（如：" + "、".join(ENTRY_REASONS[:4]) + "等；"
+                "国市监质监发〔2023〕38号 四（一））"]
     return []
 
 
