@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from qsdesk.domain.workdays import add_months, next_working_day_on_or_after
+from qsdesk.domain.workdays import Schedules, add_months, next_working_day_on_or_after
 
 __all__ = [
     "OBJECTION_DAYS",
@@ -400,19 +400,20 @@ class StepTemplate:
     condition: str | None = None
 
 
-def objection_deadline(delivered_on: date) -> date:
+def objection_deadline(delivered_on: date, schedules: Schedules = None) -> date:
     """Last day for the enterprise to object: 15 days after it received the result.
 
     《产品质量法》第十五条 "自收到检验结果之日起十五日内"; the day of receipt is not counted and a
     deadline falling on a holiday moves to the next working day (民法典 第二百零一、二百零三条).
     """
-    return next_working_day_on_or_after(delivered_on + timedelta(days=OBJECTION_DAYS))
+    return next_working_day_on_or_after(delivered_on + timedelta(days=OBJECTION_DAYS), schedules)
 
 
 def followup_template(
     result: SamplingResult | str,
     result_received_on: date,
     delivered_on: date | None = None,
+    schedules: Schedules = None,
 ) -> list[StepTemplate]:
     """Follow-up steps after a sampling result (004 一、三), in order.
 
@@ -436,7 +437,7 @@ def followup_template(
         StepTemplate(
             "objection",
             "异议处理：经营者自收到检验结果之日起15日内可提出异议、申请复检",
-            objection_deadline(served),
+            objection_deadline(served, schedules),
             "004 一 二；《产品质量法》第十五条",
         ),
         StepTemplate("investigate", "同步到经营者现场深入调查取证", d0, "004 一 二"),

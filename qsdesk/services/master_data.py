@@ -5,6 +5,7 @@ qsdesk.services.sync.exchange, ``COUNTY_TABLES``) and read them."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -172,15 +173,25 @@ def set_holiday_schedule(store: Store, year: int, text: str, source: str = "") -
         return row.id
 
 
-def import_holiday_schedule(store: Store, year: int, path: Path) -> str:
-    """:func:`set_holiday_schedule` from a UTF-8 text file holding the notice (or date lines)."""
+def notice_year_and_title(text: str) -> tuple[int | None, str]:
+    """The year a notice is about ("关于2027年部分节假日安排的通知") and its title line, if found."""
+    first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    m = re.search(r"(20\d\d)年(?:部分)?节假日", text)
+    return (int(m.group(1)) if m else None), (first if "通知" in first else "")
+
+
+def import_holiday_schedule(store: Store, path: Path, year: int | None = None) -> tuple[int, str]:
+    """:func:`set_holiday_schedule` from a UTF-8 text file holding the notice (or date lines);
+    the year from the notice's title unless given. Returns ``(year, row id)``."""
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise MasterDataError(f"无法读取文件 {Path(path).name}（应为 UTF-8 文本）") from exc
-    first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
-    source = first if "通知" in first else ""
-    return set_holiday_schedule(store, year, text, source)
+    found, source = notice_year_and_title(text)
+    year = year or found
+    if year is None:
+        raise MasterDataError("文件中没有写明年份（如“关于2027年部分节假日安排的通知”），请指定年份")
+    return year, set_holiday_schedule(store, year, text, source)
 
 
 def list_holiday_schedules(store: Store) -> list[HolidaySchedule]:

@@ -27,7 +27,9 @@ from sqlalchemy.orm import Session, aliased
 
 from qsdesk.domain import sampling as rules
 from qsdesk.domain.supervision import CreditRisk
+from qsdesk.domain.workdays import coverage_note
 from qsdesk.services import audit, followup
+from qsdesk.services.master_data import holiday_schedules
 from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise, FollowUpStep, HelpRecord, Sampling
 
@@ -291,13 +293,20 @@ def _open_followup(s: Session, row: Sampling) -> list[str]:
     ids: list[str] = []
     if row.result not in _FOLLOWED:
         return ids
-    for pos, tpl in enumerate(rules.followup_template(row.result, received), start=1):
-        step = FollowUpStep(sampling_id=row.id, step=tpl.key, position=pos, due_on=tpl.due_on)
+    schedules = holiday_schedules(s)
+    notes: list[str] = []
+    for pos, tpl in enumerate(rules.followup_template(row.result, received, schedules=schedules), start=1):
+        # a deadline counted in a year with no holiday schedule says so (Monday–Friday)
+        note = coverage_note(received, tpl.due_on, schedules) if tpl.due_on and tpl.key == "objection" else None
+        step = FollowUpStep(sampling_id=row.id, step=tpl.key, position=pos, due_on=tpl.due_on, note=note)
         s.add(step)
         s.flush()
         ids.append(step.id)
+        if note:
+            notes.append(note)
     if ids:
-        audit.record(s, "create", "followup_step", row.id, steps=len(ids), result=row.result)
+        audit.record(s, "create", "followup_step", row.id, steps=len(ids), result=row.result,
+                     note=notes[0] if notes else None)
     return ids
 
 
