@@ -15,7 +15,7 @@ from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.orm import Session
 
 from qsdesk.domain.grading import grade_with_reason
-from qsdesk.domain.supervision import check_reassignment
+from qsdesk.domain.supervision import VisitStatus, check_reassignment, half_year_visit_status
 from qsdesk.services import audit
 from qsdesk.services.accounts import acting_without_chief_rights
 from qsdesk.services.master_data import holiday_schedules
@@ -244,6 +244,21 @@ class EnterpriseDetail:
     entry_reason: str | None
     abnormal_status: str | None
     products: list[ProductInfo]
+    visit: str | None = None  # the half-year visit status with its reason (国市监质监发〔2023〕38号 二（一）)
+    responsible_since_assumed: bool = False  # the start is the import date
+
+
+def visit_status(s: Session, e: Enterprise, today: date | None = None) -> VisitStatus:
+    """One enterprise's half-year visit status: the same rule the dashboard counts with."""
+    today = today or date.today()
+    last = s.scalar(select(func.max(Inspection.inspected_on)).where(
+        Inspection.enterprise_id == e.id, Inspection.deleted.is_(False), Inspection.status == "sealed",
+        Inspection.inspected_on <= today))
+    first = e.visits_since or e.responsible_since
+    if e.responsible_inspector_id is None:
+        first = None
+    return half_year_visit_status(today, last, first, e.responsible_since,
+                                  since_assumed=bool(e.responsible_since_assumed))
 
 
 def detail(store: Store, enterprise_id: str) -> EnterpriseDetail | None:
@@ -279,7 +294,13 @@ def detail(store: Store, enterprise_id: str) -> EnterpriseDetail | None:
             responsible=e.responsible.name if e.responsible is not None else None,
             responsible_since=e.responsible_since, entry_reason=e.entry_reason,
             abnormal_status=e.abnormal_status, products=products,
+            visit=_visit_line(visit_status(s, e)) if e.responsible_inspector_id else None,
+            responsible_since_assumed=bool(e.responsible_since_assumed),
         )
+
+
+def _visit_line(st: VisitStatus) -> str:
+    return f"半年检查：{st.state.value}。{st.reason}"
 
 
 @dataclass(frozen=True)

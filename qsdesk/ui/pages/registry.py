@@ -212,7 +212,10 @@ class DetailPane(QWidget):
         f["grade"].setText(f"<b>{escape(d.grade or '未分级')}{escape(label)}</b><br>{escape(d.grade_reason)}")
         f["klass"].setText(f"<b>{escape(d.supervision_class)}</b><br>{escape(d.class_reason)}")
         since = f"，自 {d.responsible_since.isoformat()} 起" if d.responsible_since else ""
-        f["responsible"].setText(f"{d.responsible}{since}" if d.responsible else "未指定")
+        if d.responsible and d.responsible_since_assumed:
+            since = f"，自 {d.responsible_since.isoformat()} 起（按导入日期计）" if d.responsible_since else ""
+        who = f"{d.responsible}{since}" if d.responsible else "未指定"
+        f["responsible"].setText(f"{who}\n{d.visit}" if d.visit else who)
         f["entry"].setText(d.entry_reason or "—")
         self.products.setRowCount(len(d.products))
         for r, p in enumerate(d.products):
