@@ -32,8 +32,9 @@ class ChecklistError(ValueError):
         self.problems = problems or []
 
 
-def form_id_for(unit_types: str | None) -> str:
-    return "task_producer" if unit_kind_of(unit_types) == "producer" else "task_seller"
+def form_id_for(unit_types: str | None, domain: str | None = None) -> str:
+    """The task checklist for the unit kind (:func:`qsdesk.domain.grading.unit_kind`)."""
+    return "task_producer" if unit_kind_of(unit_types, domain) == "producer" else "task_seller"
 
 
 def period_of(d: date, *, half_year: bool = False) -> str:
@@ -91,7 +92,7 @@ def save_checklist(
         ent = s.get(Enterprise, enterprise_id)
         if ent is None or ent.deleted:
             raise ChecklistError("企业不存在或已删除")
-        spec = formspec.load_form(form_id_for(ent.unit_types))
+        spec = formspec.load_form(form_id_for(ent.unit_types, ent.domain))
         problems = formspec.validate_values(spec, values, answers)
         if problems:
             first = problems[0]

@@ -60,7 +60,7 @@ class ChecklistDialog(RecordDialog):
                 spec = formspec.load_form_version(row.form_id, row.form_version)
                 values, answers = dict(row.values), dict(row.answers)
             else:
-                spec = formspec.load_form(tc.form_id_for(ent.unit_types if ent else None))
+                spec = formspec.load_form(tc.form_id_for(ent.unit_types if ent else None, ent.domain if ent else None))
                 values, answers = tc.prefill(s, enterprise_id), {}
         super().__init__(store, spec, parent, record_id=checklist_id, enterprise_id=enterprise_id)
         self.period = period
