@@ -522,6 +522,20 @@ class HolidaySchedule(SyncMixin, Base):
     source: Mapped[str] = mapped_column(String(200), default="")  # the notice's title / number
 
 
+class DutyCheck(SyncMixin, Base):
+    """A 督查清单 (国市监质监发〔2023〕38号 附件3) the county filled for one station it checked; sent
+    down to that station only (see qsdesk.services.duty_checks)."""
+
+    __tablename__ = "duty_check"
+    station_code: Mapped[str] = mapped_column(String(32), index=True)  # the station checked (督查对象)
+    form_id: Mapped[str] = mapped_column(String(64))
+    form_version: Mapped[int] = mapped_column(Integer)
+    checked_on: Mapped[date] = mapped_column(Date, index=True)
+    filled_by: Mapped[str | None] = mapped_column(String(64))
+    values: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)  # item_key -> {answer, note}
+
+
 SYNCED_MODELS: tuple[type[SyncMixin], ...] = (
     Inspector,
     Enterprise,
@@ -545,4 +559,5 @@ SYNCED_MODELS: tuple[type[SyncMixin], ...] = (
     Notice,
     FormVersion,
     HolidaySchedule,
+    DutyCheck,
 )

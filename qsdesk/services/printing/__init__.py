@@ -20,6 +20,7 @@ from qsdesk.services.printing.records import (
     mark_printed,
     prior_prints,
     render_blank,
+    render_duty_check,
     render_enterprise,
     render_inspection,
     render_inspections,
@@ -44,6 +45,7 @@ __all__ = [
     "render_inspections",
     "render_list",
     "render_risk_report",
+    "render_duty_check",
     "render_task_checklist",
     "resolve_form_id",
 ]

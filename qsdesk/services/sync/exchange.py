@@ -82,7 +82,7 @@ from qsdesk.store.models import (
 
 #: County-wide master data: made only at the county, sent down to every station, accepted
 #: only from the county (a station's copy of such a row is refused).
-COUNTY_TABLES = ("key_product", "notice", "form_version", "holiday_schedule")
+COUNTY_TABLES = ("key_product", "notice", "form_version", "holiday_schedule", "duty_check")
 
 #: What a county sends down to a station.
 DOWN_TABLES = ("inspector", "enterprise", "product", "supervisor_assignment", *COUNTY_TABLES)
@@ -95,7 +95,7 @@ TABLE_LABELS = {
     "risk_report": "风险信息", "sampling": "抽查结果", "followup_step": "后处理步骤",
     "task_checklist": "任务清单", "activity": "工作记录", "audit_entry": "操作日志",
     "key_product": "重点产品目录", "notice": "通知", "form_version": "表单版本",
-    "holiday_schedule": "节假日安排",
+    "holiday_schedule": "节假日安排", "duty_check": "督查清单",
 }
 
 
@@ -193,6 +193,8 @@ class ExportResult:
 def _station_scope(table_name: str, to_code: str) -> Any:
     """Which rows of a master-data table belong to station ``to_code`` (county → station)."""
     t = table_of(table_name)
+    if table_name == "duty_check":  # each station receives the checks of itself only
+        return t.c.station_code == to_code
     if table_name in COUNTY_TABLES:
         return true()
     ent = table_of("enterprise")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 07:14:45.562234
+Create Date: 2026-12-03 07:38:44.963178
 """
 
 from collections.abc import Sequence
@@ -75,6 +75,27 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_draft'))
     )
+    op.create_table('duty_check',
+    sa.Column('station_code', sa.String(length=32), nullable=False),
+    sa.Column('form_id', sa.String(length=64), nullable=False),
+    sa.Column('form_version', sa.Integer(), nullable=False),
+    sa.Column('checked_on', sa.Date(), nullable=False),
+    sa.Column('filled_by', sa.String(length=64), nullable=True),
+    sa.Column('values', sa.JSON(), nullable=False),
+    sa.Column('answers', sa.JSON(), nullable=False),
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('rev', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('origin', sa.String(length=32), nullable=False),
+    sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.Column('change_seq', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_duty_check'))
+    )
+    with op.batch_alter_table('duty_check', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_duty_check_change_seq'), ['change_seq'], unique=False)
+        batch_op.create_index(batch_op.f('ix_duty_check_checked_on'), ['checked_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_duty_check_station_code'), ['station_code'], unique=False)
+
     op.create_table('form_version',
     sa.Column('form_id', sa.String(length=64), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
@@ -770,6 +791,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_form_version_change_seq'))
 
     op.drop_table('form_version')
+    with op.batch_alter_table('duty_check', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_duty_check_station_code'))
+        batch_op.drop_index(batch_op.f('ix_duty_check_checked_on'))
+        batch_op.drop_index(batch_op.f('ix_duty_check_change_seq'))
+
+    op.drop_table('duty_check')
     op.drop_table('draft')
     op.drop_table('counter')
     op.drop_table('bundle_log')
