@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Select, exists, select
@@ -218,3 +219,34 @@ def export_checklist(store: Store, checklist_id: str, out: Any) -> None:
         for r in ws.iter_rows(min_row=2):
             r[1].alignment = Alignment(wrap_text=True, vertical="top")
         wb.save(out)
+
+
+# ----------------------------------------------------------------- the Baoshan variant
+
+#: 宝山区实施方案 附件3: the task checklists as the Baoshan district prints them (no 层级分类 and
+#: 责任部门), shipped beside the forms as version 2 files a county may publish to its stations.
+VARIANT_DIR = "baoshan"
+VARIANT_TITLE = "宝山区实施方案 附件3 监管任务清单"
+
+
+def variant_files() -> list[Path]:
+    """The shipped Baoshan task-checklist versions (``forms/baoshan/*.toml``)."""
+    d = formspec.forms_dir() / VARIANT_DIR
+    return sorted(d.glob("*.toml")) if d.is_dir() else []
+
+
+def publish_variant(store: Store) -> list[str]:
+    """Publish the Baoshan variants (county; each one a form version for the stations).
+
+    Returns the form ids published; versions already published are skipped."""
+    from qsdesk.services import form_versions
+
+    done: list[str] = []
+    published = {(r.form_id, r.version) for r in form_versions.list_versions(store)}
+    for path in variant_files():
+        spec = formspec.load_form(path)
+        if (spec.id, spec.version) in published:
+            continue
+        form_versions.publish_form(store, path)
+        done.append(spec.id)
+    return done

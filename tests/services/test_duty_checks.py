@@ -78,3 +78,40 @@ def test_duty_check_print_footer_cites_document(store: Store, tmp_path: Path) ->
 
     assert _footer(formspec.load_form("duty_check")) == "督查清单（国市监质监发〔2023〕38号 附件3） 第 1 版"
     assert "annex" not in _footer(formspec.load_form("annex4_producer"))
+
+
+def test_baoshan_task_checklist_variant_published_and_matches_annex(tmp_path: Path) -> None:
+    from qsdesk.services import task_checklists as tcs
+    from tests.domain.test_forms_vs_seeds import norm, seed
+
+    files = tcs.variant_files()
+    assert [p.name for p in files] == ["task_producer.v2.toml", "task_seller.v2.toml"]
+    for path, seed_name in zip(files, ("task_producer_002.txt", "task_seller_002.txt"), strict=True):
+        spec = formspec.load_form(path)
+        assert spec.version == 2 and spec.source == "宝山区实施方案 附件3"
+        assert {f.key for f in spec.fields()} >= {"filler", "fill_date", "grade", "unit_name", "contact"}
+        assert not {"tier", "department"} & {f.key for f in spec.fields()}
+        text = norm(seed(seed_name))
+        assert "层级" not in text and "责任部门" not in text
+        for f in spec.fields():
+            if f.label_printed and f.key != "risk_points":
+                assert norm(f.label) in text, f.label
+        cursor = 0
+        for it in spec.items():  # every task, in order (the annex breaks lines inside them)
+            pos = text.find(norm(it.content).rstrip("。"), cursor)
+            assert pos >= 0, it.key
+            cursor = pos
+    pair = make_pair(tmp_path)
+    try:
+        with pytest.raises(ValueError, match="县级局"):
+            tcs.publish_variant(pair.station)
+        assert tcs.publish_variant(pair.county) == ["task_producer", "task_seller"]
+        assert tcs.publish_variant(pair.county) == []  # already published
+        down = export_bundle(pair.county, STATION, pair.usb)
+        assert down.counts.get("form_version") == 2
+        import_bundle(pair.station, down.path)
+        assert sorted(p.name for p in (pair.station.data_dir.root / "forms").iterdir()) == [  # type: ignore[union-attr]
+            "task_producer.toml", "task_seller.toml"]
+    finally:
+        pair.close()
+        formspec.set_extra_forms_dirs([])

@@ -89,7 +89,7 @@ def test_county_keeps_master_data_and_station_reads_it(qtbot: QtBot, pair: Pair,
     published = panel.publish_form()
     assert published is not None and published.version == 2
     assert "第 2 版" in said[-1][1] and "新增检查项 1 项" in said[-1][1]
-    assert _texts(panel.form_model, 0) == ["annex4_producer"] and _texts(panel.form_model, 1) == ["2"]
+    assert _texts(panel.form_model, 0) == ["山东省产品质量安全监督检查记录表（生产者）"] and _texts(panel.form_model, 1) == ["2"]
     assert panel.publish_form() is None and "已存在" in said[-1][1]  # the same version twice
 
     with pair.county.session() as s:
@@ -162,3 +162,14 @@ def test_county_enters_holiday_schedule_station_reads_it(qtbot: QtBot, pair: Pai
     station_panel, _ = _panel(qtbot, pair.station)
     assert station_panel.add_holidays_button.isHidden() and station_panel.import_holidays_button.isHidden()
     assert _texts(station_panel.holiday_model, 0) == ["2027"]
+
+
+def test_county_publishes_baoshan_task_checklists(qtbot: QtBot, pair: Pair) -> None:
+    panel, said = _panel(qtbot, pair.county)
+    assert not panel.variant_button.isHidden()
+    assert panel.publish_variant() == ["task_producer", "task_seller"]
+    assert "宝山区实施方案 附件3" in said[-1][1]
+    assert sorted(_texts(panel.form_model, 0)) == ["监管任务清单（生产单位类）", "监管任务清单（销售单位类）"]
+    assert panel.publish_variant() == [] and "已发布过" in said[-1][1]
+    station_panel, _ = _panel(qtbot, pair.station)
+    assert station_panel.variant_button.isHidden()

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Select, select
 
-from qsdesk.domain import workdays
+from qsdesk.domain import formspec, workdays
 from qsdesk.services import form_versions, master_data
 from qsdesk.store.db import Store
 from qsdesk.store.models import FormVersion, HolidaySchedule, KeyProduct, Notice
@@ -121,6 +121,15 @@ class HolidayScheduleDialog(QDialog):
         self.resize(620, 460)
 
 
+def _form_title(form_id: Any) -> str:
+    """A form's printed title for the list (never its id)."""
+    try:
+        spec = formspec.load_form(str(form_id))
+    except formspec.FormSpecError:
+        return "（未知表单）"
+    return spec.title + (spec.subtitle or "")
+
+
 def _days(v: Any) -> str:
     return "、".join(str(d)[5:] for d in (v or []))
 
@@ -139,7 +148,7 @@ class MasterDataPanel(QWidget):
         Column("note", "备注"),
     )
     FORM_COLUMNS = (
-        Column("form_id", "表单", sort=FormVersion.form_id, width=160),
+        Column("form_id", "表单", sort=FormVersion.form_id, format=lambda v: _form_title(v), width=200),
         Column("version", "版本", sort=FormVersion.version, width=60),
         Column("issued_by", "发布单位", sort=FormVersion.issued_by, width=100),
         Column("updated_at", "发布时间", sort=FormVersion.updated_at, format=local_time, width=140),
@@ -191,10 +200,12 @@ class MasterDataPanel(QWidget):
         self.form_model = QueryTableModel(store, self.FORM_COLUMNS, parent=self)
         self.form_view = list_view(self.form_model, self)
         self.publish_button = QPushButton("发布表单新版本…", self)
+        self.variant_button = QPushButton("发布宝山区版任务清单", self)
+        self.variant_button.setToolTip("宝山区实施方案 附件3 的监管任务清单（生产、销售单位类），作为新版本下发各所")
         forms = QWidget(self)
         fl = QVBoxLayout(forms)
         fl.addWidget(self.form_view, 1)
-        fl.addLayout(self._buttons(self.publish_button))
+        fl.addLayout(self._buttons(self.variant_button, self.publish_button))
 
         self.holiday_model = QueryTableModel(store, self.HOLIDAY_COLUMNS, parent=self)
         self.holiday_view = list_view(self.holiday_model, self)
@@ -223,6 +234,7 @@ class MasterDataPanel(QWidget):
         self.add_product_button.clicked.connect(self.add_product)
         self.import_products_button.clicked.connect(self.import_products)
         self.publish_button.clicked.connect(self.publish_form)
+        self.variant_button.clicked.connect(lambda: self.publish_variant())
         self.add_holidays_button.clicked.connect(lambda: self.enter_holidays())
         self.import_holidays_button.clicked.connect(lambda: self.import_holidays())
         self.refresh()
@@ -257,7 +269,8 @@ class MasterDataPanel(QWidget):
     def refresh(self) -> None:
         county = self.is_county
         for b in (self.new_notice_button, self.add_product_button, self.import_products_button,
-                  self.publish_button, self.add_holidays_button, self.import_holidays_button):
+                  self.publish_button, self.variant_button, self.add_holidays_button,
+                  self.import_holidays_button):
             b.setVisible(county)
         self.hint.setText("本局维护的通知、重点产品目录、表单版本和节假日安排随下一个数据包下发到各所。" if county else
                           "以下内容由县级局维护，随县级局的数据包更新；表单新版本收到后自动安装。")
@@ -375,6 +388,22 @@ class MasterDataPanel(QWidget):
             return None
         year, source = master_data.notice_year_and_title(text)
         return self.enter_holidays(year, text, source)
+
+    def publish_variant(self) -> list[str] | None:
+        """Publish the shipped Baoshan task-checklist versions (宝山区实施方案 附件3)."""
+        from qsdesk.services import task_checklists
+
+        try:
+            done = task_checklists.publish_variant(self._store)
+        except (form_versions.FormPublishError, ValueError) as exc:
+            self.notify("error", str(exc))
+            return None
+        self.refresh()
+        if not done:
+            self.notify("info", "宝山区版监管任务清单已发布过，无需重复发布。")
+        else:
+            self.notify("info", f"已发布{task_checklists.VARIANT_TITLE}（{len(done)} 种），随下一个数据包下发到各所。")
+        return done
 
     def publish_form(self) -> form_versions.PublishedForm | None:
         path = self.choose_file("发布表单新版本", "表单文件 (*.toml)")
