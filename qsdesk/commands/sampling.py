@@ -217,6 +217,8 @@ def cmd_steps(args: argparse.Namespace) -> int:
                 print("\t".join((st.id, fu.step_label(st.step, smp.result),
                                  st.due_on.isoformat() if st.due_on else "-",
                                  st.done_on.isoformat() if st.done_on else "未完成", st.outcome or "")))
+                if st.note:  # e.g. a deadline counted Monday–Friday for a year with no holiday schedule
+                    print(f"\t注：{st.note}")
     finally:
         store.close()
     return 0

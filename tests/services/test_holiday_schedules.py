@@ -118,3 +118,18 @@ def test_sampling_objection_deadline_in_2027_says_how_it_was_counted(store: Stor
         step = s.scalars(select(FollowUpStep).where(FollowUpStep.step == "objection")).one()
         assert step.due_on == date(2027, 1, 4)  # 15 days → 4 Jan 2027, a Monday either way
         assert step.note is not None and "2027年" in step.note and "周一至周五" in step.note
+
+
+def test_cli_sampling_steps_show_the_calendar_note(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
+    from qsdesk.services import sampling
+
+    eid = add_enterprise(store)
+    res = sampling.enter_sampling(store, sampling.SamplingInput(
+        product_name="电线电缆", sampled_on=date(2026, 12, 1), result="不合格", producer_id=eid,
+        nonconforming_items="导体电阻", report_received_on=date(2026, 12, 20)))
+    root = str(store.data_dir.root)  # type: ignore[union-attr]
+    store.close()
+    capsys.readouterr()
+    assert main(["sampling", "steps", res.sampling_id, "--data-dir", root]) == 0
+    out = capsys.readouterr().out
+    assert "2027-01-04" in out and "注：2027年的法定节假日和调休安排尚未录入" in out
