@@ -214,7 +214,7 @@ class Enterprise(SyncMixin, Base):
     # then on, and a change of supervisor does not move it (an overdue half-year stays overdue)
     visits_since: Mapped[date | None] = mapped_column(Date)
     # responsible_since was not given and is the import date (shown as such)
-    responsible_since_assumed: Mapped[bool] = mapped_column(Boolean, default=False)
+    responsible_since_assumed: Mapped[bool | None] = mapped_column(Boolean, default=False)
     entry_reason: Mapped[str | None] = mapped_column(Text)
     abnormal_status: Mapped[str | None] = mapped_column(String(64))
     quality_director: Mapped[str | None] = mapped_column(String(64))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 07:38:44.963178
+Create Date: 2026-12-03 07:52:22.315599
 """
 
 from collections.abc import Sequence
@@ -300,7 +300,7 @@ def upgrade() -> None:
     sa.Column('responsible_inspector_id', sa.String(length=36), nullable=True),
     sa.Column('responsible_since', sa.Date(), nullable=True),
     sa.Column('visits_since', sa.Date(), nullable=True),
-    sa.Column('responsible_since_assumed', sa.Boolean(), nullable=False),
+    sa.Column('responsible_since_assumed', sa.Boolean(), nullable=True),
     sa.Column('entry_reason', sa.Text(), nullable=True),
     sa.Column('abnormal_status', sa.String(length=64), nullable=True),
     sa.Column('quality_director', sa.String(length=64), nullable=True),
