@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+import random
+from datetime import date, timedelta
 
+import pytest
+from sqlalchemy import select
+
+from qsdesk.domain.supervision import VisitState
 from qsdesk.services import dashboard as dash
 from qsdesk.services import registry as reg
 from qsdesk.store.db import Store
@@ -78,3 +83,36 @@ def test_registry_detail_shows_the_rule_and_assumed_start(store: Store) -> None:
         e.responsible_inspector_id, e.responsible_since, e.responsible_since_assumed = zhang, date.today(), True
     d = reg.detail(store, ids["已检查企业"])
     assert d is not None and d.responsible_since_assumed and "按导入日期" in (d.visit or "")
+
+
+@pytest.mark.parametrize("today", [date(2026, 7, 20), date(2026, 12, 3), date(2027, 1, 2), date(2026, 2, 28)])
+def test_dashboard_counts_equal_the_rule_per_enterprise(store: Store, today: date) -> None:
+    """The dashboard groups enterprises into classes; every count equals the domain rule applied to
+    each enterprise's own dates (registry.visit_status)."""
+    rng = random.Random(today.toordinal())
+    with store.transaction() as s:
+        people = [Inspector(name=f"人员{i}", active=True) for i in range(3)]
+        s.add_all(people)
+        s.flush()
+        for k in range(240):
+            first = today - timedelta(days=rng.randrange(-20, 700))
+            since = first + timedelta(days=rng.randrange(0, 400)) if rng.random() < 0.5 else first
+            e = Enterprise(name=f"企业{k}", status="在产在营", responsible_inspector_id=rng.choice(people).id,
+                           responsible_since=since, visits_since=first if rng.random() < 0.8 else None)
+            s.add(e)
+            s.flush()
+            for _ in range(rng.randrange(3)):
+                on = today - timedelta(days=rng.randrange(0, 400))
+                s.add(Inspection(enterprise_id=e.id, form_id="annex4_producer", form_version=1, inspected_on=on,
+                                 status=rng.choice(["sealed", "sealed", "draft"]), record_no=f"R{k}{on}"))
+    d = dash.compute(store, today, limit=1000)
+    expected: dict[str, list[int]] = {}
+    with store.session() as s:
+        names = {i.id: i.name for i in s.scalars(select(Inspector))}
+        for e in s.scalars(select(Enterprise)):
+            st = reg.visit_status(s, e, today)
+            if st.state is VisitState.NOT_APPLICABLE:
+                continue
+            c = expected.setdefault(names[e.responsible_inspector_id], [0, 0, 0])
+            c[[VisitState.DONE, VisitState.DUE, VisitState.OVERDUE].index(st.state)] += 1
+    assert {v.inspector: [v.done, v.due, v.overdue] for v in d.visits} == expected
