@@ -28,6 +28,8 @@ def register(sub: Any) -> None:
     p.add_argument("--only-valid", action="store_true", help="有错误时仅导入无误的行")
     p.add_argument("--dry-run", action="store_true", help="只检查并显示新增/变更/未变，不写入")
     p.add_argument("--sheet", default=None, help="工作表名称（默认自动选择）")
+    p.add_argument("--entry-reason", default=None, metavar="录入原因",
+                   help="新录入单位的录入原因（表中未填时统一使用；国市监质监发〔2023〕38号 四（一）要求首次录入注明）")
     p.add_argument("--errors", type=Path, default=None, metavar="OUT.xlsx", help="把错误报告保存为 Excel")
     p.add_argument("--map", action="append", default=[], metavar="列号=字段",
                    help="更正列对应，例如 --map 3=uscc 或 --map 5=（不导入第5列）；列号从 1 开始")
@@ -84,7 +86,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     store = open_node_store(args)
     try:
         try:
-            plan = analyse(store, args.file, mapping=mapping or None, sheet=args.sheet)
+            plan = analyse(store, args.file, mapping=mapping or None, sheet=args.sheet,
+                           default_entry_reason=args.entry_reason)
         except ExcelFileError as exc:
             raise CommandError(str(exc)) from None
         for n in plan.notices:

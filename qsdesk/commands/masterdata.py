@@ -1,4 +1,5 @@
-"""County master data commands: ``publish-form``, ``form-versions``, ``notices``, ``key-products``.
+"""County master data commands: ``publish-form``, ``form-versions``, ``notices``, ``key-products``,
+``holidays``.
 
 A county publishes; stations receive the rows in the county's bundle and list them here."""
 
@@ -38,6 +39,14 @@ def register(sub: Any) -> None:
     p.add_argument("--licence-type", default=None, metavar="许可类型")
     p.add_argument("--note", default=None, metavar="备注")
     p.set_defaults(func=cmd_key_products)
+
+    p = sub.add_parser("holidays", help="节假日安排：list 列出各年份是否已有安排；set 从通知正文文件录入（县级局）")
+    add_data_dir(p)
+    p.add_argument("action", choices=("list", "set"))
+    p.add_argument("file", nargs="?", type=Path, default=None, metavar="文件",
+                   help="set：国务院办公厅节假日安排通知正文（UTF-8 文本），或每行“日期 放假”“日期 上班”")
+    p.add_argument("--year", type=int, default=None, metavar="年份", help="年份（默认从通知标题读取）")
+    p.set_defaults(func=cmd_holidays)
 
 
 def cmd_publish_form(args: argparse.Namespace) -> int:
@@ -119,4 +128,30 @@ def cmd_key_products(args: argparse.Namespace) -> int:
         print("  ".join(p for p in parts if p))
     if not rows:
         print("重点产品目录为空")
+    return 0
+
+
+def cmd_holidays(args: argparse.Namespace) -> int:
+    from qsdesk.domain.workdays import BUNDLED_2026_SOURCE, bundled_covers
+    from qsdesk.services.master_data import import_holiday_schedule, list_holiday_schedules, schedule_summary
+
+    store = open_node_store(args)
+    try:
+        if args.action == "set":
+            if args.file is None:
+                raise CommandError("请给出通知正文文件：qsdesk holidays set 文件.txt [--year 年份]")
+            year, _ = import_holiday_schedule(store, args.file, args.year)
+            print(f"已录入 {year} 年节假日安排，导出下发数据包后各所即按此计算工作日")
+        rows = list_holiday_schedules(store)
+    finally:
+        store.close()
+    print(f"程序自带：2026 年及以前（2026 年依据{BUNDLED_2026_SOURCE}）")
+    for r in rows:
+        print(schedule_summary(r))
+    this = date.today().year
+    entered = {r.year for r in rows}
+    for y in (this, this + 1):
+        if not bundled_covers(y) and y not in entered:
+            print(f"提示：{y}年的节假日安排尚未录入，该年的工作日期限暂按周一至周五计算；"
+                  "请县级局在国务院办公厅通知公布后录入（qsdesk holidays set 文件.txt）")
     return 0

@@ -266,6 +266,8 @@ def cmd_steps(args: argparse.Namespace) -> int:
                     status += "（默认期限，县局可设置）"
                 print("\t".join((st.id, fu.step_label(st.step), status, st.outcome or "",
                                  tpl.basis if tpl is not None else "")))
+                if st.note:  # e.g. a deadline counted Monday–Friday for a year with no holiday schedule
+                    print(f"\t注：{st.note}")
     finally:
         store.close()
     return 0

@@ -18,7 +18,13 @@ Rules applied (annex 1 说明 3: "同时满足多个划分标准条件时，按�
   higher of the two wins (X=25, Y=50000 for a producer → A);
 * a unit with several unit types (makes and sells) takes the highest grade over its types;
 * one figure missing → the grade from the other; both missing → ``None`` (not gradable);
-* D 级 is "微型工业产品生产和销售单位（包括个体工商户）": an individual business is graded D.
+* D 级 is "微型工业产品生产和销售单位（包括个体工商户）": the parenthesis says individual
+  businesses are among the micro units, not that every one is micro. An individual business is
+  graded by its figures like any unit; only when it has no figures at all is it taken as D (the
+  annex's presumption), and the reason says so.
+
+The unit kind (:func:`unit_kind`) is the one rule for "producer or seller" that picks annex 4 or
+5, the task checklist and the list columns.
 """
 
 from __future__ import annotations
@@ -34,7 +40,9 @@ __all__ = [
     "SupervisingLevel",
     "Thresholds",
     "THRESHOLDS",
+    "UNIT_KIND_LABELS",
     "UNIT_TYPE_LABELS",
+    "unit_kind",
     "grade",
     "grade_with_reason",
     "parse_unit_types",
@@ -120,6 +128,31 @@ def parse_unit_types(unit_types: Iterable[str] | str | None) -> list[str]:
     return out
 
 
+#: The two kinds the forms and lists distinguish.
+UNIT_KIND_LABELS = {"producer": "生产单位", "seller": "销售单位"}
+
+
+def unit_kind(unit_types: Iterable[str] | str | None, domain: str | None = None) -> str:
+    """``"producer"`` or ``"seller"``: the one rule for annex 4 vs 5, the task checklist
+    (task_producer vs task_seller), the grading table's producer row and the lists.
+
+    The recorded unit types decide: a unit that produces, alone or also selling (生产并销售), is a
+    producer (国市监质监发〔2023〕38号 附件1 grades it by the higher row, and its producer duties
+    include the seller's); wholesale/retail only is a seller. With no unit type recorded, the
+    census's 所属领域 (鲁市监质监字〔2022〕233号 附件3: 生产/流通/电商/其他) decides: 生产 → producer,
+    anything else → seller. Unknown words in ``unit_types`` are ignored here (grading reports them).
+    """
+    try:
+        types = parse_unit_types(unit_types)
+    except ValueError:
+        raw = unit_types if isinstance(unit_types, str) else ",".join(str(t) for t in (unit_types or ()))
+        types = [t for t in (_ALIASES.get(w.strip().lower()) for w in re.split(r"[,，、;；/\s]+", raw) if w)
+                 if t is not None]
+    if types:
+        return "producer" if "producer" in types else "seller"
+    return "producer" if (domain or "").strip() == "生产" else "seller"
+
+
 def _check_figure(value: int | float | Decimal | None, what: str) -> None:
     if value is None:
         return
@@ -175,8 +208,9 @@ def grade(
 
     ``unit_types``: any of ``"producer"``, ``"wholesaler"``, ``"retailer"`` (or 生产/批发/零售);
     ``staff``: X, number of staff; ``revenue_wan``: Y, revenue in 万元. The highest grade reached
-    by either figure under any unit type wins. ``individual_business=True`` (个体工商户) gives D
-    (annex 1: D 级主体 "包括个体工商户"). Unknown unit type or a negative figure → ``ValueError``.
+    by either figure under any unit type wins. An individual business (个体工商户) is graded by its
+    figures like any unit; with no figures (or no unit type) it is taken as D (annex 1: D 级主体
+    "包括个体工商户"). Unknown unit type or a negative figure → ``ValueError``.
     An empty ``unit_types`` is not gradable (``None``).
     """
     return grade_with_reason(unit_types, staff, revenue_wan, individual_business)[0]
@@ -196,8 +230,9 @@ def grade_with_reason(
     types = parse_unit_types(unit_types)
     _check_figure(staff, "从业人员数")
     _check_figure(revenue_wan, "营业收入")
-    if individual_business:
-        return Grade.D, "个体工商户按微型单位划分：D 级（001、002 附件1：D 级主体包括个体工商户）"
+    if individual_business and (not types or (staff is None and revenue_wan is None)):
+        return Grade.D, ("个体工商户未填写单位类型或从业人员、营业收入，按微型单位暂定 D 级"
+                         "（国市监质监发〔2023〕38号 附件1：D 级主体包括个体工商户）；填写后按数据分级")
     if not types:
         return None, "未填写单位类型（生产/批发/零售），无法分级"
     if staff is None and revenue_wan is None:
@@ -226,6 +261,8 @@ def grade_with_reason(
     if missing:
         reason += "。" + "；".join(missing)
     reason += f"。取较高等级：{best.value} 级（{best.size_label}）"
+    if individual_business:
+        reason += "（个体工商户，按从业人员和营业收入分级，国市监质监发〔2023〕38号 附件1）"
     return best, reason
 
 

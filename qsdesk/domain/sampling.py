@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from qsdesk.domain.workdays import add_months, next_working_day_on_or_after
+from qsdesk.domain.workdays import Schedules, add_months, next_working_day_on_or_after
 
 __all__ = [
     "OBJECTION_DAYS",
@@ -499,22 +499,22 @@ class StepTemplate:
         return self.anchor == DELIVERED and self.due_on is None
 
 
-def period_end(start: date, days: int) -> date:
+def period_end(start: date, days: int, schedules: Schedules = None) -> date:
     """Last day of "自…之日起N日内": the start day is not counted (民法典 第二百零一条) and a last
     day that is a statutory holiday moves to the next working day (民法典 第二百零三条). With
     ``days`` 0 the step is due on the start day itself."""
     if days <= 0:
         return start
-    return next_working_day_on_or_after(start + timedelta(days=days))
+    return next_working_day_on_or_after(start + timedelta(days=days), schedules)
 
 
-def objection_deadline(delivered_on: date) -> date:
+def objection_deadline(delivered_on: date, schedules: Schedules = None) -> date:
     """Last day for the enterprise to object: 15 days after it received the result.
 
     《产品质量法》第十五条 "自收到检验结果之日起十五日内"; the day of receipt is not counted and a
     deadline falling on a holiday moves to the next working day (民法典 第二百零一、二百零三条).
     """
-    return period_end(delivered_on, OBJECTION_DAYS)
+    return period_end(delivered_on, OBJECTION_DAYS, schedules)
 
 
 def followup_template(
@@ -522,6 +522,7 @@ def followup_template(
     result_received_on: date,
     delivered_on: date | None = None,
     defaults: FollowupDefaults | None = None,
+    schedules: Schedules = None,
 ) -> list[StepTemplate]:
     """Follow-up steps after a sampling result (沪市监产质〔2022〕251号 一、三), in order.
 
@@ -548,17 +549,17 @@ def followup_template(
     served = delivered_on
 
     def after_delivery(days: int) -> date | None:
-        return period_end(served, days) if served is not None else None
+        return period_end(served, days, schedules) if served is not None else None
 
     basis_251 = "沪市监产质〔2022〕251号"
     return [
         StepTemplate("deliver", "第一时间送达不合格检验报告，告知经营者依法享有的权利和应当承担的义务",
-                     period_end(d0, d.deliver_days), f"{basis_251} 一（二）",
+                     period_end(d0, d.deliver_days, schedules), f"{basis_251} 一（二）",
                      anchor=RECEIVED, days=d.deliver_days, by_default=True),
         StepTemplate(
             "objection",
             "异议处理：经营者自收到检验结果之日起15日内可提出异议、申请复检",
-            objection_deadline(served) if served else None,
+            objection_deadline(served, schedules) if served else None,
             OBJECTION_BASIS, anchor=DELIVERED, days=OBJECTION_DAYS,
         ),
         StepTemplate("investigate", "同步到经营者现场深入调查取证", after_delivery(d.investigate_days),

@@ -30,7 +30,7 @@ from enum import StrEnum
 from qsdesk.domain.citations import BAOSHAN_002, JINCHENG_003, SAMR_001, SHANDONG_000, SHANGHAI_004, cite
 from qsdesk.domain.sampling import EscalationLevel, HasResult, SamplingOutcome, escalation, result_of
 from qsdesk.domain.sampling import SamplingResult as _SamplingResult
-from qsdesk.domain.workdays import Schedules, add_working_days, add_years, coverage_note
+from qsdesk.domain.workdays import Schedules, add_months, add_working_days, add_years, coverage_note
 
 __all__ = [
     "ENTRY_REASONS",
@@ -58,12 +58,17 @@ __all__ = [
     "entry_reason_required",
     "KEY_AREA_MIN_PRODUCERS",
     "half_year_bounds",
+    "first_period_end",
+    "FIRST_PERIOD_MONTHS",
+    "VISIT_RULE",
     "key_area_products",
     "half_year_visit_status",
     "needs_responsible_supervisor",
     "reassignment_deadline",
     "reassignment_late",
     "reassignment_note",
+    "ReassignmentCheck",
+    "check_reassignment",
     "within_years",
 ]
 
@@ -427,6 +432,11 @@ def needs_responsible_supervisor(as_of: date, punishments: Iterable[Punishment])
 
 # ---------------------------------------------------------------- half-year visits
 
+#: 国市监质监发〔2023〕38号 二（一）: "半年内现场检查不少于1次".
+VISIT_RULE = "半年内现场检查不少于1次（国市监质监发〔2023〕38号 二（一））"
+#: The fair first period: a supervisor's first visit is due "半年内" counted from being named.
+FIRST_PERIOD_MONTHS = 6
+
 
 class VisitState(StrEnum):
     DONE = "已完成"
@@ -437,8 +447,9 @@ class VisitState(StrEnum):
 
 @dataclass(frozen=True)
 class VisitStatus:
-    """``due_on``: the last day of the half-year whose visit is outstanding (OVERDUE: the missed
-    one; DUE: the current one), or of the next half-year when this one is DONE."""
+    """``due_on``: the last day for the visit that is outstanding (OVERDUE: the missed one; DUE:
+    the current one, possibly a first period running past the half-year), or the end of the next
+    half-year when this one is DONE."""
 
     state: VisitState
     due_on: date | None
@@ -458,50 +469,97 @@ def _half_name(start: date) -> str:
     return f"{start.year}年{'上' if start.month == 1 else '下'}半年"
 
 
-def half_year_visit_status(
-    as_of: date, last_visit: date | None, responsible_since: date | None
-) -> VisitStatus:
-    """Has the responsible supervisor made this half-year's on-site inspection?
+def first_period_end(named_on: date) -> date:
+    """Last day of a newly named supervisor's first period: half a year counted from being named.
 
-    001 二（一） / 002 三（五）: "半年内现场检查不少于1次", counted per calendar half-year (H1 = 1 Jan–
-    30 Jun, H2 = 1 Jul–31 Dec). The half-year in which the responsibility begins already needs its
-    visit. States: DONE (visited this half-year), OVERDUE (the previous half-year, during which
-    the supervisor was already responsible, ended without a visit), DUE (not yet visited this
-    half-year; due by its last day), NOT_APPLICABLE (no responsible supervisor).
-    ``last_visit`` is the latest on-site inspection on or before ``as_of``.
+    The rule (our reading of 国市监质监发〔2023〕38号 二（一） "半年内现场检查不少于1次"): whoever is
+    named responsible, first or after a change, has six months, the naming day included, for the
+    first visit; the calendar half-year in which they were named is not due before then. Named on
+    1 July: 31 December (exactly that half-year); named on 25 June: 24 December (not 30 June).
+    Later half-years are due by their own last day. A half-year that had already ended without a
+    visit before the naming stays overdue: it belongs to the enterprise, not to the supervisor.
+    """
+    return add_months(named_on, FIRST_PERIOD_MONTHS) - timedelta(days=1)
+
+
+def _deadline(h_start: date, h_end: date, named: Iterable[date | None]) -> tuple[date, date | None]:
+    """The half-year's deadline, and the naming date that extended it (None: not extended)."""
+    inside = [n for n in named if n is not None and h_start <= n <= h_end]
+    if not inside:
+        return h_end, None
+    n = max(inside)
+    fp = first_period_end(n)
+    return (fp, n) if fp > h_end else (h_end, None)
+
+
+def half_year_visit_status(
+    as_of: date,
+    last_visit: date | None,
+    responsible_since: date | None,
+    supervisor_since: date | None = None,
+    *,
+    since_assumed: bool = False,
+) -> VisitStatus:
+    """Has the enterprise had this half-year's on-site inspection by its responsible supervisor?
+
+    国市监质监发〔2023〕38号 二（一） / 宝山区实施方案 三（五）: "半年内现场检查不少于1次", counted per
+    calendar half-year (上半年 1 Jan–30 Jun, 下半年 1 Jul–31 Dec).
+
+    ``responsible_since``: when the enterprise first got a responsible supervisor (a change of
+    supervisor does not move it: an overdue half-year belongs to the enterprise);
+    ``supervisor_since``: when the current supervisor was named (default ``responsible_since``);
+    ``since_assumed``: the start is the import date, not a recorded one (said in the reason).
+    ``last_visit``: the latest *sealed* on-site inspection on or before ``as_of``.
+
+    A half-year in which a supervisor was named is due by :func:`first_period_end` when that is
+    later than the half-year's end (the fair first period). States: DONE (visited this half-year),
+    OVERDUE (the previous half-year's deadline passed without a visit), DUE (otherwise, with its
+    deadline), NOT_APPLICABLE (no responsible supervisor).
     """
     if responsible_since is None or responsible_since > as_of:
         return VisitStatus(VisitState.NOT_APPLICABLE, None, None, None, "未明确监管责任人，不适用半年检查要求")
     if last_visit is not None and last_visit > as_of:
         raise ValueError(f"最近检查日期 {last_visit} 晚于统计日期 {as_of}")
+    current = supervisor_since if supervisor_since is not None and supervisor_since >= responsible_since \
+        else responsible_since
+    named = (responsible_since, current)
+    assumed = (f"（责任起始日期按导入日期 {responsible_since.isoformat()} 计，请核实）"
+               if since_assumed else "")
     start, end = half_year_bounds(as_of)
+    prev_start, prev_end = half_year_bounds(start - timedelta(days=1))
     if last_visit is not None and last_visit >= start:
-        next_start = date(end.year + (1 if end.month == 12 else 0), 1 if end.month == 12 else 7, 1)
+        next_start = end + timedelta(days=1)
         next_end = half_year_bounds(next_start)[1]
         return VisitStatus(
-            VisitState.DONE,
-            next_end,
-            start,
-            end,
-            f"{_half_name(start)}已于 {last_visit.isoformat()} 现场检查；下次应在 {next_end.isoformat()} 前完成",
+            VisitState.DONE, next_end, start, end,
+            f"{_half_name(start)}已于 {last_visit.isoformat()} 现场检查；下次应在 {next_end.isoformat()} 前完成"
+            f"{assumed}",
         )
-    prev_start, prev_end = half_year_bounds(date(start.year, 6, 30) if start.month == 7 else date(start.year - 1, 12, 31))
+    seen = f"最近一次检查为 {last_visit.isoformat()}" if last_visit else "尚无已封存的现场检查记录"
     if responsible_since <= prev_end and (last_visit is None or last_visit < prev_start):
-        seen = f"最近一次检查为 {last_visit.isoformat()}" if last_visit else "尚无现场检查记录"
+        prev_due, ext = _deadline(prev_start, prev_end, named)
+        if prev_due < as_of:
+            return VisitStatus(
+                VisitState.OVERDUE, prev_due, prev_start, prev_end,
+                f"{_half_name(prev_start)}未开展现场检查（{seen}），已于 {prev_due.isoformat()} 逾期；"
+                f"{_half_name(start)}仍须在 {end.isoformat()} 前检查（{VISIT_RULE}）{assumed}",
+            )
+        # the previous half-year is still in a first period that has not run out
         return VisitStatus(
-            VisitState.OVERDUE,
-            prev_end,
-            prev_start,
-            prev_end,
-            f"{_half_name(prev_start)}未开展现场检查（{seen}），已于 {prev_end.isoformat()} 逾期；"
-            f"{_half_name(start)}仍须在 {end.isoformat()} 前检查（半年内现场检查不少于1次，001 二（一））",
+            VisitState.DUE, prev_due, prev_start, prev_end,
+            f"{ext.isoformat() if ext else ''} 起任监管责任人，首次现场检查应在 {prev_due.isoformat()} 前完成"
+            f"（{seen}；首个检查周期自确定之日起算半年，{VISIT_RULE}）{assumed}",
+        )
+    due, ext = _deadline(start, end, named)
+    if ext is not None:
+        return VisitStatus(
+            VisitState.DUE, due, start, end,
+            f"{ext.isoformat()} 起任监管责任人，首次现场检查应在 {due.isoformat()} 前完成"
+            f"（首个检查周期自确定之日起算半年，{VISIT_RULE}）{assumed}",
         )
     return VisitStatus(
-        VisitState.DUE,
-        end,
-        start,
-        end,
-        f"{_half_name(start)}尚未现场检查，应在 {end.isoformat()} 前完成（半年内现场检查不少于1次，001 二（一））",
+        VisitState.DUE, end, start, end,
+        f"{_half_name(start)}尚未现场检查，应在 {end.isoformat()} 前完成（{VISIT_RULE}）{assumed}",
     )
 
 
@@ -527,6 +585,42 @@ def reassignment_note(changed_on: date, schedules: Schedules = None) -> str | No
     return coverage_note(changed_on, reassignment_deadline(changed_on, schedules), schedules)
 
 
+@dataclass(frozen=True)
+class ReassignmentCheck:
+    """Was a change of supervisor recorded within 5 working days?
+
+    ``late``: True / False, or None when the deadline falls in a year with no holiday schedule
+    and the change was recorded after the Monday–Friday count: it may or may not be late, so
+    nothing is judged ("no 已超期 on a guess"); ``note`` then says so and asks for the schedule.
+    """
+
+    deadline: date
+    late: bool | None
+    note: str | None
+
+    @property
+    def text(self) -> str:
+        """Chinese, for the GUI, the CLI and the audit detail."""
+        if self.late is None:
+            verdict = f"按周一至周五推算的最迟更新日期为 {self.deadline.isoformat()}，是否超期待节假日安排录入后确定"
+        elif self.late:
+            verdict = f"已超期（最迟应在 {self.deadline.isoformat()} 前更新）"
+        else:
+            verdict = f"未超期（最迟 {self.deadline.isoformat()}）"
+        basis = f"监管责任人如有变动，应在 {REASSIGNMENT_WORKING_DAYS} 个工作日内更新（国市监质监发〔2023〕38号 二（一））"
+        return f"{basis}：{verdict}" + (f"。{self.note}" if self.note else "")
+
+
+def check_reassignment(changed_on: date, recorded_on: date, schedules: Schedules = None) -> ReassignmentCheck:
+    """The deadline for recording a change, whether it was met, and the calendar note."""
+    deadline = reassignment_deadline(changed_on, schedules)
+    note = coverage_note(changed_on, deadline, schedules)
+    late: bool | None = recorded_on > deadline
+    if late and note:
+        late = None
+    return ReassignmentCheck(deadline, late, note)
+
+
 # ---------------------------------------------------------------- first entry
 
 
@@ -538,7 +632,8 @@ def entry_reason_required(first_entry: bool) -> bool:
 def check_entry(first_entry: bool, entry_reason: str | None) -> list[str]:
     """Problems (Chinese) with an entry's reason; empty when fine."""
     if entry_reason_required(first_entry) and not (entry_reason or "").strip():
-        return ["首次录入的单位应注明录入原因（如：" + "、".join(ENTRY_REASONS[:4]) + "等）"]
+        return ["首次录入的单位应注明录入原因（如：" + "、".join(ENTRY_REASONS[:4]) + "等；"
+                "国市监质监发〔2023〕38号 四（一））"]
     return []
 
 

@@ -135,7 +135,8 @@ def is_valid(code: str) -> bool:
 def is_individual_business(code: str) -> bool:
     """True for a 个体工商户 code: registration authority ``9`` (工商), category ``2``.
 
-    Used by grading: individual businesses belong to the D grade (001 annex 1).
+    Used by grading: an individual business is graded by its figures; without any it is taken as D
+    (国市监质监发〔2023〕38号 附件1: D 级主体包括个体工商户).
     """
     norm = normalize(code)
     return len(norm) >= 2 and norm[0] == "9" and norm[1] == "2"

@@ -3,12 +3,14 @@
 Deadlines such as "监管责任人如有变动，应在5个工作日内更新" (001 二（一）, 002 三（五）) count
 working days as the State Council publishes them each year: weekdays that are public holidays do
 not count, and weekend days declared make-up working days (e.g. Saturday 2026-02-28 after the
-Spring Festival) do count. The data comes from the ``chinese_calendar`` package, which knows the
-years 2004–2026 (one year at a time, as each year's notice appears).
+Spring Festival) do count. The bundled data comes from the ``chinese_calendar`` package, which
+knows the years 2004–2026 (2026: 国务院办公厅关于2026年部分节假日安排的通知, 2025年11月4日; the
+package's 2026 days are checked against that notice in the tests).
 
-For a date outside that range the rules fall back to Monday–Friday; :func:`calendar_covers` and
-:func:`coverage_note` let callers say so. A county can supply a year's schedule later as master
-data (:class:`HolidaySchedule`), which then takes precedence over the package.
+For a later year the county enters the State Council's notice as master data
+(:class:`HolidaySchedule`, parsed from the notice's own text by :func:`parse_schedule`); for a
+year that neither knows the rules fall back to Monday–Friday, and :func:`calendar_covers` and
+:func:`coverage_note` let callers say so and ask for the schedule.
 
 Counting convention (民法典 第二百零一条: the starting day is not counted): the 1st working day
 after ``start`` is the first working day strictly later than ``start``, whatever ``start`` is.
@@ -17,6 +19,7 @@ after ``start`` is the first working day strictly later than ``start``, whatever
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -24,7 +27,11 @@ from datetime import date, timedelta
 import chinese_calendar
 
 __all__ = [
+    "BUNDLED_2026_SOURCE",
     "HolidaySchedule",
+    "ScheduleError",
+    "bundled_covers",
+    "parse_schedule",
     "add_months",
     "add_working_days",
     "add_years",
@@ -37,6 +44,13 @@ __all__ = [
 ]
 
 _ONE_DAY = timedelta(days=1)
+
+#: The notice behind the bundled calendar's newest year.
+BUNDLED_2026_SOURCE = "国务院办公厅关于2026年部分节假日安排的通知（2025年11月4日）"
+
+
+class ScheduleError(ValueError):
+    """A holiday schedule that cannot be read; the message is Chinese."""
 
 
 @dataclass(frozen=True)
@@ -63,30 +77,34 @@ class HolidaySchedule:
 Schedules = Mapping[int, HolidaySchedule] | None
 
 
-def calendar_covers(d: date, schedules: Schedules = None) -> bool:
-    """True when the official holiday schedule for ``d``'s year is known."""
-    if schedules and d.year in schedules:
-        return True
+def bundled_covers(year: int) -> bool:
+    """True when the bundled calendar knows ``year``'s official schedule."""
     try:
-        chinese_calendar.is_workday(d)
+        chinese_calendar.is_workday(date(year, 6, 30))
     except NotImplementedError:
         return False
     return True
 
 
+def calendar_covers(d: date, schedules: Schedules = None) -> bool:
+    """True when the official holiday schedule for ``d``'s year is known (bundled or entered)."""
+    return bundled_covers(d.year) or bool(schedules and d.year in schedules)
+
+
 def is_working_day(d: date, schedules: Schedules = None) -> bool:
-    """Is ``d`` a working day? Outside the known years: Monday–Friday."""
+    """Is ``d`` a working day? The bundled calendar for the years it covers, else an entered
+    schedule, else Monday–Friday."""
+    try:
+        return bool(chinese_calendar.is_workday(d))
+    except NotImplementedError:
+        pass
     if schedules and d.year in schedules:
         sch = schedules[d.year]
         if d in sch.workdays:
             return True
         if d in sch.holidays:
             return False
-        return d.weekday() < 5
-    try:
-        return bool(chinese_calendar.is_workday(d))
-    except NotImplementedError:
-        return d.weekday() < 5
+    return d.weekday() < 5
 
 
 def add_working_days(start: date, n: int, schedules: Schedules = None) -> date:
@@ -142,7 +160,64 @@ def coverage_note(start: date, end: date, schedules: Schedules = None) -> str | 
     if not years:
         return None
     ys = "、".join(f"{y}年" for y in years)
-    return f"{ys}的法定节假日和调休安排尚未收录，工作日按周一至周五计算，结果可能有出入"
+    return (f"{ys}的法定节假日和调休安排尚未录入，本期限按周一至周五计算工作日，可能有出入；"
+            f"请县级局在“数据同步—上级下发—节假日安排”中录入国务院办公厅公布的{ys}节假日安排通知")
+
+
+_DATE = r"(?:(\d{4})\s*[-年/.]\s*)?(\d{1,2})\s*[-月/.]\s*(\d{1,2})\s*日?"
+_RANGE = re.compile(_DATE + r"(?:[（(][^）)]*[）)])?\s*(?:至|到|~|－|—)\s*(?:(?:(\d{4})\s*[-年/.]\s*)?(\d{1,2})\s*[-月/.]\s*)?(\d{1,2})\s*日?")
+_ONE = re.compile(_DATE)
+
+
+def _mk(year: int, y: str | None, m: str, d: str) -> date:
+    yy = int(y) if y else year
+    try:
+        out = date(yy, int(m), int(d))
+    except ValueError as exc:
+        raise ScheduleError(f"日期有误：{yy}年{m}月{d}日") from exc
+    if yy != year:
+        raise ScheduleError(f"{out.isoformat()} 不属于 {year} 年")
+    return out
+
+
+def parse_schedule(year: int, text: str) -> HolidaySchedule:
+    """A year's schedule from the State Council's notice text, or from simple lines.
+
+    Reads sentences (split at 。 ； and line ends) that say 放假 or 上班: in a 放假 sentence every
+    date range ("1月1日（周四）至3日（周六）", "2027-01-01 至 2027-01-03") and single date is a day
+    off; in a 上班 sentence every date is a make-up working day. So the notice can be pasted as
+    published ("一、元旦：1月1日（周四）至3日（周六）放假调休，共3天。1月4日（周日）上班。"), or a
+    file can list lines such as "2027-01-04 上班". A make-up working day must fall on a weekend.
+    """
+    holidays: set[date] = set()
+    workdays: set[date] = set()
+    for sentence in re.split(r"[。；;\n]", text):
+        off, on = "放假" in sentence or "休息" in sentence, "上班" in sentence
+        if not (off or on):
+            continue
+        if off and on:
+            raise ScheduleError(f"无法判断是放假还是上班：{sentence.strip()}")
+        rest = sentence
+        days: list[date] = []
+        for m in _RANGE.finditer(sentence):
+            a = _mk(year, m.group(1), m.group(2), m.group(3))
+            b = _mk(year, m.group(4) or m.group(1), m.group(5) or m.group(2), m.group(6))
+            if b < a:
+                raise ScheduleError(f"日期范围颠倒：{m.group(0)}")
+            days.extend(a + timedelta(days=i) for i in range((b - a).days + 1))
+            rest = rest.replace(m.group(0), " ")
+        days.extend(_mk(year, m.group(1), m.group(2), m.group(3)) for m in _ONE.finditer(rest))
+        (holidays if off else workdays).update(days)
+    if not holidays:
+        raise ScheduleError(f"没有读到 {year} 年的放假日期；请粘贴国务院办公厅通知的正文，"
+                            "或每行写“日期 放假”“日期 上班”")
+    weekday_work = sorted(d for d in workdays if d.weekday() < 5)
+    if weekday_work:
+        raise ScheduleError("调休上班日应在周末：" + "、".join(d.isoformat() for d in weekday_work) + " 本来就是工作日")
+    try:
+        return HolidaySchedule(year, frozenset(holidays), frozenset(workdays))
+    except ValueError as exc:
+        raise ScheduleError(str(exc)) from exc
 
 
 def add_months(d: date, months: int) -> date:

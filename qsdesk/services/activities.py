@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from qsdesk.domain.grading import unit_kind
 from qsdesk.services import audit, classes
 from qsdesk.store.db import Store
 from qsdesk.store.models import Activity, EnforcementCase, Enterprise
@@ -41,9 +42,9 @@ class ActivityError(ValueError):
     """Input a user can fix; Chinese message."""
 
 
-def unit_kind_of(unit_types: str | None) -> str:
-    """``producer`` if the enterprise produces (annex 5 counts it as a 生产单位), else ``seller``."""
-    return "producer" if "producer" in (unit_types or "").split(",") else "seller"
+def unit_kind_of(unit_types: str | None, domain: str | None = None) -> str:
+    """``producer`` or ``seller``: :func:`qsdesk.domain.grading.unit_kind` (the one rule)."""
+    return unit_kind(unit_types, domain)
 
 
 @dataclass
@@ -65,25 +66,25 @@ def _check(session: Session, a: ActivityInput) -> str | None:
         raise ActivityError(f"未知的活动类型：{a.kind}")
     if a.staff_count < 0 or a.quantity < 0:
         raise ActivityError("人次、家次和条数不能为负数")
-    unit_kind = a.unit_kind
+    kind = a.unit_kind
     if a.enterprise_id is not None:
         ent = session.get(Enterprise, a.enterprise_id)
         if ent is None or ent.deleted:
             raise ActivityError("所选企业不存在或已删除")
-        unit_kind = unit_kind or unit_kind_of(ent.unit_types)
+        kind = kind or unit_kind_of(ent.unit_types, ent.domain)
     if a.kind == "survey" and a.enterprise_id is None:
         raise ActivityError("排摸记录需选择被排摸的企业")
-    if a.kind in ("survey", "self_fix", "assessment", "assessment_followup") and unit_kind not in UNIT_KINDS:
+    if a.kind in ("survey", "self_fix", "assessment", "assessment_followup") and kind not in UNIT_KINDS:
         raise ActivityError("请注明是生产单位还是销售单位")
-    if unit_kind is not None and unit_kind not in UNIT_KINDS:
-        raise ActivityError(f"单位类别只能是生产单位或销售单位：{unit_kind}")
+    if kind is not None and kind not in UNIT_KINDS:
+        raise ActivityError(f"单位类别只能是生产单位或销售单位：{kind}")
     if a.kind == "publicity" and a.staff_count <= 0:
         raise ActivityError("宣贯指导需填写出动监管人员人次")
     if a.kind == "enforcement_turnout" and a.staff_count <= 0:
         raise ActivityError("请填写出动监管执法人员人次")
     if a.kind == "rectification":
         raise ActivityError("检查发现问题的整改请在统计报表中按检查记录登记")
-    return unit_kind
+    return kind
 
 
 def record_activity(store: Store, a: ActivityInput) -> str:

@@ -95,8 +95,9 @@ def build_lists(session: Session, year: int, *, as_of: date | None = None) -> An
     end = _as_of(year, as_of)
     start = date(year, 1, 1)
     inputs = classes.gather(session)
-    info = {eid: (name, uscc, town, types) for eid, name, uscc, town, types in session.execute(
-        select(Enterprise.id, Enterprise.name, Enterprise.uscc, Enterprise.town, Enterprise.unit_types)
+    info = {eid: (name, uscc, town, types, dom) for eid, name, uscc, town, types, dom in session.execute(
+        select(Enterprise.id, Enterprise.name, Enterprise.uscc, Enterprise.town, Enterprise.unit_types,
+               Enterprise.domain)
         .where(Enterprise.deleted.is_(False)))}
     lists: dict[tuple[str, str], list[ListEntry]] = {k: [] for k in LIST_TITLES}
     current: dict[str, str] = {}
@@ -115,8 +116,8 @@ def build_lists(session: Session, year: int, *, as_of: date | None = None) -> An
         code = _class_code(best[1].cls)
         if code == "routine":
             continue
-        name, uscc, town, types = info[eid]
-        uk = unit_kind_of(types)
+        name, uscc, town, types, dom = info[eid]
+        uk = unit_kind_of(types, dom)
         lists[(code, uk)].append(ListEntry(eid, name, uscc, town, uk, code, best[0], best[1].reasons,
                                            current.get(eid, "routine")))
     for entries in lists.values():

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from qsdesk.domain import formspec, grading, uscc
+from qsdesk.domain.supervision import check_entry
 from qsdesk.services import audit, classes
 from qsdesk.store.db import ConcurrentEditError, Store
 from qsdesk.store.limits import ValueTooLong
@@ -72,16 +73,23 @@ def _save_census(
     staff: int | None = None,
     revenue_wan: Decimal | float | None = None,
     form_version: int | None = None,
+    entry_reason: str | None = None,
 ) -> str:
     """Create or update the enterprise from a filled annex 3; returns the enterprise id.
 
-    Refuses (``CensusError``) an invalid form and a credit code that another enterprise already
-    has. Product rows: matched to existing products by position; extra old rows are soft-deleted.
+    Refuses (``CensusError``) an invalid form, a first entry without its reason (录入原因,
+    国市监质监发〔2023〕38号 四（一）) and a credit code that another enterprise already has.
+    ``entry_reason`` on an update replaces the recorded one only when given.
+    Product rows: matched to existing products by position; extra old rows are soft-deleted.
     """
     spec = (formspec.load_form_version(FORM_ID, form_version) if form_version else formspec.load_form(FORM_ID))
     problems = formspec.validate_values(spec, values, {})
     if problems:
         raise CensusError("；".join(f"{p.label}：{p.message}" for p in problems[:5]))
+    reason = _text(entry_reason)
+    entry_problems = check_entry(enterprise_id is None, reason)
+    if entry_problems:
+        raise CensusError(entry_problems[0])
     code = uscc.normalize(values["uscc"]) if _text(values.get("uscc")) else None
     with store.transaction() as s:
         if code:
@@ -100,6 +108,8 @@ def _save_census(
             action = "create"
         for key, col in TEXT_COLUMNS.items():
             setattr(ent, col, _text(values.get(key)))
+        if reason is not None:
+            ent.entry_reason = reason
         ent.uscc = code
         if code:
             ent.individual_business = uscc.is_individual_business(code)

@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
 
-from qsdesk.domain.supervision import VisitState, half_year_bounds, half_year_visit_status
+from qsdesk.domain.supervision import VisitState, first_period_end, half_year_bounds, half_year_visit_status
 from qsdesk.services import classes, followup, monthly
 from qsdesk.store.db import Store
 from qsdesk.store.models import (
@@ -128,49 +128,71 @@ def _visit_buckets(today: date) -> tuple[date, date, date]:
     return start, prev_start, prev_end
 
 
+def _first_period_threshold(today: date, prev_start: date, prev_end: date) -> date:
+    """The earliest naming date in the previous half-year whose first period has not run out
+    (``first_period_end(x) >= today``); ``prev_end + 1`` when there is none."""
+    d = prev_start
+    while d <= prev_end:
+        if first_period_end(d) >= today:
+            return d
+        d += timedelta(days=1)
+    return prev_end + timedelta(days=1)
+
+
 def _half_year_visits(s: Any, today: date, limit: int, d: Dashboard) -> None:
     """Half-year visit states per responsible supervisor, and the enterprises still to visit.
 
     :func:`~qsdesk.domain.supervision.half_year_visit_status` depends on the last visit only
-    through which half-year it falls in (this one, the previous one, earlier/never) and on the
-    start of the responsibility only through whether it began after today, in this half-year,
-    or before. The database groups 200 000 enterprises into those few classes; the domain
-    function is then asked once per class, so the rule is still decided in one place.
+    through which half-year it falls in (this one, the previous one, earlier/never), and on each
+    start date (the enterprise's first supervisor, the current supervisor) only through whether
+    it is missing, after today, in this half-year, in the previous one with its first period still
+    running or run out, or earlier. The database groups 200 000 enterprises into those few
+    classes; the domain function is then asked once per class, so the rule is still decided in
+    one place. A visit is a sealed inspection record (drafts do not count).
     """
     start, prev_start, prev_end = _visit_buckets(today)
-    # last visit since the previous half-year began (older visits count like none)
+    threshold = _first_period_threshold(today, prev_start, prev_end)
+    # last sealed visit since the previous half-year began (older visits count like none)
     recent = (
         select(Inspection.enterprise_id.label("enterprise_id"), func.max(Inspection.inspected_on).label("last"))
-        .where(Inspection.deleted.is_(False), Inspection.inspected_on >= prev_start,
+        .where(Inspection.deleted.is_(False), Inspection.status == "sealed", Inspection.inspected_on >= prev_start,
                Inspection.inspected_on <= today)
         .group_by(Inspection.enterprise_id)
         .cte("recent_visit")
     )
     last_b = case((recent.c.last >= start, 2), (recent.c.last.is_not(None), 1), else_=0)
-    since_b = case((Enterprise.responsible_since.is_(None), 0), (Enterprise.responsible_since > today, 3),
-                   (Enterprise.responsible_since > prev_end, 2), else_=1)
+    first_since = func.coalesce(Enterprise.visits_since, Enterprise.responsible_since)
+
+    def since_bucket(col: Any) -> Any:
+        return case((col.is_(None), 0), (col > today, 1), (col >= start, 2), (col >= threshold, 3),
+                    (col >= prev_start, 4), else_=5)
+
+    first_b = since_bucket(first_since)
+    cur_b = since_bucket(Enterprise.responsible_since)
     # an expression, not the indexed column: one sequential pass over the table is much faster
     # than 200 000 index-ordered random reads
     supervisor = func.coalesce(Enterprise.responsible_inspector_id, "")
     last_rep = {2: start, 1: prev_start, 0: None}
-    since_rep = {0: None, 3: today + timedelta(days=1), 2: start, 1: prev_end}
+    since_rep: dict[int, date | None] = {0: None, 1: today + timedelta(days=1), 2: start, 3: prev_end,
+                                         4: prev_start, 5: prev_start - timedelta(days=1)}
     gone = or_(*(Enterprise.status.contains(w) for w in GONE_STATUS_WORDS))
     live = and_(Enterprise.deleted.is_(False), supervisor != "", or_(Enterprise.status.is_(None), ~gone))
-    states: dict[tuple[int, int], Any] = {}
+    states: dict[tuple[int, int, int], Any] = {}
     for lb in last_rep:
-        for sb in since_rep:
-            states[(lb, sb)] = half_year_visit_status(today, last_rep[lb], since_rep[sb])
+        for fb in since_rep:
+            for cb in since_rep:
+                states[(lb, fb, cb)] = half_year_visit_status(today, last_rep[lb], since_rep[fb], since_rep[cb])
     names: dict[str, str] = {i: n for i, n in s.execute(select(Inspector.id, Inspector.name))}
     per: dict[str, SupervisorVisits] = {}
-    for insp_id, lb, sb, n in s.execute(
-        select(supervisor, last_b, since_b, func.count())
+    for insp_id, lb, fb, cb, n in s.execute(
+        select(supervisor, last_b, first_b, cur_b, func.count())
         .select_from(Enterprise)
         .outerjoin(recent, recent.c.enterprise_id == Enterprise.id)
         .where(live)
-        .group_by(supervisor, last_b, since_b)
+        .group_by(supervisor, last_b, first_b, cur_b)
     ):
         insp_name = names.get(insp_id, "（已删除人员）")
-        st = states[(int(lb), int(sb))]
+        st = states[(int(lb), int(fb), int(cb))]
         if st.state == VisitState.NOT_APPLICABLE:
             continue
         v = per.get(insp_id)
@@ -185,23 +207,25 @@ def _half_year_visits(s: Any, today: date, limit: int, d: Dashboard) -> None:
             v.overdue += n
     d.visits = sorted(per.values(), key=lambda v: (-v.overdue, -v.due, v.inspector))
 
-    # the enterprises behind the numbers: overdue first, then due
+    # the enterprises behind the numbers: overdue first, then due; each one's own status (its
+    # exact dates) gives the deadline shown
     for wanted in (VisitState.OVERDUE, VisitState.DUE):
         room = limit - len(d.visit_items)
         combos = [k for k, st in states.items() if st.state == wanted]
         if room <= 0 or not combos:
             continue
-        due_on = states[combos[0]].due_on
-        cond = or_(*(and_(last_b == lb, since_b == sb) for lb, sb in combos))
+        cond = or_(*(and_(last_b == lb, first_b == fb, cur_b == cb) for lb, fb, cb in combos))
         # no ORDER BY: the first matches in table order, found without evaluating every row
-        for eid, name, insp_id in s.execute(
-            select(Enterprise.id, Enterprise.name, Enterprise.responsible_inspector_id)
+        for eid, name, insp_id, first, since, assumed, last in s.execute(
+            select(Enterprise.id, Enterprise.name, Enterprise.responsible_inspector_id, first_since,
+                   Enterprise.responsible_since, Enterprise.responsible_since_assumed, recent.c.last)
             .outerjoin(recent, recent.c.enterprise_id == Enterprise.id)
             .where(live, cond).limit(room)
         ):
+            st = half_year_visit_status(today, last, first, since, since_assumed=bool(assumed))
             insp = names.get(insp_id, "")
-            d.visit_items.append(Item("半年检查", f"{name}（责任人：{insp}）{wanted.value}", due_on, "enterprise",
-                                      eid, overdue=wanted == VisitState.OVERDUE))
+            d.visit_items.append(Item("半年检查", f"{name}（责任人：{insp}）{st.state.value}", st.due_on,
+                                      "enterprise", eid, overdue=st.state == VisitState.OVERDUE))
 
 
 def compute(store: Store, today: date | None = None, limit: int = 50) -> Dashboard:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from qsdesk.domain import sampling as rules
 from qsdesk.domain.sampling import SamplingResult, StepTemplate, followup_template
+from qsdesk.domain.workdays import coverage_note
 from qsdesk.services import audit, listings
 from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise, FollowUpStep, Sampling
@@ -52,7 +53,22 @@ def templates_for(session: Session, smp: Sampling) -> list[StepTemplate]:
         return []  # 合格 needs no follow-up; 待检 has no conclusion yet
     received = smp.report_received_on or smp.sampled_on
     return followup_template(smp.result, received, smp.report_delivered_on,
-                             county_settings.followup_defaults(session))
+                             county_settings.followup_defaults(session), holiday_schedules(session))
+
+
+def holiday_schedules(session: Session) -> Any:
+    """The county-entered holiday schedules (years the bundled calendar does not cover)."""
+    from qsdesk.services import master_data
+
+    return master_data.holiday_schedules(session)
+
+
+def set_calendar_note(session: Session, step: FollowUpStep, start: date) -> None:
+    """Say on the step when its deadline was counted Monday–Friday for a year with no holiday
+    schedule (never overwriting a note a person wrote)."""
+    if step.due_on is None or (step.note and "节假日和调休安排尚未录入" not in step.note):
+        return
+    step.note = coverage_note(start, step.due_on, holiday_schedules(session))
 
 
 DELIVERED_OUTCOME = "已送达"
@@ -79,6 +95,7 @@ def apply_delivery(session: Session, smp: Sampling, delivered_on: date) -> list[
             continue
         if st.done_on is None and tpl.anchor == rules.DELIVERED and st.due_on != tpl.due_on:
             st.due_on = tpl.due_on
+            set_calendar_note(session, st, delivered_on)
             moved.append(st.id)
     return moved
 

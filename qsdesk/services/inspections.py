@@ -26,6 +26,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from qsdesk.domain import formspec
+from qsdesk.domain.grading import unit_kind
 from qsdesk.services import attachments, audit
 from qsdesk.store.db import SealedRecordError, Store, utcnow
 from qsdesk.store.models import Enterprise, Inspection, Inspector, Sampling, Signature
@@ -108,11 +109,8 @@ def _fields_of(spec: formspec.FormSpec, *types: str) -> list[formspec.Field]:
 
 
 def form_for_enterprise(ent: Enterprise) -> str:
-    """Annex 4 for producers, annex 5 for everyone else."""
-    types = {t.strip() for t in (ent.unit_types or "").split(",") if t.strip()}
-    if "producer" in types or (ent.domain or "") == "生产":
-        return PRODUCER_FORM
-    return SELLER_FORM
+    """Annex 4 for producers, annex 5 for sellers: :func:`qsdesk.domain.grading.unit_kind`."""
+    return PRODUCER_FORM if unit_kind(ent.unit_types, ent.domain) == "producer" else SELLER_FORM
 
 
 # --------------------------------------------------------------------------- pre-fill

@@ -399,14 +399,14 @@ def compute_monthly(session: Session, year: int, month: int, *, origin: str | No
     # work records of the period (publicity, self-fix, assessments, turnouts without a record)
     act_stmt = (
         select(Activity.id, Activity.kind, Activity.unit_kind, Activity.staff_count, Activity.quantity,
-               Enterprise.unit_types)
+               Enterprise.unit_types, Enterprise.domain)
         .outerjoin(Enterprise, Enterprise.id == Activity.enterprise_id)
         .where(Activity.deleted.is_(False), Activity.on_date >= start, Activity.on_date <= end,
                Activity.kind.in_(("publicity", "self_fix", "assessment", "assessment_followup",
                                   "enforcement_turnout", "rectification")))
     )
-    for aid, kind, ukind, staff, qty, utypes in session.execute(_origin_filter(act_stmt, Activity, origin)):
-        uk = ukind or unit_kind_of(utypes)
+    for aid, kind, ukind, staff, qty, utypes, udomain in session.execute(_origin_filter(act_stmt, Activity, origin)):
+        uk = ukind or unit_kind_of(utypes, udomain)
         if kind == "publicity":
             figs["publicity_staff"].add(staff or 0, "activity", aid)
             figs["publicity_units"].add(qty or 0, "activity", aid)
@@ -426,12 +426,12 @@ def compute_monthly(session: Session, year: int, month: int, *, origin: str | No
     if surveyed:
         kinds = {}
         for chunk in (list(surveyed)[i:i + 500] for i in range(0, len(surveyed), 500)):
-            kinds.update(dict(session.execute(select(Enterprise.id, Enterprise.unit_types)
-                                              .where(Enterprise.id.in_(chunk))).all()))
+            kinds.update({eid: (types, dom) for eid, types, dom in session.execute(
+                select(Enterprise.id, Enterprise.unit_types, Enterprise.domain).where(Enterprise.id.in_(chunk)))})
         findings = _findings(session, sorted(surveyed), end)
         for eid in sorted(surveyed, key=lambda k: (surveyed[k][0], k)):
             _day, table, rid = surveyed[eid]
-            uk = unit_kind_of(kinds.get(eid))
+            uk = unit_kind_of(*kinds.get(eid, (None, None)))
             figs[f"{uk}_surveyed"].add(1, table, rid)
             m, r = findings.get(eid, (None, None))
             if m and m[0]:
@@ -531,7 +531,7 @@ def record_rectification(store: Any, inspection_id: str, fixed_on: date, count: 
             raise MonthlyError(f"该检查尚未整改的问题只有 {left} 条")
         ent = s.get(Enterprise, newest.enterprise_id)
         row = Activity(kind="rectification", on_date=fixed_on, enterprise_id=newest.enterprise_id,
-                       unit_kind=unit_kind_of(ent.unit_types if ent else None), quantity=count,
+                       unit_kind=unit_kind_of(ent.unit_types, ent.domain) if ent else unit_kind_of(None), quantity=count,
                        note=(note or "").strip() or None, inspection_id=newest.id)
         s.add(row)
         s.flush()

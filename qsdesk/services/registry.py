@@ -16,9 +16,15 @@ from sqlalchemy.orm import Session
 
 from qsdesk.domain.citations import readable
 from qsdesk.domain.grading import grade_with_reason
-from qsdesk.domain.supervision import CLASS_KEY_LABELS, reassignment_deadline, reassignment_late
+from qsdesk.domain.supervision import (
+    CLASS_KEY_LABELS,
+    VisitStatus,
+    check_reassignment,
+    half_year_visit_status,
+)
 from qsdesk.services import audit, classes
 from qsdesk.services.accounts import acting_without_chief_rights
+from qsdesk.services.master_data import holiday_schedules
 from qsdesk.store.db import Store
 from qsdesk.store.models import (
     EnforcementCase,
@@ -256,6 +262,21 @@ class EnterpriseDetail:
     entry_reason: str | None
     abnormal_status: str | None
     products: list[ProductInfo]
+    visit: str | None = None  # the half-year visit status with its reason (国市监质监发〔2023〕38号 二（一）)
+    responsible_since_assumed: bool = False  # the start is the import date
+
+
+def visit_status(s: Session, e: Enterprise, today: date | None = None) -> VisitStatus:
+    """One enterprise's half-year visit status: the same rule the dashboard counts with."""
+    today = today or date.today()
+    last = s.scalar(select(func.max(Inspection.inspected_on)).where(
+        Inspection.enterprise_id == e.id, Inspection.deleted.is_(False), Inspection.status == "sealed",
+        Inspection.inspected_on <= today))
+    first = e.visits_since or e.responsible_since
+    if e.responsible_inspector_id is None:
+        first = None
+    return half_year_visit_status(today, last, first, e.responsible_since,
+                                  since_assumed=bool(e.responsible_since_assumed))
 
 
 def detail(store: Store, enterprise_id: str) -> EnterpriseDetail | None:
@@ -292,7 +313,13 @@ def detail(store: Store, enterprise_id: str) -> EnterpriseDetail | None:
             responsible=e.responsible.name if e.responsible is not None else None,
             responsible_since=e.responsible_since, entry_reason=e.entry_reason,
             abnormal_status=e.abnormal_status, products=products,
+            visit=_visit_line(visit_status(s, e)) if e.responsible_inspector_id else None,
+            responsible_since_assumed=bool(e.responsible_since_assumed),
         )
+
+
+def _visit_line(st: VisitStatus) -> str:
+    return f"半年检查：{st.state.value}。{st.reason}"
 
 
 @dataclass(frozen=True)
@@ -362,13 +389,16 @@ def timeline(store: Store, enterprise_id: str) -> list[TimelineEvent]:
 class AssignmentResult:
     assignment_id: str
     deadline: date  # last day the change could be recorded in time
-    late: bool
+    late: bool | None  # None: counted Monday–Friday for a year with no holiday schedule
+    note: str | None = None  # the calendar warning, when there is one
+    check_text: str = ""
 
     @property
     def message(self) -> str:
         if self.late:
-            return (f"已记录。注意：责任人变动应在 5 个工作日内更新（最迟 {self.deadline.isoformat()}），"
-                    "本次录入已超期，已在审计记录中注明。")
+            return f"已记录。注意：{self.check_text}，已在审计记录中注明。"
+        if self.note:
+            return f"已记录责任监管人员。{self.check_text}"
         return "已记录责任监管人员。"
 
 
@@ -403,18 +433,25 @@ def assign_supervisor(
         if ent.responsible_inspector_id == inspector_id:
             raise AssignmentError(f"{insp.name} 已是该企业的责任监管人员")
         previous = ent.responsible_inspector_id
-        deadline = reassignment_deadline(assigned_on)
-        late = previous is not None and reassignment_late(assigned_on, today)
+        check = check_reassignment(assigned_on, today, holiday_schedules(s)) if previous is not None else None
+        late = check.late if check is not None else False
         a = SupervisorAssignment(enterprise_id=enterprise_id, inspector_id=inspector_id,
                                  assigned_on=assigned_on, recorded_on=today, reason=reason or None)
         s.add(a)
+        if ent.visits_since is None:
+            # the half-year visits are owed from the first supervisor on; a change keeps that date
+            ent.visits_since = ent.responsible_since if previous is not None and ent.responsible_since else assigned_on
         ent.responsible_inspector_id = inspector_id
         ent.responsible_since = assigned_on
+        ent.responsible_since_assumed = False
         s.flush()
         audit.record(s, "assign", "enterprise", enterprise_id, inspector_id=inspector_id,
                      previous_inspector_id=previous, assigned_on=assigned_on.isoformat(),
-                     recorded_on=today.isoformat(), late=late or None, assignment_id=a.id)
-        return AssignmentResult(a.id, deadline, late)
+                     recorded_on=today.isoformat(), late=late or None, assignment_id=a.id,
+                     note=check.text if check is not None and (late or check.note) else None)
+        if check is None:
+            return AssignmentResult(a.id, assigned_on, False)
+        return AssignmentResult(a.id, check.deadline, late, check.note, check.text)
 
 
 def count_enterprises(store: Store) -> int:

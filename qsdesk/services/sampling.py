@@ -309,6 +309,7 @@ def enter_sampling(store: Store, inp: SamplingInput) -> EntryResult:
 
 def _open_followup(s: Session, row: Sampling) -> list[str]:
     ids: list[str] = []
+    notes: list[str] = []
     if row.result not in _FOLLOWED:
         return ids
     for pos, tpl in enumerate(step_templates(s, row), start=1):
@@ -316,11 +317,16 @@ def _open_followup(s: Session, row: Sampling) -> list[str]:
         if tpl.key == "deliver" and row.report_delivered_on is not None:
             step.done_on = row.report_delivered_on
             step.outcome = "已送达"
+        # a deadline counted in a year with no holiday schedule says so (Monday–Friday)
+        followup.set_calendar_note(s, step, row.report_delivered_on or row.report_received_on or row.sampled_on)
         s.add(step)
         s.flush()
         ids.append(step.id)
+        if step.note and step.note not in notes:
+            notes.append(step.note)
     if ids:
-        audit.record(s, "create", "followup_step", row.id, steps=len(ids), result=row.result)
+        audit.record(s, "create", "followup_step", row.id, steps=len(ids), result=row.result,
+                     note=notes[0] if notes else None)
     return ids
 
 

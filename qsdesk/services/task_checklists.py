@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Select, exists, select
@@ -32,8 +33,9 @@ class ChecklistError(ValueError):
         self.problems = problems or []
 
 
-def form_id_for(unit_types: str | None) -> str:
-    return "task_producer" if unit_kind_of(unit_types) == "producer" else "task_seller"
+def form_id_for(unit_types: str | None, domain: str | None = None) -> str:
+    """The task checklist for the unit kind (:func:`qsdesk.domain.grading.unit_kind`)."""
+    return "task_producer" if unit_kind_of(unit_types, domain) == "producer" else "task_seller"
 
 
 def period_of(d: date, *, half_year: bool = False) -> str:
@@ -91,7 +93,7 @@ def save_checklist(
         ent = s.get(Enterprise, enterprise_id)
         if ent is None or ent.deleted:
             raise ChecklistError("企业不存在或已删除")
-        spec = formspec.load_form(form_id_for(ent.unit_types))
+        spec = formspec.load_form(form_id_for(ent.unit_types, ent.domain))
         problems = formspec.validate_values(spec, values, answers)
         if problems:
             first = problems[0]
@@ -217,3 +219,34 @@ def export_checklist(store: Store, checklist_id: str, out: Any) -> None:
         for r in ws.iter_rows(min_row=2):
             r[1].alignment = Alignment(wrap_text=True, vertical="top")
         wb.save(out)
+
+
+# ----------------------------------------------------------------- the Baoshan variant
+
+#: 宝山区实施方案 附件3: the task checklists as the Baoshan district prints them (no 层级分类 and
+#: 责任部门), shipped beside the forms as version 2 files a county may publish to its stations.
+VARIANT_DIR = "baoshan"
+VARIANT_TITLE = "宝山区实施方案 附件3 监管任务清单"
+
+
+def variant_files() -> list[Path]:
+    """The shipped Baoshan task-checklist versions (``forms/baoshan/*.toml``)."""
+    d = formspec.forms_dir() / VARIANT_DIR
+    return sorted(d.glob("*.toml")) if d.is_dir() else []
+
+
+def publish_variant(store: Store) -> list[str]:
+    """Publish the Baoshan variants (county; each one a form version for the stations).
+
+    Returns the form ids published; versions already published are skipped."""
+    from qsdesk.services import form_versions
+
+    done: list[str] = []
+    published = {(r.form_id, r.version) for r in form_versions.list_versions(store)}
+    for path in variant_files():
+        spec = formspec.load_form(path)
+        if (spec.id, spec.version) in published:
+            continue
+        form_versions.publish_form(store, path)
+        done.append(spec.id)
+    return done

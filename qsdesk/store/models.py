@@ -209,7 +209,12 @@ class Enterprise(SyncMixin, Base):
     class_reasons: Mapped[str | None] = mapped_column(Text)
     credit_risk: Mapped[str | None] = mapped_column(String(16))
     responsible_inspector_id: Mapped[str | None] = mapped_column(ForeignKey("inspector.id"), index=True)
-    responsible_since: Mapped[date | None] = mapped_column(Date)
+    responsible_since: Mapped[date | None] = mapped_column(Date)  # the current supervisor's start
+    # when the enterprise first had a responsible supervisor: the half-year visits are owed from
+    # then on, and a change of supervisor does not move it (an overdue half-year stays overdue)
+    visits_since: Mapped[date | None] = mapped_column(Date)
+    # responsible_since was not given and is the import date (shown as such)
+    responsible_since_assumed: Mapped[bool | None] = mapped_column(Boolean, default=False)
     entry_reason: Mapped[str | None] = mapped_column(Text)
     abnormal_status: Mapped[str | None] = mapped_column(String(64))
     quality_director: Mapped[str | None] = mapped_column(String(64))
@@ -579,6 +584,30 @@ class MonthlyReport(SyncMixin, Base):
     filed_on: Mapped[date] = mapped_column(Date)
     sent_on: Mapped[date | None] = mapped_column(Date)  # marked sent by hand (paper, e-mail …)
     sent_note: Mapped[str | None] = mapped_column(Text)
+class HolidaySchedule(SyncMixin, Base):
+    """One year's holidays and make-up working days (调休) as the State Council announced them
+    (国务院办公厅关于某年部分节假日安排的通知), entered at the county for a year the bundled calendar
+    does not know, sent down to stations (see qsdesk.domain.workdays)."""
+
+    __tablename__ = "holiday_schedule"
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    holidays: Mapped[list[Any]] = mapped_column(default=list)  # ISO dates
+    workdays: Mapped[list[Any]] = mapped_column(default=list)  # ISO dates (weekend days worked)
+    source: Mapped[str] = mapped_column(String(200), default="")  # the notice's title / number
+
+
+class DutyCheck(SyncMixin, Base):
+    """A 督查清单 (国市监质监发〔2023〕38号 附件3) the county filled for one station it checked; sent
+    down to that station only (see qsdesk.services.duty_checks)."""
+
+    __tablename__ = "duty_check"
+    station_code: Mapped[str] = mapped_column(String(32), index=True)  # the station checked (督查对象)
+    form_id: Mapped[str] = mapped_column(String(64))
+    form_version: Mapped[int] = mapped_column(Integer)
+    checked_on: Mapped[date] = mapped_column(Date, index=True)
+    filled_by: Mapped[str | None] = mapped_column(String(64))
+    values: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)  # item_key -> {answer, note}
 
 
 SYNCED_MODELS: tuple[type[SyncMixin], ...] = (
@@ -607,4 +636,6 @@ SYNCED_MODELS: tuple[type[SyncMixin], ...] = (
     ClassDecision,
     CountySetting,
     MonthlyReport,
+    HolidaySchedule,
+    DutyCheck,
 )

@@ -39,6 +39,7 @@ from qsdesk.services.excel.exporter import export_errors
 from qsdesk.services.excel.fields import ENTERPRISE_FIELDS, FIELDS_BY_KEY
 from qsdesk.services.excel.reader import ExcelFileError, SheetLayout
 from qsdesk.store.db import Store
+from qsdesk.ui.forms.entry_reason import EntryReasonBox
 from qsdesk.ui.worker import TaskCancelled, run_in_background
 
 log = logging.getLogger(__name__)
@@ -112,8 +113,12 @@ class FilePage(QWizardPage):
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color:#b00")
+        # 国市监质监发〔2023〕38号 四（一）: a first entry names its reason; one for the whole file
+        # when the sheet has no 录入原因 column (rows without one are otherwise error rows)
+        self.entry_reason = EntryReasonBox(self, None, first_entry=False, label="新录入单位的录入原因（表中未填时使用）：")
         lay = QVBoxLayout(self)
         lay.addLayout(row)
+        lay.addWidget(self.entry_reason)
         lay.addWidget(self.message)
         lay.addStretch(1)
 
@@ -134,6 +139,7 @@ class FilePage(QWizardPage):
             return False
         self.message.clear()
         self.wiz.path = Path(text)
+        self.wiz.default_entry_reason = self.entry_reason.reason()
         self.wiz.sheet_layout = layout
         self.wiz.samples = samples
         return True
@@ -328,6 +334,7 @@ class ExcelImportWizard(QWizard):
         self.samples: list[tuple[Any, ...]] = []
         self.mapping: dict[int, str | None] = {}
         self.plan: importer.ImportPlan | None = None
+        self.default_entry_reason: str | None = None
         self.result: importer.ImportResult | None = None
         self.file_page = FilePage(self)
         self.mapping_page = MappingPage(self)
@@ -355,6 +362,7 @@ class ExcelImportWizard(QWizard):
             self.plan = run_in_background(
                 self, "正在检查……",
                 lambda progress, cancelled: importer.analyse(self.store, self.path, mapping=self.mapping,
+                                                             default_entry_reason=self.default_entry_reason,
                                                              sheet=self.sheet_layout.sheet if self.sheet_layout else None,
                                                              progress=progress, cancelled=cancelled))
         except Exception as exc:  # shown to the user; unexpected ones are logged

@@ -212,8 +212,38 @@ def test_spec_matches_annex_in_order_and_covers_it(
     assert_only_layout(m, LAYOUT[form_id])
 
 
+#: Forms whose annex text interleaves group titles with items (checked by their own test below).
+OWN_TESTS = {"duty_check"}
+
+
 def test_every_form_has_a_seed_case() -> None:
-    assert {p.stem for p in FORMS.glob("*.toml") if ".v" not in p.name} == {c[0] for c in CASES}
+    assert {p.stem for p in FORMS.glob("*.toml") if ".v" not in p.name} == {c[0] for c in CASES} | OWN_TESTS
+
+
+def test_duty_check_matches_annex3() -> None:
+    """国市监质监发〔2023〕38号 附件3 督查清单: every task with its number, in order; each matter's title
+    (printed in pieces between the tasks) once the tasks are taken out; the header cells."""
+    s = spec("duty_check")
+    text = norm(seed("duty_check_001.txt"))
+    rest = text
+    cursor = 0
+    for it in s.items():
+        piece = norm(it.number + it.content)
+        pos = text.find(piece, cursor)
+        assert pos >= 0, f"task {it.key} not found in order"
+        cursor = pos + len(piece)
+        rest = rest.replace(piece, "", 1)
+    cursor = 0
+    for _g, number, title, _items in s.sections[1].groups():
+        pos = rest.find(norm(number + title), cursor)
+        assert pos >= 0, f"matter {number} {title} not found in order"
+        cursor = pos
+    head = rest[: rest.find("督查内容")]
+    for f in s.fields():
+        assert norm(f.label + (f.help or "")) in head
+    assert "编号督查事项具体任务是否落实亮点成效" in rest
+    assert [it.answers for it in s.items()] == [("是", "否")] * 17
+    assert {it.note_label for it in s.items()} == {"亮点成效"}
 
 
 @pytest.mark.parametrize("form_id", ["annex4_producer", "annex5_seller"])

@@ -23,7 +23,7 @@ from qsdesk.domain.formspec import (
 
 ROOT = Path(__file__).resolve().parents[2]
 FORMS = ROOT / "forms"
-ALL_IDS = {"annex3_census", "annex4_producer", "annex5_seller", "annex6_risk", "task_producer", "task_seller"}
+ALL_IDS = {"duty_check", "annex3_census", "annex4_producer", "annex5_seller", "annex6_risk", "task_producer", "task_seller"}
 GOOD_USCC = "91350100M000100Y43"
 
 HEAD = 'id = "demo"\nversion = 1\ntitle = "演示"\nkind = "inspection"\n'

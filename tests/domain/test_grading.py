@@ -14,6 +14,7 @@ from qsdesk.domain.grading import (
     grade,
     grade_with_reason,
     supervising_level,
+    unit_kind,
 )
 
 A, B, C, D = Grade.A, Grade.B, Grade.C, Grade.D
@@ -110,12 +111,27 @@ def test_negative_figures_rejected() -> None:
         grade(["producer"], None, -0.5)
 
 
-def test_individual_business_is_micro() -> None:
-    # D 级主体：微型工业产品生产和销售单位（包括个体工商户）
-    assert grade(["retailer"], 400, 30000, individual_business=True) is D
+def test_individual_business_is_graded_by_its_figures() -> None:
+    # 国市监质监发〔2023〕38号 附件1: D 级主体 "微型…（包括个体工商户）" — graded by X/Y like any unit
+    g, reason = grade_with_reason(["retailer"], 400, 30000, individual_business=True)
+    assert g is A and "个体工商户，按从业人员和营业收入分级" in reason
+    assert grade(["retailer"], 9, 99, individual_business=True) is D  # 零售 D: X<10 或 Y<100
+    assert grade(["retailer"], 10, None, individual_business=True) is C  # 10 ≤ X < 50
+    assert grade(["producer"], None, 300, individual_business=True) is C  # 300 ≤ Y < 2000
+    # no figures at all: taken as micro (D), and the reason says why
     g, reason = grade_with_reason(["retailer"], None, None, individual_business=True)
-    assert g is D
-    assert "个体工商户" in reason
+    assert g is D and "暂定 D 级" in reason and "国市监质监发〔2023〕38号 附件1" in reason
+    assert grade([], None, None, individual_business=True) is D
+
+
+def test_unit_kind_one_rule() -> None:
+    assert unit_kind("producer") == "producer"
+    assert unit_kind("producer,retailer") == "producer"  # makes and sells
+    assert unit_kind(["批发", "零售"]) == "seller"
+    assert unit_kind("retailer", domain="生产") == "seller"  # the recorded types decide
+    assert unit_kind("", domain="生产") == "producer"  # none recorded: the census's 所属领域
+    assert unit_kind(None, domain="流通") == "seller" and unit_kind(None) == "seller"
+    assert unit_kind("producer,bogus") == "producer"
 
 
 def test_grade_is_str_enum() -> None:

@@ -17,6 +17,7 @@ from qsdesk.domain.supervision import (
     check_entry,
     classify,
     entry_reason_required,
+    first_period_end,
     half_year_bounds,
     half_year_visit_status,
     needs_responsible_supervisor,
@@ -189,10 +190,51 @@ def test_visit_overdue_when_previous_half_missed() -> None:
     assert s.state is VisitState.DUE and s.due_on == date(2024, 12, 31)
 
 
-def test_visit_never_made_overdue_from_first_half_of_responsibility() -> None:
+def test_named_on_last_day_of_half_gets_first_period_not_overdue() -> None:
+    # named on 30 June 2024: the first visit is due within half a year, by 29 December 2024
     s = half_year_visit_status(date(2024, 7, 1), None, date(2024, 6, 30))
+    assert s.state is VisitState.DUE and s.due_on == date(2024, 12, 29)
+    assert "首次现场检查应在 2024-12-29 前完成" in s.reason and "国市监质监发〔2023〕38号 二（一）" in s.reason
+    assert "尚无已封存的现场检查记录" in s.reason
+    # the first period runs out on 29 December: overdue from the 30th
+    assert half_year_visit_status(date(2024, 12, 29), None, date(2024, 6, 30)).state is VisitState.DUE
+    s = half_year_visit_status(date(2024, 12, 30), None, date(2024, 6, 30))
+    assert s.state is VisitState.OVERDUE and s.due_on == date(2024, 12, 29)
+    # one visit in the first period that falls in the next half-year covers both
+    s = half_year_visit_status(date(2024, 12, 30), date(2024, 8, 1), date(2024, 6, 30))
+    assert s.state is VisitState.DONE
+
+
+def test_first_period_boundaries() -> None:
+    assert first_period_end(date(2024, 7, 1)) == date(2024, 12, 31)
+    assert first_period_end(date(2024, 1, 1)) == date(2024, 6, 30)
+    assert first_period_end(date(2024, 6, 25)) == date(2024, 12, 24)
+    assert first_period_end(date(2023, 8, 31)) == date(2024, 2, 28)  # 2023-08-31 + 6 months = 02-29, less a day
+    # named in the previous half-year early enough: the first period already ran out → overdue
+    s = half_year_visit_status(date(2024, 7, 2), None, date(2024, 1, 2))
+    assert s.state is VisitState.OVERDUE and s.due_on == date(2024, 7, 1)
+
+
+def test_reassignment_never_erases_an_overdue_half() -> None:
+    # responsible since 2023; no visit in 2024上半年; a new supervisor named 2024-07-10
+    s = half_year_visit_status(date(2024, 7, 20), None, date(2023, 5, 1), date(2024, 7, 10))
     assert s.state is VisitState.OVERDUE and s.due_on == date(2024, 6, 30)
-    assert "尚无现场检查记录" in s.reason
+    assert "2024年上半年未开展现场检查" in s.reason
+    # the old rule (the current supervisor's start only) would have said "due"
+    assert half_year_visit_status(date(2024, 7, 20), None, date(2024, 7, 10)).state is VisitState.DUE
+
+
+def test_reassignment_late_in_half_gets_fair_first_period() -> None:
+    # responsible since 2023, visited 2023-12-01 (covers 2023下半年); changed on 2024-06-25
+    s = half_year_visit_status(date(2024, 7, 5), date(2023, 12, 1), date(2023, 5, 1), date(2024, 6, 25))
+    assert s.state is VisitState.DUE and s.due_on == date(2024, 12, 24)
+    assert "2024-06-25 起任监管责任人" in s.reason
+
+
+def test_assumed_start_is_said() -> None:
+    s = half_year_visit_status(date(2024, 8, 1), None, date(2024, 7, 15), since_assumed=True)
+    assert s.state is VisitState.DUE
+    assert "按导入日期 2024-07-15 计" in s.reason
 
 
 def test_new_responsibility_this_half_is_due_not_overdue() -> None:

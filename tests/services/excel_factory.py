@@ -13,7 +13,7 @@ from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise
 
 HEADERS = ["序号", "单位名称", "信用代码", "法人", "乡镇", "地址", "联系电话", "单位类型", "从业人数",
-           "营业收入（万元）", "包保日期", "质量安全员"]
+           "营业收入（万元）", "包保日期", "质量安全员", "录入原因"]
 
 
 def code(n: int, region: str = "370112") -> str:
@@ -33,7 +33,7 @@ def row(n: int, **over: Any) -> list[Any]:
         "序号": n, "单位名称": f"济南第{n}机械有限公司", "信用代码": code(n), "法人": f"王{n}",
         "乡镇": "王舍人街道", "地址": f"历城区工业北路{n}号", "联系电话": f"1380531{n:04d}",
         "单位类型": "生产", "从业人数": 20 + n, "营业收入（万元）": 150.5 + n, "包保日期": "2024-03-05",
-        "质量安全员": f"赵{n}",
+        "质量安全员": f"赵{n}", "录入原因": "摸底排查",
     }
     base.update(over)
     return [base[h] for h in HEADERS]

@@ -26,10 +26,12 @@ def _values(**over) -> dict:
 
 def test_census_creates_enterprise_products_and_grade(store: Store) -> None:
     # 001 annex 1, producer: X=300 reaches B (300 ≤ X < 1000), Y=800 only C; the higher grade wins.
-    eid = census.save_census(store, _values(), unit_types=["producer"], staff=300, revenue_wan=Decimal("800"))
+    eid = census.save_census(store, _values(), unit_types=["producer"], staff=300, revenue_wan=Decimal("800"),
+                             entry_reason="摸底排查")
     with store.session() as s:
         ent = s.get(Enterprise, eid)
         assert ent.grade == "B" and ent.unit_types == "producer" and ent.town == "王舍人街道"
+        assert ent.entry_reason == "摸底排查"
         assert sorted(p.name for p in ent.products) == ["电暖器", "电热水壶"]
         assert s.scalars(select(AuditEntry).where(AuditEntry.record_id == eid)).one().action == "create"
     # Re-census: a product dropped is soft-deleted, the rest updated in place.
@@ -48,3 +50,31 @@ def test_census_refuses_invalid(store: Store) -> None:
         census.save_census(store, _values(uscc="91370112MA3C7X1K4B"))
     with store.session() as s:
         assert s.scalars(select(Enterprise)).first() is None
+
+
+def test_first_entry_needs_its_reason(store: Store) -> None:
+    # 国市监质监发〔2023〕38号 四（一）: a first entry names its reason; nothing is written without it
+    with pytest.raises(census.CensusError, match="录入原因.*国市监质监发〔2023〕38号 四（一）"):
+        census.save_census(store, _values(), entry_reason="  ")
+    with store.session() as s:
+        assert s.scalars(select(Enterprise)).first() is None
+    eid = census.save_census(store, _values(), entry_reason="现场检查")
+    # an edit keeps the recorded reason when none is given
+    census.save_census(store, _values(phone="0531-88886666"), eid)
+    with store.session() as s:
+        assert s.get(Enterprise, eid).entry_reason == "现场检查"
+
+
+def test_census_dialog_requires_entry_reason(store: Store, qapp) -> None:
+    from qsdesk.ui.forms.dialogs import CensusDialog
+
+    dlg = CensusDialog(store)
+    dlg.form.set_values(_values())
+    errors: list[str] = []
+    dlg._error = lambda title, exc: errors.append(str(exc))  # type: ignore[method-assign]
+    assert dlg.save() is False and "录入原因" in errors[0]
+    dlg.entry_reason.combo.setEditText("摸底排查")
+    assert dlg.save() is True
+    with store.session() as s:
+        assert s.get(Enterprise, dlg.enterprise_id).entry_reason == "摸底排查"
+    dlg.close()

@@ -26,6 +26,25 @@ def test_import_refuses_with_errors_then_only_valid(store, data_dir: Path, tmp_p
     assert "新增 1" in capsys.readouterr().out
 
 
+def test_import_needs_entry_reason_for_new_units(store, data_dir: Path, tmp_path: Path, capsys) -> None:
+    # 国市监质监发〔2023〕38号 四（一）: a first entry names its reason; --entry-reason gives one for the file
+    path = simple_book(tmp_path / "in.xlsx", [row(1, 录入原因=None), row(2)])
+    before = snapshot(store)
+    dd = ["--data-dir", str(data_dir)]
+    assert main(["import-excel", str(path), *dd]) == 2
+    err = capsys.readouterr().err
+    assert "第 4 行 [录入原因]" in err and "国市监质监发〔2023〕38号 四（一）" in err
+    assert snapshot(store) == before
+    assert main(["import-excel", str(path), *dd, "--entry-reason", "实施监督抽查"]) == 0
+    assert "新增 2" in capsys.readouterr().out
+    from sqlalchemy import select
+
+    from qsdesk.store.models import Enterprise
+
+    with store.session() as s:
+        assert sorted(s.scalars(select(Enterprise.entry_reason))) == ["实施监督抽查", "摸底排查"]
+
+
 def test_import_bad_file_is_one_line(store, data_dir: Path, tmp_path: Path, capsys) -> None:
     p = tmp_path / "old.xls"
     p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100)

@@ -216,13 +216,36 @@ def test_mapping_correction_and_inspector_column(store, tmp_path: Path) -> None:
     wb.save(p)
     with pytest.raises(ExcelFileError, match="统一社会信用代码"):
         analyse(store, p)
-    plan = analyse(store, p, mapping={1: "uscc", 2: "responsible"})
+    plan = analyse(store, p, mapping={1: "uscc", 2: "responsible"}, default_entry_reason="摸底排查")
     assert [(e.row, e.value) for e in plan.errors] == [(3, "王五")]
     apply(store, plan, only_valid=True)
     with store.session() as s:
         zhang = s.scalars(select(Inspector).where(Inspector.name == "张伟")).one()
         e = s.scalars(select(Enterprise)).one()
     assert e.responsible_inspector_id == zhang.id and e.phone == "13800000001"
+    # no start date in the file: tracked from the import date, marked as assumed
+    assert e.responsible_since == date.today() and e.responsible_since_assumed
+    assert e.visits_since == date.today() and e.entry_reason == "摸底排查"
+
+
+def test_first_entry_without_reason_is_an_error_row(store, tmp_path: Path) -> None:
+    # 国市监质监发〔2023〕38号 四（一）: a new enterprise needs its 录入原因; a known one does not
+    import_file(store, simple_book(tmp_path / "a.xlsx", [row(1)]))
+    path = simple_book(tmp_path / "b.xlsx", [row(1, 录入原因=None, 法人="王一改"), row(2, 录入原因=None),
+                                             row(3, 录入原因="实施监督抽查")])
+    plan = analyse(store, path)
+    assert [(e.row, e.column) for e in plan.errors] == [(5, "录入原因")]
+    assert "国市监质监发〔2023〕38号 四（一）" in plan.errors[0].reason
+    assert [p.values["uscc"] for p in plan.new] == [code(3)] and len(plan.changed) == 1
+    with pytest.raises(ImportRefused):
+        apply(store, plan)
+    # one reason for the whole file, chosen at import time
+    plan = analyse(store, path, default_entry_reason="摸底排查")
+    assert not plan.errors
+    apply(store, plan, today=date(2026, 3, 2))
+    with store.session() as s:
+        reasons = dict(s.execute(select(Enterprise.uscc, Enterprise.entry_reason)).all())
+    assert reasons[code(2)] == "摸底排查" and reasons[code(3)] == "实施监督抽查"
 
 
 def test_dry_run_writes_nothing(store, tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select, update
 
+from qsdesk.domain.supervision import reassignment_deadline
 from qsdesk.services import registry as reg
 from qsdesk.store import search
 from qsdesk.store.db import Store
@@ -145,7 +146,7 @@ def test_assignment_records_history_and_audit(store: Store) -> None:
     assert not first.late
     # Changed on Friday 2026-09-25; National Day holidays follow. Five working days later is
     # past the holiday, so recording on 2026-10-08 is still in time.
-    deadline = reg.reassignment_deadline(date(2026, 9, 25))
+    deadline = reassignment_deadline(date(2026, 9, 25))
     assert deadline > date(2026, 10, 2)
     second = reg.assign_supervisor(store, eid, zhang, assigned_on=date(2026, 9, 25), today=deadline)
     assert not second.late
@@ -155,6 +156,8 @@ def test_assignment_records_history_and_audit(store: Store) -> None:
     with store.session() as s:
         e = s.get(Enterprise, eid)
         assert e is not None and e.responsible_inspector_id == li and e.responsible_since == date(2026, 10, 9)
+        # the half-year visits are still owed from the first supervisor's start
+        assert e.visits_since == date(2026, 9, 1)
         rows = s.scalars(select(SupervisorAssignment).where(SupervisorAssignment.enterprise_id == eid)
                          .order_by(SupervisorAssignment.assigned_on)).all()
         assert [(r.assigned_on, r.recorded_on) for r in rows] == [

@@ -70,7 +70,8 @@ def test_compute(store: Store, records: dict[str, str]) -> None:
     assert set(items) == {records["逾期企业"], records["上半年检查企业"], records["新接手企业"]}
     assert items[records["逾期企业"]].overdue and items[records["逾期企业"]].when == date(2026, 6, 30)
     assert d.visit_items[0].record_id == records["逾期企业"]  # overdue first
-    assert items[records["新接手企业"]].when == date(2026, 12, 31)
+    # named 2026-09-10: the first period (half a year, 国市监质监发〔2023〕38号 二（一）) runs to 2027-03-09
+    assert items[records["新接手企业"]].when == date(2027, 3, 9)
     assert d.followups_total == 1
     assert d.followups[0].table == "sampling" and d.followups[0].record_id == records["sampling"]
     assert d.followups[0].when == date(2026, 10, 10)

@@ -32,6 +32,7 @@ def test_wizard_full_path(store, qtbot, tmp_path: Path) -> None:
     qtbot.addWidget(wiz)
     wiz.show()
     before = snapshot(store)
+    wiz.file_page.entry_reason.combo.setCurrentText("摸底排查")  # one reason for the file's new rows
 
     wiz.next()  # file page → mapping page
     assert wiz.currentPage() is wiz.mapping_page

@@ -77,9 +77,13 @@ def test_census_fill_save_reopen(qtbot, store, no_modal) -> None:
     click(qtbot, products.rows[2]["remove"])  # remove a row again
     assert len(products.rows) == 2
     assert form.refresh_problems() == []
+    # 国市监质监发〔2023〕38号 四（一）: a first entry names its reason, picked from the document's list
+    assert not dlg.save() and "录入原因" in no_modal[-1]
+    dlg.entry_reason.combo.setCurrentText("摸底排查")
     click(qtbot, dlg.save_btn)
     with store.session() as s:
         ent = s.scalars(select(Enterprise)).one()
+        assert ent.entry_reason == "摸底排查"
         assert (ent.name, ent.uscc, ent.legal_rep, ent.town, ent.address) == (
             "济南华鲁电器有限公司", VALID_USCC, "王建国", "王舍人街道", "工业北路88号")
         assert ent.status == "其他（季节性生产）" and ent.domain == "生产"
@@ -108,6 +112,7 @@ def test_census_refuses_duplicate_credit_code(qtbot, store, no_modal) -> None:
     type_text(qtbot, dlg.form.editors["premises"].detail, "某路1号")
     choose(qtbot, dlg.form, "domain", "流通")
     choose(qtbot, dlg.form, "status", "在产在营")
+    dlg.entry_reason.combo.setCurrentText("现场检查")
     assert dlg.form.refresh_problems() == []
     assert not dlg.save()
     assert "已登记" in no_modal[-1]

@@ -89,7 +89,7 @@ def test_county_keeps_master_data_and_station_reads_it(qtbot: QtBot, pair: Pair,
     published = panel.publish_form()
     assert published is not None and published.version == 2
     assert "第 2 版" in said[-1][1] and "新增检查项 1 项" in said[-1][1]
-    assert _texts(panel.form_model, 0) == ["annex4_producer"] and _texts(panel.form_model, 1) == ["2"]
+    assert _texts(panel.form_model, 0) == ["山东省产品质量安全监督检查记录表（生产者）"] and _texts(panel.form_model, 1) == ["2"]
     assert panel.publish_form() is None and "已存在" in said[-1][1]  # the same version twice
 
     with pair.county.session() as s:
@@ -133,3 +133,43 @@ def test_bad_input_changes_nothing(qtbot: QtBot, pair: Pair, tmp_path: Path) -> 
     with pair.county.session() as s:
         for model in (Notice, KeyProduct, FormVersion):
             assert s.scalar(select(func.count()).select_from(model)) == 0
+
+
+def test_county_enters_holiday_schedule_station_reads_it(qtbot: QtBot, pair: Pair) -> None:
+    from datetime import date
+
+    data = Path(__file__).resolve().parents[1] / "data" / "holidays_2027_test.txt"
+    panel, said = _panel(qtbot, pair.county)
+    assert panel.tabs.tabText(3) == "节假日安排"
+    this_year = date.today().year
+    if this_year <= 2026:  # the hint asks for the next year's schedule until it is entered
+        assert f"{this_year + 1}年的安排尚未录入" in panel.holiday_hint.text()
+        assert "请在国务院办公厅通知公布后录入" in panel.holiday_hint.text()
+    # a bundled year is refused in the dialog
+    panel.run_dialog = lambda dlg: (dlg.year.setValue(2026), True)[1]  # type: ignore[attr-defined]
+    assert panel.enter_holidays(2026, "1月1日放假") is None and "已随程序提供" in said[-1][1]
+    # read from a file into the dialog: the year comes from the title, the user confirms
+    seen: list[int] = []
+    panel.run_dialog = lambda dlg: (seen.append(dlg.year.value()), True)[1]  # type: ignore[attr-defined]
+    panel.choose_file = lambda _title, _pattern: data
+    assert panel.import_holidays() is not None and seen == [2027]
+    assert said[-1] == ("info", "已录入 2027 年节假日安排，随下一个数据包下发到各所。")
+    assert _texts(panel.holiday_model, 0) == ["2027"]
+    assert "01-01" in _texts(panel.holiday_model, 1)[0] and _texts(panel.holiday_model, 2) == ["02-20"]
+
+    bundle = export_bundle(pair.county, STATION, pair.usb)
+    import_bundle(pair.station, bundle.path)
+    station_panel, _ = _panel(qtbot, pair.station)
+    assert station_panel.add_holidays_button.isHidden() and station_panel.import_holidays_button.isHidden()
+    assert _texts(station_panel.holiday_model, 0) == ["2027"]
+
+
+def test_county_publishes_baoshan_task_checklists(qtbot: QtBot, pair: Pair) -> None:
+    panel, said = _panel(qtbot, pair.county)
+    assert not panel.variant_button.isHidden()
+    assert panel.publish_variant() == ["task_producer", "task_seller"]
+    assert "宝山区实施方案 附件3" in said[-1][1]
+    assert sorted(_texts(panel.form_model, 0)) == ["监管任务清单（生产单位类）", "监管任务清单（销售单位类）"]
+    assert panel.publish_variant() == [] and "已发布过" in said[-1][1]
+    station_panel, _ = _panel(qtbot, pair.station)
+    assert station_panel.variant_button.isHidden()

@@ -18,6 +18,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from operator import mul
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,10 @@ _FOOTER_PREFIXES = ("注", "说明", "填表", "制表", "审核", "备注", "�
 
 #: attributes written to the Enterprise row, by field key
 _ATTR = {"responsible": "responsible_inspector_id"}
+
+
+#: The error of a new row without its reason.
+ENTRY_REASON_MISSING = "首次录入的单位应注明录入原因（国市监质监发〔2023〕38号 四（一））；可在表中填写，或导入时统一指定"
 
 
 class ImportRefused(ValueError):
@@ -382,8 +387,13 @@ def analyse(
     sheet: str | None = None,
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
+    default_entry_reason: str | None = None,
 ) -> ImportPlan:
-    """Read, clean, validate and match every row; write nothing."""
+    """Read, clean, validate and match every row; write nothing.
+
+    A new enterprise (first entry) needs its 录入原因 (国市监质监发〔2023〕38号 四（一））: from its
+    own cell, else ``default_entry_reason`` (one reason for the whole file), else the row is an
+    error row."""
     path = Path(path)
     if progress is not None:
         progress(0, 0, "正在读取工作表…")
@@ -462,10 +472,18 @@ def analyse(
         # match by credit code once every row is read: one indexed look-up per few thousand codes
         with store.session() as s:
             existing = _existing(s, attrs, seen_codes)
+        reason_header = next((c.header for c in mapped if c.field is not None and c.field.key == "entry_reason"),
+                             FIELDS_BY_KEY["entry_reason"].header)
+        default_reason = (default_entry_reason or "").strip() or None
         for parsed in valid:
             code = parsed.values.get("uscc")
             old = existing.get(code) if code else None
             if old is None:
+                if "entry_reason" not in parsed.values:
+                    if default_reason is None:
+                        errors.append(RowError(parsed.row, reason_header, "", ENTRY_REASON_MISSING))
+                        continue
+                    parsed.values["entry_reason"] = default_reason
                 plan.new.append(parsed)
                 continue
             diffs = {a: (old.get(a), v) for a, v in parsed.values.items() if old.get(a) != v}
@@ -495,6 +513,22 @@ _SEARCH_COLS = frozenset({"name", "uscc", "legal_rep", "address"})
 _INSERT_ATTRS = tuple(
     a for a in (_ATTR.get(f.key, f.key) for f in FIELDS_BY_KEY.values() if f.importable)
 )
+
+
+#: the columns that decide from when an enterprise's supervisor duties are tracked
+_DUTY_ATTRS = ("responsible_inspector_id", "responsible_since", "visits_since", "responsible_since_assumed")
+
+
+def _track_duty(rec: dict[str, Any], today: date) -> None:
+    """A supervisor without a start date starts today (marked assumed); visits are owed from the
+    first start."""
+    if not rec.get("responsible_inspector_id"):
+        return
+    if rec.get("responsible_since") is None:
+        rec["responsible_since"] = today
+        rec["responsible_since_assumed"] = True
+    if rec.get("visits_since") is None:
+        rec["visits_since"] = rec["responsible_since"]
 
 
 @contextmanager
@@ -578,12 +612,16 @@ def _write_many(session: Session, kind: str, rows: list[dict[str, Any]]) -> None
         conn.exec_driver_sql(f"DROP TABLE {tmp}")
 
 
-def apply(store: Store, plan: ImportPlan, *, only_valid: bool = False) -> ImportResult:
+def apply(store: Store, plan: ImportPlan, *, only_valid: bool = False, today: date | None = None) -> ImportResult:
     """Write the plan's new and changed rows in one transaction.
 
     Rows are matched again inside the transaction, so a plan analysed a while ago still updates
     the right records. With errors in the plan nothing is written unless ``only_valid``.
+    An enterprise that gets a responsible supervisor without a start date is tracked from the
+    import date (``today``), marked as assumed; the half-year visits are owed from its first
+    start (``visits_since``).
     """
+    today = today or date.today()
     if plan.has_errors and not only_valid:
         raise ImportRefused(
             f"有 {len(plan.error_rows)} 行数据有错误，未导入任何数据。请修改后重新导入，或选择“仅导入无误的行”。"
@@ -592,6 +630,9 @@ def apply(store: Store, plan: ImportPlan, *, only_valid: bool = False) -> Import
     inserted = updated = unchanged = 0
     with store.transaction() as s, _large_page_cache(s):
         attrs = sorted({a for p in rows for a in p.values} | set(_GRADE_INPUTS))
+        duty = "responsible_inspector_id" in attrs
+        if duty:
+            attrs = sorted(set(attrs) | set(_DUTY_ATTRS))
         existing = _existing(s, [a for a in attrs if a != "uscc"] + ["grade"], (p.values["uscc"] for p in rows))
         upd_attrs = [a for a in attrs if a != "uscc"]
         seq = next_change_seq(s)
@@ -610,10 +651,19 @@ def apply(store: Store, plan: ImportPlan, *, only_valid: bool = False) -> Import
                            supervision_class="routine", extra=_NO_EXTRA,
                            individual_business=is_individual_business(p.values["uscc"]),
                            grade=_grade(p.values, p.values["uscc"]))
+                rec["responsible_since_assumed"] = False
+                rec["visits_since"] = None
+                if duty:
+                    _track_duty(rec, today)
                 inserts.append(rec)
                 if rec.get("abnormal_status") or rec.get("credit_risk"):
                     class_inputs.append(rec["id"])
                 continue
+            if duty and p.values.get("responsible_inspector_id") not in (None, old.get("responsible_inspector_id")):
+                # a supervisor named by this import
+                vals = {a: p.values.get(a, old.get(a)) for a in _DUTY_ATTRS}
+                _track_duty(vals, today)
+                p = ParsedRow(p.row, {**p.values, **{a: v for a, v in vals.items() if v != old.get(a)}})
             diff = {a: v for a, v in p.values.items() if old.get(a) != v}
             if not diff:
                 unchanged += 1
@@ -655,9 +705,10 @@ def import_file(
     only_valid: bool = False,
     dry_run: bool = False,
     mapping: Mapping[int, str | None] | None = None,
+    default_entry_reason: str | None = None,
 ) -> tuple[ImportPlan, ImportResult | None]:
     """analyse + apply (what the CLI runs). With ``dry_run`` nothing is written."""
-    plan = analyse(store, path, mapping=mapping)
+    plan = analyse(store, path, mapping=mapping, default_entry_reason=default_entry_reason)
     if dry_run:
         return plan, None
     return plan, apply(store, plan, only_valid=only_valid)

@@ -681,6 +681,8 @@ def section_people(section: Section, filled: Filled) -> list[str]:
 def checklist_headers(spec: FormSpec, section: Section) -> list[str]:
     """Column titles of a checklist table, as the annexes print them."""
     note = next((i.note_label for i in section.items if i.note_label), None)
+    if spec.id == "duty_check":  # 国市监质监发〔2023〕38号 附件3 prints its own column titles
+        return ["编号", "督查事项", "具体任务", "是否落实", note or "亮点成效"]
     if spec.kind == "checklist":
         return ["序号", "重点工作", "具体任务", "结果", note or "备注"]
     return ["序号", "检查项目", "检查内容", "检查结果", note or "检查发现问题及处置意见"]

@@ -112,7 +112,9 @@ def _load_spec(form_id: str, version: int | None) -> formspec.FormSpec:
 
 
 def _footer(spec: formspec.FormSpec) -> str:
-    return f"表单 {spec.id} 第 {spec.version} 版"
+    """The form's title, its document and version: what a reader can look up (never the form id)."""
+    source = f"（{spec.source}）" if spec.source else ""
+    return f"{spec.title}{spec.subtitle or ''}{source} 第 {spec.version} 版"
 
 
 def _with_attachments(session: Any, spec: formspec.FormSpec, values: dict[str, Any], table: str,
@@ -459,6 +461,26 @@ def render_task_checklist(store: Store, checklist_id: str, out_path: PathLike) -
         filled = Filled(values=values, answers=dict(tc.answers or {}), inspector_names=_inspector_names(s))
         record_no = f"{ent.name if ent else ''} {tc.period}".strip()
         check_glyphs(f"任务清单 {record_no}", filled)
+    decor = Decor(record_no=record_no, footer_left=_footer(spec))
+    out = Path(out_path)
+    build_pdf(out, form_story(spec, filled), decor, title=spec.title)
+    return out
+
+
+def render_duty_check(store: Store, duty_check_id: str, out_path: PathLike) -> Path:
+    """A 督查清单 (国市监质监发〔2023〕38号 附件3) with 是/否 and 亮点成效."""
+    from qsdesk.store.models import DutyCheck, Node
+
+    with store.session() as s:
+        dc = s.get(DutyCheck, duty_check_id)
+        if dc is None or dc.deleted:
+            raise PrintError(f"找不到督查清单：{duty_check_id}")
+        spec = _spec(dc.form_id, dc.form_version)
+        filled = Filled(values=dict(dc.values or {}), answers=dict(dc.answers or {}),
+                        inspector_names=_inspector_names(s))
+        st = s.get(Node, dc.station_code)
+        record_no = f"{st.name if st else dc.station_code} {dc.checked_on.isoformat()}"
+        check_glyphs(f"督查清单 {record_no}", filled)
     decor = Decor(record_no=record_no, footer_left=_footer(spec))
     out = Path(out_path)
     build_pdf(out, form_story(spec, filled), decor, title=spec.title)

@@ -82,7 +82,7 @@ from qsdesk.store.models import (
 
 #: County-wide master data: made only at the county, sent down to every station, accepted
 #: only from the county (a station's copy of such a row is refused).
-COUNTY_TABLES = ("key_product", "notice", "form_version", "county_setting")
+COUNTY_TABLES = ("key_product", "notice", "form_version", "county_setting", "holiday_schedule", "duty_check")
 
 #: What a county sends down to a station.
 DOWN_TABLES = ("inspector", "enterprise", "product", "supervisor_assignment", "class_decision",
@@ -98,6 +98,7 @@ TABLE_LABELS = {
     "key_product": "重点产品目录", "notice": "通知", "form_version": "表单版本",
     "enterprise_listing": "列异列严", "class_decision": "监管类别决定",
     "county_setting": "县局设置", "monthly_report": "月度统计表",
+    "holiday_schedule": "节假日安排", "duty_check": "督查清单",
 }
 
 
@@ -195,6 +196,8 @@ class ExportResult:
 def _station_scope(table_name: str, to_code: str) -> Any:
     """Which rows of a master-data table belong to station ``to_code`` (county → station)."""
     t = table_of(table_name)
+    if table_name == "duty_check":  # each station receives the checks of itself only
+        return t.c.station_code == to_code
     if table_name in COUNTY_TABLES:
         return true()
     ent = table_of("enterprise")

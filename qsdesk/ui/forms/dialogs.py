@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from qsdesk.domain import formspec
 from qsdesk.services import census, drafts, inspections, risk_reports
 from qsdesk.store.db import SealedRecordError, Store
+from qsdesk.ui.forms.entry_reason import census_entry_reason_box
 from qsdesk.ui.forms.widget import FormWidget
 
 log = logging.getLogger(__name__)
@@ -350,6 +351,8 @@ class CensusDialog(RecordDialog):
         spec = formspec.load_form(census.FORM_ID)
         super().__init__(store, spec, parent, record_id=enterprise_id, enterprise_id=enterprise_id)
         self.save_btn.setText("保存(&S)")
+        self.entry_reason = census_entry_reason_box(self, store, enterprise_id)
+        self.layout().insertWidget(0, self.entry_reason)
         if enterprise_id:
             self.form.set_values(census.census_values(store, enterprise_id))
 
@@ -361,7 +364,8 @@ class CensusDialog(RecordDialog):
             QMessageBox.warning(self, "不能保存", f"还有 {len(probs)} 处未填写或填写有误，已列在右侧。")
             return False
         try:
-            eid = census.save_census(self.store, self.form.values(), self.record_id)
+            eid = census.save_census(self.store, self.form.values(), self.record_id,
+                                     entry_reason=self.entry_reason.reason())
         except census.CensusError as exc:
             self._error("无法保存", exc)
             return False

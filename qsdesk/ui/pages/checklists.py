@@ -1,5 +1,6 @@
 """任务清单: graded enterprises still lacking a task checklist for a period, filling one through
-the form widgets (001 annex 2 / 002 annex 3), and the checklists already filled."""
+the form widgets (国市监质监发〔2023〕38号 附件2 / 宝山区实施方案 附件3), the checklists already
+filled, and the county's 督查清单 of its stations (附件3, :mod:`qsdesk.ui.pages.duty_checks`)."""
 
 from __future__ import annotations
 
@@ -60,7 +61,7 @@ class ChecklistDialog(RecordDialog):
                 spec = formspec.load_form_version(row.form_id, row.form_version)
                 values, answers = dict(row.values), dict(row.answers)
             else:
-                spec = formspec.load_form(tc.form_id_for(ent.unit_types if ent else None))
+                spec = formspec.load_form(tc.form_id_for(ent.unit_types if ent else None, ent.domain if ent else None))
                 values, answers = tc.prefill(s, enterprise_id), {}
         super().__init__(store, spec, parent, record_id=checklist_id, enterprise_id=enterprise_id)
         self.period = period
@@ -161,6 +162,10 @@ class ChecklistsPage(QWidget):
         dl.addWidget(self.done, 1)
         self.tabs.addTab(missing_box, "缺少清单")
         self.tabs.addTab(done_box, "已填清单")
+        from qsdesk.ui.pages.duty_checks import DutyChecksPanel
+
+        self.duty_checks = DutyChecksPanel(store, self)
+        self.tabs.addTab(self.duty_checks, "督查清单")
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
@@ -194,6 +199,8 @@ class ChecklistsPage(QWidget):
         for r, info in enumerate(self._infos):
             for c, v in enumerate((info.enterprise_name, info.period, info.filled_on.isoformat(), info.filled_by)):
                 self.done.setItem(r, c, QTableWidgetItem(v or ""))
+        if hasattr(self, "duty_checks"):
+            self.duty_checks.refresh()
 
     def _fill_selected(self) -> None:
         idx = self.missing_view.currentIndex()

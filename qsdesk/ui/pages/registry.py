@@ -223,7 +223,10 @@ class DetailPane(QWidget):
         f["klass"].setText(class_html(d))
         f["listed"].setText("；".join(d.listings) if d.listings else "未列入")
         since = f"，自 {d.responsible_since.isoformat()} 起" if d.responsible_since else ""
-        f["responsible"].setText(f"{d.responsible}{since}" if d.responsible else "未指定")
+        if d.responsible and d.responsible_since_assumed:
+            since = f"，自 {d.responsible_since.isoformat()} 起（按导入日期计）" if d.responsible_since else ""
+        who = f"{d.responsible}{since}" if d.responsible else "未指定"
+        f["responsible"].setText(f"{who}\n{d.visit}" if d.visit else who)
         f["entry"].setText(d.entry_reason or "—")
         self.products.setRowCount(len(d.products))
         for r, p in enumerate(d.products):
@@ -617,7 +620,7 @@ class RegistryPage(QWidget):
         except reg.AssignmentError as exc:
             QMessageBox.warning(self, "指定责任人", str(exc))
             return
-        if result.late:
+        if result.late or result.note:
             QMessageBox.warning(self, "指定责任人", result.message)
 
     def decision_dialog(self) -> None:

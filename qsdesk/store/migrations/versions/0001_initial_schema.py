@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 07:52:32.087058
+Create Date: 2026-12-03 08:04:14.906693
 """
 
 from collections.abc import Sequence
@@ -90,6 +90,27 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_draft'))
     )
+    op.create_table('duty_check',
+    sa.Column('station_code', sa.String(length=32), nullable=False),
+    sa.Column('form_id', sa.String(length=64), nullable=False),
+    sa.Column('form_version', sa.Integer(), nullable=False),
+    sa.Column('checked_on', sa.Date(), nullable=False),
+    sa.Column('filled_by', sa.String(length=64), nullable=True),
+    sa.Column('values', sa.JSON(), nullable=False),
+    sa.Column('answers', sa.JSON(), nullable=False),
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('rev', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('origin', sa.String(length=32), nullable=False),
+    sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.Column('change_seq', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_duty_check'))
+    )
+    with op.batch_alter_table('duty_check', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_duty_check_change_seq'), ['change_seq'], unique=False)
+        batch_op.create_index(batch_op.f('ix_duty_check_checked_on'), ['checked_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_duty_check_station_code'), ['station_code'], unique=False)
+
     op.create_table('enterprise_class',
     sa.Column('enterprise_id', sa.String(length=36), nullable=False),
     sa.Column('cls', sa.String(length=16), nullable=False),
@@ -122,6 +143,23 @@ def upgrade() -> None:
     with op.batch_alter_table('form_version', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_form_version_change_seq'), ['change_seq'], unique=False)
         batch_op.create_index(batch_op.f('ix_form_version_form_id'), ['form_id'], unique=False)
+
+    op.create_table('holiday_schedule',
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('holidays', sa.JSON(), nullable=False),
+    sa.Column('workdays', sa.JSON(), nullable=False),
+    sa.Column('source', sa.String(length=200), nullable=False),
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('rev', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('origin', sa.String(length=32), nullable=False),
+    sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.Column('change_seq', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_holiday_schedule'))
+    )
+    with op.batch_alter_table('holiday_schedule', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_holiday_schedule_change_seq'), ['change_seq'], unique=False)
+        batch_op.create_index(batch_op.f('ix_holiday_schedule_year'), ['year'], unique=False)
 
     op.create_table('inspection_plan',
     sa.Column('title', sa.String(length=200), nullable=False),
@@ -312,6 +350,8 @@ def upgrade() -> None:
     sa.Column('credit_risk', sa.String(length=16), nullable=True),
     sa.Column('responsible_inspector_id', sa.String(length=36), nullable=True),
     sa.Column('responsible_since', sa.Date(), nullable=True),
+    sa.Column('visits_since', sa.Date(), nullable=True),
+    sa.Column('responsible_since_assumed', sa.Boolean(), nullable=True),
     sa.Column('entry_reason', sa.Text(), nullable=True),
     sa.Column('abnormal_status', sa.String(length=64), nullable=True),
     sa.Column('quality_director', sa.String(length=64), nullable=True),
@@ -859,6 +899,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_inspection_plan_change_seq'))
 
     op.drop_table('inspection_plan')
+    with op.batch_alter_table('holiday_schedule', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_holiday_schedule_year'))
+        batch_op.drop_index(batch_op.f('ix_holiday_schedule_change_seq'))
+
+    op.drop_table('holiday_schedule')
     with op.batch_alter_table('form_version', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_form_version_form_id'))
         batch_op.drop_index(batch_op.f('ix_form_version_change_seq'))
@@ -869,6 +914,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_enterprise_class_cls'))
 
     op.drop_table('enterprise_class')
+    with op.batch_alter_table('duty_check', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_duty_check_station_code'))
+        batch_op.drop_index(batch_op.f('ix_duty_check_checked_on'))
+        batch_op.drop_index(batch_op.f('ix_duty_check_change_seq'))
+
+    op.drop_table('duty_check')
     op.drop_table('draft')
     with op.batch_alter_table('county_setting', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_county_setting_key'))
