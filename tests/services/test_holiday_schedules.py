@@ -106,17 +106,20 @@ def test_cli_holidays(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert "国务院办公厅关于2026年部分节假日安排的通知" in out
 
 
-def test_sampling_objection_deadline_in_2027_says_how_it_was_counted(store: Store) -> None:
+def test_sampling_deadline_in_2027_says_how_it_was_counted(store: Store) -> None:
     from qsdesk.services import sampling
     from qsdesk.store.models import FollowUpStep
 
     eid = add_enterprise(store)
     sampling.enter_sampling(store, sampling.SamplingInput(
         product_name="电线电缆", sampled_on=date(2026, 12, 1), result="不合格", producer_id=eid,
-        nonconforming_items="导体电阻", report_received_on=date(2026, 12, 20)))
+        nonconforming_items="导体电阻", report_received_on=date(2026, 12, 2),
+        report_delivered_on=date(2026, 12, 2)))
     with store.session() as s:
-        step = s.scalars(select(FollowUpStep).where(FollowUpStep.step == "objection")).one()
-        assert step.due_on == date(2027, 1, 4)  # 15 days → 4 Jan 2027, a Monday either way
+        # 60 days after delivery (《产品质量监督抽查管理暂行办法》第四十六条) → Sunday 31 Jan 2027,
+        # moved to the next working day: Monday 1 Feb counted Monday–Friday
+        step = s.scalars(select(FollowUpStep).where(FollowUpStep.step == "rectify")).one()
+        assert step.due_on == date(2027, 2, 1)
         assert step.note is not None and "2027年" in step.note and "周一至周五" in step.note
 
 
@@ -126,10 +129,11 @@ def test_cli_sampling_steps_show_the_calendar_note(store: Store, capsys: pytest.
     eid = add_enterprise(store)
     res = sampling.enter_sampling(store, sampling.SamplingInput(
         product_name="电线电缆", sampled_on=date(2026, 12, 1), result="不合格", producer_id=eid,
-        nonconforming_items="导体电阻", report_received_on=date(2026, 12, 20)))
+        nonconforming_items="导体电阻", report_received_on=date(2026, 12, 2),
+        report_delivered_on=date(2026, 12, 2)))
     root = str(store.data_dir.root)  # type: ignore[union-attr]
     store.close()
     capsys.readouterr()
     assert main(["sampling", "steps", res.sampling_id, "--data-dir", root]) == 0
     out = capsys.readouterr().out
-    assert "2027-01-04" in out and "注：2027年的法定节假日和调休安排尚未录入" in out
+    assert "2027-02-01" in out and "注：2027年的法定节假日和调休安排尚未录入" in out

@@ -37,13 +37,13 @@ def _enterprises(store: Store) -> int:
 def _refuses_long_address(store: Store) -> None:
     assert len(LONG_ADDRESS) == 263
     with pytest.raises(census.CensusError) as exc:
-        census.save_census(store, _values(LONG_ADDRESS))
+        census.save_census(store, _values(LONG_ADDRESS), entry_reason="摸底排查")
     msg = str(exc.value)
     assert "地址" in msg and "255" in msg and "263" in msg
     assert "八十八号院" not in msg  # never the value (personal data)
     assert _enterprises(store) == 0
     # corrected, it saves
-    eid = census.save_census(store, _values(LONG_ADDRESS[:255]))
+    eid = census.save_census(store, _values(LONG_ADDRESS[:255]), entry_reason="摸底排查")
     with store.session() as s:
         ent = s.get(Enterprise, eid)
         assert ent is not None and ent.address == LONG_ADDRESS[:255]
