@@ -13,7 +13,7 @@ SQLITE_PREFIX=/opt/qsdesk-sqlite
 WORK=/build-src/work
 JOBS=$(nproc)
 
-rm -rf "$WORK" "$PREFIX" "$SQLITE_PREFIX" /opt/zig
+rm -rf "$WORK" "$PREFIX" "$SQLITE_PREFIX" /opt/zig /opt/qsdesk-ffi
 mkdir -p "$WORK" /opt/zig
 
 # zig from PyPI's ziglang wheel (a zip with the static zig binary and its libc headers).
@@ -29,18 +29,27 @@ cat >/opt/zig/zcc <<EOF
 # *after* its own glibc headers); it rejects -Wl,-h<soname> (rewritten to -soname); __DATE__
 # and __TIME__ are errors by default; zig's UBSan-by-default is turned off (CPython is built
 # like a release build, not a sanitizer build).
+# A link whose only inputs are shared libraries (libpython3.so from libpython3.11.so) fails
+# under zig ("version in target triple is invalid"): an empty C file is added to such links.
 args=()
+link=1 sources=0
 for a in "\$@"; do
   case "\$a" in
     -Wl,-h,*) args+=("-Wl,-soname,\${a#-Wl,-h,}") ;;
     -Wl,-h*) args+=("-Wl,-soname,\${a#-Wl,-h}") ;;
     *) args+=("\$a") ;;
   esac
+  case "\$a" in
+    -c|-E|-S|-M|-MM|--version|-v|-dumpversion|-dumpmachine|-print-*) link=0 ;;
+    *.c|*.o|*.a|*.s|*.S|*.cc|*.cpp|*.i|*.lo|-) sources=1 ;;
+  esac
 done
+if [ \$link = 1 ] && [ \$sources = 0 ] && [ \$# -gt 0 ]; then args+=(/opt/zig/empty.c); fi
 exec "$ZIG" cc -target x86_64-linux-gnu.$FLOOR -fno-sanitize=undefined -Wno-date-time \\
   -idirafter /usr/include/x86_64-linux-gnu -idirafter /usr/include "\${args[@]}"
 EOF
 chmod +x /opt/zig/zcc
+: >/opt/zig/empty.c
 cat >/opt/zig/zar <<EOF
 #!/bin/sh
 exec "$ZIG" ar "\$@"
@@ -64,11 +73,16 @@ $CC -O2 -fPIC -c sqlite3.c -o sqlite3.o \
 cp sqlite3.h sqlite3ext.h "$SQLITE_PREFIX/include/"
 
 # ---- CPython
+# setup.py looks for ffi.h only in its include dirs, and Debian's libffi.pc names none (ffi.h is
+# in the multiarch dir, which must not go before zig's glibc headers): a folder with just the
+# libffi headers. Without it _ctypes is built without -lffi and then dropped as unimportable.
+mkdir -p /opt/qsdesk-ffi/include
+ln -sf /usr/include/x86_64-linux-gnu/ffi.h /usr/include/x86_64-linux-gnu/ffitarget.h /opt/qsdesk-ffi/include/
 cd "$WORK"
 tar -xf "$PY_TARBALL"
 cd Python-"$PY_VERSION"
 ./configure --prefix="$PREFIX" --enable-shared --with-ensurepip=install --without-static-libpython \
-  LDFLAGS="-L/usr/lib/x86_64-linux-gnu -Wl,-rpath,$PREFIX/lib" \
+  CPPFLAGS="-I/opt/qsdesk-ffi/include" LDFLAGS="-L/usr/lib/x86_64-linux-gnu -Wl,-rpath,$PREFIX/lib" \
   LIBSQLITE3_CFLAGS="-I$SQLITE_PREFIX/include" \
   LIBSQLITE3_LIBS="-L$SQLITE_PREFIX/lib -lsqlite3 -lm -lpthread" >configure.out 2>&1 \
   || { tail -40 configure.out; tail -80 config.log; exit 1; }

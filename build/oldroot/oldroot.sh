@@ -36,9 +36,11 @@ BASE="$CACHE/$SUITE-base"
 BUILD_ROOT="$CACHE/$SUITE-build"
 DOWNLOADS="$CACHE/downloads"
 WHEELS="$CACHE/wheels"
-# Everything the frozen Python depends on: a change of the versions file or of the build
-# recipe (this script) rebuilds Python and the venv.
-KEY=$(cat "$VERSIONS" "$HERE/oldroot.sh" "$HERE/build_python.sh" | sha256sum | cut -c1-16)
+# Cache keys. The interpreter: its sources, SQLite, zig, the floor and the recipe. The venv (and
+# the bare-window baseline): the interpreter plus every pin of the versions file.
+PY_KEY=$( (grep -E '^#= (python|sqlite|glibc-floor) |^ziglang==' "$VERSIONS"; cat "$HERE/build_python.sh") \
+  | sha256sum | cut -c1-16)
+KEY=$( (echo "$PY_KEY"; cat "$VERSIONS") | sha256sum | cut -c1-16)
 
 log() { echo "oldroot: $*" >&2; }
 
@@ -142,7 +144,7 @@ ensure_build_root() {
 ensure_python() { # SQLite + CPython built with zig inside the build root -> /opt/qsdesk-python
   ensure_build_root
   ensure_wheels
-  [ -f "$BUILD_ROOT/opt/qsdesk-python/.built-$KEY" ] && return
+  [ -f "$BUILD_ROOT/opt/qsdesk-python/.built-$PY_KEY" ] && return
   local py sq zigwhl
   py=$(fetch python); sq=$(fetch sqlite)
   zigwhl=$(ls "$WHEELS"/ziglang-"$(grep -i '^ziglang==' "$VERSIONS" | cut -d= -f3)"-*.whl)
@@ -152,7 +154,7 @@ ensure_python() { # SQLite + CPython built with zig inside the build root -> /op
   in_root "$BUILD_ROOT" env PY_VERSION="$PY_VERSION" SQLITE_VERSION="$SQLITE_VERSION" FLOOR="$FLOOR" \
     PY_TARBALL="/build-src/$(basename "$py")" SQLITE_TARBALL="/build-src/$(basename "$sq")" \
     ZIG_WHEEL="/build-src/$(basename "$zigwhl")" nice -n 10 bash /build-src/build_python.sh
-  touch "$BUILD_ROOT/opt/qsdesk-python/.built-$KEY"
+  touch "$BUILD_ROOT/opt/qsdesk-python/.built-$PY_KEY"
 }
 
 ensure_venv() { # the pinned packages into /opt/qsdesk-venv (the frozen build's and the suite's)
