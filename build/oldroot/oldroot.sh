@@ -53,7 +53,7 @@ BUILD_PACKAGES="ca-certificates make binutils pkg-config file xz-utils unzip tcl
   desktop-file-utils
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libfreetype6 libdbus-1-3
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0
-  libxcb-render-util0 libxcb-image0 libx11-xcb1 libglib2.0-0 libcups2 libxrender1
+  libxcb-render-util0 libxcb-image0 libx11-xcb1 libglib2.0-0 libcups2 libxrender1 libatomic1
   xvfb xauth poppler-utils fonts-noto-cjk"
 
 # ------------------------------------------------------------------------ chroot helpers
