@@ -25,12 +25,17 @@ VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' qsdesk/__init__.py)
 DIST_DIR := build/dist
 DEB := $(DIST_DIR)/qsdesk_$(VERSION)_amd64.deb
 DIST_STAMP := $(VENV)/.dist-installed
-# objdump/objcopy for PyInstaller and make_deb.py; desktop-file-validate checks the menu entry.
-DIST_DEB_PACKAGES := binutils desktop-file-utils
-DIST_SOURCES := $(shell find qsdesk forms resources build/deb -type f -not -path '*/__pycache__/*' 2>/dev/null) \
-  build/pyinstaller.spec build/qsdesk_entry.py build/make_deb.py pyproject.toml
+# debootstrap makes the Debian 11 build root; objdump (binutils) for the glibc scan, dpkg-deb for
+# the package checks, desktop-file-validate for the menu entry. Everything else is in the root.
+DIST_DEB_PACKAGES := binutils desktop-file-utils debootstrap curl
+DIST_SOURCES := $(shell find qsdesk forms resources build/deb build/oldroot -type f -not -path '*/__pycache__/*' 2>/dev/null) \
+  build/pyinstaller.spec build/qsdesk_entry.py build/make_deb.py build/glibc_scan.py \
+  build/frozen-versions.txt pyproject.toml
+# The bare frozen PySide6 window: the start-time baseline of tests/test_dist_oldroot.py.
+BASELINE := build/work/bare-window/bare_window
+OLDROOT := PIP="$(PY) -m pip" nice -n 10 build/oldroot/oldroot.sh
 
-.PHONY: run test lint bench deps debs dist dist-test clean
+.PHONY: run test test-frozen lint bench deps debs dist dist-test windows-wheels clean
 
 $(DEBS_STAMP): Makefile
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -57,7 +62,7 @@ run: deps
 	fi
 	$(PY) -m qsdesk $(ARGS)
 
-test: deps $(DEB)
+test: deps $(DEB) $(BASELINE)
 	$(PY) -m ruff check qsdesk tests bench
 	QT_QPA_PLATFORM=offscreen timeout 2400 $(PY) -m pytest -q -n 2 --dist loadfile
 
@@ -67,38 +72,42 @@ lint: deps
 bench: deps
 	$(PY) bench/run.py $(ARGS)  # bench_ui chooses its Qt platform (Xvfb when installed)
 
-# ---------------------------------------------------------------- installers (issue 9)
-# `make dist` freezes the program with PyInstaller (build/pyinstaller.spec) into
-# build/dist/qsdesk/ and packs build/dist/qsdesk_<version>_amd64.deb (build/make_deb.py).
-# `make test` builds them when a source changed (CI: always) and tests/test_dist.py runs the
-# frozen program, installs the .deb, runs the installed program and removes it again.
+# ---------------------------------------------------------------- installers (issues 9, 18)
+# `make dist` builds the Linux installer for glibc 2.28+ inside a Debian 11 root (debootstrap,
+# cached in /var/cache/qsdesk-build): CPython and SQLite compiled with zig cc for glibc 2.28,
+# the pinned packages of build/frozen-versions.txt, PyInstaller (build/pyinstaller.spec) and
+# build/make_deb.py run in the root; build/glibc_scan.py fails the build when any file of the
+# folder or the .deb needs a glibc newer than 2.28. Output: build/dist/qsdesk/ and
+# build/dist/qsdesk_<version>_amd64.deb (build/oldroot/oldroot.sh).
+# `make test` builds them when a source changed; tests/test_dist.py runs the frozen program and
+# installs the .deb on this machine, tests/test_dist_oldroot.py installs it with apt in a fresh
+# Debian 11 root and runs it there. `make test-frozen` runs the suite on the frozen build's
+# Python and pins inside the root. `make dist-test` = both.
 $(DIST_STAMP): $(STAMP)
 	@missing=$$(for p in $(DIST_DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
-	ver=$$($(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
-	libdir=$$($(PY) -c 'import sysconfig as s; print(s.get_config_var("LIBDIR") or "")'); \
-	if [ ! -e "$$libdir/libpython$$ver.so.1.0" ] && ! ldconfig -p | grep -q "libpython$$ver.so.1.0"; then \
-	  missing="$$missing libpython$$ver"; \
-	fi; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages for make dist: $$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
-	$(PY) -m pip install -q -e '.[test,dist]'
 	@touch $@
 
 $(DEB): $(DIST_STAMP) $(DIST_SOURCES)
-	@start=$$(date +%s); \
-	$(PY) -m PyInstaller --noconfirm --clean --log-level WARN --distpath $(DIST_DIR) \
-	  --workpath build/work build/pyinstaller.spec && \
-	frozen=$$(date +%s) && \
-	$(PY) build/make_deb.py --dist $(DIST_DIR) --version $(VERSION) && \
-	end=$$(date +%s) && \
-	echo "make dist: PyInstaller $$((frozen - start)) s, .deb $$((end - frozen)) s, total $$((end - start)) s"
+	$(SUDO) $(OLDROOT) dist
+
+$(BASELINE): $(DIST_STAMP) build/oldroot/bare_window.py build/oldroot/oldroot.sh build/oldroot/build_python.sh build/frozen-versions.txt
+	$(SUDO) $(OLDROOT) baseline
 
 dist: $(DEB)
 
-dist-test: deps $(DEB)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q tests/test_dist.py
+test-frozen: $(DIST_STAMP)
+	$(SUDO) $(OLDROOT) suite
+
+dist-test: deps $(DEB) $(BASELINE) test-frozen
+	QT_QPA_PLATFORM=offscreen $(SUDO) $(PY) -m pytest -q -p no:cacheprovider tests/test_dist.py tests/test_dist_oldroot.py
+
+# Every pinned package has a Windows wheel for the pinned Python (pip download --platform win_amd64).
+windows-wheels: deps
+	$(PY) build/windows/check_wheels.py
 
 clean:
 	rm -rf $(VENV) build/dist build/work .pytest_cache

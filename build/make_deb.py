@@ -130,7 +130,13 @@ def installed(pkg: str) -> bool:
     return r.returncode == 0 and "install ok installed" in r.stdout
 
 
+#: Qt plugins loaded only where their libraries exist (the GTK 3 platform theme: GNOME-like
+#: desktops, which have GTK 3): not a reason for a dependency.
+OPTIONAL_PLUGINS = {"libqgtk3.so"}
+
+
 def depends_line(folder: Path, files: list[Path]) -> str:
+    files = [f for f in files if f.name not in OPTIONAL_PLUGINS]
     libs, missing = system_libraries(folder, files)
     for line in missing:
         print(f"make_deb: note: {line}", file=sys.stderr)
