@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
-from PySide6.QtCore import QMargins, Qt
+from PySide6.QtCore import QMargins, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -52,7 +52,9 @@ def _compute(store: Store, today: date) -> dash.Dashboard:
 
 
 class Card(QFrame):
-    """A number with a caption."""
+    """A number with a caption; a click emits :attr:`clicked` (cards that open a list)."""
+
+    clicked = Signal()
 
     def __init__(self, caption: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -70,6 +72,11 @@ class Card(QFrame):
         lay.setContentsMargins(14, 8, 14, 8)
         lay.addWidget(self.value)
         lay.addWidget(self.caption)
+
+    def mouseReleaseEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(event.position().toPoint()):
+            self.clicked.emit()
+        super().mouseReleaseEvent(event)
 
     def set(self, value: int | str, alert: bool = False) -> None:
         self.value.setText(str(value))
@@ -110,6 +117,7 @@ class DashboardPage(QWidget):
             "visits_overdue": Card("半年检查逾期"),
             "followups": Card("后处理逾期"),
             "drafts": Card("检查记录未封存"),
+            "tracking": Card("跟踪抽查名单"),
         }
         cards = QHBoxLayout()
         for c in self.cards.values():
@@ -155,15 +163,18 @@ class DashboardPage(QWidget):
 
         self.lists: dict[str, QListWidget] = {}
         self.tabs = QTabWidget()
-        # short labels: with their counts all four tabs fit the pane at 1366×768
+        # short labels: with their counts all five tabs fit the pane at 1366×768
         for key, label in (("visits", "半年待检"), ("followups", "后处理逾期"), ("drafts", "未封存"),
-                           ("notices", "上级通知")):
+                           ("notices", "上级通知"), ("tracking", "跟踪抽查")):
             lw = QListWidget()
             lw.setAlternatingRowColors(True)
             lw.itemActivated.connect(self._item_activated)
             self.lists[key] = lw
-            self.tabs.addTab(lw, label)
+            self.tabs.addTab(self._tracking_pane(lw) if key == "tracking" else lw, label)
         self.tabs.setToolTip("双击条目打开对应记录")
+        self.cards["tracking"].setToolTip("上年度监督抽查不合格企业（沪市监产质〔2022〕251号），点击查看名单")
+        self.cards["tracking"].setCursor(Qt.CursorShape.PointingHandCursor)
+        self.cards["tracking"].clicked.connect(self.show_tracking)
 
         top_split = QSplitter()
         top_split.addWidget(left_w)
@@ -195,6 +206,44 @@ class DashboardPage(QWidget):
         layout.addLayout(head)
         layout.addLayout(cards)
         layout.addWidget(body, 1)
+
+    def _tracking_pane(self, lw: QListWidget) -> QWidget:
+        """The tracking list tab: the enterprises (double-click opens one in the registry), the
+        rule that put them there, and the way to the full list on the sampling page."""
+        self.tracking_note = QLabel()
+        self.tracking_note.setWordWrap(True)
+        self.tracking_note.setStyleSheet("color: #555;")
+        self.tracking_button = QPushButton("在监督抽查中打开完整名单…")
+        self.tracking_button.clicked.connect(self.open_tracking_page)
+        foot = QHBoxLayout()
+        foot.addWidget(self.tracking_note, 1)
+        foot.addWidget(self.tracking_button)
+        pane = QWidget()
+        lay = QVBoxLayout(pane)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(lw, 1)
+        lay.addLayout(foot)
+        return pane
+
+    def show_tracking(self) -> None:
+        """Bring the tracking list tab forward (the 跟踪抽查名单 card)."""
+        self.tabs.setCurrentIndex(list(self.lists).index("tracking"))
+
+    def open_tracking_page(self) -> None:
+        """The sampling page's 跟踪抽查名单 view, for this year (same list, every column)."""
+        win = self.window()
+        show = getattr(win, "show_page", None)
+        if not callable(show):
+            return
+        page = show("sampling")
+        tab = getattr(page, "tracking", None)
+        if tab is None:
+            return
+        page.tabs.setCurrentWidget(tab)
+        if tab.year.value() != self.today().year:
+            tab.year.setValue(self.today().year)  # refreshes the list
+        else:
+            tab.refresh()
 
     # ----------------------------------------------------------------- data
 
@@ -255,6 +304,7 @@ class DashboardPage(QWidget):
         self.cards["visits_overdue"].set(d.visits_overdue, alert=d.visits_overdue > 0)
         self.cards["followups"].set(d.followups_total, alert=d.followups_total > 0)
         self.cards["drafts"].set(d.drafts_total, alert=any(i.overdue for i in d.drafts))
+        self.cards["tracking"].set(d.tracking_total)
 
         left = d.monthly_days_left
         if d.monthly_due is not None and left is not None:
@@ -285,6 +335,12 @@ class DashboardPage(QWidget):
         self._fill("followups", d.followups, d.followups_total)
         self._fill("drafts", d.drafts, d.drafts_total)
         self._fill("notices", d.notices, d.notices_total)
+        self._fill("tracking", d.tracking, d.tracking_total)
+        from qsdesk.services.sampling import TRACKING_RULE  # loaded with the count already
+
+        self.tracking_note.setText(f"{d.today.year} 年跟踪抽查名单 {d.tracking_total} 户（上年度不合格企业，"
+                                   "沪市监产质〔2022〕251号 二（三））")
+        self.tracking_note.setToolTip(f"列入规则：{TRACKING_RULE}")
         self._charts(d)
 
     def _fill(self, key: str, items: list[dash.Item], total: int) -> None:
