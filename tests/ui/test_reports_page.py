@@ -208,13 +208,14 @@ def test_county_roll_up_one_row_per_station_drillable(tmp_path: Path, qtbot) -> 
         tab.set_month(Y, M)
         t = tab.table
         assert t.rowCount() == 3 and t.columnCount() == COUNTY_FIRST_FIGURE + len(CELLS)
-        assert [t.item(r, 0).text() for r in range(3)] == [STATION_NAME, B_NAME, "合计"]
-        assert t.horizontalHeaderItem(0).text() == "单位" and t.horizontalHeaderItem(1).text() == "报送"
+        # the units are the row headers (in view while the figures scroll)
+        assert [t.verticalHeaderItem(r).text() for r in range(3)] == [STATION_NAME, B_NAME, "合计"]
+        assert t.verticalHeader().isVisible() and t.horizontalHeaderItem(0).text() == "报送"
         keys = [c.key for c in CELLS]
         head = t.horizontalHeaderItem(COUNTY_FIRST_FIGURE + keys.index("problems_fixed"))
         assert head.toolTip() == "属地监管执法情况：整改问题隐患（条）"
-        assert t.item(0, 1).text().startswith("已报送") and "未报送" in t.item(1, 1).text()
-        assert t.item(2, 1).text() == "已报送 1/2 个所"
+        assert t.item(0, 0).text().startswith("已报送") and "未报送" in t.item(1, 0).text()
+        assert t.item(2, 0).text() == "已报送 1/2 个所"
         assert "2 个所中已报送 1 个" in tab.status.text()
         expected = [EXPECTED_A, EXPECTED_B, {k: EXPECTED_A[k] + EXPECTED_B[k] for k in EXPECTED_A}]
         for r, want in enumerate(expected):
@@ -239,7 +240,7 @@ def test_county_roll_up_one_row_per_station_drillable(tmp_path: Path, qtbot) -> 
         kinds = [fixed.table.item(r, 0).text() for r in range(fixed.table.rowCount())]
         assert kinds.count("工作记录") == 1 and kinds.count("监督检查") == 3  # I1's later fix on 10-27
         fixed.close()
-        assert tab.drill_down(0, 0) is None and tab.drill_down(0, 1) is None  # name and status: no records
+        assert tab.drill_down(0, 0) is None  # the send status: no records behind it
         # double-click on a figure opens the same dialog
         before = {id(w) for w in page.findChildren(type(dlg))}
         t.cellDoubleClicked.emit(1, COUNTY_FIRST_FIGURE + keys.index("cases"))
@@ -250,5 +251,10 @@ def test_county_roll_up_one_row_per_station_drillable(tmp_path: Path, qtbot) -> 
         out = tmp_path / "county.xlsx"
         tab.export_to(out)
         assert [u for u, _ in monthly.read_annex_values(out)] == [STATION_NAME, B_NAME, "合计"]
+        # back to one station's view: the annex layout, no row headers
+        tab.county.setChecked(False)
+        tab.compute()
+        assert t.rowCount() == len(CELLS) and not t.verticalHeader().isVisible()
+        assert t.horizontalHeaderItem(0).text() == "类别"
     finally:
         county.close()

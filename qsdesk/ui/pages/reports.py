@@ -49,8 +49,8 @@ from qsdesk.ui.worker import TaskCancelled, run_in_background
 
 log = logging.getLogger(__name__)
 
-#: the county roll-up's first figure column (after 单位 and 报送)
-COUNTY_FIRST_FIGURE = 2
+#: the county roll-up's first figure column (after 报送; the units are the row headers)
+COUNTY_FIRST_FIGURE = 1
 
 
 def _wrap(text: str, width: int) -> str:
@@ -355,6 +355,7 @@ class MonthlyTab(QWidget):
         t.setColumnCount(2 + len(self.tables))
         t.setRowCount(len(monthly.CELLS))
         t.setHorizontalHeaderLabels(["类别", "项目", *[x.unit for x in self.tables]])
+        t.verticalHeader().setVisible(False)
         for r, c in enumerate(monthly.CELLS):
             t.setItem(r, 0, _ro_item(c.group))
             t.setItem(r, 1, _ro_item(c.label + ("（累计）" if c.cumulative else "")))
@@ -371,42 +372,45 @@ class MonthlyTab(QWidget):
     def _show_county(self, statuses: list[monthly.SendStatus | None]) -> None:
         """The county's roll-up as the PDF and xlsx have it: one row per station and the 合计 row,
         the items of 附件5 as columns (group and item in the header), whether each station's table
-        was sent as a column. Every figure, the 合计 row's too, opens the records behind it."""
+        was sent as a column. The unit names are the row headers, so they stay in view while the
+        22 figures scroll. Every figure, the 合计 row's too, opens the records behind it."""
         t = self.table
         t.clear()
         t.setColumnCount(COUNTY_FIRST_FIGURE + len(monthly.CELLS))
         t.setRowCount(len(self.tables))
-        for col, text in enumerate(("单位", "报送")):
-            t.setHorizontalHeaderItem(col, QTableWidgetItem(text))
+        t.setHorizontalHeaderItem(0, QTableWidgetItem("报送"))
         for j, c in enumerate(monthly.CELLS):
             label = c.label + ("（累计）" if c.cumulative else "")
             head = QTableWidgetItem(f"{c.group}\n{_wrap(label, 8)}")
             head.setToolTip(f"{c.group}：{label}")
             t.setHorizontalHeaderItem(COUNTY_FIRST_FIGURE + j, head)
+        bold = t.font()
+        bold.setBold(True)
         sent = 0
         stations = [x for x in self.tables if x.origin]
         for r, (tab, st) in enumerate(zip(self.tables, statuses, strict=True)):
-            t.setItem(r, 0, _ro_item(tab.unit))
+            unit = QTableWidgetItem(tab.unit)
+            if tab.origin is None:
+                unit.setFont(bold)
+            t.setVerticalHeaderItem(r, unit)
             if st is not None:
                 sent += st.sent
                 cell = _ro_item(st.text)
                 if not st.sent:
                     cell.setForeground(QBrush(QColor("#b45309")))
-                t.setItem(r, 1, cell)
+                t.setItem(r, 0, cell)
             for j, c in enumerate(monthly.CELLS):
                 t.setItem(r, COUNTY_FIRST_FIGURE + j, self._figure_item(r, tab, c.key))
         total_row = len(self.tables) - 1
-        t.setItem(total_row, 1, _ro_item(f"已报送 {sent}/{len(stations)} 个所"))
-        bold = t.font()
-        bold.setBold(True)
+        t.setItem(total_row, 0, _ro_item(f"已报送 {sent}/{len(stations)} 个所"))
         for col in range(t.columnCount()):
             item = t.item(total_row, col)
             if item is not None:
                 item.setFont(bold)
+        t.verticalHeader().setVisible(True)
         self.status.setText(f"各所报送情况见“报送”列：{len(stations)} 个所中已报送 {sent} 个。")
         self.status.setStyleSheet("" if sent == len(stations) else "color:#b45309")
         t.resizeColumnsToContents()
-        t.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
 
     def figure_at(self, row: int, col: int) -> tuple[monthly.MonthlyTable, str] | None:
         item = self.table.item(row, col)
