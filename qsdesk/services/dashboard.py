@@ -102,6 +102,7 @@ class Dashboard:
     #: 跟踪抽查名单 (上年度不合格企业, 沪市监产质〔2022〕251号), from :func:`qsdesk.services.sampling.tracking_list`
     tracking: list[Item] = field(default_factory=list)
     tracking_total: int = 0
+    tracking_rule: str = ""  # who is on it (:data:`qsdesk.services.sampling.TRACKING_RULE`)
 
     @property
     def visits_due(self) -> int:
@@ -299,6 +300,7 @@ def _tracking(s: Any, today: date, limit: int, d: Dashboard) -> None:
 
     entries = sampling.tracking_list(s, today.year)
     d.tracking_total = len(entries)
+    d.tracking_rule = sampling.TRACKING_RULE
     d.counts["tracking"] = len(entries)
     for t in entries[:limit]:
         times = [f"不合格 {t.failures} 次"] if t.failures else []
@@ -413,4 +415,5 @@ def _decode(v: dict[str, Any]) -> Dashboard:
         notices_total=int(v.get("notices_total", 0)),
         tracking=[_item(x) for x in v.get("tracking", [])],
         tracking_total=int(v.get("tracking_total", 0)),
+        tracking_rule=str(v.get("tracking_rule", "")),
     )

@@ -270,7 +270,7 @@ def test_tracking_list_on_the_dashboard(store: Store, records: dict[str, str], q
     page.tabs.setCurrentIndex(0)
     qtbot.mouseClick(page.cards["tracking"], Qt.MouseButton.LeftButton)
     assert page.tabs.currentIndex() == tab
-    assert "251号" in page.tracking_note.text()
+    assert "251号" in page.tracking_note.text() and "拒检" in page.tracking_note.toolTip()
     lw = page.lists["tracking"]
     texts = [lw.item(i).text() for i in range(lw.count())]
     assert not any("前年不合格企业" in t or "合格企业）" in t for t in texts)

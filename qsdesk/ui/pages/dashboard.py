@@ -338,11 +338,9 @@ class DashboardPage(QWidget):
         self._fill("drafts", d.drafts, d.drafts_total)
         self._fill("notices", d.notices, d.notices_total)
         self._fill("tracking", d.tracking, d.tracking_total)
-        from qsdesk.services.sampling import TRACKING_RULE  # loaded with the count already
-
         self.tracking_note.setText(f"{d.today.year} 年跟踪抽查名单 {d.tracking_total} 户（上年度不合格企业，"
                                    "沪市监产质〔2022〕251号 二（三））")
-        self.tracking_note.setToolTip(f"列入规则：{TRACKING_RULE}")
+        self.tracking_note.setToolTip(f"列入规则：{d.tracking_rule}" if d.tracking_rule else "")
         self._charts(d)
 
     def _fill(self, key: str, items: list[dash.Item], total: int) -> None:
