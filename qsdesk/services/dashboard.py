@@ -306,8 +306,9 @@ def _tracking(s: Any, today: date, limit: int, d: Dashboard) -> None:
         times = [f"不合格 {t.failures} 次"] if t.failures else []
         if t.refusals:
             times.append(f"拒检 {t.refusals} 次")
-        d.tracking.append(Item("跟踪抽查", f"{t.name}（{t.roles}；{t.products}；{'，'.join(times)}）", t.last_on,
-                               "enterprise", t.enterprise_id))
+        roles = [r for r in t.roles.split("、") if r != "拒检"]  # a refusal is named by its count
+        parts = ["、".join(roles), t.products, "，".join(times)] if roles else [t.products, "，".join(times)]
+        d.tracking.append(Item("跟踪抽查", f"{t.name}（{'；'.join(parts)}）", t.last_on, "enterprise", t.enterprise_id))
 
 
 def _month_start_utc(due: date) -> Any:

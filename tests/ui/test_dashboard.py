@@ -251,7 +251,8 @@ def test_tracking_list_on_the_dashboard(store: Store, records: dict[str, str], q
     assert all(i.table == "enterprise" for i in d.tracking)
     shop = next(i for i in d.tracking if i.record_id == ids["抽样商店"])
     assert shop.when == date(2025, 12, 31) and "销售者" in shop.text
-    assert "拒检 1 次" in next(i.text for i in d.tracking if i.record_id == ids["拒检企业"])
+    assert next(i.text for i in d.tracking if i.record_id == ids["拒检企业"]) == "拒检企业（电热水壶；拒检 1 次）"
+    assert next(i.text for i in d.tracking if i.record_id == ids["不合格生产者"]) == "不合格生产者（生产者；电热水壶；不合格 1 次）"
     dash.save_snapshot(store, d, datetime(2026, 11, 20, 8, 0))
     loaded = dash.load_snapshot(store)
     assert loaded is not None and loaded[0].tracking == d.tracking
