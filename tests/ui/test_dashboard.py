@@ -287,3 +287,21 @@ def test_tracking_list_on_the_dashboard(store: Store, records: dict[str, str], q
     sp = win.page("sampling")
     assert sp.tabs.currentWidget() is sp.tracking  # type: ignore[attr-defined]
     assert sp.tracking.year.value() == 2026 and sp.tracking.table.rowCount() == 3  # type: ignore[attr-defined]
+
+
+def test_refresh_now_waits_for_a_running_count_and_stays_on_screen(store: Store, records: dict[str, str], qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A count on the worker and one in the GUI thread never run together (counting brings the
+    stored classes up to date: two at once wrote the same setting twice), and the older one,
+    arriving later, does not replace the newer."""
+    page = DashboardPage(store, today=date(2026, 12, 3))
+    qtbot.addWidget(page)
+    page.refresh()
+    assert page._thread is not None
+    page._today = TODAY
+    page.refresh_now()
+    qtbot.wait(300)  # let the worker's queued result arrive
+    assert page.data is not None and page.data.today == TODAY
+    assert page.status.text().startswith("2026-11-20") and page.refresh_button.isEnabled()
+    page.refresh()  # and counting again works
+    qtbot.waitUntil(lambda: page._thread is None, timeout=10000)
+    page.shutdown()

@@ -91,6 +91,7 @@ class DashboardPage(QWidget):
         self.data: dash.Dashboard | None = None
         self.snapshot_taken_at: datetime | None = None  # set while the last start's count is shown
         self._thread: Any = None
+        self._generation = 0  # a count started before the latest one is not shown
 
         title = QLabel("工作台")
         f = title.font()
@@ -262,7 +263,18 @@ class DashboardPage(QWidget):
         self.refresh_button.setEnabled(False)
         today = self.today()
         store = self.store
-        self._thread = run_async(self, lambda: _compute(store, today), self._loaded, self._failed)
+        self._generation += 1
+        gen = self._generation
+        self._thread = run_async(self, lambda: _compute(store, today), lambda d: self._async_done(gen, d),
+                                 lambda exc: self._async_done(gen, None, exc))
+
+    def _async_done(self, gen: int, d: dash.Dashboard | None, exc: BaseException | None = None) -> None:
+        if gen != self._generation:  # overtaken by refresh_now: its newer count stays on screen
+            return
+        if exc is not None:
+            self._failed(exc)
+        elif d is not None:
+            self._loaded(d)
 
     def _show_snapshot(self) -> None:
         """The last count, marked with its time, while the new one is made (a county database
@@ -278,7 +290,13 @@ class DashboardPage(QWidget):
         self.status.setText(f"显示的是 {taken_at:%m-%d %H:%M} 的统计，正在更新……")
 
     def refresh_now(self) -> None:
-        """Compute in the calling thread (tests, scripts)."""
+        """Compute in the calling thread (tests, scripts). A count already running on the worker is
+        waited for first (counting brings the stored classes up to date, a write: one at a time)
+        and its result is dropped."""
+        if self._thread is not None:
+            self._thread.wait()
+            self._thread = None
+        self._generation += 1
         self._loaded(_compute(self.store, self.today()))
 
     def _failed(self, exc: BaseException) -> None:
