@@ -99,6 +99,10 @@ class Dashboard:
     months: list[MonthFigures] = field(default_factory=list)
     notices: list[Item] = field(default_factory=list)  # from the county, newest first
     notices_total: int = 0
+    #: 跟踪抽查名单 (上年度不合格企业, 沪市监产质〔2022〕251号), from :func:`qsdesk.services.sampling.tracking_list`
+    tracking: list[Item] = field(default_factory=list)
+    tracking_total: int = 0
+    tracking_rule: str = ""  # who is on it (:data:`qsdesk.services.sampling.TRACKING_RULE`)
 
     @property
     def visits_due(self) -> int:
@@ -264,6 +268,7 @@ def compute(store: Store, today: date | None = None, limit: int = 50) -> Dashboa
         d.monthly_exported = monthly.send_status(s, period.year, period.month).sent
 
         _bundle_state(s, d)
+        _tracking(s, today, limit, d)
 
         # counts
         live = Enterprise.deleted.is_(False)
@@ -309,6 +314,25 @@ def _notices(s: Any, today: date, limit: int, d: Dashboard) -> None:
     for n in s.execute(select(Notice.id, Notice.title, Notice.issued_on).where(recent)
                        .order_by(Notice.issued_on.desc(), Notice.title).limit(limit)):
         d.notices.append(Item("上级通知", n.title, n.issued_on, "notice", n.id))
+
+
+def _tracking(s: Any, today: date, limit: int, d: Dashboard) -> None:
+    """This year's 跟踪抽查名单, from its one definition (:func:`qsdesk.services.sampling.tracking_list`:
+    the same list the sampling page, the CLI, the annual export and the draw use). Each item opens
+    the enterprise in the registry."""
+    from qsdesk.services import sampling
+
+    entries = sampling.tracking_list(s, today.year)
+    d.tracking_total = len(entries)
+    d.tracking_rule = sampling.TRACKING_RULE
+    d.counts["tracking"] = len(entries)
+    for t in entries[:limit]:
+        times = [f"不合格 {t.failures} 次"] if t.failures else []
+        if t.refusals:
+            times.append(f"拒检 {t.refusals} 次")
+        roles = [r for r in t.roles.split("、") if r != "拒检"]  # a refusal is named by its count
+        parts = ["、".join(roles), t.products, "，".join(times)] if roles else [t.products, "，".join(times)]
+        d.tracking.append(Item("跟踪抽查", f"{t.name}（{'；'.join(parts)}）", t.last_on, "enterprise", t.enterprise_id))
 
 
 def _month_start_utc(due: date) -> Any:
@@ -414,4 +438,7 @@ def _decode(v: dict[str, Any]) -> Dashboard:
         months=[MonthFigures(**x) for x in v["months"]],
         notices=[_item(x) for x in v.get("notices", [])],
         notices_total=int(v.get("notices_total", 0)),
+        tracking=[_item(x) for x in v.get("tracking", [])],
+        tracking_total=int(v.get("tracking_total", 0)),
+        tracking_rule=str(v.get("tracking_rule", "")),
     )

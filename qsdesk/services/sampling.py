@@ -572,12 +572,18 @@ def tracking_list(session: Session, year: int) -> list[TrackingEntry]:
         return []
     ents = {e.id: e for e in session.scalars(select(Enterprise).where(Enterprise.id.in_(ids),
                                                                        Enterprise.deleted.is_(False)))}
+    # each enterprise's samplings, found once (not a pass over every row per enterprise: a county
+    # lists hundreds of enterprises out of thousands of failed samplings)
+    mine: dict[str, list[Sampling]] = {}
+    for r in sorted(rows, key=lambda x: x.sampled_on):
+        for who in {r.enterprise_id, r.seller_id} - {None}:
+            mine.setdefault(who, []).append(r)
     out = []
     for eid in ids:
         if eid not in ents:
             continue
         events = []
-        for r in sorted(rows, key=lambda x: x.sampled_on):
+        for r in mine.get(eid, ()):
             is_producer = r.enterprise_id == eid and r.seller_id != eid
             at_shop = r.seller_id == eid
             if not (is_producer or at_shop):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from qsdesk.services import dashboard as dash
@@ -216,3 +217,92 @@ def test_recent_county_notices_on_the_dashboard(store: Store, records: dict[str,
     assert win.current_key() == "sync"
     panel = win.page("sync").master_data  # type: ignore[attr-defined]
     assert "关于开展电线电缆专项检查的通知：正文" in panel.notice_text.toPlainText()
+
+
+def _tracking_records(store: Store) -> dict[str, str]:
+    """Samplings of 2025 and 2024 around a 2026 dashboard: who is on 2026's tracking list."""
+    ids: dict[str, str] = {}
+    with store.transaction() as s:
+        for name in ("不合格生产者", "抽样商店", "拒检企业", "合格企业", "前年不合格企业"):
+            e = Enterprise(name=name, status="在营（开业）")
+            s.add(e)
+            s.flush()
+            ids[name] = e.id
+        for producer, seller, on, result in (
+            ("不合格生产者", "抽样商店", date(2025, 12, 31), "不合格"),  # the last day of last year counts
+            ("拒检企业", None, date(2025, 5, 6), "拒检"),
+            ("合格企业", None, date(2025, 7, 1), "合格"),
+            ("前年不合格企业", None, date(2024, 12, 31), "不合格"),
+        ):
+            s.add(Sampling(enterprise_id=ids[producer], seller_id=ids[seller] if seller else None,
+                           product_name="电热水壶", sampled_on=on, result=result))
+    return ids
+
+
+def test_tracking_list_on_the_dashboard(store: Store, records: dict[str, str], qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from qsdesk.services import sampling
+
+    ids = _tracking_records(store)
+    d = dash.compute(store, TODAY)
+    expected = {ids["不合格生产者"], ids["抽样商店"], ids["拒检企业"]}
+    assert {i.record_id for i in d.tracking} == expected and d.tracking_total == 3 == d.counts["tracking"]
+    with store.session() as s:  # the one definition: the same list, in the same order
+        assert [i.record_id for i in d.tracking] == [t.enterprise_id for t in sampling.tracking_list(s, 2026)]
+        assert sampling.dashboard_counts(s, TODAY)["tracking"] == d.tracking_total
+    assert all(i.table == "enterprise" for i in d.tracking)
+    shop = next(i for i in d.tracking if i.record_id == ids["抽样商店"])
+    assert shop.when == date(2025, 12, 31) and "销售者" in shop.text
+    assert next(i.text for i in d.tracking if i.record_id == ids["拒检企业"]) == "拒检企业（电热水壶；拒检 1 次）"
+    assert next(i.text for i in d.tracking if i.record_id == ids["不合格生产者"]) == "不合格生产者（生产者；电热水壶；不合格 1 次）"
+    dash.save_snapshot(store, d, datetime(2026, 11, 20, 8, 0))
+    loaded = dash.load_snapshot(store)
+    assert loaded is not None and loaded[0].tracking == d.tracking
+
+    win = MainWindow(store, settings=settings_at(tmp_path / "s.ini"))
+    qtbot.addWidget(win)
+    win.show()
+    page = win.show_page("dashboard")
+    assert isinstance(page, DashboardPage)
+    page._today = TODAY
+    page.refresh_now()
+    assert page.cards["tracking"].value.text() == "3"
+    tab = list(page.lists).index("tracking")
+    assert page.tabs.tabText(tab) == "跟踪抽查（3）"
+    # the card brings the list forward
+    page.tabs.setCurrentIndex(0)
+    qtbot.mouseClick(page.cards["tracking"], Qt.MouseButton.LeftButton)
+    assert page.tabs.currentIndex() == tab
+    assert "251号" in page.tracking_note.text() and "拒检" in page.tracking_note.toolTip()
+    lw = page.lists["tracking"]
+    texts = [lw.item(i).text() for i in range(lw.count())]
+    assert not any("前年不合格企业" in t or "合格企业）" in t for t in texts)
+    # double-click opens the enterprise in the registry
+    row = next(lw.item(i) for i in range(lw.count()) if "拒检企业" in lw.item(i).text())
+    lw.itemActivated.emit(row)
+    assert win.current_key() == "registry"
+    assert win.page("registry").detail.title.text() == "拒检企业"  # type: ignore[attr-defined]
+    # and the full list on the sampling page, for the same year
+    win.show_page("dashboard")
+    qtbot.mouseClick(page.tracking_button, Qt.MouseButton.LeftButton)
+    assert win.current_key() == "sampling"
+    sp = win.page("sampling")
+    assert sp.tabs.currentWidget() is sp.tracking  # type: ignore[attr-defined]
+    assert sp.tracking.year.value() == 2026 and sp.tracking.table.rowCount() == 3  # type: ignore[attr-defined]
+
+
+def test_refresh_now_waits_for_a_running_count_and_stays_on_screen(store: Store, records: dict[str, str], qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A count on the worker and one in the GUI thread never run together (counting brings the
+    stored classes up to date: two at once wrote the same setting twice), and the older one,
+    arriving later, does not replace the newer."""
+    page = DashboardPage(store, today=date(2026, 12, 3))
+    qtbot.addWidget(page)
+    page.refresh()
+    assert page._thread is not None
+    page._today = TODAY
+    page.refresh_now()
+    qtbot.wait(300)  # let the worker's queued result arrive
+    assert page.data is not None and page.data.today == TODAY
+    assert page.status.text().startswith("2026-11-20") and page.refresh_button.isEnabled()
+    page.refresh()  # and counting again works
+    qtbot.waitUntil(lambda: page._thread is None, timeout=10000)
+    page.shutdown()

@@ -179,3 +179,82 @@ def test_excel_tab_export(store, qtbot, tmp_path: Path) -> None:
     page.excel.end.setDate(page.excel.end.date().fromString("2026-10-31", "yyyy-MM-dd"))
     assert page.excel.export("ledger", tmp_path / "l.xlsx") == 2
     assert page.excel.export("registry", tmp_path / "r.xlsx") == 2
+
+
+def test_county_roll_up_one_row_per_station_drillable(tmp_path: Path, qtbot) -> None:
+    """At the county the monthly tab shows one row per station and the 合计 row (as the PDF and
+    xlsx), whether each station's table arrived as a column, and every figure — the 合计 row's
+    too — opens the records behind it."""
+    from qsdesk.services import monthly
+    from qsdesk.services.node import init_node
+    from qsdesk.store.db import open_store
+    from qsdesk.store.models import MonthlyReport
+    from qsdesk.ui.pages.reports import COUNTY_FIRST_FIGURE
+    from tests.conftest import STATION_NAME
+    from tests.services.monthly_month import B_NAME, EXPECTED_A, EXPECTED_B, A, M, Y, build_month
+
+    county = open_store(tmp_path / "county")
+    init_node(county, kind="county", code="370112", name="历城区市场监督管理局")
+    try:
+        ids = build_month(county, rectification_origin=A)
+        with county.transaction() as s:  # station A's filed table arrived in its bundle; B's did not
+            s.add(MonthlyReport(period=f"{Y}-{M:02d}", period_start=date(Y, M, 1), period_end=date(Y, M, 31),
+                                figures={}, filed_on=date(2026, 11, 10), origin=A))
+        page = ReportsPage(county)
+        qtbot.addWidget(page)
+        page.show()
+        tab = page.monthly
+        assert tab.county.isVisible() and tab.county.isChecked()
+        tab.set_month(Y, M)
+        t = tab.table
+        assert t.rowCount() == 3 and t.columnCount() == COUNTY_FIRST_FIGURE + len(CELLS)
+        # the units are the row headers (in view while the figures scroll)
+        assert [t.verticalHeaderItem(r).text() for r in range(3)] == [STATION_NAME, B_NAME, "合计"]
+        assert t.verticalHeader().isVisible() and t.horizontalHeaderItem(0).text() == "报送"
+        keys = [c.key for c in CELLS]
+        head = t.horizontalHeaderItem(COUNTY_FIRST_FIGURE + keys.index("problems_fixed"))
+        assert head.toolTip() == "属地监管执法情况：整改问题隐患（条）"
+        assert t.item(0, 0).text().startswith("已报送") and "未报送" in t.item(1, 0).text()
+        assert t.item(2, 0).text() == "已报送 1/2 个所"
+        assert "2 个所中已报送 1 个" in tab.status.text()
+        expected = [EXPECTED_A, EXPECTED_B, {k: EXPECTED_A[k] + EXPECTED_B[k] for k in EXPECTED_A}]
+        for r, want in enumerate(expected):
+            for j, c in enumerate(CELLS):
+                v = want[c.key]
+                text = f"{v:,.2f}" if isinstance(v, Decimal) else str(v)
+                assert t.item(r, COUNTY_FIRST_FIGURE + j).text() == text, (r, c.key)
+
+        col = COUNTY_FIRST_FIGURE + keys.index("problems_found")
+        dlg = tab.drill_down(0, col)  # station A: I1, I2, I3b (not the amended I3), I8b
+        qtbot.addWidget(dlg)
+        rows = {dlg.table.item(r, 0).data(Qt.ItemDataRole.UserRole) for r in range(dlg.table.rowCount())}
+        assert rows == {("inspection", ids[k]) for k in ("I1", "I2", "I3b", "I8b")}
+        assert STATION_NAME in dlg.windowTitle() and "检发现问题隐患" in dlg.windowTitle()
+        dlg.close()
+        total = tab.drill_down(2, col)  # the 合计 row: both stations' records
+        qtbot.addWidget(total)
+        assert total.table.rowCount() == 5 and total.windowTitle().startswith("合计")
+        total.close()
+        fixed = tab.drill_down(0, COUNTY_FIRST_FIGURE + keys.index("problems_fixed"))
+        qtbot.addWidget(fixed)
+        kinds = [fixed.table.item(r, 0).text() for r in range(fixed.table.rowCount())]
+        assert kinds.count("工作记录") == 1 and kinds.count("监督检查") == 3  # I1's later fix on 10-27
+        fixed.close()
+        assert tab.drill_down(0, 0) is None  # the send status: no records behind it
+        # double-click on a figure opens the same dialog
+        before = {id(w) for w in page.findChildren(type(dlg))}
+        t.cellDoubleClicked.emit(1, COUNTY_FIRST_FIGURE + keys.index("cases"))
+        new = [w for w in page.findChildren(type(dlg)) if id(w) not in before]
+        assert len(new) == 1 and new[0].table.rowCount() == EXPECTED_B["cases"]
+        new[0].close()
+        # the figures are those of the exported roll-up
+        out = tmp_path / "county.xlsx"
+        tab.export_to(out)
+        assert [u for u, _ in monthly.read_annex_values(out)] == [STATION_NAME, B_NAME, "合计"]
+        # back to one station's view: the annex layout, no row headers
+        tab.county.setChecked(False)
+        tab.compute()
+        assert t.rowCount() == len(CELLS) and not t.verticalHeader().isVisible()
+        assert t.horizontalHeaderItem(0).text() == "类别"
+    finally:
+        county.close()

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
-from PySide6.QtCore import QMargins, Qt
+from PySide6.QtCore import QMargins, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -52,7 +52,9 @@ def _compute(store: Store, today: date) -> dash.Dashboard:
 
 
 class Card(QFrame):
-    """A number with a caption."""
+    """A number with a caption; a click emits :attr:`clicked` (cards that open a list)."""
+
+    clicked = Signal()
 
     def __init__(self, caption: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -71,6 +73,11 @@ class Card(QFrame):
         lay.addWidget(self.value)
         lay.addWidget(self.caption)
 
+    def mouseReleaseEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(event.position().toPoint()):
+            self.clicked.emit()
+        super().mouseReleaseEvent(event)
+
     def set(self, value: int | str, alert: bool = False) -> None:
         self.value.setText(str(value))
         self.value.setStyleSheet(f"color: {OVERDUE_COLOR.name()};" if alert else "")
@@ -84,6 +91,7 @@ class DashboardPage(QWidget):
         self.data: dash.Dashboard | None = None
         self.snapshot_taken_at: datetime | None = None  # set while the last start's count is shown
         self._thread: Any = None
+        self._generation = 0  # a count started before the latest one is not shown
 
         title = QLabel("工作台")
         f = title.font()
@@ -110,6 +118,7 @@ class DashboardPage(QWidget):
             "visits_overdue": Card("半年检查逾期"),
             "followups": Card("后处理逾期"),
             "drafts": Card("检查记录未封存"),
+            "tracking": Card("跟踪抽查名单"),
         }
         cards = QHBoxLayout()
         for c in self.cards.values():
@@ -155,22 +164,27 @@ class DashboardPage(QWidget):
 
         self.lists: dict[str, QListWidget] = {}
         self.tabs = QTabWidget()
-        # short labels: with their counts all four tabs fit the pane at 1366×768
+        # short labels: with their counts all five tabs fit the pane at 1366×768
         for key, label in (("visits", "半年待检"), ("followups", "后处理逾期"), ("drafts", "未封存"),
-                           ("notices", "上级通知")):
+                           ("notices", "上级通知"), ("tracking", "跟踪抽查")):
             lw = QListWidget()
             lw.setAlternatingRowColors(True)
             lw.itemActivated.connect(self._item_activated)
             self.lists[key] = lw
-            self.tabs.addTab(lw, label)
+            self.tabs.addTab(self._tracking_pane(lw) if key == "tracking" else lw, label)
         self.tabs.setToolTip("双击条目打开对应记录")
+        self.cards["tracking"].setToolTip("上年度监督抽查不合格企业（沪市监产质〔2022〕251号），点击查看名单")
+        self.cards["tracking"].setCursor(Qt.CursorShape.PointingHandCursor)
+        self.cards["tracking"].clicked.connect(self.show_tracking)
 
         top_split = QSplitter()
         top_split.addWidget(left_w)
         top_split.addWidget(self.tabs)
         top_split.setStretchFactor(0, 1)
         top_split.setStretchFactor(1, 1)
-        top_split.setSizes([11_000, 9_000])  # as proportions: the four tabs fit at 1366×768
+        # as proportions: the five tabs, with five-digit counts, fit at 1366×768 (the left pane's
+        # reminders wrap and its table stretches; looked at under Xvfb at 1366×768)
+        top_split.setSizes([9_000, 11_000])
 
         self.chart_view = QChartView()
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -196,6 +210,44 @@ class DashboardPage(QWidget):
         layout.addLayout(cards)
         layout.addWidget(body, 1)
 
+    def _tracking_pane(self, lw: QListWidget) -> QWidget:
+        """The tracking list tab: the enterprises (double-click opens one in the registry), the
+        rule that put them there, and the way to the full list on the sampling page."""
+        self.tracking_note = QLabel()
+        self.tracking_note.setWordWrap(True)
+        self.tracking_note.setStyleSheet("color: #555;")
+        self.tracking_button = QPushButton("在监督抽查中打开完整名单…")
+        self.tracking_button.clicked.connect(self.open_tracking_page)
+        foot = QHBoxLayout()
+        foot.addWidget(self.tracking_note, 1)
+        foot.addWidget(self.tracking_button)
+        pane = QWidget()
+        lay = QVBoxLayout(pane)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(lw, 1)
+        lay.addLayout(foot)
+        return pane
+
+    def show_tracking(self) -> None:
+        """Bring the tracking list tab forward (the 跟踪抽查名单 card)."""
+        self.tabs.setCurrentIndex(list(self.lists).index("tracking"))
+
+    def open_tracking_page(self) -> None:
+        """The sampling page's 跟踪抽查名单 view, for this year (same list, every column)."""
+        win = self.window()
+        show = getattr(win, "show_page", None)
+        if not callable(show):
+            return
+        page = show("sampling")
+        tab = getattr(page, "tracking", None)
+        if tab is None:
+            return
+        page.tabs.setCurrentWidget(tab)
+        if tab.year.value() != self.today().year:
+            tab.year.setValue(self.today().year)  # refreshes the list
+        else:
+            tab.refresh()
+
     # ----------------------------------------------------------------- data
 
     def today(self) -> date:
@@ -211,7 +263,18 @@ class DashboardPage(QWidget):
         self.refresh_button.setEnabled(False)
         today = self.today()
         store = self.store
-        self._thread = run_async(self, lambda: _compute(store, today), self._loaded, self._failed)
+        self._generation += 1
+        gen = self._generation
+        self._thread = run_async(self, lambda: _compute(store, today), lambda d: self._async_done(gen, d),
+                                 lambda exc: self._async_done(gen, None, exc))
+
+    def _async_done(self, gen: int, d: dash.Dashboard | None, exc: BaseException | None = None) -> None:
+        if gen != self._generation:  # overtaken by refresh_now: its newer count stays on screen
+            return
+        if exc is not None:
+            self._failed(exc)
+        elif d is not None:
+            self._loaded(d)
 
     def _show_snapshot(self) -> None:
         """The last count, marked with its time, while the new one is made (a county database
@@ -227,7 +290,13 @@ class DashboardPage(QWidget):
         self.status.setText(f"显示的是 {taken_at:%m-%d %H:%M} 的统计，正在更新……")
 
     def refresh_now(self) -> None:
-        """Compute in the calling thread (tests, scripts)."""
+        """Compute in the calling thread (tests, scripts). A count already running on the worker is
+        waited for first (counting brings the stored classes up to date, a write: one at a time)
+        and its result is dropped."""
+        if self._thread is not None:
+            self._thread.wait()
+            self._thread = None
+        self._generation += 1
         self._loaded(_compute(self.store, self.today()))
 
     def _failed(self, exc: BaseException) -> None:
@@ -255,6 +324,7 @@ class DashboardPage(QWidget):
         self.cards["visits_overdue"].set(d.visits_overdue, alert=d.visits_overdue > 0)
         self.cards["followups"].set(d.followups_total, alert=d.followups_total > 0)
         self.cards["drafts"].set(d.drafts_total, alert=any(i.overdue for i in d.drafts))
+        self.cards["tracking"].set(d.tracking_total)
 
         left = d.monthly_days_left
         if d.monthly_due is not None and left is not None:
@@ -285,6 +355,10 @@ class DashboardPage(QWidget):
         self._fill("followups", d.followups, d.followups_total)
         self._fill("drafts", d.drafts, d.drafts_total)
         self._fill("notices", d.notices, d.notices_total)
+        self._fill("tracking", d.tracking, d.tracking_total)
+        self.tracking_note.setText(f"{d.today.year} 年跟踪抽查名单 {d.tracking_total} 户（上年度不合格企业，"
+                                   "沪市监产质〔2022〕251号 二（三））")
+        self.tracking_note.setToolTip(f"列入规则：{d.tracking_rule}" if d.tracking_rule else "")
         self._charts(d)
 
     def _fill(self, key: str, items: list[dash.Item], total: int) -> None:

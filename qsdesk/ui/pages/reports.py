@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -47,6 +48,15 @@ from qsdesk.ui.record_print import print_table_widget
 from qsdesk.ui.worker import TaskCancelled, run_in_background
 
 log = logging.getLogger(__name__)
+
+#: the county roll-up's first figure column (after 报送; the units are the row headers)
+COUNTY_FIRST_FIGURE = 1
+
+
+def _wrap(text: str, width: int) -> str:
+    """``text`` broken into lines of ``width`` characters (narrow header columns)."""
+    return "\n".join(text[i:i + width] for i in range(0, len(text), width))
+
 
 TABLE_LABELS = {"activity": "工作记录", "inspection": "监督检查", "enforcement_case": "立案查处"}
 
@@ -319,42 +329,88 @@ class MonthlyTab(QWidget):
                 if county:
                     stations, total = monthly.compute_county(s, y, m)
                     tables = [*stations, total]
+                    sent = [monthly.send_status(s, y, m, t.origin) if t.origin else None for t in tables]
                 else:
                     tables = [monthly.compute_monthly(s, y, m, unit=node.name if node else "本单位")]
-                return tables, monthly.period_of(s, y, m), (None if county else monthly.send_status(s, y, m))
+                    sent = [monthly.send_status(s, y, m)]
+                return tables, monthly.period_of(s, y, m), sent
 
         try:
-            self.tables, period, status = run_in_background(self, "正在统计……", work, min_duration_ms=800)
+            self.tables, period, sent = run_in_background(self, "正在统计……", work, min_duration_ms=800)
         except TaskCancelled:
             return
         self.due.setText(period.describe())
-        if status is None:
-            self.status.setText("各所报送情况见汇总表下方“报送”行。")
+        if county:
+            self._show_county(sent)
         else:
+            status = sent[0]
             self.status.setText(f"报送情况：{status.text}")
             self.status.setStyleSheet("" if status.sent else "color:#b45309")
+            self._show_station()
+
+    def _show_station(self) -> None:
+        """A station's table in the layout of 附件5: 类别, 项目, one column of figures."""
         t = self.table
         t.clear()
         t.setColumnCount(2 + len(self.tables))
+        t.setRowCount(len(monthly.CELLS))
         t.setHorizontalHeaderLabels(["类别", "项目", *[x.unit for x in self.tables]])
-        t.setRowCount(len(monthly.CELLS) + (1 if self.county.isChecked() else 0))
-        if self.county.isChecked():
-            r = len(monthly.CELLS)
-            t.setItem(r, 0, _ro_item("报送"))
-            t.setItem(r, 1, _ro_item("本月统计表报送情况"))
-            with self.store.session() as s:
-                for i, tab in enumerate(self.tables):
-                    text = monthly.send_status(s, y, m, tab.origin).text if tab.origin else ""
-                    t.setItem(r, 2 + i, _ro_item(text))
+        t.verticalHeader().setVisible(False)
         for r, c in enumerate(monthly.CELLS):
             t.setItem(r, 0, _ro_item(c.group))
             t.setItem(r, 1, _ro_item(c.label + ("（累计）" if c.cumulative else "")))
             for i, tab in enumerate(self.tables):
-                item = _ro_item(_fmt(tab.value(c.key)), (i, c.key))
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                t.setItem(r, 2 + i, item)
+                t.setItem(r, 2 + i, self._figure_item(i, tab, c.key))
         t.resizeColumnsToContents()
         t.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+
+    def _figure_item(self, i: int, tab: monthly.MonthlyTable, key: str) -> QTableWidgetItem:
+        item = _ro_item(_fmt(tab.value(key)), (i, key))
+        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return item
+
+    def _show_county(self, statuses: list[monthly.SendStatus | None]) -> None:
+        """The county's roll-up as the PDF and xlsx have it: one row per station and the 合计 row,
+        the items of 附件5 as columns (group and item in the header), whether each station's table
+        was sent as a column. The unit names are the row headers, so they stay in view while the
+        22 figures scroll. Every figure, the 合计 row's too, opens the records behind it."""
+        t = self.table
+        t.clear()
+        t.setColumnCount(COUNTY_FIRST_FIGURE + len(monthly.CELLS))
+        t.setRowCount(len(self.tables))
+        t.setHorizontalHeaderItem(0, QTableWidgetItem("报送"))
+        for j, c in enumerate(monthly.CELLS):
+            label = c.label + ("（累计）" if c.cumulative else "")
+            head = QTableWidgetItem(f"{c.group}\n{_wrap(label, 8)}")
+            head.setToolTip(f"{c.group}：{label}")
+            t.setHorizontalHeaderItem(COUNTY_FIRST_FIGURE + j, head)
+        bold = t.font()
+        bold.setBold(True)
+        sent = 0
+        stations = [x for x in self.tables if x.origin]
+        for r, (tab, st) in enumerate(zip(self.tables, statuses, strict=True)):
+            unit = QTableWidgetItem(tab.unit)
+            if tab.origin is None:
+                unit.setFont(bold)
+            t.setVerticalHeaderItem(r, unit)
+            if st is not None:
+                sent += st.sent
+                cell = _ro_item(st.text)
+                if not st.sent:
+                    cell.setForeground(QBrush(QColor("#b45309")))
+                t.setItem(r, 0, cell)
+            for j, c in enumerate(monthly.CELLS):
+                t.setItem(r, COUNTY_FIRST_FIGURE + j, self._figure_item(r, tab, c.key))
+        total_row = len(self.tables) - 1
+        t.setItem(total_row, 0, _ro_item(f"已报送 {sent}/{len(stations)} 个所"))
+        for col in range(t.columnCount()):
+            item = t.item(total_row, col)
+            if item is not None:
+                item.setFont(bold)
+        t.verticalHeader().setVisible(True)
+        self.status.setText(f"各所报送情况见“报送”列：{len(stations)} 个所中已报送 {sent} 个。")
+        self.status.setStyleSheet("" if sent == len(stations) else "color:#b45309")
+        t.resizeColumnsToContents()
 
     def figure_at(self, row: int, col: int) -> tuple[monthly.MonthlyTable, str] | None:
         item = self.table.item(row, col)
