@@ -27,7 +27,7 @@ def cmd_check_records(args: argparse.Namespace) -> int:
         issues = list(inconsistent_inspections(store, include_drafts=args.drafts))
     finally:
         store.close()
-    for issue in inconsistent_inspections(store, include_drafts=args.drafts):
+    for issue in issues:
         n += 1
         state = "已封存" if issue.sealed else "草稿"
         print(f"{issue.record_no or '（未编号）'}  {issue.enterprise}  {state}")
