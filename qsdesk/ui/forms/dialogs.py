@@ -4,6 +4,10 @@ Every dialog autosaves a draft (:mod:`qsdesk.services.drafts`) within two second
 so a crash or a power cut loses at most the last seconds of typing; :func:`offer_draft_restore`
 offers those drafts at the next start. Buttons: 保存草稿 (Ctrl+S), 封存 (inspections), 打印
 (when printing is available), 更正 (a sealed inspection: start an amendment), 关闭.
+
+Esc is 关闭: both ask about unsaved changes (:meth:`RecordDialog.reject`). The dialog's size
+comes from the screen's available geometry and is remembered per form
+(:mod:`qsdesk.ui.window_fit`); nothing is fixed.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
@@ -32,13 +36,15 @@ from PySide6.QtWidgets import (
 from qsdesk.domain import formspec
 from qsdesk.services import census, drafts, inspections, risk_reports
 from qsdesk.store.db import SealedRecordError, Store
+from qsdesk.ui import window_fit
 from qsdesk.ui.forms.widget import FormWidget
 
 log = logging.getLogger(__name__)
 
 #: How often the dialog checks whether an autosave is due (ms).
 AUTOSAVE_POLL_MS = 300
-DIALOG_SIZE = (1366, 740)
+#: A record dialog never grows beyond this on a large screen (reading width of the form).
+LARGEST_DIALOG = QSize(1500, 1100)
 
 
 def _printing_available() -> bool:
@@ -93,7 +99,8 @@ class RecordDialog(QDialog):
         lay.setContentsMargins(6, 6, 6, 6)
         lay.addWidget(self.form, 1)
         lay.addLayout(self.buttons)
-        self.resize(*DIALOG_SIZE)
+        window_fit.fit_window(self, f"record_{spec.id}", fraction=(0.97, 0.97), largest=LARGEST_DIALOG)
+        self._close_confirmed = False
         # Enter in a field must not press a button (save, seal, delete a row...).
         for b in self.findChildren(QPushButton):
             b.setAutoDefault(False)
@@ -179,21 +186,42 @@ class RecordDialog(QDialog):
     def _error(self, title: str, exc: Exception) -> None:
         QMessageBox.warning(self, title, str(exc))
 
-    def closeEvent(self, e: QCloseEvent) -> None:  # noqa: N802
+    def _confirm_close(self) -> bool:
+        """Ask about unsaved changes; False when the user keeps the dialog open."""
+        if self._close_confirmed:
+            return True
         if self._dirty and not self.form.is_read_only():
             ans = QMessageBox.question(
                 self, "尚未保存", "表单有未保存的修改。是否保存？\n（选“放弃”将丢弃这些修改）",
                 QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
                 | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
-            if ans == QMessageBox.StandardButton.Cancel:
-                e.ignore()
-                return
+            if ans not in (QMessageBox.StandardButton.Save, QMessageBox.StandardButton.Discard):
+                return False  # Cancel, or the box closed with Esc
             if ans == QMessageBox.StandardButton.Save and not self.save():
-                e.ignore()
-                return
+                return False
             if ans == QMessageBox.StandardButton.Discard:
                 self.autosaver.discard()
+                self._dirty = False
+        self._close_confirmed = True
         self._timer.stop()
+        window_fit.remember_size(self)
+        return True
+
+    def showEvent(self, e: Any) -> None:  # noqa: N802
+        self._close_confirmed = False
+        if not self._timer.isActive():
+            self._timer.start()
+        super().showEvent(e)
+
+    def reject(self) -> None:
+        """Esc (and the window manager's close) go through the same question as 关闭."""
+        if self._confirm_close():
+            super().reject()
+
+    def closeEvent(self, e: QCloseEvent) -> None:  # noqa: N802
+        if not self._confirm_close():
+            e.ignore()
+            return
         super().closeEvent(e)
 
 
