@@ -76,23 +76,50 @@ def list_statement(store: Store, text: str = "", status: str | None = None, form
 
 
 class PickEnterpriseDialog(QDialog):
+    """新建检查: choose the unit; one not yet registered can be added first (新增企业)."""
+
+    #: done() code: the person wants to add the unit first.
+    ADD_NEW = 2
+
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         from qsdesk.ui.pages.sampling_widgets import EnterprisePicker
 
         self.setWindowTitle("新建检查：选择被检查单位")
         self.picker = EnterprisePicker(store, self)
+        info = QLabel("输入名称或统一社会信用代码查找。尚未登记的单位请先“新增企业”（填写附件3 企业信息摸底排查表）。",
+                      self)
+        info.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
+        self.add_button = buttons.addButton("新增企业(&N)…", QDialogButtonBox.ButtonRole.ActionRole)
+        self.add_button.clicked.connect(lambda: self.done(self.ADD_NEW))
+        buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
+        lay.addWidget(info)
         lay.addWidget(self.picker)
         lay.addWidget(buttons)
-        self.setMinimumWidth(620)
+
+    def _accept(self) -> None:
+        if self.enterprise_id():
+            self.accept()
+            return
+        text = self.picker.search.text().strip()
+        ans = QMessageBox.question(
+            self, "新建检查",
+            (f"没有找到“{text}”。" if text else "尚未选择被检查单位。")
+            + "\n该单位如尚未登记，是否先新增企业（填写附件3 企业信息摸底排查表）再开始检查？")
+        if ans == QMessageBox.StandardButton.Yes:
+            self.done(self.ADD_NEW)
 
     def enterprise_id(self) -> str | None:
         value = self.picker.combo.currentData()
         return str(value) if value else None
+
+    def typed_name(self) -> str | None:
+        """What was typed in the search box, when it looks like a name (to prefill 新增企业)."""
+        text = self.picker.search.text().strip()
+        return text if text and not text.isascii() else None
 
 
 class InspectionsPage(QWidget):
@@ -197,15 +224,26 @@ class InspectionsPage(QWidget):
             return
         if not enterprise_id:
             pick = PickEnterpriseDialog(self.store, self)
-            if not pick.exec():
+            code = pick.exec()
+            if code == PickEnterpriseDialog.ADD_NEW:
+                self.add_enterprise_then_inspect(pick.typed_name())
+                return
+            if not code:
                 return
             enterprise_id = pick.enterprise_id()
             if not enterprise_id:
-                QMessageBox.information(self, "新建检查", "请先选择被检查单位。")
                 return
         dlg = open_inspection(self.store, self, enterprise_id=enterprise_id)
         if dlg is not None:
             dlg.finished.connect(lambda _r: self.model.refresh())
+
+    def add_enterprise_then_inspect(self, name: str | None = None) -> None:
+        """An unknown unit: annex 3 first, then the inspection of the unit saved (or of the
+        registered one the person chose instead of a duplicate)."""
+        from qsdesk.ui.forms.dialogs import open_new_enterprise
+
+        self.new_enterprise_dialog = open_new_enterprise(
+            self.store, self, name=name, then=lambda eid: self.new_inspection(eid))
 
     def restore_drafts(self) -> None:
         try:
