@@ -289,7 +289,7 @@ ERROR_COLUMNS = (Column("行号", 8, "number"), Column("列", 20), Column("单�
 def export_errors(plan: Any, out: Path | str) -> int:
     """The import plan's row errors (row, column, value, reason) as a workbook."""
     with _workbook(Path(out)) as wb:
-        n = write_sheet(wb, "导入错误", ERROR_COLUMNS, ((e.row, e.column, e.value, e.reason) for e in plan.errors))
+        n = write_sheet(wb, "导入错误", ERROR_COLUMNS, ((e.row, e.column, e.value, e.reason) for e in plan.all_errors))
         if plan.skipped:
             write_sheet(wb, "已跳过的行", (Column("行号", 8, "number"), Column("原因", 20)), plan.skipped)
     return n
