@@ -223,7 +223,7 @@ class AccountsPanel(QWidget):
         for w in (self.add_btn, self.reset_btn, self.toggle_btn, self.new_name, self.new_password, self.new_role):
             w.setEnabled(chief)
         if not chief:
-            self.message.setText("只有站长可以管理账号。")
+            self.message.setText("只有所长可以管理账号。")
 
     def _selected(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()

@@ -77,9 +77,9 @@ class FirstAccountDialog(QDialog):
         super().__init__(parent)
         self.store = store
         self.user: User | None = None
-        self.setWindowTitle("创建站长账号")
+        self.setWindowTitle("创建所长账号")
         lay = QVBoxLayout(self)
-        intro = QLabel("首次使用：请为所长（站长）创建登录账号。站长可以添加其他检查人员的账号、"
+        intro = QLabel("首次使用：请为所长创建登录账号。所长可以添加其他检查人员的账号、"
                        "指定责任监管人员、处理同步冲突。")
         intro.setWordWrap(True)
         lay.addWidget(intro)

@@ -258,6 +258,7 @@ class RegistryPage(QWidget):
         # the query's own order (by name; search hits in index order) until a header is clicked
         self.view = list_view(self.model)
         self.view.setWordWrap(False)
+        self.view.doubleClicked.connect(lambda _i: self.edit_enterprise())  # and Enter (list_view)
 
         self.detail = DetailPane()
         self.detail.openRecord.connect(self._open_other)
