@@ -226,6 +226,21 @@ class RecordDialog(QDialog):
         super().closeEvent(e)
 
 
+def _prefill_own_inspector(store: Store, values: dict[str, Any]) -> None:
+    """A new inspection names the person at the keyboard (their account's linked inspector) as
+    the first inspector, with their phone, when the form has not named anyone yet."""
+    from qsdesk.services.account_links import inspector_of
+
+    if not store.actor or values.get("inspectors"):
+        return
+    me = inspector_of(store, store.actor)
+    if me is None:
+        return
+    values["inspectors"] = [me[1]]
+    if me[2] and not values.get("inspector_phone"):
+        values["inspector_phone"] = me[2]
+
+
 class InspectionDialog(RecordDialog):
     record_table = "inspection"
     kind = "inspection"
@@ -247,6 +262,7 @@ class InspectionDialog(RecordDialog):
             if not enterprise_id:
                 raise inspections.InspectionError("请先选择被检查企业")
             form_id, values = inspections.new_values(store, enterprise_id, form_id)
+            _prefill_own_inspector(store, values)
             # A restored draft keeps the form version it was typed in.
             spec = (formspec.load_form_version(form_id, form_version) if form_version
                     else formspec.load_form(form_id))

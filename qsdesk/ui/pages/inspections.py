@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -18,7 +20,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 
 from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise, Inspection, Inspector
@@ -66,13 +68,32 @@ def list_statement(store: Store, text: str = "", status: str | None = None, form
         stmt = stmt.where(Inspection.origin == station)
     text = text.strip()
     if text:
+        by_no = record_no_clause(text)
         src = index_source(text, store.engine)
         if src is not None:
             ids = select(src.enterprise_id).select_from(src.from_).where(src.where)
-            stmt = stmt.where((Inspection.enterprise_id.in_(ids)) | (Inspection.record_no == text))
+            stmt = stmt.where((Inspection.enterprise_id.in_(ids)) | by_no)
         else:
-            stmt = stmt.where(like_clause(text) | (Inspection.record_no == text))
+            stmt = stmt.where(like_clause(text) | by_no)
     return stmt
+
+
+_NO_FRAGMENT = re.compile(r"[0-9A-Za-z\-]+")
+
+
+def record_no_clause(text: str) -> Any:
+    """Record numbers matching what was typed: the whole number, any part of it (``2026-0001``),
+    the serial without its leading zeros (``12`` finds ``…-00012``) or the year (``2026``)."""
+    t = unicodedata.normalize("NFKC", text).strip().upper()
+    if not _NO_FRAGMENT.fullmatch(t) or not any(c.isdigit() for c in t):
+        return Inspection.record_no == text
+    if t.isdigit() and len(t) <= 5:
+        # a short number is the serial (any part of a number would match every station code)
+        clauses = [Inspection.record_no.like(f"%-{t.zfill(5)}")]
+        if len(t) == 4:
+            clauses.append(Inspection.record_no.like(f"%-{t}-%"))  # or the year
+        return or_(*clauses)
+    return Inspection.record_no.like(f"%{t}%")
 
 
 class PickEnterpriseDialog(QDialog):
@@ -127,7 +148,7 @@ class InspectionsPage(QWidget):
         super().__init__(parent)
         self.store = store
         self.search = QLineEdit()
-        self.search.setPlaceholderText("搜索被检查单位（名称、信用代码、地址……）或记录编号")
+        self.search.setPlaceholderText("搜索被检查单位（名称、信用代码、地址……）或记录编号（可只输入一部分，如 2026-00012 或 12）")
         self.search.setClearButtonEnabled(True)
         self.status = QComboBox()
         self.status.addItem("全部状态", None)

@@ -186,6 +186,7 @@ class RiskPage(QWidget):
     """风险信息: list (status filter + search), detail, new report, status changes, links."""
 
     COLUMNS = (
+        Column("report_no", "编号", sort=RiskReport.report_no, width=150),
         Column("reported_on", "采集日期", sort=RiskReport.reported_on, width=100),
         Column("status", "状态", sort=RiskReport.status, format=lambda v: risk.STATUS_LABELS.get(v, v or ""),
                shared=True, width=70),
@@ -204,7 +205,7 @@ class RiskPage(QWidget):
         for key, label in risk.STATUS_LABELS.items():
             self.status_filter.addItem(label, key)
         self.search = QLineEdit(self)
-        self.search.setPlaceholderText("搜索产品、企业或描述")
+        self.search.setPlaceholderText("搜索编号（可只输入一部分）、产品、企业或描述")
         self.new_button = QPushButton("新增风险信息", self)
         self.verify_button = QPushButton("核实", self)
         self.close_button = QPushButton("办结", self)
