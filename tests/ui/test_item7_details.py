@@ -170,3 +170,21 @@ def test_station_details_edited_by_chief_and_audited(qtbot, store: Store) -> Non
         assert entry.actor == "wangsuo" and entry.detail["单位代码"] == f"{STATION_CODE} → 370112009"
     assert store.origin == "370112009"
     assert audit.ACTION_TEXT[entry.action] == "修改"
+
+
+def test_risk_link_dialog_preselects_nothing_unrelated(qtbot, store: Store) -> None:
+    from qsdesk.ui.pages.risk import LinkDialog
+
+    with store.transaction() as s:
+        s.add(Enterprise(name="阿拉丁灯具有限公司"))  # first in the register's order
+    named = make_enterprise(store)  # 济南华鲁电器有限公司
+    plain = risk.create_report(store, reported_on=date(2026, 3, 2), sources=["投诉、举报"],
+                               product_name="插座", description="标识不全")
+    dlg = LinkDialog(store, plain)
+    qtbot.addWidget(dlg)
+    assert dlg.picker.enterprise_id() is None  # not 阿拉丁…, the first of the list
+    rid = risk_reports.save_risk_report(store, {"sources": ["投诉、举报"], "product_name": "电热水壶",
+                                                "description": "外壳带电", "producer": "济南华鲁电器有限公司"})
+    dlg2 = LinkDialog(store, rid)
+    qtbot.addWidget(dlg2)
+    assert dlg2.picker.enterprise_id() == named and dlg2.role.currentData() == "producer"

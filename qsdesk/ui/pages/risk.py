@@ -156,18 +156,42 @@ class LinkDialog(QDialog):
         self._report_id = report_id
         self.setWindowTitle("关联企业")
         form = QFormLayout()
-        self.picker = EnterprisePicker(store, self)
+        # nothing chosen until the person chooses: never an unrelated first entry of the register
+        self.picker = EnterprisePicker(store, self, allow_empty=True)
         form.addRow("企业", self.picker)
         self.role = QComboBox(self)
         for key, label in risk.LINK_ROLES.items():
             self.role.addItem(label, key)
         form.addRow("身份", self.role)
+        self._suggest()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self._apply)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(buttons)
+
+    def _suggest(self) -> None:
+        """Search for the producer (else seller) the report itself names; choose it only when the
+        name matches exactly one registered enterprise."""
+        from qsdesk.store.models import RiskReport
+
+        with self._store.session() as s:
+            rep = s.get(RiskReport, self._report_id)
+            values = dict(rep.values or {}) if rep is not None else {}
+        for key, role in (("producer", "producer"), ("seller", "seller")):
+            name = str(values.get(key) or "").strip()
+            if not name:
+                continue
+            self.picker.search.setText(name)
+            self.picker.reload()
+            hits = [i for i in range(self.picker.combo.count()) if self.picker.combo.itemData(i)]
+            if len(hits) == 1 and self.picker.combo.itemText(hits[0]).startswith(name):
+                self.picker.combo.setCurrentIndex(hits[0])
+                idx = self.role.findData(role)
+                if idx >= 0:
+                    self.role.setCurrentIndex(idx)
+            return
 
     def _apply(self) -> None:
         eid = self.picker.enterprise_id()
