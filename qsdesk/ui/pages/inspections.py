@@ -108,6 +108,8 @@ class PickEnterpriseDialog(QDialog):
 
         self.setWindowTitle("新建检查：选择被检查单位")
         self.picker = EnterprisePicker(store, self, allow_empty=True)  # no unrelated first entry chosen
+        fm = self.picker.search.fontMetrics()  # room for the hint, in the font's own units
+        self.picker.search.setMinimumWidth(fm.horizontalAdvance(self.picker.search.placeholderText()) + fm.height())
         info = QLabel("输入名称或统一社会信用代码查找。尚未登记的单位请先“新增企业”（填写附件3 企业信息摸底排查表）。",
                       self)
         info.setWordWrap(True)
