@@ -261,7 +261,7 @@ def detail(store: Store, enterprise_id: str) -> EnterpriseDetail | None:
         if e.class_reasons:
             class_reason = e.class_reasons
         elif cls in ("routine", "trigger"):
-            class_reason = "未记录较大质量安全风险或较高信用风险，纳入属地日常监管或触发式监管（001 三）"
+            class_reason = "未记录较大质量安全风险或较高信用风险，纳入属地日常监管或触发式监管（国市监质监发〔2023〕38号 三）"
         else:
             class_reason = "未记录分类依据"
         products = [

@@ -140,7 +140,7 @@ class DashboardPage(QWidget):
         self.visits_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.visits_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.visits_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        visits_box = QGroupBox("半年现场检查（001 二（一）：半年内现场检查不少于1次）")
+        visits_box = QGroupBox("半年现场检查（国市监质监发〔2023〕38号 二（一）：半年内现场检查不少于1次）")
         vb = QVBoxLayout(visits_box)
         vb.addWidget(self.visits_table)
 

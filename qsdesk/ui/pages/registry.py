@@ -84,7 +84,7 @@ class AssignDialog(QDialog):
         self.assigned_on.setMaximumDate(QDate.currentDate())
         self.reason = QLineEdit()
         self.reason.setPlaceholderText("如：人员调整、辖区划分变化（可不填）")
-        hint = QLabel("001 二（一）：监管责任人如有变动，应在 5 个工作日内更新。")
+        hint = QLabel("国市监质监发〔2023〕38号 二（一）：监管责任人如有变动，应在 5 个工作日内更新。")
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #555;")
         form = QFormLayout()
