@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSettings, QSize
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSettings, QSize, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QMessageBox, QWidget
 
@@ -71,7 +71,8 @@ def _saved_size(key: str, store: QSettings) -> QSize | None:
 
 
 def fit_window(widget: QWidget, key: str | None = None, *, fraction: tuple[float, float] = (0.94, 0.94),
-               largest: QSize | None = None, store: QSettings | None = None) -> QSize:
+               largest: QSize | None = None, store: QSettings | None = None,
+               preferred: QSize | None = None) -> QSize:
     """Size and place ``widget`` on its screen; returns the client size chosen.
 
     Size: the one saved for ``key`` (default: the class name) if any, else ``fraction`` of the
@@ -86,6 +87,8 @@ def fit_window(widget: QWidget, key: str | None = None, *, fraction: tuple[float
     saved = _saved_size(key, store)
     if saved is not None:
         want = saved
+    elif preferred is not None:
+        want = preferred.expandedTo(widget.minimumSizeHint())
     else:
         avail = available_geometry(widget)
         want = QSize(int(avail.width() * fraction[0]), int(avail.height() * fraction[1]))
@@ -159,7 +162,7 @@ class WindowFitter(QObject):
         try:
             if t == QEvent.Type.Show:
                 if not obj.property(_FITTED) and not isinstance(obj, QMainWindow):
-                    fit_window(obj, store=self.store, fraction=_fraction_for(obj))
+                    fit_window(obj, store=self.store, preferred=_preferred_size(obj))
                 else:
                     clamp_to_screen(obj)
             elif obj.property(_FITTED):
@@ -169,12 +172,12 @@ class WindowFitter(QObject):
         return False
 
 
-def _fraction_for(widget: QWidget) -> tuple[float, float]:
-    """Small dialogs open at their natural size; only big ones grow with the screen."""
-    hint = widget.sizeHint()
-    avail = available_geometry(widget)
-    return (min(max(hint.width() / max(avail.width(), 1), 0.2), 0.94),
-            min(max(hint.height() / max(avail.height(), 1), 0.15), 0.94))
+def _preferred_size(widget: QWidget) -> QSize:
+    """The size the window asked for itself (``resize`` in its constructor), else its layout's
+    natural size; :func:`fit_window` then clamps it to the screen."""
+    if widget.testAttribute(Qt.WidgetAttribute.WA_Resized):
+        return widget.size()
+    return widget.sizeHint()
 
 
 _installed: list[WindowFitter] = []
@@ -192,3 +195,12 @@ def install(app: QApplication | None = None, store: QSettings | None = None) -> 
     app.installEventFilter(fitter)
     _installed.append(fitter)
     return fitter
+
+
+def uninstall(app: QApplication | None = None) -> None:
+    """Remove the fitter installed by :func:`install` (tests)."""
+    app = app or QApplication.instance()  # type: ignore[assignment]
+    for f in list(_installed):
+        if f.parent() is app:
+            app.removeEventFilter(f)  # type: ignore[union-attr]
+            _installed.remove(f)

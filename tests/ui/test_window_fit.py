@@ -169,3 +169,39 @@ def test_idle_lock_hides_open_record_dialogs(qtbot: QtBot, store: Store, answers
         qtbot.keyClick(pw, Qt.Key.Key_Return)
     assert record.isVisible() and other.isVisible() and win.centralWidget().isVisible()
     lock.set_minutes(60)
+
+
+def test_any_program_dialog_is_clamped_and_remembered(qtbot, store: Store, screen_area) -> None:
+    """Dialogs that size themselves (e.g. 820×900) are fitted by the application-wide fitter."""
+    window_fit.install()  # the user settings file (redirected to a temp dir by conftest)
+    qtbot_cleanup = window_fit.uninstall
+    screen_area["rect"] = LAPTOP
+    try:
+        _check_clamped_and_remembered(qtbot, store)
+    finally:
+        qtbot_cleanup()
+
+
+def _check_clamped_and_remembered(qtbot, store: Store) -> None:
+    from PySide6.QtWidgets import QDialog
+
+    from qsdesk.ui.pages.settings import StationDialog
+
+    tall = StationDialog(store)
+    tall.resize(820, 900)  # asks for more height than the laptop has
+    qtbot.addWidget(tall)
+    tall.show()
+    assert tall.height() < 900 and tall.height() + window_fit.frame_allowance(tall).height() <= LAPTOP.height()
+    assert tall.width() == 820
+    tall.resize(700, 500)
+    tall.close()
+    again = StationDialog(store)
+    qtbot.addWidget(again)
+    again.show()
+    assert (again.width(), again.height()) == (700, 500)
+    # Qt's own boxes are left alone.
+    plain = QDialog()
+    qtbot.addWidget(plain)
+    plain.resize(300, 2000)
+    plain.show()
+    assert plain.height() == 2000
