@@ -184,6 +184,7 @@ class ChangePasswordDialog(QDialog):
         for w, key in ((self.old, "old_password"), (self.new, "new_password"), (self.repeat, "repeat_password")):
             w.setEchoMode(QLineEdit.EchoMode.Password)
             w.setObjectName(key)
+            w.setMinimumWidth(w.fontMetrics().horizontalAdvance("0") * 24)  # font-relative, not fixed
         form.addRow("账号：", QLabel(username))
         form.addRow("原密码：", self.old)
         form.addRow("新密码：", self.new)
