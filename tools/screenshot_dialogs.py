@@ -126,11 +126,16 @@ def child_main(out: Path) -> None:
         ("change_password", lambda: ChangePasswordDialog(store, "zhangwei")),
         ("station_details", lambda: StationDialog(store)),
     ]
+    makers += _page_dialogs(store, ids)
     screen = app.primaryScreen()
     report = [f"screen {screen.geometry().getRect()} available {screen.availableGeometry().getRect()} "
               f"dpr {screen.devicePixelRatio()}"]
     for name, make in makers:
-        w = make()  # type: ignore[operator]
+        try:
+            w = make()  # type: ignore[operator]
+        except Exception as exc:  # a dialog that needs more context than this fixture gives
+            report.append(f"{name}: not opened ({type(exc).__name__}: {exc})")
+            continue
         assert isinstance(w, QWidget)
         w.show()
         end = time.monotonic() + 1.5
@@ -147,6 +152,36 @@ def child_main(out: Path) -> None:
     (out / "geometry.txt").write_text("\n".join(report) + "\n", "utf-8")
     QTimer.singleShot(0, app.quit)
     store.close()
+
+
+def _page_dialogs(store, ids):  # type: ignore[no-untyped-def]
+    """The pages' own dialogs (sampling, reports, risk, register, draw, master data, setup)."""
+    from datetime import date
+
+    from qsdesk.services import risk
+    from qsdesk.ui.excel_import_wizard import ExcelImportWizard
+    from qsdesk.ui.pages import master_data, registry, reports, sampling, sampling_draw
+    from qsdesk.ui.pages import risk as risk_page
+    from qsdesk.ui.setup_dialog import SetupDialog
+
+    rid = risk.create_report(store, reported_on=date.today(), sources=["投诉、举报"], product_name="电热水壶",
+                             description="外壳带电")
+    return [
+        ("sampling_result", lambda: sampling.SamplingDialog(store)),
+        ("sampling_help", lambda: sampling.HelpDialog(store, ids["producer"], None)),
+        ("sampling_step", lambda: sampling.StepDialog("登记后处理步骤")),
+        ("sampling_draw", lambda: sampling_draw.DrawDialog(store)),
+        ("report_activity", lambda: reports.ActivityDialog(store)),
+        ("report_case", lambda: reports.CaseDialog(store)),
+        ("risk_new", lambda: risk_page.NewRiskDialog(store)),
+        ("risk_link", lambda: risk_page.LinkDialog(store, rid)),
+        ("risk_status", lambda: risk_page.StatusDialog(store, rid, "verified")),
+        ("registry_assign", lambda: registry.AssignDialog(store, "济南华鲁电器有限公司", None)),
+        ("master_notice", lambda: master_data.NoticeDialog()),
+        ("master_key_product", lambda: master_data.KeyProductDialog()),
+        ("excel_import", lambda: ExcelImportWizard(store)),
+        ("setup", lambda: SetupDialog(store)),
+    ]
 
 
 def _main(cls, store, settings):  # type: ignore[no-untyped-def]
