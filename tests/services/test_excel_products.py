@@ -100,3 +100,25 @@ def test_workbook_without_product_sheet_unchanged(store, tmp_path: Path) -> None
     plan, res = importer.import_file(store, save(wb, tmp_path / "x.xlsx"))
     assert plan.products is None and res is not None and res.products_inserted == 0
     assert "产品" not in plan.summary()
+
+
+def test_exported_registry_imports_back_with_its_products(store, tmp_path: Path) -> None:
+    from qsdesk.services.excel.exporter import export_registry
+    from qsdesk.services.node import InspectorSpec, init_node
+    from qsdesk.store.db import open_store
+
+    importer.import_file(store, book(tmp_path / "in.xlsx", [row(1), row(2)], [
+        [code(1), "电热水壶", "家用电器", "GB 4706.19-2008", "CCC", "2021010719000001"],
+        [code(2), "钢丝绳", None, None, "生产许可证", "XK05-001-00001"]]))
+    out = tmp_path / "registry.xlsx"
+    export_registry(store, out)
+    other = open_store(tmp_path / "other")
+    init_node(other, kind="station", code="370112002", name="另一个所", parent_code="370112",
+              inspectors=[InspectorSpec.parse("赵六:13805310009:1")])
+    try:
+        plan, res = importer.import_file(other, out, only_valid=True)
+        assert plan.products is not None and plan.products.sheet == "产品"
+        assert res is not None and res.products_inserted == 2
+        assert _products(other) == _products(store)
+    finally:
+        other.close()

@@ -5,7 +5,8 @@ rows. The enterprise sheet stays one row per credit code (its duplicate-code che
 "blank never erases" rule and the fast bulk paths all rely on that), and a product sheet is what
 annex 3 itself looks like — an enterprise block followed by as many product blocks as it has.
 
-The product sheet is found by its name (产品, 产品信息, 产品清单, 产品目录, 产品明细) or, failing
+The registry export writes this sheet too, so an exported register imports back with its
+products. The product sheet is found by its name (产品, 产品信息, 产品清单, 产品目录, 产品明细) or, failing
 that, by a header row holding both 统一社会信用代码 and 产品名称. Columns (other names accepted,
 see :data:`PRODUCT_FIELDS`): 统一社会信用代码, 产品名称, 产品分类, 标称生产者, 执行标准, 证书类型
 (工业产品生产许可证 / CCC / 其他), 证书编号. Each row is tied to its enterprise by credit code —
