@@ -205,3 +205,28 @@ def _check_clamped_and_remembered(qtbot, store: Store) -> None:
     plain.resize(300, 2000)
     plain.show()
     assert plain.height() == 2000
+
+
+def test_idle_lock_hides_a_modal_dialogs_contents(qtbot: QtBot, store: Store, answers) -> None:
+    """A window in its own modal loop cannot be hidden without ending that loop: its contents go."""
+    create_account(store, "zhangwei", "abc12345", "chief")
+    store.set_actor("zhangwei", "chief")
+    win = QMainWindow()
+    win.setCentralWidget(QTextEdit("企业列表"))
+    qtbot.addWidget(win)
+    win.show()
+    modal = dialogs.CensusDialog(store, win, enterprise_id=make_enterprise(store))
+    qtbot.addWidget(modal)
+    modal.setWindowModality(Qt.WindowModality.ApplicationModal)
+    modal.show()
+    lock = IdleLock(store, win, minutes=0.002)
+    with qtbot.waitSignal(lock.locked, timeout=3000):
+        pass
+    qtbot.waitUntil(lambda: getattr(lock, "dialog", None) is not None and lock.dialog.isVisible())
+    assert modal.isVisible() and not modal.form.isVisible() and not modal.close_btn.isVisible()
+    pw = lock.dialog.findChild(QLineEdit, "password")
+    qtbot.keyClicks(pw, "abc12345")
+    with qtbot.waitSignal(lock.unlocked, timeout=3000):
+        qtbot.keyClick(pw, Qt.Key.Key_Return)
+    assert modal.form.isVisible() and modal.close_btn.isVisible()
+    lock.set_minutes(60)
