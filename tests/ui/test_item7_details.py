@@ -64,6 +64,8 @@ def test_partial_record_number_search(qtbot, store: Store) -> None:
     wide = "".join(chr(0xFF10 + int(c)) for c in f"{year}") + "－" + "０００１"  # typed full-width
     assert found(wide) == {numbers[f"{STATION_CODE}-{year}-{n:05d}"] for n in range(10, 13)}
     assert found(str(year)) == set(ids)  # the year
+    assert found(f"{STATION_CODE}-{year}-00007") == {numbers[f"{STATION_CODE}-{year}-00007"]}  # whole
+    assert found(f"1-{year}-0000") == {numbers[f"{STATION_CODE}-{year}-{n:05d}"] for n in range(1, 10)}
     assert found("99") == set()
 
 

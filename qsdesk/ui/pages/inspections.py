@@ -68,7 +68,7 @@ def list_statement(store: Store, text: str = "", status: str | None = None, form
         stmt = stmt.where(Inspection.origin == station)
     text = text.strip()
     if text:
-        by_no = record_no_clause(text)
+        by_no = record_no_clause(text, store)
         src = index_source(text, store.engine)
         if src is not None:
             ids = select(src.enterprise_id).select_from(src.from_).where(src.where)
@@ -78,21 +78,51 @@ def list_statement(store: Store, text: str = "", status: str | None = None, form
     return stmt
 
 
-_NO_FRAGMENT = re.compile(r"[0-9A-Za-z\-]+")
+_NO_FRAGMENT = re.compile(r"[0-9A-Za-z_\-]+")
+_FULL_NO = re.compile(r"[0-9A-Z_\-]+-\d{4}-\d{5}")
+_YEAR_SERIAL = re.compile(r"(?P<year>\d{4})-(?P<serial>\d{1,5})")
 
 
-def record_no_clause(text: str) -> Any:
-    """Record numbers matching what was typed: the whole number, any part of it (``2026-0001``),
-    the serial without its leading zeros (``12`` finds ``…-00012``) or the year (``2026``)."""
+def _number_parts(store: Store) -> tuple[list[str], list[int]]:
+    """The station codes record numbers can start with and the years they can carry: the nodes
+    this installation knows (itself and enrolled units) and the span of inspection dates (both
+    from indexes, so the number search below stays an index look-up at a county's size)."""
+    from sqlalchemy import func
+
+    from qsdesk.store.models import Node
+
+    with store.session() as s:
+        codes = sorted({*s.scalars(select(Node.code)), "QS"})
+        lo, hi = s.execute(select(func.min(Inspection.inspected_on), func.max(Inspection.inspected_on))).one()
+    return codes, (list(range(lo.year, hi.year + 1)) if lo and hi else [])
+
+
+def record_no_clause(text: str, store: Store | None = None) -> Any:
+    """Record numbers (``<station>-<year>-<serial>``) matching what was typed: the whole number,
+    the serial without its leading zeros (``12`` finds ``…-00012``), the year (``2026``), the start
+    of year and serial (``2026-0001``), or any other part of a number.
+
+    With ``store`` the first four are index look-ups (exact numbers or ranges per station code);
+    any other fragment is a substring match, which reads the whole table.
+    """
     t = unicodedata.normalize("NFKC", text).strip().upper()
     if not _NO_FRAGMENT.fullmatch(t) or not any(c.isdigit() for c in t):
         return Inspection.record_no == text
+    if _FULL_NO.fullmatch(t):
+        return Inspection.record_no == t
+    codes, years = _number_parts(store) if store is not None else ([], [])
     if t.isdigit() and len(t) <= 5:
+        if store is None:
+            return Inspection.record_no.like(f"%-{t.zfill(5)}")
         # a short number is the serial (any part of a number would match every station code)
-        clauses = [Inspection.record_no.like(f"%-{t.zfill(5)}")]
-        if len(t) == 4:
-            clauses.append(Inspection.record_no.like(f"%-{t}-%"))  # or the year
+        clauses = [Inspection.record_no.in_([f"{c}-{y}-{t.zfill(5)}" for c in codes for y in years])]
+        if len(t) == 4 and int(t) in years:  # or the year
+            clauses += [Inspection.record_no.between(f"{c}-{t}-", f"{c}-{t}-~") for c in codes]
         return or_(*clauses)
+    m = _YEAR_SERIAL.fullmatch(t)
+    if m and store is not None:
+        start = f"{m['year']}-{m['serial']}"
+        return or_(*[Inspection.record_no.between(f"{c}-{start}", f"{c}-{start}~") for c in codes])
     return Inspection.record_no.like(f"%{t}%")
 
 
