@@ -152,6 +152,7 @@ def child_main(out: Path) -> None:
     (out / "geometry.txt").write_text("\n".join(report) + "\n", "utf-8")
     QTimer.singleShot(0, app.quit)
     store.close()
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _page_dialogs(store, ids):  # type: ignore[no-untyped-def]
