@@ -23,13 +23,13 @@ def register(sub: Any) -> None:
     p.add_argument("file", type=Path, help="备份文件 (.db)")
     p.set_defaults(func=cmd_restore)
 
-    p = sub.add_parser("account", help="账号管理：add 添加账号（首个须为站长）")
+    p = sub.add_parser("account", help="账号管理：add 添加账号（首个须为所长）")
     add_data_dir(p)
     p.add_argument("action", choices=("add", "list"))
     p.add_argument("--username", default=None)
     p.add_argument("--role", choices=("chief", "inspector"), default="inspector")
     p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
-    p.add_argument("--as-user", default=None, help="执行操作的站长账号（非首个账号时需要）")
+    p.add_argument("--as-user", default=None, help="执行操作的所长账号（非首个账号时需要）")
     p.set_defaults(func=cmd_account)
 
     p = sub.add_parser("audit", help="查看操作记录（审计日志）")
@@ -168,7 +168,7 @@ def cmd_account(args: argparse.Namespace) -> int:
             user = create_account(store, args.username, password, args.role, by=by)
         except AccountError as exc:
             raise CommandError(str(exc)) from None
-        print(f"已添加账号 {user.username}（{'站长' if user.is_chief else '检查人员'}）")
+        print(f"已添加账号 {user.username}（{'所长' if user.is_chief else '检查人员'}）")
         return 0
     finally:
         store.close()

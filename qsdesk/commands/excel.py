@@ -22,7 +22,7 @@ MAX_SHOWN_ERRORS = 20
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("import-excel", help="从 Excel（.xlsx）导入企业名单")
+    p = sub.add_parser("import-excel", help="从 Excel（.xlsx）导入企业名单（产品放在名为“产品”的工作表，每个产品一行）")
     add_data_dir(p)
     p.add_argument("file", type=Path, help="Excel 文件（.xlsx）")
     p.add_argument("--only-valid", action="store_true", help="有错误时仅导入无误的行")
@@ -95,22 +95,24 @@ def cmd_import(args: argparse.Namespace) -> int:
         mapped = [f"{c.letter}“{c.header}”→{c.field.header}" for c in plan.layout.columns if c.field]
         print(f"工作表“{plan.layout.sheet}”，表头在第 {plan.layout.header_row} 行；列对应：" + "；".join(mapped))
         print(plan.summary())
-        for e in plan.errors[:MAX_SHOWN_ERRORS]:
+        for e in plan.all_errors[:MAX_SHOWN_ERRORS]:
             print(f"  第 {e.row} 行 [{e.column}] “{e.value}”：{e.reason}", file=sys.stderr)
-        if len(plan.errors) > MAX_SHOWN_ERRORS:
-            print(f"  …… 另有 {len(plan.errors) - MAX_SHOWN_ERRORS} 处错误", file=sys.stderr)
-        if args.errors and plan.errors:
+        if len(plan.all_errors) > MAX_SHOWN_ERRORS:
+            print(f"  …… 另有 {len(plan.all_errors) - MAX_SHOWN_ERRORS} 处错误", file=sys.stderr)
+        if args.errors and plan.all_errors:
             export_errors(plan, args.errors)
             print(f"错误报告已保存：{args.errors}")
         if args.dry_run:
             print("试运行：未写入任何数据。")
-            return 1 if plan.errors else 0
-        if plan.errors and not args.only_valid:
+            return 1 if plan.all_errors else 0
+        if plan.all_errors and not args.only_valid:
             raise CommandError(f"有 {len(plan.error_rows)} 行数据有错误，未导入任何数据；"
                                "请修改后重新导入，或加 --only-valid 仅导入无误的行")
         res = apply(store, plan, only_valid=args.only_valid)
         print(f"已导入：新增 {res.inserted}，更新 {res.updated}，未变 {res.unchanged}"
-              + (f"，未导入的错误行 {res.rejected_rows}" if res.rejected_rows else ""))
+              + (f"，未导入的错误行 {res.rejected_rows}" if res.rejected_rows else "")
+              + (f"；产品：新增 {res.products_inserted}，更新 {res.products_updated}"
+                 if plan.products is not None else ""))
         return 0
     finally:
         store.close()

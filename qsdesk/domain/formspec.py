@@ -217,6 +217,8 @@ class FormSpec:
     path: str = ""
     notes_title: str | None = None
     subtitle: str | None = None
+    # Consistency rules between answers (``[[rules]]``, see :mod:`qsdesk.domain.formrules`).
+    rules: tuple[Any, ...] = ()
 
     def fields(self) -> Iterator[Field]:
         """Every top-level field in order (table columns are reached via ``field.columns``)."""
@@ -409,7 +411,7 @@ def _load_file(path: Path) -> FormSpec:
     return _parse_spec(data, _Ctx(path))
 
 
-_TOP_KEYS = {"id", "version", "title", "kind", "notes", "sections", "source", "notes_title", "subtitle"}
+_TOP_KEYS = {"id", "version", "title", "kind", "notes", "sections", "source", "notes_title", "subtitle", "rules"}
 _SECTION_KEYS = {
     "key",
     "title",
@@ -546,7 +548,22 @@ def _parse_spec(data: Mapping[str, Any], ctx: _Ctx) -> FormSpec:
         subtitle=_str(ctx, "", data, "subtitle", required=False),
     )
     _check_references(ctx, spec)
+    if data.get("rules") is not None:
+        spec = _with_rules(spec, data["rules"], ctx)
     return spec
+
+
+def _with_rules(spec: FormSpec, raw: Any, ctx: _Ctx) -> FormSpec:
+    """Attach the parsed ``[[rules]]`` (kept in :mod:`qsdesk.domain.formrules`)."""
+    import dataclasses
+
+    from qsdesk.domain import formrules
+
+    fields = {f.key: f.choices for f in spec.fields()}
+    answers = frozenset(a for it in spec.items() for a in it.answers)
+    items = frozenset(it.key for it in spec.items())
+    rules = formrules.parse_rules(raw, ctx.fail, fields=fields, answers=answers, items=items)
+    return dataclasses.replace(spec, rules=rules)
 
 
 def _check_file_name(ctx: _Ctx, form_id: str, version: int) -> None:
@@ -993,4 +1010,16 @@ def validate_values(
     unknown = [k for k in answers if k not in {i.key for i in spec.items()}]
     for k in unknown:
         problems.append(Problem(k, k, "表单中没有这一检查项（可能是表单版本不一致）"))
+    if spec.rules:
+        problems.extend(_rule_problems(spec, values, answers))
     return problems
+
+
+def _rule_problems(spec: FormSpec, values: Mapping[str, Any], answers: Mapping[str, Any]) -> list[Problem]:
+    """The form's consistency rules (:mod:`qsdesk.domain.formrules`) as problems."""
+    from qsdesk.domain import formrules
+
+    labels = {f.key: f.label for f in spec.fields()}
+    labels.update({it.key: f"{it.number} {it.content}" for it in spec.items()})
+    return [Problem(v.target, labels.get(v.target, v.target), v.message)
+            for v in formrules.check(spec.rules, values, answers)]

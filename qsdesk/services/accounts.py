@@ -1,7 +1,7 @@
 """Accounts: who may open the records on this PC, and in which role.
 
 Passwords are stored as scrypt hashes (``hashlib.scrypt``: memory-hard, in the standard
-library; n=2**14, r=8, p=1 → 16 MiB per try) with a random salt. Roles: ``chief`` (站长: assigns
+library; n=2**14, r=8, p=1 → 16 MiB per try) with a random salt. Roles: ``chief`` (所长: assigns
 supervisors, manages accounts, resolves sync conflicts) and ``inspector``.
 
 Wrong passwords: after :data:`FREE_TRIES` wrong tries in a row each further try has to wait,
@@ -26,7 +26,7 @@ from qsdesk.services import audit
 from qsdesk.store.db import Store, utcnow
 from qsdesk.store.models import Account
 
-ROLES = {"chief": "所长/站长", "inspector": "检查人员"}
+ROLES = {"chief": "所长", "inspector": "检查人员"}
 FREE_TRIES = 5
 BASE_DELAY = 5.0
 MAX_DELAY = 300.0
@@ -99,9 +99,9 @@ def create_account(store: Store, username: str, password: str, role: str = "insp
     with store.transaction() as s:
         first = not s.scalar(select(func.count()).select_from(Account))
         if first and role != "chief":
-            raise AccountError("首个账号必须是站长（所长）账号")
+            raise AccountError("首个账号必须是所长账号")
         if not first and (by is None or not by.is_chief):
-            raise AccountError("只有站长可以添加账号")
+            raise AccountError("只有所长可以添加账号")
         if s.get(Account, username) is not None:
             raise AccountError(f"用户名 {username} 已存在")
         s.add(Account(username=username, role=role, inspector_id=inspector_id,
@@ -162,7 +162,7 @@ def change_password(store: Store, username: str, old: str, new: str) -> None:
 def reset_password(store: Store, by: User, username: str, new: str) -> None:
     """A chief sets a new password for someone who forgot theirs."""
     if not by.is_chief:
-        raise AccountError("只有站长可以重置密码")
+        raise AccountError("只有所长可以重置密码")
     check_password_rules(new)
     with store.transaction() as s:
         acc = s.get(Account, username)
@@ -176,7 +176,7 @@ def reset_password(store: Store, by: User, username: str, new: str) -> None:
 
 def set_active(store: Store, by: User, username: str, active: bool) -> None:
     if not by.is_chief:
-        raise AccountError("只有站长可以停用或启用账号")
+        raise AccountError("只有所长可以停用或启用账号")
     if username == by.username and not active:
         raise AccountError("不能停用自己的账号")
     with store.transaction() as s:

@@ -8,12 +8,13 @@ enterprise record carries (the census form itself does not ask for them; the reg
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
-from qsdesk.domain import formspec, grading, uscc
+from qsdesk.domain import enterprise_names, formspec, grading, supervision, uscc
 from qsdesk.domain.supervision import check_entry
 from qsdesk.services import audit, classes
 from qsdesk.store.db import ConcurrentEditError, Store
@@ -132,6 +133,8 @@ def _save_census(
         if revenue_wan is not None:
             ent.revenue_wan = Decimal(str(revenue_wan))
         ent.grade = _grade(ent)
+        if entry_reason is not None and _text(entry_reason):
+            ent.entry_reason = _text(entry_reason)
         ent.form_id = spec.id
         ent.form_version = spec.version
         extra = dict(ent.extra or {})
@@ -182,3 +185,90 @@ def census_values(store: Store, enterprise_id: str) -> dict[str, Any]:
         v["products"] = [{c: getattr(p, c) for c in PRODUCT_COLUMNS}
                          for p in sorted(ent.products, key=lambda p: p.name) if not p.deleted]
         return v
+
+
+# ---------------------------------------------------------------------------- adding an enterprise
+
+
+@dataclass(frozen=True)
+class ExistingEnterprise:
+    """An enterprise already in the register that a new entry may duplicate."""
+
+    id: str
+    name: str
+    uscc: str | None
+    address: str | None
+
+
+class DuplicateCreditCode(CensusError):
+    """The credit code is already registered; ``existing`` is that enterprise (offer to open it)."""
+
+    def __init__(self, existing: ExistingEnterprise) -> None:
+        self.existing = existing
+        super().__init__(f"统一社会信用代码 {existing.uscc} 已登记为“{existing.name}”，不能重复新增")
+
+
+#: Most candidates a near-name search scores (the LIKE probes keep it to a handful normally).
+SIMILAR_CANDIDATES = 400
+
+
+def _existing(row: Any) -> ExistingEnterprise:
+    addr = "".join(p for p in (row.county, row.town, row.address) if p) or None
+    return ExistingEnterprise(row.id, row.name, row.uscc, addr)
+
+
+def _existing_cols() -> tuple[Any, ...]:
+    return (Enterprise.id, Enterprise.name, Enterprise.uscc, Enterprise.county, Enterprise.town,
+            Enterprise.address)
+
+
+def find_by_credit_code(store: Store, code: str, *, exclude_id: str | None = None) -> ExistingEnterprise | None:
+    """The registered enterprise with this credit code (normalised first), if any."""
+    norm = uscc.normalize(code or "")
+    if not norm:
+        return None
+    with store.session() as s:
+        row = s.execute(select(*_existing_cols()).where(
+            Enterprise.uscc == norm, Enterprise.deleted.is_(False),
+            Enterprise.id != (exclude_id or ""))).first()
+    return _existing(row) if row is not None else None
+
+
+def similar_names(store: Store, name: str, *, exclude_id: str | None = None, limit: int = 5
+                  ) -> list[ExistingEnterprise]:
+    """Registered enterprises whose name is a near duplicate of ``name``, most alike first."""
+    from sqlalchemy import or_
+
+    core = enterprise_names.core_name(name)
+    if len(core) < 2:
+        return []
+    size = min(4, len(core))
+    probes = {core[:size], core[-size:], core[len(core) // 2 - size // 2:][:size]}
+    probes = {p for p in probes if p}
+    with store.session() as s:
+        rows = s.execute(select(*_existing_cols()).where(
+            Enterprise.deleted.is_(False), Enterprise.id != (exclude_id or ""),
+            or_(*(Enterprise.name.like(f"%{p}%") for p in probes))).limit(SIMILAR_CANDIDATES)).all()
+    scored = [(enterprise_names.similarity(name, r.name), r) for r in rows]
+    hits = sorted((x for x in scored if x[0] >= enterprise_names.THRESHOLD), key=lambda x: -x[0])
+    return [_existing(r) for _s, r in hits[:limit]]
+
+
+def add_enterprise(store: Store, values: dict[str, Any], *, entry_reason: str | None,
+                   unit_types: list[str] | None = None) -> str:
+    """A new enterprise from an empty annex 3 (products, licences) with its entry reason.
+
+    Refuses a credit code already registered (:class:`DuplicateCreditCode`, carrying the existing
+    record so the caller can open it) and a missing entry reason (国市监质监发〔2023〕38号 四（一）:
+    首次录入……应注明录入原因). A near-duplicate *name* is not refused here: the caller warns with
+    :func:`similar_names` and the person decides.
+    """
+    problems = supervision.check_entry(True, entry_reason)
+    if problems:
+        raise CensusError(problems[0])
+    code = _text(values.get("uscc"))
+    if code:
+        existing = find_by_credit_code(store, code)
+        if existing is not None:
+            raise DuplicateCreditCode(existing)
+    return save_census(store, values, None, unit_types=unit_types, entry_reason=entry_reason)

@@ -420,7 +420,7 @@ def assign_supervisor(
     today = today or date.today()
     assigned_on = assigned_on or today
     if acting_without_chief_rights(store):
-        raise AssignmentError("只有站长可以指定或变更责任监管人员")
+        raise AssignmentError("只有所长可以指定或变更责任监管人员")
     if assigned_on > today:
         raise AssignmentError("变动日期不能晚于今天")
     with store.transaction() as s:

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from qsdesk.services import audit, classes
+from qsdesk.services import audit, classes, serials
 from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise, RiskReport, RiskReportLink
 
@@ -97,6 +97,7 @@ def create_report(
             values=dict(values or {}),
             reporter_id=reporter_id,
         )
+        row.report_no = serials.next_number(s, serials.RISK_REPORT, reported_on)
         s.add(row)
         s.flush()
         for ln in links:
@@ -259,6 +260,7 @@ def list_query(
     stmt = (
         select(
             RiskReport.id.label("id"),
+            RiskReport.report_no.label("report_no"),
             RiskReport.reported_on.label("reported_on"),
             RiskReport.status.label("status"),
             RiskReport.product_name.label("product_name"),
@@ -277,7 +279,7 @@ def list_query(
     if text and text.strip():
         like = f"%{text.strip()}%"
         stmt = stmt.where(or_(RiskReport.product_name.like(like), Enterprise.name.like(like),
-                              RiskReport.description.like(like)))
+                              RiskReport.description.like(like), RiskReport.report_no.like(like)))
     if since:
         stmt = stmt.where(RiskReport.reported_on >= since)
     if until:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from qsdesk.domain import formspec, uscc
-from qsdesk.services import attachments, audit, risk
+from qsdesk.services import attachments, audit, risk, serials
 from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise, RiskReport
 
@@ -50,6 +50,7 @@ def save_risk_report(
         if row is None:
             row = RiskReport(form_id=spec.id, form_version=spec.version, status="collected",
                              reported_on=reported_on or date.today(), reporter_id=reporter_id)
+            row.report_no = serials.next_number(s, serials.RISK_REPORT, row.reported_on)
             s.add(row)
             action = "create"
         else:

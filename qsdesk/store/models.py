@@ -332,6 +332,8 @@ class RiskReport(SyncMixin, Base):
     status: Mapped[str] = mapped_column(String(16), default="collected")  # collected/verified/closed
     values: Mapped[dict[str, Any]] = mapped_column(default=dict)
     reporter_id: Mapped[str | None] = mapped_column(ForeignKey("inspector.id"))
+    # <station>-<year>-<serial>, given when the report is first saved (services.serials)
+    report_no: Mapped[str | None] = mapped_column(String(32), index=True)
 
 
 class Sampling(SyncMixin, Base):

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -32,6 +33,7 @@ from qsdesk.services import audit
 from qsdesk.services.accounts import (
     ROLES,
     AccountError,
+    change_password,
     create_account,
     current_user,
     list_accounts,
@@ -167,6 +169,51 @@ class BackupPanel(QWidget):
         return True
 
 
+class ChangePasswordDialog(QDialog):
+    """Anyone logged in changes their own password: the old one, the new one twice."""
+
+    def __init__(self, store: Store, username: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.username = username
+        self.setWindowTitle("修改我的密码")
+        form = QFormLayout()
+        self.old = QLineEdit()
+        self.new = QLineEdit()
+        self.repeat = QLineEdit()
+        for w, key in ((self.old, "old_password"), (self.new, "new_password"), (self.repeat, "repeat_password")):
+            w.setEchoMode(QLineEdit.EchoMode.Password)
+            w.setObjectName(key)
+            w.setMinimumWidth(w.fontMetrics().horizontalAdvance("0") * 24)  # font-relative, not fixed
+        form.addRow("账号：", QLabel(username))
+        form.addRow("原密码：", self.old)
+        form.addRow("新密码：", self.new)
+        form.addRow("再输一次：", self.repeat)
+        self.error = QLabel()
+        self.error.setObjectName("error")
+        self.error.setStyleSheet("color:#c62828")
+        self.error.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._ok)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(self.error)
+        lay.addWidget(buttons)
+
+    def _ok(self) -> None:
+        if self.new.text() != self.repeat.text():
+            self.error.setText("两次输入的新密码不一致")
+            return
+        try:
+            change_password(self.store, self.username, self.old.text(), self.new.text())
+        except AccountError as exc:
+            self.error.setText(str(exc))
+            self.old.clear()
+            return
+        self.accept()
+
+
 class AccountsPanel(QWidget):
     """Accounts of this PC; only a chief may add, reset or deactivate."""
 
@@ -174,8 +221,8 @@ class AccountsPanel(QWidget):
         super().__init__(parent)
         self.store = store
         lay = QVBoxLayout(self)
-        self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels(["用户名", "角色", "状态"])
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["用户名", "角色", "状态", "检查人员"])
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -198,9 +245,13 @@ class AccountsPanel(QWidget):
         self.add_btn = QPushButton("添加账号")
         self.reset_btn = QPushButton("重置密码…")
         self.toggle_btn = QPushButton("停用/启用")
-        for b in (self.add_btn, self.reset_btn, self.toggle_btn):
+        self.link_btn = QPushButton("关联检查人员…")
+        self.link_btn.setToolTip("账号属于哪名检查人员：新建检查时自动填为第一检查人员")
+        self.own_password_btn = QPushButton("修改我的密码…")
+        for b in (self.add_btn, self.reset_btn, self.toggle_btn, self.link_btn):
             row.addWidget(b)
         row.addStretch(1)
+        row.addWidget(self.own_password_btn)
         lay.addLayout(row)
         self.message = QLabel()
         self.message.setObjectName("message")
@@ -209,21 +260,63 @@ class AccountsPanel(QWidget):
         self.add_btn.clicked.connect(self._add)
         self.reset_btn.clicked.connect(self._reset)
         self.toggle_btn.clicked.connect(self._toggle)
+        self.link_btn.clicked.connect(self._link)
+        self.own_password_btn.clicked.connect(self.change_own_password)
         self.refresh()
 
     def refresh(self) -> None:
+        from qsdesk.services.account_links import inspector_names
+
         self.accounts = list_accounts(self.store)
+        linked = inspector_names(self.store)
         self.table.setRowCount(len(self.accounts))
         for i, a in enumerate(self.accounts):
             self.table.setItem(i, 0, QTableWidgetItem(a.username))
             self.table.setItem(i, 1, QTableWidgetItem(ROLES.get(a.role, a.role)))
             self.table.setItem(i, 2, QTableWidgetItem("启用" if a.active else "停用"))
+            self.table.setItem(i, 3, QTableWidgetItem(linked.get(a.username, "（未关联）")))
         user = current_user(self.store)
         chief = user is not None and user.is_chief
-        for w in (self.add_btn, self.reset_btn, self.toggle_btn, self.new_name, self.new_password, self.new_role):
+        for w in (self.add_btn, self.reset_btn, self.toggle_btn, self.link_btn, self.new_name,
+                  self.new_password, self.new_role):
             w.setEnabled(chief)
+        self.own_password_btn.setEnabled(user is not None)
         if not chief:
-            self.message.setText("只有站长可以管理账号。")
+            self.message.setText("只有所长可以管理账号。" + ("可以修改自己的密码。" if user is not None else ""))
+
+    def _link(self) -> None:
+        from qsdesk.services import inspectors as insp
+
+        name = self._selected()
+        if name is None:
+            self.message.setText("请先选择账号")
+            return
+        people = [(p.id, p.name) for p in insp.list_inspectors(self.store) if p.active]
+        labels = ["（不关联）"] + [n for _i, n in people]
+        choice, ok = QInputDialog.getItem(self, "关联检查人员", f"账号 {name} 属于哪名检查人员：", labels, 0, False)
+        if ok:
+            self.link(name, next((i for i, n in people if n == choice), None))
+
+    def link(self, username: str, inspector_id: str | None) -> bool:
+        from qsdesk.services.account_links import link_inspector
+
+        try:
+            link_inspector(self.store, current_user(self.store), username, inspector_id)
+        except AccountError as exc:
+            self.message.setText(str(exc))
+            return False
+        self.message.setText(f"已更新账号 {username} 的检查人员")
+        self.refresh()
+        return True
+
+    def change_own_password(self) -> None:
+        user = current_user(self.store)
+        if user is None:
+            self.message.setText("请先登录")
+            return
+        self.password_dialog = ChangePasswordDialog(self.store, user.username, self)
+        self.password_dialog.accepted.connect(lambda: self.message.setText("密码已修改，下次登录请使用新密码"))
+        self.password_dialog.open()
 
     def _selected(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()
@@ -327,7 +420,8 @@ class AuditPanel(QWidget):
 TABLE_TEXT = {
     "enterprise": "企业档案", "inspection": "检查记录", "risk_report": "风险信息", "sampling": "监督抽查",
     "task_checklist": "任务清单", "account": "账号", "followup_step": "后处理", "activity": "工作记录",
-    "enforcement_case": "立案查处", "county_setting": "县局设置", "monthly_report": "月度统计表", None: "",
+    "enforcement_case": "立案查处", "county_setting": "县局设置", "monthly_report": "月度统计表", "node": "本单位信息",
+    None: "",
 }
 
 

@@ -191,8 +191,10 @@ def run_gui(data_dir: Path | None = None, database_url: str | None = None,
     setup_logging()
     app = make_app(argv)
     sys.excepthook = excepthook
+    from qsdesk.ui import window_fit
     from qsdesk.ui.main_window import MainWindow
 
+    window_fit.install(app)  # every window of the program fits the screen, sizes remembered
     window = MainWindow(None)
     window.show()
     app.processEvents()

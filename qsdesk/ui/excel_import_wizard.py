@@ -102,7 +102,8 @@ class FilePage(QWizardPage):
         super().__init__(wizard)
         self.wiz = wizard
         self.setTitle("选择文件")
-        self.setSubTitle("选择县局下发或本所整理的企业名单（Excel .xlsx）。程序会自动找到表头行。")
+        self.setSubTitle("选择县局下发或本所整理的企业名单（Excel .xlsx）。程序会自动找到表头行。"
+                         "产品请放在同一工作簿中名为“产品”的工作表，每个产品一行，以统一社会信用代码对应企业。")
         self.path_edit = QLineEdit(self)
         self.path_edit.setPlaceholderText("Excel 文件路径（.xlsx）")
         browse = QPushButton("浏览…", self)
@@ -238,15 +239,15 @@ class CheckPage(QWizardPage):
         text = plan.summary()
         if plan.notices:
             text += "\n" + "\n".join(plan.notices)
-        if plan.errors:
+        if plan.all_errors:
             text += ("\n有错误时不会写入任何数据。请修改文件后重新导入，或勾选“仅导入无误的行”。")
         else:
             text += "\n没有发现错误，点“导入”写入档案。"
         self.summary.setText(text)
         self.tabs.clear()
-        self.tabs.addTab(_table(RowsModel(["行号", "列", "单元格内容", "错误原因"], plan.errors,
+        self.tabs.addTab(_table(RowsModel(["行号", "列", "单元格内容", "错误原因"], plan.all_errors,
                                           lambda e, c: (e.row, e.column, e.value, e.reason)[c], self), self),
-                         f"错误（{len(plan.errors)}）")
+                         f"错误（{len(plan.all_errors)}）")
         self.tabs.addTab(_table(RowsModel(["行号", "统一社会信用代码", "企业名称"], plan.new,
                                           lambda p, c: (p.row, p.values.get("uscc"), p.values.get("name"))[c],
                                           self), self), f"新增（{len(plan.new)}）")
@@ -271,9 +272,9 @@ class CheckPage(QWizardPage):
             self.tabs.addTab(_table(RowsModel(["行号", "原因"], plan.skipped, lambda s, c: s[c], self), self),
                              f"跳过（{len(plan.skipped)}）")
         self.only_valid.setChecked(False)
-        self.only_valid.setVisible(bool(plan.errors))
-        self.export_btn.setVisible(bool(plan.errors))
-        if plan.errors:
+        self.only_valid.setVisible(bool(plan.all_errors))
+        self.export_btn.setVisible(bool(plan.all_errors))
+        if plan.all_errors:
             self.tabs.setCurrentIndex(0)
         else:
             self.tabs.setCurrentIndex(1 if plan.new else 2)
@@ -284,7 +285,7 @@ class CheckPage(QWizardPage):
         plan = self.wiz.plan
         if plan is None:
             return False
-        if plan.errors and not self.only_valid.isChecked():
+        if plan.all_errors and not self.only_valid.isChecked():
             return False
         return bool(plan.new or plan.changed or plan.unchanged)
 
@@ -317,6 +318,8 @@ class DonePage(QWizardPage):
         text = f"已导入：新增 {r.inserted} 家，更新 {r.updated} 家，未变 {r.unchanged} 家。"
         if r.rejected_rows:
             text += f"\n有错误的 {r.rejected_rows} 行未导入。"
+        if r.products_inserted or r.products_updated:
+            text += f"\n产品：新增 {r.products_inserted} 条，更新 {r.products_updated} 条。"
         self.label.setText(text)
 
 

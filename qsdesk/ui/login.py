@@ -8,6 +8,7 @@ which replaces the session).
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -76,9 +77,9 @@ class FirstAccountDialog(QDialog):
         super().__init__(parent)
         self.store = store
         self.user: User | None = None
-        self.setWindowTitle("创建站长账号")
+        self.setWindowTitle("创建所长账号")
         lay = QVBoxLayout(self)
-        intro = QLabel("首次使用：请为所长（站长）创建登录账号。站长可以添加其他检查人员的账号、"
+        intro = QLabel("首次使用：请为所长创建登录账号。所长可以添加其他检查人员的账号、"
                        "指定责任监管人员、处理同步冲突。")
         intro.setWordWrap(True)
         lay.addWidget(intro)
@@ -259,8 +260,43 @@ class IdleLock(QObject):
         content = getattr(self.window, "centralWidget", lambda: None)()
         if content is not None:
             content.setVisible(False)  # nothing readable behind the lock dialog
+        self._hide_other_windows()
         self.locked.emit()
         QTimer.singleShot(0, self._ask)
+
+    def _hide_other_windows(self) -> None:
+        """Every other window of the program (open records, previews, lists) goes out of sight.
+
+        A window shown modally (its own event loop running) cannot be hidden without ending that
+        loop, so its contents are hidden instead; the others are hidden and shown again on unlock.
+        """
+        popup = QApplication.activePopupWidget()
+        if popup is not None:
+            popup.close()
+        self._hidden_windows: list[QWidget] = []
+        self._hidden_contents: list[QWidget] = []
+        for w in QApplication.topLevelWidgets():
+            if w is self.window or not w.isVisible() or not w.isWindow():
+                continue
+            if w.windowType() in (Qt.WindowType.ToolTip, Qt.WindowType.Popup):
+                continue
+            if w.isModal():
+                for child in w.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly):
+                    if child.isVisible() and not child.isWindow():
+                        child.setVisible(False)
+                        self._hidden_contents.append(child)
+            else:
+                w.hide()
+                self._hidden_windows.append(w)
+
+    def _restore_other_windows(self) -> None:
+        for child in getattr(self, "_hidden_contents", []):
+            with contextlib.suppress(RuntimeError):  # deleted meanwhile
+                child.setVisible(True)
+        for w in getattr(self, "_hidden_windows", []):
+            with contextlib.suppress(RuntimeError):
+                w.show()
+        self._hidden_windows, self._hidden_contents = [], []
 
     def _ask(self) -> None:
         dlg = LoginDialog(self.store, self.window, username=self.store.actor, title="已锁定：请输入密码解锁")
@@ -275,5 +311,6 @@ class IdleLock(QObject):
         content = getattr(self.window, "centralWidget", lambda: None)()
         if content is not None:
             content.setVisible(True)
+        self._restore_other_windows()
         self.timer.start()
         self.unlocked.emit(user)

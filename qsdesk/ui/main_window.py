@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from qsdesk.ui import window_fit
+
 if TYPE_CHECKING:  # the window appears before SQLAlchemy is imported (see run_gui)
     from qsdesk.store.db import Store
 
@@ -251,8 +253,10 @@ class MainWindow(QMainWindow):
         s.endGroup()
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
+            window_fit.clamp_to_screen(self)  # saved on a larger screen, or a taskbar added
         else:
-            self.resize(1280, 760)
+            window_fit.fit_window(self, "main_window", fraction=(0.96, 0.96), largest=QSize(1600, 1000),
+                                  store=self._settings)
         if isinstance(state, QByteArray):
             self.restoreState(state)
         if last not in self._entries:

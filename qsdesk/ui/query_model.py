@@ -585,4 +585,7 @@ def list_view(model: QueryTableModel, parent: QWidget | None = None) -> QTableVi
     for i, c in enumerate(model.columns):
         if c.width:
             v.setColumnWidth(i, c.width)
+    from qsdesk.ui.keys import enter_opens
+
+    enter_opens(v)  # Enter opens the selected row like a double click
     return v

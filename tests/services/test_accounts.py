@@ -37,10 +37,10 @@ def test_first_account_must_be_chief(store: Store) -> None:
         create_account(store, "zhangwei", "abc12345", "inspector")
     chief = create_account(store, "zhangwei", "abc12345", "chief")
     assert chief.is_chief and has_accounts(store)
-    with pytest.raises(AccountError, match="只有站长"):
+    with pytest.raises(AccountError, match="只有所长"):
         create_account(store, "lina", "abc12345", "inspector")
     inspector = create_account(store, "lina", "def12345", "inspector", by=chief)
-    with pytest.raises(AccountError, match="只有站长"):
+    with pytest.raises(AccountError, match="只有所长"):
         create_account(store, "wangqiang", "abc12345", "inspector", by=inspector)
     with pytest.raises(AccountError, match="已存在"):
         create_account(store, "lina", "abc12345", "inspector", by=chief)

@@ -73,7 +73,8 @@ def test_census_dialog_requires_entry_reason(store: Store, qapp) -> None:
     errors: list[str] = []
     dlg._error = lambda title, exc: errors.append(str(exc))  # type: ignore[method-assign]
     assert dlg.save() is False and "录入原因" in errors[0]
-    dlg.entry_reason.combo.setEditText("摸底排查")
+    assert dlg.entry_reason is not None
+    dlg.entry_reason.setEditText("摸底排查")
     assert dlg.save() is True
     with store.session() as s:
         assert s.get(Enterprise, dlg.enterprise_id).entry_reason == "摸底排查"

@@ -25,7 +25,7 @@ def _setup(store: Store) -> tuple[str, str]:
 def test_only_chief_assigns_supervisors(store: Store) -> None:
     eid, iid = _setup(store)
     login(store, "lina", "def12345")
-    with pytest.raises(reg.AssignmentError, match="只有站长"):
+    with pytest.raises(reg.AssignmentError, match="只有所长"):
         reg.assign_supervisor(store, eid, iid)
     login(store, "zhangwei", "abc12345")
     assert not reg.assign_supervisor(store, eid, iid).late
@@ -34,7 +34,7 @@ def test_only_chief_assigns_supervisors(store: Store) -> None:
 def test_only_chief_resolves_conflicts(store: Store) -> None:
     _setup(store)
     login(store, "lina", "def12345")
-    with pytest.raises(cf.ConflictError, match="只有站长"):
+    with pytest.raises(cf.ConflictError, match="只有所长"):
         cf.resolve(store, "no-such-conflict", "kept")
     login(store, "zhangwei", "abc12345")
     with pytest.raises(cf.ConflictError, match="找不到"):

@@ -53,7 +53,7 @@ def test_accounts_panel_chief_only(qtbot: QtBot, store: Store) -> None:
     assert panel.table.rowCount() == 2
     login(store, "lina", "def12345")  # an inspector now at the keyboard
     panel.refresh()
-    assert not panel.add_btn.isEnabled() and "只有站长" in panel.message.text()
+    assert not panel.add_btn.isEnabled() and "只有所长" in panel.message.text()
     assert chief.is_chief
 
 

@@ -74,3 +74,30 @@ def test_wizard_bad_file_message(store, qtbot, tmp_path: Path) -> None:
     wiz.next()
     assert wiz.currentPage() is wiz.file_page
     assert "另存为" in wiz.file_page.message.text()
+
+
+def test_wizard_imports_the_product_sheet(store, qtbot, tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "企业名单"
+    ws.append(["单位名称", "统一社会信用代码", "法人"])
+    ws.append(["甲公司", code(1), "王一"])
+    wp = wb.create_sheet("产品")
+    wp.append(["统一社会信用代码", "产品名称", "证书类型", "证书编号"])
+    wp.append([code(1), "电热水壶", "CCC", "2021010719000001"])
+    wp.append([code(1), "电暖器", "CCC", None])
+    path = tmp_path / "with_products.xlsx"
+    wb.save(path)
+    wiz = ExcelImportWizard(store, path=path)
+    qtbot.addWidget(wiz)
+    wiz.show()
+    wiz.next()
+    wiz.next()
+    assert wiz.currentPage() is wiz.check_page
+    assert "产品 2 条" in wiz.check_page.summary.text()
+    wiz.next()
+    assert "产品：新增 2 条" in wiz.done_page.label.text()
+    from qsdesk.store.models import Product
+
+    with store.session() as s:
+        assert sorted(s.scalars(select(Product.name))) == ["电暖器", "电热水壶"]

@@ -77,13 +77,17 @@ def test_census_fill_save_reopen(qtbot, store, no_modal) -> None:
     click(qtbot, products.rows[2]["remove"])  # remove a row again
     assert len(products.rows) == 2
     assert form.refresh_problems() == []
-    # 国市监质监发〔2023〕38号 四（一）: a first entry names its reason, picked from the document's list
-    assert not dlg.save() and "录入原因" in no_modal[-1]
-    dlg.entry_reason.combo.setCurrentText("摸底排查")
+    # A new enterprise needs its entry reason (国市监质监发〔2023〕38号 四（一）).
+    click(qtbot, dlg.save_btn)
+    assert "录入原因" in no_modal[-1]
+    with store.session() as s:
+        assert s.scalars(select(Enterprise)).first() is None
+    assert dlg.entry_reason is not None
+    pick_by_keyboard(qtbot, dlg.entry_reason, "实施监督抽查")
     click(qtbot, dlg.save_btn)
     with store.session() as s:
         ent = s.scalars(select(Enterprise)).one()
-        assert ent.entry_reason == "摸底排查"
+        assert ent.entry_reason == "实施监督抽查"
         assert (ent.name, ent.uscc, ent.legal_rep, ent.town, ent.address) == (
             "济南华鲁电器有限公司", VALID_USCC, "王建国", "王舍人街道", "工业北路88号")
         assert ent.status == "其他（季节性生产）" and ent.domain == "生产"
@@ -103,7 +107,7 @@ def test_census_fill_save_reopen(qtbot, store, no_modal) -> None:
 
 
 def test_census_refuses_duplicate_credit_code(qtbot, store, no_modal) -> None:
-    make_enterprise(store)
+    existing = make_enterprise(store)
     dlg = dialogs.CensusDialog(store)
     qtbot.addWidget(dlg)
     dlg.show()
@@ -112,10 +116,15 @@ def test_census_refuses_duplicate_credit_code(qtbot, store, no_modal) -> None:
     type_text(qtbot, dlg.form.editors["premises"].detail, "某路1号")
     choose(qtbot, dlg.form, "domain", "流通")
     choose(qtbot, dlg.form, "status", "在产在营")
-    dlg.entry_reason.combo.setCurrentText("现场检查")
     assert dlg.form.refresh_problems() == []
-    assert not dlg.save()
-    assert "已登记" in no_modal[-1]
+    qtbot.waitUntil(lambda: "已登记为“济南华鲁电器有限公司”" in dlg.hint.text())  # said while typing
+    dlg.entry_reason.setEditText("实施监督抽查")
+    assert not dlg.save()  # refused; 是 in the question opens the registered enterprise instead
+    assert not dlg.isVisible()
+    qtbot.addWidget(dlg.existing_dialog)
+    assert dlg.existing_dialog.record_id == existing and dlg.existing_dialog.isVisible()
+    with store.session() as s:
+        assert len(s.scalars(select(Enterprise)).all()) == 1
 
 
 def test_risk_report_fill_attach_save(qtbot, store, tmp_path, monkeypatch) -> None:

@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session, aliased
 from qsdesk.services import audit
 from qsdesk.services.classes import class_column, class_label, ensure_current, join_class
 from qsdesk.services.excel.fields import ENTERPRISE_FIELDS, format_unit_types
+from qsdesk.services.excel.products import PRODUCT_FIELDS
+from qsdesk.services.excel.reader import PRODUCT_SHEET_NAMES
 from qsdesk.services.excel.xlsx_writer import XlsxWriter
 from qsdesk.services.registry import RegistryFilter, list_statement
 from qsdesk.store.db import Store
@@ -31,6 +33,7 @@ from qsdesk.store.models import (
     FollowUpStep,
     Inspection,
     Inspector,
+    Product,
     RiskReport,
     Sampling,
 )
@@ -130,11 +133,31 @@ def registry_rows(session: Session, flt: RegistryFilter | None = None) -> Iterab
         yield tuple(out)
 
 
+PRODUCT_COLUMNS = tuple(Column(f.header, 22 if f.key in ("uscc", "name", "nominal_producer") else 16,
+                               "code" if f.key in ("uscc", "certificate_no") else "text")
+                        for f in PRODUCT_FIELDS)
+
+
+def product_rows(session: Session, flt: RegistryFilter | None = None) -> Iterable[tuple[Any, ...]]:
+    """The products of the exported enterprises (with a credit code: the import ties them by it),
+    as the 产品 sheet the import reads (:mod:`qsdesk.services.excel.products`)."""
+    cols = [Enterprise.uscc if f.key == "uscc" else getattr(Product, f.key) for f in PRODUCT_FIELDS]
+    stmt = (select(*cols).join(Enterprise, Enterprise.id == Product.enterprise_id)
+            .where(Product.deleted.is_(False), Enterprise.deleted.is_(False), Enterprise.uscc.is_not(None))
+            .order_by(Enterprise.name, Enterprise.id, Product.name))
+    if flt is not None and flt != RegistryFilter():
+        shown = list_statement(session.get_bind(), flt).subquery()
+        stmt = stmt.where(Enterprise.id.in_(select(shown.c.id)))
+    for row in session.connection().execute(stmt.execution_options(yield_per=2000)):
+        yield tuple(row)
+
+
 def export_registry(store: Store, out: Path | str, flt: RegistryFilter | None = None, *,
                     progress: Progress | None = None) -> int:
     ensure_current(store)
     with _workbook(Path(out)) as wb, store.session() as s:
         n = write_sheet(wb, "企业档案", REGISTRY_COLUMNS, registry_rows(s, flt), progress=progress)
+        write_sheet(wb, PRODUCT_SHEET_NAMES[0], PRODUCT_COLUMNS, product_rows(s, flt))
     _record_export(store, "registry", Path(out), n)
     return n
 
@@ -298,7 +321,7 @@ ERROR_COLUMNS = (Column("行号", 8, "number"), Column("列", 20), Column("单�
 def export_errors(plan: Any, out: Path | str) -> int:
     """The import plan's row errors (row, column, value, reason) as a workbook."""
     with _workbook(Path(out)) as wb:
-        n = write_sheet(wb, "导入错误", ERROR_COLUMNS, ((e.row, e.column, e.value, e.reason) for e in plan.errors))
+        n = write_sheet(wb, "导入错误", ERROR_COLUMNS, ((e.row, e.column, e.value, e.reason) for e in plan.all_errors))
         if plan.skipped:
             write_sheet(wb, "已跳过的行", (Column("行号", 8, "number"), Column("原因", 20)), plan.skipped)
     return n

@@ -45,6 +45,7 @@ from qsdesk.services.excel.normalize import (
     parse_decimal,
     parse_int,
 )
+from qsdesk.services.excel.products import ProductPlan, analyse_products, check_codes, write_products
 from qsdesk.services.excel.reader import (
     ColumnMap,
     ExcelFileError,
@@ -104,6 +105,8 @@ class ImportPlan:
     changed: list[Change] = field(default_factory=list)
     unchanged: list[tuple[ParsedRow, str]] = field(default_factory=list)
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (row, why) blank/total/footer
+    #: The product sheet of the same workbook, if it has one (:mod:`qsdesk.services.excel.products`).
+    products: ProductPlan | None = None
 
     @property
     def notices(self) -> list[str]:
@@ -114,12 +117,21 @@ class ImportPlan:
         return {e.row for e in self.errors}
 
     @property
+    def all_errors(self) -> list[RowError]:
+        """Enterprise-sheet and product-sheet errors (the latter's column says 产品表·…)."""
+        return self.errors + (self.products.errors if self.products is not None else [])
+
+    @property
     def has_errors(self) -> bool:
-        return bool(self.errors)
+        return bool(self.errors) or bool(self.products is not None and self.products.errors)
 
     def summary(self) -> str:
-        return (f"读取 {self.rows_read} 行：新增 {len(self.new)}，变更 {len(self.changed)}，"
+        text = (f"读取 {self.rows_read} 行：新增 {len(self.new)}，变更 {len(self.changed)}，"
                 f"未变 {len(self.unchanged)}，有错误 {len(self.error_rows)} 行，跳过 {len(self.skipped)} 行")
+        if self.products is not None:
+            text += (f"；产品表“{self.products.sheet}”：产品 {len(self.products.rows)} 条，"
+                     f"有错误 {len(self.products.error_rows)} 行")
+        return text
 
 
 @dataclass
@@ -128,6 +140,8 @@ class ImportResult:
     updated: int
     unchanged: int
     rejected_rows: int
+    products_inserted: int = 0
+    products_updated: int = 0
 
 
 def _fmt(value: Any) -> str:
@@ -469,12 +483,14 @@ def analyse(
                     row_ok = False
             if row_ok:
                 valid.append(parsed)
+        plan.products = analyse_products(wb, layout.sheet, RowError)
         # match by credit code once every row is read: one indexed look-up per few thousand codes
         with store.session() as s:
             existing = _existing(s, attrs, seen_codes)
         reason_header = next((c.header for c in mapped if c.field is not None and c.field.key == "entry_reason"),
                              FIELDS_BY_KEY["entry_reason"].header)
         default_reason = (default_entry_reason or "").strip() or None
+        accepted: set[str] = set()
         for parsed in valid:
             code = parsed.values.get("uscc")
             old = existing.get(code) if code else None
@@ -485,12 +501,19 @@ def analyse(
                         continue
                     parsed.values["entry_reason"] = default_reason
                 plan.new.append(parsed)
+                if code:
+                    accepted.add(code)
                 continue
+            accepted.add(code)
             diffs = {a: (old.get(a), v) for a, v in parsed.values.items() if old.get(a) != v}
             if diffs:
                 plan.changed.append(Change(parsed, old["id"], diffs))
             else:
                 plan.unchanged.append((parsed, old["id"]))
+        if plan.products is not None:
+            # products only of the enterprises this import accepts (or already registered)
+            with store.session() as s:
+                check_codes(s, plan.products, accepted, RowError, refused=set(seen_codes) - accepted)
         if progress is not None:
             progress(1, 1, plan.summary())
         return plan
@@ -691,11 +714,16 @@ def apply(store: Store, plan: ImportPlan, *, only_valid: bool = False, today: da
             updates.sort(key=lambda r: r["id"])
             _write_many(s, "update", updates)
         inserted, updated = len(inserts), len(updates)
+        p_ins = p_upd = 0
+        if plan.products is not None:
+            # the valid product rows (analyse moved the others to the plan's errors)
+            p_ins, p_upd = write_products(s, plan.products.rows)
         classes.refresh(s, class_inputs)
         audit.record(s, "import", "enterprise", None, file=plan.path.name, sheet=plan.layout.sheet,
                      inserted=inserted, updated=updated, unchanged=unchanged,
-                     rejected_rows=len(plan.error_rows))
-    return ImportResult(inserted, updated, unchanged, len(plan.error_rows))
+                     rejected_rows=len(plan.error_rows),
+                     products_inserted=p_ins or None, products_updated=p_upd or None)
+    return ImportResult(inserted, updated, unchanged, len(plan.error_rows), p_ins, p_upd)
 
 
 def import_file(

@@ -20,8 +20,11 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from qsdesk.services.excel.fields import FieldSpec, match_header
+from qsdesk.services.excel.normalize import header_key
 
 HEADER_SCAN_ROWS = 30
+#: Sheets that hold products (:mod:`qsdesk.services.excel.products`), never the enterprise list.
+PRODUCT_SHEET_NAMES = ("产品", "产品信息", "产品清单", "产品目录", "产品明细")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
@@ -175,7 +178,8 @@ def detect_layout(wb: Book, sheet: str | None = None) -> SheetLayout:
             raise ExcelFileError(f"工作簿中没有名为“{sheet}”的工作表。")
         candidates = [sheet]
     else:
-        candidates = wb.visible
+        product_keys = {header_key(n) for n in PRODUCT_SHEET_NAMES}
+        candidates = [n for n in wb.visible if header_key(n) not in product_keys] or wb.visible
         if hidden:
             notices.append("已忽略隐藏的工作表：" + "、".join(f"“{h}”" for h in hidden)
                            + "。如需导入，请在 Excel 中取消隐藏后再导入。")

@@ -434,7 +434,7 @@ def render_risk_report(store: Store, report_id: str, out_path: PathLike) -> Path
                 values[f.other_key] = rep.values[f.other_key]
         filled = Filled(values=_with_attachments(s, spec, values, "risk_report", rep.id),
                         inspector_names=_inspector_names(s))
-        record_no = f"{rep.reported_on.isoformat()} {rep.id[:8]}"
+        record_no = rep.report_no or f"{rep.reported_on.isoformat()} {rep.id[:8]}"  # older rows: no serial
         check_glyphs(f"风险信息 {record_no}", filled)
     decor = Decor(record_no=record_no, footer_left=_footer(spec))
     out = Path(out_path)

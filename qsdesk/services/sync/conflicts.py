@@ -68,7 +68,7 @@ def resolve(store: Store, conflict_id: str, choice: str, actor: str | None = Non
     if choice not in CHOICES:
         raise ConflictError(f"处理方式应为 kept 或 other，而不是 {choice!r}")
     if acting_without_chief_rights(store):
-        raise ConflictError("只有站长可以处理同步冲突")
+        raise ConflictError("只有所长可以处理同步冲突")
     try:
         with store.transaction() as s:
             c = s.get(SyncConflict, conflict_id)

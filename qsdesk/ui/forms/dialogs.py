@@ -4,6 +4,10 @@ Every dialog autosaves a draft (:mod:`qsdesk.services.drafts`) within two second
 so a crash or a power cut loses at most the last seconds of typing; :func:`offer_draft_restore`
 offers those drafts at the next start. Buttons: 保存草稿 (Ctrl+S), 封存 (inspections), 打印
 (when printing is available), 更正 (a sealed inspection: start an amendment), 关闭.
+
+Esc is 关闭: both ask about unsaved changes (:meth:`RecordDialog.reject`). The dialog's size
+comes from the screen's available geometry and is remembered per form
+(:mod:`qsdesk.ui.window_fit`); nothing is fixed.
 """
 
 from __future__ import annotations
@@ -12,9 +16,10 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QHBoxLayout,
     QInputDialog,
@@ -27,17 +32,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qsdesk.domain import formspec
+from qsdesk.domain import formspec, supervision
 from qsdesk.services import census, drafts, inspections, risk_reports
 from qsdesk.store.db import SealedRecordError, Store
-from qsdesk.ui.forms.entry_reason import census_entry_reason_box
+from qsdesk.ui import window_fit
 from qsdesk.ui.forms.widget import FormWidget
 
 log = logging.getLogger(__name__)
 
 #: How often the dialog checks whether an autosave is due (ms).
 AUTOSAVE_POLL_MS = 300
-DIALOG_SIZE = (1366, 740)
+#: A record dialog never grows beyond this on a large screen (reading width of the form).
+LARGEST_DIALOG = QSize(1500, 1100)
 
 
 def _printing_available() -> bool:
@@ -92,7 +98,8 @@ class RecordDialog(QDialog):
         lay.setContentsMargins(6, 6, 6, 6)
         lay.addWidget(self.form, 1)
         lay.addLayout(self.buttons)
-        self.resize(*DIALOG_SIZE)
+        window_fit.fit_window(self, f"record_{spec.id}", fraction=(0.97, 0.97), largest=LARGEST_DIALOG)
+        self._close_confirmed = False
         # Enter in a field must not press a button (save, seal, delete a row...).
         for b in self.findChildren(QPushButton):
             b.setAutoDefault(False)
@@ -181,22 +188,58 @@ class RecordDialog(QDialog):
     def _error(self, title: str, exc: Exception) -> None:
         QMessageBox.warning(self, title, str(exc))
 
-    def closeEvent(self, e: QCloseEvent) -> None:  # noqa: N802
+    def _confirm_close(self) -> bool:
+        """Ask about unsaved changes; False when the user keeps the dialog open."""
+        if self._close_confirmed:
+            return True
         if self._dirty and not self.form.is_read_only():
             ans = QMessageBox.question(
                 self, "尚未保存", "表单有未保存的修改。是否保存？\n（选“放弃”将丢弃这些修改）",
                 QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
                 | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
-            if ans == QMessageBox.StandardButton.Cancel:
-                e.ignore()
-                return
+            if ans not in (QMessageBox.StandardButton.Save, QMessageBox.StandardButton.Discard):
+                return False  # Cancel, or the box closed with Esc
             if ans == QMessageBox.StandardButton.Save and not self.save():
-                e.ignore()
-                return
+                return False
             if ans == QMessageBox.StandardButton.Discard:
                 self.autosaver.discard()
+                self._dirty = False
+        self._close_confirmed = True
         self._timer.stop()
+        window_fit.remember_size(self)
+        return True
+
+    def showEvent(self, e: Any) -> None:  # noqa: N802
+        self._close_confirmed = False
+        if not self._timer.isActive():
+            self._timer.start()
+        super().showEvent(e)
+
+    def reject(self) -> None:
+        """Esc (and the window manager's close) go through the same question as 关闭."""
+        if self._confirm_close():
+            super().reject()
+
+    def closeEvent(self, e: QCloseEvent) -> None:  # noqa: N802
+        if not self._confirm_close():
+            e.ignore()
+            return
         super().closeEvent(e)
+
+
+def _prefill_own_inspector(store: Store, values: dict[str, Any]) -> None:
+    """A new inspection names the person at the keyboard (their account's linked inspector) as
+    the first inspector, with their phone, when the form has not named anyone yet."""
+    from qsdesk.services.account_links import inspector_of
+
+    if not store.actor or values.get("inspectors"):
+        return
+    me = inspector_of(store, store.actor)
+    if me is None:
+        return
+    values["inspectors"] = [me[1]]
+    if me[2] and not values.get("inspector_phone"):
+        values["inspector_phone"] = me[2]
 
 
 class InspectionDialog(RecordDialog):
@@ -220,6 +263,7 @@ class InspectionDialog(RecordDialog):
             if not enterprise_id:
                 raise inspections.InspectionError("请先选择被检查企业")
             form_id, values = inspections.new_values(store, enterprise_id, form_id)
+            _prefill_own_inspector(store, values)
             # A restored draft keeps the form version it was typed in.
             spec = (formspec.load_form_version(form_id, form_version) if form_version
                     else formspec.load_form(form_id))
@@ -342,19 +386,157 @@ class InspectionDialog(RecordDialog):
 
 
 class CensusDialog(RecordDialog):
-    """Annex 3: saving writes the enterprise record and its products."""
+    """Annex 3: saving writes the enterprise record and its products.
+
+    Opened without an enterprise it adds one (新增企业): the empty annex 3 with its product rows
+    (licence type and certificate number per product) plus the entry reason that a first entry
+    needs (国市监质监发〔2023〕38号 四（一）). A credit code already registered is refused and the
+    existing record offered instead; a near-duplicate name is warned about before saving.
+    """
 
     record_table = "enterprise"
     kind = "census"
+    #: The new enterprise was saved, or the person chose the already registered one: its id.
+    enterprise_chosen = Signal(str)
 
-    def __init__(self, store: Store, parent: QWidget | None = None, *, enterprise_id: str | None = None) -> None:
+    def __init__(self, store: Store, parent: QWidget | None = None, *, enterprise_id: str | None = None,
+                 name: str | None = None) -> None:
         spec = formspec.load_form(census.FORM_ID)
         super().__init__(store, spec, parent, record_id=enterprise_id, enterprise_id=enterprise_id)
         self.save_btn.setText("保存(&S)")
-        self.entry_reason = census_entry_reason_box(self, store, enterprise_id)
-        self.layout().insertWidget(0, self.entry_reason)
+        self.entry_reason: QComboBox | None = None
+        #: Set by a caller that goes on with the chosen enterprise (新建检查 on an unknown unit):
+        #: choosing the registered one then emits enterprise_chosen instead of opening it here.
+        self.continues_with_choice = False
+        self.hint = QLabel(self)
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet("color:#a15c00")
+        self.hint.setVisible(False)
         if enterprise_id:
             self.form.set_values(census.census_values(store, enterprise_id))
+            return
+        self.setWindowTitle(f"新增企业 — {spec.title}")
+        row = QHBoxLayout()
+        label = QLabel("录入原因(&Y)：", self)
+        self.entry_reason = QComboBox(self)
+        self.entry_reason.setEditable(True)
+        self.entry_reason.addItem("")
+        self.entry_reason.addItems(list(supervision.ENTRY_REASONS))
+        self.entry_reason.setCurrentIndex(0)
+        self.entry_reason.setToolTip("首次录入的企业须注明录入原因（国市监质监发〔2023〕38号 四（一））；"
+                                     "可从列表中选择，也可直接输入")
+        self.entry_reason.lineEdit().setPlaceholderText("必填：为什么录入本企业（可选择或输入）")
+        self.entry_reason.setMinimumContentsLength(24)
+        label.setBuddy(self.entry_reason)
+        row.addWidget(label)
+        row.addWidget(self.entry_reason, 1)
+        lay = self.layout()
+        assert isinstance(lay, QVBoxLayout)
+        lay.insertWidget(1, self.hint)
+        lay.insertLayout(2, row)
+        self.entry_reason.currentTextChanged.connect(lambda _t: self._on_change())
+        if name:
+            self.form.set_values({"name": name.strip()})
+        self._hint_timer = QTimer(self)
+        self._hint_timer.setSingleShot(True)
+        self._hint_timer.setInterval(400)
+        self._hint_timer.timeout.connect(self.update_hint)
+        self.form.changed.connect(self._hint_timer.start)
+
+    @property
+    def is_new(self) -> bool:
+        return self.record_id is None
+
+    def draft_content(self) -> dict[str, Any]:
+        c = super().draft_content()
+        if self.entry_reason is not None:
+            c["entry_reason"] = self.entry_reason.currentText()
+        return c
+
+    def restore_draft(self, draft: drafts.DraftInfo) -> None:
+        super().restore_draft(draft)
+        if self.entry_reason is not None and draft.content.get("entry_reason"):
+            self.entry_reason.setEditText(str(draft.content["entry_reason"]))
+
+    def update_hint(self) -> None:
+        """While typing a new enterprise: say at once when it looks already registered."""
+        if not self.is_new:
+            self.hint.setVisible(False)
+            return
+        values = self.form.values()
+        lines = []
+        code = str(values.get("uscc") or "").strip()
+        if len(code) == 18:
+            existing = census.find_by_credit_code(self.store, code)
+            if existing is not None:
+                lines.append(f"统一社会信用代码已登记为“{existing.name}”。保存时可打开该企业。")
+        name = str(values.get("name") or "").strip()
+        if name:
+            similar = census.similar_names(self.store, name, limit=3)
+            if similar:
+                lines.append("已有名称相近的企业：" + "；".join(
+                    f"{e.name}（{e.uscc or '无信用代码'}）" for e in similar))
+        self.hint.setText("\n".join(lines))
+        self.hint.setVisible(bool(lines))
+
+    def _use_existing(self, existing: census.ExistingEnterprise) -> bool:
+        """Offer the registered enterprise instead of a duplicate; True when taken."""
+        ans = QMessageBox.question(
+            self, "企业已登记",
+            f"统一社会信用代码 {existing.uscc} 已登记为“{existing.name}”"
+            f"{'（' + existing.address + '）' if existing.address else ''}，不能重复新增。\n\n"
+            "是否改为打开该企业？（本表填写的内容将不保存）",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
+        if ans != QMessageBox.StandardButton.Yes:
+            self.form.jump_to("uscc")
+            return False
+        self.autosaver.discard()
+        self._dirty = False
+        self._close_confirmed = True
+        self.close()
+        if self.continues_with_choice:
+            self.enterprise_chosen.emit(existing.id)
+        else:
+            self.existing_dialog = open_census(self.store, self.parentWidget(), enterprise_id=existing.id)
+        return True
+
+    def _save_new(self) -> bool:
+        assert self.entry_reason is not None
+        values = self.form.values()
+        reason = self.entry_reason.currentText().strip()
+        if not reason:
+            QMessageBox.warning(self, "不能保存", supervision.check_entry(True, "")[0])
+            self.entry_reason.setFocus()
+            return False
+        existing = census.find_by_credit_code(self.store, str(values.get("uscc") or ""))
+        if existing is not None:
+            self._use_existing(existing)
+            return False
+        similar = census.similar_names(self.store, str(values.get("name") or ""))
+        if similar:
+            names = "\n".join(f"· {e.name}（{e.uscc or '无信用代码'}）{e.address or ''}" for e in similar)
+            ans = QMessageBox.question(
+                self, "名称相近",
+                f"已登记以下名称相近的企业：\n{names}\n\n确认“{values.get('name')}”是另一家企业、仍要新增吗？",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+            if ans != QMessageBox.StandardButton.Yes:
+                return False
+        try:
+            eid = census.add_enterprise(self.store, values, entry_reason=reason)
+        except census.DuplicateCreditCode as exc:  # registered meanwhile (e.g. by a sync import)
+            self._use_existing(exc.existing)
+            return False
+        except census.CensusError as exc:
+            self._error("无法保存", exc)
+            return False
+        self.entry_reason.setEnabled(False)
+        self.setWindowTitle(self.spec.title)
+        self.hint.setVisible(False)
+        self.enterprise_id = eid
+        self.autosaver.enterprise_id = eid
+        self._after_save(eid)
+        self.enterprise_chosen.emit(eid)
+        return True
 
     def save(self) -> bool:
         probs = self.form.problems()
@@ -363,6 +545,8 @@ class CensusDialog(RecordDialog):
             self.form.jump_to(probs[0].key)
             QMessageBox.warning(self, "不能保存", f"还有 {len(probs)} 处未填写或填写有误，已列在右侧。")
             return False
+        if self.is_new:
+            return self._save_new()
         try:
             eid = census.save_census(self.store, self.form.values(), self.record_id,
                                      entry_reason=self.entry_reason.reason())
@@ -459,6 +643,29 @@ def open_inspection(store: Store, parent: QWidget | None = None, enterprise_id: 
 
 def open_census(store: Store, parent: QWidget | None = None, enterprise_id: str | None = None) -> CensusDialog:
     return _show(CensusDialog(store, parent, enterprise_id=enterprise_id))  # type: ignore[return-value]
+
+
+def open_new_enterprise(store: Store, parent: QWidget | None = None, *, name: str | None = None,
+                        then: Callable[[str], None] | None = None) -> CensusDialog:
+    """新增企业: the empty annex 3. ``then(enterprise_id)`` runs once with the new enterprise's id
+    after it is saved (the census dialog then closes), or with the already registered enterprise
+    the person chose instead of a duplicate."""
+    dlg = CensusDialog(store, parent, enterprise_id=None, name=name)
+    if then is not None:
+        dlg.continues_with_choice = True
+        done: list[str] = []
+
+        def chosen(eid: str) -> None:
+            if done:
+                return
+            done.append(eid)
+            if dlg.isVisible():
+                dlg._close_confirmed = True
+                dlg.close()
+            then(eid)
+
+        dlg.enterprise_chosen.connect(chosen)
+    return _show(dlg)  # type: ignore[return-value]
 
 
 def open_risk_report(store: Store, parent: QWidget | None = None, report_id: str | None = None,

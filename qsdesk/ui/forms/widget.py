@@ -16,8 +16,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
     QButtonGroup,
@@ -167,6 +167,53 @@ class ChecklistRow:
         self.note.setReadOnly(ro)
 
 
+class AnswerKeys(QObject):
+    """Arrow keys on a checklist's answer buttons, as on the paper from left to right, top down.
+
+    Left/Right move to the neighbouring answer of the same item and choose it (as a radio group
+    does); Up/Down move to the previous/next item, onto its chosen answer (or the answer in the
+    same position), without changing any answer. Read-only forms move but never choose.
+    """
+
+    def __init__(self, form: FormWidget) -> None:
+        super().__init__(form)
+        self.form = form
+        self._where: dict[QAbstractButton, tuple[int, int]] = {}
+
+    def attach(self, rows: Sequence[ChecklistRow]) -> None:
+        for r, row in enumerate(rows):
+            for c, b in enumerate(row.buttons):
+                self._where[b] = (r, c)
+                b.installEventFilter(self)
+        self._rows = list(rows)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if event.type() != QEvent.Type.KeyPress or obj not in self._where or not isinstance(event, QKeyEvent):
+            return False
+        key = event.key()
+        if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            return False
+        r, c = self._where[obj]  # type: ignore[index]
+        row = self._rows[r]
+        if key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            c2 = c + (1 if key == Qt.Key.Key_Right else -1)
+            if 0 <= c2 < len(row.buttons):
+                b = row.buttons[c2]
+                b.setFocus(Qt.FocusReason.TabFocusReason)
+                if not self.form.is_read_only():
+                    b.setChecked(True)
+            return True
+        if key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+            r2 = r + (1 if key == Qt.Key.Key_Down else -1)
+            if 0 <= r2 < len(self._rows):
+                target = self._rows[r2]
+                b = target.group.checkedButton() or target.buttons[min(c, len(target.buttons) - 1)]
+                b.setFocus(Qt.FocusReason.TabFocusReason)
+                self.form.scroll.ensureWidgetVisible(b, 50, 80)
+            return True
+        return False
+
+
 class FormWidget(QWidget):
     """The whole form: scrollable sections on the left, the validation panel on the right."""
 
@@ -264,6 +311,8 @@ class FormWidget(QWidget):
         self._problem_timer.timeout.connect(self.refresh_problems)
         self.changed.connect(self._problem_timer.start)
         QShortcut(QKeySequence("F8"), self, activated=self.jump_to_first_problem)
+        self.answer_keys = AnswerKeys(self)
+        self.answer_keys.attach(list(self.rows.values()))
         self._set_tab_order()
         self.refresh_problems()
         if read_only:

@@ -33,6 +33,7 @@ from qsdesk.services.excel.fields import format_unit_types
 from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise, TaskChecklist
 from qsdesk.ui.forms.dialogs import RecordDialog, register_draft_opener
+from qsdesk.ui.keys import enter_opens
 from qsdesk.ui.query_model import Column, QueryTableModel
 
 log = logging.getLogger(__name__)
@@ -126,6 +127,7 @@ class ChecklistsPage(QWidget):
         self.missing_view.setSortingEnabled(True)
         self.missing_view.horizontalHeader().setStretchLastSection(True)
         self.missing_view.doubleClicked.connect(lambda idx: self.fill(self.missing_model.row_id(idx.row())))
+        enter_opens(self.missing_view)
         for i, c in enumerate(MISSING_COLUMNS):
             if c.width:
                 self.missing_view.setColumnWidth(i, c.width)
@@ -145,6 +147,7 @@ class ChecklistsPage(QWidget):
         self.done.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.done.verticalHeader().setVisible(False)
         self.done.doubleClicked.connect(lambda idx: self.open_checklist(idx.row()))
+        enter_opens(self.done)
         open_btn = QPushButton("打开…", done_box)
         open_btn.clicked.connect(lambda: self.open_checklist(self.done.currentRow()))
         export_btn = QPushButton("导出 Excel…", done_box)

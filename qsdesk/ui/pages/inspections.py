@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -18,7 +20,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 
 from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise, Inspection, Inspector
@@ -66,33 +68,111 @@ def list_statement(store: Store, text: str = "", status: str | None = None, form
         stmt = stmt.where(Inspection.origin == station)
     text = text.strip()
     if text:
+        by_no = record_no_clause(text, store)
         src = index_source(text, store.engine)
         if src is not None:
             ids = select(src.enterprise_id).select_from(src.from_).where(src.where)
-            stmt = stmt.where((Inspection.enterprise_id.in_(ids)) | (Inspection.record_no == text))
+            stmt = stmt.where((Inspection.enterprise_id.in_(ids)) | by_no)
         else:
-            stmt = stmt.where(like_clause(text) | (Inspection.record_no == text))
+            stmt = stmt.where(like_clause(text) | by_no)
     return stmt
 
 
+_NO_FRAGMENT = re.compile(r"[0-9A-Za-z_\-]+")
+_FULL_NO = re.compile(r"[0-9A-Z_\-]+-\d{4}-\d{5}")
+_YEAR_SERIAL = re.compile(r"(?P<year>\d{4})-(?P<serial>\d{1,5})")
+
+
+def _number_parts(store: Store) -> tuple[list[str], list[int]]:
+    """The station codes record numbers can start with and the years they can carry: the nodes
+    this installation knows (itself and enrolled units) and the span of inspection dates (both
+    from indexes, so the number search below stays an index look-up at a county's size)."""
+    from sqlalchemy import func
+
+    from qsdesk.store.models import Node
+
+    with store.session() as s:
+        codes = sorted({*s.scalars(select(Node.code)), "QS"})
+        lo, hi = s.execute(select(func.min(Inspection.inspected_on), func.max(Inspection.inspected_on))).one()
+    return codes, (list(range(lo.year, hi.year + 1)) if lo and hi else [])
+
+
+def record_no_clause(text: str, store: Store | None = None) -> Any:
+    """Record numbers (``<station>-<year>-<serial>``) matching what was typed: the whole number,
+    the serial without its leading zeros (``12`` finds ``…-00012``), the year (``2026``), the start
+    of year and serial (``2026-0001``), or any other part of a number.
+
+    With ``store`` the first four are index look-ups (exact numbers or ranges per station code);
+    any other fragment is a substring match, which reads the whole table.
+    """
+    t = unicodedata.normalize("NFKC", text).strip().upper()
+    if not _NO_FRAGMENT.fullmatch(t) or not any(c.isdigit() for c in t):
+        return Inspection.record_no == text
+    if _FULL_NO.fullmatch(t):
+        return Inspection.record_no == t
+    codes, years = _number_parts(store) if store is not None else ([], [])
+    if t.isdigit() and len(t) <= 5:
+        if store is None:
+            return Inspection.record_no.like(f"%-{t.zfill(5)}")
+        # a short number is the serial (any part of a number would match every station code)
+        clauses = [Inspection.record_no.in_([f"{c}-{y}-{t.zfill(5)}" for c in codes for y in years])]
+        if len(t) == 4 and int(t) in years:  # or the year
+            clauses += [Inspection.record_no.between(f"{c}-{t}-", f"{c}-{t}-~") for c in codes]
+        return or_(*clauses)
+    m = _YEAR_SERIAL.fullmatch(t)
+    if m and store is not None:
+        start = f"{m['year']}-{m['serial']}"
+        return or_(*[Inspection.record_no.between(f"{c}-{start}", f"{c}-{start}~") for c in codes])
+    return Inspection.record_no.like(f"%{t}%")
+
+
 class PickEnterpriseDialog(QDialog):
+    """新建检查: choose the unit; one not yet registered can be added first (新增企业)."""
+
+    #: done() code: the person wants to add the unit first.
+    ADD_NEW = 2
+
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         from qsdesk.ui.pages.sampling_widgets import EnterprisePicker
 
         self.setWindowTitle("新建检查：选择被检查单位")
-        self.picker = EnterprisePicker(store, self)
+        self.picker = EnterprisePicker(store, self, allow_empty=True)  # no unrelated first entry chosen
+        fm = self.picker.search.fontMetrics()  # room for the hint, in the font's own units
+        self.picker.search.setMinimumWidth(fm.horizontalAdvance(self.picker.search.placeholderText()) + fm.height())
+        info = QLabel("输入名称或统一社会信用代码查找。尚未登记的单位请先“新增企业”（填写附件3 企业信息摸底排查表）。",
+                      self)
+        info.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
+        self.add_button = buttons.addButton("新增企业(&N)…", QDialogButtonBox.ButtonRole.ActionRole)
+        self.add_button.clicked.connect(lambda: self.done(self.ADD_NEW))
+        buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
+        lay.addWidget(info)
         lay.addWidget(self.picker)
         lay.addWidget(buttons)
-        self.setMinimumWidth(620)
+
+    def _accept(self) -> None:
+        if self.enterprise_id():
+            self.accept()
+            return
+        text = self.picker.search.text().strip()
+        ans = QMessageBox.question(
+            self, "新建检查",
+            (f"没有找到“{text}”。" if text else "尚未选择被检查单位。")
+            + "\n该单位如尚未登记，是否先新增企业（填写附件3 企业信息摸底排查表）再开始检查？")
+        if ans == QMessageBox.StandardButton.Yes:
+            self.done(self.ADD_NEW)
 
     def enterprise_id(self) -> str | None:
         value = self.picker.combo.currentData()
         return str(value) if value else None
+
+    def typed_name(self) -> str | None:
+        """What was typed in the search box, when it looks like a name (to prefill 新增企业)."""
+        text = self.picker.search.text().strip()
+        return text if text and not text.isascii() else None
 
 
 class InspectionsPage(QWidget):
@@ -100,7 +180,7 @@ class InspectionsPage(QWidget):
         super().__init__(parent)
         self.store = store
         self.search = QLineEdit()
-        self.search.setPlaceholderText("搜索被检查单位（名称、信用代码、地址……）或记录编号")
+        self.search.setPlaceholderText("搜索被检查单位（名称、信用代码、地址……）或记录编号（可只输入一部分，如 2026-00012 或 12）")
         self.search.setClearButtonEnabled(True)
         self.status = QComboBox()
         self.status.addItem("全部状态", None)
@@ -200,15 +280,26 @@ class InspectionsPage(QWidget):
             return
         if not enterprise_id:
             pick = PickEnterpriseDialog(self.store, self)
-            if not pick.exec():
+            code = pick.exec()
+            if code == PickEnterpriseDialog.ADD_NEW:
+                self.add_enterprise_then_inspect(pick.typed_name())
+                return
+            if not code:
                 return
             enterprise_id = pick.enterprise_id()
             if not enterprise_id:
-                QMessageBox.information(self, "新建检查", "请先选择被检查单位。")
                 return
         dlg = open_inspection(self.store, self, enterprise_id=enterprise_id)
         if dlg is not None:
             dlg.finished.connect(lambda _r: self.model.refresh())
+
+    def add_enterprise_then_inspect(self, name: str | None = None) -> None:
+        """An unknown unit: annex 3 first, then the inspection of the unit saved (or of the
+        registered one the person chose instead of a duplicate)."""
+        from qsdesk.ui.forms.dialogs import open_new_enterprise
+
+        self.new_enterprise_dialog = open_new_enterprise(
+            self.store, self, name=name, then=lambda eid: self.new_inspection(eid))
 
     def restore_drafts(self) -> None:
         try:

@@ -409,6 +409,10 @@ class RegistryPage(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
         top.addWidget(self.count_label)
+        self.add_button = QPushButton("新增企业(&N)…")
+        self.add_button.setToolTip("填写附件3 企业信息摸底排查表，新增一家企业（含产品、许可证书和录入原因）")
+        self.add_button.clicked.connect(self.add_enterprise)
+        top.addWidget(self.add_button)
 
         self.filters: dict[str, QComboBox] = {}
         self.filter_row = QHBoxLayout()
@@ -421,6 +425,7 @@ class RegistryPage(QWidget):
         from qsdesk.ui.record_print import page_print_button
 
         top.addWidget(page_print_button(self, "enterprise", "企业名单"))
+        self.view.doubleClicked.connect(lambda _i: self.edit_enterprise())  # and Enter (list_view)
 
         self.detail = DetailPane()
         self.detail.openRecord.connect(self._open_other)
@@ -688,6 +693,14 @@ class RegistryPage(QWidget):
             return
         dlg = open_census(self.store, self, enterprise_id=eid)
         dlg.saved.connect(lambda _id: self.refresh())
+
+    def add_enterprise(self) -> None:
+        """新增企业: the empty annex 3; the new enterprise is shown once saved."""
+        from qsdesk.ui.forms.dialogs import open_new_enterprise
+
+        dlg = open_new_enterprise(self.store, self)
+        dlg.enterprise_chosen.connect(lambda eid: (self.refresh(), self.show_enterprise(eid)))
+        self.new_enterprise_dialog = dlg
 
     def new_inspection(self) -> None:
         eid = self.detail.enterprise_id

@@ -162,18 +162,42 @@ class LinkDialog(QDialog):
         self._report_id = report_id
         self.setWindowTitle("关联企业")
         form = QFormLayout()
-        self.picker = EnterprisePicker(store, self)
+        # nothing chosen until the person chooses: never an unrelated first entry of the register
+        self.picker = EnterprisePicker(store, self, allow_empty=True)
         form.addRow("企业", self.picker)
         self.role = QComboBox(self)
         for key, label in risk.LINK_ROLES.items():
             self.role.addItem(label, key)
         form.addRow("身份", self.role)
+        self._suggest()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self._apply)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(buttons)
+
+    def _suggest(self) -> None:
+        """Search for the producer (else seller) the report itself names; choose it only when the
+        name matches exactly one registered enterprise."""
+        from qsdesk.store.models import RiskReport
+
+        with self._store.session() as s:
+            rep = s.get(RiskReport, self._report_id)
+            values = dict(rep.values or {}) if rep is not None else {}
+        for key, role in (("producer", "producer"), ("seller", "seller")):
+            name = str(values.get(key) or "").strip()
+            if not name:
+                continue
+            self.picker.search.setText(name)
+            self.picker.reload()
+            hits = [i for i in range(self.picker.combo.count()) if self.picker.combo.itemData(i)]
+            if len(hits) == 1 and self.picker.combo.itemText(hits[0]).startswith(name):
+                self.picker.combo.setCurrentIndex(hits[0])
+                idx = self.role.findData(role)
+                if idx >= 0:
+                    self.role.setCurrentIndex(idx)
+            return
 
     def _apply(self) -> None:
         eid = self.picker.enterprise_id()
@@ -192,6 +216,7 @@ class RiskPage(QWidget):
     """风险信息: list (status filter + search), detail, new report, status changes, links."""
 
     COLUMNS = (
+        Column("report_no", "编号", sort=RiskReport.report_no, width=150),
         Column("reported_on", "采集日期", sort=RiskReport.reported_on, width=100),
         Column("status", "状态", sort=RiskReport.status, format=lambda v: risk.STATUS_LABELS.get(v, v or ""),
                shared=True, width=70),
@@ -210,7 +235,7 @@ class RiskPage(QWidget):
         for key, label in risk.STATUS_LABELS.items():
             self.status_filter.addItem(label, key)
         self.search = QLineEdit(self)
-        self.search.setPlaceholderText("搜索产品、企业或描述")
+        self.search.setPlaceholderText("搜索编号（可只输入一部分）、产品、企业或描述")
         self.new_button = QPushButton("新增风险信息", self)
         self.verify_button = QPushButton("核实", self)
         self.close_button = QPushButton("办结", self)

@@ -7,6 +7,8 @@ import logging
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -42,11 +44,26 @@ class NodeInfo(QWidget):
             value.setWordWrap(True)
             self.labels[key] = value
             self.form.addRow(label, value)
+        self.edit_button = QPushButton("修改本单位信息…")
+        self.edit_button.setToolTip("单位名称、单位代码、上级单位代码（仅所长；记入操作记录）")
+        self.edit_button.clicked.connect(self.edit)
+        self.form.addRow("", self.edit_button)
         self.refresh()
 
+    def edit(self) -> None:
+        self.edit_dialog = StationDialog(self.store, self)
+        self.edit_dialog.accepted.connect(self.refresh)
+        self.edit_dialog.open()
+
     def refresh(self) -> None:
+        from qsdesk.services.accounts import current_user
+
         node = self.store.self_node()
         lb = self.labels
+        user = current_user(self.store)
+        self.edit_button.setEnabled(node is not None and (user is None or user.is_chief))
+        if user is not None and not user.is_chief:
+            self.edit_button.setToolTip("只有所长可以修改本单位信息")
         if node is None:
             lb["name"].setText("未设置")
             return
@@ -56,6 +73,58 @@ class NodeInfo(QWidget):
         lb["parent"].setText(node.parent_code or "—")
         lb["data_dir"].setText(str(self.store.data_dir.root) if self.store.data_dir else str(self.store.engine.url))
         lb["key"].setText(node.public_key or "—")
+
+
+class StationDialog(QDialog):
+    """所长 changes this unit's name, code (only before any exchange) and parent code."""
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        from qsdesk.services.station import code_change_blocker
+
+        super().__init__(parent)
+        self.store = store
+        self.setWindowTitle("修改本单位信息")
+        node = store.self_node()
+        assert node is not None
+        self.name = QLineEdit(node.name)
+        self.code = QLineEdit(node.code)
+        self.parent_code = QLineEdit(node.parent_code or "")
+        blocker = code_change_blocker(store)
+        note = QLabel(blocker or "单位代码写在本单位每一条记录中，只能在与其他单位交换数据之前更正。")
+        note.setWordWrap(True)
+        note.setStyleSheet("color:#555")
+        if blocker:
+            self.code.setReadOnly(True)
+            self.code.setToolTip(blocker)
+        form = QFormLayout()
+        form.addRow("单位名称：", self.name)
+        form.addRow("单位代码：", self.code)
+        form.addRow("", note)
+        form.addRow("上级单位代码：", self.parent_code)
+        self.error = QLabel()
+        self.error.setObjectName("error")
+        self.error.setStyleSheet("color:#c62828")
+        self.error.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(self.error)
+        lay.addWidget(buttons)
+
+    def save(self) -> bool:
+        from qsdesk.services.accounts import current_user
+        from qsdesk.services.station import StationError, update_station
+
+        try:
+            update_station(self.store, current_user(self.store), name=self.name.text(), code=self.code.text(),
+                           parent_code=self.parent_code.text())
+        except StationError as exc:
+            self.error.setText(str(exc))
+            return False
+        self.accept()
+        return True
 
 
 class InspectorsPanel(QWidget):

@@ -82,6 +82,18 @@ FIELD_LABELS = {
 }
 KIND = {"data": "数据包", "receipt": "回执"}
 
+#: The words of this page, explained where they appear (tooltips) and in one help line.
+SYNC_WORDS = {
+    "登记文件": "记有本单位名称、代码和公钥的小文件。监管所与县局之间交换一次即可：导入对方的登记文件后，"
+               "才能给对方写数据包，也才能确认收到的数据包确实来自对方、途中未被改动。",
+    "指纹": "公钥的简短摘要（一串字母和数字）。导入对方登记文件时，请打电话或当面请对方读出其指纹，"
+          "逐位核对一致后再登记，以防文件被调包。",
+    "数据包": "用U盘传递的一个加密文件，装有上次以来本单位新增或修改的记录，只有收件单位能打开。",
+    "回执": "导入数据包后写出的小文件。把它带回给发送方导入，对方据此知道哪些数据已经送达，下次只发新的变更。",
+}
+SYNC_HELP_LINE = ("第一次使用：与对方交换“登记文件”并电话核对“指纹”（只需一次）。之后用U盘传递“数据包”；"
+                  "导入对方的数据包后，写“回执”带回给对方。把鼠标停在按钮上可看说明。")
+
 
 def removable_drives() -> list[Path]:
     """Mounted, writable volumes that look like a USB stick (not the system disk)."""
@@ -209,6 +221,11 @@ class SyncPage(QWidget):
         self.import_id_button = QPushButton("导入对方登记文件…", self)
         id_box = QGroupBox("单位登记", self)
         id_lay = QVBoxLayout(id_box)
+        self.help_label = QLabel(SYNC_HELP_LINE, self)
+        self.help_label.setWordWrap(True)
+        self.help_label.setStyleSheet("color:#555")
+        self.help_label.setToolTip("\n\n".join(f"{k}：{v}" for k, v in SYNC_WORDS.items()))
+        id_lay.addWidget(self.help_label)
         id_lay.addWidget(self.identity_label)
         id_lay.addWidget(self.peers_label)
         row = QHBoxLayout()
@@ -281,6 +298,11 @@ class SyncPage(QWidget):
         self.export_button.clicked.connect(self.export_clicked)
         self.receipt_button.clicked.connect(self.receipt_clicked)
         self.import_button.clicked.connect(self.choose_import)
+        for w, word in ((self.export_id_button, "登记文件"), (self.import_id_button, "登记文件"),
+                        (self.identity_label, "指纹"), (self.peers_label, "指纹"),
+                        (self.receipt_button, "回执"), (self.export_button, "数据包"),
+                        (self.import_button, "数据包")):
+            w.setToolTip(f"{word}：{SYNC_WORDS[word]}")
         self.peer_combo.currentIndexChanged.connect(lambda _i: self._update_pending())
         self.target_combo.activated.connect(self._target_activated)
         self.conflict_view.selectionModel().selectionChanged.connect(lambda *_: self._show_conflict())

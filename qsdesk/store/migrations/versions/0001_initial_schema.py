@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 08:04:14.906693
+Create Date: 2026-12-03 08:16:01.364089
 """
 
 from collections.abc import Sequence
@@ -526,6 +526,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('values', sa.JSON(), nullable=False),
     sa.Column('reporter_id', sa.String(length=36), nullable=True),
+    sa.Column('report_no', sa.String(length=32), nullable=True),
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.Integer(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -539,6 +540,7 @@ def upgrade() -> None:
     with op.batch_alter_table('risk_report', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_risk_report_change_seq'), ['change_seq'], unique=False)
         batch_op.create_index(batch_op.f('ix_risk_report_enterprise_id'), ['enterprise_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_risk_report_report_no'), ['report_no'], unique=False)
         batch_op.create_index(batch_op.f('ix_risk_report_reported_on'), ['reported_on'], unique=False)
 
     op.create_table('sampling',
@@ -817,6 +819,7 @@ def downgrade() -> None:
     op.drop_table('sampling')
     with op.batch_alter_table('risk_report', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_risk_report_reported_on'))
+        batch_op.drop_index(batch_op.f('ix_risk_report_report_no'))
         batch_op.drop_index(batch_op.f('ix_risk_report_enterprise_id'))
         batch_op.drop_index(batch_op.f('ix_risk_report_change_seq'))
 
