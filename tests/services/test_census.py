@@ -64,18 +64,3 @@ def test_first_entry_needs_its_reason(store: Store) -> None:
     with store.session() as s:
         assert s.get(Enterprise, eid).entry_reason == "现场检查"
 
-
-def test_census_dialog_requires_entry_reason(store: Store, qapp) -> None:
-    from qsdesk.ui.forms.dialogs import CensusDialog
-
-    dlg = CensusDialog(store)
-    dlg.form.set_values(_values())
-    errors: list[str] = []
-    dlg._error = lambda title, exc: errors.append(str(exc))  # type: ignore[method-assign]
-    assert dlg.save() is False and "录入原因" in errors[0]
-    assert dlg.entry_reason is not None
-    dlg.entry_reason.setEditText("摸底排查")
-    assert dlg.save() is True
-    with store.session() as s:
-        assert s.get(Enterprise, dlg.enterprise_id).entry_reason == "摸底排查"
-    dlg.close()

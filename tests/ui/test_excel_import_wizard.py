@@ -80,8 +80,8 @@ def test_wizard_imports_the_product_sheet(store, qtbot, tmp_path: Path) -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = "企业名单"
-    ws.append(["单位名称", "统一社会信用代码", "法人"])
-    ws.append(["甲公司", code(1), "王一"])
+    ws.append(["单位名称", "统一社会信用代码", "法人", "录入原因"])
+    ws.append(["甲公司", code(1), "王一", "摸底排查"])
     wp = wb.create_sheet("产品")
     wp.append(["统一社会信用代码", "产品名称", "证书类型", "证书编号"])
     wp.append([code(1), "电热水壶", "CCC", "2021010719000001"])
