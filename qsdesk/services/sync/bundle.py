@@ -42,7 +42,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from qsdesk.services.sync import crypto
-from qsdesk.services.sync.rows import TABLES, EncodedRows
+from qsdesk.services.sync.rows import INT_MAX, TABLES, EncodedRows, refuse_constant, strict_json_float
 
 FORMAT = "qsdesk-bundle"
 VERSION = 1
@@ -76,17 +76,22 @@ def context(from_code: str, to_code: str, seq: int) -> bytes:
     return f"{FORMAT}/{VERSION}|{from_code}|{to_code}|{seq}".encode()
 
 
+def strict_loads(data: bytes | str) -> Any:
+    """``json.loads`` that refuses ``NaN``, ``Infinity`` and numbers too large for a float."""
+    return json.loads(data, parse_float=strict_json_float, parse_constant=refuse_constant)
+
+
 def decode_jsonl(data: bytes, member: str) -> list[dict[str, Any]]:
     lines = [line for line in data.split(b"\n") if line]
     try:  # one parse of the whole member is much faster than one per line
-        objs = json.loads(b"[" + b",".join(lines) + b"]")
+        objs = strict_loads(b"[" + b",".join(lines) + b"]")
     except ValueError:
         objs = None
     if objs is None or len(objs) != len(lines):
         objs = []
         for n, line in enumerate(lines, 1):
             try:
-                objs.append(json.loads(line))
+                objs.append(strict_loads(line))
             except ValueError as exc:
                 raise BundleError(f"数据包成员 {member} 第 {n} 行不是有效的 JSON", "corrupt") from exc
     for n, obj in enumerate(objs, 1):
@@ -303,7 +308,7 @@ def read_archive(source: Path | io.BytesIO) -> RawBundle:
             manifest_bytes = _read_member(zf, by_name["manifest.json"], MAX_MANIFEST)
             signature = _read_member(zf, by_name["manifest.sig"], 64)
             try:
-                manifest = json.loads(manifest_bytes)
+                manifest = strict_loads(manifest_bytes)
             except ValueError as exc:
                 raise BundleError("数据包清单已损坏（不是有效的 JSON）", "corrupt") from exc
             _check_manifest_shape(manifest)
@@ -352,6 +357,8 @@ def _check_manifest_shape(m: Any) -> None:
     )
     if not ok:
         raise BundleError("数据包清单内容不完整，不是有效的数据包", "corrupt")
+    if not _manifest_numbers_ok(m):
+        raise BundleError("数据包清单中的序号、范围或数量无效（应为 0 到 2^63-1 之间的整数），不是有效的数据包", "corrupt")
     if m["version"] > VERSION:
         raise BundleError(f"数据包格式版本 {m['version']} 比本程序新，请先升级程序", "version")
     for name, meta in m["members"].items():
@@ -361,6 +368,28 @@ def _check_manifest_shape(m: Any) -> None:
             raise BundleError(f"数据包清单中成员 {name} 的信息不完整", "corrupt")
         if not _MEMBER_RE.match(name):
             raise BundleError(f"数据包清单列出了不允许的成员 {name!r}", "path")
+
+
+def _count(v: Any, low: int = 0) -> bool:
+    return type(v) is int and low <= v <= INT_MAX
+
+
+def _manifest_numbers_ok(m: dict[str, Any]) -> bool:
+    """Every number a signed manifest carries is a whole number the database can hold."""
+    if not _count(m["seq"], 1) or not _count(m["version"], 1):
+        return False
+    rng = m.get("range")
+    if rng is not None:
+        if not isinstance(rng, dict) or not _count(rng.get("after")) or not _count(rng.get("upto")):
+            return False
+        if rng["after"] > rng["upto"]:
+            return False
+    for key in ("change_seq", "seq"):
+        if key in m["ack"] and not _count(m["ack"][key]):
+            return False
+    if not all(isinstance(t, str) and _count(n) for t, n in m["counts"].items()):
+        return False
+    return all(isinstance(a, dict) and _count(a.get("size")) for a in m["attachments"].values())
 
 
 @dataclass

@@ -47,6 +47,7 @@ from sqlalchemy.orm import Session
 from qsdesk.services import audit
 from qsdesk.services.node import load_encryption_key, load_signing_key
 from qsdesk.services.sync import crypto
+from qsdesk.services.sync.authority import AuthorityError, Party, check_rows
 from qsdesk.services.sync.bundle import (
     BundleError,
     DecodedBundle,
@@ -65,6 +66,7 @@ from qsdesk.services.sync.rows import (
     is_sealed,
     json_to_row,
     raw_json_supported,
+    row_problem,
     row_to_json,
     table_of,
     version_key,
@@ -458,31 +460,38 @@ def _run_import_checked(store: Store, path: Path, *, apply: bool, allow_gap: boo
             raise BundleError(
                 f"来自 {raw.from_code} 的第 {raw.seq} 号数据包已导入过，但这个文件内容不同：请核实来源", "replay")
     decoded = decode(raw, load_encryption_key(store))
+    sender_name = str(m.get("from_name") or sender.name)
+    rows = _convert_rows(decoded, sender_name)
+    with store.session() as chk:  # every refusal that needs no writing, before any backup or write
+        _check_gap(chk, raw, report, allow_gap)
+        _check_authority(chk, rows, Party(sender.code, sender.kind), Party(me.code, me.kind), sender_name)
+    safety: Path | None = None
     if apply and store.data_dir is not None and store.engine.dialect.name == "sqlite":
         from qsdesk.store.backup import backup_data_dir
 
-        backup_data_dir(store.data_dir, "import")  # a checked bundle is about to change the records
+        safety = backup_data_dir(store.data_dir, "import")  # a checked bundle is about to change the records
     written: list[Path] = []
     try:
         if apply:
             with store.transaction() as s:
-                _plan_and_apply(store, s, decoded, report, me, manifest_sha, apply=True, allow_gap=allow_gap,
-                                written=written, sender_kind=sender.kind)
+                _plan_and_apply(store, s, decoded, rows, report, me, manifest_sha, apply=True, allow_gap=allow_gap,
+                                written=written)
         else:
             with store.session() as s:
                 try:
-                    _plan_and_apply(store, s, decoded, report, me, manifest_sha, apply=False, allow_gap=False,
-                                    written=written, sender_kind=sender.kind)
+                    _plan_and_apply(store, s, decoded, rows, report, me, manifest_sha, apply=False,
+                                    allow_gap=allow_gap, written=written)
                 finally:
                     s.rollback()
-    except IntegrityError as exc:
+    except BaseException as exc:
         _unlink_all(written)
-        raise BundleError("数据包中的记录引用了本机没有的记录（可能缺少更早的数据包），未导入任何内容", "reference") from exc
-    except OperationalError as exc:
-        _unlink_all(written)
-        raise BundleError(f"数据库暂时无法写入（{exc.orig or exc}），未导入任何内容：请稍后重试", "db") from exc
-    except BaseException:
-        _unlink_all(written)
+        if safety is not None:  # nothing was imported: the backup taken for it protects nothing
+            safety.unlink(missing_ok=True)
+        if isinstance(exc, IntegrityError):
+            raise BundleError("数据包中的记录引用了本机没有的记录（可能缺少更早的数据包），未导入任何内容",
+                              "reference") from exc
+        if isinstance(exc, OperationalError):
+            raise BundleError(_db_failure(exc), "db") from exc
         raise
     report.status = "applied" if apply else "preview"
     if apply and report.tables.get("form_version") is not None:
@@ -551,24 +560,61 @@ def _sealed_inspections(s: Session, ids: Iterable[str]) -> set[str]:
     return out
 
 
-def _check_meta(table_name: str, row: dict[str, Any]) -> None:
-    ok = (
-        isinstance(row.get("id"), str) and 0 < len(row["id"]) <= 36
-        and isinstance(row.get("rev"), int) and isinstance(row.get("updated_at"), datetime)
-        and isinstance(row.get("origin"), str)
-    )
-    if not ok:
-        raise BundleError(f"数据表 {table_name} 中有记录缺少同步信息（编号/版本/时间/来源），未导入任何内容",
-                          "corrupt")
+def _convert_rows(decoded: DecodedBundle, sender_name: str) -> dict[str, list[dict[str, Any]]]:
+    """Database values of every incoming row; a value of the wrong type or out of range refuses
+    the bundle (naming sender, table and row) before anything is written."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for table_name in TABLES:
+        incoming_json = decoded.tables.get(table_name)
+        if not incoming_json:
+            continue
+        rows = []
+        for j in incoming_json:
+            problem = row_problem(table_name, j)
+            if problem is None:
+                try:
+                    rows.append(json_to_row(table_name, j))
+                    continue
+                except (ValueError, TypeError, ArithmeticError) as exc:
+                    problem = f"有无法识别的值（{exc}）"
+            raise BundleError(
+                f"数据包被拒绝：{sender_name}（{decoded.raw.from_code}）发来的{TABLE_LABELS.get(table_name, table_name)}"
+                f"记录 {str(j.get('id'))[:40]} {problem}，整个数据包未导入任何内容", "value")
+        out[table_name] = rows
+    return out
+
+
+def _check_authority(
+    s: Session, rows: dict[str, list[dict[str, Any]]], sender: Party, me: Party, sender_name: str
+) -> None:
+    """Row authority (:mod:`qsdesk.services.sync.authority`) against the rows stored here."""
+    bundle_origins: dict[tuple[str, str], str] = {}
+    for table_name, incoming in rows.items():
+        stored = _load_local(s, table_name, [r["id"] for r in incoming])
+        try:
+            check_rows(s, table_name, incoming, stored, sender, me, sender_name, bundle_origins)
+        except AuthorityError as exc:
+            raise BundleError(str(exc), "authority") from exc
+
+
+def _db_failure(exc: OperationalError) -> str:
+    text_ = str(exc.orig or exc)
+    if "locked" in text_ or "busy" in text_:
+        return "数据库正被另一个导入或程序占用（database is locked），未导入任何内容：请等对方完成后重试"
+    if "disk" in text_ or "full" in text_:
+        return f"磁盘已满或无法写入（{text_}），未导入任何内容：请清理磁盘空间后重试"
+    return f"数据库暂时无法写入（{text_}），未导入任何内容：请稍后重试"
 
 
 def _plan_and_apply(
-    store: Store, s: Session, decoded: DecodedBundle, report: ImportReport, me: Node, manifest_sha: str,
-    *, apply: bool, allow_gap: bool, written: list[Path], sender_kind: str,
+    store: Store, s: Session, decoded: DecodedBundle, rows: dict[str, list[dict[str, Any]]], report: ImportReport,
+    me: Node, manifest_sha: str, *, apply: bool, allow_gap: bool, written: list[Path],
 ) -> None:
     raw = decoded.raw
     m = raw.manifest
+    notes = list(report.notes)
     old_bundle = _check_gap(s, raw, report, allow_gap)
+    report.notes = notes  # already said by the check before the backup
     st = _state(s, raw.from_code, create=apply)
     ack = m.get("ack") or {}
     sender_ack = int(ack.get("change_seq") or 0) if isinstance(ack, dict) else 0
@@ -595,19 +641,10 @@ def _plan_and_apply(
         # a large transaction must not spill SQLite's page cache into the WAL over and over
         s.execute(text("PRAGMA cache_size=-131072"))
     for table_name in TABLES:  # FK order
-        incoming_json = decoded.tables.get(table_name)
-        if not incoming_json:
+        incoming = rows.get(table_name)
+        if not incoming:
             continue
         tr = report.tables.setdefault(table_name, TableReport())
-        incoming = []
-        for j in incoming_json:
-            row = json_to_row(table_name, j)
-            _check_meta(table_name, row)
-            incoming.append(row)
-        if table_name in COUNTY_TABLES:
-            incoming = _guard_county_rows(table_name, incoming, raw.from_code, sender_kind, tr, report)
-        if me.kind == "county" and sender_kind != "county":
-            incoming = _guard_origin(s, table_name, incoming, raw.from_code, me.code, tr, report)
         local = _load_local(s, table_name, [r["id"] for r in incoming])
         protected: set[str] = set()
         if table_name == "inspection":
@@ -676,49 +713,6 @@ def _plan_and_apply(
                      file=report.file_name, new=report.total("new"), updated=report.total("updated"),
                      conflicts=report.total("conflicts"))
         s.flush()
-
-
-def _guard_county_rows(
-    table_name: str, incoming: list[dict[str, Any]], sender: str, sender_kind: str, tr: TableReport,
-    report: ImportReport,
-) -> list[dict[str, Any]]:
-    """County master data (catalogue, notices, form versions) is accepted only from the county
-    that made it: a station can never send such rows up, nor pass on another node's."""
-    ok = [r for r in incoming if sender_kind == "county" and r["origin"] == sender]
-    if len(ok) == len(incoming):
-        return incoming
-    n = len(incoming) - len(ok)
-    tr.refused += n
-    report.refusals.append(f"{TABLE_LABELS.get(table_name, table_name)} {n} 条：只能由县级局发布，"
-                           f"{sender} 发来的不予导入")
-    return ok
-
-
-def _guard_origin(
-    s: Session, table_name: str, incoming: list[dict[str, Any]], sender: str, me: str, tr: TableReport,
-    report: ImportReport,
-) -> list[dict[str, Any]]:
-    """At a county: a station may send its own rows and rows the county handed to it, never rows
-    of another station (which would let one station overwrite another's records)."""
-    foreign = [r for r in incoming if r["origin"] not in (sender, me)]
-    if not foreign:
-        return incoming
-    allowed: set[str] = set()
-    if table_name in DOWN_TABLES:
-        t = table_of(table_name)
-        ids = [r["id"] for r in foreign]
-        for i in range(0, len(ids), _CHUNK):
-            allowed.update(s.scalars(select(t.c.id).where(t.c.id.in_(ids[i : i + _CHUNK]),
-                                                          _station_scope(table_name, sender))))
-    refused = [r for r in foreign if r["id"] not in allowed]
-    if not refused:
-        return incoming
-    tr.refused += len(refused)
-    origins = "、".join(sorted({r["origin"] or "（空）" for r in refused}))
-    report.refusals.append(f"{TABLE_LABELS.get(table_name, table_name)} {len(refused)} 条：来源为其他单位（{origins}），"
-                           f"{sender} 无权修改，未导入")
-    bad = {r["id"] for r in refused}
-    return [r for r in incoming if r["id"] not in bad]
 
 
 def _conflict(
