@@ -150,17 +150,18 @@ def check_rows(
     def refuse(row: dict[str, Any], why: str) -> AuthorityError:
         rid = str(row.get("id"))
         return AuthorityError(
-            f"数据包被拒绝：{who} 发来的{label}记录 {rid} {why}，整个数据包未导入任何内容", table_name, rid)
+            f"数据包被拒绝：{who}发来的{label}记录 {rid} {why}，整个数据包未导入任何内容", table_name, rid)
 
     bundle_enterprises = {i for (t, i), o in bundle_origins.items() if t == "enterprise" and o == sender.code}
     for row in incoming:
         cur = stored.get(row["id"])
         origin = row.get("origin")
+        if rule.owner == "county" and (sender.kind != "county" or origin != sender.code):
+            raise refuse(row, "属于县级局发布的数据，只能由县级局发布或修改")
         if cur is not None and cur.get("origin") != origin:
             raise refuse(row, f"改动了记录的来源（本机为 {cur.get('origin') or '空'}，包中为 {origin or '空'}）")
         if rule.owner == "county":
-            if sender.kind != "county" or origin != sender.code:
-                raise refuse(row, "属于县级局发布的数据，只能由县级局发布或修改")
+            pass
         elif rule.owner == "station":
             if sender.kind == "county":
                 if origin != me.code:
@@ -175,7 +176,8 @@ def check_rows(
                         table_of(parent[0]).c.id == parent[1])).scalar()
                     p_origin = p
                 if p_origin is not None and p_origin != origin:
-                    raise refuse(row, f"挂在单位 {p_origin} 的记录上，不能由 {origin} 添加或修改")
+                    raise refuse(row, f"挂在单位 {p_origin} 的{TABLE_LABELS.get(parent[0], parent[0])} {parent[1]} 上，"
+                                      f"不能由 {origin} 添加或修改")
         else:  # shared master data
             if sender.kind != "county":
                 if cur is None:

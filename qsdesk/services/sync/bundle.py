@@ -34,6 +34,7 @@ import re
 import stat
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,11 @@ PARTIAL_SUFFIX = ".partial"
 
 MAX_MANIFEST = 8 * 1024 * 1024
 MAX_MEMBER = 1024 * 1024 * 1024
-MAX_TOTAL = 8 * 1024 * 1024 * 1024
+MAX_TOTAL = 2 * 1024 * 1024 * 1024
+#: A member may inflate to at most this many times its compressed size (beyond the first MiB):
+#: real JSONL shrinks about 8 to 20 times, a zip bomb a thousand times.
+MAX_RATIO = 100
+RATIO_FREE = 1024 * 1024
 
 _MEMBER_RE = re.compile(r"^(?:data/([a-z_]{1,64})\.jsonl|private/([a-z_]{1,64})\.jsonl\.enc|attachments/([0-9a-f]{64}))$")
 
@@ -93,7 +98,8 @@ def decode_jsonl(data: bytes, member: str) -> list[dict[str, Any]]:
             try:
                 objs.append(strict_loads(line))
             except ValueError as exc:
-                raise BundleError(f"数据包成员 {member} 第 {n} 行不是有效的 JSON", "corrupt") from exc
+                raise BundleError(f"数据包成员 {member} 第 {n} 行不是有效的 JSON（{exc}；NaN、无穷大等不是有效数值），"
+                                  "未导入任何内容", "corrupt") from exc
     for n, obj in enumerate(objs, 1):
         if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
             raise BundleError(f"数据包成员 {member} 第 {n} 行缺少记录编号", "corrupt")
@@ -265,9 +271,19 @@ def _check_name(info: zipfile.ZipInfo) -> None:
         raise BundleError(f"数据包含有不认识的成员 {name!r}，已拒绝", "path")
 
 
-def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+def check_inflation(info: zipfile.ZipInfo, limit: int) -> None:
+    """Refuse a member whose header promises more than ``limit`` bytes or an implausible ratio.
+
+    Python's zipfile never inflates beyond the header's ``file_size``, so checking the header
+    before reading caps the memory a bomb can take."""
     if info.file_size > limit:
-        raise BundleError(f"数据包成员 {info.filename} 过大（{info.file_size} 字节）", "size")
+        raise BundleError(f"数据包成员 {info.filename} 过大（{info.file_size} 字节），已拒绝", "size")
+    if info.file_size > RATIO_FREE and info.file_size > info.compress_size * MAX_RATIO:
+        raise BundleError(f"数据包成员 {info.filename} 的压缩比异常（可能是“压缩炸弹”），已拒绝", "size")
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    check_inflation(info, limit)
     try:
         with zf.open(info) as fh:
             data = fh.read(limit + 1)
@@ -279,8 +295,14 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> byte
     return data
 
 
-def read_archive(source: Path | io.BytesIO) -> RawBundle:
-    """Open a bundle and check its structure and member hashes. Raises :class:`BundleError`."""
+def read_archive(
+    source: Path | io.BytesIO, verify: Callable[[dict[str, Any], bytes, bytes], None] | None = None
+) -> RawBundle:
+    """Open a bundle and check its structure and member hashes. Raises :class:`BundleError`.
+
+    ``verify(manifest, manifest_bytes, signature)`` is called once the manifest has been read and
+    before any other member is inflated: an unsigned or foreign file costs no more than its
+    manifest (at most :data:`MAX_MANIFEST`)."""
     try:
         if isinstance(source, Path):
             file_bytes = source.read_bytes()
@@ -312,6 +334,8 @@ def read_archive(source: Path | io.BytesIO) -> RawBundle:
             except ValueError as exc:
                 raise BundleError("数据包清单已损坏（不是有效的 JSON）", "corrupt") from exc
             _check_manifest_shape(manifest)
+            if verify is not None:
+                verify(manifest, manifest_bytes, signature)
             listed: dict[str, Any] = manifest["members"]
             extra = seen - set(listed) - {"manifest.json", "manifest.sig"}
             if extra:

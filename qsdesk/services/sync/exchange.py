@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, or_, select, text, true, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from qsdesk.services import audit
@@ -410,23 +410,33 @@ class ImportReport:
 
 
 def verify_bundle(store: Store, path: Path) -> tuple[RawBundle, Node, Node]:
-    """Structure, hashes, sender enrolment, signature and recipient. Returns ``(raw, me, sender)``."""
-    raw = read_archive(Path(path))
-    with store.session() as s:
-        me = _self_node(s)
-        sender = s.get(Node, raw.from_code)
-        if sender is None or sender.is_self or not sender.public_key:
-            if raw.from_code == me.code:
-                raise BundleError("这是本单位自己导出的数据包，不能在本机导入", "recipient")
-            raise BundleError(f"发送单位 {raw.from_code} 未登记：请先导入对方的登记文件并核对指纹", "sender")
-        if not crypto.verify(sender.public_key, raw.manifest_bytes, raw.signature):
-            raise BundleError(f"数据包签名校验失败：不是 {sender.name}（{sender.code}）签发的，或已被篡改", "signature")
-        if raw.to_code != me.code:
-            raise BundleError(
-                f"此数据包是发给单位 {raw.to_code} 的，不是发给本单位（{me.code}）的，请勿导入", "recipient"
-            )
-        s.expunge_all()
-    return raw, me, sender
+    """Structure, hashes, sender enrolment, signature and recipient. Returns ``(raw, me, sender)``.
+
+    Sender, signature and recipient are checked as soon as the manifest is read, before any other
+    member is inflated."""
+    found: dict[str, Node] = {}
+
+    def check(manifest: dict[str, Any], manifest_bytes: bytes, signature: bytes) -> None:
+        from_code, to_code = str(manifest["from"]), str(manifest["to"])
+        with store.session() as s:
+            me = _self_node(s)
+            sender = s.get(Node, from_code)
+            if sender is None or sender.is_self or not sender.public_key:
+                if from_code == me.code:
+                    raise BundleError("这是本单位自己导出的数据包，不能在本机导入", "recipient")
+                raise BundleError(f"发送单位 {from_code} 未登记：请先导入对方的登记文件并核对指纹", "sender")
+            if not crypto.verify(sender.public_key, manifest_bytes, signature):
+                raise BundleError(f"数据包签名校验失败：不是 {sender.name}（{sender.code}）签发的，或已被篡改",
+                                  "signature")
+            if to_code != me.code:
+                raise BundleError(
+                    f"此数据包是发给单位 {to_code} 的，不是发给本单位（{me.code}）的，请勿导入", "recipient"
+                )
+            s.expunge_all()
+        found["me"], found["sender"] = me, sender
+
+    raw = read_archive(Path(path), verify=check)
+    return raw, found["me"], found["sender"]
 
 
 def preview_bundle(store: Store, path: Path) -> ImportReport:
@@ -490,6 +500,9 @@ def _run_import_checked(store: Store, path: Path, *, apply: bool, allow_gap: boo
         if isinstance(exc, IntegrityError):
             raise BundleError("数据包中的记录引用了本机没有的记录（可能缺少更早的数据包），未导入任何内容",
                               "reference") from exc
+        if isinstance(exc, DataError):
+            raise BundleError(f"数据包中有本机数据库不能保存的值（{exc.orig or exc}），未导入任何内容",
+                              "value") from exc
         if isinstance(exc, OperationalError):
             raise BundleError(_db_failure(exc), "db") from exc
         raise
