@@ -12,10 +12,10 @@ from qsdesk.cli import CommandError, add_data_dir
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("backup", help="备份数据库（联机备份，保留最近 10 份）")
+    p = sub.add_parser("backup", help="备份数据库（联机备份；自动备份保留最近 10 份，手动备份不删除）")
     add_data_dir(p)
     p.add_argument("--list", action="store_true", help="列出已有备份")
-    p.add_argument("--out", type=Path, default=None, help="另存一份到指定文件（例如U盘）")
+    p.add_argument("--out", type=Path, default=None, help="另存一份到指定文件或文件夹（例如U盘；不覆盖已有文件）")
     p.set_defaults(func=cmd_backup)
 
     p = sub.add_parser("restore", help="从备份文件恢复数据库（恢复前自动备份当前数据库）")
@@ -64,10 +64,13 @@ def cmd_backup(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     _audit(dd, "backup", file=made.name)
     if args.out:
-        import shutil
+        from qsdesk.store.backup import copy_out
 
-        shutil.copyfile(made, args.out)
-        print(f"已备份：{made}，并另存到 {args.out}")
+        try:
+            copied = copy_out(made, args.out)
+        except BackupError as exc:
+            raise CommandError(f"已备份：{made}；但{exc}") from None
+        print(f"已备份：{made}，并另存到 {copied}")
     else:
         print(f"已备份：{made}")
     return 0

@@ -29,6 +29,7 @@ Rows applied from a bundle keep their ``rev``/``updated_at``/``origin`` and get 
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 from collections import defaultdict
@@ -497,6 +498,8 @@ def _run_import_checked(store: Store, path: Path, *, apply: bool, allow_gap: boo
         _unlink_all(written)
         if safety is not None:  # nothing was imported: the backup taken for it protects nothing
             safety.unlink(missing_ok=True)
+        if isinstance(exc, (IntegrityError, OperationalError)) and apply:
+            _raise_if_imported_meanwhile(store, raw, exc)
         if isinstance(exc, IntegrityError):
             raise BundleError("数据包中的记录引用了本机没有的记录（可能缺少更早的数据包），未导入任何内容",
                               "reference") from exc
@@ -505,6 +508,9 @@ def _run_import_checked(store: Store, path: Path, *, apply: bool, allow_gap: boo
                               "value") from exc
         if isinstance(exc, OperationalError):
             raise BundleError(_db_failure(exc), "db") from exc
+        if isinstance(exc, OSError):
+            why = "磁盘已满" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+            raise BundleError(f"导入时写入失败（{why}），未导入任何内容：请处理后重试", "io") from exc
         raise
     report.status = "applied" if apply else "preview"
     if apply and report.tables.get("form_version") is not None:
@@ -515,6 +521,21 @@ def _run_import_checked(store: Store, path: Path, *, apply: bool, allow_gap: boo
         except OSError as exc:  # the rows are stored; the files are written again at the next start
             report.notes.append(f"表单版本文件未能写入数据目录（{exc}），将在下次启动时重试")
     return report
+
+
+def _raise_if_imported_meanwhile(store: Store, raw: RawBundle, exc: BaseException) -> None:
+    """The real cause when another import of the same sender's bundle committed while this one
+    was applying (two windows, or the GUI and the CLI at once): not a missing bundle."""
+    try:
+        with store.session() as s:
+            other = s.scalars(select(BundleLog).where(
+                BundleLog.direction == "in", BundleLog.peer_code == raw.from_code, BundleLog.seq == raw.seq)).first()
+    except OperationalError:
+        return
+    if other is not None:
+        raise BundleError(
+            f"同一时间另有一个导入已导入了来自 {raw.from_code} 的第 {raw.seq} 号数据包（{other.file_name}），"
+            "本次导入未做任何改动，无需重试", "concurrent") from exc
 
 
 def _unlink_all(paths: list[Path]) -> None:
