@@ -827,7 +827,7 @@ def _write_blob(store: Store, sha: str, data: bytes) -> list[Path]:
         return []
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(sha + ".sync.tmp")
-    with open(tmp, "wb") as fh:
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as fh:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
