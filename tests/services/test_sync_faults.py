@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
@@ -202,3 +203,35 @@ def test_restore_refuses_another_stations_and_broken_backups(tmp_path: Path) -> 
     restore(dd, own)  # its own backup is accepted
     again = open_store(dd.root)
     again.close()
+
+
+def _fill(mnt: Path) -> None:
+    with contextlib.suppress(OSError), open(mnt / "rest", "wb", buffering=0) as f:
+        while True:
+            f.write(b"\0" * 4096)
+            f.flush()
+
+
+def test_cli_io_errors_are_one_line_exit_2(pair: Pair, tiny_disk: Path, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    root = str(pair.station.data_dir.root)  # type: ignore[union-attr]
+    add_enterprise(pair.station)
+    pair.station.close()
+    pair.county.close()
+    _fill(tiny_disk)
+    listing = sorted(p.name for p in tiny_disk.iterdir())
+    for argv in (["enrol", "--data-dir", root, "--export", str(tiny_disk)],
+                 ["export-bundle", "--data-dir", root, "--to", COUNTY, "--out", str(tiny_disk)],
+                 ["backup", "--data-dir", root, "--out", str(tiny_disk)]):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+        assert "已满" in err, err
+        assert sorted(p.name for p in tiny_disk.iterdir()) == listing
+    pair.station = open_store(root)
+    pair.county = open_store(pair.county.data_dir.root)  # type: ignore[union-attr]
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("x")
+    assert main(["enrol", "--data-dir", root, "--export", str(blocked)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err

@@ -9,6 +9,8 @@ in person) before trusting an imported identity.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 from dataclasses import dataclass
@@ -73,14 +75,20 @@ def export_identity(store: Store, directory: Path) -> Path:
     ident = own_identity(store)
     body = ident.body()
     sig = crypto.sign(load_signing_key(store), canonical(body))
-    directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{ident.code}{IDENTITY_SUFFIX}"
     tmp = path.with_name(path.name + ".partial")
-    with open(tmp, "wb") as fh:
-        fh.write(json.dumps({"body": body, "sig": crypto.b64e(sig)}, ensure_ascii=False, indent=1).encode())
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as fh:
+            fh.write(json.dumps({"body": body, "sig": crypto.b64e(sig)}, ensure_ascii=False, indent=1).encode())
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        why = "磁盘已满" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+        raise EnrolError(f"写出登记文件到 {directory} 失败（{why}），没有留下不完整的文件：请检查U盘后重试") from exc
     return path
 
 
