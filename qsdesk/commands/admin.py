@@ -21,6 +21,8 @@ def register(sub: Any) -> None:
     p = sub.add_parser("restore", help="从备份文件恢复数据库（恢复前自动备份当前数据库）")
     add_data_dir(p)
     p.add_argument("file", type=Path, help="备份文件 (.db)")
+    p.add_argument("--new-pc", action="store_true",
+                   help="换新电脑：把本单位的备份恢复到已用同一单位代码初始化的新电脑（沿用新电脑的密钥）")
     p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("account", help="账号管理：add 添加账号（首个须为站长）")
@@ -84,7 +86,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     dd = _data_dir(args)
     dd.ensure()
     try:
-        safety = restore(dd, args.file)
+        safety = restore(dd, args.file, new_pc=args.new_pc)
     except BackupError as exc:
         raise CommandError(str(exc)) from None
     _audit(dd, "restore", file=Path(args.file).name, safety_backup=safety.name)

@@ -26,6 +26,8 @@ def register(sub: Any) -> None:
     p.add_argument("--since", type=int, default=None, metavar="N",
                    help="重发：导出本机第 N 号变更之后的全部变更（默认：对方最后确认之后）")
     p.add_argument("--range", dest="range_", default=None, metavar="A:B", help="重发：导出第 A 号之后到第 B 号的变更")
+    p.add_argument("--all", dest="full", action="store_true",
+                   help="县级局：把该所的全部记录发回该所（该所换电脑或重装后恢复用）")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("import-bundle", help="导入同步数据包（.qsb）")
@@ -104,7 +106,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         since, upto = _parse_range(args.range_)
     store = open_node_store(args)
     try:
-        res = export_bundle(store, args.to, args.out, since=since, upto=upto)
+        res = export_bundle(store, args.to, args.out, since=since, upto=upto, full=args.full)
     finally:
         store.close()
     print(res.summary())

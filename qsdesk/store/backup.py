@@ -274,8 +274,12 @@ def installed_keys(dd: DataDir) -> tuple[str, str] | None:
         raise BackupError(f"本机密钥文件无法读取（{exc}），不能核对备份是否属于本单位") from None
 
 
-def check_backup(dd: DataDir, source: Path) -> str:
-    """Everything restore checks before touching anything; returns the schema revision."""
+def check_backup(dd: DataDir, source: Path, *, new_pc: bool = False) -> str:
+    """Everything restore checks before touching anything; returns the schema revision.
+
+    ``new_pc``: the backup of this unit restored on a new installation (a lost laptop): the
+    installation must already be set up with the same unit code; its new keys replace the old
+    ones in the restored database (the county then enrols the new identity with "replace")."""
     source = Path(source)
     if not source.is_file():
         raise BackupError(f"找不到备份文件：{source}")
@@ -297,6 +301,10 @@ def check_backup(dd: DataDir, source: Path) -> str:
 
     if live is not None and ident[0] != live[0]:
         raise BackupError(f"{source.name} 是单位 {ident[0]} 的备份，不是本单位（{live[0]}）的，已拒绝恢复")
+    if new_pc:
+        if live is None or ident[0] != live[0]:
+            raise BackupError(f"{source.name} 是单位 {ident[0]} 的备份：新电脑须先以同一单位代码初始化后才能恢复")
+        return rev
     if (ident[1], ident[2]) != keys:
         raise BackupError(
             f"{source.name} 的单位密钥指纹（{crypto.fingerprint(ident[1], ident[2])}）与本机"
@@ -304,7 +312,7 @@ def check_backup(dd: DataDir, source: Path) -> str:
     return rev
 
 
-def restore(dd: DataDir, source: Path) -> Path:
+def restore(dd: DataDir, source: Path, *, new_pc: bool = False) -> Path:
     """Replace the data directory's database with ``source``; returns the safety backup made first.
 
     The caller must have closed every connection to the database (the GUI reopens it after).
@@ -312,7 +320,8 @@ def restore(dd: DataDir, source: Path) -> Path:
     (:func:`check_backup`) runs before anything is written.
     """
     source = Path(source)
-    check_backup(dd, source)
+    check_backup(dd, source, new_pc=new_pc)
+    keys = installed_keys(dd) if new_pc else None
     safety = backup_data_dir(dd, "restore") if dd.db_path.is_file() else None
     tmp = dd.db_path.with_suffix(".restoring")
     _create_private(tmp)
@@ -322,6 +331,9 @@ def restore(dd: DataDir, source: Path) -> Path:
             dst = sqlite3.connect(tmp)
             try:
                 src.backup(dst)
+                if keys is not None:  # this installation's keys are the unit's keys from now on
+                    dst.execute("UPDATE node SET public_key = ?, enc_public_key = ? WHERE is_self = 1", keys)
+                    dst.commit()
             finally:
                 dst.close()
         finally:

@@ -207,20 +207,29 @@ def _station_scope(table_name: str, to_code: str) -> Any:
 
 
 def _collect_rows(
-    session: Session, me: Node, to_code: str, after: int, upto: int
+    session: Session, me: Node, to_code: str, after: int, upto: int, *, full: bool = False
 ) -> tuple[dict[str, EncodedRows], list[str]]:
-    """The rows to send, encoded per table, and the attachments (sha256) their links name."""
+    """The rows to send, encoded per table, and the attachments (sha256) their links name.
+
+    ``full`` (county → station, after a lost laptop): every row of the station's records — its
+    own work (``origin`` = the station) and its master data — whatever its change number, rows
+    received from the station included."""
     tables: dict[str, EncodedRows] = {}
     shas: list[str] = []
-    names = DOWN_TABLES if me.kind == "county" else tuple(TABLES)
+    names = tuple(TABLES) if full else DOWN_TABLES if me.kind == "county" else tuple(TABLES)
     dialect = session.get_bind().dialect
     raw_json = raw_json_supported(session)
     for name in names:
         t = table_of(name)
         encoder = TableEncoder(name, dialect, raw_json=raw_json)
-        stmt = select(*encoder.columns).where(t.c.change_seq > after, t.c.change_seq <= upto, t.c.change_seq > 0)
-        if me.kind == "county":
-            stmt = stmt.where(_station_scope(name, to_code))
+        if full:
+            scope = _station_scope(name, to_code) if name in DOWN_TABLES else t.c.origin == to_code
+            stmt = select(*encoder.columns).where(scope)
+        else:
+            stmt = select(*encoder.columns).where(t.c.change_seq > after, t.c.change_seq <= upto,
+                                                  t.c.change_seq > 0)
+            if me.kind == "county":
+                stmt = stmt.where(_station_scope(name, to_code))
         rows = session.execute(stmt.order_by(t.c.change_seq, t.c.id)).all()
         if not rows:
             continue
@@ -281,6 +290,7 @@ def export_bundle(
     since: int | None = None,
     upto: int | None = None,
     kind: str = "data",
+    full: bool = False,
 ) -> ExportResult:
     """Write the next bundle for ``to_code`` into ``out_dir``.
 
@@ -302,11 +312,13 @@ def export_bundle(
             tables: dict[str, EncodedRows] = {}
             shas: list[str] = []
         else:
-            after = st.acked_change_seq if since is None else max(0, since)
+            after = 0 if full else st.acked_change_seq if since is None else max(0, since)
             top = now_seq if upto is None else min(upto, now_seq)
             if top < after:
                 raise SyncError(f"导出范围无效：起点 {after} 大于终点 {top}")
-            tables, shas = _collect_rows(s, me, to_code, after, top)
+            if full and me.kind != "county":
+                raise SyncError("只有县级局可以把一个所的全部记录发回该所（换电脑后恢复）")
+            tables, shas = _collect_rows(s, me, to_code, after, top, full=full)
         attachments = _attachments_for(store, s, shas)
         out = OutgoingBundle(
             kind=kind, from_code=me.code, to_code=to_code, seq=seq, range_after=after, range_upto=top, ack=ack,
@@ -594,6 +606,21 @@ def _sealed_inspections(s: Session, ids: Iterable[str]) -> set[str]:
     return out
 
 
+def _resume_after_reinstall(s: Session, st: SyncPeerState, ack: Any, sender_ack: int, report: ImportReport) -> None:
+    """A peer's signed acknowledgement saying it holds more of our bundles or changes than we
+    remember sending: this installation is new (a lost laptop replaced, a backup restored on a
+    new PC). Continue our numbering after what the peer holds, so that our next bundle is neither
+    a "replay" of an old number nor a range that does not join on."""
+    acked_seq = int(ack.get("seq") or 0) if isinstance(ack, dict) else 0
+    if acked_seq > st.last_seq_sent:
+        report.notes.append(f"对方已收到本单位第 {acked_seq} 号及以前的数据包：本机的发送序号从其后继续")
+        st.last_seq_sent = acked_seq
+    if sender_ack > current_change_seq(s):
+        s.execute(update(Counter).where(Counter.name == "change_seq").values(value=sender_ack))
+        if not s.scalar(select(Counter.value).where(Counter.name == "change_seq")):
+            s.add(Counter(name="change_seq", value=sender_ack))
+
+
 def _convert_rows(decoded: DecodedBundle, sender_name: str) -> dict[str, list[dict[str, Any]]]:
     """Database values of every incoming row; a value of the wrong type or out of range refuses
     the bundle (naming sender, table and row) before anything is written."""
@@ -730,6 +757,7 @@ def _plan_and_apply(
     if apply:
         st.last_seq_received = max(st.last_seq_received, raw.seq)
         st.acked_change_seq = max(st.acked_change_seq, sender_ack)
+        _resume_after_reinstall(s, st, ack, sender_ack, report)
         rng = m.get("range")
         s.add(BundleLog(
             direction="in", peer_code=raw.from_code, seq=raw.seq, file_name=report.file_name, sha256=manifest_sha,
