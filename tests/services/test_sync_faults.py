@@ -235,3 +235,48 @@ def test_cli_io_errors_are_one_line_exit_2(pair: Pair, tiny_disk: Path, tmp_path
     assert main(["enrol", "--data-dir", root, "--export", str(blocked)]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+
+
+def test_an_edit_committed_during_an_import_is_never_overwritten(pair: Pair,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from qsdesk.services.sync import exchange
+    from qsdesk.store.models import Enterprise, SyncConflict
+
+    eid = add_enterprise(pair.station)
+    import_bundle(pair.county, export_bundle(pair.station, COUNTY, pair.usb).path)
+    with pair.station.transaction() as s:
+        e = s.get(Enterprise, eid)
+        assert e is not None
+        e.staff = 5
+    bundle = export_bundle(pair.station, COUNTY, pair.usb).path
+    other = open_store(pair.county.data_dir.root)  # type: ignore[union-attr]  # the GUI, say
+    real = exchange._apply_rows
+    edited: list[bool] = []
+
+    def edit_then_apply(s, table_name, inserts, updates):  # type: ignore[no-untyped-def]
+        if table_name == "enterprise" and not edited:
+            edited.append(True)  # planned already; the clerk saves an edit right now
+            with other.transaction() as o:
+                ent = o.get(Enterprise, eid)
+                assert ent is not None
+                ent.address = "县局刚保存的地址"
+        return real(s, table_name, inserts, updates)
+
+    monkeypatch.setattr(exchange, "_apply_rows", edit_then_apply)
+    with pytest.raises(BundleError) as err:
+        import_bundle(pair.county, bundle)
+    # caught by the rev re-check at write time (SQLite runs the plan's reads outside a snapshot)
+    assert err.value.reason == "concurrent" and "未导入任何内容" in str(err.value)
+    monkeypatch.setattr(exchange, "_apply_rows", real)
+    other.close()
+    with pair.county.session() as s:
+        e = s.get(Enterprise, eid)
+        assert e is not None and e.address == "县局刚保存的地址" and e.staff != 5
+    rep = import_bundle(pair.county, bundle)  # again: the edit is kept or queued, never lost
+    with pair.county.session() as s:
+        e = s.get(Enterprise, eid)
+        assert e is not None
+        queued = [c.other.get("address") for c in s.query(SyncConflict).all()] + [
+            c.kept.get("address") for c in s.query(SyncConflict).all()]
+        assert e.address == "县局刚保存的地址" or "县局刚保存的地址" in queued
+    assert rep.total("conflicts") == 1

@@ -91,6 +91,8 @@ COUNTY_TABLES = ("key_product", "notice", "form_version")
 DOWN_TABLES = ("inspector", "enterprise", "product", "supervisor_assignment", *COUNTY_TABLES)
 
 _CHUNK = 500
+#: Key carrying, with a planned update, the ``rev`` it was planned against.
+_EXPECTED_REV = "__expected_rev"
 
 TABLE_LABELS = {
     "inspector": "检查人员", "enterprise": "企业", "product": "产品", "supervisor_assignment": "责任监管人员",
@@ -740,7 +742,7 @@ def _plan_and_apply(
             reason = "both_sealed" if both_sealed else "both"
             if k_in > k_loc:
                 tr.updated += 1
-                updates.append(row)
+                updates.append({**row, _EXPECTED_REV: cur.get("rev")})
                 if local_unseen or both_sealed:
                     tr.conflicts += 1
                     _conflict(s, report, table_name, rid, row, cur, reason, "incoming", now, apply)
@@ -803,14 +805,22 @@ def _apply_rows(s: Session, table_name: str, inserts: list[dict[str, Any]], upda
         if not _insert_many_sqlite(s, t, rows):
             s.execute(insert(t), rows)
     for group in _group_by_keys(updates):
-        cols = [c for c in group[0] if c != "id"]
+        cols = [c for c in group[0] if c not in ("id", _EXPECTED_REV)]
+        # the version planned against must still be there at write time: an edit committed
+        # meanwhile (another window, PostgreSQL's read committed) is never overwritten
         stmt = (
             update(t)
-            .where(t.c.id == bindparam("b_id"))
+            .where(t.c.id == bindparam("b_id"), t.c.rev == bindparam("b_expected_rev"))
             .values({c: bindparam(f"b_{c}") for c in [*cols, "change_seq"]})
         )
-        s.connection().execute(stmt, [{"b_id": r["id"], "b_change_seq": 0, **{f"b_{c}": r[c] for c in cols}}
-                                      for r in group])
+        result = s.connection().execute(
+            stmt, [{"b_id": r["id"], "b_expected_rev": r[_EXPECTED_REV], "b_change_seq": 0,
+                    **{f"b_{c}": r[c] for c in cols}} for r in group])
+        dialect = s.get_bind().dialect
+        sane = dialect.supports_sane_multi_rowcount if len(group) > 1 else dialect.supports_sane_rowcount
+        if sane and result.rowcount != len(group):
+            raise BundleError(f"导入期间本机有{TABLE_LABELS.get(table_name, table_name)}记录被修改，"
+                              "为不丢失这次修改，未导入任何内容：请重新导入", "concurrent")
 
 
 def _insert_many_sqlite(s: Session, t: Table, rows: list[dict[str, Any]]) -> bool:
