@@ -87,7 +87,11 @@ def test_a_station_cannot_overwrite_another_stations_rows(tmp_path: Path) -> Non
         with pytest.raises(BundleError) as err:  # refused whole, naming sender, table and row
             import_bundle(co, forged)
         assert err.value.reason == "authority"
-        assert "遥墙市场监管所（370112002）" in str(err.value) and "企业" in str(err.value) and e1 in str(err.value)
+        with s2.session() as s:
+            forged_ids = set(s.scalars(select(Enterprise.id).where(Enterprise.origin == STATION)))
+        assert e1 in forged_ids and len(forged_ids) == 2
+        msg = str(err.value)
+        assert "遥墙市场监管所（370112002）发来的企业记录" in msg and any(i in msg for i in forged_ids), msg
         assert snapshot(co) == before
         with s2.transaction() as s:  # station 2 drops its forgeries; its own enterprise now goes up
             s.execute(delete(Enterprise).where(Enterprise.name.in_(["被篡改的名称", "冒名新企业"])))
