@@ -26,7 +26,6 @@ from tests.services.sync_helpers import (
     Pair,
     add_enterprise,
     add_inspection,
-    enrol_both,
     make_node,
     make_pair,
     snapshot,
@@ -180,7 +179,6 @@ def test_restore_refuses_another_stations_and_broken_backups(tmp_path: Path) -> 
     a = make_node(tmp_path / "a", "station", STATION, "王舍人市场监管所", COUNTY)
     b = make_node(tmp_path / "b", "station", STATION2, "遥墙市场监管所", COUNTY)
     twin = make_node(tmp_path / "twin", "station", STATION, "王舍人市场监管所", COUNTY)  # same code, other keys
-    enrol_both(a, b, tmp_path / "usb")
     add_enterprise(a)
     foreign = backup_data_dir(b.data_dir, "manual")
     same_code = backup_data_dir(twin.data_dir, "manual")
