@@ -81,7 +81,8 @@ def stored_json(store: Store, table: str, rid: str) -> dict[str, Any]:
 
 
 def forge(sender: Store, recipient: Store, out_dir: Path, rows: dict[str, list[dict[str, Any]]], *,
-          patch: Callable[[dict[str, Any]], None] | None = None) -> Path:
+          patch: Callable[[dict[str, Any]], None] | None = None, plain_public: bool = False,
+          seq_offset: int = 100) -> Path:
     """A bundle from ``sender`` to ``recipient`` with these rows (JSON values), signed by the
     sender's enrolled key after ``patch`` changed the manifest (so the signature verifies)."""
     with sender.session() as s:
@@ -89,7 +90,7 @@ def forge(sender: Store, recipient: Store, out_dir: Path, rows: dict[str, list[d
         peer = s.get(Node, recipient.origin)
         assert peer is not None and peer.enc_public_key
         st = s.get(SyncPeerState, recipient.origin)
-        seq = (st.last_seq_sent if st else 0) + 100
+        seq = (st.last_seq_sent if st else 0) + seq_offset
         enc_pub, me_code, me_name, me_kind = peer.enc_public_key, me.code, me.name, me.kind
     tables = {}
     for table, objs in rows.items():
@@ -101,6 +102,12 @@ def forge(sender: Store, recipient: Store, out_dir: Path, rows: dict[str, list[d
                          range_upto=1, ack={"change_seq": 0, "seq": 0}, created_at="2026-12-01T00:00:00+00:00",
                          tables=tables, extra={"from_name": me_name, "to_name": "", "from_kind": me_kind})
     members, manifest = build_members(out, enc_pub)
+    if plain_public:  # what a version 1 program wrote: the public JSONL in clear
+        manifest["version"] = 1
+        for table, enc in tables.items():
+            name = f"data/{table}.jsonl"
+            members[name] = enc.public
+            manifest["members"][name] = {"sha256": hashlib.sha256(enc.public).hexdigest(), "size": len(enc.public)}
     if patch is not None:
         patch(manifest)
     return write_signed(sender, out_dir / out.file_name, manifest, members)
@@ -317,3 +324,12 @@ def test_lying_xlsx_sizes_refused(tmp_path: Path) -> None:
     bad.write_bytes(bytes(raw))
     with pytest.raises(ExcelFileError):
         open_workbook(bad)
+
+
+def test_a_version_1_bundle_is_still_read(world: World, tmp_path: Path) -> None:
+    row = _edited(world, "enterprise", world.e2, name="遥墙一厂（旧版程序改名）")
+    # its own sequence number: the refused attacks' number 100 must stay unused whatever the order
+    bundle = forge(world.s2, world.county, tmp_path, {"enterprise": [row]}, plain_public=True, seq_offset=5000)
+    rep = import_bundle(world.county, bundle)
+    assert rep.status == "applied" and rep.tables["enterprise"].updated == 1
+    assert stored_json(world.county, "enterprise", world.e2)["name"] == "遥墙一厂（旧版程序改名）"
