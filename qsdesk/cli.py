@@ -90,6 +90,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:  # domain/service validation errors carry Chinese messages
         print(f"qsdesk: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader of our output went away (`… | head`): stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 2
+    except OSError as exc:  # a full disk, a missing folder, an existing file: one line, no traceback
+        print(f"qsdesk: {os_error_text(exc)}", file=sys.stderr)
+        return 2
+
+
+def os_error_text(exc: OSError) -> str:
+    """One Chinese line for an operating-system error."""
+    import errno
+
+    where = f"：{exc.filename}" if exc.filename else ""
+    known = {
+        errno.ENOSPC: "磁盘已满，未能写完（没有留下不完整的文件时可直接重试）",
+        errno.ENOENT: "找不到文件或文件夹",
+        errno.EEXIST: "文件已存在，未覆盖",
+        errno.EACCES: "没有权限",
+        errno.EPERM: "没有权限",
+        errno.EROFS: "磁盘为只读",
+        errno.EIO: "读写设备出错（U盘是否已拔出？）",
+        errno.ENOTDIR: "路径不是文件夹",
+        errno.EISDIR: "路径是文件夹，不是文件",
+    }
+    text = known.get(exc.errno or 0, f"读写文件失败（{exc.strerror or exc}）")
+    return text + where
 
 
 if __name__ == "__main__":

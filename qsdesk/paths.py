@@ -77,7 +77,36 @@ class DataDir:
 
     def ensure(self) -> DataDir:
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.attachments.mkdir(exist_ok=True)
+        self.attachments.mkdir(mode=0o700, exist_ok=True)
         self.keys.mkdir(mode=0o700, exist_ok=True)
-        os.chmod(self.keys, 0o700)
+        tighten_permissions(self.root)
         return self
+
+
+def tighten_permissions(root: Path) -> None:
+    """Owner-only access to everything in a data directory, at every start: folders 0700, files
+    0600, including a folder made by an older version (0755) and files copied in with the umask
+    (attachments, backups). Only what is looser is changed; links are left alone. POSIX only (on
+    Windows the user profile's ACL protects the data directory)."""
+    if os.name != "posix":
+        return
+    import contextlib
+    import stat
+
+    def fix(path: str, want: int, st: os.stat_result) -> None:
+        if stat.S_IMODE(st.st_mode) & ~want:
+            with contextlib.suppress(OSError):  # not ours to change (another owner)
+                os.chmod(path, want)
+
+    fix(str(root), 0o700, os.stat(root))
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames:
+            p = os.path.join(dirpath, name)
+            st = os.lstat(p)
+            if stat.S_ISDIR(st.st_mode):
+                fix(p, 0o700, st)
+        for name in filenames:
+            p = os.path.join(dirpath, name)
+            st = os.lstat(p)
+            if stat.S_ISREG(st.st_mode):
+                fix(p, 0o600, st)

@@ -12,15 +12,17 @@ from qsdesk.cli import CommandError, add_data_dir
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("backup", help="备份数据库（联机备份，保留最近 10 份）")
+    p = sub.add_parser("backup", help="备份数据库（联机备份；自动备份保留最近 10 份，手动备份不删除）")
     add_data_dir(p)
     p.add_argument("--list", action="store_true", help="列出已有备份")
-    p.add_argument("--out", type=Path, default=None, help="另存一份到指定文件（例如U盘）")
+    p.add_argument("--out", type=Path, default=None, help="另存一份到指定文件或文件夹（例如U盘；不覆盖已有文件）")
     p.set_defaults(func=cmd_backup)
 
     p = sub.add_parser("restore", help="从备份文件恢复数据库（恢复前自动备份当前数据库）")
     add_data_dir(p)
     p.add_argument("file", type=Path, help="备份文件 (.db)")
+    p.add_argument("--new-pc", action="store_true",
+                   help="换新电脑：把本单位的备份恢复到已用同一单位代码初始化的新电脑（沿用新电脑的密钥）")
     p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("account", help="账号管理：add 添加账号（首个须为所长）")
@@ -29,7 +31,9 @@ def register(sub: Any) -> None:
     p.add_argument("--username", default=None)
     p.add_argument("--role", choices=("chief", "inspector"), default="inspector")
     p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
-    p.add_argument("--as-user", default=None, help="执行操作的所长账号（非首个账号时需要）")
+    p.add_argument("--as-user", default=None,
+                   help="执行操作的所长账号（非首个账号时需要，须输入其密码；"
+                        "与 --password-stdin 同用时标准输入第一行为所长密码，第二行为新账号密码）")
     p.set_defaults(func=cmd_account)
 
     p = sub.add_parser("audit", help="查看操作记录（审计日志）")
@@ -108,10 +112,13 @@ def cmd_backup(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     _audit(dd, "backup", file=made.name)
     if args.out:
-        import shutil
+        from qsdesk.store.backup import copy_out
 
-        shutil.copyfile(made, args.out)
-        print(f"已备份：{made}，并另存到 {args.out}")
+        try:
+            copied = copy_out(made, args.out)
+        except BackupError as exc:
+            raise CommandError(f"已备份：{made}；但{exc}") from None
+        print(f"已备份：{made}，并另存到 {copied}")
     else:
         print(f"已备份：{made}")
     return 0
@@ -123,7 +130,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     dd = _data_dir(args)
     dd.ensure()
     try:
-        safety = restore(dd, args.file)
+        safety = restore(dd, args.file, new_pc=args.new_pc)
     except BackupError as exc:
         raise CommandError(str(exc)) from None
     _audit(dd, "restore", file=Path(args.file).name, safety_backup=safety.name)
@@ -144,9 +151,8 @@ def _audit(dd: Any, action: str, **detail: Any) -> None:
 
 
 def cmd_account(args: argparse.Namespace) -> int:
-    from qsdesk.services.accounts import AccountError, User, create_account, list_accounts
+    from qsdesk.services.accounts import AccountError, create_account, has_accounts, list_accounts
     from qsdesk.store.db import open_store
-    from qsdesk.store.models import Account
 
     store = open_store(args.data_dir, url=args.database_url if "database_url" in args else None)
     try:
@@ -156,14 +162,12 @@ def cmd_account(args: argparse.Namespace) -> int:
             return 0
         if not args.username:
             raise CommandError("请用 --username 指定用户名")
-        password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("密码：")
         by = None
         if args.as_user:
-            with store.session() as s:
-                acc = s.get(Account, args.as_user)
-                if acc is None:
-                    raise CommandError(f"没有账号 {args.as_user}")
-                by = User(acc.username, acc.role, acc.inspector_id)
+            by = cli_login(store, args.as_user, args.password_stdin, f"所长 {args.as_user} 的密码：")
+        elif has_accounts(store):
+            raise CommandError("已有账号：请用 --as-user 指定所长账号并输入其密码")
+        password = read_password(args.password_stdin, "新账号的密码：")
         try:
             user = create_account(store, args.username, password, args.role, by=by)
         except AccountError as exc:
@@ -172,6 +176,31 @@ def cmd_account(args: argparse.Namespace) -> int:
         return 0
     finally:
         store.close()
+
+
+def read_password(from_stdin: bool, prompt: str) -> str:
+    """One password: a line of standard input, or typed at a prompt that does not echo it."""
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise CommandError("标准输入中没有密码（--password-stdin 每行一个密码）")
+        return line.rstrip("\r\n")
+    try:
+        return getpass.getpass(prompt)
+    except (EOFError, KeyboardInterrupt):
+        raise CommandError("未输入密码，已取消") from None
+
+
+def cli_login(store: Any, username: str, from_stdin: bool, prompt: str = "密码：") -> Any:
+    """Identify the person at the command line by their password, as the GUI's login does (the
+    same throttling, the audit trail records it); the store then acts as that user."""
+    from qsdesk.services.accounts import AccountError, login
+
+    password = read_password(from_stdin, prompt)
+    try:
+        return login(store, username, password)
+    except AccountError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def cmd_audit(args: argparse.Namespace) -> int:

@@ -26,6 +26,8 @@ def register(sub: Any) -> None:
     p.add_argument("--since", type=int, default=None, metavar="N",
                    help="重发：导出本机第 N 号变更之后的全部变更（默认：对方最后确认之后）")
     p.add_argument("--range", dest="range_", default=None, metavar="A:B", help="重发：导出第 A 号之后到第 B 号的变更")
+    p.add_argument("--all", dest="full", action="store_true",
+                   help="县级局：把该所的全部记录发回该所（该所换电脑或重装后恢复用）")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("import-bundle", help="导入同步数据包（.qsb）")
@@ -51,7 +53,9 @@ def register(sub: Any) -> None:
     p.add_argument("--resolve", default=None, metavar="冲突编号")
     p.add_argument("--choose", choices=("kept", "other"), default=None,
                    help="kept = 保留当前版本，other = 改用另一版本")
-    p.add_argument("--by", default=None, metavar="姓名", help="处理人（记入操作日志）")
+    p.add_argument("--user", "--by", dest="user", default=None, metavar="账号",
+                   help="处理冲突的所长账号（须输入密码，记入操作日志）")
+    p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
     p.set_defaults(func=cmd_conflicts)
 
 
@@ -102,7 +106,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         since, upto = _parse_range(args.range_)
     store = open_node_store(args)
     try:
-        res = export_bundle(store, args.to, args.out, since=since, upto=upto)
+        res = export_bundle(store, args.to, args.out, since=since, upto=upto, full=args.full)
     finally:
         store.close()
     print(res.summary())
@@ -173,7 +177,20 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
         if args.resolve:
             if not args.choose:
                 raise CommandError("处理冲突时须用 --choose kept 或 --choose other 说明选择")
-            c = cf.resolve(store, args.resolve, args.choose, actor=args.by)
+            from qsdesk.commands.admin import cli_login
+            from qsdesk.services.accounts import has_accounts
+
+            if not has_accounts(store):
+                raise CommandError("本机还没有账号：请先添加所长账号（qsdesk account add --role chief）")
+            if not args.user:
+                raise CommandError("处理冲突须由所长登录：请用 --user 指定所长账号")
+            user = cli_login(store, args.user, args.password_stdin)
+            if not user.is_chief:
+                raise CommandError("只有所长可以处理同步冲突")
+            try:
+                c = cf.resolve(store, args.resolve, args.choose, actor=user.username)
+            except cf.ConflictError as exc:
+                raise CommandError(str(exc)) from None
             print(f"已处理：{c.table_name} {c.record_id} → {cf.CHOICES[args.choose]}（{c.resolved_by}）")
             return 0
         items = cf.open_conflicts(store)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from qsdesk.services import audit
 from qsdesk.store.db import Store, utcnow
@@ -75,6 +76,25 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(digest, base64.b64decode(digest_b64))
 
 
+#: Checked when the user name is unknown, so that an unknown name costs the same scrypt time as a
+#: known one (the answer's timing does not tell which names exist).
+_DUMMY_HASH = hash_password("qsdesk-no-such-user", b"\0" * 16)
+
+
+def _require_chief(s: Session, store: Store, by: User | None, message: str) -> Account:
+    """The acting chief as the store knows them: the account must exist, be active and hold the
+    chief role *in the database* (the role in ``by`` is not trusted), and when someone is logged
+    in on this store it must be that person."""
+    if by is None:
+        raise AccountError(message)
+    acc = s.get(Account, by.username)
+    if acc is None or not acc.active or acc.role != "chief":
+        raise AccountError(message)
+    if store.actor and store.actor != acc.username:
+        raise AccountError(message)
+    return acc
+
+
 def check_password_rules(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"密码至少 {MIN_PASSWORD} 位")
@@ -100,8 +120,8 @@ def create_account(store: Store, username: str, password: str, role: str = "insp
         first = not s.scalar(select(func.count()).select_from(Account))
         if first and role != "chief":
             raise AccountError("首个账号必须是所长账号")
-        if not first and (by is None or not by.is_chief):
-            raise AccountError("只有所长可以添加账号")
+        if not first:
+            _require_chief(s, store, by, "只有所长可以添加账号")
         if s.get(Account, username) is not None:
             raise AccountError(f"用户名 {username} 已存在")
         s.add(Account(username=username, role=role, inspector_id=inspector_id,
@@ -126,6 +146,7 @@ def login(store: Store, username: str, password: str, now: datetime | None = Non
     with store.transaction() as s:
         acc = s.get(Account, username.strip())
         if acc is None or not acc.active:
+            verify_password(password, _DUMMY_HASH)  # the same work as for a real account
             raise AccountError("用户名或密码错误")
         wait = wait_needed(acc.failed_count, acc.last_failed_at, now)
         if wait > 0:
@@ -161,10 +182,9 @@ def change_password(store: Store, username: str, old: str, new: str) -> None:
 
 def reset_password(store: Store, by: User, username: str, new: str) -> None:
     """A chief sets a new password for someone who forgot theirs."""
-    if not by.is_chief:
-        raise AccountError("只有所长可以重置密码")
     check_password_rules(new)
     with store.transaction() as s:
+        _require_chief(s, store, by, "只有所长可以重置密码")
         acc = s.get(Account, username)
         if acc is None:
             raise AccountError(f"没有账号 {username}")
@@ -175,11 +195,10 @@ def reset_password(store: Store, by: User, username: str, new: str) -> None:
 
 
 def set_active(store: Store, by: User, username: str, active: bool) -> None:
-    if not by.is_chief:
-        raise AccountError("只有所长可以停用或启用账号")
     if username == by.username and not active:
         raise AccountError("不能停用自己的账号")
     with store.transaction() as s:
+        _require_chief(s, store, by, "只有所长可以停用或启用账号")
         acc = s.get(Account, username)
         if acc is None:
             raise AccountError(f"没有账号 {username}")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import delete, func, select
 
 from qsdesk.services.sync import county
+from qsdesk.services.sync.bundle import BundleError
 from qsdesk.services.sync.exchange import export_bundle, import_bundle
 from qsdesk.store.models import Enterprise, Inspection
 from tests.services.sync_helpers import (
@@ -18,6 +20,7 @@ from tests.services.sync_helpers import (
     enrol_both,
     files,
     make_node,
+    snapshot,
 )
 
 PHOTO = b"\x89PNG\r\n photo bytes " * 30
@@ -79,9 +82,21 @@ def test_a_station_cannot_overwrite_another_stations_rows(tmp_path: Path) -> Non
             s.add(Enterprise(id=e1, name="被篡改的名称", origin=STATION, rev=50, unit_types="producer"))
             s.add(Enterprise(name="冒名新企业", origin=STATION, unit_types="retailer"))
             s.add(Enterprise(name="遥墙自己的企业", unit_types="retailer"))
+        before = snapshot(co)
+        forged = export_bundle(s2, COUNTY, tmp_path / "usb").path
+        with pytest.raises(BundleError) as err:  # refused whole, naming sender, table and row
+            import_bundle(co, forged)
+        assert err.value.reason == "authority"
+        with s2.session() as s:
+            forged_ids = set(s.scalars(select(Enterprise.id).where(Enterprise.origin == STATION)))
+        assert e1 in forged_ids and len(forged_ids) == 2
+        msg = str(err.value)
+        assert "遥墙市场监管所（370112002）发来的企业记录" in msg and any(i in msg for i in forged_ids), msg
+        assert snapshot(co) == before
+        with s2.transaction() as s:  # station 2 drops its forgeries; its own enterprise now goes up
+            s.execute(delete(Enterprise).where(Enterprise.name.in_(["被篡改的名称", "冒名新企业"])))
         rep = import_bundle(co, export_bundle(s2, COUNTY, tmp_path / "usb").path)
-        assert rep.tables["enterprise"].refused == 2 and rep.tables["enterprise"].new == 1
-        assert any("无权修改" in r for r in rep.rejected_reasons())
+        assert rep.tables["enterprise"].new == 1
         with co.session() as s:
             assert s.get(Enterprise, e1).name == "王舍人一厂"  # type: ignore[union-attr]
             names = sorted(s.scalars(select(Enterprise.name)))

@@ -126,13 +126,14 @@ def test_station_to_county_and_receipt(pair: Pair, first_bundle: Path) -> None:
     assert "enterprise" not in nxt.counts and "inspection" not in nxt.counts
 
 
-def test_personal_data_is_encrypted_in_the_file(pair: Pair, first_bundle: Path) -> None:
+def test_the_whole_payload_is_encrypted_in_the_file(pair: Pair, first_bundle: Path) -> None:
     raw = read_archive(first_bundle)
-    blob = b"".join(raw.members.values()) + raw.manifest_bytes
-    for secret in ("13912345678", "王强", "张伟", "现场照片"):
+    blob = first_bundle.read_bytes() + b"".join(raw.members.values())
+    for secret in ("13912345678", "王强", "张伟", "现场照片", "济南市历城区华兴机械厂", "91370112MA3C4L5X0T",
+                   "电线电缆", "未发现问题"):
         assert secret.encode() not in blob, secret
     assert PHOTO[:20] not in blob
-    assert "济南市历城区华兴机械厂".encode() in raw.members["data/enterprise.jsonl"]  # not personal
+    assert raw.manifest["version"] == 2 and raw.manifest["counts"]["enterprise"] == 1  # routing stays clear
 
 
 def test_replay_changes_nothing(pair: Pair, first_bundle: Path) -> None:
@@ -535,3 +536,44 @@ def test_truncated_anywhere_is_refused(pair: Pair, first_bundle: Path, tmp_path:
             preview_bundle(pair.county, bad)
         assert exc.value.reason in {"truncated", "hash", "size", "corrupt"}, (end, exc.value.reason)
     assert snapshot(pair.county) == before
+
+
+def test_resolving_a_stale_conflict_is_refused_and_requeued(pair: Pair) -> None:
+    """A conflict resolved against a version that has changed since (a newer version arrived) is
+    not applied: it goes back to the queue showing the current version, and the attempt is audited."""
+    eid = add_enterprise(pair.station)
+    _roundtrip(pair)
+    with pair.county.transaction() as s:
+        e = s.get(Enterprise, eid)
+        assert e is not None
+        e.address = "县局核实的地址"
+    with pair.station.transaction() as s:
+        e = s.get(Enterprise, eid)
+        assert e is not None
+        e.staff = 10
+    import_bundle(pair.station, export_bundle(pair.county, STATION, pair.usb).path)
+    stale = open_conflicts(pair.station)[0]
+    with pair.county.transaction() as s:  # the county edits again; the new version goes down
+        e = s.get(Enterprise, eid)
+        assert e is not None
+        e.address = "县局二次核实的地址"
+        e.staff = 12
+    import_bundle(pair.station, export_bundle(pair.county, STATION, pair.usb).path)
+    with pair.station.session() as s:
+        e = s.get(Enterprise, eid)
+        assert e is not None and e.address == "县局二次核实的地址"
+    pair.station.set_actor("所长", "chief")
+    with pytest.raises(ConflictError, match="重新放回冲突队列"):
+        resolve(pair.station, stale.id, "kept")
+    with pair.station.session() as s:
+        again = s.get(SyncConflict, stale.id)
+        assert again is not None and again.resolved_at is None
+        assert again.kept["address"] == "县局二次核实的地址" and "_requeued_at" in again.kept
+        trail = s.scalars(select(AuditEntry).where(AuditEntry.action == "resolve_conflict")).one()
+        assert trail.actor == "所长" and trail.detail["choice"] == "kept" and trail.detail["outcome"] == "requeued"
+    resolve(pair.station, stale.id, "kept")  # now against the current version: recorded
+    with pair.station.session() as s:
+        done = s.get(SyncConflict, stale.id)
+        assert done is not None and done.resolution == "kept" and done.resolved_by == "所长"
+        e = s.get(Enterprise, eid)
+        assert e is not None and e.address == "县局二次核实的地址"

@@ -21,6 +21,7 @@ from qsdesk.services.master_data import (
     list_key_products,
     list_notices,
 )
+from qsdesk.services.sync.bundle import BundleError
 from qsdesk.services.sync.exchange import export_bundle, import_bundle
 from qsdesk.store.db import open_store
 from qsdesk.store.models import FormVersion, KeyProduct, Notice
@@ -142,11 +143,12 @@ def test_station_cannot_send_county_master_data_up(tmp_path: Path) -> None:
             notice.title = "被所里改过的通知"
         up = export_bundle(pair.station, COUNTY, pair.usb)
         assert up.counts["key_product"] == 1 and up.counts["notice"] == 1 and up.counts["form_version"] == 1
-        report = import_bundle(pair.county, up.path)
-        assert report.tables["key_product"].refused == 1
-        assert report.tables["notice"].refused == 1
-        assert report.tables["form_version"].refused == 1
-        assert any("只能由县级局发布" in r for r in report.rejected_reasons())
+        before = snapshot(pair.county)
+        with pytest.raises(BundleError) as err:  # refused whole, naming the sender and the row
+            import_bundle(pair.county, up.path)
+        assert err.value.reason == "authority" and "只能由县级局发布" in str(err.value)
+        assert STATION in str(err.value)
+        assert snapshot(pair.county) == before
         assert sorted(k.name for k in list_key_products(pair.county)) == ["燃气灶具", "电线电缆"]
         assert [n.title for n in list_notices(pair.county)] == ["关于开展重点工业产品质量安全监督检查的通知"]
         assert [(v.form_id, v.version) for v in list_versions(pair.county)] == [("annex4_producer", 2)]

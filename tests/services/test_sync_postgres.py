@@ -67,3 +67,26 @@ def test_station_to_postgres_county(tmp_path: Path, pg_url: str) -> None:
     finally:
         st.close()
         co.close()
+
+
+def test_many_updates_in_one_bundle_pass_the_write_time_rev_check(tmp_path: Path, pg_url: str) -> None:
+    """The rev re-check counts the rows an executemany UPDATE changed: on PostgreSQL too."""
+    st = make_node(tmp_path / "s", "station", STATION, "王舍人市场监管所", COUNTY)
+    co: Store = open_store(tmp_path / "c", url=pg_url)
+    try:
+        init_node(co, kind="county", code=COUNTY, name="历城区市场监管局")
+        enrol_both(st, co, tmp_path / "usb")
+        ids = [add_enterprise(st, f"企业{i}") for i in range(5)]
+        import_bundle(co, export_bundle(st, COUNTY, tmp_path / "usb").path)
+        with st.transaction() as s:
+            for i in ids:
+                e = s.get(Enterprise, i)
+                assert e is not None
+                e.staff = 33
+        rep = import_bundle(co, export_bundle(st, COUNTY, tmp_path / "usb").path)
+        assert rep.tables["enterprise"].updated == 5
+        with co.session() as s:
+            assert {s.get(Enterprise, i).staff for i in ids} == {33}  # type: ignore[union-attr]
+    finally:
+        st.close()
+        co.close()

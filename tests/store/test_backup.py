@@ -64,12 +64,22 @@ def test_start_backup_at_most_daily(store: Store) -> None:
     assert [b.reason for b in list_backups(dd.backups)] == ["start"]
 
 
-def test_prune_keeps_newest(store: Store) -> None:
+def test_prune_keeps_newest_automatic_and_every_manual_or_pre_restore(store: Store) -> None:
     dd = store.data_dir
-    made = [backup_data_dir(dd, "manual", keep=100) for _ in range(4)]
+    manual = backup_data_dir(dd, "manual", keep=100)
+    before_restore = backup_data_dir(dd, "restore", keep=100)
+    made = [backup_data_dir(dd, "import", keep=100) for _ in range(4)]
     removed = prune(dd.backups, keep=2)
     assert set(removed) == set(made[:2])
-    assert [b.path for b in list_backups(dd.backups)] == [made[3], made[2]]
+    left = [b.path for b in list_backups(dd.backups)]
+    assert left[:2] == [made[3], made[2]] and set(left) == {made[3], made[2], before_restore, manual}
+    for _ in range(12):  # automatic backups never push out a manual or pre-restore one
+        backup_data_dir(dd, "start", keep=3)
+    left = list_backups(dd.backups)
+    assert manual in [b.path for b in left] and before_restore in [b.path for b in left]
+    assert len([b for b in left if b.reason in ("start", "import")]) == 3
+    assert all(b.path.stat().st_mode & 0o777 == 0o600 for b in left)
+    assert not list(dd.backups.glob("*.part"))
 
 
 def test_restore_refuses_foreign_and_newer_files(store: Store, tmp_path: Path) -> None:

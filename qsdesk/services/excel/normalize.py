@@ -95,9 +95,9 @@ def parse_decimal(value: Any) -> Decimal | None:
         return None
     if isinstance(value, bool):
         raise ValueError("应为数字")
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
+    if isinstance(value, int):  # a whole number (1e26 read as int) gets the same size check
+        d = Decimal(value)
+    elif isinstance(value, float):
         d = Decimal(repr(value))
     else:
         text = (clean_code(value) or "").replace(",", "")

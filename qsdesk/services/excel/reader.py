@@ -25,6 +25,12 @@ from qsdesk.services.excel.normalize import header_key
 HEADER_SCAN_ROWS = 30
 #: Sheets that hold products (:mod:`qsdesk.services.excel.products`), never the enterprise list.
 PRODUCT_SHEET_NAMES = ("产品", "产品信息", "产品清单", "产品目录", "产品明细")
+#: An .xlsx may hold at most this much once inflated, and no part may inflate more than
+#: ``XLSX_MAX_RATIO`` times (beyond its first MiB): a real sheet's XML shrinks 5 to 50 times,
+#: a zip bomb a thousand times. Checked by streaming before the workbook is parsed.
+XLSX_MAX_TOTAL = 512 * 1024 * 1024
+XLSX_MAX_RATIO = 200
+_RATIO_FREE = 1024 * 1024
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
@@ -136,6 +142,7 @@ def open_workbook(path: Path) -> Book:
         raise ExcelFileError(f"“{path.name}”不是 Excel 工作簿，请另存为 .xlsx 后再导入。")
     if not zipfile.is_zipfile(path):
         raise ExcelFileError(f"“{path.name}”不是有效的 .xlsx 文件（文件已损坏或不是 Excel 文件）。")
+    _check_inflation(path)
     try:
         return Book(path, CalamineWorkbook.from_path(str(path)))
     except Exception as exc:  # calamine raises many types for damaged files
@@ -143,6 +150,30 @@ def open_workbook(path: Path) -> Book:
             f"无法读取“{path.name}”：文件已损坏或不是 Excel 工作簿（{type(exc).__name__}）。"
             "请用 Excel 打开后重新保存为 .xlsx。"
         ) from exc
+
+
+def _check_inflation(path: Path) -> None:
+    """Refuse a zip bomb before the (compiled) reader inflates it: the declared sizes must stay
+    within the caps, and every part is inflated here in 1 MiB steps (nothing kept) to prove it is
+    no larger than declared (Python's zipfile stops at the declared size and checks the CRC)."""
+    bomb = ExcelFileError(f"“{path.name}”解压后过大或压缩比异常（可能是恶意构造的文件），已拒绝导入。")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            if sum(i.file_size for i in infos) > XLSX_MAX_TOTAL:
+                raise bomb
+            for info in infos:
+                if info.file_size > _RATIO_FREE and info.file_size > max(1, info.compress_size) * XLSX_MAX_RATIO:
+                    raise bomb
+            for info in infos:
+                with zf.open(info) as fh:
+                    while fh.read(1 << 20):
+                        pass
+    except ExcelFileError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, RuntimeError,
+            NotImplementedError) as exc:
+        raise ExcelFileError(f"“{path.name}”不是有效的 .xlsx 文件（文件已损坏：{exc}）。") from exc
 
 
 def merged_ranges(wb: Book, sheet_name: str) -> list[str]:

@@ -12,7 +12,7 @@ A bundle ``<from>-<to>-<seq>.qsb`` is a zip archive (format described in ``docs/
 ``manifest.sig``
     The raw 64-byte Ed25519 signature of the exact ``manifest.json`` bytes.
 ``data/<table>.jsonl``
-    One JSON object per line: a row's columns that are not personal data.
+    AES-256-GCM of the deflated JSONL of the rows' other columns (version 1: plain JSONL).
 ``private/<table>.jsonl.enc``
     AES-256-GCM of a JSONL with the personal columns of the same rows, same order.
 ``attachments/<sha256>``
@@ -34,6 +34,7 @@ import re
 import stat
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,16 +43,26 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from qsdesk.services.sync import crypto
-from qsdesk.services.sync.rows import TABLES, EncodedRows
+from qsdesk.services.sync.rows import INT_MAX, TABLES, EncodedRows, refuse_constant, strict_json_float
 
 FORMAT = "qsdesk-bundle"
-VERSION = 1
+#: 2: the rows' public columns are encrypted too (deflated, then sealed); 1 (still read): they
+#: were plain JSONL.
+VERSION = 2
+#: What the key derivation's context says (unchanged since version 1).
+_KEY_CONTEXT_VERSION = 1
+#: The most a member may hold once decrypted and inflated.
+MAX_INFLATED = 512 * 1024 * 1024
 SUFFIX = ".qsb"
 PARTIAL_SUFFIX = ".partial"
 
 MAX_MANIFEST = 8 * 1024 * 1024
 MAX_MEMBER = 1024 * 1024 * 1024
-MAX_TOTAL = 8 * 1024 * 1024 * 1024
+MAX_TOTAL = 2 * 1024 * 1024 * 1024
+#: A member may inflate to at most this many times its compressed size (beyond the first MiB):
+#: real JSONL shrinks about 8 to 20 times, a zip bomb a thousand times.
+MAX_RATIO = 100
+RATIO_FREE = 1024 * 1024
 
 _MEMBER_RE = re.compile(r"^(?:data/([a-z_]{1,64})\.jsonl|private/([a-z_]{1,64})\.jsonl\.enc|attachments/([0-9a-f]{64}))$")
 
@@ -73,22 +84,28 @@ def sha256_hex(data: bytes) -> str:
 
 
 def context(from_code: str, to_code: str, seq: int) -> bytes:
-    return f"{FORMAT}/{VERSION}|{from_code}|{to_code}|{seq}".encode()
+    return f"{FORMAT}/{_KEY_CONTEXT_VERSION}|{from_code}|{to_code}|{seq}".encode()
+
+
+def strict_loads(data: bytes | str) -> Any:
+    """``json.loads`` that refuses ``NaN``, ``Infinity`` and numbers too large for a float."""
+    return json.loads(data, parse_float=strict_json_float, parse_constant=refuse_constant)
 
 
 def decode_jsonl(data: bytes, member: str) -> list[dict[str, Any]]:
     lines = [line for line in data.split(b"\n") if line]
     try:  # one parse of the whole member is much faster than one per line
-        objs = json.loads(b"[" + b",".join(lines) + b"]")
+        objs = strict_loads(b"[" + b",".join(lines) + b"]")
     except ValueError:
         objs = None
     if objs is None or len(objs) != len(lines):
         objs = []
         for n, line in enumerate(lines, 1):
             try:
-                objs.append(json.loads(line))
+                objs.append(strict_loads(line))
             except ValueError as exc:
-                raise BundleError(f"数据包成员 {member} 第 {n} 行不是有效的 JSON", "corrupt") from exc
+                raise BundleError(f"数据包成员 {member} 第 {n} 行不是有效的 JSON（{exc}；NaN、无穷大等不是有效数值），"
+                                  "未导入任何内容", "corrupt") from exc
     for n, obj in enumerate(objs, 1):
         if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
             raise BundleError(f"数据包成员 {member} 第 {n} 行缺少记录编号", "corrupt")
@@ -141,7 +158,9 @@ def build_members(out: OutgoingBundle, recipient_enc_public_b64: str) -> tuple[d
         if not rows.count:
             continue
         counts[table] = rows.count
-        members[f"data/{table}.jsonl"] = rows.public
+        pub_name = f"data/{table}.jsonl"
+        # the whole payload is for the recipient only: deflated (JSONL shrinks ~8x), then sealed
+        members[pub_name] = crypto.seal(key, zlib.compress(rows.public, 1), pub_name)
         name = f"private/{table}.jsonl.enc"
         members[name] = crypto.seal(key, rows.private, name)
     attachments: dict[str, Any] = {}
@@ -190,14 +209,13 @@ def write_bundle(
     tmp = directory / (out.file_name + PARTIAL_SUFFIX)
     try:
         with open(tmp, "wb") as fh:
-            # level 1: the public JSONL shrinks about 8× at level 1 and 10× at level 6, in well
-            # under half the time (encrypted members do not compress and are stored)
+            # only the manifest is deflated; the members are encrypted (their rows were deflated
+            # at level 1 before sealing: ~8x smaller, in under half the time of level 6)
             with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
                 zf.writestr("manifest.json", manifest_bytes)
                 zf.writestr("manifest.sig", signature, compress_type=zipfile.ZIP_STORED)
-                for name, data in members.items():
-                    ctype = zipfile.ZIP_STORED if not name.startswith("data/") else zipfile.ZIP_DEFLATED
-                    zf.writestr(name, data, compress_type=ctype)
+                for name, data in members.items():  # encrypted: nothing left to compress
+                    zf.writestr(name, data, compress_type=zipfile.ZIP_STORED)
             fh.flush()
             os.fsync(fh.fileno())
         file_bytes = tmp.read_bytes()
@@ -260,9 +278,19 @@ def _check_name(info: zipfile.ZipInfo) -> None:
         raise BundleError(f"数据包含有不认识的成员 {name!r}，已拒绝", "path")
 
 
-def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+def check_inflation(info: zipfile.ZipInfo, limit: int) -> None:
+    """Refuse a member whose header promises more than ``limit`` bytes or an implausible ratio.
+
+    Python's zipfile never inflates beyond the header's ``file_size``, so checking the header
+    before reading caps the memory a bomb can take."""
     if info.file_size > limit:
-        raise BundleError(f"数据包成员 {info.filename} 过大（{info.file_size} 字节）", "size")
+        raise BundleError(f"数据包成员 {info.filename} 过大（{info.file_size} 字节），已拒绝", "size")
+    if info.file_size > RATIO_FREE and info.file_size > info.compress_size * MAX_RATIO:
+        raise BundleError(f"数据包成员 {info.filename} 的压缩比异常（可能是“压缩炸弹”），已拒绝", "size")
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    check_inflation(info, limit)
     try:
         with zf.open(info) as fh:
             data = fh.read(limit + 1)
@@ -274,8 +302,14 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> byte
     return data
 
 
-def read_archive(source: Path | io.BytesIO) -> RawBundle:
-    """Open a bundle and check its structure and member hashes. Raises :class:`BundleError`."""
+def read_archive(
+    source: Path | io.BytesIO, verify: Callable[[dict[str, Any], bytes, bytes], None] | None = None
+) -> RawBundle:
+    """Open a bundle and check its structure and member hashes. Raises :class:`BundleError`.
+
+    ``verify(manifest, manifest_bytes, signature)`` is called once the manifest has been read and
+    before any other member is inflated: an unsigned or foreign file costs no more than its
+    manifest (at most :data:`MAX_MANIFEST`)."""
     try:
         if isinstance(source, Path):
             file_bytes = source.read_bytes()
@@ -303,10 +337,12 @@ def read_archive(source: Path | io.BytesIO) -> RawBundle:
             manifest_bytes = _read_member(zf, by_name["manifest.json"], MAX_MANIFEST)
             signature = _read_member(zf, by_name["manifest.sig"], 64)
             try:
-                manifest = json.loads(manifest_bytes)
+                manifest = strict_loads(manifest_bytes)
             except ValueError as exc:
                 raise BundleError("数据包清单已损坏（不是有效的 JSON）", "corrupt") from exc
             _check_manifest_shape(manifest)
+            if verify is not None:
+                verify(manifest, manifest_bytes, signature)
             listed: dict[str, Any] = manifest["members"]
             extra = seen - set(listed) - {"manifest.json", "manifest.sig"}
             if extra:
@@ -352,6 +388,8 @@ def _check_manifest_shape(m: Any) -> None:
     )
     if not ok:
         raise BundleError("数据包清单内容不完整，不是有效的数据包", "corrupt")
+    if not _manifest_numbers_ok(m):
+        raise BundleError("数据包清单中的序号、范围或数量无效（应为 0 到 2^63-1 之间的整数），不是有效的数据包", "corrupt")
     if m["version"] > VERSION:
         raise BundleError(f"数据包格式版本 {m['version']} 比本程序新，请先升级程序", "version")
     for name, meta in m["members"].items():
@@ -361,6 +399,43 @@ def _check_manifest_shape(m: Any) -> None:
             raise BundleError(f"数据包清单中成员 {name} 的信息不完整", "corrupt")
         if not _MEMBER_RE.match(name):
             raise BundleError(f"数据包清单列出了不允许的成员 {name!r}", "path")
+
+
+def _count(v: Any, low: int = 0) -> bool:
+    return type(v) is int and low <= v <= INT_MAX
+
+
+def _manifest_numbers_ok(m: dict[str, Any]) -> bool:
+    """Every number a signed manifest carries is a whole number the database can hold."""
+    if not _count(m["seq"], 1) or not _count(m["version"], 1):
+        return False
+    rng = m.get("range")
+    if rng is not None:
+        if not isinstance(rng, dict) or not _count(rng.get("after")) or not _count(rng.get("upto")):
+            return False
+        if rng["after"] > rng["upto"]:
+            return False
+    for key in ("change_seq", "seq"):
+        if key in m["ack"] and not _count(m["ack"][key]):
+            return False
+    if not all(isinstance(t, str) and _count(n) for t, n in m["counts"].items()):
+        return False
+    return all(isinstance(a, dict) and _count(a.get("size")) for a in m["attachments"].values())
+
+
+def inflate(data: bytes, name: str) -> bytes:
+    """Inflate a decrypted member, never beyond :data:`MAX_INFLATED` (streamed: a bomb stops
+    at the cap instead of filling the memory)."""
+    d = zlib.decompressobj()
+    try:
+        out = d.decompress(data, MAX_INFLATED + 1)
+    except zlib.error as exc:
+        raise BundleError(f"数据包成员 {name} 已损坏（无法解压）", "corrupt") from exc
+    if len(out) > MAX_INFLATED or d.unconsumed_tail:
+        raise BundleError(f"数据包成员 {name} 解压后过大，已拒绝", "size")
+    if not d.eof:
+        raise BundleError(f"数据包成员 {name} 不完整（无法解压）", "corrupt")
+    return out
 
 
 @dataclass
@@ -388,8 +463,12 @@ def decode(raw: RawBundle, own_enc_key: X25519PrivateKey) -> DecodedBundle:
         pub_name, priv_name = f"data/{table}.jsonl", f"private/{table}.jsonl.enc"
         if pub_name not in raw.members or priv_name not in raw.members:
             raise BundleError(f"数据包缺少数据表 {table} 的成员", "corrupt")
-        pub = decode_jsonl(raw.members[pub_name], pub_name)
         try:
+            if m["version"] >= 2:
+                pub_bytes = inflate(crypto.open_sealed(key, raw.members[pub_name], pub_name), pub_name)
+            else:
+                pub_bytes = raw.members[pub_name]
+            pub = decode_jsonl(pub_bytes, pub_name)
             priv = decode_jsonl(crypto.open_sealed(key, raw.members[priv_name], priv_name), priv_name)
         except crypto.CryptoError as exc:
             raise BundleError(str(exc), "decrypt") from exc

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from qsdesk.services import audit
 from qsdesk.services.accounts import acting_without_chief_rights
-from qsdesk.services.sync.rows import META, TABLES, json_to_row
+from qsdesk.services.sync.rows import META, TABLES, json_to_row, row_to_json, table_of
 from qsdesk.store.db import SealedRecordError, Store, utcnow
 from qsdesk.store.models import SyncConflict
 
@@ -80,7 +80,20 @@ def resolve(store: Store, conflict_id: str, choice: str, actor: str | None = Non
             model = TABLES.get(c.table_name)
             if model is None:
                 raise ConflictError(f"不认识的数据表 {c.table_name}")
-            if choice == "other":
+            changed = _changed_since(s, c)
+            if changed is not None:
+                # the person compared against a version that is no longer there: never apply a
+                # choice made on stale facts; show them the current version instead
+                c.kept = {**changed, **{k: v for k, v in c.kept.items() if k.startswith("_")},
+                          "_requeued_at": utcnow().isoformat(timespec="seconds")}
+                audit.record(s, "resolve_conflict", c.table_name, c.record_id, actor=who, choice=choice,
+                             conflict_id=c.id, outcome="requeued")
+                requeued = True
+            else:
+                requeued = False
+            if requeued:
+                pass
+            elif choice == "other":
                 obj = s.get(model, c.record_id)
                 if obj is None:
                     raise ConflictError("记录已不存在，无法改用另一版本")
@@ -90,11 +103,30 @@ def resolve(store: Store, conflict_id: str, choice: str, actor: str | None = Non
                         setattr(obj, col, val)
                 obj.deleted = bool(values.get("deleted", obj.deleted))
                 s.flush()  # stamps rev/change_seq, and refuses to change a sealed record
-            c.resolved_at = utcnow()
-            c.resolved_by = who
-            c.resolution = choice
-            audit.record(s, "resolve_conflict", c.table_name, c.record_id, actor=who, choice=choice,
-                         conflict_id=c.id, reason=c.kept.get("_reason"))
+            if not requeued:
+                c.resolved_at = utcnow()
+                c.resolved_by = who
+                c.resolution = choice
+                audit.record(s, "resolve_conflict", c.table_name, c.record_id, actor=who, choice=choice,
+                             conflict_id=c.id, reason=c.kept.get("_reason"))
     except SealedRecordError as exc:
         raise ConflictError("这条检查记录已封存，不能改用未封存的版本；如需更正，请新建更正记录") from exc
+    if requeued:
+        raise ConflictError("这条记录在冲突产生后已被修改（可能对方已处理了这条冲突，或有新的导入或编辑），"
+                            "未按本次选择处理；已按当前版本重新放回冲突队列，请重新比较后再选择")
     return c
+
+
+def _changed_since(s: Any, c: SyncConflict) -> dict[str, Any] | None:
+    """The record's current version (JSON) when it is no longer the ``kept`` version the
+    conflict shows (another import, a local edit, or the other side's resolution arrived)."""
+    table = table_of(c.table_name)
+    row = s.execute(select(table).where(table.c.id == c.record_id)).mappings().first()
+    if row is None:
+        return None
+    pub, priv = row_to_json(c.table_name, row)
+    cur = {**pub, **priv}
+    if (cur.get("rev"), cur.get("updated_at"), cur.get("origin")) == (
+            c.kept.get("rev"), c.kept.get("updated_at"), c.kept.get("origin")):
+        return None
+    return cur

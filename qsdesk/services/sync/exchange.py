@@ -29,6 +29,7 @@ Rows applied from a bundle keep their ``rev``/``updated_at``/``origin`` and get 
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 from collections import defaultdict
@@ -41,12 +42,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, or_, select, text, true, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from qsdesk.services import audit, classes
 from qsdesk.services.node import load_encryption_key, load_signing_key
 from qsdesk.services.sync import crypto
+from qsdesk.services.sync.authority import AuthorityError, Party, check_rows
 from qsdesk.services.sync.bundle import (
     BundleError,
     DecodedBundle,
@@ -65,6 +67,7 @@ from qsdesk.services.sync.rows import (
     is_sealed,
     json_to_row,
     raw_json_supported,
+    row_problem,
     row_to_json,
     table_of,
     version_key,
@@ -89,6 +92,8 @@ DOWN_TABLES = ("inspector", "enterprise", "product", "supervisor_assignment", "c
                "enterprise_listing", *COUNTY_TABLES)
 
 _CHUNK = 500
+#: Key carrying, with a planned update, the ``rev`` it was planned against.
+_EXPECTED_REV = "__expected_rev"
 
 TABLE_LABELS = {
     "inspector": "检查人员", "enterprise": "企业", "product": "产品", "supervisor_assignment": "责任监管人员",
@@ -210,20 +215,29 @@ def _station_scope(table_name: str, to_code: str) -> Any:
 
 
 def _collect_rows(
-    session: Session, me: Node, to_code: str, after: int, upto: int
+    session: Session, me: Node, to_code: str, after: int, upto: int, *, full: bool = False
 ) -> tuple[dict[str, EncodedRows], list[str]]:
-    """The rows to send, encoded per table, and the attachments (sha256) their links name."""
+    """The rows to send, encoded per table, and the attachments (sha256) their links name.
+
+    ``full`` (county → station, after a lost laptop): every row of the station's records — its
+    own work (``origin`` = the station) and its master data — whatever its change number, rows
+    received from the station included."""
     tables: dict[str, EncodedRows] = {}
     shas: list[str] = []
-    names = DOWN_TABLES if me.kind == "county" else tuple(TABLES)
+    names = tuple(TABLES) if full else DOWN_TABLES if me.kind == "county" else tuple(TABLES)
     dialect = session.get_bind().dialect
     raw_json = raw_json_supported(session)
     for name in names:
         t = table_of(name)
         encoder = TableEncoder(name, dialect, raw_json=raw_json)
-        stmt = select(*encoder.columns).where(t.c.change_seq > after, t.c.change_seq <= upto, t.c.change_seq > 0)
-        if me.kind == "county":
-            stmt = stmt.where(_station_scope(name, to_code))
+        if full:
+            scope = _station_scope(name, to_code) if name in DOWN_TABLES else t.c.origin == to_code
+            stmt = select(*encoder.columns).where(scope)
+        else:
+            stmt = select(*encoder.columns).where(t.c.change_seq > after, t.c.change_seq <= upto,
+                                                  t.c.change_seq > 0)
+            if me.kind == "county":
+                stmt = stmt.where(_station_scope(name, to_code))
         rows = session.execute(stmt.order_by(t.c.change_seq, t.c.id)).all()
         if not rows:
             continue
@@ -284,6 +298,7 @@ def export_bundle(
     since: int | None = None,
     upto: int | None = None,
     kind: str = "data",
+    full: bool = False,
 ) -> ExportResult:
     """Write the next bundle for ``to_code`` into ``out_dir``.
 
@@ -305,11 +320,13 @@ def export_bundle(
             tables: dict[str, EncodedRows] = {}
             shas: list[str] = []
         else:
-            after = st.acked_change_seq if since is None else max(0, since)
+            after = 0 if full else st.acked_change_seq if since is None else max(0, since)
             top = now_seq if upto is None else min(upto, now_seq)
             if top < after:
                 raise SyncError(f"导出范围无效：起点 {after} 大于终点 {top}")
-            tables, shas = _collect_rows(s, me, to_code, after, top)
+            if full and me.kind != "county":
+                raise SyncError("只有县级局可以把一个所的全部记录发回该所（换电脑后恢复）")
+            tables, shas = _collect_rows(s, me, to_code, after, top, full=full)
         attachments = _attachments_for(store, s, shas)
         out = OutgoingBundle(
             kind=kind, from_code=me.code, to_code=to_code, seq=seq, range_after=after, range_upto=top, ack=ack,
@@ -414,23 +431,33 @@ class ImportReport:
 
 
 def verify_bundle(store: Store, path: Path) -> tuple[RawBundle, Node, Node]:
-    """Structure, hashes, sender enrolment, signature and recipient. Returns ``(raw, me, sender)``."""
-    raw = read_archive(Path(path))
-    with store.session() as s:
-        me = _self_node(s)
-        sender = s.get(Node, raw.from_code)
-        if sender is None or sender.is_self or not sender.public_key:
-            if raw.from_code == me.code:
-                raise BundleError("这是本单位自己导出的数据包，不能在本机导入", "recipient")
-            raise BundleError(f"发送单位 {raw.from_code} 未登记：请先导入对方的登记文件并核对指纹", "sender")
-        if not crypto.verify(sender.public_key, raw.manifest_bytes, raw.signature):
-            raise BundleError(f"数据包签名校验失败：不是 {sender.name}（{sender.code}）签发的，或已被篡改", "signature")
-        if raw.to_code != me.code:
-            raise BundleError(
-                f"此数据包是发给单位 {raw.to_code} 的，不是发给本单位（{me.code}）的，请勿导入", "recipient"
-            )
-        s.expunge_all()
-    return raw, me, sender
+    """Structure, hashes, sender enrolment, signature and recipient. Returns ``(raw, me, sender)``.
+
+    Sender, signature and recipient are checked as soon as the manifest is read, before any other
+    member is inflated."""
+    found: dict[str, Node] = {}
+
+    def check(manifest: dict[str, Any], manifest_bytes: bytes, signature: bytes) -> None:
+        from_code, to_code = str(manifest["from"]), str(manifest["to"])
+        with store.session() as s:
+            me = _self_node(s)
+            sender = s.get(Node, from_code)
+            if sender is None or sender.is_self or not sender.public_key:
+                if from_code == me.code:
+                    raise BundleError("这是本单位自己导出的数据包，不能在本机导入", "recipient")
+                raise BundleError(f"发送单位 {from_code} 未登记：请先导入对方的登记文件并核对指纹", "sender")
+            if not crypto.verify(sender.public_key, manifest_bytes, signature):
+                raise BundleError(f"数据包签名校验失败：不是 {sender.name}（{sender.code}）签发的，或已被篡改",
+                                  "signature")
+            if to_code != me.code:
+                raise BundleError(
+                    f"此数据包是发给单位 {to_code} 的，不是发给本单位（{me.code}）的，请勿导入", "recipient"
+                )
+            s.expunge_all()
+        found["me"], found["sender"] = me, sender
+
+    raw = read_archive(Path(path), verify=check)
+    return raw, found["me"], found["sender"]
 
 
 def preview_bundle(store: Store, path: Path) -> ImportReport:
@@ -464,31 +491,46 @@ def _run_import_checked(store: Store, path: Path, *, apply: bool, allow_gap: boo
             raise BundleError(
                 f"来自 {raw.from_code} 的第 {raw.seq} 号数据包已导入过，但这个文件内容不同：请核实来源", "replay")
     decoded = decode(raw, load_encryption_key(store))
+    sender_name = str(m.get("from_name") or sender.name)
+    rows = _convert_rows(decoded, sender_name)
+    with store.session() as chk:  # every refusal that needs no writing, before any backup or write
+        _check_gap(chk, raw, report, allow_gap)
+        _check_authority(chk, rows, Party(sender.code, sender.kind), Party(me.code, me.kind), sender_name)
+    safety: Path | None = None
     if apply and store.data_dir is not None and store.engine.dialect.name == "sqlite":
         from qsdesk.store.backup import backup_data_dir
 
-        backup_data_dir(store.data_dir, "import")  # a checked bundle is about to change the records
+        safety = backup_data_dir(store.data_dir, "import")  # a checked bundle is about to change the records
     written: list[Path] = []
     try:
         if apply:
             with store.transaction() as s:
-                _plan_and_apply(store, s, decoded, report, me, manifest_sha, apply=True, allow_gap=allow_gap,
-                                written=written, sender_kind=sender.kind)
+                _plan_and_apply(store, s, decoded, rows, report, me, manifest_sha, apply=True, allow_gap=allow_gap,
+                                written=written)
         else:
             with store.session() as s:
                 try:
-                    _plan_and_apply(store, s, decoded, report, me, manifest_sha, apply=False, allow_gap=False,
-                                    written=written, sender_kind=sender.kind)
+                    _plan_and_apply(store, s, decoded, rows, report, me, manifest_sha, apply=False,
+                                    allow_gap=allow_gap, written=written)
                 finally:
                     s.rollback()
-    except IntegrityError as exc:
+    except BaseException as exc:
         _unlink_all(written)
-        raise BundleError("数据包中的记录引用了本机没有的记录（可能缺少更早的数据包），未导入任何内容", "reference") from exc
-    except OperationalError as exc:
-        _unlink_all(written)
-        raise BundleError(f"数据库暂时无法写入（{exc.orig or exc}），未导入任何内容：请稍后重试", "db") from exc
-    except BaseException:
-        _unlink_all(written)
+        if safety is not None:  # nothing was imported: the backup taken for it protects nothing
+            safety.unlink(missing_ok=True)
+        if isinstance(exc, (IntegrityError, OperationalError)) and apply:
+            _raise_if_imported_meanwhile(store, raw, exc)
+        if isinstance(exc, IntegrityError):
+            raise BundleError("数据包中的记录引用了本机没有的记录（可能缺少更早的数据包），未导入任何内容",
+                              "reference") from exc
+        if isinstance(exc, DataError):
+            raise BundleError(f"数据包中有本机数据库不能保存的值（{exc.orig or exc}），未导入任何内容",
+                              "value") from exc
+        if isinstance(exc, OperationalError):
+            raise BundleError(_db_failure(exc), "db") from exc
+        if isinstance(exc, OSError):
+            why = "磁盘已满" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+            raise BundleError(f"导入时写入失败（{why}），未导入任何内容：请处理后重试", "io") from exc
         raise
     report.status = "applied" if apply else "preview"
     if apply and report.tables.get("form_version") is not None:
@@ -499,6 +541,21 @@ def _run_import_checked(store: Store, path: Path, *, apply: bool, allow_gap: boo
         except OSError as exc:  # the rows are stored; the files are written again at the next start
             report.notes.append(f"表单版本文件未能写入数据目录（{exc}），将在下次启动时重试")
     return report
+
+
+def _raise_if_imported_meanwhile(store: Store, raw: RawBundle, exc: BaseException) -> None:
+    """The real cause when another import of the same sender's bundle committed while this one
+    was applying (two windows, or the GUI and the CLI at once): not a missing bundle."""
+    try:
+        with store.session() as s:
+            other = s.scalars(select(BundleLog).where(
+                BundleLog.direction == "in", BundleLog.peer_code == raw.from_code, BundleLog.seq == raw.seq)).first()
+    except OperationalError:
+        return
+    if other is not None:
+        raise BundleError(
+            f"同一时间另有一个导入已导入了来自 {raw.from_code} 的第 {raw.seq} 号数据包（{other.file_name}），"
+            "本次导入未做任何改动，无需重试", "concurrent") from exc
 
 
 def _unlink_all(paths: list[Path]) -> None:
@@ -557,24 +614,76 @@ def _sealed_inspections(s: Session, ids: Iterable[str]) -> set[str]:
     return out
 
 
-def _check_meta(table_name: str, row: dict[str, Any]) -> None:
-    ok = (
-        isinstance(row.get("id"), str) and 0 < len(row["id"]) <= 36
-        and isinstance(row.get("rev"), int) and isinstance(row.get("updated_at"), datetime)
-        and isinstance(row.get("origin"), str)
-    )
-    if not ok:
-        raise BundleError(f"数据表 {table_name} 中有记录缺少同步信息（编号/版本/时间/来源），未导入任何内容",
-                          "corrupt")
+def _resume_after_reinstall(s: Session, st: SyncPeerState, ack: Any, sender_ack: int, report: ImportReport) -> None:
+    """A peer's signed acknowledgement saying it holds more of our bundles or changes than we
+    remember sending: this installation is new (a lost laptop replaced, a backup restored on a
+    new PC). Continue our numbering after what the peer holds, so that our next bundle is neither
+    a "replay" of an old number nor a range that does not join on."""
+    acked_seq = int(ack.get("seq") or 0) if isinstance(ack, dict) else 0
+    if acked_seq > st.last_seq_sent:
+        report.notes.append(f"对方已收到本单位第 {acked_seq} 号及以前的数据包：本机的发送序号从其后继续")
+        st.last_seq_sent = acked_seq
+    if sender_ack > current_change_seq(s):
+        s.execute(update(Counter).where(Counter.name == "change_seq").values(value=sender_ack))
+        if not s.scalar(select(Counter.value).where(Counter.name == "change_seq")):
+            s.add(Counter(name="change_seq", value=sender_ack))
+
+
+def _convert_rows(decoded: DecodedBundle, sender_name: str) -> dict[str, list[dict[str, Any]]]:
+    """Database values of every incoming row; a value of the wrong type or out of range refuses
+    the bundle (naming sender, table and row) before anything is written."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for table_name in TABLES:
+        incoming_json = decoded.tables.get(table_name)
+        if not incoming_json:
+            continue
+        rows = []
+        for j in incoming_json:
+            problem = row_problem(table_name, j)
+            if problem is None:
+                try:
+                    rows.append(json_to_row(table_name, j))
+                    continue
+                except (ValueError, TypeError, ArithmeticError) as exc:
+                    problem = f"有无法识别的值（{exc}）"
+            raise BundleError(
+                f"数据包被拒绝：{sender_name}（{decoded.raw.from_code}）发来的{TABLE_LABELS.get(table_name, table_name)}"
+                f"记录 {str(j.get('id'))[:40]} {problem}，整个数据包未导入任何内容", "value")
+        out[table_name] = rows
+    return out
+
+
+def _check_authority(
+    s: Session, rows: dict[str, list[dict[str, Any]]], sender: Party, me: Party, sender_name: str
+) -> None:
+    """Row authority (:mod:`qsdesk.services.sync.authority`) against the rows stored here."""
+    bundle_origins: dict[tuple[str, str], str] = {}
+    for table_name, incoming in rows.items():
+        stored = _load_local(s, table_name, [r["id"] for r in incoming])
+        try:
+            check_rows(s, table_name, incoming, stored, sender, me, sender_name, bundle_origins)
+        except AuthorityError as exc:
+            raise BundleError(str(exc), "authority") from exc
+
+
+def _db_failure(exc: OperationalError) -> str:
+    text_ = str(exc.orig or exc)
+    if "locked" in text_ or "busy" in text_:
+        return "数据库正被另一个导入或程序占用（database is locked），未导入任何内容：请等对方完成后重试"
+    if "disk" in text_ or "full" in text_:
+        return f"磁盘已满或无法写入（{text_}），未导入任何内容：请清理磁盘空间后重试"
+    return f"数据库暂时无法写入（{text_}），未导入任何内容：请稍后重试"
 
 
 def _plan_and_apply(
-    store: Store, s: Session, decoded: DecodedBundle, report: ImportReport, me: Node, manifest_sha: str,
-    *, apply: bool, allow_gap: bool, written: list[Path], sender_kind: str,
+    store: Store, s: Session, decoded: DecodedBundle, rows: dict[str, list[dict[str, Any]]], report: ImportReport,
+    me: Node, manifest_sha: str, *, apply: bool, allow_gap: bool, written: list[Path],
 ) -> None:
     raw = decoded.raw
     m = raw.manifest
+    notes = list(report.notes)
     old_bundle = _check_gap(s, raw, report, allow_gap)
+    report.notes = notes  # already said by the check before the backup
     st = _state(s, raw.from_code, create=apply)
     ack = m.get("ack") or {}
     sender_ack = int(ack.get("change_seq") or 0) if isinstance(ack, dict) else 0
@@ -602,19 +711,10 @@ def _plan_and_apply(
         s.execute(text("PRAGMA cache_size=-131072"))
     touched: set[str] = set()  # enterprises whose supervision class inputs arrived
     for table_name in TABLES:  # FK order
-        incoming_json = decoded.tables.get(table_name)
-        if not incoming_json:
+        incoming = rows.get(table_name)
+        if not incoming:
             continue
         tr = report.tables.setdefault(table_name, TableReport())
-        incoming = []
-        for j in incoming_json:
-            row = json_to_row(table_name, j)
-            _check_meta(table_name, row)
-            incoming.append(row)
-        if table_name in COUNTY_TABLES:
-            incoming = _guard_county_rows(table_name, incoming, raw.from_code, sender_kind, tr, report)
-        if me.kind == "county" and sender_kind != "county":
-            incoming = _guard_origin(s, table_name, incoming, raw.from_code, me.code, tr, report)
         local = _load_local(s, table_name, [r["id"] for r in incoming])
         protected: set[str] = set()
         if table_name == "inspection":
@@ -649,7 +749,7 @@ def _plan_and_apply(
             reason = "both_sealed" if both_sealed else "both"
             if k_in > k_loc:
                 tr.updated += 1
-                updates.append(row)
+                updates.append({**row, _EXPECTED_REV: cur.get("rev")})
                 if local_unseen or both_sealed:
                     tr.conflicts += 1
                     _conflict(s, report, table_name, rid, row, cur, reason, "incoming", now, apply)
@@ -668,6 +768,7 @@ def _plan_and_apply(
         classes.refresh(s, touched)
         st.last_seq_received = max(st.last_seq_received, raw.seq)
         st.acked_change_seq = max(st.acked_change_seq, sender_ack)
+        _resume_after_reinstall(s, st, ack, sender_ack, report)
         rng = m.get("range")
         s.add(BundleLog(
             direction="in", peer_code=raw.from_code, seq=raw.seq, file_name=report.file_name, sha256=manifest_sha,
@@ -685,49 +786,6 @@ def _plan_and_apply(
                      file=report.file_name, new=report.total("new"), updated=report.total("updated"),
                      conflicts=report.total("conflicts"))
         s.flush()
-
-
-def _guard_county_rows(
-    table_name: str, incoming: list[dict[str, Any]], sender: str, sender_kind: str, tr: TableReport,
-    report: ImportReport,
-) -> list[dict[str, Any]]:
-    """County master data (catalogue, notices, form versions) is accepted only from the county
-    that made it: a station can never send such rows up, nor pass on another node's."""
-    ok = [r for r in incoming if sender_kind == "county" and r["origin"] == sender]
-    if len(ok) == len(incoming):
-        return incoming
-    n = len(incoming) - len(ok)
-    tr.refused += n
-    report.refusals.append(f"{TABLE_LABELS.get(table_name, table_name)} {n} 条：只能由县级局发布，"
-                           f"{sender} 发来的不予导入")
-    return ok
-
-
-def _guard_origin(
-    s: Session, table_name: str, incoming: list[dict[str, Any]], sender: str, me: str, tr: TableReport,
-    report: ImportReport,
-) -> list[dict[str, Any]]:
-    """At a county: a station may send its own rows and rows the county handed to it, never rows
-    of another station (which would let one station overwrite another's records)."""
-    foreign = [r for r in incoming if r["origin"] not in (sender, me)]
-    if not foreign:
-        return incoming
-    allowed: set[str] = set()
-    if table_name in DOWN_TABLES:
-        t = table_of(table_name)
-        ids = [r["id"] for r in foreign]
-        for i in range(0, len(ids), _CHUNK):
-            allowed.update(s.scalars(select(t.c.id).where(t.c.id.in_(ids[i : i + _CHUNK]),
-                                                          _station_scope(table_name, sender))))
-    refused = [r for r in foreign if r["id"] not in allowed]
-    if not refused:
-        return incoming
-    tr.refused += len(refused)
-    origins = "、".join(sorted({r["origin"] or "（空）" for r in refused}))
-    report.refusals.append(f"{TABLE_LABELS.get(table_name, table_name)} {len(refused)} 条：来源为其他单位（{origins}），"
-                           f"{sender} 无权修改，未导入")
-    bad = {r["id"] for r in refused}
-    return [r for r in incoming if r["id"] not in bad]
 
 
 def _conflict(
@@ -756,14 +814,22 @@ def _apply_rows(s: Session, table_name: str, inserts: list[dict[str, Any]], upda
         if not _insert_many_sqlite(s, t, rows):
             s.execute(insert(t), rows)
     for group in _group_by_keys(updates):
-        cols = [c for c in group[0] if c != "id"]
+        cols = [c for c in group[0] if c not in ("id", _EXPECTED_REV)]
+        # the version planned against must still be there at write time: an edit committed
+        # meanwhile (another window, PostgreSQL's read committed) is never overwritten
         stmt = (
             update(t)
-            .where(t.c.id == bindparam("b_id"))
+            .where(t.c.id == bindparam("b_id"), t.c.rev == bindparam("b_expected_rev"))
             .values({c: bindparam(f"b_{c}") for c in [*cols, "change_seq"]})
         )
-        s.connection().execute(stmt, [{"b_id": r["id"], "b_change_seq": 0, **{f"b_{c}": r[c] for c in cols}}
-                                      for r in group])
+        result = s.connection().execute(
+            stmt, [{"b_id": r["id"], "b_expected_rev": r[_EXPECTED_REV], "b_change_seq": 0,
+                    **{f"b_{c}": r[c] for c in cols}} for r in group])
+        dialect = s.get_bind().dialect
+        sane = dialect.supports_sane_multi_rowcount if len(group) > 1 else dialect.supports_sane_rowcount
+        if sane and result.rowcount != len(group):
+            raise BundleError(f"导入期间本机有{TABLE_LABELS.get(table_name, table_name)}记录被修改，"
+                              "为不丢失这次修改，未导入任何内容：请重新导入", "concurrent")
 
 
 def _insert_many_sqlite(s: Session, t: Table, rows: list[dict[str, Any]]) -> bool:
@@ -808,7 +874,7 @@ def _write_blob(store: Store, sha: str, data: bytes) -> list[Path]:
         return []
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(sha + ".sync.tmp")
-    with open(tmp, "wb") as fh:
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as fh:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())

@@ -9,6 +9,8 @@ in person) before trusting an imported identity.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 from dataclasses import dataclass
@@ -73,14 +75,20 @@ def export_identity(store: Store, directory: Path) -> Path:
     ident = own_identity(store)
     body = ident.body()
     sig = crypto.sign(load_signing_key(store), canonical(body))
-    directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{ident.code}{IDENTITY_SUFFIX}"
     tmp = path.with_name(path.name + ".partial")
-    with open(tmp, "wb") as fh:
-        fh.write(json.dumps({"body": body, "sig": crypto.b64e(sig)}, ensure_ascii=False, indent=1).encode())
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as fh:
+            fh.write(json.dumps({"body": body, "sig": crypto.b64e(sig)}, ensure_ascii=False, indent=1).encode())
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        why = "磁盘已满" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+        raise EnrolError(f"写出登记文件到 {directory} 失败（{why}），没有留下不完整的文件：请检查U盘后重试") from exc
     return path
 
 
@@ -117,6 +125,7 @@ def enrol_peer(store: Store, path: Path, *, replace: bool = False) -> tuple[Iden
     me = self_node(store)
     if ident.code == me.code:
         raise EnrolError("这是本单位自己的登记文件，请导入对方单位的登记文件")
+    _check_relation(me, ident)
     with store.transaction() as s:
         node = s.get(Node, ident.code)
         if node is not None and node.is_self:
@@ -137,6 +146,19 @@ def enrol_peer(store: Store, path: Path, *, replace: bool = False) -> tuple[Iden
         audit.record(s, "import", "node", None, what="enrol", code=ident.code, fingerprint=ident.fingerprint,
                      replaced=bool(replace) or None)
     return ident, True
+
+
+def _check_relation(me: Node, ident: Identity) -> None:
+    """A station syncs only with its own county, a county only with its own stations."""
+    if me.kind == "station":
+        if ident.kind != "county" or ident.code != me.parent_code:
+            raise EnrolError(
+                f"本所只能登记上级县级局（{me.parent_code or '未设置'}）；{ident.name}（{ident.code}）"
+                f"是{'县级局' if ident.kind == 'county' else '市场监管所'}，不能登记")
+    elif me.kind == "county" and (ident.kind != "station" or ident.parent_code != me.code):
+        raise EnrolError(
+            f"县级局只能登记本局下属的市场监管所；{ident.name}（{ident.code}）"
+            f"{'是县级局' if ident.kind == 'county' else f'的上级单位为 {ident.parent_code}'}，不能登记")
 
 
 def peers(store: Store) -> list[Node]:

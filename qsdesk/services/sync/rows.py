@@ -328,3 +328,101 @@ class TableEncoder:
             return raw
         # what reading the column through SQLAlchemy gives, encoded as any other value
         return LINE_ENCODER.encode(proc(raw) if proc is not None else raw)
+
+
+# ------------------------------------------------------------------------------ incoming values
+
+#: Integers a database column holds (SQLite and PostgreSQL BIGINT): [-2^63, 2^63).
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+#: ``Numeric(14, 2)`` money and counts: anything at or beyond 10^12 is not a real value.
+NUMERIC_LIMIT = Decimal(10) ** 12
+
+
+def strict_json_float(text_value: str) -> float:
+    """``parse_float`` for bundle JSON: ``1e400`` (infinite) is refused like ``NaN``."""
+    value = float(text_value)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"non-finite number {text_value}")
+    return value
+
+
+def refuse_constant(name: str) -> Any:
+    """``parse_constant`` for bundle JSON: ``NaN``, ``Infinity`` are not JSON values."""
+    raise ValueError(f"{name} is not allowed")
+
+
+def _value_problem(col: Any, value: Any) -> str | None:
+    ctype = col.type
+    if value is None:
+        if not col.nullable and not col.primary_key:
+            return "不能为空"
+        return None
+    if isinstance(ctype, Boolean):
+        return None if type(value) is bool else "应为是/否"
+    if isinstance(ctype, Integer):
+        if type(value) is not int:
+            return "应为整数"
+        if not INT_MIN <= value <= INT_MAX:
+            return "超出整数范围"
+        if col.name == "rev" and value < 1:
+            return "版本号必须为正数"
+        return None
+    if isinstance(ctype, Numeric):
+        if type(value) not in (str, int, float):
+            return "应为数值"
+        try:
+            d = Decimal(str(value))
+        except ArithmeticError:
+            return "不是有效的数值"
+        if not d.is_finite() or abs(d) >= NUMERIC_LIMIT:
+            return "数值无效或过大"
+        return None
+    if isinstance(ctype, DateTime):
+        if type(value) is not str:
+            return "应为日期时间"
+        try:
+            _dt_in(value)
+        except ValueError:
+            return "不是有效的日期时间"
+        return None
+    if isinstance(ctype, Date):
+        if type(value) is not str:
+            return "应为日期"
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return "不是有效的日期"
+        return None
+    if isinstance(ctype, LargeBinary):
+        if type(value) is not str:
+            return "应为 base64 文本"
+        try:
+            base64.b64decode(value, validate=True)
+        except ValueError:
+            return "不是有效的 base64"
+        return None
+    if isinstance(ctype, JSON):
+        return None
+    # text: declared lengths are not checked here (SQLite keeps longer text a station may hold;
+    # PostgreSQL refuses it at write time, reported as a refused bundle)
+    return None if type(value) is str else "应为文本"
+
+
+def row_problem(table_name: str, data: Mapping[str, Any]) -> str | None:
+    """Why a travelled row (JSON values) cannot be stored, or None: every known column must have
+    a value of its type in range (no bool for an integer, no integer beyond 64 bits, no NaN or
+    10^26 for money, no text for a date). Checked before anything is written."""
+    table = table_of(table_name)
+    for key, value in data.items():
+        col = table.c.get(key)
+        if col is None or key in LOCAL_COLUMNS:
+            continue
+        problem = _value_problem(col, value)
+        if problem is not None:
+            return f"字段 {key} {problem}"
+    for key in ("id", "rev", "updated_at", "origin"):
+        if data.get(key) is None:
+            return f"缺少同步信息 {key}"
+    if not 0 < len(data["id"]) <= 36:
+        return "记录编号长度不对"
+    return None
