@@ -30,6 +30,7 @@ COMMAND_MODULES: list[str] = [
     "qsdesk.commands.report",
     "qsdesk.commands.sampling",
     "qsdesk.commands.masterdata",
+    "qsdesk.commands.classes",
 ]
 
 
