@@ -197,7 +197,7 @@ def grade_with_reason(
     _check_figure(staff, "从业人员数")
     _check_figure(revenue_wan, "营业收入")
     if individual_business:
-        return Grade.D, "个体工商户按微型单位划分：D 级（001、002 附件1：D 级主体包括个体工商户）"
+        return Grade.D, "个体工商户按微型单位划分：D 级（国市监质监发〔2023〕38号 附件1、宝山区实施方案 附件1：D 级主体包括个体工商户）"
     if not types:
         return None, "未填写单位类型（生产/批发/零售），无法分级"
     if staff is None and revenue_wan is None:
