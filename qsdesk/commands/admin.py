@@ -27,8 +27,7 @@ def register(sub: Any) -> None:
     add_data_dir(p)
     p.add_argument("action", choices=("add", "list"))
     p.add_argument("--username", default=None)
-    p.add_argument("--role", choices=("站长", "检查人员", "chief", "inspector"), default="检查人员",
-                   help="身份：站长 或 检查人员")
+    p.add_argument("--role", type=_role, default="inspector", metavar="站长|检查人员", help="身份：站长 或 检查人员")
     p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
     p.add_argument("--as-user", default=None, help="执行操作的站长账号（非首个账号时需要）")
     p.set_defaults(func=cmd_account)
@@ -43,6 +42,14 @@ def register(sub: Any) -> None:
 
 ROLE_KEYS = {"站长": "chief", "检查人员": "inspector"}
 ROLE_TEXT = {v: k for k, v in ROLE_KEYS.items()}
+
+
+def _role(text: str) -> str:
+    """站长 / 检查人员 (or the stored key scripts already pass) → the stored role."""
+    role = ROLE_KEYS.get(text.strip(), text.strip())
+    if role not in ROLE_TEXT:
+        raise argparse.ArgumentTypeError(f"身份“{text}”应为 站长 或 检查人员")
+    return role
 
 
 def _data_dir(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -170,7 +177,7 @@ def cmd_account(args: argparse.Namespace) -> int:
                     raise CommandError(f"没有账号 {args.as_user}")
                 by = User(acc.username, acc.role, acc.inspector_id)
         try:
-            user = create_account(store, args.username, password, ROLE_KEYS.get(args.role, args.role), by=by)
+            user = create_account(store, args.username, password, args.role, by=by)
         except AccountError as exc:
             raise CommandError(str(exc)) from None
         print(f"已添加账号 {user.username}（{'站长' if user.is_chief else '检查人员'}）")
