@@ -101,6 +101,8 @@ def field_value_text(column: str, value: Any) -> str:
     if value is False:
         return "否"
     table = _VALUES.get(column) or FIELD_VALUES.get(column, {})
+    if column == "unit_types" and isinstance(value, str):
+        value = [v for v in value.split(",") if v]  # stored as "producer,retailer"
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return "、".join(table.get(v, v) for v in value)
     if isinstance(value, str):
