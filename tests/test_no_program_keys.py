@@ -262,3 +262,73 @@ def test_the_scan_catches_an_injected_key(county_day: Store, data_dir: Path, tmp
     text = _cli(capsys, tmp_path, "class", "show", "--data-dir", str(data_dir), USCC)
     with pytest.raises(AssertionError, match="key"):
         assert_clean({"class show": text})
+
+
+def _widget_texts(page) -> str:  # type: ignore[no-untyped-def]
+    """Everything a person can read on a page: labels, buttons, tabs, combo items, list and table cells."""
+    from PySide6.QtCore import QModelIndex, Qt
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QAbstractItemView,
+        QComboBox,
+        QGroupBox,
+        QLabel,
+        QLineEdit,
+        QPlainTextEdit,
+        QTabWidget,
+        QTextEdit,
+        QWidget,
+    )
+
+    out: list[str] = []
+    for w in [page, *page.findChildren(QWidget)]:
+        out.append(w.toolTip())
+        if isinstance(w, QLabel | QAbstractButton):
+            out.append(w.text())
+        elif isinstance(w, QGroupBox):
+            out.append(w.title())
+        elif isinstance(w, QTabWidget):
+            out.extend(w.tabText(i) for i in range(w.count()))
+        elif isinstance(w, QComboBox):
+            out.extend(w.itemText(i) for i in range(w.count()))
+        elif isinstance(w, QLineEdit):
+            out.extend((w.text(), w.placeholderText()))
+        elif isinstance(w, QPlainTextEdit | QTextEdit):
+            out.append(w.toPlainText())
+        elif isinstance(w, QAbstractItemView) and w.model() is not None:
+            m = w.model()
+            try:
+                cols, rows = m.columnCount(QModelIndex()), m.rowCount(QModelIndex())
+            except TypeError:  # a list model whose columnCount is private in the bindings
+                cols, rows = 1, m.rowCount()
+            for c in range(cols):
+                out.append(str(m.headerData(c, Qt.Orientation.Horizontal) or ""))
+            for r in range(min(rows, 60)):
+                for c in range(cols):
+                    v = m.data(m.index(r, c))
+                    out.append("" if v is None else str(v))
+    return "\n".join(t for t in out if t)
+
+
+def test_gui_pages_show_no_keys(county_day: Store, qtbot) -> None:  # type: ignore[no-untyped-def]
+    import importlib
+
+    from qsdesk.ui.main_window import NAVIGATION
+
+    county_day.set_actor("王站长", "chief")
+    texts: dict[str, str] = {}
+    for entry in NAVIGATION:
+        cls = getattr(importlib.import_module(f"qsdesk.ui.pages.{entry.module}"), entry.cls)
+        page = cls(county_day)
+        qtbot.addWidget(page)
+        if hasattr(page, "refresh"):
+            page.refresh()
+        texts[entry.title] = _widget_texts(page)
+        if entry.module == "registry":  # the detail pane of the enterprise with a decision and a listing
+            with county_day.session() as s:
+                eid = s.scalars(select(Enterprise.id).where(Enterprise.uscc == USCC)).one()
+            page.show_enterprise(eid)
+            texts["企业档案 详情"] = _widget_texts(page)
+            assert "重点监管" in texts["企业档案 详情"]
+    assert "有限公司" in texts["企业档案"] and "不合格" in texts["监督抽查"]  # the lists' cells were read
+    assert_clean(texts)
