@@ -172,8 +172,15 @@ def test_cli_outputs_show_no_keys(county_day: Store, data_dir: Path, tmp_path: P
         "sampling overdue": _cli(capsys, tmp_path, "sampling", "overdue", *dd),
         "sampling tracking": _cli(capsys, tmp_path, "sampling", "tracking", *dd),
         "report settings": _cli(capsys, tmp_path, "report", "settings", *dd),
+        "sampling add again": _cli(capsys, tmp_path, "sampling", "add", *dd, "--producer", USCC, "--product", "转换器",
+                                   "--result", "不合格", "--items", "插套温升",
+                                   "--sampled-on", (date.today() - timedelta(days=5)).isoformat()),
+        "class decide": _cli(capsys, tmp_path, "class", "decide", *dd, "--enterprise", USCC, "--reason", "复查",
+                             "--by", "王站长"),
+        "account list": _cli(capsys, tmp_path, "account", "list", *dd),
         "audit": _cli(capsys, tmp_path, "audit", *dd, "--limit", "2000"),
     }
+    assert "重复抽查" in texts["sampling add again"]
     assert "严重违法失信名单" in texts["class show"] and "不合格" in texts["sampling list"]
     assert "指定责任人" in texts["audit"] or "新建" in texts["audit"]
     assert_clean(texts)
