@@ -338,4 +338,17 @@ def test_gui_pages_show_no_keys(county_day: Store, qtbot) -> None:  # type: igno
             texts["企业档案 详情"] = _widget_texts(page)
             assert "重点监管" in texts["企业档案 详情"]
     assert "有限公司" in texts["企业档案"] and "不合格" in texts["监督抽查"]  # the lists' cells were read
+    from qsdesk.ui.admin_panels import AuditPanel, RecordHistoryDialog
+
+    panel = AuditPanel(county_day)
+    qtbot.addWidget(panel)
+    texts["操作日志"] = _widget_texts(panel)
+    assert "后处理" in texts["操作日志"] and "完成日期" in texts["操作日志"]
+    with county_day.session() as s:
+        step_ids = list(s.scalars(select(FollowUpStep.id)))
+    dlg = RecordHistoryDialog(county_day, step_ids)
+    qtbot.addWidget(dlg)
+    texts["操作记录"] = "\n".join(dlg.table.item(r, c).text() for r in range(dlg.table.rowCount())
+                                   for c in range(dlg.table.columnCount()) if dlg.table.item(r, c))
+    assert "步骤" in texts["操作记录"]
     assert_clean(texts)
