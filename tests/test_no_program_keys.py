@@ -337,6 +337,16 @@ def test_gui_pages_show_no_keys(county_day: Store, qtbot) -> None:  # type: igno
             page.show_enterprise(eid)
             texts["企业档案 详情"] = _widget_texts(page)
             assert "重点监管" in texts["企业档案 详情"]
+            dlg = page.listings_dialog()
+            texts["列异列严名单"] = _widget_texts(dlg)
+            assert "严重违法失信名单" in texts["列异列严名单"]
+            dlg.close()
+        if entry.module == "sampling":  # the failed sampling with its follow-up steps
+            with county_day.session() as s:
+                sid = s.scalars(select(Sampling.id).where(Sampling.product_name == "转换器")).one()
+            page.open_record(sid)
+            texts["监督抽查 后处理"] = _widget_texts(page)
+            assert "异议处理" in texts["监督抽查 后处理"]
     assert "有限公司" in texts["企业档案"] and "不合格" in texts["监督抽查"]  # the lists' cells were read
     from qsdesk.ui.admin_panels import AuditPanel, RecordHistoryDialog
 
