@@ -112,3 +112,24 @@ def test_credit_risk_and_listings(store, data_dir: Path, tmp_path: Path,
     assert main(["class", "credit-risk", *dd, "--enterprise", USCC, "--level", "未评定", "--basis", "复核"]) == 0
     out = _out(capsys)
     assert "信用风险等级：未评定" in out and "现监管类别：日常监管" in out
+
+
+def test_export_registry_by_chinese_class(store, data_dir: Path, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    add_enterprise(store, NAME, uscc=USCC)
+    add_enterprise(store, "济南另一家有限公司", uscc="91370112MA3C0001X5")
+    dd = ["--data-dir", str(data_dir)]
+    assert main(["class", "decide", *dd, "--enterprise", USCC, "--reason", "投诉举报多", "--by", "王站长"]) == 0
+    counts = {}
+    for cls in ("重点", "日常", "特别监管"):
+        out = tmp_path / f"{cls}.xlsx"
+        assert main(["export-excel", "企业档案", "--class", cls, "--out", str(out), *dd]) == 0
+        ws = openpyxl.load_workbook(out).active
+        names = [c for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str) and "公司" in c]
+        counts[cls] = names
+    assert counts == {"重点": [NAME], "日常": ["济南另一家有限公司"], "特别监管": []}
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exc:
+        main(["export-excel", "企业档案", "--class", "routine2", "--out", str(tmp_path / "x.xlsx"), *dd])
+    assert exc.value.code == 2 and "日常、重点 或 特别" in capsys.readouterr().err
+    assert not (tmp_path / "x.xlsx").exists()
