@@ -178,6 +178,7 @@ def test_cli_outputs_show_no_keys(county_day: Store, data_dir: Path, tmp_path: P
         "class decide": _cli(capsys, tmp_path, "class", "decide", *dd, "--enterprise", USCC, "--reason", "复查",
                              "--by", "王站长"),
         "account list": _cli(capsys, tmp_path, "account", "list", *dd),
+        "selftest": _cli(capsys, tmp_path, "selftest", *dd),
         "audit": _cli(capsys, tmp_path, "audit", *dd, "--limit", "2000"),
     }
     assert "重复抽查" in texts["sampling add again"]
