@@ -110,4 +110,16 @@ def field_value_text(column: str, value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-__all__ = ["FIELD_LABELS", "LEGACY_FIELDS", "field_label", "field_value_text", "shown"]
+def form_name(form_id: object) -> str:
+    """The title of a form (``annex4_producer`` → 山东省产品质量安全监督检查记录表（生产者）)."""
+    from qsdesk.domain.formspec import FormSpecError, load_forms
+
+    try:
+        forms = load_forms()
+    except (FormSpecError, OSError):
+        forms = {}
+    spec = forms.get(str(form_id))
+    return spec.title if spec is not None else "表单"
+
+
+__all__ = ["FIELD_LABELS", "LEGACY_FIELDS", "field_label", "field_value_text", "form_name", "shown"]

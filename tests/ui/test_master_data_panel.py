@@ -89,7 +89,7 @@ def test_county_keeps_master_data_and_station_reads_it(qtbot: QtBot, pair: Pair,
     published = panel.publish_form()
     assert published is not None and published.version == 2
     assert "第 2 版" in said[-1][1] and "新增检查项 1 项" in said[-1][1]
-    assert _texts(panel.form_model, 0) == ["annex4_producer"] and _texts(panel.form_model, 1) == ["2"]
+    assert _texts(panel.form_model, 0) == ["山东省产品质量安全监督检查记录表（生产者）"] and _texts(panel.form_model, 1) == ["2"]
     assert panel.publish_form() is None and "已存在" in said[-1][1]  # the same version twice
 
     with pair.county.session() as s:

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Select, select
 
-from qsdesk.services import form_versions, master_data
+from qsdesk.services import field_labels, form_versions, master_data
 from qsdesk.store.db import Store
 from qsdesk.store.models import FormVersion, KeyProduct, Notice
 from qsdesk.ui.query_model import Column, QueryTableModel, default_format, list_view, local_time
@@ -101,7 +101,7 @@ class MasterDataPanel(QWidget):
         Column("note", "备注"),
     )
     FORM_COLUMNS = (
-        Column("form_id", "表单", sort=FormVersion.form_id, width=160),
+        Column("form_id", "表单", sort=FormVersion.form_id, format=field_labels.form_name, width=160),
         Column("version", "版本", sort=FormVersion.version, width=60),
         Column("issued_by", "发布单位", sort=FormVersion.issued_by, width=100),
         Column("updated_at", "发布时间", sort=FormVersion.updated_at, format=local_time, width=140),
