@@ -56,3 +56,9 @@ def test_conflict_page_and_cli_in_chinese(pair: Pair, qtbot, capsys: pytest.Capt
     out = capsys.readouterr().out
     assert "企业" in out and "住所（经营场所）" in out and "监管类别" not in out
     assert_clean({"conflicts cli": out})
+    assert main(["sync-status", "--data-dir", str(pair.county.data_dir.root)]) == 0
+    bundle = export_bundle(pair.station, COUNTY, pair.usb).path
+    assert main(["import-bundle", "--data-dir", str(pair.county.data_dir.root), str(bundle), "--preview"]) == 0
+    out = capsys.readouterr().out.replace(str(pair.usb), "目录")
+    assert "未处理冲突：1 条" in out and "将导入" in out
+    assert_clean({"sync cli": out})
