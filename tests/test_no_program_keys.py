@@ -140,6 +140,13 @@ def county_day(store: Store, data_dir: Path, capsys: pytest.CaptureFixture[str])
     assert main(["class", "credit-risk", *dd, "--enterprise", USCC, "--level", "较高", "--basis", "分类结果"]) == 0
     assert main(["class", "listing", "add", *dd, "--enterprise", USCC, "--list", "列严",
                  "--date", (day + timedelta(days=10)).isoformat(), "--basis", "决定书"]) == 0
+    from qsdesk.services import risk
+
+    with store.session() as s:
+        eid = s.scalars(select(Enterprise.id).where(Enterprise.uscc == USCC)).one()
+    rid = risk.create_report(store, reported_on=day, sources=["投诉、举报"], product_name="转换器",
+                             description="消费者反映插座发烫", links=[risk.LinkSpec(eid, "producer")])
+    risk.set_status(store, rid, "verified", investigation="现场核实属实", on=day + timedelta(days=2), founded=True)
     capsys.readouterr()
     return store
 
@@ -222,6 +229,17 @@ def test_exports_and_prints_show_no_keys(county_day: Store, data_dir: Path, tmp_
         out = tmp_path / "检查.pdf"
         _cli(capsys, tmp_path, "print", "inspection", iid, "--out", str(out), *dd)
         texts["print inspection"] = _pdf_text(out)
+    from qsdesk.store.models import RiskReport, TaskChecklist
+
+    with county_day.session() as s:
+        rid = s.scalars(select(RiskReport.id)).first()
+        cid = s.scalars(select(TaskChecklist.id)).first()
+    assert rid is not None
+    for what, record_id in (("risk", rid), ("checklist", cid)):
+        if record_id is not None:
+            out = tmp_path / f"{what}.pdf"
+            _cli(capsys, tmp_path, "print", what, record_id, "--out", str(out), *dd)
+            texts[f"print {what}"] = _pdf_text(out)
     assert "鲁市监质监字〔2022〕233号 附件4" in texts["blank 附件4"]  # the footer cites the document
     assert "严重违法失信名单" in texts["listings .pdf"]
     assert_clean(texts)
