@@ -494,14 +494,14 @@ def half_year_visit_status(
             prev_start,
             prev_end,
             f"{_half_name(prev_start)}未开展现场检查（{seen}），已于 {prev_end.isoformat()} 逾期；"
-            f"{_half_name(start)}仍须在 {end.isoformat()} 前检查（半年内现场检查不少于1次，国市监质监发〔2023〕38号 二（一））",
+            f"{_half_name(start)}仍须在 {end.isoformat()} 前检查（半年内现场检查不少于1次，{cite(SAMR_001, '二（一）')}）",
         )
     return VisitStatus(
         VisitState.DUE,
         end,
         start,
         end,
-        f"{_half_name(start)}尚未现场检查，应在 {end.isoformat()} 前完成（半年内现场检查不少于1次，国市监质监发〔2023〕38号 二（一））",
+        f"{_half_name(start)}尚未现场检查，应在 {end.isoformat()} 前完成（半年内现场检查不少于1次，{cite(SAMR_001, '二（一）')}）",
     )
 
 
