@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from qsdesk.services.audit_text import FIELD_VALUES
+from qsdesk.services.audit_text import FIELD_VALUES, actor_text
 
 #: Enterprise columns left from before the class service; not updated, never shown.
 LEGACY_FIELDS = frozenset({"supervision_class", "class_reasons"})
@@ -81,6 +81,9 @@ _VALUES: dict[str, dict[str, str]] = {
     "unit_types": {"producer": "生产", "wholesaler": "批发", "retailer": "零售"},
 }
 
+#: Columns holding who did something (``system`` / ``cli`` are shown as 系统 / 命令行).
+_PEOPLE = frozenset({"actor", "recorded_by", "decided_by", "revoked_by", "sealed_by", "filled_by"})
+
 
 def field_label(column: str) -> str:
     """The Chinese name of a column (其他字段 for one without a label: never the key)."""
@@ -101,6 +104,8 @@ def field_value_text(column: str, value: Any) -> str:
     if value is False:
         return "否"
     table = _VALUES.get(column) or FIELD_VALUES.get(column, {})
+    if column in _PEOPLE and isinstance(value, str):
+        return actor_text(value)
     if column == "unit_types" and isinstance(value, str):
         value = [v for v in value.split(",") if v]  # stored as "producer,retailer"
     if isinstance(value, list) and all(isinstance(v, str) for v in value):

@@ -25,4 +25,5 @@ def test_field_values() -> None:
     assert field_labels.field_value_text("status", "sealed") == "已封存"
     assert field_labels.field_value_text("staff", None) == "（空）"
     assert field_labels.field_value_text("deleted", True) == "是"
+    assert field_labels.field_value_text("recorded_by", "cli") == "命令行"
     assert not field_labels.shown("supervision_class") and field_labels.shown("staff")
