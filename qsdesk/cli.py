@@ -31,6 +31,7 @@ COMMAND_MODULES: list[str] = [
     "qsdesk.commands.sampling",
     "qsdesk.commands.masterdata",
     "qsdesk.commands.records",
+    "qsdesk.commands.classes",
 ]
 
 

@@ -28,7 +28,7 @@ def test_init_demo_selftest(tmp_path: Path) -> None:
     assert "企业 200" in r.stdout
     r = run("selftest", "--data-dir", d)
     assert r.returncode == 0, r.stderr
-    assert "自检通过" in r.stdout and "enterprise 200" in r.stdout
+    assert "自检通过" in r.stdout and "企业档案 200" in r.stdout
 
 
 def test_init_twice_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -29,7 +29,7 @@ def register(sub: Any) -> None:
     add_data_dir(p)
     p.add_argument("action", choices=("add", "list"))
     p.add_argument("--username", default=None)
-    p.add_argument("--role", choices=("chief", "inspector"), default="inspector")
+    p.add_argument("--role", type=_role, default="inspector", metavar="站长|检查人员", help="身份：站长 或 检查人员")
     p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
     p.add_argument("--as-user", default=None,
                    help="执行操作的所长账号（非首个账号时需要，须输入其密码；"
@@ -39,9 +39,21 @@ def register(sub: Any) -> None:
     p = sub.add_parser("audit", help="查看操作记录（审计日志）")
     add_data_dir(p)
     p.add_argument("--search", default=None, help="按用户、记录号或内容查找")
-    p.add_argument("--action", default=None, help="只看某类操作，例如 seal、print、import")
+    p.add_argument("--action", default=None, help="只看某类操作，例如 封存、打印、导入")
     p.add_argument("--limit", type=int, default=50)
     p.set_defaults(func=cmd_audit)
+
+
+ROLE_KEYS = {"站长": "chief", "检查人员": "inspector"}
+ROLE_TEXT = {v: k for k, v in ROLE_KEYS.items()}
+
+
+def _role(text: str) -> str:
+    """站长 / 检查人员 (or the stored key scripts already pass) → the stored role."""
+    role = ROLE_KEYS.get(text.strip(), text.strip())
+    if role not in ROLE_TEXT:
+        raise argparse.ArgumentTypeError(f"身份“{text}”应为 站长 或 检查人员")
+    return role
 
 
 def _data_dir(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -158,7 +170,7 @@ def cmd_account(args: argparse.Namespace) -> int:
     try:
         if args.action == "list":
             for acc in list_accounts(store):
-                print(f"{acc.username}\t{acc.role}\t{'启用' if acc.active else '停用'}")
+                print(f"{acc.username}\t{ROLE_TEXT.get(acc.role, acc.role)}\t{'启用' if acc.active else '停用'}")
             return 0
         if not args.username:
             raise CommandError("请用 --username 指定用户名")
@@ -205,15 +217,16 @@ def cli_login(store: Any, username: str, from_stdin: bool, prompt: str = "密码
 
 def cmd_audit(args: argparse.Namespace) -> int:
     from qsdesk.services.audit import ACTION_TEXT, audit_query
+    from qsdesk.services.audit_text import actor_text, detail_text, table_text
     from qsdesk.store.db import open_store
 
     store = open_store(args.data_dir, url=args.database_url if "database_url" in args else None)
     try:
         with store.session() as s:
-            for e in s.scalars(audit_query(args.search, args.action).limit(args.limit)):
-                detail = "，".join(f"{k}={v}" for k, v in e.detail.items())
-                print(f"{e.at:%Y-%m-%d %H:%M:%S}  {e.actor:<10} {ACTION_TEXT.get(e.action, e.action):<6} "
-                      f"{e.table_name or '-'} {e.record_id or ''} {detail}")
+            action = {v: k for k, v in ACTION_TEXT.items()}.get(args.action or "", args.action)
+            for e in s.scalars(audit_query(args.search, action).limit(args.limit)):
+                print(f"{e.at:%Y-%m-%d %H:%M:%S}  {actor_text(e.actor):<10} {ACTION_TEXT.get(e.action, e.action):<6} "
+                      f"{table_text(e.table_name) or '-'} {e.record_id or ''} {detail_text(e.detail)}")
     finally:
         store.close()
     return 0

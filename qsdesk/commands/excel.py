@@ -18,7 +18,13 @@ EXPORT_KINDS = {
     "followups": "不合格后处理",
     "lists": "重点/特别监管年度名单及跟踪抽查名单",
 }
+#: Short Chinese names accepted for the export kinds.
+EXPORT_SHORT = {"档案": "registry", "台账": "ledger", "检查台账": "ledger", "抽查": "samplings",
+                "后处理": "followups", "名单": "lists", "年度名单": "lists"}
 MAX_SHOWN_ERRORS = 20
+#: What a person types for ``--class`` → the stored class key (never shown).
+CLASS_CHOICES = {"日常": "routine", "日常监管": "routine", "重点": "key", "重点监管": "key",
+                 "特别": "special", "特别监管": "special"}
 
 
 def register(sub: Any) -> None:
@@ -32,12 +38,12 @@ def register(sub: Any) -> None:
                    help="新录入单位的录入原因（表中未填时统一使用；国市监质监发〔2023〕38号 四（一）要求首次录入注明）")
     p.add_argument("--errors", type=Path, default=None, metavar="OUT.xlsx", help="把错误报告保存为 Excel")
     p.add_argument("--map", action="append", default=[], metavar="列号=字段",
-                   help="更正列对应，例如 --map 3=uscc 或 --map 5=（不导入第5列）；列号从 1 开始")
+                   help="更正列对应，例如 --map 3=统一社会信用代码 或 --map 5=（不导入第5列）；列号从 1 开始")
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("export-excel", help="导出 Excel：" + "、".join(f"{k}={v}" for k, v in EXPORT_KINDS.items()))
+    p = sub.add_parser("export-excel", help="导出 Excel：" + "、".join(EXPORT_KINDS.values()))
     add_data_dir(p)
-    p.add_argument("kind", choices=tuple(EXPORT_KINDS), help="导出内容")
+    p.add_argument("kind", type=_export_kind, metavar="内容", help="导出内容：" + "、".join(EXPORT_KINDS.values()))
     p.add_argument("--out", type=Path, required=True, help="输出文件 .xlsx")
     p.add_argument("--from", dest="start", type=_date, default=None, help="起始日期 YYYY-MM-DD")
     p.add_argument("--to", dest="end", type=_date, default=None, help="截止日期 YYYY-MM-DD")
@@ -45,9 +51,26 @@ def register(sub: Any) -> None:
     p.add_argument("--search", default=None, help="企业档案：名称或信用代码包含")
     p.add_argument("--town", default=None, help="企业档案：乡镇（街道）")
     p.add_argument("--grade", choices=("A", "B", "C", "D"), default=None, help="企业档案：分级")
-    p.add_argument("--class", dest="supervision_class", default=None,
-                   choices=("routine", "trigger", "key", "special"), help="企业档案：监管类别")
+    p.add_argument("--class", dest="supervision_class", default=None, type=_class_key, metavar="日常|重点|特别",
+                   help="企业档案：监管类别（日常、重点、特别）")
     p.set_defaults(func=cmd_export)
+
+
+def _export_kind(text: str) -> str:
+    """An export kind from its Chinese name (or the short key scripts already use)."""
+    by_label = {v: k for k, v in EXPORT_KINDS.items()} | EXPORT_SHORT
+    kind = by_label.get(text.strip(), text.strip())
+    if kind not in EXPORT_KINDS:
+        raise argparse.ArgumentTypeError(f"导出内容“{text}”应为：{'、'.join(EXPORT_KINDS.values())}")
+    return kind
+
+
+def _class_key(text: str) -> str:
+    """A supervision class from its Chinese name (or the stored key scripts already use)."""
+    key = CLASS_CHOICES.get(text.strip(), text.strip())
+    if key not in CLASS_CHOICES.values():
+        raise argparse.ArgumentTypeError(f"监管类别“{text}”应为 日常、重点 或 特别")
+    return key
 
 
 def _date(text: str) -> date:
@@ -63,16 +86,18 @@ def _date(text: str) -> date:
 
 
 def _mapping(items: list[str]) -> dict[int, str | None]:
-    from qsdesk.services.excel.fields import FIELDS_BY_KEY
+    from qsdesk.services.excel.fields import ENTERPRISE_FIELDS, FIELDS_BY_KEY
+
+    by_header = {f.header: f.key for f in ENTERPRISE_FIELDS if f.importable}
 
     out: dict[int, str | None] = {}
     for item in items:
         col, _, key = item.partition("=")
         if not col.strip().isdigit() or int(col) < 1:
             raise CommandError(f"--map 的列号应为从 1 开始的数字：{item}")
-        key = key.strip()
+        key = by_header.get(key.strip(), key.strip())
         if key and key not in FIELDS_BY_KEY:
-            raise CommandError(f"--map 的字段“{key}”未知，可用：{'、'.join(FIELDS_BY_KEY)}")
+            raise CommandError(f"--map 的字段“{key}”未知，可用：{'、'.join(by_header)}")
         out[int(col) - 1] = key or None
     return out
 

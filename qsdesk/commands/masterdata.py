@@ -58,12 +58,13 @@ def cmd_publish_form(args: argparse.Namespace) -> int:
     finally:
         store.close()
     extra = f"；新增检查项 {'、'.join(pub.new_items)}" if pub.new_items else ""
-    print(f"已发布表单 {pub.form_id} 第 {pub.version} 版（{pub.title}），校验值 {pub.sha256[:12]}…{extra}")
+    print(f"已发布表单“{pub.title}”第 {pub.version} 版，校验值 {pub.sha256[:12]}…{extra}")
     print("导出下发数据包（qsdesk export-bundle --to 所代码 --out 文件夹）后各所即可使用")
     return 0
 
 
 def cmd_form_versions(args: argparse.Namespace) -> int:
+    from qsdesk.services.field_labels import form_name
     from qsdesk.services.form_versions import install_forms, list_versions
 
     store = open_node_store(args)
@@ -73,7 +74,7 @@ def cmd_form_versions(args: argparse.Namespace) -> int:
     finally:
         store.close()
     for r in rows:
-        print(f"{r.form_id}  第 {r.version} 版  发布单位 {r.issued_by}  校验值 {r.sha256[:12]}…")
+        print(f"{form_name(r.form_id)}  第 {r.version} 版  发布单位 {r.issued_by}  校验值 {r.sha256[:12]}…")
     if not rows:
         print("没有县级局发布的表单版本（使用程序自带的表单）")
     for msg in problems:

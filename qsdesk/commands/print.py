@@ -5,7 +5,7 @@
     qsdesk print risk <id> --out F.pdf           风险信息采集表（附件6）
     qsdesk print checklist <id> --out F.pdf      监管任务清单
     qsdesk print inspections <id>... --out F.pdf 多份检查记录，一个 PDF
-    qsdesk print blank annex4 --out F.pdf        空白表（annex3…annex6、task_producer、task_seller）
+    qsdesk print blank 附件4 --out F.pdf         空白表（附件3…附件6、生产者任务清单、销售者任务清单）
 
 An unknown id or form exits with code 2 and one Chinese line; no file is written.
 """
@@ -19,7 +19,7 @@ from typing import Any
 
 from qsdesk.cli import CommandError, add_data_dir
 
-BLANK_CHOICES = ("annex3", "annex4", "annex5", "annex6", "task_producer", "task_seller")
+BLANK_CHOICES = ("附件3", "附件4", "附件5", "附件6", "生产者任务清单", "销售者任务清单")
 
 
 def register(sub: Any) -> None:
@@ -46,7 +46,7 @@ def register(sub: Any) -> None:
     q.set_defaults(func=cmd_print_batch)
     q = psub.add_parser("blank", help="空白表（现场纸质备用）")
     add_data_dir(q)
-    q.add_argument("form", help=f"表单：{'、'.join(BLANK_CHOICES)}（或完整表单 ID）")
+    q.add_argument("form", help=f"表单：{'、'.join(BLANK_CHOICES)}")
     q.add_argument("--out", type=Path, required=True, help="输出 PDF 文件")
     q.set_defaults(func=cmd_print_blank)
 

@@ -36,7 +36,7 @@ def register(sub: Any) -> None:
 
     rc = rsub.add_parser("rectify", help="登记检查发现问题的后续整改（按整改日期计入当期“整改问题隐患”）")
     add_data_dir(rc)
-    rc.add_argument("inspection_id")
+    rc.add_argument("inspection_id", metavar="检查记录ID")
     rc.add_argument("--on", type=date.fromisoformat, required=True, help="整改日期 YYYY-MM-DD")
     rc.add_argument("--count", type=int, required=True, help="整改问题条数")
     rc.add_argument("--note", help="整改情况")

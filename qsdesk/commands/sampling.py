@@ -63,7 +63,7 @@ def register(sub: Any) -> None:
 
     cc = ssub.add_parser("conclude", help="为待检的抽查登记检验结论")
     add_data_dir(cc)
-    cc.add_argument("sampling_id")
+    cc.add_argument("sampling_id", metavar="抽查ID")
     cc.add_argument("--result", required=True, choices=["合格", "不合格", "拒检"])
     cc.add_argument("--items", help="不合格项目")
     cc.add_argument("--major-hazard", action="store_true", help="存在重大质量安全隐患")
@@ -73,7 +73,7 @@ def register(sub: Any) -> None:
 
     dv = ssub.add_parser("deliver", help="登记不合格检验报告送达企业的日期（异议、整改、复查期限随之确定）")
     add_data_dir(dv)
-    dv.add_argument("sampling_id")
+    dv.add_argument("sampling_id", metavar="抽查ID")
     dv.add_argument("--on", type=_date, required=True, help="送达日期 YYYY-MM-DD")
     dv.set_defaults(func=cmd_deliver)
 
@@ -86,12 +86,12 @@ def register(sub: Any) -> None:
 
     st = ssub.add_parser("steps", help="列出一条抽查结果的后处理步骤")
     add_data_dir(st)
-    st.add_argument("sampling_id")
+    st.add_argument("sampling_id", metavar="抽查ID")
     st.set_defaults(func=cmd_steps)
 
     d = ssub.add_parser("step-done", help="完成一个后处理步骤")
     add_data_dir(d)
-    d.add_argument("step_id")
+    d.add_argument("step_id", metavar="步骤ID")
     d.add_argument("--on", type=_date, default=None, help="完成日期（默认今天）")
     d.add_argument("--outcome", help="结果，如 已立案、不予立案、不适用")
     d.add_argument("--note", help="备注或理由")
@@ -99,7 +99,7 @@ def register(sub: Any) -> None:
 
     c = ssub.add_parser("close", help="办结后处理（所有步骤完成后）")
     add_data_dir(c)
-    c.add_argument("sampling_id")
+    c.add_argument("sampling_id", metavar="抽查ID")
     c.add_argument("--on", type=_date, default=None, help="办结日期（默认今天）")
     c.set_defaults(func=cmd_close)
 
@@ -136,12 +136,12 @@ def register(sub: Any) -> None:
 
     v = dsub.add_parser("verify", help="按记录的种子和对象库重新抽取并比对")
     add_data_dir(v)
-    v.add_argument("plan_id")
+    v.add_argument("plan_id", metavar="计划ID")
     v.set_defaults(func=cmd_draw_verify)
 
     e = dsub.add_parser("export", help="导出抽查结果公示名单（一公开）.xlsx")
     add_data_dir(e)
-    e.add_argument("plan_id")
+    e.add_argument("plan_id", metavar="计划ID")
     e.add_argument("--out", type=Path, required=True)
     e.set_defaults(func=cmd_draw_export)
 

@@ -9,6 +9,16 @@ from typing import Any
 
 from qsdesk.cli import CommandError, add_data_dir, open_node_store
 
+#: What a person types for --choose → the stored choice.
+CHOOSE = {"保留": "kept", "保留当前版本": "kept", "改用": "other", "改用另一版本": "other"}
+
+
+def _choice(text: str) -> str:
+    choice = CHOOSE.get(text.strip(), text.strip())
+    if choice not in CHOOSE.values():
+        raise argparse.ArgumentTypeError(f"“{text}”应为 保留 或 改用")
+    return choice
+
 
 def register(sub: Any) -> None:
     p = sub.add_parser("enrol", help="单位登记：导出本单位登记文件 / 导入对方登记文件，并显示指纹")
@@ -51,8 +61,8 @@ def register(sub: Any) -> None:
     p = sub.add_parser("conflicts", help="列出或处理同步冲突")
     add_data_dir(p)
     p.add_argument("--resolve", default=None, metavar="冲突编号")
-    p.add_argument("--choose", choices=("kept", "other"), default=None,
-                   help="kept = 保留当前版本，other = 改用另一版本")
+    p.add_argument("--choose", type=_choice, default=None, metavar="保留|改用",
+                   help="保留 = 保留当前版本，改用 = 改用另一版本")
     p.add_argument("--user", "--by", dest="user", default=None, metavar="账号",
                    help="处理冲突的所长账号（须输入密码，记入操作日志）")
     p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
@@ -170,13 +180,15 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_conflicts(args: argparse.Namespace) -> int:
+    from qsdesk.services.field_labels import field_label, shown
     from qsdesk.services.sync import conflicts as cf
+    from qsdesk.services.sync.exchange import TABLE_LABELS
 
     store = open_node_store(args)
     try:
         if args.resolve:
             if not args.choose:
-                raise CommandError("处理冲突时须用 --choose kept 或 --choose other 说明选择")
+                raise CommandError("处理冲突时须用 --choose 保留 或 --choose 改用 说明选择")
             from qsdesk.commands.admin import cli_login
             from qsdesk.services.accounts import has_accounts
 
@@ -191,15 +203,16 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
                 c = cf.resolve(store, args.resolve, args.choose, actor=user.username)
             except cf.ConflictError as exc:
                 raise CommandError(str(exc)) from None
-            print(f"已处理：{c.table_name} {c.record_id} → {cf.CHOICES[args.choose]}（{c.resolved_by}）")
+            print(f"已处理：{TABLE_LABELS.get(c.table_name, '记录')} {c.record_id} → {cf.CHOICES[args.choose]}"
+                  f"（{c.resolved_by}）")
             return 0
         items = cf.open_conflicts(store)
         if not items:
             print("没有未处理的冲突")
         for c in items:
             reason = cf.REASONS.get(str(c.kept.get("_reason")), "")
-            fields = "、".join(d.column for d in cf.differences(c)[:8])
-            print(f"{c.id}  {c.table_name} {c.record_id}  {reason}；不同之处：{fields}")
+            fields = "、".join(field_label(d.column) for d in cf.differences(c) if shown(d.column))
+            print(f"{c.id}  {TABLE_LABELS.get(c.table_name, '记录')} {c.record_id}  {reason}；不同之处：{fields}")
     finally:
         store.close()
     return 0

@@ -122,7 +122,7 @@ def parse_unit_types(unit_types: Iterable[str] | str | None) -> list[str]:
     for raw in unit_types:
         key = _ALIASES.get(str(raw).strip().lower()) if raw is not None else None
         if key is None:
-            raise ValueError(f"未知的单位类型“{raw}”，应为 producer（生产）、wholesaler（批发）或 retailer（零售）")
+            raise ValueError(f"未知的单位类型“{raw}”，应为 生产、批发 或 零售")
         if key not in out:
             out.append(key)
     return out

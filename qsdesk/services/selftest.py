@@ -46,7 +46,9 @@ def run_selftest(data_dir: Path | str | None, database_url: str | None = None) -
             r.problems += _check_keys(store, node.public_key)
         with store.session() as s:
             counts = {m.__tablename__: s.scalar(select(func.count()).select_from(m)) for m in SYNCED_MODELS}
-        r.lines.append("记录数：" + "，".join(f"{k} {v}" for k, v in counts.items()))
+        from qsdesk.services.audit_text import table_text
+
+        r.lines.append("记录数：" + "，".join(f"{table_text(k)} {v}" for k, v in counts.items()))
     finally:
         store.close()
     r.problems += _check_forms(r)
@@ -74,7 +76,7 @@ def _check_forms(r: SelftestReport) -> list[str]:
         forms = load_forms()
     except Exception as exc:  # noqa: BLE001
         return [f"表单定义无法加载：{exc}"]
-    r.lines.append("表单：" + "，".join(f"{f.id} v{f.version}" for f in forms.values()))
+    r.lines.append("表单：" + "，".join(f"{f.title}（第{f.version}版）" for f in forms.values()))
     return [] if forms else ["没有找到表单定义（forms/ 目录）"]
 
 

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qsdesk.services import audit
+from qsdesk.services import audit, audit_text
 from qsdesk.services.accounts import (
     ROLES,
     AccountError,
@@ -389,7 +389,7 @@ class AuditPanel(QWidget):
         lay.addLayout(row)
         self.model = QueryTableModel(store, [
             Column("at", "时间", AuditEntry.at, width=150),
-            Column("actor", "用户", AuditEntry.actor, shared=True, width=90),
+            Column("actor", "用户", AuditEntry.actor, format=audit_text.actor_text, shared=True, width=90),
             Column("action", "操作", AuditEntry.action, format=lambda v: audit.ACTION_TEXT.get(v, v), shared=True,
                    width=90),
             Column("table_name", "对象", AuditEntry.table_name, format=_table_text, shared=True, width=90),
@@ -417,22 +417,12 @@ class AuditPanel(QWidget):
             AuditEntry.record_id, AuditEntry.detail))
 
 
-TABLE_TEXT = {
-    "enterprise": "企业档案", "inspection": "检查记录", "risk_report": "风险信息", "sampling": "监督抽查",
-    "task_checklist": "任务清单", "account": "账号", "followup_step": "后处理", "activity": "工作记录",
-    "enforcement_case": "立案查处", "county_setting": "县局设置", "monthly_report": "月度统计表", "node": "本单位信息",
-    None: "",
-}
-
-
 def _table_text(value: object) -> str:
-    return TABLE_TEXT.get(value, str(value))  # type: ignore[call-overload]
+    return audit_text.table_text(value)
 
 
 def _detail_text(value: object) -> str:
-    if isinstance(value, dict):
-        return "，".join(f"{k}：{v}" for k, v in value.items())
-    return "" if value is None else str(value)
+    return audit_text.detail_text(value)
 
 
 class RecordHistoryDialog(QDialog):
@@ -450,7 +440,7 @@ class RecordHistoryDialog(QDialog):
         self.table.horizontalHeader().setStretchLastSection(True)
         for i, e in enumerate(entries):
             at = e.at.astimezone() if e.at.tzinfo else e.at
-            for col, text in enumerate((f"{at:%Y-%m-%d %H:%M:%S}", e.actor, audit.ACTION_TEXT.get(e.action, e.action),
+            for col, text in enumerate((f"{at:%Y-%m-%d %H:%M:%S}", audit_text.actor_text(e.actor), audit.ACTION_TEXT.get(e.action, e.action),
                                         _detail_text(e.detail))):
                 self.table.setItem(i, col, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()

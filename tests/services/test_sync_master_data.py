@@ -173,7 +173,7 @@ def test_master_data_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["key-products", "list", "--data-dir", county_dir]) == 0
     assert "电线电缆  电工及材料" in capsys.readouterr().out
     assert main(["form-versions", "--data-dir", county_dir]) == 0
-    assert "annex4_producer  第 2 版" in capsys.readouterr().out
+    assert "山东省产品质量安全监督检查记录表（生产者）  第 2 版" in capsys.readouterr().out
 
 
 def test_key_products_import_from_excel(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

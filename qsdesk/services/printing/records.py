@@ -68,6 +68,13 @@ FORM_ALIASES: dict[str, str] = {
     "annex6": "annex6_risk",
     "task_producer": "task_producer",
     "task_seller": "task_seller",
+    # what a person types (the annex numbers are those of 鲁市监质监字〔2022〕233号)
+    "附件3": "annex3_census",
+    "附件4": "annex4_producer",
+    "附件5": "annex5_seller",
+    "附件6": "annex6_risk",
+    "生产者任务清单": "task_producer",
+    "销售者任务清单": "task_seller",
 }
 #: Forms printed 一式2份 (the record both sides sign and keep).
 TWO_COPY_FORMS = frozenset({"annex4_producer", "annex5_seller"})
@@ -107,7 +114,7 @@ def _load_spec(form_id: str, version: int | None) -> formspec.FormSpec:
             raise PrintError(f"表单文件有误，无法打印：{exc}") from exc
         if version is not None:
             raise PrintError(f"找不到表单“{form_id}”第 {version} 版，无法打印（请更新表单文件）") from exc
-        known = "、".join(FORM_ALIASES)
+        known = "、".join(k for k in FORM_ALIASES if not k.isascii())
         raise PrintError(f"找不到表单“{form_id}”，无法打印（可选：{known}）") from exc
 
 

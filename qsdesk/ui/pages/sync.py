@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Select, select
 
+from qsdesk.services import field_labels
 from qsdesk.services.sync import conflicts as cf
 from qsdesk.services.sync.bundle import SUFFIX, BundleError
 from qsdesk.services.sync.exchange import (
@@ -566,16 +567,16 @@ class SyncPage(QWidget):
             c = s.get(SyncConflict, cid)
         if c is None:
             return
-        diffs = cf.differences(c)
+        diffs = [d for d in cf.differences(c) if field_labels.shown(d.column)]
         self.conflict_detail.setRowCount(len(diffs))
         for r, d in enumerate(diffs):
-            for col, value in enumerate((FIELD_LABELS.get(d.column, d.column), d.kept, d.other)):
-                if value is None:
-                    text = "（空）"
-                elif d.column == "updated_at" and col:
+            for col, value in enumerate((field_labels.field_label(d.column), d.kept, d.other)):
+                if col == 0:
+                    text = str(value)
+                elif d.column == "updated_at" and value is not None:
                     text = local_time(value)
                 else:
-                    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+                    text = field_labels.field_value_text(d.column, value)
                 self.conflict_detail.setItem(r, col, QTableWidgetItem(text[:300]))
         self.conflict_detail.resizeColumnToContents(0)
 
