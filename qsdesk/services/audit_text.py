@@ -28,11 +28,13 @@ TABLE_TEXT: dict[str | None, str] = {
     "task_checklist": "任务清单", "activity": "工作记录", "audit_entry": "操作日志", "key_product": "重点产品目录",
     "notice": "通知", "form_version": "表单版本", "enterprise_listing": "列异列严名单",
     "class_decision": "监管类别决定", "enterprise_class": "监管类别", "county_setting": "县局设置",
-    "monthly_report": "月度统计表", "bundle": "同步数据包",
+    "monthly_report": "月度统计表", "bundle": "同步数据包", "duty_check": "督查清单", "holiday_schedule": "节假日安排",
 }
 
 #: Detail keyword → its Chinese label. Details already recorded in Chinese need no entry.
 DETAIL_LABELS: dict[str, str] = {
+    "station": "市场监管所", "checked_on": "督查日期", "products_inserted": "新增产品", "products_updated": "更新产品",
+    "holidays": "放假日期", "workdays": "调休上班日期",
     "active": "启用", "amends": "更正的记录", "assigned_on": "指定日期", "assignment_id": "指定记录",
     "before": "原值", "choice": "处理方式", "code": "单位代码", "conflict_id": "冲突记录", "conflicts": "冲突",
     "consecutive": "连续不合格次数", "content_hash": "内容校验值", "copies": "份数", "count": "数量",

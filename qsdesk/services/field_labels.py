@@ -18,6 +18,9 @@ from qsdesk.services.audit_text import FIELD_VALUES, actor_text
 LEGACY_FIELDS = frozenset({"supervision_class", "class_reasons"})
 
 FIELD_LABELS: dict[str, str] = {
+    "checked_on": "督查日期", "holidays": "放假日期", "workdays": "调休上班日期",
+    "visits_since": "半年检查起算日期", "responsible_since_assumed": "责任起始日期按导入日期计",
+    "report_no": "编号",
     # enterprise
     "name": "名称/姓名", "uscc": "统一社会信用代码", "legal_rep": "法定代表人", "address": "住所（经营场所）",
     "town": "乡镇（街道）", "jurisdiction": "所属单位", "contact": "联系人", "phone": "联系电话",

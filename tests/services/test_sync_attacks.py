@@ -287,7 +287,9 @@ def test_zip_bomb_refused_before_inflating(world: World, tmp_path: Path, signed:
         _cur, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert peak < 16 * 1024 * 1024  # snapshots included; the bomb alone would be 64 MB
+    # the database snapshots are taken inside the traced span (they grow with the schema); the bomb
+    # alone would be 64 MB inflated, so half of it still proves nothing was inflated whole
+    assert peak < 32 * 1024 * 1024
 
 
 def test_xlsx_bomb_refused_before_parsing(tmp_path: Path) -> None:

@@ -8,10 +8,12 @@ table and the row); nothing of it is applied.
 Owners:
 
 ``county``
-    County master data (key product catalogue, notices, form versions): only the county creates,
+    County master data (key product catalogue, notices, form versions, county settings, holiday
+    schedules, the 督查清单 the county fills for a station): only the county creates,
     changes or deletes them (``origin`` = the county). A station never sends such a row.
 ``shared``
-    Station master data (inspectors, enterprises, products, responsible supervisors): created by
+    Station master data (inspectors, enterprises, products, responsible supervisors, 列异/列严
+    listings and class decisions about an enterprise): created by
     a station (``origin`` = that station) or by the county. Changed or deleted by the county, by
     the origin station, or by the station the stored row is assigned to (an inspector's
     ``station_code``, an enterprise's ``jurisdiction``; a product's or an assignment's
@@ -76,6 +78,14 @@ RULES: dict[str, Rule] = {
     "key_product": _COUNTY,
     "notice": _COUNTY,
     "form_version": _COUNTY,
+    "county_setting": _COUNTY,
+    "holiday_schedule": _COUNTY,
+    "duty_check": _COUNTY,  # the county fills it for the station it checked
+    "monthly_report": _STATION,
+    # facts about an enterprise that its station or the county records (a 列异/列严 listing when a
+    # follow-up step is completed; a decision to supervise it under 重点)
+    "enterprise_listing": _SHARED,
+    "class_decision": _SHARED,
 }
 
 _missing = set(TABLES) - set(RULES)
@@ -183,7 +193,7 @@ def check_rows(
                 if cur is None:
                     if origin != sender.code:
                         raise refuse(row, f"来源为单位 {origin or '（空）'}，本机没有这条记录，{sender.code} 不能以其他单位的名义新增")
-                    if table_name in ("product", "supervisor_assignment"):
+                    if table_name in ("product", "supervisor_assignment", "enterprise_listing", "class_decision"):
                         ent_id = row.get("enterprise_id")
                         if ent_id not in bundle_enterprises and not _station_enterprise_ids(s, sender.code, [ent_id]):
                             raise refuse(row, f"所属企业不归 {sender.code} 管辖，无权新增")
