@@ -29,7 +29,7 @@ def register(sub: Any) -> None:
     add_data_dir(p)
     p.add_argument("action", choices=("add", "list"))
     p.add_argument("--username", default=None)
-    p.add_argument("--role", type=_role, default="inspector", metavar="站长|检查人员", help="身份：站长 或 检查人员")
+    p.add_argument("--role", type=_role, default="inspector", metavar="所长|检查人员", help="身份：所长 或 检查人员")
     p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
     p.add_argument("--as-user", default=None,
                    help="执行操作的所长账号（非首个账号时需要，须输入其密码；"
@@ -44,15 +44,15 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_audit)
 
 
-ROLE_KEYS = {"站长": "chief", "检查人员": "inspector"}
+ROLE_KEYS = {"所长": "chief", "检查人员": "inspector"}
 ROLE_TEXT = {v: k for k, v in ROLE_KEYS.items()}
 
 
 def _role(text: str) -> str:
-    """站长 / 检查人员 (or the stored key scripts already pass) → the stored role."""
+    """所长 / 检查人员 (or the stored key scripts already pass) → the stored role."""
     role = ROLE_KEYS.get(text.strip(), text.strip())
     if role not in ROLE_TEXT:
-        raise argparse.ArgumentTypeError(f"身份“{text}”应为 站长 或 检查人员")
+        raise argparse.ArgumentTypeError(f"身份“{text}”应为 所长 或 检查人员")
     return role
 
 

@@ -65,7 +65,7 @@ FIELD_VALUES: dict[str, dict[str, str]] = {
     "status_from": dict(STATUS_LABELS),
     "status_to": dict(STATUS_LABELS),
     "escalation": {"routine": "日常监管", "key": "重点监管", "special": "特别监管", "none": "无"},
-    "role": {"chief": "站长", "inspector": "检查人员", "enterprise": "企业", **LINK_ROLES},
+    "role": {"chief": "所长", "inspector": "检查人员", "enterprise": "企业", **LINK_ROLES},
     "field": {"password": "密码", "password_reset": "重置密码"},
     "what": {"enrol": "登记本机"},
     "choice": {"kept": "保留本机", "other": "采用对方"},
