@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 import qsdesk
-from tests.test_dist import CHIEF, DEB, FORM_IDS, INIT_ARGS, PASSWORD, ROOT, source_pages  # noqa: F401
+from tests.test_dist import CHIEF, DEB, INIT_ARGS, PASSWORD, ROOT, form_titles, source_pages  # noqa: F401
 
 OLDROOT = ROOT / "build" / "oldroot" / "oldroot.sh"
 BASELINE = ROOT / "build" / "work" / "bare-window"
@@ -122,7 +122,7 @@ def test_init_account_selftest(oldroot: Path) -> None:
                           "--password-stdin"], stdin=PASSWORD + "\n"))
     out = _ok(_chroot(oldroot, [QSDESK, "selftest", "--data-dir", DATA]))
     assert "自检通过" in out and f"qsdesk {qsdesk.__version__}" in out
-    assert all(form_id in out for form_id in FORM_IDS)
+    assert all(title in out for title in form_titles()), out
     assert "qsdesk-song.ttf" in out
 
 
