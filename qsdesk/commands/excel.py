@@ -127,11 +127,17 @@ def cmd_import(args: argparse.Namespace) -> int:
         if args.errors and plan.all_errors:
             export_errors(plan, args.errors)
             print(f"错误报告已保存：{args.errors}")
+        if _no_data(plan):
+            raise CommandError(f"工作表“{plan.layout.sheet}”在表头（第 {plan.layout.header_row} 行）下没有数据行，"
+                               "未导入任何数据")
+        bad_rows = len(plan.error_rows) + (len(plan.products.error_rows) if plan.products is not None else 0)
         if args.dry_run:
+            if plan.all_errors:
+                raise CommandError(f"试运行：有 {bad_rows} 行数据有错误（见上），未写入任何数据")
             print("试运行：未写入任何数据。")
-            return 1 if plan.all_errors else 0
+            return 0
         if plan.all_errors and not args.only_valid:
-            raise CommandError(f"有 {len(plan.error_rows)} 行数据有错误，未导入任何数据；"
+            raise CommandError(f"有 {bad_rows} 行数据有错误，未导入任何数据；"
                                "请修改后重新导入，或加 --only-valid 仅导入无误的行")
         res = apply(store, plan, only_valid=args.only_valid)
         print(f"已导入：新增 {res.inserted}，更新 {res.updated}，未变 {res.unchanged}"
@@ -141,6 +147,13 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 0
     finally:
         store.close()
+
+
+def _no_data(plan: Any) -> bool:
+    """The enterprise sheet has no record below its header (only blank, total or footer rows)
+    and there is no product row either: nothing to import is a mistake, not a success."""
+    products = plan.products
+    return plan.rows_read == 0 and (products is None or not (products.rows or products.errors))
 
 
 def _period(args: argparse.Namespace) -> tuple[date, date]:

@@ -20,7 +20,8 @@ def test_import_refuses_with_errors_then_only_valid(store, data_dir: Path, tmp_p
     assert snapshot(store) == before
     assert load_workbook(tmp_path / "err.xlsx").active["A2"].value == 5
 
-    assert main(["import-excel", str(path), *dd, "--dry-run"]) == 1
+    assert main(["import-excel", str(path), *dd, "--dry-run"]) == 2
+    assert "试运行：有 1 行数据有错误" in capsys.readouterr().err
     assert snapshot(store) == before
     assert main(["import-excel", str(path), *dd, "--only-valid"]) == 0
     assert "新增 1" in capsys.readouterr().out
@@ -69,3 +70,24 @@ def test_export_and_reports(store, data_dir: Path, tmp_path: Path, capsys) -> No
     assert main(["report", "monthly", "--month", "2026-10", "--out", str(tmp_path / "m.doc"), *dd]) == 2
     assert main(["report", "annual", "--year", "2026", "--out", str(tmp_path / "a.xlsx"), *dd]) == 0
     assert main(["export-excel", "lists", "--out", str(tmp_path / "x.xlsx"), *dd]) == 2
+
+
+def test_header_only_sheet_is_refused(store, data_dir: Path, tmp_path: Path, capsys) -> None:
+    path = simple_book(tmp_path / "empty.xlsx", [])
+    before = snapshot(store)
+    for extra in ([], ["--dry-run"], ["--only-valid"]):
+        assert main(["import-excel", str(path), "--data-dir", str(data_dir), *extra]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "没有数据行" in err and "第 3 行" in err
+    assert snapshot(store) == before
+
+
+def test_excel_error_value_cell_refused_by_the_cli(store, data_dir: Path, tmp_path: Path, capsys) -> None:
+    path = simple_book(tmp_path / "na.xlsx", [row(1, 地址="#N/A"), row(2)])
+    before = snapshot(store)
+    assert main(["import-excel", str(path), "--data-dir", str(data_dir), "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert "第 4 行 [地址] “#N/A”：单元格是 Excel 错误值" in err
+    assert "试运行：有 1 行数据有错误" in err.strip().splitlines()[-1]
+    assert main(["import-excel", str(path), "--data-dir", str(data_dir)]) == 2
+    assert snapshot(store) == before

@@ -44,6 +44,7 @@ from qsdesk.services.excel.normalize import (
     parse_date,
     parse_decimal,
     parse_int,
+    refuse_excel_error,
 )
 from qsdesk.services.excel.products import ProductPlan, analyse_products, check_codes, write_products
 from qsdesk.services.excel.reader import (
@@ -218,6 +219,7 @@ class _Validator:
 
     def convert(self, spec: FieldSpec, raw: Any) -> Any:
         """The cleaned value of one cell (None when blank); ValueError with the reason."""
+        refuse_excel_error(raw)
         kind = spec.kind
         if kind == "text":
             v: Any = clean_text(raw)
@@ -268,13 +270,14 @@ class _Validator:
         """:meth:`convert` for one column, with fast paths for the common clean values.
 
         Every fast path returns exactly what :meth:`convert` returns; anything unusual goes
-        through :meth:`convert` itself.
+        through :meth:`convert` itself (so does every text starting with ``#``, which may be an
+        Excel error value such as ``#N/A``).
         """
         convert = self.convert
         max_len = spec.max_len or 0
         if spec.kind == "text":
             def text(raw: Any) -> Any:
-                if type(raw) is str and raw and not _TEXT_NEEDS_CLEANING(raw):
+                if type(raw) is str and raw and raw[0] != "#" and not _TEXT_NEEDS_CLEANING(raw):
                     if max_len and len(raw) > max_len:
                         raise ValueError(f"超过 {max_len} 个字")
                     return raw
@@ -285,14 +288,15 @@ class _Validator:
                 if type(raw) is str and _CODE_IS_CLEAN(raw):
                     if _USCC_SHAPE(raw) and _uscc_check_ok(raw):
                         return raw
-                    return validate_uscc(raw)  # says exactly what is wrong
+                    if raw[0] != "#":
+                        return validate_uscc(raw)  # says exactly what is wrong
                 return convert(spec, raw)
             return uscc
         if spec.kind in ("code", "phone"):
             phone = spec.kind == "phone"
 
             def code(raw: Any) -> Any:
-                if (type(raw) is str and _CODE_IS_CLEAN(raw) and not (max_len and len(raw) > max_len)
+                if (type(raw) is str and raw[:1] != "#" and _CODE_IS_CLEAN(raw) and not (max_len and len(raw) > max_len)
                         and (not phone or _PHONE_CHARS(raw))):
                     return raw
                 return convert(spec, raw)

@@ -29,6 +29,40 @@ _SPACES = re.compile(r"[ \t]+")
 _ALL_WS = re.compile(r"\s+")
 
 
+#: Excel's error values. A cell holding one is never data: a formula failed or a reference broke.
+EXCEL_ERRORS = frozenset({"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!",
+                          "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!",
+                          "#UNKNOWN!", "#BUSY!", "#PYTHON!"})
+
+
+class CellError:
+    """A cell of error type (``t="e"``) as the reader hands it on: its code, e.g. ``#N/A``.
+
+    Calamine reads such a cell as blank, which would silently drop (or, for a required column,
+    misreport) it; :mod:`qsdesk.services.excel.reader` puts this marker in its place instead.
+    """
+
+    __slots__ = ("code",)
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+
+    def __str__(self) -> str:
+        return self.code
+
+    def __repr__(self) -> str:
+        return f"CellError({self.code!r})"
+
+
+def refuse_excel_error(value: Any) -> None:
+    """Raise ValueError (Chinese) when ``value`` is an Excel error value: an error-type cell, or a
+    text that is exactly one (e.g. ``#N/A`` kept as text by another program)."""
+    if isinstance(value, CellError) or (
+            isinstance(value, str) and len(value) < 32 and fold_width(value).strip().upper() in EXCEL_ERRORS):
+        raise ValueError(f"单元格是 Excel 错误值（{str(value).strip()}），不是数据：公式出错或引用无效，"
+                         "请在 Excel 中改正或清空后再导入")
+
+
 def fold_width(text: str) -> str:
     """Full-width digits, Latin letters and spaces → half-width; other characters unchanged."""
     return text.translate(_FW_DIGITS_LETTERS)

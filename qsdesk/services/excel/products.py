@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qsdesk.domain.uscc import validate as validate_uscc
-from qsdesk.services.excel.normalize import clean_code, clean_text, header_key
+from qsdesk.services.excel.normalize import clean_code, clean_text, header_key, refuse_excel_error
 from qsdesk.services.excel.reader import HEADER_SCAN_ROWS, PRODUCT_SHEET_NAMES, Book
 from qsdesk.store.models import Enterprise, Product
 
@@ -137,6 +137,7 @@ def analyse_products(wb: Book, enterprise_sheet: str, error: Any) -> ProductPlan
         for key, v in raw.items():
             f = fields[key]
             try:
+                refuse_excel_error(v)
                 if key == "uscc":
                     if isinstance(v, int | float) and not isinstance(v, bool):
                         raise ValueError("信用代码被 Excel 存成了数字，末几位已丢失；请把该列设为“文本”格式后重新填写")

@@ -10,17 +10,20 @@ openpyxl gives them). Each sheet is read once and kept for header detection and 
 from __future__ import annotations
 
 import contextlib
+import posixpath
+import re
+import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
 from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from qsdesk.services.excel.fields import FieldSpec, match_header
-from qsdesk.services.excel.normalize import header_key
+from qsdesk.services.excel.normalize import CellError, header_key
 
 HEADER_SCAN_ROWS = 30
 #: Sheets that hold products (:mod:`qsdesk.services.excel.products`), never the enterprise list.
@@ -70,9 +73,11 @@ def _value(v: Any) -> Any:
 class Book:
     """A workbook opened for import: sheet names and visibility, each sheet's rows read once."""
 
-    def __init__(self, path: Path, workbook: CalamineWorkbook) -> None:
+    def __init__(self, path: Path, workbook: CalamineWorkbook, error_parts: frozenset[str] = frozenset()) -> None:
         self.path = path
         self._wb = workbook
+        #: zip parts that may hold error-type cells (found while checking the inflation)
+        self._error_parts = error_parts
         # worksheets only (as openpyxl's ``worksheets``): chart and macro sheets hold no rows
         sheets = [m for m in workbook.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
         self.sheetnames: list[str] = [m.name for m in sheets]
@@ -97,6 +102,8 @@ class Book:
                     f"无法读取“{self.path.name}”的工作表“{name}”：文件已损坏（{type(exc).__name__}）。"
                     "请用 Excel 打开后重新保存为 .xlsx。"
                 ) from exc
+            if self._error_parts:
+                _mark_errors(self.path, name, self._error_parts, rows)
             self._rows[name] = rows
             self._merged[name] = [
                 f"{get_column_letter(c0 + 1)}{r0 + 1}:{get_column_letter(c1 + 1)}{r1 + 1}"
@@ -142,9 +149,9 @@ def open_workbook(path: Path) -> Book:
         raise ExcelFileError(f"“{path.name}”不是 Excel 工作簿，请另存为 .xlsx 后再导入。")
     if not zipfile.is_zipfile(path):
         raise ExcelFileError(f"“{path.name}”不是有效的 .xlsx 文件（文件已损坏或不是 Excel 文件）。")
-    _check_inflation(path)
+    error_parts = _check_inflation(path)
     try:
-        return Book(path, CalamineWorkbook.from_path(str(path)))
+        return Book(path, CalamineWorkbook.from_path(str(path)), error_parts)
     except Exception as exc:  # calamine raises many types for damaged files
         raise ExcelFileError(
             f"无法读取“{path.name}”：文件已损坏或不是 Excel 工作簿（{type(exc).__name__}）。"
@@ -152,10 +159,14 @@ def open_workbook(path: Path) -> Book:
         ) from exc
 
 
-def _check_inflation(path: Path) -> None:
+def _check_inflation(path: Path) -> frozenset[str]:
     """Refuse a zip bomb before the (compiled) reader inflates it: the declared sizes must stay
     within the caps, and every part is inflated here in 1 MiB steps (nothing kept) to prove it is
-    no larger than declared (Python's zipfile stops at the declared size and checks the CRC)."""
+    no larger than declared (Python's zipfile stops at the declared size and checks the CRC).
+
+    Returns the parts that may hold error-type cells (``t="e"``), noticed on the way so that a
+    workbook without any is not read a second time."""
+    error_parts: set[str] = set()
     bomb = ExcelFileError(f"“{path.name}”解压后过大或压缩比异常（可能是恶意构造的文件），已拒绝导入。")
     try:
         with zipfile.ZipFile(path) as zf:
@@ -167,13 +178,87 @@ def _check_inflation(path: Path) -> None:
                     raise bomb
             for info in infos:
                 with zf.open(info) as fh:
-                    while fh.read(1 << 20):
-                        pass
+                    tail = b""
+                    while chunk := fh.read(1 << 20):
+                        if info.filename not in error_parts and _has_error_type(tail + chunk):
+                            error_parts.add(info.filename)
+                        tail = chunk[-8:]
     except ExcelFileError:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, RuntimeError,
             NotImplementedError) as exc:
         raise ExcelFileError(f"“{path.name}”不是有效的 .xlsx 文件（文件已损坏：{exc}）。") from exc
+    return frozenset(error_parts)
+
+
+def _has_error_type(data: bytes) -> bool:
+    return b't="e"' in data or b"t='e'" in data
+
+
+_ERROR_TYPE = re.compile(rb"""\bt\s*=\s*["']e["']""")
+_CELL_OPEN = re.compile(rb"<(?:[\w.-]+:)?c(\s[^>]*)?>")
+_CELL_REF = re.compile(rb"""\br\s*=\s*["']([A-Z]+)([0-9]+)["']""")
+_CELL_VALUE = re.compile(rb"<(?:[\w.-]+:)?v>([^<]*)<")
+_CELL_END = re.compile(rb"</(?:[\w.-]+:)?c>")
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _sheet_part(zf: zipfile.ZipFile, name: str) -> str | None:
+    """The zip part holding worksheet ``name`` (workbook.xml and its relationships)."""
+    book = "xl/workbook.xml"
+    with contextlib.suppress(KeyError):
+        for rel in ET.fromstring(zf.read("_rels/.rels")):
+            if rel.get("Type", "").endswith("/officeDocument"):
+                book = rel.get("Target", book).lstrip("/")
+    rid = None
+    for el in ET.fromstring(zf.read(book)).iter():
+        if _local(el.tag) == "sheet" and el.get("name") == name:
+            rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
+    base, leaf = posixpath.split(book)
+    for rel in ET.fromstring(zf.read(posixpath.join(base, "_rels", leaf + ".rels"))):
+        if rel.get("Id") == rid:
+            target = rel.get("Target", "")
+            return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(base, target))
+    return None
+
+
+def _mark_errors(path: Path, name: str, error_parts: frozenset[str], rows: list[list[Any]]) -> None:
+    """Put a :class:`CellError` where sheet ``name`` has an error-type cell (calamine reads those
+    as blank, so ``#N/A`` would vanish silently)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            part = _sheet_part(zf, name)
+            if part not in error_parts:
+                return
+            data = zf.read(part)
+    except (KeyError, ET.ParseError, OSError, zipfile.BadZipFile) as exc:
+        raise ExcelFileError(f"无法读取“{path.name}”的工作表“{name}”：文件已损坏。"
+                             "请用 Excel 打开后重新保存为 .xlsx。") from exc
+    for t in _ERROR_TYPE.finditer(data):
+        m = _CELL_OPEN.match(data, data.rfind(b"<", 0, t.start()))
+        if m is None or m.end() < t.end():
+            continue  # not an attribute of a cell
+        attrs = m.group(1) or b""
+        ref = _CELL_REF.search(attrs)
+        if ref is None:
+            raise ExcelFileError(f"工作表“{name}”中有 Excel 错误值（如 #N/A），请在 Excel 中改正或清空后再导入。")
+        code = "#N/A"
+        if not attrs.endswith(b"/"):
+            end = _CELL_END.search(data, m.end())
+            value = _CELL_VALUE.search(data, m.end(), end.start() if end else len(data))
+            if value is not None and value.group(1).strip():
+                code = value.group(1).decode("utf-8", "replace").strip()
+        r = int(ref.group(2)) - 1
+        c = column_index_from_string(ref.group(1).decode()) - 1
+        while len(rows) <= r:
+            rows.append([])
+        row = rows[r]
+        if len(row) <= c:
+            row.extend([""] * (c + 1 - len(row)))
+        row[c] = CellError(code)
 
 
 def merged_ranges(wb: Book, sheet_name: str) -> list[str]:
