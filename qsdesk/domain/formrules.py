@@ -21,6 +21,19 @@ holds one or more of (all must hold):
   value, any element) is / is not one of these; with ``filled = true|false`` — the field is / is
   not filled in.
 
+A rule may instead *waive* the checklist: ``waive = "items"`` in place of ``require`` means
+"when ``when`` holds, no checklist item is required" — e.g. the result 无法联系 or 不配合检查情节严重
+means no item was inspected, so the inspector seals with the result and a note::
+
+    [[rules]]
+    key = "no_inspection_no_items"
+    target = "result"
+    message = "未实施检查，检查项可不填"
+    when = { field = "result", in = ["通过登记的住所（经营场所）无法联系"] }
+    waive = "items"
+
+Answers that were given are still checked (a valid answer, its note) and still feed the other rules.
+
 An empty field never satisfies ``in`` and always satisfies ``not_in``: a rule never reports a
 field nobody has filled yet (the required check does that). The same rules run wherever a form is
 validated — the form's validation panel, sealing, the CLI and imports — because
@@ -35,9 +48,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Condition", "Rule", "Violation", "check", "parse_rules"]
+__all__ = ["Condition", "Rule", "Violation", "check", "items_waived", "parse_rules"]
 
-_RULE_KEYS = {"key", "target", "message", "when", "require"}
+_RULE_KEYS = {"key", "target", "message", "when", "require", "waive"}
+_WAIVABLE = {"items"}
 _COND_KEYS = {"any_answer", "no_answer", "field", "in", "not_in", "filled"}
 
 
@@ -60,6 +74,7 @@ class Rule:
     message: str
     when: Condition
     require: tuple[Condition, ...]  # at least one must hold
+    waive: str | None = None  # "items": when ``when`` holds, checklist items are not required
 
 
 @dataclass(frozen=True)
@@ -142,9 +157,17 @@ def parse_rules(
         if target not in fields and target not in items:
             raise fail(f"{where}.target", f"no field or item {target!r}")
         when = _condition(fail, f"{where}.when", r.get("when"))
-        req_raw = r.get("require")
-        reqs = req_raw if isinstance(req_raw, list) else [req_raw]
-        require = tuple(_condition(fail, f"{where}.require", c) for c in reqs)
+        waive = r.get("waive")
+        if waive is not None:
+            if waive not in _WAIVABLE:
+                raise fail(f"{where}.waive", f"must be one of {sorted(_WAIVABLE)}")
+            if "require" in r:
+                raise fail(where, "a rule has either require or waive, not both")
+            require: tuple[Condition, ...] = ()
+        else:
+            req_raw = r.get("require")
+            reqs = req_raw if isinstance(req_raw, list) else [req_raw]
+            require = tuple(_condition(fail, f"{where}.require", c) for c in reqs)
         for cond in (when, *require):
             for a in (*cond.any_answer, *cond.no_answer):
                 if a not in answers:
@@ -156,7 +179,8 @@ def parse_rules(
                 for v in (*cond.in_, *cond.not_in):
                     if choices and v not in choices:
                         raise fail(f"{where}", f"{v!r} is not a choice of {cond.field!r}")
-        out.append(Rule(key=key, target=target, message=message.strip(), when=when, require=require))
+        out.append(Rule(key=key, target=target, message=message.strip(), when=when, require=require,
+                        waive=waive))
     return tuple(out)
 
 
@@ -200,11 +224,23 @@ def holds(cond: Condition, values: Mapping[str, Any], given: set[str]) -> bool:
     return True
 
 
+def _given(answers: Mapping[str, Any]) -> set[str]:
+    return {a for a in (_answer(e) for e in answers.values()) if a}
+
+
+def items_waived(rules: Sequence[Rule], values: Mapping[str, Any], answers: Mapping[str, Any]) -> bool:
+    """Whether a ``waive = "items"`` rule applies: the checklist items need not be answered."""
+    given = _given(answers)
+    return any(r.waive == "items" and holds(r.when, values, given) for r in rules)
+
+
 def check(rules: Sequence[Rule], values: Mapping[str, Any], answers: Mapping[str, Any]) -> list[Violation]:
-    """Every rule the filled form breaks, in declaration order."""
-    given = {a for a in (_answer(e) for e in answers.values()) if a}
+    """Every rule the filled form breaks, in declaration order (waiving rules never break)."""
+    given = _given(answers)
     out: list[Violation] = []
     for rule in rules:
+        if rule.waive is not None:
+            continue
         if holds(rule.when, values, given) and not any(holds(c, values, given) for c in rule.require):
             out.append(Violation(rule.key, rule.target, rule.message))
     return out

@@ -991,13 +991,14 @@ def validate_values(
             if f.other_choice in chosen and _is_empty(values.get(f.other_key)):
                 problems.append(Problem(f.other_key, f.label, f"选择“{f.other_choice}”时请填写具体情况"))
 
+    waived = bool(spec.rules) and _items_waived(spec, values, answers)
     for item in spec.items():
         entry = answers.get(item.key)
         answer = answer_of(entry)
         note = note_of(entry)
         label = f"{item.number} {item.content}"
         if answer is None:
-            if item.required and not (item.note_suffices and note):
+            if item.required and not waived and not (item.note_suffices and note):
                 problems.append(Problem(item.key, label, "检查结果未选择"))
             continue
         if answer not in item.answers:
@@ -1013,6 +1014,13 @@ def validate_values(
     if spec.rules:
         problems.extend(_rule_problems(spec, values, answers))
     return problems
+
+
+def _items_waived(spec: FormSpec, values: Mapping[str, Any], answers: Mapping[str, Any]) -> bool:
+    """Whether a ``waive = "items"`` rule frees the checklist (e.g. the result 无法联系)."""
+    from qsdesk.domain import formrules
+
+    return formrules.items_waived(spec.rules, values, answers)
 
 
 def _rule_problems(spec: FormSpec, values: Mapping[str, Any], answers: Mapping[str, Any]) -> list[Problem]:

@@ -92,3 +92,35 @@ def test_empty_field_never_triggers_a_rule() -> None:
     assert not formrules.holds(cond, {}, set())
     cond = formrules.Condition(field="result", not_in=("未发现问题",))
     assert formrules.holds(cond, {}, set())
+
+
+NOT_INSPECTED = ("通过登记的住所（经营场所）无法联系", "不配合检查情节严重", "未发现开展本次检查涉及的经营活动")
+
+
+@pytest.mark.parametrize("form_id", ["annex4_producer", "annex5_seller"])
+def test_results_without_an_inspection_waive_the_checklist(form_id: str) -> None:
+    """鲁市监质监字〔2022〕233号 附件4/5 检查结果: 无法联系 / 不配合 / 未发现开展 mean no item was
+    inspected, so no item is required; every other result still needs every item."""
+    spec = formspec.load_form(form_id)
+    for result in RESULTS:
+        unanswered = [p for p in formspec.validate_values(spec, {"result": result}, {})
+                      if p.message == "检查结果未选择"]
+        if result in NOT_INSPECTED:
+            assert unanswered == [], result
+        else:
+            assert len(unanswered) == len(list(spec.items())), result
+    # An answer that was given is still checked.
+    first = next(iter(spec.items())).key
+    probs = formspec.validate_values(spec, {"result": NOT_INSPECTED[0]}, {first: {"answer": "乱填", "note": ""}})
+    assert [p.key for p in probs if "不是本条可选" in p.message] == [first]
+
+
+def test_waive_rule_is_validated(tmp_path: Path) -> None:
+    head = '[[rules]]\nkey="a"\ntarget="result"\nmessage="m"\nwhen={field="result",in=["其他"]}\n'
+    with pytest.raises(formspec.FormSpecError, match="must be one of"):
+        formspec.load_form(_write(tmp_path, head + 'waive="fields"\n'))
+    with pytest.raises(formspec.FormSpecError, match="not both"):
+        formspec.load_form(_write(tmp_path, head + 'waive="items"\nrequire={field="result",filled=true}\n'))
+    spec = formspec.load_form(_write(tmp_path, head + 'waive="items"\n'))
+    assert formrules.items_waived(spec.rules, {"result": "其他"}, {})
+    assert not formrules.items_waived(spec.rules, {"result": "未发现问题"}, {})

@@ -67,3 +67,24 @@ def test_check_records_clean(store: Store, data_dir: Path, capsys: pytest.Captur
     store.close()
     assert main(["check-records", "--data-dir", str(data_dir), "--drafts"]) == 0
     assert "未发现自相矛盾" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("result, seals", [("通过登记的住所（经营场所）无法联系", True), ("未发现问题", False)])
+def test_seal_without_any_item_answered(store: Store, result: str, seals: bool) -> None:
+    """无法联系: no item was inspected, the record seals with the result and a note; a real
+    inspection (未发现问题) still needs every item."""
+    eid = make_enterprise(store)
+    values, _answers = complete_values(store, eid, today=TODAY)
+    values["result"] = result
+    values["other_notes"] = "登记住所无人，电话无人接听"
+    iid = inspections.save_draft(store, form_id="annex4_producer", values=values, answers={},
+                                 enterprise_id=eid)
+    if seals:
+        assert len(inspections.seal(store, iid)) == 64
+        assert list(inconsistent_inspections(store)) == []
+    else:
+        with pytest.raises(inspections.InvalidRecordError) as exc:
+            inspections.seal(store, iid)
+        assert {p.message for p in exc.value.problems} == {"检查结果未选择"}
+        with store.session() as s:
+            assert s.get(Inspection, iid).status == "draft"

@@ -56,3 +56,27 @@ def test_contradiction_listed_and_not_sealed(qtbot, store, answers_yes, producer
     click(qtbot, dlg.seal_btn)
     with store.session() as s:
         assert s.scalars(select(Inspection.status).where(Inspection.enterprise_id == eid)).one() == "sealed"
+
+
+def test_unreachable_unit_seals_without_any_item(qtbot, store, answers_yes) -> None:  # noqa: F811
+    """检查结果 无法联系: nobody was inspected, so no checklist item is listed as missing and the
+    record seals; switching to 未发现问题 lists every unanswered item again."""
+    eid = make_enterprise(store, producer=True)
+    dlg = dialogs.InspectionDialog(store, enterprise_id=eid)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    form = dlg.form
+    fill(qtbot, form, "inspected_products", "电热水壶")
+    insp = form.editors["inspectors"]
+    pick_by_keyboard(qtbot, insp.combos[0], "张伟")
+    pick_by_keyboard(qtbot, insp.combos[1], "李娜")
+    fill(qtbot, form, "other_notes", "登记住所无人，电话无人接听")
+    choose(qtbot, form, "result", "未发现问题")
+    assert {p.message for p in form.refresh_problems()} >= {"检查结果未选择"}
+    choose(qtbot, form, "result", "通过登记的住所（经营场所）无法联系")
+    for s in form.editors["inspector_signatures"].sigs:
+        draw(qtbot, s.pad)
+    assert [p for p in form.refresh_problems() if p.message == "检查结果未选择"] == []
+    click(qtbot, dlg.seal_btn)
+    with store.session() as s:
+        assert s.scalars(select(Inspection.status).where(Inspection.enterprise_id == eid)).one() == "sealed"

@@ -40,10 +40,11 @@ from qsdesk.domain import formspec, workdays
 from qsdesk.services import form_versions, master_data
 from qsdesk.store.db import Store
 from qsdesk.store.models import FormVersion, HolidaySchedule, KeyProduct, Notice
+from qsdesk.ui.dialog_guard import GuardedDialog
 from qsdesk.ui.query_model import Column, QueryTableModel, default_format, list_view, local_time
 
 
-class NoticeDialog(QDialog):
+class NoticeDialog(GuardedDialog):
     """A new notice: title, date issued, text."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -67,7 +68,7 @@ class NoticeDialog(QDialog):
         self.resize(560, 420)
 
 
-class KeyProductDialog(QDialog):
+class KeyProductDialog(GuardedDialog):
     """A catalogue entry: name, category, licence type, note."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -92,7 +93,7 @@ class KeyProductDialog(QDialog):
         self.setMinimumWidth(420)
 
 
-class HolidayScheduleDialog(QDialog):
+class HolidayScheduleDialog(GuardedDialog):
     """A year's holidays and 调休 working days: paste the State Council's notice as published."""
 
     def __init__(self, parent: QWidget | None = None, year: int | None = None) -> None:

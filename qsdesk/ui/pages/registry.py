@@ -38,6 +38,7 @@ from qsdesk.services import classes, listings
 from qsdesk.services import registry as reg
 from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise, Inspector
+from qsdesk.ui.dialog_guard import GuardedDialog
 from qsdesk.ui.query_model import Column, QueryTableModel, list_view
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ def _combo(items: list[tuple[str, Any]]) -> QComboBox:
     return box
 
 
-class AssignDialog(QDialog):
+class AssignDialog(GuardedDialog):
     """Choose the responsible supervisor and the day the responsibility changed."""
 
     def __init__(self, store: Store, enterprise_name: str, current: str | None, parent: QWidget | None = None) -> None:
@@ -258,7 +259,7 @@ def class_html(d: reg.EnterpriseDetail) -> str:
     return "<br>".join(lines)
 
 
-class DecisionDialog(QDialog):
+class DecisionDialog(GuardedDialog):
     """Record (or revoke) a decision to supervise the enterprise under 重点监管, with reason and who."""
 
     def __init__(self, enterprise_name: str, current: classes.CurrentClass, actor: str,
@@ -299,7 +300,7 @@ class DecisionDialog(QDialog):
         self.setMinimumWidth(460)
 
 
-class CreditRiskDialog(QDialog):
+class CreditRiskDialog(GuardedDialog):
     """Enter the credit risk class an enterprise was given, with where it comes from."""
 
     LEVELS = ("低", "一般", "较高", "高")

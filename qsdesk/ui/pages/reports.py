@@ -44,6 +44,7 @@ from qsdesk.services import annual_lists, monthly
 from qsdesk.services.excel import exporter
 from qsdesk.store.db import Store
 from qsdesk.store.models import EnforcementCase, Enterprise
+from qsdesk.ui.dialog_guard import GuardedDialog
 from qsdesk.ui.record_print import print_table_widget
 from qsdesk.ui.worker import TaskCancelled, run_in_background
 
@@ -174,7 +175,7 @@ class RecordsDialog(QDialog):
         return True
 
 
-class RectifyDialog(QDialog):
+class RectifyDialog(GuardedDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("登记后续整改")
@@ -595,7 +596,7 @@ def find_enterprise(store: Store, text: str) -> tuple[str | None, str]:
     return None, f"“{t}”对应多家企业，请填写完整名称或信用代码"
 
 
-class ActivityDialog(QDialog):
+class ActivityDialog(GuardedDialog):
     """Record a publicity visit, a survey, a self-fix, an assessment or its follow-up."""
 
     def __init__(self, store: Store, parent: QWidget | None = None, *, on: date | None = None,
@@ -682,7 +683,7 @@ class ActivityDialog(QDialog):
         self.accept()
 
 
-class CaseDialog(QDialog):
+class CaseDialog(GuardedDialog):
     """Record a case filed for breaking the two rules (or a quality/licence/CCC case)."""
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from qsdesk.services import risk
 from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise, RiskReport
+from qsdesk.ui.dialog_guard import GuardedDialog
 from qsdesk.ui.pages.sampling_widgets import EnterprisePicker, date_edit, find_loaded_row, from_qdate
 from qsdesk.ui.query_model import Column, QueryTableModel, list_view
 
@@ -55,7 +56,7 @@ def _sources(value: Any) -> str:
     return "、".join(value or [])
 
 
-class NewRiskDialog(QDialog):
+class NewRiskDialog(GuardedDialog):
     """The short annex 6 entry (sources, product, enterprises, description) when no form dialog exists."""
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
@@ -111,7 +112,7 @@ class NewRiskDialog(QDialog):
         self.accept()
 
 
-class StatusDialog(QDialog):
+class StatusDialog(GuardedDialog):
     """Change a report's status, entering the investigation and the date."""
 
     def __init__(self, store: Store, report_id: str, target: str, parent: QWidget | None = None) -> None:
@@ -155,7 +156,7 @@ class StatusDialog(QDialog):
         self.accept()
 
 
-class LinkDialog(QDialog):
+class LinkDialog(GuardedDialog):
     def __init__(self, store: Store, report_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._store = store

@@ -36,6 +36,7 @@ from qsdesk.services import help_ledger as hl
 from qsdesk.services import sampling as svc
 from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise, FollowUpStep, Sampling
+from qsdesk.ui.dialog_guard import GuardedDialog
 from qsdesk.ui.pages.sampling_draw import PlanView
 from qsdesk.ui.pages.sampling_widgets import EnterprisePicker, date_edit, find_loaded_row, from_qdate
 from qsdesk.ui.query_model import Column, QueryTableModel, list_view
@@ -54,7 +55,7 @@ def _progress(row: dict[str, object]) -> str:
     return f"{done}/{total}"
 
 
-class SamplingDialog(QDialog):
+class SamplingDialog(GuardedDialog):
     """Enter one sampling result; shows the 6-month / 上抽下不抽 warnings before saving."""
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
@@ -208,7 +209,7 @@ class SamplingDialog(QDialog):
         self.accept()
 
 
-class ConclusionDialog(QDialog):
+class ConclusionDialog(GuardedDialog):
     """The test conclusion of a pending (待检) sampling."""
 
     def __init__(self, store: Store, sampling_id: str, parent: QWidget | None = None) -> None:
@@ -256,7 +257,7 @@ class ConclusionDialog(QDialog):
         self.accept()
 
 
-class StepDialog(QDialog):
+class StepDialog(GuardedDialog):
     """Complete one follow-up step: date, outcome, note."""
 
     def __init__(self, title: str, parent: QWidget | None = None, *, outcome: str = "已完成") -> None:
@@ -284,7 +285,7 @@ class StepDialog(QDialog):
         lay.addWidget(buttons)
 
 
-class DeliveryDialog(QDialog):
+class DeliveryDialog(GuardedDialog):
     """Ask for the day the non-conforming report was delivered to the enterprise."""
 
     def __init__(self, on: date, parent: QWidget | None = None) -> None:
@@ -539,7 +540,7 @@ class FollowUpPanel(QWidget):
             self._changed()
 
 
-class ReasonDialog(QDialog):
+class ReasonDialog(GuardedDialog):
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
@@ -554,7 +555,7 @@ class ReasonDialog(QDialog):
         lay.addWidget(buttons)
 
 
-class HelpDialog(QDialog):
+class HelpDialog(GuardedDialog):
     """Add a 帮扶台账 entry for the enterprise, answering the given sampling."""
 
     def __init__(self, store: Store, enterprise_id: str, sampling_id: str | None, parent: QWidget | None = None) -> None:

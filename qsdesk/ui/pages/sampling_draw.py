@@ -34,6 +34,7 @@ from qsdesk.services import random_draw as rd
 from qsdesk.services.classes import class_label
 from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise, InspectionPlan, Inspector
+from qsdesk.ui.dialog_guard import GuardedDialog
 from qsdesk.ui.pages.sampling_widgets import date_edit, from_qdate
 
 UNIT_TYPES = {"producer": "生产者", "wholesaler": "批发商", "retailer": "零售商"}
@@ -46,7 +47,7 @@ def _distinct(store: Store, column: object) -> list[str]:
         return sorted(str(v) for v in s.scalars(stmt.limit(500)) if v)
 
 
-class DrawDialog(QDialog):
+class DrawDialog(GuardedDialog):
     """Filter the pool, set N and the seed, choose inspectors; draw and store the plan."""
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
@@ -161,7 +162,7 @@ class DrawDialog(QDialog):
         self.accept()
 
 
-class ResultDialog(QDialog):
+class ResultDialog(GuardedDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("登记检查结果")

@@ -7,7 +7,6 @@ import logging
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 from qsdesk.services import inspectors as insp
 from qsdesk.services.node import NODE_KINDS
 from qsdesk.store.db import Store
+from qsdesk.ui.dialog_guard import GuardedDialog
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ class NodeInfo(QWidget):
         lb["key"].setText(node.public_key or "—")
 
 
-class StationDialog(QDialog):
+class StationDialog(GuardedDialog):
     """所长 changes this unit's name, code (only before any exchange) and parent code."""
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:

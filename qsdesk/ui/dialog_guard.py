@@ -1,0 +1,67 @@
+"""Esc and 取消 in a small input dialog ask before throwing away what was typed.
+
+:class:`GuardedDialog` is a ``QDialog`` whose ``reject`` (Esc, 取消/关闭, the window's close
+button — ``QDialog.closeEvent`` goes through ``reject`` too) asks "放弃已填写的内容？" when any
+editable child differs from how it was when the dialog was first shown; with nothing changed it
+just closes. The record forms have their own, richer guard (``qsdesk.ui.forms.dialogs``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QComboBox,
+    QDialog,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QTextEdit,
+    QWidget,
+)
+
+__all__ = ["GuardedDialog", "input_state"]
+
+
+def input_state(root: QWidget) -> tuple[Any, ...]:
+    """What the user can have typed or chosen in ``root``'s editable children, comparable."""
+    out: list[Any] = []
+    for w in root.findChildren(QWidget):
+        if isinstance(w, QLineEdit):
+            out.append(w.text())
+        elif isinstance(w, QPlainTextEdit | QTextEdit):
+            out.append(w.toPlainText())
+        elif isinstance(w, QComboBox):
+            out.append((w.currentIndex(), w.currentText()))
+        elif isinstance(w, QAbstractSpinBox):
+            out.append(w.text())
+        elif isinstance(w, QAbstractButton) and w.isCheckable():
+            out.append(w.isChecked())
+    return tuple(out)
+
+
+class GuardedDialog(QDialog):
+    """A QDialog that asks before discarding typed input on Esc / 取消 / close."""
+
+    _guard_state: tuple[Any, ...] | None = None
+
+    def showEvent(self, e: Any) -> None:  # noqa: N802
+        if self._guard_state is None:
+            self._guard_state = input_state(self)
+        super().showEvent(e)
+
+    def has_changes(self) -> bool:
+        return self._guard_state is not None and input_state(self) != self._guard_state
+
+    def reject(self) -> None:
+        if self.has_changes():
+            answer = QMessageBox.question(
+                self, "放弃已填写的内容", "放弃已填写的内容？",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        super().reject()
