@@ -460,7 +460,7 @@ OBJECTION_BASIS = "《产品质量法》第十五条；沪市监产质〔2022〕
 class FollowupDefaults:
     """Day counts the documents leave open, set by the county as master data.
 
-    004 一（二） says "第一时间" for delivery and "同步" for the on-site investigation and gives no
+    沪市监产质〔2022〕251号 一（二） says "第一时间" for delivery and "同步" for the on-site investigation and gives no
     number for the risk-control measures; a county sets how many days it allows. The defaults
     here are what applies until it does (shown to users as 默认).
     """

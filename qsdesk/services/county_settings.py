@@ -3,7 +3,7 @@ monthly table's reporting period.
 
 Where a document names a number (15 days to object, 《产品质量法》第十五条; 60 days to rectify and 75
 days to re-inspect, 《产品质量监督抽查管理暂行办法》第四十六条、第四十七条) the program uses it and no
-setting exists. Where it does not (004 一（二） "第一时间", "同步"; 002 四（三） "每月23日前报送"
+setting exists. Where it does not (沪市监产质〔2022〕251号 一（二） "第一时间", "同步"; 宝山区实施方案 四（三） "每月23日前报送"
 without saying which days a month's table covers) the county sets the number here. Until it does,
 the default applies and is shown as 默认 wherever the value is used.
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 
 from qsdesk.domain.supervision import ENTRY_REASONS
-from qsdesk.store.db import Store
-from qsdesk.store.models import Enterprise
 
 
 class EntryReasonBox(QWidget):
@@ -35,11 +33,3 @@ class EntryReasonBox(QWidget):
         t = self.combo.currentText().strip()
         return t or None
 
-
-def census_entry_reason_box(parent: QWidget, store: Store, enterprise_id: str | None) -> EntryReasonBox:
-    current = None
-    if enterprise_id:
-        with store.session() as s:
-            ent = s.get(Enterprise, enterprise_id)
-            current = ent.entry_reason if ent is not None else None
-    return EntryReasonBox(parent, current, enterprise_id is None)

@@ -69,18 +69,6 @@ log = logging.getLogger(__name__)
 
 DIRECTION = {"out": "发出", "in": "收到"}
 
-#: Column names shown in the conflict comparison (others are shown as they are).
-FIELD_LABELS = {
-    "name": "名称/姓名", "uscc": "统一社会信用代码", "legal_rep": "法定代表人", "address": "住所（经营场所）",
-    "town": "乡镇（街道）", "jurisdiction": "所属单位", "contact": "联系人", "phone": "联系电话",
-    "domain": "领域", "status": "状态", "unit_types": "单位类型", "staff": "从业人员", "revenue_wan": "营业收入（万元）",
-    "grade": "分级", "supervision_class": "监管类别", "responsible_inspector_id": "责任监管人员",
-    "responsible_since": "责任监管起始日期", "abnormal_status": "异常状态", "quality_director": "质量安全总监",
-    "quality_officer": "质量安全员", "extra": "其他信息", "values": "表单内容", "answers": "检查项目结论",
-    "result": "检查结果", "opinion": "企业意见", "opinion_text": "意见说明", "inspected_on": "检查日期",
-    "deleted": "已删除", "rev": "版本号", "updated_at": "修改时间", "origin": "来源单位", "badge_no": "执法证号",
-    "description": "描述", "note": "备注", "product_name": "产品名称",
-}
 KIND = {"data": "数据包", "receipt": "回执"}
 
 #: The words of this page, explained where they appear (tooltips) and in one help line.
