@@ -13,9 +13,11 @@ Layout of the package:
 ``Depends`` is worked out from the bundle itself: every shared library the frozen files load
 from the system (``ldd`` with the bundle's own folders first) is mapped to its Debian package
 with ``dpkg -S``, together with a fixed base list of the libraries Qt opens at run time
-(``dlopen``: xcb-cursor, xkbcommon-x11, EGL/GL, fontconfig); ``libc6 (>= x.y)`` comes from the
-newest ``GLIBC_x.y`` symbol version any file needs, which tells on which distribution releases
-the package can run. Built with ``dpkg-deb --root-owner-group``, gzip by default (xz takes
+(``dlopen``: xcb-cursor, xkbcommon-x11, EGL/GL, fontconfig). Minimum versions come from
+``dpkg-shlibdeps`` (dpkg-dev), which reads the packages' ``symbols`` files: the oldest version
+of each package that has every symbol the bundle uses. ``libc6 (>= x.y)`` is also checked against
+the newest ``GLIBC_x.y`` symbol version any file needs, which tells on which distribution
+releases the package can run. Built with ``dpkg-deb --root-owner-group``, gzip by default (xz takes
 minutes on two cores for ~10 % less; ``DEB_COMPRESS=xz`` for a release).
 
     python3 build/make_deb.py [--dist build/dist] [--version 0.1.0]
@@ -135,6 +137,38 @@ def installed(pkg: str) -> bool:
 OPTIONAL_PLUGINS = {"libqgtk3.so"}
 
 
+def minimum_versions(folder: Path, files: list[Path]) -> dict[str, str]:
+    """``{package: ">= version"}`` from ``dpkg-shlibdeps`` over ``files``.
+
+    dpkg-shlibdeps needs a ``debian/control`` naming the package; the bundle's own folders are
+    passed with ``-l`` so its private libraries resolve there (they belong to no package, hence
+    ``--ignore-missing-info``). Files with a library missing on the build machine are left out
+    (dpkg-shlibdeps stops on them); their system libraries are still named by ``dpkg -S``.
+    """
+    tool = shutil.which("dpkg-shlibdeps")
+    if tool is None:
+        raise SystemExit("make_deb: dpkg-shlibdeps missing (package dpkg-dev): run inside the build root")
+    internal = folder / "_internal"
+    work = ROOT / "build" / "work" / "shlibdeps"
+    shutil.rmtree(work, ignore_errors=True)
+    (work / "debian").mkdir(parents=True)
+    (work / "debian" / "control").write_text(
+        "Source: qsdesk\n\nPackage: qsdesk\nArchitecture: amd64\n", encoding="utf-8")
+    cmd = [tool, "-O", "--ignore-missing-info", "--warnings=0",
+           f"-l{internal}", f"-l{internal / 'PySide6' / 'Qt' / 'lib'}", *map(str, files)]
+    r = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
+    shutil.rmtree(work, ignore_errors=True)
+    if r.returncode != 0:
+        raise SystemExit(f"make_deb: dpkg-shlibdeps failed:\n{r.stderr.strip()}")
+    line = r.stdout.strip().removeprefix("shlibs:Depends=")
+    versions: dict[str, str] = {}
+    for item in filter(None, (x.strip() for x in line.split(","))):
+        m = re.fullmatch(r"([a-z0-9][a-z0-9+.-]*)(?::\S+)?(?:\s*\((>=\s*[^)]+)\))?", item)
+        if m and m.group(2):
+            versions[m.group(1)] = m.group(2).replace(">=", ">= ").replace(">=  ", ">= ")
+    return versions
+
+
 def depends_line(folder: Path, files: list[Path]) -> str:
     files = [f for f in files if f.name not in OPTIONAL_PLUGINS]
     libs, missing = system_libraries(folder, files)
@@ -146,10 +180,21 @@ def depends_line(folder: Path, files: list[Path]) -> str:
     if not_here:
         print(f"make_deb: warning: dependencies not installed on this machine: {' '.join(not_here)}",
               file=sys.stderr)
+    incomplete = {m.split(":", 1)[0] for m in missing}
+    versions = minimum_versions(folder, [f for f in files if str(f.relative_to(folder)) not in incomplete])
     glibc = newest_glibc(files)
-    items = [f"libc6 (>= {glibc})"] if glibc else ["libc6"]
-    items += sorted(pkgs)
+    libc = versions.get("libc6")
+    if glibc and libc and _version_key(libc) < _version_key(glibc):
+        libc = None  # a symbol versioned GLIBC_x.y without a symbols entry: the scan is stricter
+    items = [f"libc6 ({libc or '>= ' + glibc})"] if (libc or glibc) else ["libc6"]
+    items += [f"{p} ({versions[p]})" if p in versions else p for p in sorted(pkgs)]
     return ", ".join(items)
+
+
+def _version_key(text: str) -> tuple[int, ...]:
+    """``">= 2.28"`` or ``"2.28"`` → ``(2, 28)`` (upstream part only, enough for glibc)."""
+    digits = re.match(r"(?:>=\s*)?(\d+(?:\.\d+)*)", text.strip())
+    return tuple(int(x) for x in digits.group(1).split(".")) if digits else ()
 
 
 def tree_size_kib(folder: Path) -> int:

@@ -209,6 +209,24 @@ def _deb_field(deb: Path, field: str) -> str:
                           check=True).stdout.strip()
 
 
+def _depends_install_on_debian10(depends: str) -> None:
+    """Every package of Depends exists in Debian 10 (UOS 20's base) at its declared minimum."""
+    table = Path(__file__).parent / "data" / "debian10-versions.txt"
+    buster = dict(ln.split() for ln in table.read_text(encoding="utf-8").splitlines()
+                  if ln.strip() and not ln.startswith("#"))
+    versioned = 0
+    for item in (x.strip() for x in depends.split(",")):
+        m = re.fullmatch(r"(\S+)(?: \(>= (\S+)\))?", item)
+        assert m, item
+        name, minimum = m.groups()
+        assert name in buster, f"{name}: not in tests/data/debian10-versions.txt"
+        if minimum:
+            versioned += 1
+            ok = subprocess.run(["dpkg", "--compare-versions", buster[name], "ge", minimum]).returncode == 0
+            assert ok, f"{name} needs {minimum}, Debian 10 has {buster[name]}"
+    assert versioned >= 5, depends  # dpkg-shlibdeps gave the minima (not only libc6)
+
+
 def test_deb_metadata_and_layout(deb: Path, tmp_path: Path) -> None:
     assert _deb_field(deb, "Package") == "qsdesk"
     assert _deb_field(deb, "Version") == qsdesk.__version__
@@ -217,6 +235,7 @@ def test_deb_metadata_and_layout(deb: Path, tmp_path: Path) -> None:
     for pkg in ("libxcb-cursor0", "libxkbcommon-x11-0", "libegl1", "libfontconfig1"):
         assert re.search(rf"(^|, ){re.escape(pkg)}(\s|,|$)", depends), depends
     assert re.search(r"libc6 \(>= 2\.\d+\)", depends)
+    _depends_install_on_debian10(depends)
 
     listing = subprocess.run(["dpkg-deb", "--contents", str(deb)], capture_output=True, text=True,
                              check=True).stdout.splitlines()

@@ -47,8 +47,8 @@ log() { echo "oldroot: $*" >&2; }
 # Packages of the build root: compilers' helpers and the -dev packages CPython's modules link
 # (OpenSSL 1.1.1w, zlib, bz2, xz, libffi, uuid), tcl to generate SQLite's amalgamation; the
 # libraries Qt loads (so PyInstaller bundles the Debian 11 ones and make_deb maps Depends with
-# this root's dpkg); xvfb/poppler/fonts for the test suite.
-BUILD_PACKAGES="ca-certificates make binutils pkg-config file xz-utils unzip tcl
+# this root's dpkg and dpkg-shlibdeps from dpkg-dev); xvfb/poppler/fonts for the test suite.
+BUILD_PACKAGES="ca-certificates make binutils pkg-config file xz-utils unzip tcl dpkg-dev
   libssl-dev zlib1g-dev libbz2-dev liblzma-dev libffi-dev uuid-dev
   desktop-file-utils
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libfreetype6 libdbus-1-3
@@ -133,9 +133,15 @@ ensure_wheels() { # every pinned wheel for manylinux <= 2.28, Python 3.11, into 
 ensure_build_root() {
   ensure_base
   if [ ! -f "$BUILD_ROOT/.packages" ] || [ "$(cat "$BUILD_ROOT/.packages")" != "$(echo $BUILD_PACKAGES)" ]; then
-    log "build root $BUILD_ROOT (copy of the base + build packages)"
-    remove_root "$BUILD_ROOT"
-    cp -a "$BASE" "$BUILD_ROOT"
+    # A root that exists keeps its compiled Python (20 min to rebuild): packages added to the list
+    # are installed into it; a package dropped from the list stays until the cache is removed.
+    if [ ! -f "$BUILD_ROOT/.packages" ]; then
+      log "build root $BUILD_ROOT (copy of the base + build packages)"
+      remove_root "$BUILD_ROOT"
+      cp -a "$BASE" "$BUILD_ROOT"
+    else
+      log "build root $BUILD_ROOT: installing the packages added to the list"
+    fi
     in_root "$BUILD_ROOT" sh -c "apt-get update -qq && apt-get install -y -qq --no-install-recommends $(echo $BUILD_PACKAGES) >/dev/null"
     echo $BUILD_PACKAGES >"$BUILD_ROOT/.packages"
   fi
