@@ -41,6 +41,7 @@ BLANK_FORMS: tuple[tuple[str, str], ...] = (
     ("annex6", "产品质量安全风险信息采集表"),
     ("task_producer", "监管任务清单（生产单位）"),
     ("task_seller", "监管任务清单（销售单位）"),
+    ("duty_check", "督查清单"),
 )
 
 #: record table → (preview title, file name stem)
@@ -198,11 +199,12 @@ def blank_forms_menu(parent: QWidget) -> QMenu:
     for form, title in BLANK_FORMS:
         act = menu.addAction(title)
         act.setData(form)
-        act.triggered.connect(lambda _checked=False, f=form: _open_blank(parent, f))
+        act.triggered.connect(lambda _checked=False, f=form: open_blank(parent, f))
     return menu
 
 
-def _open_blank(parent: QWidget, form: str) -> None:
+def open_blank(parent: QWidget, form: str) -> None:
+    """Open the print preview of a blank form (kept as ``parent.blank_preview``)."""
     dlg = preview_blank(form, parent)
     parent.setProperty("qsdesk_blank_preview", form)
     parent.blank_preview = dlg  # type: ignore[attr-defined]
