@@ -154,7 +154,7 @@ class ChecklistsPage(QWidget):
         export_btn = QPushButton("导出 Excel…", done_box)
         export_btn.clicked.connect(self._export_selected)
         print_btn = QPushButton("打印…", done_box)
-        print_btn.setToolTip("打印预览：选择打印机、份数和页码，或另存为 PDF")
+        print_btn.setToolTip("选中一份：打印预览（选择打印机、份数和页码，或另存为 PDF）；按住 Ctrl 或 Shift 选中多份：一次打印")
         print_btn.clicked.connect(self._print_selected)
         dl = QVBoxLayout(done_box)
         row2 = QHBoxLayout()

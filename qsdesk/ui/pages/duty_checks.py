@@ -98,6 +98,7 @@ class DutyChecksPanel(QWidget):
         export_btn = QPushButton("导出 Excel…", self)
         export_btn.clicked.connect(self._export_selected)
         print_btn = QPushButton("打印…", self)
+        print_btn.setToolTip("选中一份：打印预览；按住 Ctrl 或 Shift 选中多份：一次打印")
         print_btn.clicked.connect(self._print_selected)
         top = QHBoxLayout()
         top.addWidget(QLabel("督查对象：", self))
