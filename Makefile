@@ -9,11 +9,12 @@ DEBS_STAMP := $(VENV)/.debs
 # Debian packages: Qt's runtime libraries, a virtual X server for screenshots and `make run`
 # without a display, poppler for rendering PDFs in tests, zbar for QR decoding, CUPS with a PDF
 # printer for the printing tests through a real print queue (tests/ui/cups_queue.py).
+# openbox, xprop (x11-utils) and xrdb (x11-xserver-utils): the desktop of tests/ui/test_screens_xvfb.py
 DEB_PACKAGES := python3-venv xvfb xauth poppler-utils libegl1 libgl1 libxkbcommon0 \
   libxkbcommon-x11-0 libfontconfig1 libfreetype6 libdbus-1-3 libxcb-cursor0 libxcb-icccm4 \
   libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 \
   libxcb-image0 libnss3 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libasound2 libcups2 \
-  cups printer-driver-cups-pdf
+  cups printer-driver-cups-pdf openbox x11-utils x11-xserver-utils
 # PostgreSQL (a county hub): the tests start a throwaway server from these binaries
 # (tests/pg_server.py); installing the package starts no server of its own here (no systemd).
 DEB_PACKAGES += postgresql

@@ -1,12 +1,17 @@
 """Screenshots of the record dialogs on a real X display with a taskbar, as a station sees them.
 
-    python tools/screenshot_dialogs.py OUT_DIR [--size 1366x768] [--scale 1.5] [--taskbar 40]
+    python tools/screenshot_dialogs.py OUT_DIR [--size 1366x768] [--xft-dpi 144 | --scale 1.5] [--taskbar 40]
 
 Starts a private Xvfb of the given size, the openbox window manager, and a 40 px "taskbar" (a dock
 window at the bottom that reserves its strip with ``_NET_WM_STRUT_PARTIAL``, as a desktop panel
 does), so the screen's *available* geometry is what a laptop with a taskbar offers. Then opens each
 record dialog (and the main window) of a small fresh database with the program's own window
 fitting, and saves the whole screen per dialog as PNG. Needs Xvfb, openbox and xprop.
+
+Scaling: ``--xft-dpi 144`` is how an X11 desktop set to 150 % scales — the desktop publishes
+``Xft.dpi: 144`` in the X resource database (``xrdb``; GNOME, KDE and Xfce do this), and Qt 6 on
+xcb reads it and reports ``devicePixelRatio`` 1.5 for every program started afterwards, the
+taskbar included (needs xrdb). ``--scale`` sets ``QT_SCALE_FACTOR`` for the program only.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ def panel_main(height: int) -> None:
 
     app = QApplication([])
     geo = app.primaryScreen().geometry()
+    dpr = app.primaryScreen().devicePixelRatio()  # a scaled desktop's taskbar is scaled too
+    phys_w, strut = round(geo.width() * dpr), round(height * dpr)
     bar = QLabel("  任务栏（模拟）")
     bar.setStyleSheet("background:#1f2a36;color:#ddd")
     bar.setWindowFlags(Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint)
@@ -47,9 +54,9 @@ def panel_main(height: int) -> None:
     subprocess.run(["xprop", "-id", wid, "-f", "_NET_WM_WINDOW_TYPE", "32a", "-set", "_NET_WM_WINDOW_TYPE",
                     "_NET_WM_WINDOW_TYPE_DOCK"], check=True)
     subprocess.run(["xprop", "-id", wid, "-f", "_NET_WM_STRUT_PARTIAL", "32c", "-set", "_NET_WM_STRUT_PARTIAL",
-                    f"0,0,0,{height},0,0,0,0,0,0,0,{geo.width() - 1}"], check=True)
+                    f"0,0,0,{strut},0,0,0,0,0,0,0,{phys_w - 1}"], check=True)
     subprocess.run(["xprop", "-id", wid, "-f", "_NET_WM_STRUT", "32c", "-set", "_NET_WM_STRUT",
-                    f"0,0,0,{height}"], check=True)
+                    f"0,0,0,{strut}"], check=True)
     QTimer.singleShot(600_000, app.quit)
     app.exec()
 
@@ -127,9 +134,15 @@ def child_main(out: Path) -> None:
         ("station_details", lambda: StationDialog(store)),
     ]
     makers += _page_dialogs(store, ids)
+    makers += [("print_preview", lambda: _preview(tmp)),
+               ("settings_page", lambda: _main_at(MainWindow, store, settings_at(tmp / "ui2.ini"), "settings")),
+               ("registry_page", lambda: _main_at(MainWindow, store, settings_at(tmp / "ui3.ini"), "registry"))]
     screen = app.primaryScreen()
     report = [f"screen {screen.geometry().getRect()} available {screen.availableGeometry().getRect()} "
               f"dpr {screen.devicePixelRatio()}"]
+    import json
+
+    controls: dict[str, list[str]] = {}
     for name, make in makers:
         try:
             w = make()  # type: ignore[operator]
@@ -145,11 +158,14 @@ def child_main(out: Path) -> None:
         shot = screen.grabWindow(0)
         shot.save(str(out / f"{name}.png"))
         fg = w.frameGeometry()
+        hidden = _cut_off(w)
+        controls[name] = hidden
         report.append(f"{name}: frame {fg.getRect()} client {w.geometry().getRect()} "
-                      f"fits={screen.availableGeometry().contains(fg)}")
+                      f"cut={len(hidden)} fits={screen.availableGeometry().contains(fg)}")
         w.hide()
         w.deleteLater()
     (out / "geometry.txt").write_text("\n".join(report) + "\n", "utf-8")
+    (out / "cut_off.json").write_text(json.dumps(controls, ensure_ascii=False, indent=1), "utf-8")
     QTimer.singleShot(0, app.quit)
     store.close()
     shutil.rmtree(tmp, ignore_errors=True)
@@ -185,6 +201,57 @@ def _page_dialogs(store, ids):  # type: ignore[no-untyped-def]
     ]
 
 
+def _cut_off(w):  # type: ignore[no-untyped-def]
+    """Buttons and labels whose text does not fit the width they were given (shown cut off or
+    elided), and buttons lying outside the window (a scroll area's content may; the window's own
+    buttons may not). Only widgets visible on screen count."""
+    import re
+
+    from PySide6.QtWidgets import QAbstractButton, QAbstractScrollArea, QLabel
+
+    def scrolled(c) -> bool:  # type: ignore[no-untyped-def]
+        p = c.parentWidget()
+        while p is not None and p is not w:
+            if isinstance(p, QAbstractScrollArea):
+                return True
+            p = p.parentWidget()
+        return False
+
+    out = []
+    win = w.rect()
+    for c in w.findChildren(QAbstractButton) + w.findChildren(QLabel):
+        if not c.isVisibleTo(w) or not c.isVisible() or c.width() < 2:
+            continue
+        text = re.sub(r"<[^>]+>", "", c.text()).replace("&nbsp;", " ").replace("&", "")
+        if not text or "\n" in text or (isinstance(c, QLabel) and c.wordWrap()):
+            continue
+        need = c.fontMetrics().horizontalAdvance(text)
+        room = c.contentsRect().width()
+        if isinstance(c, QAbstractButton):
+            room -= 8  # the button's own frame and padding
+            if not c.icon().isNull():
+                room -= c.iconSize().width()
+        top_left = c.mapTo(w, c.rect().topLeft())
+        outside = (isinstance(c, QAbstractButton) and not scrolled(c)
+                   and not win.contains(c.rect().translated(top_left)))
+        if need > room + 1 or outside:
+            out.append(f"{type(c).__name__} {text!r} needs {need} px, has {room}" + (" (outside)" if outside else ""))
+    return out
+
+
+def _preview(tmp):  # type: ignore[no-untyped-def]
+    from qsdesk.services.printing import render_blank
+    from qsdesk.ui.print_preview import PrintPreviewDialog
+
+    return PrintPreviewDialog(render_blank("annex4", tmp / "blank.pdf"), "检查记录打印预览")
+
+
+def _main_at(cls, store, settings, key):  # type: ignore[no-untyped-def]
+    win = cls(store, settings=settings)
+    win.show_page(key)
+    return win
+
+
 def _main(cls, store, settings):  # type: ignore[no-untyped-def]
     win = cls(store, settings=settings)
     return win
@@ -195,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("out", type=Path)
     p.add_argument("--size", default="1366x768")
     p.add_argument("--scale", default=None, help="QT_SCALE_FACTOR, e.g. 1.5")
+    p.add_argument("--xft-dpi", type=int, default=None, help="the desktop's Xft.dpi (xrdb), e.g. 144 for 150 %%")
     p.add_argument("--taskbar", type=int, default=40)
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--panel", action="store_true", help=argparse.SUPPRESS)
@@ -205,15 +273,16 @@ def main(argv: list[str] | None = None) -> int:
     if a.child:
         child_main(a.out)
         return 0
-    for tool in ("Xvfb", "openbox", "xprop"):
+    for tool in ("Xvfb", "openbox", "xprop", *(("xrdb",) if a.xft_dpi else ())):
         if shutil.which(tool) is None:
             print(f"需要 {tool}", file=sys.stderr)
             return 2
     a.out.mkdir(parents=True, exist_ok=True)
     n = _free_display()
     env = {**os.environ, "DISPLAY": f":{n}", "QT_QPA_PLATFORM": "xcb", "PYTHONPATH": str(ROOT)}
-    env.pop("QT_SCALE_FACTOR", None)
-    procs = [subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", f"{a.size}x24", "-nolisten", "tcp"],
+    for var in ("QT_SCALE_FACTOR", "QT_SCREEN_SCALE_FACTORS", "QT_AUTO_SCREEN_SCALE_FACTOR", "QT_FONT_DPI"):
+        env.pop(var, None)
+    procs = [subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", f"{a.size}x24", "-nolisten", "tcp", "-noreset"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
     try:
         for _ in range(100):
@@ -222,6 +291,9 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(0.05)
         procs.append(subprocess.Popen(["openbox"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         time.sleep(0.8)
+        if a.xft_dpi:  # as the desktop session's display settings do, before the programs start
+            # (after the window manager connected: an X server with no client left resets its resources)
+            subprocess.run(["xrdb", "-merge"], input=f"Xft.dpi: {a.xft_dpi}\n", text=True, env=env, check=True)
         procs.append(subprocess.Popen([sys.executable, __file__, str(a.out), "--panel", "--taskbar", str(a.taskbar)],
                                       env=env))
         time.sleep(2.0)

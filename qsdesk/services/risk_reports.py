@@ -45,6 +45,12 @@ def save_risk_report(
             spec = (formspec.load_form_version(FORM_ID, form_version) if form_version
                     else formspec.load_form(FORM_ID))
         problems = formspec.validate_values(spec, values, {})
+        if row is not None and row.status in ("verified", "closed") and not str(
+                values.get("investigation") or "").strip():
+            # risk.set_status needs the investigation to verify or close; the form may not take it away.
+            problems.append(formspec.Problem(
+                "investigation", "调查核实情况",
+                f"该风险信息已{risk.STATUS_LABELS[row.status][1:]}，调查核实情况不能为空"))
         if problems:
             raise RiskReportError("；".join(f"{p.label}：{p.message}" for p in problems[:5]))
         if row is None:

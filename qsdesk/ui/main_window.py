@@ -22,7 +22,9 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -133,7 +135,20 @@ class MainWindow(QMainWindow):
         row = QHBoxLayout(central)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(8)
-        row.addWidget(self.nav)
+        left = QVBoxLayout()
+        left.setContentsMargins(0, 0, 0, 6)
+        left.addWidget(self.nav, 1)
+        # 空白表: the empty forms to fill in by hand (power cut, broken laptop), from any page.
+        self.blank_button = QToolButton()
+        self.blank_button.setText("打印空白表")
+        self.blank_button.setToolTip("打印空白表，现场手工填写（停电、设备故障时使用）")
+        self.blank_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.blank_button.setFixedWidth(self.nav.width())
+        self.blank_menu = QMenu(self.blank_button)
+        self.blank_menu.aboutToShow.connect(self._fill_blank_menu)
+        self.blank_button.setMenu(self.blank_menu)
+        left.addWidget(self.blank_button)
+        row.addLayout(left)
         row.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
@@ -150,6 +165,17 @@ class MainWindow(QMainWindow):
         self._restore()
         if store is not None:
             self.set_store(store)
+
+    def _fill_blank_menu(self) -> None:
+        """The 空白表 entries, built on first use (printing is not loaded at start-up)."""
+        if not self.blank_menu.isEmpty():
+            return
+        from qsdesk.ui.record_print import BLANK_FORMS, open_blank
+
+        for form, title in BLANK_FORMS:
+            act = self.blank_menu.addAction(title)
+            act.setData(form)
+            act.triggered.connect(lambda _checked=False, f=form: open_blank(self, f))
 
     def set_store(self, store: Store) -> None:
         """Attach the opened database and show the remembered page."""

@@ -3,7 +3,7 @@
 * :class:`PrintPreviewDialog` shows a PDF made by :mod:`qsdesk.services.printing` page by page,
   with 打印 (the system print dialog, then the pages onto the ``QPrinter``) and 另存为PDF.
 * :func:`print_pdf` puts a PDF's pages onto any ``QPrinter`` (also a PDF-file printer in tests).
-* :func:`print_inspections` prints many records in one print job off the GUI thread, with a
+* :func:`print_records` (:func:`print_inspections`) prints many records of one kind in one print job off the GUI thread, with a
   progress dialog and 取消 (:func:`qsdesk.ui.worker.run_in_background`).
 
 Pages are rasterised for the printer: with QtPdf (PySide6-Addons) when the installation has it,
@@ -340,28 +340,53 @@ def preview_inspection(store: Any, inspection_id: str, parent: QWidget | None = 
                               temp_dir=tmp)
 
 
-def print_inspections_job(progress: Callable[[int, int, str], None], cancelled: Callable[[], bool], store: Any,
-                          inspection_ids: Sequence[str], printer: QPrinter) -> int:
-    """Render and print many inspection records as one print job; returns records printed.
+#: Record kinds that print in a batch: table → (what one is called, how many are counted).
+BATCH_KINDS: dict[str, tuple[str, str]] = {
+    "inspection": ("检查记录", "份"),
+    "enterprise": ("企业信息摸底排查表", "份"),
+    "risk_report": ("风险信息采集表", "份"),
+    "task_checklist": ("监管任务清单", "份"),
+    "duty_check": ("督查清单", "份"),
+}
+
+
+def _render_for_batch(store: Any, table: str, record_id: str, out: Path) -> Path:
+    """One record's PDF for a batch. An inspection records its print while rendering (its 补打
+    count); the other kinds are recorded by :func:`print_records_job` once printed."""
+    from qsdesk.services import printing
+
+    if table == "inspection":
+        return printing.render_inspection(store, record_id, out)
+    render = {"enterprise": printing.render_enterprise, "risk_report": printing.render_risk_report,
+              "task_checklist": printing.render_task_checklist, "duty_check": printing.render_duty_check}[table]
+    return render(store, record_id, out)
+
+
+def print_records_job(progress: Callable[[int, int, str], None], cancelled: Callable[[], bool], store: Any,
+                      table: str, record_ids: Sequence[str], printer: QPrinter) -> int:
+    """Render and print many records of one kind as one print job; returns records printed.
 
     Runs on a worker thread (``QPainter`` on a ``QPrinter`` is allowed off the GUI thread).
-    Each record is rendered with the print recorded in the audit trail, so a sealed record
-    printed here again carries its 补打 mark like any other reprint.
+    Every record printed is recorded in the audit trail — a sealed inspection printed here again
+    carries its 补打 mark like any other reprint; 取消 stops before the next record.
     """
     from qsdesk.services import printing
 
-    total = len(inspection_ids)
+    if table not in BATCH_KINDS:
+        raise ValueError(f"no batch printing for {table!r}")
+    what = BATCH_KINDS[table][0]
+    total = len(record_ids)
     printed = 0
     printer.setFullPage(True)
     painter = QPainter()
     started = False
     with tempfile.TemporaryDirectory(prefix="qsdesk-batch-") as tmp:
         try:
-            for n, iid in enumerate(inspection_ids):
+            for n, rid in enumerate(record_ids):
                 if cancelled():
                     break
-                progress(n, total, f"正在打印第 {n + 1}/{total} 份……")
-                path = printing.render_inspection(store, iid, Path(tmp) / f"{n}.pdf")
+                progress(n, total, f"正在打印第 {n + 1}/{total} 份{what}……")
+                path = _render_for_batch(store, table, rid, Path(tmp) / f"{n}.pdf")
                 doc = PdfPages(path)
                 try:
                     if not started:
@@ -373,39 +398,54 @@ def print_inspections_job(progress: Callable[[int, int, str], None], cancelled: 
                         _print_pages(doc, printer, painter, range(len(doc)), first=False)
                 finally:
                     doc.close()
+                if table != "inspection":
+                    printing.mark_printed(store, table, rid)
                 printed += 1
-            progress(printed, total, f"已打印 {printed} 份")
+            progress(printed, total, f"已打印 {printed} 份{what}")
         finally:
             if started:
                 painter.end()
     return printed
 
 
-def print_inspections(parent: QWidget | None, store: Any, inspection_ids: Sequence[str],
-                      printer: QPrinter | None = None) -> int:
+def print_inspections_job(progress: Callable[[int, int, str], None], cancelled: Callable[[], bool], store: Any,
+                          inspection_ids: Sequence[str], printer: QPrinter) -> int:
+    """Render and print many inspection records as one print job (:func:`print_records_job`)."""
+    return print_records_job(progress, cancelled, store, "inspection", inspection_ids, printer)
+
+
+def print_records(parent: QWidget | None, store: Any, table: str, record_ids: Sequence[str],
+                  printer: QPrinter | None = None) -> int:
     """Ask for a printer (unless given) and print the records off the GUI thread with progress."""
     from qsdesk.ui.worker import run_in_background
 
-    if not inspection_ids:
+    if not record_ids:
         return 0
+    what = BATCH_KINDS[table][0]
     if printer is None:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         dlg = QPrintDialog(printer, parent)
-        dlg.setWindowTitle(f"打印 {len(inspection_ids)} 份检查记录")
+        dlg.setWindowTitle(f"打印 {len(record_ids)} 份{what}")
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return 0
-    n, missing = run_in_background(parent, "批量打印检查记录", _batch_job, store, list(inspection_ids), printer)
+    n, missing = run_in_background(parent, f"批量打印{what}", _batch_job, store, table, list(record_ids), printer)
     if missing:
         QMessageBox.information(parent, "请手写补字",
                                 f"打印字体中没有以下字符，打印出来是空白方框，请在纸上手写补上：{missing}")
     return int(n)
 
 
+def print_inspections(parent: QWidget | None, store: Any, inspection_ids: Sequence[str],
+                      printer: QPrinter | None = None) -> int:
+    """Ask for a printer (unless given) and print the inspection records (:func:`print_records`)."""
+    return print_records(parent, store, "inspection", inspection_ids, printer)
+
+
 def _batch_job(progress: Callable[[int, int, str], None], cancelled: Callable[[], bool], store: Any,
-               inspection_ids: Sequence[str], printer: QPrinter) -> tuple[int, str]:
-    """:func:`print_inspections_job` plus the characters the font lacked (collected per thread)."""
+               table: str, record_ids: Sequence[str], printer: QPrinter) -> tuple[int, str]:
+    """:func:`print_records_job` plus the characters the font lacked (collected per thread)."""
     from qsdesk.services import printing
 
     printing.take_missing()
-    n = print_inspections_job(progress, cancelled, store, inspection_ids, printer)
+    n = print_records_job(progress, cancelled, store, table, record_ids, printer)
     return n, printing.take_missing()

@@ -8,7 +8,9 @@ the audit ``print`` entry that numbers 补打) only when the user prints or save
 preview merely opens. Characters the font lacks are named in the preview's notice bar.
 
 * :func:`preview_record` — an inspection (annex 4/5, both copies), an enterprise (annex 3),
-  a risk report (annex 6) or a task checklist, by table name and id;
+  a risk report (annex 6), a task checklist or a 督查清单, by table name and id;
+* :func:`print_selected` / :func:`print_ids` — 打印所选: one record opens its preview, several of
+  one kind print as one job on a worker thread with progress and 取消;
 * :func:`preview_for_dialog` — what 打印 in a record dialog does (saves a changed draft first);
 * :func:`preview_blank` / :func:`blank_forms_menu` — the 空白表 menu;
 * :func:`preview_list` — any list as a bordered table;
@@ -39,6 +41,7 @@ BLANK_FORMS: tuple[tuple[str, str], ...] = (
     ("annex6", "产品质量安全风险信息采集表"),
     ("task_producer", "监管任务清单（生产单位）"),
     ("task_seller", "监管任务清单（销售单位）"),
+    ("duty_check", "督查清单"),
 )
 
 #: record table → (preview title, file name stem)
@@ -47,6 +50,7 @@ RECORD_KINDS: dict[str, tuple[str, str]] = {
     "enterprise": ("企业信息摸底排查表打印预览", "企业信息摸底排查表"),
     "risk_report": ("风险信息采集表打印预览", "风险信息采集表"),
     "task_checklist": ("监管任务清单打印预览", "监管任务清单"),
+    "duty_check": ("督查清单打印预览", "督查清单"),
 }
 
 
@@ -81,7 +85,7 @@ def preview_pdf(parent: QWidget | None, render: Callable[[Path], Path], title: s
 
 
 def _record_no(store: Any, table: str, record_id: str) -> str:
-    from qsdesk.store.models import Enterprise, Inspection, RiskReport, TaskChecklist
+    from qsdesk.store.models import DutyCheck, Enterprise, Inspection, RiskReport, TaskChecklist
 
     with store.session() as s:
         if table == "inspection":
@@ -96,6 +100,9 @@ def _record_no(store: Any, table: str, record_id: str) -> str:
         if table == "task_checklist":
             tc = s.get(TaskChecklist, record_id)
             return str(tc.period) if tc is not None else record_id[:8]
+        if table == "duty_check":
+            dc = s.get(DutyCheck, record_id)
+            return f"{dc.checked_on:%Y%m%d}" if dc is not None and dc.checked_on else record_id[:8]
     return record_id[:8]
 
 
@@ -134,6 +141,9 @@ def preview_record(store: Any, table: str, record_id: str, parent: QWidget | Non
         elif table == "risk_report":
             def render(p: Path) -> Path:
                 return printing.render_risk_report(store, record_id, p)
+        elif table == "duty_check":
+            def render(p: Path) -> Path:
+                return printing.render_duty_check(store, record_id, p)
         else:
             def render(p: Path) -> Path:
                 return printing.render_task_checklist(store, record_id, p)
@@ -150,7 +160,7 @@ def _safe_name(name: str) -> str:
 
 #: RecordDialog.kind → record table
 DIALOG_TABLES = {"inspection": "inspection", "census": "enterprise", "risk": "risk_report",
-                 "checklist": "task_checklist", "task_checklist": "task_checklist"}
+                 "checklist": "task_checklist", "task_checklist": "task_checklist", "duty_check": "duty_check"}
 
 
 def preview_for_dialog(dlg: Any) -> PrintPreviewDialog | None:
@@ -189,11 +199,12 @@ def blank_forms_menu(parent: QWidget) -> QMenu:
     for form, title in BLANK_FORMS:
         act = menu.addAction(title)
         act.setData(form)
-        act.triggered.connect(lambda _checked=False, f=form: _open_blank(parent, f))
+        act.triggered.connect(lambda _checked=False, f=form: open_blank(parent, f))
     return menu
 
 
-def _open_blank(parent: QWidget, form: str) -> None:
+def open_blank(parent: QWidget, form: str) -> None:
+    """Open the print preview of a blank form (kept as ``parent.blank_preview``)."""
     dlg = preview_blank(form, parent)
     parent.setProperty("qsdesk_blank_preview", form)
     parent.blank_preview = dlg  # type: ignore[attr-defined]
@@ -252,7 +263,7 @@ def print_list_page(page: Any, title: str) -> PrintPreviewDialog | None:
     out = tmp / _safe_name(f"{title}.pdf")
 
     def work(progress: Callable[[int, int, str], None], cancelled: Callable[[], bool]) -> tuple[int, str]:
-        columns, rows = list_rows(page.store, page.model, progress, cancelled)
+        columns, rows = list_rows(_store(page), page.model, progress, cancelled)
         if not rows:
             return 0, ""
         progress(0, 0, f"正在排版 {len(rows)} 行……")
@@ -295,39 +306,51 @@ def selected_ids(page: Any) -> list[str]:
     return [str(rid) for r in rows if (rid := page.model.row_id(r))]
 
 
+def _store(page: Any) -> Any:
+    """A list page's store (pages keep it as ``store`` or ``_store``)."""
+    store = getattr(page, "store", None)
+    return store if store is not None else page._store
+
+
 def print_selected(page: Any, table: str) -> Any:
-    """打印所选: one record opens its preview; several print as one job on a worker thread."""
-    ids = selected_ids(page)
+    """打印所选 in a list page (``model`` + ``view``): see :func:`print_ids`."""
+    return print_ids(page, _store(page), table, selected_ids(page))
+
+
+def print_ids(parent: Any, store: Any, table: str, ids: list[str]) -> Any:
+    """打印所选: one record opens its preview; several print as one job on a worker thread.
+
+    Returns the preview for one record, the number printed for several (0 when cancelled before
+    printing), None when nothing was selected."""
     if not ids:
-        QMessageBox.information(page, "打印", "请先在列表中选择要打印的记录（按住 Ctrl 或 Shift 可多选）。")
+        QMessageBox.information(parent, "打印", "请先在列表中选择要打印的记录（按住 Ctrl 或 Shift 可多选）。")
         return None
-    if len(ids) == 1 or table != "inspection":
-        dlg = preview_record(page.store, table, ids[0], page)
-        page.print_preview = dlg
+    if len(ids) == 1:
+        dlg = preview_record(store, table, ids[0], parent)
+        parent.print_preview = dlg
         return dlg
-    from qsdesk.ui.print_preview import print_inspections
+    from qsdesk.ui.print_preview import BATCH_KINDS, print_records
     from qsdesk.ui.worker import TaskCancelled
 
     try:
-        n = print_inspections(page, page.store, ids)
+        n = print_records(parent, store, table, ids)
     except TaskCancelled:
         return 0
     except RuntimeError as exc:
-        QMessageBox.warning(page, "打印失败", str(exc))
+        QMessageBox.warning(parent, "打印失败", str(exc))
         return 0
     if n and n < len(ids):
-        QMessageBox.information(page, "打印", f"已取消：打印了 {n} 份，共 {len(ids)} 份。")
+        QMessageBox.information(parent, "打印", f"已取消：打印了 {n} 份{BATCH_KINDS[table][0]}，共 {len(ids)} 份。")
     return n
 
 
 def page_print_button(page: Any, table: str, list_title: str) -> QToolButton:
     """A 打印 button for a list page: 打印所选记录, 打印列表 and the 空白表 forms.
 
-    The page has ``store``, ``model`` (a QueryTableModel) and ``view`` (or ``table``). For
-    inspections the view then selects several rows (Ctrl/Shift) for batch printing.
+    The page has ``store`` (or ``_store``), ``model`` (a QueryTableModel) and ``view`` (or ``table``). The view
+    then selects several rows (Ctrl/Shift) for batch printing.
     """
-    if table == "inspection":
-        _view(page).setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+    _view(page).setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
     btn = QToolButton(page)
     btn.setText("打印")
     btn.setToolTip("打印所选记录、打印列表或打印空白表")

@@ -300,7 +300,12 @@ class DecoratedCanvas(Canvas):
         if d.record_no:
             self.drawRightString(w - MARGIN_X, top, f"编号：{d.record_no}")
         self.setFont(FONT, 9)
-        self.drawCentredString(w / 2, MARGIN_BOTTOM - 8 * mm, f"第 {page} 页 共 {total} 页")
+        page_text = f"第 {page} 页 共 {total} 页"
+        left_end = MARGIN_X + (self.stringWidth(d.footer_left, FONT, 7.5) if d.footer_left else 0)
+        if left_end + 4 * mm < (w - self.stringWidth(page_text, FONT, 9)) / 2:
+            self.drawCentredString(w / 2, MARGIN_BOTTOM - 8 * mm, page_text)
+        else:  # a long form name and source would run into the centred number: number to the right
+            self.drawRightString(w - MARGIN_X, MARGIN_BOTTOM - 8 * mm, page_text)
         if d.footer_left:
             self.setFont(FONT, 7.5)
             self.setFillColor(colors.grey)

@@ -145,6 +145,7 @@ class ChecklistsPage(QWidget):
         self.done.setHorizontalHeaderLabels(["企业名称", "期间", "填表日期", "填表人"])
         self.done.horizontalHeader().setStretchLastSection(True)
         self.done.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.done.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)  # 打印所选
         self.done.verticalHeader().setVisible(False)
         self.done.doubleClicked.connect(lambda idx: self.open_checklist(idx.row()))
         enter_opens(self.done)
@@ -153,7 +154,7 @@ class ChecklistsPage(QWidget):
         export_btn = QPushButton("导出 Excel…", done_box)
         export_btn.clicked.connect(self._export_selected)
         print_btn = QPushButton("打印…", done_box)
-        print_btn.setToolTip("打印预览：选择打印机、份数和页码，或另存为 PDF")
+        print_btn.setToolTip("选中一份：打印预览（选择打印机、份数和页码，或另存为 PDF）；按住 Ctrl 或 Shift 选中多份：一次打印")
         print_btn.clicked.connect(self._print_selected)
         dl = QVBoxLayout(done_box)
         row2 = QHBoxLayout()
@@ -240,14 +241,15 @@ class ChecklistsPage(QWidget):
         return render_task_checklist(self.store, self._infos[row].id, path)
 
     def _print_selected(self) -> None:
-        """打印: the checklist's print preview (printer dialog, 另存为PDF)."""
-        from qsdesk.ui.record_print import preview_record
+        """打印: one checklist opens its print preview; several selected print as one job."""
+        from qsdesk.ui.record_print import print_ids
 
-        row = self.done.currentRow()
-        if not 0 <= row < len(self._infos):
-            QMessageBox.information(self, "请选择", "请先选择一份清单。")
+        rows = sorted({i.row() for i in self.done.selectionModel().selectedRows()}) or [self.done.currentRow()]
+        ids = [self._infos[r].id for r in rows if 0 <= r < len(self._infos)]
+        if not ids:
+            QMessageBox.information(self, "请选择", "请先选择一份清单（按住 Ctrl 或 Shift 可多选）。")
             return
-        self.print_preview = preview_record(self.store, "task_checklist", self._infos[row].id, self)
+        print_ids(self, self.store, "task_checklist", ids)
 
     def _export_selected(self) -> None:
         row = self.done.currentRow()

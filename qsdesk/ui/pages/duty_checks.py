@@ -89,6 +89,7 @@ class DutyChecksPanel(QWidget):
         self.table.setHorizontalHeaderLabels(["督查对象", "督查日期", "已落实任务"])
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)  # 打印所选
         self.table.verticalHeader().setVisible(False)
         self.table.setColumnWidth(0, 220)
         self.table.doubleClicked.connect(lambda idx: self.open_check(idx.row()))
@@ -97,6 +98,7 @@ class DutyChecksPanel(QWidget):
         export_btn = QPushButton("导出 Excel…", self)
         export_btn.clicked.connect(self._export_selected)
         print_btn = QPushButton("打印…", self)
+        print_btn.setToolTip("选中一份：打印预览；按住 Ctrl 或 Shift 选中多份：一次打印")
         print_btn.clicked.connect(self._print_selected)
         top = QHBoxLayout()
         top.addWidget(QLabel("督查对象：", self))
@@ -167,24 +169,15 @@ class DutyChecksPanel(QWidget):
         return self._infos[row]
 
     def _print_selected(self) -> None:
-        from PySide6.QtCore import QUrl
-        from PySide6.QtGui import QDesktopServices
+        """打印: one 督查清单 opens its print preview; several selected print as one job."""
+        from qsdesk.ui.record_print import print_ids
 
-        from qsdesk.services.printing import render_duty_check
-
-        info = self._selected()
-        if info is None:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()}) or [self.table.currentRow()]
+        ids = [self._infos[r].id for r in rows if 0 <= r < len(self._infos)]
+        if not ids:
+            self.notify("info", "请先选择一份督查清单。")
             return
-        path, _ = QFileDialog.getSaveFileName(self, "打印督查清单（保存 PDF）",
-                                              f"督查清单-{info.station_name}-{info.checked_on}.pdf", "PDF 文件 (*.pdf)")
-        if not path:
-            return
-        try:
-            out = render_duty_check(self.store, info.id, Path(path))
-        except (OSError, ValueError) as exc:
-            self.notify("error", f"打印失败：{exc}")
-            return
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(out)))
+        print_ids(self, self.store, "duty_check", ids)
 
     def _export_selected(self) -> None:
         info = self._selected()
