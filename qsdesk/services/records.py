@@ -7,9 +7,10 @@ The lists a page shows come from the statements of the services of its area.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from qsdesk.store.db import Store
 from qsdesk.store.models import (
     DutyCheck,
     Enterprise,
@@ -41,6 +42,17 @@ def enterprise_names(session: Session, ids: set[str] | list[str]) -> dict[str, s
         return {}
     return {str(i): str(n) for i, n in session.execute(
         select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(list(ids))))}
+
+
+def find_enterprises(session: Session, text: str, limit: int) -> list[tuple[str, str, str | None]]:
+    """(id, name, credit code) of the enterprises whose name or credit code contains ``text``
+    (all when empty), by name, at most ``limit``."""
+    stmt = select(Enterprise.id, Enterprise.name, Enterprise.uscc).where(Enterprise.deleted.is_(False))
+    if text:
+        like = f"%{text}%"
+        stmt = stmt.where(or_(Enterprise.name.like(like), Enterprise.uscc.like(like)))
+    stmt = stmt.order_by(Enterprise.name).limit(limit)
+    return [(r[0], r[1], r[2]) for r in session.execute(stmt)]
 
 
 def inspection(session: Session, inspection_id: str | None) -> Inspection | None:
@@ -78,6 +90,24 @@ def sync_conflict(session: Session, conflict_id: str | None) -> SyncConflict | N
 def setting(session: Session, key: str) -> Setting | None:
     """A row of the local key/value settings table."""
     return session.get(Setting, key)
+
+
+def local_setting(store: Store, key: str) -> str | None:
+    """The value of a local (not synced) setting, None when not set."""
+    with store.session() as s:
+        row = s.get(Setting, key)
+        return row.value if row is not None else None
+
+
+def set_local_setting(store: Store, key: str, value: str) -> None:
+    with store.transaction() as s:
+        s.merge(Setting(key=key, value=value))
+
+
+def all_inspectors(session: Session) -> list[tuple[str, str]]:
+    """(id, name) of the not deleted inspectors (active or not), by name."""
+    return [(str(i), str(n)) for i, n in session.execute(
+        select(Inspector.id, Inspector.name).where(Inspector.deleted.is_(False)).order_by(Inspector.name))]
 
 
 def active_inspectors(session: Session) -> list[tuple[str, str]]:

@@ -36,7 +36,7 @@ _Std = QDialogButtonBox.StandardButton
 
 def form_buttons(dialog: QDialog, *parts: QLayout | QWidget, on_accept: Callable[[], Any] | None = None,
                  save: bool = False, ok_text: str | None = None, cancel_text: str | None = None,
-                 stretch: QWidget | None = None) -> QDialogButtonBox:
+                 stretch: QLayout | QWidget | None = None) -> QDialogButtonBox:
     """Lay ``dialog`` out as ``parts`` (layouts or widgets) top to bottom above an OK/Cancel
     (``save``: Save/Cancel) button box; OK runs ``on_accept`` (default: ``dialog.accept``), Cancel
     ``dialog.reject``. ``stretch``: the part that takes the spare height. Returns the box."""
@@ -50,7 +50,7 @@ def form_buttons(dialog: QDialog, *parts: QLayout | QWidget, on_accept: Callable
     lay = QVBoxLayout(dialog)
     for part in parts:
         if isinstance(part, QLayout):
-            lay.addLayout(part)
+            lay.addLayout(part, 1 if part is stretch else 0)
         else:
             lay.addWidget(part, 1 if part is stretch else 0)
     lay.addWidget(box)

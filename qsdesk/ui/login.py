@@ -36,21 +36,19 @@ IDLE_SETTING = "idle_lock_minutes"
 
 
 def idle_minutes(store: Store) -> int:
-    from qsdesk.store.models import Setting
+    from qsdesk.services import records
 
-    with store.session() as s:
-        row = s.get(Setting, IDLE_SETTING)
+    value = records.local_setting(store, IDLE_SETTING)
     try:
-        return max(1, int(row.value)) if row else DEFAULT_IDLE_MINUTES
+        return max(1, int(value)) if value is not None else DEFAULT_IDLE_MINUTES
     except ValueError:
         return DEFAULT_IDLE_MINUTES
 
 
 def set_idle_minutes(store: Store, minutes: int) -> None:
-    from qsdesk.store.models import Setting
+    from qsdesk.services import records
 
-    with store.transaction() as s:
-        s.merge(Setting(key=IDLE_SETTING, value=str(max(1, minutes))))
+    records.set_local_setting(store, IDLE_SETTING, str(max(1, minutes)))
 
 
 class _ErrorLabel(QLabel):
@@ -70,9 +68,7 @@ class FirstAccountDialog(QDialog):
     """First start: the station chief makes the first account (role chief)."""
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
-        from sqlalchemy import select
-
-        from qsdesk.store.models import Inspector
+        from qsdesk.services import records
 
         super().__init__(parent)
         self.store = store
@@ -89,8 +85,8 @@ class FirstAccountDialog(QDialog):
         self.inspector = QComboBox()
         self.inspector.addItem("（不关联）", None)
         with store.session() as s:
-            for insp in s.scalars(select(Inspector).where(Inspector.deleted.is_(False)).order_by(Inspector.name)):
-                self.inspector.addItem(insp.name, insp.id)
+            for iid, name in records.all_inspectors(s):
+                self.inspector.addItem(name, iid)
         self.password = QLineEdit()
         self.password.setObjectName("password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)

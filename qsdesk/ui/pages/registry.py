@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -30,15 +29,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
 from qsdesk.domain.citations import SAMR_001, SHANDONG_000, cite
 from qsdesk.domain.grading import Grade
-from qsdesk.services import classes, listings
+from qsdesk.services import classes, listings, records
 from qsdesk.services import registry as reg
 from qsdesk.store.db import Store
-from qsdesk.store.models import Enterprise, Inspector
-from qsdesk.ui.dialog_guard import GuardedDialog
+from qsdesk.ui.dialog_guard import GuardedDialog, form_buttons
 from qsdesk.ui.query_model import Column, QueryTableModel, list_view
 
 log = logging.getLogger(__name__)
@@ -46,18 +43,18 @@ log = logging.getLogger(__name__)
 ANY = "全部"
 
 COLUMNS = [
-    Column("name", "企业名称", sort=Enterprise.name, width=260),
-    Column("uscc", "统一社会信用代码", sort=Enterprise.uscc, width=170),
-    Column("legal_rep", "法定代表人", sort=Enterprise.legal_rep, width=80),
-    Column("town", "镇（街道）", sort=Enterprise.town, shared=True, width=100),
-    Column("domain", "领域", sort=Enterprise.domain, shared=True, width=50),
-    Column("grade", "分级", sort=Enterprise.grade, shared=True, width=44,
+    Column("name", "企业名称", sort="name", width=260),
+    Column("uscc", "统一社会信用代码", sort="uscc", width=170),
+    Column("legal_rep", "法定代表人", sort="legal_rep", width=80),
+    Column("town", "镇（街道）", sort="town", shared=True, width=100),
+    Column("domain", "领域", sort="domain", shared=True, width=50),
+    Column("grade", "分级", sort="grade", shared=True, width=44,
            align=Qt.AlignmentFlag.AlignCenter),
     Column("supervision_class", "监管类别", sort=classes.class_rank(), shared=True,
            format=lambda v: reg.class_label(v), width=80),
-    Column("status", "状态", sort=Enterprise.status, shared=True, width=90),
-    Column("responsible", "责任监管人员", sort=Inspector.name, shared=True, width=90),
-    Column("address", "住所（经营场所）", sort=Enterprise.address, width=320),
+    Column("status", "状态", sort="status", shared=True, width=90),
+    Column("responsible", "责任监管人员", sort="responsible", shared=True, width=90),
+    Column("address", "住所（经营场所）", sort="address", width=320),
 ]
 
 
@@ -78,9 +75,8 @@ class AssignDialog(GuardedDialog):
         self.setWindowTitle("指定责任监管人员")
         self.inspector = QComboBox()
         with store.session() as s:
-            for i in s.scalars(select(Inspector).where(Inspector.active.is_(True), Inspector.deleted.is_(False))
-                               .order_by(Inspector.name)):
-                self.inspector.addItem(i.name, i.id)
+            for iid, name in records.active_inspectors(s):
+                self.inspector.addItem(name, iid)
         self.assigned_on = QDateEdit(QDate.currentDate())
         self.assigned_on.setCalendarPopup(True)
         self.assigned_on.setDisplayFormat("yyyy-MM-dd")
@@ -96,13 +92,7 @@ class AssignDialog(GuardedDialog):
         form.addRow("新责任人", self.inspector)
         form.addRow("变动日期", self.assigned_on)
         form.addRow("原因", self.reason)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(hint)
-        layout.addWidget(buttons)
+        form_buttons(self, form, hint)
         self.setMinimumWidth(420)
 
 
@@ -289,14 +279,7 @@ class DecisionDialog(GuardedDialog):
             form.addRow("列为", QLabel("重点监管"))
             form.addRow("理由", self.reason)
             form.addRow("决定人", self.decided_by)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("撤销决定" if dec is not None else "记录决定")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(hint)
-        layout.addWidget(buttons)
+        form_buttons(self, form, hint, ok_text="撤销决定" if dec is not None else "记录决定")
         self.setMinimumWidth(460)
 
 
@@ -320,12 +303,7 @@ class CreditRiskDialog(GuardedDialog):
         form.addRow("企业", QLabel(enterprise_name))
         form.addRow("信用风险", self.level)
         form.addRow("来源", self.basis)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
+        form_buttons(self, form)
         self.setMinimumWidth(420)
 
 
@@ -635,7 +613,7 @@ class RegistryPage(QWidget):
             return
         with self.store.session() as s:
             cur = classes.current(s, eid)
-            name = s.get(Enterprise, eid).name  # type: ignore[union-attr]
+            name = records.enterprise_name(s, eid)
         dlg = DecisionDialog(name, cur, self.store.actor or "", self)
         if not dlg.exec():
             return
@@ -655,7 +633,7 @@ class RegistryPage(QWidget):
         if eid is None:
             return
         with self.store.session() as s:
-            ent = s.get(Enterprise, eid)
+            ent = records.enterprise(s, eid)
             if ent is None:
                 return
             name, entered = ent.name, ent.credit_risk

@@ -7,7 +7,6 @@ import logging
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -25,7 +24,7 @@ from PySide6.QtWidgets import (
 from qsdesk.services import inspectors as insp
 from qsdesk.services.node import NODE_KINDS
 from qsdesk.store.db import Store
-from qsdesk.ui.dialog_guard import GuardedDialog
+from qsdesk.ui.dialog_guard import GuardedDialog, form_buttons
 
 log = logging.getLogger(__name__)
 
@@ -105,13 +104,7 @@ class StationDialog(GuardedDialog):
         self.error.setObjectName("error")
         self.error.setStyleSheet("color:#c62828")
         self.error.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addWidget(self.error)
-        lay.addWidget(buttons)
+        form_buttons(self, form, self.error, on_accept=self.save)
 
     def save(self) -> bool:
         from qsdesk.services.accounts import current_user
