@@ -103,6 +103,10 @@ register_draft_opener(ChecklistDialog.kind, _open_checklist_draft)
 class ChecklistsPage(QWidget):
     """任务清单 page."""
 
+    #: tables whose committed changes refresh this page (see qsdesk.ui.page)
+    SHOWS = frozenset({"task_checklist", "enterprise"})
+
+
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store

@@ -87,6 +87,9 @@ class PickEnterpriseDialog(QDialog):
 
 
 class InspectionsPage(QWidget):
+    #: tables whose committed changes refresh this page (see qsdesk.ui.page)
+    SHOWS = frozenset({"inspection", "enterprise", "inspector"})
+
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store

@@ -36,6 +36,7 @@ from qsdesk.services import classes, listings, records
 from qsdesk.services import registry as reg
 from qsdesk.store.db import Store
 from qsdesk.ui.dialog_guard import GuardedDialog, form_buttons
+from qsdesk.ui.page import host_of
 from qsdesk.ui.query_model import Column, QueryTableModel, list_view
 
 log = logging.getLogger(__name__)
@@ -373,6 +374,11 @@ class ListingsDialog(QDialog):
 class RegistryPage(QWidget):
     """Search as you type, filters, a lazily fetched list and the selected enterprise's detail."""
 
+    #: tables whose committed changes refresh this page (see qsdesk.ui.page)
+    SHOWS = frozenset({"enterprise", "enterprise_class", "supervisor_assignment", "inspector", "enterprise_listing",
+                        "class_decision", "product"})
+
+
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
@@ -568,10 +574,9 @@ class RegistryPage(QWidget):
             self.view.scrollTo(self.model.index(row, 0))
 
     def _open_other(self, table: str, record_id: str) -> None:
-        win = self.window()
-        opener = getattr(win, "open_record", None)
-        if callable(opener):
-            opener(table, record_id)
+        host = host_of(self)
+        if host is not None:
+            host.open_record(table, record_id)
 
     # ----------------------------------------------------------------- actions
 

@@ -197,6 +197,10 @@ class LinkDialog(GuardedDialog):
 class RiskPage(QWidget):
     """风险信息: list (status filter + search), detail, new report, status changes, links."""
 
+    #: tables whose committed changes refresh this page (see qsdesk.ui.page)
+    SHOWS = frozenset({"risk_report", "risk_report_link", "enterprise"})
+
+
     COLUMNS = (
         Column("report_no", "编号", sort="report_no", width=150),
         Column("reported_on", "采集日期", sort="reported_on", width=100),

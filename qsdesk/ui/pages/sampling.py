@@ -282,6 +282,10 @@ class HelpLedgerTab(QWidget):
 class SamplingPage(QWidget):
     """监督抽查: records + follow-up, tracking list, overdue steps, 双随机 plans, help ledger."""
 
+    #: tables whose committed changes refresh this page (see qsdesk.ui.page)
+    SHOWS = frozenset({"sampling", "followup_step", "enterprise", "help_record", "inspection_plan", "plan_item"})
+
+
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._store = store
@@ -310,6 +314,14 @@ class SamplingPage(QWidget):
 
     def refresh(self) -> None:
         self._refresh_current()
+
+    def show_tracking(self, year: int) -> None:
+        """Bring the 跟踪抽查名单 tab forward, for ``year``."""
+        self.tabs.setCurrentWidget(self.tracking)
+        if self.tracking.year.value() != year:
+            self.tracking.year.setValue(year)  # refreshes the list
+        else:
+            self.tracking.refresh()
 
     def open_record(self, record_id: str) -> None:
         """Show a sampling (or the sampling of a follow-up step) with its follow-up checklist."""

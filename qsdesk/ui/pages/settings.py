@@ -25,6 +25,7 @@ from qsdesk.services import inspectors as insp
 from qsdesk.services.node import NODE_KINDS
 from qsdesk.store.db import Store
 from qsdesk.ui.dialog_guard import GuardedDialog, form_buttons
+from qsdesk.ui.page import host_of
 
 log = logging.getLogger(__name__)
 
@@ -231,9 +232,9 @@ class SettingsPage(QWidget):
         self.tabs.addTab(admin_panels.AuditPanel(self.store, self), "操作记录")
 
         def idle_changed(minutes: int) -> None:
-            lock = getattr(self.window(), "_idle_lock", None)
-            if lock is not None:
-                lock.set_minutes(minutes)
+            host = host_of(self)
+            if host is not None:
+                host.set_idle_minutes(minutes)
 
         page = QWidget()
         form = QFormLayout(page)
