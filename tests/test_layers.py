@@ -15,9 +15,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "qsdesk"
 
-#: what the GUI may import from the store: the handle and its errors, the first look at start-up
-#: (before SQLAlchemy is loaded) and the data-directory backups
-UI_STORE_ALLOWED = ("qsdesk.store.db", "qsdesk.store.peek", "qsdesk.store.backup")
+#: what the GUI may import from the store: the handle and its errors, the value it reports changes
+#: with, the first look at start-up (before SQLAlchemy is loaded) and the data-directory backups
+UI_STORE_ALLOWED = ("qsdesk.store.db", "qsdesk.store.changes", "qsdesk.store.peek", "qsdesk.store.backup")
 #: the one GUI module that executes statements (built by the services)
 UI_SQL_ALLOWED = ("qsdesk/ui/query_model.py",)
 
