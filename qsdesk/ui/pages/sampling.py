@@ -36,16 +36,6 @@ from qsdesk.ui.pages.sampling_widgets import find_loaded_row
 from qsdesk.ui.query_model import Column, QueryTableModel, list_view
 
 
-def _progress(row: dict[str, object]) -> str:
-    total = int(row.get("all_steps") or 0)
-    if not total:
-        return ""
-    if row.get("followup_closed_on"):
-        return "已办结"
-    done = total - int(row.get("open_steps") or 0)
-    return f"{done}/{total}"
-
-
 class SamplingListTab(QWidget):
     COLUMNS = (
         Column("sampled_on", "抽样日期", sort="sampled_on", width=100),
