@@ -29,17 +29,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-__all__ = ["GuardedDialog", "form_buttons", "input_state"]
+__all__ = ["GuardedDialog", "button_box", "form_buttons", "input_state"]
 
 _Std = QDialogButtonBox.StandardButton
 
 
-def form_buttons(dialog: QDialog, *parts: QLayout | QWidget, on_accept: Callable[[], Any] | None = None,
-                 save: bool = False, ok_text: str | None = None, cancel_text: str | None = None,
-                 stretch: QLayout | QWidget | None = None) -> QDialogButtonBox:
-    """Lay ``dialog`` out as ``parts`` (layouts or widgets) top to bottom above an OK/Cancel
-    (``save``: Save/Cancel) button box; OK runs ``on_accept`` (default: ``dialog.accept``), Cancel
-    ``dialog.reject``. ``stretch``: the part that takes the spare height. Returns the box."""
+def button_box(dialog: QDialog, *, on_accept: Callable[[], Any] | None = None, save: bool = False,
+               ok_text: str | None = None, cancel_text: str | None = None) -> QDialogButtonBox:
+    """An OK/Cancel (``save``: Save/Cancel) button box on ``dialog``: OK runs ``on_accept``
+    (default: ``dialog.accept``), Cancel ``dialog.reject``; for a dialog with its own layout."""
     box = QDialogButtonBox((_Std.Save if save else _Std.Ok) | _Std.Cancel, dialog)
     if ok_text is not None:
         box.button(_Std.Save if save else _Std.Ok).setText(ok_text)
@@ -47,6 +45,15 @@ def form_buttons(dialog: QDialog, *parts: QLayout | QWidget, on_accept: Callable
         box.button(_Std.Cancel).setText(cancel_text)
     box.accepted.connect(on_accept if on_accept is not None else dialog.accept)
     box.rejected.connect(dialog.reject)
+    return box
+
+
+def form_buttons(dialog: QDialog, *parts: QLayout | QWidget, on_accept: Callable[[], Any] | None = None,
+                 save: bool = False, ok_text: str | None = None, cancel_text: str | None = None,
+                 stretch: QLayout | QWidget | None = None) -> QDialogButtonBox:
+    """Lay ``dialog`` out as ``parts`` (layouts or widgets) top to bottom above the
+    :func:`button_box`. ``stretch``: the part that takes the spare height. Returns the box."""
+    box = button_box(dialog, on_accept=on_accept, save=save, ok_text=ok_text, cancel_text=cancel_text)
     lay = QVBoxLayout(dialog)
     for part in parts:
         if isinstance(part, QLayout):

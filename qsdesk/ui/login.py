@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from qsdesk.ui.dialog_guard import button_box
 from qsdesk.ui.opening import OpeningStore
 
 if TYPE_CHECKING:  # the login dialog is shown before the database layer is loaded (ui/opening)
@@ -100,11 +101,7 @@ class FirstAccountDialog(QDialog):
         lay.addLayout(form)
         self.error = _ErrorLabel()
         lay.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("创建并登录")
-        buttons.accepted.connect(self._create)
-        buttons.rejected.connect(self.reject)
-        lay.addWidget(buttons)
+        lay.addWidget(button_box(self, on_accept=self._create, ok_text="创建并登录"))
         self.setMinimumWidth(460)
 
     def _create(self) -> None:
@@ -167,12 +164,8 @@ class LoginDialog(QDialog):
         lay.addLayout(form)
         self.error = _ErrorLabel()
         lay.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons = button_box(self, on_accept=self._login, ok_text="登录", cancel_text="退出")
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("登录")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("退出")
-        buttons.accepted.connect(self._login)
-        buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
         self.password.setFocus()
         self.setMinimumWidth(380)
