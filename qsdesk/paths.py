@@ -15,6 +15,10 @@ import platformdirs
 
 APP_NAME = "qsdesk"
 
+#: the node's private keys in ``<data dir>/keys/`` (written by :mod:`qsdesk.services.node`)
+SIGNING_KEY_FILE = "signing_ed25519.pem"
+ENCRYPTION_KEY_FILE = "encryption_x25519.pem"
+
 
 def default_data_dir() -> Path:
     env = os.environ.get("QSDESK_DATA_DIR")

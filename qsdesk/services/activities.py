@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from qsdesk.domain.grading import unit_kind
@@ -128,6 +128,32 @@ class CaseInput:
     penalty: str | None = None
     heavier: bool = False
     fine_yuan: Decimal | None = None
+
+
+def list_cases(session: Session, start: date, end: date) -> list[EnforcementCase]:
+    """The cases filed from ``start`` to ``end`` (inclusive), oldest first."""
+    return list(session.scalars(select(EnforcementCase).where(
+        EnforcementCase.deleted.is_(False), EnforcementCase.filed_on >= start,
+        EnforcementCase.filed_on <= end).order_by(EnforcementCase.filed_on)))
+
+
+def find_enterprise(store: Store, text: str) -> tuple[str | None, str]:
+    """An enterprise by exact credit code or by a name that only one enterprise contains:
+    (id, name), or (None, why not)."""
+    t = text.strip()
+    if not t:
+        return None, "请填写企业名称或统一社会信用代码"
+    with store.session() as s:
+        rows = s.execute(select(Enterprise.id, Enterprise.name).where(
+            Enterprise.deleted.is_(False),
+            or_(Enterprise.uscc == t.upper(), Enterprise.name == t, Enterprise.name.like(f"%{t}%"))).limit(5)).all()
+    exact = [r for r in rows if r.name == t]
+    if len(exact) == 1 or len(rows) == 1:
+        r = (exact or rows)[0]
+        return r.id, r.name
+    if not rows:
+        return None, f"没有找到“{t}”"
+    return None, f"“{t}”对应多家企业，请填写完整名称或信用代码"
 
 
 def record_case(store: Store, c: CaseInput) -> str:

@@ -91,3 +91,10 @@ def audit_query(
     if until:
         stmt = stmt.where(AuditEntry.at < until)
     return stmt.order_by(AuditEntry.at.desc(), AuditEntry.id)
+
+
+def audit_list_statement(text: str | None = None, action: str | None = None) -> Select[Any]:
+    """:func:`audit_query` with the columns the audit panel lists."""
+    return audit_query(text, action).with_only_columns(
+        AuditEntry.id, AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.table_name,
+        AuditEntry.record_id, AuditEntry.detail)

@@ -104,6 +104,12 @@ def ledger_query(enterprise_id: str | None = None, year: int | None = None) -> S
     return stmt
 
 
+def ledger(session: Session, year: int | None = None, *, limit: int = 5000) -> list[Any]:
+    """The first ``limit`` rows of :func:`ledger_query` (help record, enterprise name, product,
+    non-conforming items)."""
+    return list(session.execute(ledger_query(year=year).limit(limit)))
+
+
 def help_for_sampling(session: Session, sampling_id: str) -> list[HelpRecord]:
     stmt = select(HelpRecord).where(HelpRecord.sampling_id == sampling_id, HelpRecord.deleted.is_(False))
     return list(session.scalars(stmt.order_by(HelpRecord.given_on)))

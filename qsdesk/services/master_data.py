@@ -8,14 +8,15 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from qsdesk.domain import workdays
 from qsdesk.services import audit
 from qsdesk.store.db import Store
-from qsdesk.store.models import HolidaySchedule, KeyProduct, Node, Notice
+from qsdesk.store.models import FormVersion, HolidaySchedule, KeyProduct, Node, Notice
 
 
 class MasterDataError(ValueError):
@@ -204,3 +205,25 @@ def schedule_summary(row: HolidaySchedule) -> str:
     """One line for lists: the year's days off and make-up working days."""
     return (f"{row.year}年：放假 {len(row.holidays or [])} 天，调休上班 {len(row.workdays or [])} 天"
             + (f"（{'、'.join(row.workdays)}）" if row.workdays else "") + (f"；依据：{row.source}" if row.source else ""))
+
+
+def _live(model: Any, *order: Any) -> Select[Any]:
+    """The not deleted rows of a master-data table, every column labelled with its key."""
+    cols = [c.label(c.key) for c in model.__table__.columns if c.key != "toml"]  # the form text stays put
+    return select(*cols).where(model.deleted.is_(False)).order_by(*order)
+
+
+def notices_statement() -> Select[Any]:
+    return _live(Notice, Notice.issued_on.desc(), Notice.title)
+
+
+def products_statement() -> Select[Any]:
+    return _live(KeyProduct, KeyProduct.category, KeyProduct.name)
+
+
+def form_versions_statement() -> Select[Any]:
+    return _live(FormVersion, FormVersion.form_id, FormVersion.version.desc())
+
+
+def holidays_statement() -> Select[Any]:
+    return _live(HolidaySchedule, HolidaySchedule.year.desc())

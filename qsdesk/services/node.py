@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import select
 
+from qsdesk.paths import ENCRYPTION_KEY_FILE, SIGNING_KEY_FILE
 from qsdesk.services import audit
 from qsdesk.store.db import Store, utcnow
 from qsdesk.store.models import Inspector, Node, Setting
@@ -25,8 +26,6 @@ from qsdesk.store.models import Inspector, Node, Setting
 NODE_KINDS = {"station": "市场监管所", "county": "县级市场监管局"}
 _CODE_RE = re.compile(r"^[0-9A-Za-z_-]{2,32}$")
 
-SIGNING_KEY_FILE = "signing_ed25519.pem"
-ENCRYPTION_KEY_FILE = "encryption_x25519.pem"
 #: on a shared database (a county's PostgreSQL) the private keys are also kept in the local,
 #: never-synced ``setting`` table, so a second workstation gets them from there (``qsdesk
 #: connect``) instead of by copying files; reading them needs the database role's password

@@ -332,6 +332,18 @@ def plans_query() -> Select[Any]:
     )
 
 
+def plans(session: Session, limit: int = 500) -> list[InspectionPlan]:
+    """The first ``limit`` plans of :func:`plans_query`."""
+    return list(session.scalars(plans_query().limit(limit)))
+
+
+def towns(store: Store) -> list[str]:
+    """The towns (镇街) of the registered, not deleted enterprises, sorted (at most 500)."""
+    with store.session() as s:
+        stmt = select(Enterprise.town).where(Enterprise.deleted.is_(False), Enterprise.town.is_not(None)).distinct()
+        return sorted(str(v) for v in s.scalars(stmt.limit(500)) if v)
+
+
 def record_result(
     store: Store, item_id: str, result: str, done_on: date, inspection_id: str | None = None
 ) -> None:

@@ -168,6 +168,13 @@ def missing_stmt(period: str, *columns: Any) -> Select[Any]:
     return stmt.order_by(Enterprise.name, Enterprise.id)
 
 
+def missing_list_statement(period: str) -> Select[Any]:
+    """:func:`missing_stmt` with the columns the 任务清单 page lists (id, name, uscc, grade,
+    unit types, town)."""
+    return missing_stmt(period, Enterprise.id, Enterprise.name, Enterprise.uscc, Enterprise.grade,
+                        Enterprise.unit_types, Enterprise.town)
+
+
 def missing(session: Session, period: str) -> list[Enterprise]:
     return list(session.scalars(missing_stmt(period)))
 

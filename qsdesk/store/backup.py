@@ -258,8 +258,8 @@ def backup_identity(path: Path) -> tuple[str, str, str] | None:
 
 def installed_keys(dd: DataDir) -> tuple[str, str] | None:
     """The public halves (base64) of this installation's key files, or None before ``init``."""
-    from qsdesk.services.node import ENCRYPTION_KEY_FILE, SIGNING_KEY_FILE
-    from qsdesk.services.sync import crypto
+    from qsdesk import crypto
+    from qsdesk.paths import ENCRYPTION_KEY_FILE, SIGNING_KEY_FILE
 
     sign_path, enc_path = dd.keys / SIGNING_KEY_FILE, dd.keys / ENCRYPTION_KEY_FILE
     if not sign_path.is_file() or not enc_path.is_file():
@@ -297,7 +297,7 @@ def check_backup(dd: DataDir, source: Path, *, new_pc: bool = False) -> str:
         return rev
     if ident is None:
         raise BackupError(f"{source.name} 不是本单位的备份（其中没有单位信息），已拒绝恢复")
-    from qsdesk.services.sync import crypto
+    from qsdesk import crypto
 
     if live is not None and ident[0] != live[0]:
         raise BackupError(f"{source.name} 是单位 {ident[0]} 的备份，不是本单位（{live[0]}）的，已拒绝恢复")

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from qsdesk.domain import formspec
 from qsdesk.paths import DataDir
 from qsdesk.store import dburl, limits
+from qsdesk.store.changes import Changes, ChangeTracker
 from qsdesk.store.dburl import DatabaseUnavailable  # noqa: F401  (re-exported for callers)
 from qsdesk.store.models import (
     Counter,
@@ -226,11 +227,18 @@ class Store:
     actor: str = ""
     role: str = ""  # the logged-in user's role ("chief" / "inspector"); "" when nobody logged in
     _factory: sessionmaker[Session] = field(init=False, repr=False)
+    _changes: ChangeTracker = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
         self._update_info()
         event.listen(self._factory, "before_flush", _stamp)
+        self._changes = ChangeTracker(self.engine, self._factory)
+
+    def on_change(self, listener: Callable[[Changes], None]) -> Callable[[], None]:
+        """Call ``listener`` with the tables written after every committed transaction (on the
+        committing thread; see :mod:`qsdesk.store.changes`). Returns the unsubscribe."""
+        return self._changes.listen(listener)
 
     def _update_info(self) -> None:
         # Every new session carries the node code (stamped on rows) and the logged-in user

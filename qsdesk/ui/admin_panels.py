@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -42,7 +41,7 @@ from qsdesk.services.accounts import (
 )
 from qsdesk.store.backup import BackupError, backup_data_dir, list_backups, restore
 from qsdesk.store.db import Store
-from qsdesk.store.models import AuditEntry
+from qsdesk.ui.dialog_guard import form_buttons
 from qsdesk.ui.query_model import Column, QueryTableModel
 
 
@@ -193,13 +192,7 @@ class ChangePasswordDialog(QDialog):
         self.error.setObjectName("error")
         self.error.setStyleSheet("color:#c62828")
         self.error.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self._ok)
-        buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addWidget(self.error)
-        lay.addWidget(buttons)
+        form_buttons(self, form, self.error, on_accept=self._ok)
 
     def _ok(self) -> None:
         if self.new.text() != self.repeat.text():
@@ -388,11 +381,11 @@ class AuditPanel(QWidget):
         row.addWidget(self.action)
         lay.addLayout(row)
         self.model = QueryTableModel(store, [
-            Column("at", "时间", AuditEntry.at, width=150),
-            Column("actor", "用户", AuditEntry.actor, format=audit_text.actor_text, shared=True, width=90),
-            Column("action", "操作", AuditEntry.action, format=lambda v: audit.ACTION_TEXT.get(v, v), shared=True,
+            Column("at", "时间", "at", width=150),
+            Column("actor", "用户", "actor", format=audit_text.actor_text, shared=True, width=90),
+            Column("action", "操作", "action", format=lambda v: audit.ACTION_TEXT.get(v, v), shared=True,
                    width=90),
-            Column("table_name", "对象", AuditEntry.table_name, format=_table_text, shared=True, width=90),
+            Column("table_name", "对象", "table_name", format=_table_text, shared=True, width=90),
             Column("record_id", "记录", None, width=120),
             Column("detail", "内容", None, format=_detail_text),
         ], parent=self)
@@ -411,10 +404,7 @@ class AuditPanel(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        stmt = audit.audit_query(self.search.text() or None, self.action.currentData())
-        self.model.set_statement(stmt.with_only_columns(
-            AuditEntry.id, AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.table_name,
-            AuditEntry.record_id, AuditEntry.detail))
+        self.model.set_statement(audit.audit_list_statement(self.search.text() or None, self.action.currentData()))
 
 
 def _table_text(value: object) -> str:

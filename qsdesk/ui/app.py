@@ -324,5 +324,5 @@ def _after_show(store: Store, window: QWidget) -> None:
     from qsdesk.ui.forms.dialogs import offer_draft_restore
     from qsdesk.ui.login import IdleLock
 
-    window._idle_lock = IdleLock(store, window)  # type: ignore[attr-defined]
+    window.idle_lock = IdleLock(store, window)  # type: ignore[attr-defined]
     offer_draft_restore(store, window)

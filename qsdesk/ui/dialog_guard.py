@@ -4,10 +4,14 @@
 button — ``QDialog.closeEvent`` goes through ``reject`` too) asks "放弃已填写的内容？" when any
 editable child differs from how it was when the dialog was first shown; with nothing changed it
 just closes. The record forms have their own, richer guard (``qsdesk.ui.forms.dialogs``).
+
+:func:`form_buttons` is the one layout of the small OK/Cancel forms: the given parts top to
+bottom, then the button box wired to ``on_accept`` (default ``accept``) and ``reject``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -15,14 +19,49 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QComboBox,
     QDialog,
+    QDialogButtonBox,
+    QLayout,
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
     QTextEdit,
+    QVBoxLayout,
     QWidget,
 )
 
-__all__ = ["GuardedDialog", "input_state"]
+__all__ = ["GuardedDialog", "button_box", "form_buttons", "input_state"]
+
+_Std = QDialogButtonBox.StandardButton
+
+
+def button_box(dialog: QDialog, *, on_accept: Callable[[], Any] | None = None, save: bool = False,
+               ok_text: str | None = None, cancel_text: str | None = None) -> QDialogButtonBox:
+    """An OK/Cancel (``save``: Save/Cancel) button box on ``dialog``: OK runs ``on_accept``
+    (default: ``dialog.accept``), Cancel ``dialog.reject``; for a dialog with its own layout."""
+    box = QDialogButtonBox((_Std.Save if save else _Std.Ok) | _Std.Cancel, dialog)
+    if ok_text is not None:
+        box.button(_Std.Save if save else _Std.Ok).setText(ok_text)
+    if cancel_text is not None:
+        box.button(_Std.Cancel).setText(cancel_text)
+    box.accepted.connect(on_accept if on_accept is not None else dialog.accept)
+    box.rejected.connect(dialog.reject)
+    return box
+
+
+def form_buttons(dialog: QDialog, *parts: QLayout | QWidget, on_accept: Callable[[], Any] | None = None,
+                 save: bool = False, ok_text: str | None = None, cancel_text: str | None = None,
+                 stretch: QLayout | QWidget | None = None) -> QDialogButtonBox:
+    """Lay ``dialog`` out as ``parts`` (layouts or widgets) top to bottom above the
+    :func:`button_box`. ``stretch``: the part that takes the spare height. Returns the box."""
+    box = button_box(dialog, on_accept=on_accept, save=save, ok_text=ok_text, cancel_text=cancel_text)
+    lay = QVBoxLayout(dialog)
+    for part in parts:
+        if isinstance(part, QLayout):
+            lay.addLayout(part, 1 if part is stretch else 0)
+        else:
+            lay.addWidget(part, 1 if part is stretch else 0)
+    lay.addWidget(box)
+    return box
 
 
 def input_state(root: QWidget) -> tuple[Any, ...]:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from qsdesk.ui.dialog_guard import button_box
 from qsdesk.ui.opening import OpeningStore
 
 if TYPE_CHECKING:  # the login dialog is shown before the database layer is loaded (ui/opening)
@@ -36,21 +37,19 @@ IDLE_SETTING = "idle_lock_minutes"
 
 
 def idle_minutes(store: Store) -> int:
-    from qsdesk.store.models import Setting
+    from qsdesk.services import records
 
-    with store.session() as s:
-        row = s.get(Setting, IDLE_SETTING)
+    value = records.local_setting(store, IDLE_SETTING)
     try:
-        return max(1, int(row.value)) if row else DEFAULT_IDLE_MINUTES
+        return max(1, int(value)) if value is not None else DEFAULT_IDLE_MINUTES
     except ValueError:
         return DEFAULT_IDLE_MINUTES
 
 
 def set_idle_minutes(store: Store, minutes: int) -> None:
-    from qsdesk.store.models import Setting
+    from qsdesk.services import records
 
-    with store.transaction() as s:
-        s.merge(Setting(key=IDLE_SETTING, value=str(max(1, minutes))))
+    records.set_local_setting(store, IDLE_SETTING, str(max(1, minutes)))
 
 
 class _ErrorLabel(QLabel):
@@ -70,9 +69,7 @@ class FirstAccountDialog(QDialog):
     """First start: the station chief makes the first account (role chief)."""
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
-        from sqlalchemy import select
-
-        from qsdesk.store.models import Inspector
+        from qsdesk.services import records
 
         super().__init__(parent)
         self.store = store
@@ -89,8 +86,8 @@ class FirstAccountDialog(QDialog):
         self.inspector = QComboBox()
         self.inspector.addItem("（不关联）", None)
         with store.session() as s:
-            for insp in s.scalars(select(Inspector).where(Inspector.deleted.is_(False)).order_by(Inspector.name)):
-                self.inspector.addItem(insp.name, insp.id)
+            for iid, name in records.all_inspectors(s):
+                self.inspector.addItem(name, iid)
         self.password = QLineEdit()
         self.password.setObjectName("password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -104,11 +101,7 @@ class FirstAccountDialog(QDialog):
         lay.addLayout(form)
         self.error = _ErrorLabel()
         lay.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("创建并登录")
-        buttons.accepted.connect(self._create)
-        buttons.rejected.connect(self.reject)
-        lay.addWidget(buttons)
+        lay.addWidget(button_box(self, on_accept=self._create, ok_text="创建并登录"))
         self.setMinimumWidth(460)
 
     def _create(self) -> None:
@@ -171,12 +164,8 @@ class LoginDialog(QDialog):
         lay.addLayout(form)
         self.error = _ErrorLabel()
         lay.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons = button_box(self, on_accept=self._login, ok_text="登录", cancel_text="退出")
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("登录")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("退出")
-        buttons.accepted.connect(self._login)
-        buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
         self.password.setFocus()
         self.setMinimumWidth(380)

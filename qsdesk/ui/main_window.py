@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,9 +31,12 @@ from PySide6.QtWidgets import (
 )
 
 from qsdesk.ui import window_fit
+from qsdesk.ui.page import ChangeRelay, shows
 
 if TYPE_CHECKING:  # the window appears before SQLAlchemy is imported (see run_gui)
+    from qsdesk.store.changes import Changes
     from qsdesk.store.db import Store
+    from qsdesk.ui.login import IdleLock
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +113,16 @@ class MainWindow(QMainWindow):
         self.store: Store | None = None
         self._settings = settings if settings is not None else app_settings()
         self._pages: dict[str, QWidget] = {}
+        #: pages whose data changed while hidden: refreshed when next shown
+        self._stale: set[str] = set()
+        self._shown: set[str] = set()
+        self._unlisten: Callable[[], None] | None = None
         self._entries = {e.key: e for e in NAVIGATION}
+        #: the idle lock (set by ``run_gui`` after login)
+        self.idle_lock: IdleLock | None = None
+        #: one signal after committed writes (see :mod:`qsdesk.ui.page`)
+        self.changes = ChangeRelay(self)
+        self.changes.changed.connect(self.data_changed)
         self.setWindowTitle("质量安全监管工作台")
 
         self.nav = QListWidget()
@@ -180,6 +193,9 @@ class MainWindow(QMainWindow):
     def set_store(self, store: Store) -> None:
         """Attach the opened database and show the remembered page."""
         self.store = store
+        if self._unlisten is not None:
+            self._unlisten()
+        self._unlisten = store.on_change(self.changes.notify)
         node = store.self_node()
         where = store.data_dir.root if store.data_dir is not None else store.engine.url
         self.show_node(node.name if node else None, node.code if node else None, str(where))
@@ -250,6 +266,14 @@ class MainWindow(QMainWindow):
         key = NAVIGATION[row].key
         page = self.page(key)
         self.stack.setCurrentWidget(page)
+        # a page declaring what it shows is refreshed when that changed (now if stale); any
+        # other page each time it is shown
+        if shows(page) is None or key in self._stale or key not in self._shown:
+            self._refresh(key, page)
+        self._shown.add(key)
+
+    def _refresh(self, key: str, page: QWidget) -> None:
+        self._stale.discard(key)
         refresh = getattr(page, "refresh", None)
         if callable(refresh):
             try:
@@ -257,6 +281,26 @@ class MainWindow(QMainWindow):
             except Exception:
                 log.exception("refresh of page %s failed", key)
                 raise
+
+    def data_changed(self, changes: Changes) -> None:
+        """Committed writes: refresh the visible page if it shows one of the tables, mark the
+        hidden ones that do stale."""
+        current = self.stack.currentWidget()
+        for key, page in self._pages.items():
+            tables = shows(page)
+            if tables is None or not changes.touches(tables):
+                continue
+            if page is current and page.isVisible():
+                try:
+                    self._refresh(key, page)
+                except Exception:
+                    log.exception("refresh of page %s after a change failed", key)
+            else:
+                self._stale.add(key)
+
+    def set_idle_minutes(self, minutes: int) -> None:
+        if self.idle_lock is not None:
+            self.idle_lock.set_minutes(minutes)
 
     def open_record(self, table: str, record_id: str) -> None:
         """Show the page for a record of ``table`` and ask it to open ``record_id``."""
@@ -307,6 +351,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
+        if self._unlisten is not None:
+            self._unlisten()
+            self._unlisten = None
         for page in self._pages.values():
             closer = getattr(page, "shutdown", None)
             if callable(closer):

@@ -329,9 +329,9 @@ def preview_inspection(store: Any, inspection_id: str, parent: QWidget | None = 
 
     def recorded() -> None:
         with store.session() as s:
-            from qsdesk.store.models import Inspection
+            from qsdesk.services import records
 
-            insp = s.get(Inspection, inspection_id)
+            insp = records.inspection(s, inspection_id)
             status, no = (insp.status, insp.record_no) if insp else (None, None)
         printing.mark_printed(store, "inspection", inspection_id, status=status, record_no=no, copies=2)
 

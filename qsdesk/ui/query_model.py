@@ -40,7 +40,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtWidgets import QAbstractItemView, QTableView, QWidget
 from sqlalchemy import Connection, CursorResult, Select, func, select
 from sqlalchemy.sql import operators
-from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
+from sqlalchemy.sql.elements import ColumnElement, Label, UnaryExpression
 
 from qsdesk.store.db import Store
 
@@ -91,18 +91,30 @@ def default_format(value: Any) -> str:
 class Column:
     """One visible column.
 
-    ``key`` names a labelled column of the statement; ``sort`` is the expression the database
-    orders by when the user clicks the header (``None``: not sortable); ``shared`` marks
+    ``key`` names a labelled column of the statement; ``sort`` is what the database orders by
+    when the user clicks the header: the name of a column of the statement (whose expression,
+    under its label, is used; the services build the statements, so the pages name columns
+    instead of importing the models) or an expression (``None``: not sortable); ``shared`` marks
     low-cardinality text whose values are shared between rows in memory.
     """
 
     key: str
     title: str
-    sort: ColumnElement[Any] | None = None
+    sort: str | ColumnElement[Any] | None = None
     format: Callable[[Any], str] | None = None
     align: Qt.AlignmentFlag | None = None
     shared: bool = False
     width: int | None = None
+
+
+def sort_expression(stmt: Select[Any], sort: str | ColumnElement[Any] | None) -> ColumnElement[Any]:
+    """The expression to order ``stmt`` by: a column of the statement named ``sort`` (the
+    expression under its label), or ``sort`` itself."""
+    assert sort is not None
+    if not isinstance(sort, str):
+        return sort
+    col = stmt.selected_columns[sort]
+    return col.element if isinstance(col, Label) else col
 
 
 class _CountRelay(QObject):
@@ -368,8 +380,7 @@ class QueryTableModel(QAbstractTableModel):
         if self._sort is None:
             return base
         column, order = self._sort
-        expr = self._columns[column].sort
-        assert expr is not None
+        expr = sort_expression(base, self._columns[column].sort)
         id_expr = base.selected_columns[self._id_key]
         if order == Qt.SortOrder.DescendingOrder:
             return base.order_by(None).order_by(expr.desc(), id_expr.desc())

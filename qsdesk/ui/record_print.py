@@ -85,35 +85,34 @@ def preview_pdf(parent: QWidget | None, render: Callable[[Path], Path], title: s
 
 
 def _record_no(store: Any, table: str, record_id: str) -> str:
-    from qsdesk.store.models import DutyCheck, Enterprise, Inspection, RiskReport, TaskChecklist
+    from qsdesk.services import records
 
     with store.session() as s:
         if table == "inspection":
-            row = s.get(Inspection, record_id)
+            row = records.inspection(s, record_id)
             return (row.record_no if row is not None and row.record_no else record_id[:8])
         if table == "enterprise":
-            ent = s.get(Enterprise, record_id)
+            ent = records.enterprise(s, record_id)
             return ent.name if ent is not None else record_id[:8]
         if table == "risk_report":
-            rep = s.get(RiskReport, record_id)
+            rep = records.risk_report(s, record_id)
             return f"{rep.reported_on:%Y%m%d}" if rep is not None and rep.reported_on else record_id[:8]
         if table == "task_checklist":
-            tc = s.get(TaskChecklist, record_id)
+            tc = records.task_checklist(s, record_id)
             return str(tc.period) if tc is not None else record_id[:8]
         if table == "duty_check":
-            dc = s.get(DutyCheck, record_id)
+            dc = records.duty_check(s, record_id)
             return f"{dc.checked_on:%Y%m%d}" if dc is not None and dc.checked_on else record_id[:8]
     return record_id[:8]
 
 
 def _inspection_printed(store: Any, inspection_id: str) -> Callable[[], None]:
     """Record a print of the inspection (its status and number as they are when printed)."""
-    from qsdesk.services import printing
-    from qsdesk.store.models import Inspection
+    from qsdesk.services import printing, records
 
     def recorded() -> None:
         with store.session() as s:
-            insp = s.get(Inspection, inspection_id)
+            insp = records.inspection(s, inspection_id)
             status, no = (insp.status, insp.record_no) if insp else (None, None)
         printing.mark_printed(store, "inspection", inspection_id, status=status, record_no=no, copies=2)
 

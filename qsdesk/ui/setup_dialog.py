@@ -7,7 +7,6 @@ import logging
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -18,12 +17,12 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QSpinBox,
-    QVBoxLayout,
     QWidget,
 )
 
 from qsdesk.services.node import InspectorSpec, SetupError, init_node
 from qsdesk.store.db import Store
+from qsdesk.ui.dialog_guard import form_buttons
 
 log = logging.getLogger(__name__)
 
@@ -91,17 +90,7 @@ class SetupDialog(QDialog):
         demo_box = QGroupBox("或者：载入演示数据（虚构的企业和检查记录，仅供熟悉程序）")
         demo_box.setLayout(demo_row)
 
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("完成设置")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("退出")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addWidget(box)
-        layout.addWidget(demo_box)
-        layout.addWidget(buttons)
+        form_buttons(self, intro, box, demo_box, ok_text="完成设置", cancel_text="退出")
 
     def inspector_specs(self) -> list[InspectorSpec]:
         lines = [ln.strip() for ln in self.inspectors.toPlainText().splitlines()]

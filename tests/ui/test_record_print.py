@@ -219,7 +219,8 @@ def test_list_page_prints_its_list_and_batches_selected_records(
 
 def test_monthly_table_prints_through_the_preview(qtbot, store: Store,
                                                                      tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from qsdesk.ui.pages.reports import MonthlyTab, ReportsPage
+    from qsdesk.ui.pages.reports import ReportsPage
+    from qsdesk.ui.pages.reports_monthly import MonthlyTab
 
     page = ReportsPage(store)
     qtbot.addWidget(page)

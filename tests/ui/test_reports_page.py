@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from qsdesk.services.monthly import CELLS, compute_monthly
 from qsdesk.store.models import Activity, EnforcementCase, Enterprise, Inspection, Inspector
-from qsdesk.ui.pages.reports import ActivityDialog, CaseDialog, ReportsPage
+from qsdesk.ui.pages.reports import ReportsPage
+from qsdesk.ui.pages.reports_work import ActivityDialog, CaseDialog
 
 
 def _records(store) -> dict[str, str]:
@@ -189,7 +190,7 @@ def test_county_roll_up_one_row_per_station_drillable(tmp_path: Path, qtbot) -> 
     from qsdesk.services.node import init_node
     from qsdesk.store.db import open_store
     from qsdesk.store.models import MonthlyReport
-    from qsdesk.ui.pages.reports import COUNTY_FIRST_FIGURE
+    from qsdesk.ui.pages.reports_monthly import COUNTY_FIRST_FIGURE
     from tests.conftest import STATION_NAME
     from tests.services.monthly_month import B_NAME, EXPECTED_A, EXPECTED_B, A, M, Y, build_month
 

@@ -16,6 +16,7 @@ from qsdesk.services import random_draw as rd
 from qsdesk.services import sampling as svc
 from qsdesk.store.models import Enterprise, HelpRecord, InspectionPlan, Sampling
 from qsdesk.ui.pages import sampling as page_mod
+from qsdesk.ui.pages import sampling_dialogs as dialogs_mod
 from qsdesk.ui.pages.sampling_draw import DrawDialog
 from tests.services.sampling_factories import add_enterprise, add_enterprises
 
@@ -51,7 +52,7 @@ def test_enter_failing_sampling_and_walk_followup_to_closed(store, qtbot) -> Non
     assert tab.model.rowCount() == 2
 
     def fill_sampling(dlg: QDialog) -> None:
-        assert isinstance(dlg, page_mod.SamplingDialog)
+        assert isinstance(dlg, dialogs_mod.SamplingDialog)
         dlg.organiser.setText("历城区市场监督管理局")
         dlg.task_name.setText("2026年县级产品质量监督抽查")
         dlg.producer.set_enterprise(ent, "华光")
@@ -113,7 +114,7 @@ def test_enter_failing_sampling_and_walk_followup_to_closed(store, qtbot) -> Non
         conditional = bool(panel.table.item(row, 5).text())
 
         def fill_step(dlg: QDialog, conditional: bool = conditional, label: str = label) -> None:
-            assert isinstance(dlg, page_mod.StepDialog)
+            assert isinstance(dlg, dialogs_mod.StepDialog)
             dlg.done_on.setDate(QDate(2026, 10, 20))
             if conditional and "约谈" not in label:
                 assert dlg.outcome.currentText() == fu.NOT_APPLICABLE
@@ -271,7 +272,7 @@ def test_pending_sampling_gets_its_conclusion_through_the_page(store, qtbot) -> 
     assert "结论未出" in tab.followup.title.text()
 
     def fill(dlg: QDialog) -> None:
-        assert isinstance(dlg, page_mod.ConclusionDialog)
+        assert isinstance(dlg, dialogs_mod.ConclusionDialog)
         dlg.result_combo.setCurrentText("不合格")
         dlg.items.setPlainText("插套温升")
         dlg.received_on.setDate(QDate(2026, 9, 20))

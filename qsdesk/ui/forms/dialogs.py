@@ -580,10 +580,10 @@ class RiskReportDialog(RecordDialog):
             self._prefill_enterprise(enterprise_id)
 
     def _prefill_enterprise(self, enterprise_id: str) -> None:
-        from qsdesk.store.models import Enterprise
+        from qsdesk.services import records
 
         with self.store.session() as s:
-            ent = s.get(Enterprise, enterprise_id)
+            ent = records.enterprise(s, enterprise_id)
             if ent is None:
                 return
             is_producer = "producer" in (ent.unit_types or "") or ent.domain == "生产"

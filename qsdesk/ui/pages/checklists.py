@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
 
 from qsdesk.domain import formspec
 from qsdesk.domain.grading import Grade
+from qsdesk.services import records
 from qsdesk.services import task_checklists as tc
 from qsdesk.services.excel.fields import format_unit_types
 from qsdesk.store.db import Store
-from qsdesk.store.models import Enterprise, TaskChecklist
 from qsdesk.ui.forms.dialogs import RecordDialog, register_draft_opener
 from qsdesk.ui.keys import enter_opens
 from qsdesk.ui.query_model import Column, QueryTableModel
@@ -39,11 +39,11 @@ from qsdesk.ui.query_model import Column, QueryTableModel
 log = logging.getLogger(__name__)
 
 MISSING_COLUMNS = [
-    Column("name", "企业名称", sort=Enterprise.name, width=260),
-    Column("uscc", "统一社会信用代码", sort=Enterprise.uscc, width=170),
-    Column("grade", "分级", sort=Enterprise.grade, shared=True, width=44),
+    Column("name", "企业名称", sort="name", width=260),
+    Column("uscc", "统一社会信用代码", sort="uscc", width=170),
+    Column("grade", "分级", sort="grade", shared=True, width=44),
     Column("unit_types", "单位类型", format=format_unit_types, shared=True, width=90),
-    Column("town", "镇（街道）", sort=Enterprise.town, shared=True, width=100),
+    Column("town", "镇（街道）", sort="town", shared=True, width=100),
 ]
 
 
@@ -56,8 +56,8 @@ class ChecklistDialog(RecordDialog):
     def __init__(self, store: Store, enterprise_id: str, period: str, parent: QWidget | None = None, *,
                  checklist_id: str | None = None) -> None:
         with store.session() as s:
-            row = s.get(TaskChecklist, checklist_id) if checklist_id else None
-            ent = s.get(Enterprise, enterprise_id)
+            row = records.task_checklist(s, checklist_id)
+            ent = records.enterprise(s, enterprise_id)
             if row is not None:
                 spec = formspec.load_form_version(row.form_id, row.form_version)
                 values, answers = dict(row.values), dict(row.answers)
@@ -102,6 +102,10 @@ register_draft_opener(ChecklistDialog.kind, _open_checklist_draft)
 
 class ChecklistsPage(QWidget):
     """任务清单 page."""
+
+    #: tables whose committed changes refresh this page (see qsdesk.ui.page)
+    SHOWS = frozenset({"task_checklist", "enterprise"})
+
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -190,8 +194,7 @@ class ChecklistsPage(QWidget):
         period = self.current_period()
         if period is None:
             return
-        stmt = tc.missing_stmt(period, Enterprise.id, Enterprise.name, Enterprise.uscc, Enterprise.grade,
-                               Enterprise.unit_types, Enterprise.town)
+        stmt = tc.missing_list_statement(period)
         self.missing_model.set_statement(stmt)
         missing = self.missing_model.total()
         with self.store.session() as s:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from qsdesk.ui.page import host_of
 from qsdesk.ui.worker import run_async
 
 if TYPE_CHECKING:
@@ -234,19 +235,14 @@ class DashboardPage(QWidget):
 
     def open_tracking_page(self) -> None:
         """The sampling page's 跟踪抽查名单 view, for this year (same list, every column)."""
-        win = self.window()
-        show = getattr(win, "show_page", None)
-        if not callable(show):
+        from qsdesk.ui.pages.sampling import SamplingPage
+
+        host = host_of(self)
+        if host is None:
             return
-        page = show("sampling")
-        tab = getattr(page, "tracking", None)
-        if tab is None:
-            return
-        page.tabs.setCurrentWidget(tab)
-        if tab.year.value() != self.today().year:
-            tab.year.setValue(self.today().year)  # refreshes the list
-        else:
-            tab.refresh()
+        page = host.show_page("sampling")
+        if isinstance(page, SamplingPage):
+            page.show_tracking(self.today().year)
 
     # ----------------------------------------------------------------- data
 
@@ -431,9 +427,9 @@ class DashboardPage(QWidget):
             self._open(*data)
 
     def _open(self, table: str, record_id: str) -> None:
-        opener = getattr(self.window(), "open_record", None)
-        if callable(opener):
-            opener(table, record_id)
+        host = host_of(self)
+        if host is not None:
+            host.open_record(table, record_id)
 
     def shutdown(self) -> None:
         if self._thread is not None:

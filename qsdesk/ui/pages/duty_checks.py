@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 
 from qsdesk.domain import formspec
 from qsdesk.services import duty_checks as dcs
+from qsdesk.services import records
 from qsdesk.store.db import Store
-from qsdesk.store.models import DutyCheck
 from qsdesk.ui.forms.dialogs import RecordDialog
 
 
@@ -42,7 +42,7 @@ class DutyCheckDialog(RecordDialog):
         values: dict[str, Any] = {}
         answers: dict[str, Any] = {}
         with store.session() as s:
-            row = s.get(DutyCheck, duty_check_id) if duty_check_id else None
+            row = records.duty_check(s, duty_check_id)
             if row is not None:
                 spec = formspec.load_form_version(row.form_id, row.form_version)
                 values, answers = dict(row.values or {}), dict(row.answers or {})

@@ -18,7 +18,6 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -34,13 +33,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import Select, select
 
 from qsdesk.domain import formspec, workdays
 from qsdesk.services import form_versions, master_data
 from qsdesk.store.db import Store
-from qsdesk.store.models import FormVersion, HolidaySchedule, KeyProduct, Notice
-from qsdesk.ui.dialog_guard import GuardedDialog
+from qsdesk.ui.dialog_guard import GuardedDialog, form_buttons
 from qsdesk.ui.query_model import Column, QueryTableModel, default_format, list_view, local_time
 
 
@@ -59,12 +56,7 @@ class NoticeDialog(GuardedDialog):
         form.addRow("标题：", self.title)
         form.addRow("发文日期：", self.issued_on)
         form.addRow("正文：", self.body)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form, 1)
-        lay.addWidget(buttons)
+        form_buttons(self, form, stretch=form)
         self.resize(560, 420)
 
 
@@ -84,12 +76,7 @@ class KeyProductDialog(GuardedDialog):
         form.addRow("类别：", self.category)
         form.addRow("许可类型：", self.licence_type)
         form.addRow("备注：", self.note)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addWidget(buttons)
+        form_buttons(self, form)
         self.setMinimumWidth(420)
 
 
@@ -113,12 +100,7 @@ class HolidayScheduleDialog(GuardedDialog):
         form.addRow("年份：", self.year)
         form.addRow("通知名称：", self.source)
         form.addRow("通知正文：", self.text)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form, 1)
-        lay.addWidget(buttons)
+        form_buttons(self, form, stretch=form)
         self.resize(620, 460)
 
 
@@ -139,24 +121,24 @@ class MasterDataPanel(QWidget):
     """Notices, key product catalogue and form versions; editable at a county."""
 
     NOTICE_COLUMNS = (
-        Column("issued_on", "发文日期", sort=Notice.issued_on, width=100),
-        Column("title", "标题", sort=Notice.title),
+        Column("issued_on", "发文日期", sort="issued_on", width=100),
+        Column("title", "标题", sort="title"),
     )
     PRODUCT_COLUMNS = (
-        Column("category", "类别", sort=KeyProduct.category, shared=True, width=120),
-        Column("name", "产品名称", sort=KeyProduct.name, width=220),
-        Column("licence_type", "许可类型", sort=KeyProduct.licence_type, shared=True, width=170),
+        Column("category", "类别", sort="category", shared=True, width=120),
+        Column("name", "产品名称", sort="name", width=220),
+        Column("licence_type", "许可类型", sort="licence_type", shared=True, width=170),
         Column("note", "备注"),
     )
     FORM_COLUMNS = (
-        Column("form_id", "表单", sort=FormVersion.form_id, format=lambda v: _form_title(v), width=200),
-        Column("version", "版本", sort=FormVersion.version, width=60),
-        Column("issued_by", "发布单位", sort=FormVersion.issued_by, width=100),
-        Column("updated_at", "发布时间", sort=FormVersion.updated_at, format=local_time, width=140),
+        Column("form_id", "表单", sort="form_id", format=lambda v: _form_title(v), width=200),
+        Column("version", "版本", sort="version", width=60),
+        Column("issued_by", "发布单位", sort="issued_by", width=100),
+        Column("updated_at", "发布时间", sort="updated_at", format=local_time, width=140),
         Column("sha256", "SHA-256", format=lambda v: str(v)[:16]),
     )
     HOLIDAY_COLUMNS = (
-        Column("year", "年份", sort=HolidaySchedule.year, width=60),
+        Column("year", "年份", sort="year", width=60),
         Column("holidays", "放假日期", format=_days, width=360),
         Column("workdays", "调休上班日期", format=_days, width=160),
         Column("source", "依据"),
@@ -275,10 +257,10 @@ class MasterDataPanel(QWidget):
             b.setVisible(county)
         self.hint.setText("本局维护的通知、重点产品目录、表单版本和节假日安排随下一个数据包下发到各所。" if county else
                           "以下内容由县级局维护，随县级局的数据包更新；表单新版本收到后自动安装。")
-        self.notice_model.set_statement(self._live(Notice, Notice.issued_on.desc(), Notice.title))
-        self.product_model.set_statement(self._live(KeyProduct, KeyProduct.category, KeyProduct.name))
-        self.form_model.set_statement(self._live(FormVersion, FormVersion.form_id, FormVersion.version.desc()))
-        self.holiday_model.set_statement(self._live(HolidaySchedule, HolidaySchedule.year.desc()))
+        self.notice_model.set_statement(master_data.notices_statement())
+        self.product_model.set_statement(master_data.products_statement())
+        self.form_model.set_statement(master_data.form_versions_statement())
+        self.holiday_model.set_statement(master_data.holidays_statement())
         self.holiday_hint.setText(self.holiday_text())
         self._show_notice()
 
@@ -294,11 +276,6 @@ class MasterDataPanel(QWidget):
             text += (f"{ys}的安排尚未录入，这些年份的期限暂按周一至周五计算" +
                      ("，请在国务院办公厅通知公布后录入。" if self.is_county else "，请等待县级局下发。"))
         return text
-
-    @staticmethod
-    def _live(model: Any, *order: Any) -> Select[Any]:
-        cols = [c.label(c.key) for c in model.__table__.columns if c.key != "toml"]  # the form text stays put
-        return select(*cols).where(model.deleted.is_(False)).order_by(*order)
 
     def _show_notice(self) -> None:
         rows = self.notice_view.selectionModel().selectedRows()

@@ -4,41 +4,28 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from html import escape
 from typing import Any
 
-from PySide6.QtCore import QDate, QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
-    QDateEdit,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QMessageBox,
     QPushButton,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
-from qsdesk.domain.citations import SAMR_001, SHANDONG_000, cite
-from qsdesk.domain.grading import Grade
-from qsdesk.services import classes, listings
+from qsdesk.services import classes, records
 from qsdesk.services import registry as reg
 from qsdesk.store.db import Store
-from qsdesk.store.models import Enterprise, Inspector
-from qsdesk.ui.dialog_guard import GuardedDialog
+from qsdesk.ui.page import host_of
+from qsdesk.ui.pages.registry_detail import DetailPane
+from qsdesk.ui.pages.registry_dialogs import AssignDialog, CreditRiskDialog, DecisionDialog, ListingsDialog
 from qsdesk.ui.query_model import Column, QueryTableModel, list_view
 
 log = logging.getLogger(__name__)
@@ -46,18 +33,18 @@ log = logging.getLogger(__name__)
 ANY = "全部"
 
 COLUMNS = [
-    Column("name", "企业名称", sort=Enterprise.name, width=260),
-    Column("uscc", "统一社会信用代码", sort=Enterprise.uscc, width=170),
-    Column("legal_rep", "法定代表人", sort=Enterprise.legal_rep, width=80),
-    Column("town", "镇（街道）", sort=Enterprise.town, shared=True, width=100),
-    Column("domain", "领域", sort=Enterprise.domain, shared=True, width=50),
-    Column("grade", "分级", sort=Enterprise.grade, shared=True, width=44,
+    Column("name", "企业名称", sort="name", width=260),
+    Column("uscc", "统一社会信用代码", sort="uscc", width=170),
+    Column("legal_rep", "法定代表人", sort="legal_rep", width=80),
+    Column("town", "镇（街道）", sort="town", shared=True, width=100),
+    Column("domain", "领域", sort="domain", shared=True, width=50),
+    Column("grade", "分级", sort="grade", shared=True, width=44,
            align=Qt.AlignmentFlag.AlignCenter),
     Column("supervision_class", "监管类别", sort=classes.class_rank(), shared=True,
            format=lambda v: reg.class_label(v), width=80),
-    Column("status", "状态", sort=Enterprise.status, shared=True, width=90),
-    Column("responsible", "责任监管人员", sort=Inspector.name, shared=True, width=90),
-    Column("address", "住所（经营场所）", sort=Enterprise.address, width=320),
+    Column("status", "状态", sort="status", shared=True, width=90),
+    Column("responsible", "责任监管人员", sort="responsible", shared=True, width=90),
+    Column("address", "住所（经营场所）", sort="address", width=320),
 ]
 
 
@@ -70,330 +57,13 @@ def _combo(items: list[tuple[str, Any]]) -> QComboBox:
     return box
 
 
-class AssignDialog(GuardedDialog):
-    """Choose the responsible supervisor and the day the responsibility changed."""
-
-    def __init__(self, store: Store, enterprise_name: str, current: str | None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("指定责任监管人员")
-        self.inspector = QComboBox()
-        with store.session() as s:
-            for i in s.scalars(select(Inspector).where(Inspector.active.is_(True), Inspector.deleted.is_(False))
-                               .order_by(Inspector.name)):
-                self.inspector.addItem(i.name, i.id)
-        self.assigned_on = QDateEdit(QDate.currentDate())
-        self.assigned_on.setCalendarPopup(True)
-        self.assigned_on.setDisplayFormat("yyyy-MM-dd")
-        self.assigned_on.setMaximumDate(QDate.currentDate())
-        self.reason = QLineEdit()
-        self.reason.setPlaceholderText("如：人员调整、辖区划分变化（可不填）")
-        hint = QLabel(f"{cite(SAMR_001, '二（一）')}：监管责任人如有变动，应在 5 个工作日内更新。")
-        hint.setWordWrap(True)
-        hint.setStyleSheet("color: #555;")
-        form = QFormLayout()
-        form.addRow("企业", QLabel(enterprise_name))
-        form.addRow("现责任人", QLabel(current or "（未指定）"))
-        form.addRow("新责任人", self.inspector)
-        form.addRow("变动日期", self.assigned_on)
-        form.addRow("原因", self.reason)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(hint)
-        layout.addWidget(buttons)
-        self.setMinimumWidth(420)
-
-
-class DetailPane(QWidget):
-    """Products, grade and why, class and why, and the timeline of one enterprise."""
-
-    openRecord = Signal(str, str)  # table, id
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.title = QLabel("请在左侧选择企业")
-        f = self.title.font()
-        f.setPointSizeF(f.pointSizeF() * 1.3)
-        f.setBold(True)
-        self.title.setFont(f)
-        self.title.setWordWrap(True)
-        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-
-        self.fields: dict[str, QLabel] = {}
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
-        for key, label in (("uscc", "信用代码"), ("legal_rep", "法定代表人"), ("address", "住所"),
-                           ("phone", "联系人/电话"), ("unit", "单位类型"), ("status", "领域/状态"),
-                           ("grade", "分级"), ("klass", "监管类别"), ("listed", "列异/列严"),
-                           ("responsible", "责任监管人员"),
-                           ("entry", "录入原因")):
-            value = QLabel()
-            value.setWordWrap(True)
-            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            self.fields[key] = value
-            form.addRow(label, value)
-
-        self.assign_button = QPushButton("指定责任人…")
-        self.edit_button = QPushButton("编辑档案（附件3）…")
-        self.inspect_button = QPushButton("新建检查…")
-        self.credit_button = QPushButton("信用风险…")
-        self.credit_button.setToolTip("登记企业信用风险分类结果（低、一般、较高、高），监管类别随之更新")
-        self.decide_button = QPushButton("类别决定…")
-        self.decide_button.setToolTip(f"记录列为重点监管的决定及理由（{cite(SHANDONG_000, '二（五）')}）")
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.assign_button)
-        buttons.addWidget(self.edit_button)
-        buttons.addWidget(self.inspect_button)
-        buttons.addWidget(self.credit_button)
-        buttons.addWidget(self.decide_button)
-        buttons.addStretch(1)
-
-        self.products = QTableWidget(0, 4)
-        self.products.setHorizontalHeaderLabels(["产品名称", "类别", "许可/认证", "证书编号"])
-        self.products.verticalHeader().setVisible(False)
-        self.products.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.products.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.products.horizontalHeader().setStretchLastSection(True)
-        self.products.setMaximumHeight(150)
-
-        self.timeline = QListWidget()
-        self.timeline.setWordWrap(True)
-        self.timeline.itemActivated.connect(self._activated)
-        self.timeline.setMinimumHeight(140)
-
-        # no scroll area: wrapped labels inside one get the wrong height (the second line of a
-        # long reason was cut off); the product table and the timeline scroll by themselves
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(4, 0, 0, 0)
-        lay.addWidget(self.title)
-        lay.addLayout(form)
-        lay.addLayout(buttons)
-        lay.addWidget(self._heading("产品"))
-        lay.addWidget(self.products)
-        lay.addWidget(self._heading("记录（双击打开）"))
-        lay.addWidget(self.timeline, 1)
-        self.enterprise_id: str | None = None
-        self.show_detail(None, [])
-
-    @staticmethod
-    def _heading(text: str) -> QLabel:
-        label = QLabel(text)
-        f = label.font()
-        f.setBold(True)
-        label.setFont(f)
-        return label
-
-    def _activated(self, item: QListWidgetItem) -> None:
-        data = item.data(Qt.ItemDataRole.UserRole)
-        if data:
-            self.openRecord.emit(data[0], data[1])
-
-    def show_detail(self, d: reg.EnterpriseDetail | None, events: list[reg.TimelineEvent]) -> None:
-        self.enterprise_id = d.id if d else None
-        for b in (self.assign_button, self.edit_button, self.inspect_button, self.credit_button,
-                  self.decide_button):
-            b.setEnabled(d is not None)
-        self.products.setRowCount(0)
-        self.timeline.clear()
-        if d is None:
-            self.title.setText("请在左侧选择企业")
-            for v in self.fields.values():
-                v.clear()
-            return
-        self.title.setText(d.name)
-        f = self.fields
-        f["uscc"].setText(d.uscc or "—")
-        f["legal_rep"].setText(d.legal_rep or "—")
-        f["address"].setText(d.address or "—")
-        f["phone"].setText(" ".join(x for x in (d.contact, d.phone) if x) or "—")
-        staff = f"从业人员 {d.staff} 人" if d.staff is not None else "从业人员未填"
-        revenue = f"营业收入 {d.revenue_wan} 万元" if d.revenue_wan is not None else "营业收入未填"
-        f["unit"].setText(f"{d.unit_types or '未填'}；{staff}；{revenue}")
-        f["status"].setText(" / ".join(x for x in (d.domain, d.status, d.abnormal_status) if x) or "—")
-        label = ""
-        if d.grade:
-            try:
-                label = f"（{Grade(d.grade).size_label}）"
-            except ValueError:
-                label = ""
-        # reasons contain "<" (10 ≤ X < 50): escape them in the rich text
-        f["grade"].setText(f"<b>{escape(d.grade or '未分级')}{escape(label)}</b><br>{escape(d.grade_reason)}")
-        f["klass"].setText(class_html(d))
-        f["listed"].setText("；".join(d.listings) if d.listings else "未列入")
-        since = f"，自 {d.responsible_since.isoformat()} 起" if d.responsible_since else ""
-        if d.responsible and d.responsible_since_assumed:
-            since = f"，自 {d.responsible_since.isoformat()} 起（按导入日期计）" if d.responsible_since else ""
-        who = f"{d.responsible}{since}" if d.responsible else "未指定"
-        f["responsible"].setText(f"{who}\n{d.visit}" if d.visit else who)
-        f["entry"].setText(d.entry_reason or "—")
-        self.products.setRowCount(len(d.products))
-        for r, p in enumerate(d.products):
-            for c, v in enumerate((p.name, p.category, p.licence_type, p.certificate_no)):
-                self.products.setItem(r, c, QTableWidgetItem(v or ""))
-        for e in events:
-            when = e.on.isoformat() if e.on else "日期不详"
-            item = QListWidgetItem(f"{when}  【{e.kind}】 {e.text}")
-            item.setData(Qt.ItemDataRole.UserRole, (e.table, e.record_id))
-            self.timeline.addItem(item)
-        if not events:
-            self.timeline.addItem(QListWidgetItem("暂无检查、抽查、风险信息或后处理记录"))
-
-
-def class_html(d: reg.EnterpriseDetail) -> str:
-    """The class, every reason, the recorded decision and the 约谈 flag, as rich text."""
-    lines = [f"<b>{escape(d.supervision_class)}</b>"]
-    for r in d.class_reason.splitlines():
-        if not r.strip():
-            continue
-        if d.class_decision and r.startswith(d.class_decision):  # the recorded decision: set apart
-            lines.append(f"· <span style='color:#1f5fa8'>人工决定：{escape(r)}</span>")
-        else:
-            lines.append(f"· {escape(r)}")
-    if d.credit_risk:
-        lines.append(f"信用风险：{escape(d.credit_risk)}")
-    if d.interview:
-        lines.append(f"<span style='color:#b00020'>约谈：{escape(d.interview)}</span>")
-    return "<br>".join(lines)
-
-
-class DecisionDialog(GuardedDialog):
-    """Record (or revoke) a decision to supervise the enterprise under 重点监管, with reason and who."""
-
-    def __init__(self, enterprise_name: str, current: classes.CurrentClass, actor: str,
-                 parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("监管类别决定")
-        self.current = current
-        self.reason = QLineEdit()
-        self.reason.setPlaceholderText("如：质量问题突出、投诉举报多、生产销售高风险产品")
-        self.decided_by = QLineEdit(actor)
-        hint = QLabel(
-            f"按记录认定的类别不能人工降低；{cite(SHANDONG_000, '二（五）')}允许结合产品类别、企业信用记录和"
-            "社会关注度等，将质量问题突出、投诉举报多、生产销售高风险产品的企业列为重点监管企业。"
-            "决定连同理由和决定人一并记录，可撤销。")
-        hint.setWordWrap(True)
-        hint.setStyleSheet("color: #555;")
-        form = QFormLayout()
-        form.addRow("企业", QLabel(enterprise_name))
-        form.addRow("当前类别", QLabel(current.label))
-        dec = current.decision
-        if dec is not None:
-            form.addRow("现有决定", QLabel(f"{dec.decided_on.isoformat()} {dec.decided_by}：{dec.reason}"))
-            form.addRow("撤销理由", self.reason)
-            form.addRow("撤销人", self.decided_by)
-            self.reason.setPlaceholderText("撤销理由")
-        else:
-            form.addRow("列为", QLabel("重点监管"))
-            form.addRow("理由", self.reason)
-            form.addRow("决定人", self.decided_by)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("撤销决定" if dec is not None else "记录决定")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(hint)
-        layout.addWidget(buttons)
-        self.setMinimumWidth(460)
-
-
-class CreditRiskDialog(GuardedDialog):
-    """Enter the credit risk class an enterprise was given, with where it comes from."""
-
-    LEVELS = ("低", "一般", "较高", "高")
-
-    def __init__(self, enterprise_name: str, current: str | None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("信用风险等级")
-        self.level = QComboBox()
-        self.level.addItem("未评定", None)
-        for v in self.LEVELS:
-            self.level.addItem(v, v)
-        i = self.level.findData(current)
-        self.level.setCurrentIndex(max(i, 0))
-        self.basis = QLineEdit()
-        self.basis.setPlaceholderText("来源，如：2026年企业信用风险分类结果")
-        form = QFormLayout()
-        form.addRow("企业", QLabel(enterprise_name))
-        form.addRow("信用风险", self.level)
-        form.addRow("来源", self.basis)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
-        self.setMinimumWidth(420)
-
-
-class ListingsDialog(QDialog):
-    """列入经营异常名录、严重违法失信名单企业: the list, Excel export and print."""
-
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.store = store
-        self.setWindowTitle(listings.TITLE)
-        cols = [
-            Column("name", "企业名称", width=240), Column("uscc", "统一社会信用代码", width=160),
-            Column("kind", "名单", format=lambda v: listings.KIND_LABELS.get(v, "—"), width=120),
-            Column("listed_on", "列入日期", width=90), Column("removed_on", "移出日期", width=90),
-            Column("basis", "依据", width=360),
-        ]
-        self.model = QueryTableModel(store, cols, page_size=100, parent=self)
-        self.view = list_view(self.model)
-        self.model.set_statement(listings.list_query())
-        export = QPushButton("导出 Excel…")
-        export.clicked.connect(self.export)
-        print_button = QPushButton("打印…")
-        print_button.clicked.connect(self.print_list)
-        self.status = QLabel()
-        row = QHBoxLayout()
-        row.addWidget(self.status, 1)
-        row.addWidget(export)
-        row.addWidget(print_button)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.view, 1)
-        layout.addLayout(row)
-        self.resize(1100, 520)
-
-    def export(self, path: str | None = None) -> None:
-        from PySide6.QtWidgets import QFileDialog
-
-        if not path:
-            path, _ = QFileDialog.getSaveFileName(self, "导出名单", "列异列严名单.xlsx", "Excel (*.xlsx)")
-        if path:
-            n = listings.export_xlsx(self.store, path)
-            self.status.setText(f"已导出 {n} 条到 {path}")
-
-    def print_list(self) -> None:
-        import shutil
-        import tempfile
-        from pathlib import Path
-
-        from qsdesk.ui.print_preview import PrintPreviewDialog
-
-        tmp = Path(tempfile.mkdtemp(prefix="qsdesk-listings-"))
-        path = tmp / "列异列严名单.pdf"
-        try:
-            listings.print_pdf(self.store, path, record_print=False)
-        except Exception as exc:  # a font or disk problem: say so, keep the dialog alive
-            shutil.rmtree(tmp, ignore_errors=True)
-            QMessageBox.warning(self, "打印名单", f"生成打印文件失败：{exc}")
-            return
-        self.preview = PrintPreviewDialog(path, "列异列严名单打印预览", self, suggested_name="列异列严名单.pdf",
-                                          on_printed=lambda: listings.record_print(self.store), temp_dir=tmp)
-        self.preview.show()
-
-    def done(self, result: int) -> None:  # noqa: D401 (Qt API)
-        self.model.close()
-        super().done(result)
-
-
 class RegistryPage(QWidget):
     """Search as you type, filters, a lazily fetched list and the selected enterprise's detail."""
+
+    #: tables whose committed changes refresh this page (see qsdesk.ui.page)
+    SHOWS = frozenset({"enterprise", "enterprise_class", "supervisor_assignment", "inspector", "enterprise_listing",
+                        "class_decision", "product"})
+
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -590,10 +260,9 @@ class RegistryPage(QWidget):
             self.view.scrollTo(self.model.index(row, 0))
 
     def _open_other(self, table: str, record_id: str) -> None:
-        win = self.window()
-        opener = getattr(win, "open_record", None)
-        if callable(opener):
-            opener(table, record_id)
+        host = host_of(self)
+        if host is not None:
+            host.open_record(table, record_id)
 
     # ----------------------------------------------------------------- actions
 
@@ -635,7 +304,7 @@ class RegistryPage(QWidget):
             return
         with self.store.session() as s:
             cur = classes.current(s, eid)
-            name = s.get(Enterprise, eid).name  # type: ignore[union-attr]
+            name = records.enterprise_name(s, eid)
         dlg = DecisionDialog(name, cur, self.store.actor or "", self)
         if not dlg.exec():
             return
@@ -655,7 +324,7 @@ class RegistryPage(QWidget):
         if eid is None:
             return
         with self.store.session() as s:
-            ent = s.get(Enterprise, eid)
+            ent = records.enterprise(s, eid)
             if ent is None:
                 return
             name, entered = ent.name, ent.credit_risk

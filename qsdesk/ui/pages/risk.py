@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
@@ -27,10 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qsdesk.services import risk
+from qsdesk.services import records, risk
 from qsdesk.store.db import Store
-from qsdesk.store.models import Enterprise, RiskReport
-from qsdesk.ui.dialog_guard import GuardedDialog
+from qsdesk.ui.dialog_guard import GuardedDialog, form_buttons
 from qsdesk.ui.pages.sampling_widgets import EnterprisePicker, date_edit, find_loaded_row, from_qdate
 from qsdesk.ui.query_model import Column, QueryTableModel, list_view
 
@@ -84,12 +82,7 @@ class NewRiskDialog(GuardedDialog):
         form.addRow("销售者", self.seller)
         self.description = QPlainTextEdit(self)
         form.addRow("风险信息简要描述", self.description)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self._save)
-        buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addWidget(buttons)
+        form_buttons(self, form, on_accept=self._save, save=True)
 
     def _save(self) -> None:
         links = []
@@ -122,7 +115,7 @@ class StatusDialog(GuardedDialog):
         self._target = target
         self.setWindowTitle(f"标记为“{risk.STATUS_LABELS[target]}”")
         with store.session() as s:
-            rep = s.get(RiskReport, report_id)
+            rep = records.risk_report(s, report_id)
             current = rep.investigation if rep else ""
         form = QFormLayout()
         self.on = date_edit(date.today(), self)
@@ -137,12 +130,7 @@ class StatusDialog(GuardedDialog):
         self.unfounded.setVisible(target == "closed")
         if target == "closed":
             form.addRow("核实结论", self.unfounded)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self._apply)
-        buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addWidget(buttons)
+        form_buttons(self, form, on_accept=self._apply)
 
     def _apply(self) -> None:
         try:
@@ -171,20 +159,13 @@ class LinkDialog(GuardedDialog):
             self.role.addItem(label, key)
         form.addRow("身份", self.role)
         self._suggest()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self._apply)
-        buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addWidget(buttons)
+        form_buttons(self, form, on_accept=self._apply)
 
     def _suggest(self) -> None:
         """Search for the producer (else seller) the report itself names; choose it only when the
         name matches exactly one registered enterprise."""
-        from qsdesk.store.models import RiskReport
-
         with self._store.session() as s:
-            rep = s.get(RiskReport, self._report_id)
+            rep = records.risk_report(s, self._report_id)
             values = dict(rep.values or {}) if rep is not None else {}
         for key, role in (("producer", "producer"), ("seller", "seller")):
             name = str(values.get(key) or "").strip()
@@ -216,13 +197,17 @@ class LinkDialog(GuardedDialog):
 class RiskPage(QWidget):
     """风险信息: list (status filter + search), detail, new report, status changes, links."""
 
+    #: tables whose committed changes refresh this page (see qsdesk.ui.page)
+    SHOWS = frozenset({"risk_report", "risk_report_link", "enterprise"})
+
+
     COLUMNS = (
-        Column("report_no", "编号", sort=RiskReport.report_no, width=150),
-        Column("reported_on", "采集日期", sort=RiskReport.reported_on, width=100),
-        Column("status", "状态", sort=RiskReport.status, format=lambda v: risk.STATUS_LABELS.get(v, v or ""),
+        Column("report_no", "编号", sort="report_no", width=150),
+        Column("reported_on", "采集日期", sort="reported_on", width=100),
+        Column("status", "状态", sort="status", format=lambda v: risk.STATUS_LABELS.get(v, v or ""),
                shared=True, width=70),
-        Column("product_name", "涉及产品", sort=RiskReport.product_name),
-        Column("enterprise", "企业", sort=Enterprise.name, width=240),
+        Column("product_name", "涉及产品", sort="product_name"),
+        Column("enterprise", "企业", sort="enterprise", width=240),
         Column("sources", "来源", format=_sources, width=160),
         Column("description", "简要描述"),
     )
@@ -309,7 +294,7 @@ class RiskPage(QWidget):
         if self.select_report(report_id):
             return
         with self._store.session() as s:
-            rep = s.get(RiskReport, report_id)
+            rep = records.risk_report(s, report_id)
             product = rep.product_name if rep else None
         self.status_filter.setCurrentIndex(0)
         if product:
@@ -324,7 +309,7 @@ class RiskPage(QWidget):
             self.detail.setPlainText("")
         else:
             with self._store.session() as s:
-                rep = s.get(RiskReport, rid)
+                rep = records.risk_report(s, rid)
                 if rep is None:
                     self.detail.setPlainText("")
                 else:
@@ -335,7 +320,7 @@ class RiskPage(QWidget):
                         f"涉及产品：{rep.product_name or ''}",
                     ]
                     for ln in risk.linked_enterprises(s, rid):
-                        ent = s.get(Enterprise, ln.enterprise_id)
+                        ent = records.enterprise(s, ln.enterprise_id)
                         lines.append(f"{risk.LINK_ROLES.get(ln.role, ln.role)}：{ent.name if ent else ''}")
                     lines += [f"简要描述：{rep.description or ''}", f"调查核实情况：{rep.investigation or ''}"]
                     for h in risk.status_history(s, rid):

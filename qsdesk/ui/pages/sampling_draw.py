@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -28,23 +27,16 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
 from qsdesk.services import random_draw as rd
+from qsdesk.services import records
 from qsdesk.services.classes import class_label
 from qsdesk.store.db import Store
-from qsdesk.store.models import Enterprise, InspectionPlan, Inspector
-from qsdesk.ui.dialog_guard import GuardedDialog
+from qsdesk.ui.dialog_guard import GuardedDialog, form_buttons
 from qsdesk.ui.pages.sampling_widgets import date_edit, from_qdate
 
 UNIT_TYPES = {"producer": "生产者", "wholesaler": "批发商", "retailer": "零售商"}
 CLASSES = {k: class_label(k) for k in ("routine", "key", "special")}
-
-
-def _distinct(store: Store, column: object) -> list[str]:
-    with store.session() as s:
-        stmt = select(column).where(Enterprise.deleted.is_(False), column.is_not(None)).distinct()  # type: ignore[attr-defined]
-        return sorted(str(v) for v in s.scalars(stmt.limit(500)) if v)
 
 
 class DrawDialog(GuardedDialog):
@@ -58,7 +50,7 @@ class DrawDialog(GuardedDialog):
         form = QFormLayout()
         self.title = QLineEdit(f"{date.today().year}年“双随机、一公开”抽查", self)
         form.addRow("计划名称", self.title)
-        self.town = self._combo(_distinct(store, Enterprise.town))
+        self.town = self._combo(rd.towns(store))
         form.addRow("乡镇（街道）", self.town)
         self.domain = self._combo(["生产", "流通", "电商", "其他"])
         form.addRow("领域", self.domain)
@@ -100,21 +92,14 @@ class DrawDialog(GuardedDialog):
         form.addRow("完成期限", self.due)
         self.inspectors = QListWidget(self)
         with store.session() as s:
-            rows = s.execute(select(Inspector.id, Inspector.name).where(
-                Inspector.deleted.is_(False), Inspector.active.is_(True)).order_by(Inspector.name)).all()
+            rows = records.active_inspectors(s)
         for iid, name in rows:
             it = QListWidgetItem(name, self.inspectors)
             it.setData(Qt.ItemDataRole.UserRole, iid)
             it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             it.setCheckState(Qt.CheckState.Checked)
         form.addRow("检查人员库", self.inspectors)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("抽取")
-        buttons.accepted.connect(self.run_draw)
-        buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addWidget(buttons)
+        form_buttons(self, form, on_accept=self.run_draw, ok_text="抽取")
         for combo in (self.town, self.domain, self.unit_type, self.grade, self.klass):
             combo.currentIndexChanged.connect(lambda _i: self._update_pool())
         self._update_pool()
@@ -173,12 +158,7 @@ class ResultDialog(GuardedDialog):
         form.addRow("检查结果", self.result_box)
         self.done_on = date_edit(None, self)
         form.addRow("检查日期", self.done_on)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addWidget(buttons)
+        form_buttons(self, form)
 
 
 class PlanView(QWidget):
@@ -236,7 +216,7 @@ class PlanView(QWidget):
         self.plans.blockSignals(True)
         self.plans.clear()
         with self._store.session() as s:
-            for plan in s.scalars(rd.plans_query().limit(500)):
+            for plan in rd.plans(s):
                 it = QListWidgetItem(f"{plan.drawn_on.isoformat()} {plan.title}"
                                      f"（{rd.PLAN_STATUS_LABELS.get(plan.status, plan.status)}）", self.plans)
                 it.setData(Qt.ItemDataRole.UserRole, plan.id)
@@ -267,7 +247,7 @@ class PlanView(QWidget):
             self.info.setText("尚无抽查计划")
             return
         with self._store.session() as s:
-            plan = s.get(InspectionPlan, pid)
+            plan = records.inspection_plan(s, pid)
             assert plan is not None
             self.info.setText(
                 f"抽取日期 {plan.drawn_on.isoformat()}；对象库 {plan.pool_size} 户，抽取 {plan.draw_count} 户；"

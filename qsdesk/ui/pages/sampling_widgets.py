@@ -7,10 +7,9 @@ from typing import Any
 
 from PySide6.QtCore import QDate, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLineEdit, QWidget
-from sqlalchemy import or_, select
 
+from qsdesk.services import records
 from qsdesk.store.db import Store
-from qsdesk.store.models import Enterprise
 
 PICKER_LIMIT = 50
 #: How many pages a lazy list may pull to find a record before the caller narrows the list instead.
@@ -72,13 +71,8 @@ class EnterprisePicker(QWidget):
 
     def reload(self) -> None:
         text = self.search.text().strip()
-        stmt = select(Enterprise.id, Enterprise.name, Enterprise.uscc).where(Enterprise.deleted.is_(False))
-        if text:
-            like = f"%{text}%"
-            stmt = stmt.where(or_(Enterprise.name.like(like), Enterprise.uscc.like(like)))
-        stmt = stmt.order_by(Enterprise.name).limit(PICKER_LIMIT)
         with self._store.session() as s:
-            rows = list(s.execute(stmt))
+            rows = records.find_enterprises(s, text, PICKER_LIMIT)
         keep = self.enterprise_id()
         self.combo.blockSignals(True)
         self.combo.clear()

@@ -7,7 +7,6 @@ import logging
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -25,7 +24,8 @@ from PySide6.QtWidgets import (
 from qsdesk.services import inspectors as insp
 from qsdesk.services.node import NODE_KINDS
 from qsdesk.store.db import Store
-from qsdesk.ui.dialog_guard import GuardedDialog
+from qsdesk.ui.dialog_guard import GuardedDialog, form_buttons
+from qsdesk.ui.page import host_of
 
 log = logging.getLogger(__name__)
 
@@ -105,13 +105,7 @@ class StationDialog(GuardedDialog):
         self.error.setObjectName("error")
         self.error.setStyleSheet("color:#c62828")
         self.error.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addWidget(self.error)
-        lay.addWidget(buttons)
+        form_buttons(self, form, self.error, on_accept=self.save)
 
     def save(self) -> bool:
         from qsdesk.services.accounts import current_user
@@ -238,9 +232,9 @@ class SettingsPage(QWidget):
         self.tabs.addTab(admin_panels.AuditPanel(self.store, self), "操作记录")
 
         def idle_changed(minutes: int) -> None:
-            lock = getattr(self.window(), "_idle_lock", None)
-            if lock is not None:
-                lock.set_minutes(minutes)
+            host = host_of(self)
+            if host is not None:
+                host.set_idle_minutes(minutes)
 
         page = QWidget()
         form = QFormLayout(page)

@@ -33,10 +33,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import Select, select
 
-from qsdesk.services import field_labels
+from qsdesk.services import field_labels, records
 from qsdesk.services.sync import conflicts as cf
+from qsdesk.services.sync import lists as sync_lists
 from qsdesk.services.sync.bundle import SUFFIX, BundleError
 from qsdesk.services.sync.exchange import (
     TABLE_LABELS,
@@ -60,7 +60,6 @@ from qsdesk.services.sync.identity import (
     read_identity,
 )
 from qsdesk.store.db import Store
-from qsdesk.store.models import BundleLog, SyncConflict
 from qsdesk.ui.pages.master_data import MasterDataPanel
 from qsdesk.ui.query_model import Column, QueryTableModel, list_view, local_time
 from qsdesk.ui.worker import TaskCancelled, run_in_background
@@ -177,16 +176,16 @@ class SyncPage(QWidget):
     """数据同步."""
 
     HISTORY_COLUMNS = (
-        Column("at", "时间", sort=BundleLog.at, format=local_time, width=140),
-        Column("direction", "方向", sort=BundleLog.direction, format=lambda v: DIRECTION.get(v, v), width=50),
-        Column("peer_code", "对方单位", sort=BundleLog.peer_code, width=100),
-        Column("seq", "序号", sort=BundleLog.seq, width=50),
-        Column("file_name", "文件", sort=BundleLog.file_name),
+        Column("at", "时间", sort="at", format=local_time, width=140),
+        Column("direction", "方向", sort="direction", format=lambda v: DIRECTION.get(v, v), width=50),
+        Column("peer_code", "对方单位", sort="peer_code", width=100),
+        Column("seq", "序号", sort="seq", width=50),
+        Column("file_name", "文件", sort="file_name"),
         Column("counts", "内容", format=_history_counts),
     )
     CONFLICT_COLUMNS = (
-        Column("created_at", "发现时间", sort=SyncConflict.created_at, format=local_time, width=140),
-        Column("table_name", "数据", sort=SyncConflict.table_name, format=lambda v: TABLE_LABELS.get(v, v),
+        Column("created_at", "发现时间", sort="created_at", format=local_time, width=140),
+        Column("table_name", "数据", sort="table_name", format=lambda v: TABLE_LABELS.get(v, v),
                width=90),
         Column("record_id", "记录编号", width=110, format=lambda v: str(v)[:8]),
         Column("kept", "原因", format=lambda v: cf.REASONS.get(str(_as_dict(v).get("_reason")), "")),
@@ -350,22 +349,11 @@ class SyncPage(QWidget):
             b.setEnabled(bool(known))
         self._fill_targets()
         self._update_pending()
-        self.history_model.set_statement(self._history_query())
-        self.conflict_model.set_statement(self._conflict_query())
+        self.history_model.set_statement(sync_lists.history_statement())
+        self.conflict_model.set_statement(sync_lists.open_conflicts_statement())
         n_open = cf.open_count(self._store)
         self.tabs.setTabText(1, f"冲突待处理（{n_open}）" if n_open else "冲突待处理")
         self._show_conflict()
-
-    @staticmethod
-    def _history_query() -> Select[Any]:
-        return select(BundleLog.id, BundleLog.at, BundleLog.direction, BundleLog.peer_code, BundleLog.seq,
-                      BundleLog.file_name, BundleLog.counts).order_by(BundleLog.at.desc())
-
-    @staticmethod
-    def _conflict_query() -> Select[Any]:
-        return (select(SyncConflict.id, SyncConflict.created_at, SyncConflict.table_name, SyncConflict.record_id,
-                       SyncConflict.kept)
-                .where(SyncConflict.resolved_at.is_(None)).order_by(SyncConflict.created_at))
 
     def _fill_targets(self) -> None:
         current = self.target_combo.currentData()
@@ -552,7 +540,7 @@ class SyncPage(QWidget):
         if cid is None:
             return
         with self._store.session() as s:
-            c = s.get(SyncConflict, cid)
+            c = records.sync_conflict(s, cid)
         if c is None:
             return
         diffs = [d for d in cf.differences(c) if field_labels.shown(d.column)]
