@@ -132,6 +132,7 @@ def list_statement(engine: Engine, flt: RegistryFilter | None = None) -> Select[
         stmt = (
             select(*cols)
             .outerjoin(Inspector, Inspector.id == Enterprise.responsible_inspector_id)
+            .outerjoin(EnterpriseClass, EnterpriseClass.enterprise_id == Enterprise.id)
             .where(Enterprise.id.in_(matches), src.where, Enterprise.deleted.is_(False))
             .order_by(Enterprise.name, Enterprise.id)
         )
