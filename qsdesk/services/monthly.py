@@ -366,18 +366,15 @@ def _surveyed_by_origin(
                      AuditEntry.detail["form_id"].as_string() == CENSUS_FORM))
     for eid, at, aid, types, dom, origin in session.execute(_scoped(census, AuditEntry, origins)):
         keep(origin, eid, _local_day(at), "audit_entry", aid, types, dom)
-    reason = (select(Enterprise.id, Enterprise.updated_at, Enterprise.unit_types, Enterprise.domain)
+    # an enterprise entered for the survey: its first audit entry (joined on: the reason is a
+    # substring match, read once)
+    firsts = (select(AuditEntry.record_id, func.min(AuditEntry.at).label("first_at"))
+              .where(AuditEntry.table_name == "enterprise").group_by(AuditEntry.record_id).subquery("firsts"))
+    reason = (select(Enterprise.id, Enterprise.updated_at, firsts.c.first_at, Enterprise.unit_types, Enterprise.domain)
+              .outerjoin(firsts, firsts.c.record_id == Enterprise.id)
               .where(live, Enterprise.entry_reason.like(f"%{SURVEY_REASON}%")))
-    reason_rows = list(session.execute(_scoped(reason, Enterprise, origins)))
-    if reason_rows:
-        reason_ids = _scoped(select(Enterprise.id).where(live, Enterprise.entry_reason.like(f"%{SURVEY_REASON}%")),
-                             Enterprise, origins).with_only_columns(Enterprise.id)
-        firsts = dict(session.execute(
-            select(AuditEntry.record_id, func.min(AuditEntry.at))
-            .where(AuditEntry.table_name == "enterprise", AuditEntry.record_id.in_(reason_ids))
-            .group_by(AuditEntry.record_id)).all())
-        for eid, updated, types, dom, origin in reason_rows:
-            keep(origin, eid, _local_day(firsts.get(eid) or updated), "enterprise", eid, types, dom)
+    for eid, updated, first_at, types, dom, origin in session.execute(_scoped(reason, Enterprise, origins)):
+        keep(origin, eid, _local_day(first_at or updated), "enterprise", eid, types, dom)
     surveys = (select(Activity.enterprise_id, Activity.on_date, Activity.id, Enterprise.unit_types, Enterprise.domain)
                .join(Enterprise, Enterprise.id == Activity.enterprise_id)
                .where(Activity.deleted.is_(False), Activity.kind == "survey", Activity.on_date <= end, live))

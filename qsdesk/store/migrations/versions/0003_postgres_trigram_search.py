@@ -18,7 +18,7 @@ every character of the term; the ``ILIKE`` on those few rows keeps the answer ex
 rather than bigrams: the index is small (a registry uses a few thousand distinct characters, so
 the posting lists compress well), built and kept up in C by PostgreSQL's own functions, and
 cheap on every import; a bigram index costs several times a trigram index to build and keep.
-:mod:`qsdesk.store.search` writes the same expressions (:data:`CHAR_EXPRESSIONS`).
+:mod:`qsdesk.store.search` writes the same expressions (``ENTERPRISE_CHARS``, ``PRODUCT_CHARS``).
 
 ``pg_trgm`` is a trusted extension (PostgreSQL 13+): the database owner may create it. When the
 server lacks it (no contrib modules) nothing is created and the search stays a plain ``ILIKE``.
