@@ -200,3 +200,26 @@ def test_postgres_copy_insert_fails_as_a_core_insert_would_without_the_values(pg
         assert "华鲁" not in str(exc) and "赵六九" not in str(exc)
     with pg_store.session() as s:
         assert s.scalar(text("SELECT count(*) FROM enterprise WHERE id IN ('dup-1', 'long-1')")) == 1
+
+
+def test_row_problem_checks_every_column_as_its_type_says() -> None:
+    """The per-column checks (and the shortcut for text) refuse exactly what the column's type
+    refuses: every synced column against values of each JSON kind."""
+    from qsdesk.services.sync.rows import LOCAL_COLUMNS, _value_checker, row_problem
+
+    base = {"id": "r-1", "rev": 1, "updated_at": "2026-11-20T08:00:00+00:00", "origin": "370112001"}
+    values: list[Any] = [None, "x", "2026-11-20", "2026-11-20T08:00:00+00:00", "aGk=", "12.5", 1, 2**70, True,
+                         1.5, [], {}]
+    refused = 0
+    for table_name in TABLES:
+        for col in table_of(table_name).c:
+            if col.name in LOCAL_COLUMNS or col.name in base:
+                continue
+            for v in values:
+                want = _value_checker(col)(v)
+                got = row_problem(table_name, {**base, col.name: v})
+                assert got == (None if want is None else f"字段 {col.name} {want}"), (table_name, col.name, v)
+                refused += want is not None
+    assert refused > 100
+    assert row_problem("enterprise", {**base, "name": 5}) == "字段 name 应为文本"
+    assert row_problem("enterprise", {**base, "rev": 0}) == "字段 rev 版本号必须为正数"
