@@ -353,7 +353,7 @@ def _surveyed_by_origin(
     out: dict[str | None, dict[str, tuple[date, str, str]]] = defaultdict(dict)
     kinds: dict[str, tuple[Any, Any]] = {}
 
-    def keep(origin: str | None, eid: str, day: date, table: str, rid: str, types: Any, dom: Any) -> None:
+    def keep(origin: Any, eid: Any, day: Any, table: str, rid: Any, types: Any, dom: Any) -> None:
         mine = out[_key(origins, origin)]
         if day <= end and (eid not in mine or day < mine[eid][0]):
             mine[eid] = (day, table, rid)

@@ -70,10 +70,10 @@ PG_CHAR_INDEXES = frozenset({"ix_enterprise_chars", "ix_product_name_chars"})
 
 #: the indexed expressions of :data:`PG_CHAR_INDEXES`, written exactly as migration 0003 does
 #: (the planner uses an expression index only for the same expression)
-ENTERPRISE_CHARS = literal_column(
+ENTERPRISE_CHARS: ColumnElement[Any] = literal_column(
     "string_to_array(lower(coalesce(enterprise.name, '') || ' ' || coalesce(enterprise.uscc, '') || ' ' "
     "|| coalesce(enterprise.legal_rep, '') || ' ' || coalesce(enterprise.address, '')), NULL)")
-PRODUCT_CHARS = literal_column("string_to_array(lower(product.name), NULL)")
+PRODUCT_CHARS: ColumnElement[Any] = literal_column("string_to_array(lower(product.name), NULL)")
 
 
 def has_index(engine: Engine) -> bool:

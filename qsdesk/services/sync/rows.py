@@ -366,8 +366,7 @@ def insert_many(s: Session, t: Table, rows: Sequence[Mapping[str, Any]]) -> bool
                              [tuple(r) for r in data])
         return True
     statement = f"COPY {q(t.name)} ({names}) FROM STDIN"
-    dbapi_conn = conn.connection.dbapi_connection
-    assert dbapi_conn is not None
+    dbapi_conn: Any = conn.connection.dbapi_connection  # a psycopg Connection
     base_error = dialect.loaded_dbapi.Error
     try:
         with dbapi_conn.cursor() as cur, cur.copy(statement) as cp:
