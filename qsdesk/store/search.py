@@ -60,6 +60,7 @@ INDEX_TABLES = frozenset({"enterprise_search", "enterprise_fts"})
 TRIGRAM = 3
 
 _available: dict[int, bool] = {}
+_short_available: dict[int, bool] = {}
 
 
 #: the pg_trgm indexes of migration 0003
@@ -81,21 +82,29 @@ def has_index(engine: Engine) -> bool:
     tables or PostgreSQL's trigram indexes."""
     key = id(engine)
     if key not in _available:
-        ok = False
+        ok = short = False
         if engine.dialect.name == "sqlite":
-            ok = set(inspect(engine).get_table_names()) >= INDEX_TABLES
+            ok = short = set(inspect(engine).get_table_names()) >= INDEX_TABLES
         elif engine.dialect.name == "postgresql":
             with engine.connect() as c:
                 found = set(c.execute(text("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
                                            " AND (indexname LIKE '%\\_trgm' OR indexname LIKE '%\\_chars')")).scalars())
-            ok = found >= PG_INDEXES | PG_CHAR_INDEXES
-        _available[key] = ok
+            ok, short = found >= PG_INDEXES, found >= PG_INDEXES | PG_CHAR_INDEXES
+        _available[key], _short_available[key] = ok, short
     return _available[key]
+
+
+def has_short_index(engine: Engine) -> bool:
+    """Whether terms of one or two characters are index-served too: SQLite's document table;
+    on PostgreSQL the character indexes (a database made by an earlier 0003 has only the
+    trigram ones: its short terms are a LIKE scan)."""
+    return has_index(engine) and _short_available.get(id(engine), False)
 
 
 def forget_index(engine: Engine) -> None:
     """Drop the cached :func:`has_index` answer (after a migration created the index)."""
     _available.pop(id(engine), None)
+    _short_available.pop(id(engine), None)
 
 
 def terms(text: str) -> list[str]:
@@ -143,11 +152,13 @@ class IndexSource:
     params: dict[str, Any]
 
 
-def shape(text: str, dialect: str = "sqlite") -> tuple[int, ...] | None:
+def shape(text: str, dialect: str = "sqlite", short_index: bool = True) -> tuple[int, ...] | None:
     """What the statement of :func:`index_source` depends on besides the values: for each term
     (longest first) whether it uses the trigram index. None: no statement to reuse (no text, or
-    the text is empty)."""
+    a short driver without ``short_index``, searched with :func:`like_clause`)."""
     ts = sorted(terms(text), key=len, reverse=True)
+    if ts and len(ts[0]) < TRIGRAM and not short_index:
+        return None
     return tuple(int(len(t) >= TRIGRAM) for t in ts[:1]) + (len(ts) - 1,) if ts else None
 
 
@@ -214,7 +225,7 @@ def index_source(text: str, engine: Engine) -> IndexSource | None:
     # the longest term drives (fewest matches); the others are checked on its matches
     ts.sort(key=len, reverse=True)
     if engine.dialect.name == "postgresql":
-        return _pg_source(ts)
+        return _pg_source(ts) if len(ts[0]) >= TRIGRAM or has_short_index(engine) else None
     driver, others = ts[0], ts[1:]
     params: dict[str, Any] = {}
     if len(driver) >= TRIGRAM:

@@ -154,3 +154,25 @@ def test_postgres_indexed_search_lists_each_enterprise_once_with_its_class(pg_re
             ids = [r.id for r in s.execute(stmt, params)]
             assert s.scalar(text("SELECT count(*) FROM enterprise_class")) > 1
         assert ids and len(ids) == len(set(ids)), q
+
+
+def test_postgres_without_character_indexes_short_terms_are_a_like_scan(pg_registry: Store) -> None:
+    """A county database from before the character indexes: trigram search as before, a short
+    driver through the LIKE condition, the same answers."""
+    fill_registry(pg_registry)
+    with pg_registry.engine.begin() as c:
+        for index in search.PG_CHAR_INDEXES:
+            c.execute(text(f"DROP INDEX {index}"))
+    search.forget_index(pg_registry.engine)
+    try:
+        assert search.has_index(pg_registry.engine) and not search.has_short_index(pg_registry.engine)
+        for q, want in (("泰和", {"济南泰和电线电缆有限公司"}), ("电线电缆", {"济南泰和电线电缆有限公司"}),
+                        ("港沟 插", {"历城区鲁泰五金门市部"})):
+            assert names(pg_registry, reg.RegistryFilter(text=q)) == want
+            stmt, params = reg.list_query(pg_registry.engine, reg.RegistryFilter(text=q))
+            with pg_registry.session() as s:
+                assert {r.name for r in s.execute(stmt, params)} == want
+        assert search.index_source("泰和", pg_registry.engine) is None
+        assert search.index_source("电线电缆", pg_registry.engine) is not None
+    finally:
+        search.forget_index(pg_registry.engine)
