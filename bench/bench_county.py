@@ -59,6 +59,11 @@ COUNTY = "370112"
 TODAY = date(2026, 11, 20)
 
 
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
+
+
 def report(name: str, seconds: float, baseline: float, target: float | None = None,
            ratio_target: float | None = None) -> None:
     ratio = seconds / baseline if baseline > 0 else float("inf")
@@ -69,7 +74,7 @@ def report(name: str, seconds: float, baseline: float, target: float | None = No
         verdict += "" if ratio <= ratio_target else f"  RATIO OVER {ratio_target:g}×"
     unit, scale = ("ms", 1000.0) if seconds < 1 and baseline < 1 else ("s", 1.0)
     print(f"{name:<44} {seconds * scale:10.3f} {unit}   baseline {baseline * scale:10.3f} {unit}   "
-          f"ratio {ratio:6.2f}×{verdict}", flush=True)
+          f"ratio {ratio:6.2f}×{verdict}   [{load()}]", flush=True)
 
 
 @contextmanager
@@ -233,6 +238,8 @@ def main() -> int:
     ap.add_argument("--inspections", type=int, default=20_000)
     ap.add_argument("--search-enterprises", type=int, default=200_000)
     args = ap.parse_args()
+    print(f"# {args.stations} stations × ({args.enterprises} enterprises, {args.inspections} inspections); {load()}",
+          flush=True)
     with tempfile.TemporaryDirectory() as tmp, scratch_databases() as new_db:
         root = Path(tmp)
         county_url = new_db()
@@ -252,17 +259,24 @@ def main() -> int:
             pg_cols = {t: _pg_columns(c, t) for t in TABLES}
         t_import = t_raw = t_copy = 0.0
         rows = 0
+        print(f"# imports start: {load()}", flush=True)
         for db, bundle in stations:
             data = raw_rows(db, list(TABLES), pg_cols)
-            t_raw += raw_insert(raw_url, data, pg_cols, copy=False)
-            t_copy += raw_insert(copy_url, data, pg_cols, copy=True)
+            one_raw = raw_insert(raw_url, data, pg_cols, copy=False)
+            one_copy = raw_insert(copy_url, data, pg_cols, copy=True)
             t0 = time.perf_counter()
             rep = import_bundle(county, bundle)
-            t_import += time.perf_counter() - t0
+            one = time.perf_counter() - t0
             assert rep.status == "applied", rep.summary()
+            t_import, t_raw, t_copy = t_import + one, t_raw + one_raw, t_copy + one_copy
             rows += rep.total("new")
-        print(f"# {args.stations} station-years imported: {rows} rows")
-        print(f"{'raw COPY of the same rows':<44} {t_copy:10.3f} s")
+            print(f"#   {bundle.name}: {rep.total('new')} rows, import {one:.2f} s, executemany {one_raw:.2f} s, "
+                  f"COPY {one_copy:.2f} s, ratio {one / one_raw:.2f}× [{load()}]", flush=True)
+        n = max(1, args.stations)
+        print(f"# {args.stations} station-years imported: {rows} rows; per station: import {t_import / n:.2f} s, "
+              f"executemany {t_raw / n:.2f} s, COPY {t_copy / n:.2f} s; "
+              f"{rows / t_import:,.0f} rows/s imported")
+        print(f"{'raw COPY of the same rows':<44} {t_copy:10.3f} s   (import/COPY {t_import / t_copy:.2f}×)")
         report(f"{args.stations} imports vs raw executemany", t_import, t_raw, target=60.0 * args.stations / 20,
                ratio_target=2.0)
 
@@ -283,22 +297,24 @@ def main() -> int:
                 c.execute("SELECT origin, status, count(*) FROM inspection WHERE inspected_on >= %s "
                           "GROUP BY origin, status", (date(TODAY.year, TODAY.month, 1),)).fetchall()
             t_rollup, t_raw_rollup = timed(rollup, 3), timed(raw_rollup, 3)
-        report("monthly roll-up, all stations", t_rollup, t_raw_rollup, target=1.0)
+        report(f"monthly roll-up, {args.stations} stations", t_rollup, t_raw_rollup, target=1.0)
         print(f"{'annual lists, all stations':<44} {timed(annual, 2):10.3f} s", flush=True)
 
         # ---- registry search over --search-enterprises
         add_enterprises(county_url, args.search_enterprises)
         from qsdesk.services import registry as reg
 
-        # a driver of three characters or more uses the trigram indexes; a two-character one
-        # (which no trigram index can answer) is one scan, shown without a target
+        # a driver of three characters or more uses the trigram indexes; one of one or two
+        # characters (which no trigram index can answer) the character indexes
         with county.engine.connect() as c:
             some = str(c.execute(text("SELECT name FROM enterprise WHERE origin = :o ORDER BY id LIMIT 1 OFFSET 777"),
                                  {"o": f"{COUNTY}999"}).scalar())
         # a fragment of one enterprise's name and a word every address has (what a clerk types);
-        # a trade word in one name of eleven (18k matches, every one sorted by name: no target);
-        # a two-character driver
-        for query, target in ((f"{some[2:6]} 历城", 0.050), ("燃气具 历城", None), ("电线 港沟", None)):
+        # a two-character fragment of one name, alone and with a second short term; a trade word
+        # in one name of eleven, with a three- and a two-character driver (18k matches, every one
+        # sorted by name: no target)
+        for query, target in ((f"{some[2:6]} 历城", 0.050), (some[2:4], 0.050), (f"{some[3:5]} 历城", 0.050),
+                              ("燃气具 历城", None), ("电线 港沟", None)):
             flt = reg.RegistryFilter(text=query)
             stmt, params = reg.list_query(county.engine, flt)
 

@@ -41,7 +41,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
 from qsdesk.services.activities import unit_kind_of
@@ -287,12 +287,33 @@ def _item_keys(form_id: str, needles: tuple[str, ...]) -> list[str]:
     return out
 
 
-def _effective_inspections(session: Session, start: date, end: date, origin: str | None) -> list[Any]:
-    """Sealed annex 4/5 inspections of the period, each amendment chain by its newest sealed version.
+#: An origin scope: the station codes whose tables are computed together, or ``[None]`` for one
+#: table of every record.
+Origins = list[str | None]
 
-    Two plain queries (the period's records by date, then which of them a sealed amendment
-    replaces, by ``amends_id``) rather than one NOT EXISTS: SQLite's planner, without statistics,
-    picks the unselective status index for the correlated form and the month takes minutes at a
+
+def _scoped(stmt: Any, model: Any, origins: Origins) -> Any:
+    """``stmt`` with the row's origin as its last column, limited to ``origins``."""
+    stmt = stmt.add_columns(model.origin.label("origin_"))
+    return stmt if origins == [None] else stmt.where(model.origin.in_(origins))
+
+
+def _key(origins: Origins, origin: str | None) -> str | None:
+    """Which table a row counts in: its origin, or None for one table of every record."""
+    return None if origins == [None] else origin
+
+
+def _effective_inspections(session: Session, start: date, end: date, origin: str | None) -> list[Any]:
+    """Sealed annex 4/5 inspections of the period, each amendment chain by its newest sealed version."""
+    return _effective_by_origin(session, start, end, [origin]).get(origin, [])
+
+
+def _effective_by_origin(session: Session, start: date, end: date, origins: Origins) -> dict[str | None, list[Any]]:
+    """:func:`_effective_inspections` for several origins in one pass.
+
+    Two plain queries (the period's records by date, then every sealed amendment's ``amends_id``:
+    amendments are few) rather than one NOT EXISTS: SQLite's planner, without statistics, picks
+    the unselective status index for the correlated form and the month takes minutes at a
     county's size.
     """
     stmt = (
@@ -303,13 +324,14 @@ def _effective_inspections(session: Session, start: date, end: date, origin: str
                Inspection.form_id.in_(PRODUCER_FORMS + SELLER_FORMS))
         .order_by(Inspection.inspected_on, Inspection.id)
     )
-    rows = [r for r in session.execute(_origin_filter(stmt, Inspection, origin)) if r.status == "sealed"]
-    ids = [r.id for r in rows]
-    replaced: set[str] = set()
-    for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
-        replaced.update(session.scalars(select(Inspection.amends_id).where(
-            Inspection.amends_id.in_(chunk), Inspection.deleted.is_(False), Inspection.status == "sealed")))
-    return [r for r in rows if r.id not in replaced]
+    rows = [r for r in session.execute(_scoped(stmt, Inspection, origins)) if r.status == "sealed"]
+    replaced = set(session.scalars(select(Inspection.amends_id).where(
+        Inspection.amends_id.is_not(None), Inspection.deleted.is_(False), Inspection.status == "sealed")))
+    out: dict[str | None, list[Any]] = defaultdict(list)
+    for r in rows:
+        if r.id not in replaced:
+            out[_key(origins, r.origin_)].append(r)
+    return out
 
 
 def surveyed_on(session: Session, end: date, origin: str | None = None) -> dict[str, tuple[date, str, str]]:
@@ -319,37 +341,51 @@ def surveyed_on(session: Session, end: date, origin: str | None = None) -> dict[
     entered with the 录入原因 摸底排查; a ``survey`` work record. The station is the one that made
     that record (``origin``).
     """
-    out: dict[str, tuple[date, str, str]] = {}
+    return _surveyed_by_origin(session, end, [origin])[0].get(origin, {})
 
-    def keep(eid: str, day: date, table: str, rid: str) -> None:
-        if day <= end and (eid not in out or day < out[eid][0]):
-            out[eid] = (day, table, rid)
 
-    census = (select(AuditEntry.record_id, AuditEntry.at, AuditEntry.id)
-              .where(AuditEntry.table_name == "enterprise", AuditEntry.at < _end_utc(end),
+def _surveyed_by_origin(
+    session: Session, end: date, origins: Origins,
+) -> tuple[dict[str | None, dict[str, tuple[date, str, str]]], dict[str, tuple[Any, Any]]]:
+    """:func:`surveyed_on` for several origins in one pass (each source asked once, live
+    enterprises joined on rather than looked up by id), and each surveyed enterprise's
+    (unit types, domain)."""
+    out: dict[str | None, dict[str, tuple[date, str, str]]] = defaultdict(dict)
+    kinds: dict[str, tuple[Any, Any]] = {}
+
+    def keep(origin: Any, eid: Any, day: Any, table: str, rid: Any, types: Any, dom: Any) -> None:
+        mine = out[_key(origins, origin)]
+        if day <= end and (eid not in mine or day < mine[eid][0]):
+            mine[eid] = (day, table, rid)
+            kinds[eid] = (types, dom)
+
+    live = Enterprise.deleted.is_(False)
+    census = (select(AuditEntry.record_id, AuditEntry.at, AuditEntry.id, Enterprise.unit_types, Enterprise.domain)
+              .join(Enterprise, Enterprise.id == AuditEntry.record_id)
+              .where(AuditEntry.table_name == "enterprise", AuditEntry.at < _end_utc(end), live,
                      AuditEntry.detail["form_id"].as_string() == CENSUS_FORM))
-    for eid, at, aid in session.execute(_origin_filter(census, AuditEntry, origin)):
-        keep(eid, _local_day(at), "audit_entry", aid)
-    reason = (select(Enterprise.id, Enterprise.updated_at)
-              .where(Enterprise.deleted.is_(False), Enterprise.entry_reason.like(f"%{SURVEY_REASON}%")))
-    reason_rows = list(session.execute(_origin_filter(reason, Enterprise, origin)))
-    if reason_rows:
-        firsts = dict(session.execute(
-            select(AuditEntry.record_id, func.min(AuditEntry.at))
-            .where(AuditEntry.table_name == "enterprise", AuditEntry.record_id.in_([r[0] for r in reason_rows]))
-            .group_by(AuditEntry.record_id)).all())
-        for eid, updated in reason_rows:
-            keep(eid, _local_day(firsts.get(eid) or updated), "enterprise", eid)
-    surveys = (select(Activity.enterprise_id, Activity.on_date, Activity.id)
-               .where(Activity.deleted.is_(False), Activity.kind == "survey", Activity.on_date <= end,
-                      Activity.enterprise_id.is_not(None)))
-    for eid, day, aid in session.execute(_origin_filter(surveys, Activity, origin)):
-        keep(eid, day, "activity", aid)
-    if out:
-        live = set(session.scalars(select(Enterprise.id).where(Enterprise.deleted.is_(False),
-                                                               Enterprise.id.in_(list(out)))))
-        out = {k: v for k, v in out.items() if k in live}
-    return out
+    for eid, at, aid, types, dom, origin in session.execute(_scoped(census, AuditEntry, origins)):
+        keep(origin, eid, _local_day(at), "audit_entry", aid, types, dom)
+    # an enterprise entered for the survey: its first audit entry (joined on: the reason is a
+    # substring match, read once)
+    firsts = (select(AuditEntry.record_id, func.min(AuditEntry.at).label("first_at"))
+              .where(AuditEntry.table_name == "enterprise").group_by(AuditEntry.record_id).subquery("firsts"))
+    reason = (select(Enterprise.id, Enterprise.updated_at, firsts.c.first_at, Enterprise.unit_types, Enterprise.domain)
+              .outerjoin(firsts, firsts.c.record_id == Enterprise.id)
+              .where(live, Enterprise.entry_reason.like(f"%{SURVEY_REASON}%")))
+    for eid, updated, first_at, types, dom, origin in session.execute(_scoped(reason, Enterprise, origins)):
+        keep(origin, eid, _local_day(first_at or updated), "enterprise", eid, types, dom)
+    surveys = (select(Activity.enterprise_id, Activity.on_date, Activity.id, Enterprise.unit_types, Enterprise.domain)
+               .join(Enterprise, Enterprise.id == Activity.enterprise_id)
+               .where(Activity.deleted.is_(False), Activity.kind == "survey", Activity.on_date <= end, live))
+    for eid, day, aid, types, dom, origin in session.execute(_scoped(surveys, Activity, origins)):
+        keep(origin, eid, day, "activity", aid, types, dom)
+    return out, kinds
+
+
+#: above this many enterprises the findings are read for every enterprise in one pass (the
+#: county: nearly all of them) rather than looked up 500 ids at a time
+_FINDINGS_ALL = 2000
 
 
 def _findings(session: Session, ids: list[str], end: date) -> dict[str, tuple[tuple[bool, str, str] | None,
@@ -358,28 +394,37 @@ def _findings(session: Session, ids: list[str], end: date) -> dict[str, tuple[tu
     ``end``, from the latest task checklist, else the latest survey record naming the finding."""
     from qsdesk.domain.formspec import answer_of
 
+    wanted = set(ids)
     out: dict[str, Any] = {}
     keys = {f: (_item_keys(f, MANAGERS_ITEMS), _item_keys(f, RESPONSIBILITY_ITEMS)) for f in CHECKLIST_FORMS}
-    for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
-        lists = session.execute(
+    scopes: list[list[str] | None] = (
+        [None] if len(wanted) > _FINDINGS_ALL else [ids[i:i + 500] for i in range(0, len(ids), 500)])
+    for chunk in scopes:
+        lists = (
             select(TaskChecklist.enterprise_id, TaskChecklist.id, TaskChecklist.form_id, TaskChecklist.answers)
-            .where(TaskChecklist.deleted.is_(False), TaskChecklist.filled_on <= end,
-                   TaskChecklist.enterprise_id.in_(chunk))
+            .where(TaskChecklist.deleted.is_(False), TaskChecklist.filled_on <= end)
             .order_by(TaskChecklist.enterprise_id, TaskChecklist.filled_on, TaskChecklist.id))
-        for eid, cid, form_id, answers in lists:  # ordered by date: the last one wins
+        if chunk is not None:
+            lists = lists.where(TaskChecklist.enterprise_id.in_(chunk))
+        for eid, cid, form_id, answers in session.execute(lists):  # ordered by date: the last one wins
+            if eid not in wanted:
+                continue
             mk, rk = keys.get(form_id, ([], []))
             ans = answers or {}
             m = bool(mk) and all(answer_of(ans.get(k)) == "√" for k in mk)
             r = bool(rk) and all(answer_of(ans.get(k)) == "√" for k in rk)
             out[eid] = ((m, "task_checklist", cid), (r, "task_checklist", cid))
-        surveys = session.execute(
+        surveys = (
             select(Activity.enterprise_id, Activity.id, Activity.managers_in_place, Activity.responsibility_system)
             .where(Activity.deleted.is_(False), Activity.kind == "survey", Activity.on_date <= end,
-                   Activity.enterprise_id.in_(chunk))
+                   Activity.enterprise_id.is_not(None))
             .order_by(Activity.enterprise_id, Activity.on_date, Activity.id))
+        if chunk is not None:
+            surveys = surveys.where(Activity.enterprise_id.in_(chunk))
         latest: dict[str, Any] = {}
-        for row in surveys:
-            latest[row.enterprise_id] = row
+        for row in session.execute(surveys):
+            if row.enterprise_id in wanted:
+                latest[row.enterprise_id] = row
         for eid, row in latest.items():
             if eid in out:
                 continue  # a checklist says it more precisely
@@ -393,8 +438,17 @@ def compute_monthly(session: Session, year: int, month: int, *, origin: str | No
                     unit: str = "", period: Period | None = None) -> MonthlyTable:
     """The table for one month from every record (or only those a station ``origin`` created)."""
     p = period or period_of(session, year, month)
+    return MonthlyTable(year, month, unit, origin, _figures_by_origin(session, p, [origin])[origin], p)
+
+
+def _figures_by_origin(session: Session, p: Period, origins: Origins) -> dict[str | None, dict[str, Figure]]:
+    """The figures of several stations' tables (or of one table of every record, ``[None]``),
+    each query asked once for all of them: a county's roll-up costs about what one table costs."""
     start, end = p.start, p.end
-    figs = _new_figures()
+    all_figs: dict[str | None, dict[str, Figure]] = {o: _new_figures() for o in origins}
+
+    def figs_of(origin: str | None) -> dict[str, Figure]:
+        return all_figs[_key(origins, origin)]
 
     # work records of the period (publicity, self-fix, assessments, turnouts without a record)
     act_stmt = (
@@ -404,8 +458,10 @@ def compute_monthly(session: Session, year: int, month: int, *, origin: str | No
         .where(Activity.deleted.is_(False), Activity.on_date >= start, Activity.on_date <= end,
                Activity.kind.in_(("publicity", "self_fix", "assessment", "assessment_followup",
                                   "enforcement_turnout", "rectification")))
+        .order_by(Activity.on_date, Activity.id)
     )
-    for aid, kind, ukind, staff, qty, utypes, udomain in session.execute(_origin_filter(act_stmt, Activity, origin)):
+    for aid, kind, ukind, staff, qty, utypes, udomain, origin in session.execute(_scoped(act_stmt, Activity, origins)):
+        figs = figs_of(origin)
         uk = ukind or unit_kind_of(utypes, udomain)
         if kind == "publicity":
             figs["publicity_staff"].add(staff or 0, "activity", aid)
@@ -422,13 +478,11 @@ def compute_monthly(session: Session, year: int, month: int, *, origin: str | No
             figs[f"{uk}_assessment_followup"].add(qty or 0, "activity", aid)
 
     # surveys, cumulative to the period's end
-    surveyed = surveyed_on(session, end, origin)
-    if surveyed:
-        kinds = {}
-        for chunk in (list(surveyed)[i:i + 500] for i in range(0, len(surveyed), 500)):
-            kinds.update({eid: (types, dom) for eid, types, dom in session.execute(
-                select(Enterprise.id, Enterprise.unit_types, Enterprise.domain).where(Enterprise.id.in_(chunk)))})
-        findings = _findings(session, sorted(surveyed), end)
+    surveyed_by, kinds = _surveyed_by_origin(session, end, origins)
+    every = sorted({eid for surveyed in surveyed_by.values() for eid in surveyed})
+    findings = _findings(session, every, end) if every else {}
+    for origin, surveyed in surveyed_by.items():
+        figs = all_figs[origin]
         for eid in sorted(surveyed, key=lambda k: (surveyed[k][0], k)):
             _day, table, rid = surveyed[eid]
             uk = unit_kind_of(*kinds.get(eid, (None, None)))
@@ -440,15 +494,17 @@ def compute_monthly(session: Session, year: int, month: int, *, origin: str | No
                 figs[f"{uk}_responsibility"].add(1, r[1], r[2])
 
     # inspections: each amendment chain once, by its newest sealed version
-    for r in _effective_inspections(session, start, end, origin):
-        figs["enforcement_staff"].add(int(r.inspector1_id is not None) + int(r.inspector2_id is not None),
-                                      "inspection", r.id)
-        key = "inspected_producers" if r.form_id in PRODUCER_FORMS else "inspected_sellers"
-        figs[key].add(1, "inspection", r.id)
-        if r.problems_found:
-            figs["problems_found"].add(r.problems_found, "inspection", r.id)
-        if r.problems_fixed:
-            figs["problems_fixed"].add(r.problems_fixed, "inspection", r.id)
+    for origin, effective in _effective_by_origin(session, start, end, origins).items():
+        figs = all_figs[origin]
+        for r in effective:
+            figs["enforcement_staff"].add(int(r.inspector1_id is not None) + int(r.inspector2_id is not None),
+                                          "inspection", r.id)
+            key = "inspected_producers" if r.form_id in PRODUCER_FORMS else "inspected_sellers"
+            figs[key].add(1, "inspection", r.id)
+            if r.problems_found:
+                figs["problems_found"].add(r.problems_found, "inspection", r.id)
+            if r.problems_fixed:
+                figs["problems_fixed"].add(r.problems_fixed, "inspection", r.id)
 
     # cases under the two rules
     decided = func.coalesce(EnforcementCase.decided_on, EnforcementCase.filed_on)
@@ -457,8 +513,10 @@ def compute_monthly(session: Session, year: int, month: int, *, origin: str | No
                EnforcementCase.fine_yuan)
         .where(EnforcementCase.deleted.is_(False), EnforcementCase.kind == "two_rules",
                or_(EnforcementCase.filed_on.between(start, end), decided.between(start, end)))
+        .order_by(EnforcementCase.filed_on, EnforcementCase.id)
     )
-    for cid, filed_on, dec, penalty, fine in session.execute(_origin_filter(case_stmt, EnforcementCase, origin)):
+    for cid, filed_on, dec, penalty, fine, origin in session.execute(_scoped(case_stmt, EnforcementCase, origins)):
+        figs = figs_of(origin)
         if start <= filed_on <= end:
             figs["cases"].add(1, "enforcement_case", cid)
         dec_date = dec if isinstance(dec, date) else date.fromisoformat(str(dec))
@@ -467,7 +525,7 @@ def compute_monthly(session: Session, year: int, month: int, *, origin: str | No
                 figs["warnings"].add(1, "enforcement_case", cid)
             if fine:
                 figs["fines"].add(Decimal(fine), "enforcement_case", cid)
-    return MonthlyTable(year, month, unit, origin, figs, p)
+    return all_figs
 
 
 # --------------------------------------------------------------------------- rectification later
@@ -539,12 +597,22 @@ def record_rectification(store: Any, inspection_id: str, fixed_on: date, count: 
         return row.id
 
 
+def _distinct_origins(session: Session, table_name: str) -> list[str]:
+    """The distinct ``origin`` values of a table: one probe of its origin index per value (a
+    loose index scan) instead of reading every row (a county holds hundreds of thousands)."""
+    sql = text(
+        f"WITH RECURSIVE o(v) AS (SELECT min(origin) FROM {table_name} UNION ALL "
+        f"SELECT (SELECT min(origin) FROM {table_name} WHERE origin > o.v) FROM o WHERE o.v IS NOT NULL) "
+        "SELECT v FROM o WHERE v IS NOT NULL")
+    return list(session.scalars(sql))
+
+
 def station_origins(session: Session) -> list[tuple[str, str]]:
     """(code, name) of every station whose records this database holds, by code."""
     names = {code: name for code, name in session.execute(select(Node.code, Node.name))}
     codes: set[str] = {c for c, k in session.execute(select(Node.code, Node.kind)) if k == "station"}
     for model in (Activity, Inspection, EnforcementCase):
-        codes.update(o for (o,) in session.execute(select(model.origin).distinct()) if o)
+        codes.update(o for o in _distinct_origins(session, model.__tablename__) if o)
     self_county = session.scalars(select(Node.code).where(Node.is_self.is_(True), Node.kind == "county")).first()
     codes.discard(self_county or "")
     return [(c, names.get(c, c)) for c in sorted(codes)]
@@ -553,8 +621,9 @@ def station_origins(session: Session) -> list[tuple[str, str]]:
 def compute_county(session: Session, year: int, month: int) -> tuple[list[MonthlyTable], MonthlyTable]:
     """Each station's table (from the rows it created) and the county total (their sum)."""
     p = period_of(session, year, month)
-    tables = [compute_monthly(session, year, month, origin=code, unit=name, period=p)
-              for code, name in station_origins(session)]
+    stations = station_origins(session)
+    figures = _figures_by_origin(session, p, [code for code, _name in stations]) if stations else {}
+    tables = [MonthlyTable(year, month, name, code, figures[code], p) for code, name in stations]
     total = sum_tables(tables, year, month, period=p)
     return tables, total
 

@@ -39,7 +39,7 @@ from qsdesk.store.models import (
     Sampling,
     SupervisorAssignment,
 )
-from qsdesk.store.search import has_index, index_source, like_clause, shape, source_params
+from qsdesk.store.search import has_index, has_short_index, index_source, like_clause, shape, source_params
 
 CLASS_LABELS: dict[str, str] = CLASS_KEY_LABELS
 UNIT_TYPE_LABELS: dict[str, str] = {"producer": "生产", "wholesaler": "批发", "retailer": "零售"}
@@ -87,7 +87,7 @@ def list_query(engine: Engine, flt: RegistryFilter | None = None) -> tuple[Selec
     built once per set of filters and shape of search and reused while the user types (only the
     values change), which saves building a SQLAlchemy construct on every keystroke."""
     flt = flt or RegistryFilter()
-    src_shape = shape(flt.text, engine.dialect.name) if has_index(engine) else None
+    src_shape = shape(flt.text, engine.dialect.name, has_short_index(engine)) if has_index(engine) else None
     if src_shape is None:  # no search, or the LIKE fallback: nothing to reuse
         return list_statement(engine, flt), {}
     key = (id(engine), src_shape, flt.grade, flt.supervision_class, flt.status, flt.domain, flt.unit_type,
@@ -132,6 +132,7 @@ def list_statement(engine: Engine, flt: RegistryFilter | None = None) -> Select[
         stmt = (
             select(*cols)
             .outerjoin(Inspector, Inspector.id == Enterprise.responsible_inspector_id)
+            .outerjoin(EnterpriseClass, EnterpriseClass.enterprise_id == Enterprise.id)
             .where(Enterprise.id.in_(matches), src.where, Enterprise.deleted.is_(False))
             .order_by(Enterprise.name, Enterprise.id)
         )

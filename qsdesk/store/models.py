@@ -254,6 +254,7 @@ class EnforcementCase(SyncMixin, Base):
     """A case or punishment: feeds the supervision class and the monthly table."""
 
     __tablename__ = "enforcement_case"
+    __table_args__ = (Index("ix_enforcement_case_origin", "origin"),)  # see Inspection
     enterprise_id: Mapped[str] = mapped_column(ForeignKey("enterprise.id"), index=True)
     case_no: Mapped[str | None] = mapped_column(String(64))
     filed_on: Mapped[date] = mapped_column(Date, index=True)
@@ -290,7 +291,9 @@ class Inspection(SyncMixin, Base):
     amends_id: Mapped[str | None] = mapped_column(ForeignKey("inspection.id"), index=True)
 
     signatures: Mapped[list[Signature]] = relationship(back_populates="inspection", lazy="selectin")
-    __table_args__ = (Index("ix_inspection_enterprise_date", "enterprise_id", "inspected_on"),)
+    # origin: the stations a county holds records of (monthly.station_origins, one probe each)
+    __table_args__ = (Index("ix_inspection_enterprise_date", "enterprise_id", "inspected_on"),
+                      Index("ix_inspection_origin", "origin"))
 
 
 class Signature(SyncMixin, Base):
@@ -458,6 +461,7 @@ class Activity(SyncMixin, Base):
     """
 
     __tablename__ = "activity"
+    __table_args__ = (Index("ix_activity_origin", "origin"),)  # see Inspection
     kind: Mapped[str] = mapped_column(String(32), index=True)
     on_date: Mapped[date] = mapped_column(Date, index=True)
     enterprise_id: Mapped[str | None] = mapped_column(ForeignKey("enterprise.id"), index=True)

@@ -115,3 +115,64 @@ def test_postgres_search_uses_trigram_indexes_and_no_jit(pg_registry: Store) -> 
     for index in search.PG_INDEXES:
         assert index in plan, plan
     assert "Seq Scan on enterprise" not in plan, plan
+
+
+@pytest.mark.parametrize("query", ["电线 华", "缆", "ab 港沟"])
+def test_postgres_short_terms_use_the_character_indexes(pg_registry: Store, query: str) -> None:
+    """A driver of one or two characters (no trigram) is served by the character indexes, not by
+    a scan of every enterprise; the answer is the LIKE answer."""
+    _bulk(pg_registry, 500, seed=5)
+    stmt, params = reg.list_query(pg_registry.engine, reg.RegistryFilter(text=query))
+    with pg_registry.engine.connect() as c:
+        c.execute(text("SET enable_seqscan = off"))
+        compiled = stmt.compile(dialect=c.dialect)
+        plan = "\n".join(r[0] for r in c.exec_driver_sql("EXPLAIN " + str(compiled), {**compiled.params, **params}))
+    for index in search.PG_CHAR_INDEXES:
+        assert index in plan, plan
+    assert "Seq Scan on enterprise" not in plan, plan
+    assert names(pg_registry, reg.RegistryFilter(text=query)) == names(
+        pg_registry, reg.RegistryFilter(text=query), use_index=False)
+
+
+def test_postgres_short_term_statement_reused_with_new_values(pg_registry: Store) -> None:
+    fill_registry(pg_registry)
+    seen = set()
+    for q, want in (("泰和", {"济南泰和电线电缆有限公司"}), ("张伟", {"济南华兴塑料制品厂"})):
+        stmt, params = reg.list_query(pg_registry.engine, reg.RegistryFilter(text=q))
+        seen.add(id(stmt))
+        with pg_registry.session() as s:
+            assert {r.name for r in s.execute(stmt, params)} == want
+    assert len(seen) == 1
+
+
+def test_postgres_indexed_search_lists_each_enterprise_once_with_its_class(pg_registry: Store) -> None:
+    """The index-driven statement joins the stored class (no product with every class row)."""
+    fill_registry(pg_registry)
+    for q in ("泰", "电线电缆", "港沟 插"):
+        stmt, params = reg.list_query(pg_registry.engine, reg.RegistryFilter(text=q))
+        with pg_registry.session() as s:
+            ids = [r.id for r in s.execute(stmt, params)]
+            assert s.scalar(text("SELECT count(*) FROM enterprise_class")) > 1
+        assert ids and len(ids) == len(set(ids)), q
+
+
+def test_postgres_without_character_indexes_short_terms_are_a_like_scan(pg_registry: Store) -> None:
+    """A county database from before the character indexes: trigram search as before, a short
+    driver through the LIKE condition, the same answers."""
+    fill_registry(pg_registry)
+    with pg_registry.engine.begin() as c:
+        for index in search.PG_CHAR_INDEXES:
+            c.execute(text(f"DROP INDEX {index}"))
+    search.forget_index(pg_registry.engine)
+    try:
+        assert search.has_index(pg_registry.engine) and not search.has_short_index(pg_registry.engine)
+        for q, want in (("泰和", {"济南泰和电线电缆有限公司"}), ("电线电缆", {"济南泰和电线电缆有限公司"}),
+                        ("港沟 插", {"历城区鲁泰五金门市部"})):
+            assert names(pg_registry, reg.RegistryFilter(text=q)) == want
+            stmt, params = reg.list_query(pg_registry.engine, reg.RegistryFilter(text=q))
+            with pg_registry.session() as s:
+                assert {r.name for r in s.execute(stmt, params)} == want
+        assert search.index_source("泰和", pg_registry.engine) is None
+        assert search.index_source("电线电缆", pg_registry.engine) is not None
+    finally:
+        search.forget_index(pg_registry.engine)

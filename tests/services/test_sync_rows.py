@@ -129,31 +129,97 @@ def _enterprise_json(rid: str, **over: Any) -> dict[str, Any]:
 
 
 def _stored(store: Store, rid: str) -> list[tuple[Any, Any]]:
+    """Every column's stored value and how the database keeps it (SQLite's storage class;
+    PostgreSQL's text form of the value and its type)."""
     t = table_of("enterprise")
     cols = [c.name for c in t.c if c.name != "id"]
-    sel = ", ".join(f'"{c}", typeof("{c}")' for c in cols)
+    if store.engine.dialect.name == "sqlite":
+        sel = ", ".join(f'"{c}", typeof("{c}")' for c in cols)
+    else:
+        sel = ", ".join(f'"{c}"::text, pg_typeof("{c}")::text' for c in cols)
     with store.session() as s:
         got = s.execute(text(f"SELECT {sel} FROM enterprise WHERE id = :id"), {"id": rid}).one()
     return list(zip(got[::2], got[1::2], strict=True))
 
 
-def test_fast_insert_stores_what_a_core_insert_stores(store: Store) -> None:
+def _check_fast_insert(store: Store) -> None:
     from sqlalchemy import insert
 
-    from qsdesk.services.sync.exchange import _insert_many_sqlite
-    from qsdesk.services.sync.rows import json_to_row
+    from qsdesk.services.sync.rows import insert_many, json_to_row
 
     t = table_of("enterprise")
     fast = {**json_to_row("enterprise", _enterprise_json("fast-1")), "change_seq": 0}
     core = {**json_to_row("enterprise", _enterprise_json("core-1")), "change_seq": 0}
+    # a JSON null, empty texts and tabs/newlines/backslashes (COPY's own escapes) travel too
+    odd = {**json_to_row("enterprise", _enterprise_json("fast-2", extra=None, address="a\tb\n\\N\t\r\n",
+                                                        legal_rep="", contact=r"\N")), "change_seq": 0}
+    odd_core = {**odd, "id": "core-2"}
     with store.transaction() as s:
-        assert _insert_many_sqlite(s, t, [fast]) is (s.get_bind().dialect.name == "sqlite")
-        s.execute(insert(t), [core])
+        assert insert_many(s, t, [fast, odd]) is True
+        s.execute(insert(t), [core, odd_core])
     assert _stored(store, "fast-1") == _stored(store, "core-1")
+    assert _stored(store, "fast-2") == _stored(store, "core-2")
 
     # a row without every column (a bundle from an older program) goes the Core way: its defaults
     short = {k: v for k, v in fast.items() if k not in ("extra", "supervision_class")} | {"id": "short-1"}
     with store.transaction() as s:
-        assert _insert_many_sqlite(s, t, [short]) is False
+        assert insert_many(s, t, [short]) is False
     with store.session() as s:
         assert s.scalar(text("SELECT count(*) FROM enterprise WHERE id = 'short-1'")) == 0
+
+
+def test_fast_insert_stores_what_a_core_insert_stores(store: Store) -> None:
+    _check_fast_insert(store)
+
+
+def test_postgres_copy_insert_stores_what_a_core_insert_stores(pg_store: Store) -> None:
+    _check_fast_insert(pg_store)
+
+
+def test_postgres_copy_insert_fails_as_a_core_insert_would_without_the_values(pg_store: Store) -> None:
+    from sqlalchemy.exc import DataError, IntegrityError
+
+    from qsdesk.services.sync.rows import insert_many, json_to_row
+
+    t = table_of("enterprise")
+    row = {**json_to_row("enterprise", _enterprise_json("dup-1", legal_rep="赵六九")), "change_seq": 0}
+    with pg_store.transaction() as s:
+        insert_many(s, t, [row])
+    with pytest.raises(IntegrityError) as dup, pg_store.transaction() as s:
+        insert_many(s, t, [row])
+    too_long = {**row, "id": "long-1", "name": "华鲁" * 101}
+    with pytest.raises(DataError) as long_, pg_store.transaction() as s:
+        insert_many(s, t, [too_long])
+    orphan = {**json_to_row("product", {"id": "p-1", "enterprise_id": "nobody", "name": "电线", "rev": 1,
+                                        "updated_at": "2026-11-20T08:00:00+00:00", "origin": "370112001",
+                                        "deleted": False}), "change_seq": 0}
+    orphan = {c.name: orphan.get(c.name) for c in table_of("product").c}
+    with pytest.raises(IntegrityError), pg_store.transaction() as s:
+        assert insert_many(s, table_of("product"), [orphan]) is True
+    for exc in (dup.value, long_.value):
+        assert "华鲁" not in str(exc) and "赵六九" not in str(exc)
+    with pg_store.session() as s:
+        assert s.scalar(text("SELECT count(*) FROM enterprise WHERE id IN ('dup-1', 'long-1')")) == 1
+
+
+def test_row_problem_checks_every_column_as_its_type_says() -> None:
+    """The per-column checks (and the shortcut for text) refuse exactly what the column's type
+    refuses: every synced column against values of each JSON kind."""
+    from qsdesk.services.sync.rows import LOCAL_COLUMNS, _value_checker, row_problem
+
+    base = {"id": "r-1", "rev": 1, "updated_at": "2026-11-20T08:00:00+00:00", "origin": "370112001"}
+    values: list[Any] = [None, "x", "2026-11-20", "2026-11-20T08:00:00+00:00", "aGk=", "12.5", 1, 2**70, True,
+                         1.5, [], {}]
+    refused = 0
+    for table_name in TABLES:
+        for col in table_of(table_name).c:
+            if col.name in LOCAL_COLUMNS or col.name in base:
+                continue
+            for v in values:
+                want = _value_checker(col)(v)
+                got = row_problem(table_name, {**base, col.name: v})
+                assert got == (None if want is None else f"字段 {col.name} {want}"), (table_name, col.name, v)
+                refused += want is not None
+    assert refused > 100
+    assert row_problem("enterprise", {**base, "name": 5}) == "字段 name 应为文本"
+    assert row_problem("enterprise", {**base, "rev": 0}) == "字段 rev 版本号必须为正数"

@@ -41,7 +41,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, or_, select, text, true, update
+from sqlalchemy import bindparam, func, insert, or_, select, text, true, update
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -64,6 +64,7 @@ from qsdesk.services.sync.rows import (
     EncodedRows,
     TableEncoder,
     content_hash,
+    insert_many,
     is_sealed,
     json_to_row,
     raw_json_supported,
@@ -811,7 +812,7 @@ def _apply_rows(s: Session, table_name: str, inserts: list[dict[str, Any]], upda
         inserts = _parents_first(inserts, itemgetter("id"), itemgetter("amends_id"))
     for group in _group_by_keys(inserts):
         rows = [{**r, "change_seq": 0} for r in group]
-        if not _insert_many_sqlite(s, t, rows):
+        if not insert_many(s, t, rows):
             s.execute(insert(t), rows)
     for group in _group_by_keys(updates):
         cols = [c for c in group[0] if c not in ("id", _EXPECTED_REV)]
@@ -830,28 +831,6 @@ def _apply_rows(s: Session, table_name: str, inserts: list[dict[str, Any]], upda
         if sane and result.rowcount != len(group):
             raise BundleError(f"导入期间本机有{TABLE_LABELS.get(table_name, table_name)}记录被修改，"
                               "为不丢失这次修改，未导入任何内容：请重新导入", "concurrent")
-
-
-def _insert_many_sqlite(s: Session, t: Table, rows: list[dict[str, Any]]) -> bool:
-    """``INSERT`` rows that carry every column of ``t`` with one ``executemany`` on SQLite, the
-    values converted by the columns' own SQLAlchemy bind processors (the stored values are those
-    ``s.execute(insert(t), rows)`` stores, without its per-row overhead). Returns False, having
-    done nothing, when that does not apply (another database, a column missing: its default)."""
-    conn = s.connection()
-    dialect = conn.dialect
-    keys = list(rows[0])
-    if dialect.name != "sqlite" or dialect.paramstyle != "qmark" or set(keys) != set(t.c.keys()):
-        return False
-    data = [list(r) for r in map(itemgetter(*keys), rows)]
-    for j, key in enumerate(keys):
-        proc = t.c[key].type.dialect_impl(dialect).bind_processor(dialect)
-        if proc is not None:
-            for row in data:
-                row[j] = proc(row[j])
-    q = dialect.identifier_preparer.quote
-    conn.exec_driver_sql(f"INSERT INTO {q(t.name)} ({', '.join(q(k) for k in keys)}) "
-                         f"VALUES ({', '.join('?' * len(keys))})", [tuple(r) for r in data])
-    return True
 
 
 def _group_by_keys(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:

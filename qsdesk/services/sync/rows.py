@@ -37,6 +37,7 @@ from sqlalchemy import (
     text,
     type_coerce,
 )
+from sqlalchemy import exc as exc_mod
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -330,6 +331,73 @@ class TableEncoder:
         return LINE_ENCODER.encode(proc(raw) if proc is not None else raw)
 
 
+# ------------------------------------------------------------------------------ bulk insert
+
+
+def insert_many(s: Session, t: Table, rows: Sequence[Mapping[str, Any]]) -> bool:
+    """Insert rows that carry every column of ``t`` in one go, the values converted by the
+    columns' own SQLAlchemy bind processors, so the stored values are those
+    ``s.execute(insert(t), rows)`` stores, without its per-row overhead: one ``executemany`` on
+    SQLite, one ``COPY … FROM STDIN`` on PostgreSQL (psycopg). A failure raises the SQLAlchemy
+    exception the Core insert would raise (``IntegrityError``, ``DataError`` …) with the values
+    hidden. Returns False, having done nothing, when that does not apply (another database or
+    driver, no rows, a column missing: its default)."""
+    if not rows:
+        return False
+    conn = s.connection()
+    dialect = conn.dialect
+    keys = list(rows[0])
+    if set(keys) != set(t.c.keys()):
+        return False
+    sqlite = dialect.name == "sqlite" and dialect.paramstyle == "qmark"
+    copy = dialect.name == "postgresql" and dialect.driver == "psycopg"
+    if not (sqlite or copy):
+        return False
+    data = [list(r) for r in map(itemgetter(*keys), rows)] if len(keys) > 1 else [[r[keys[0]]] for r in rows]
+    for j, key in enumerate(keys):
+        proc = t.c[key].type.dialect_impl(dialect).bind_processor(dialect)
+        if proc is not None:
+            for row in data:
+                row[j] = proc(row[j])
+    q = dialect.identifier_preparer.quote
+    names = ", ".join(q(k) for k in keys)
+    if sqlite:
+        conn.exec_driver_sql(f"INSERT INTO {q(t.name)} ({names}) VALUES ({', '.join('?' * len(keys))})",
+                             [tuple(r) for r in data])
+        return True
+    statement = f"COPY {q(t.name)} ({names}) FROM STDIN"
+    dbapi_conn: Any = conn.connection.dbapi_connection  # a psycopg Connection
+    base_error = dialect.loaded_dbapi.Error
+    try:
+        with dbapi_conn.cursor() as cur, cur.copy(statement) as cp:
+            for row in data:
+                cp.write_row(row)
+    except base_error as exc:
+        # what the Core insert would have raised, so callers tell a refused value from a
+        # missing reference; never the row's values (personal data) in the message
+        raise exc_mod.DBAPIError.instance(statement, None, _without_values(exc), base_error,
+                                          hide_parameters=True, dialect=dialect) from exc
+    return True
+
+
+def _without_values(exc: Exception) -> Exception:
+    """A psycopg error as its server message without the value COPY quotes in its context
+    (``COPY enterprise, line 3, column name: "…"`` keeps the line and column only). The detail of
+    a key violation names record ids only (no personal data) and stays."""
+    diag = getattr(exc, "diag", None)
+    primary = getattr(diag, "message_primary", None)
+    if diag is None or not primary:
+        return exc
+    parts = [primary]
+    if diag.message_detail and diag.sqlstate and diag.sqlstate.startswith("23"):  # integrity
+        parts.append(diag.message_detail)
+    if diag.context:
+        parts.append(diag.context.split(": ", 1)[0])
+    clean = type(exc)("\n".join(parts))
+    clean.__cause__ = None
+    return clean
+
+
 # ------------------------------------------------------------------------------ incoming values
 
 #: Integers a database column holds (SQLite and PostgreSQL BIGINT): [-2^63, 2^63).
@@ -351,73 +419,118 @@ def refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed")
 
 
-def _value_problem(col: Any, value: Any) -> str | None:
+def _value_checker(col: Any) -> Callable[[Any], str | None]:
+    """The check of one column's incoming JSON value (None: fine, else why not), chosen once per
+    column so that a year of rows is checked without asking each value's column type again."""
     ctype = col.type
-    if value is None:
-        if not col.nullable and not col.primary_key:
-            return "不能为空"
-        return None
+    required = not col.nullable and not col.primary_key
+
+    def typed(check: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
+        def run(value: Any) -> str | None:
+            if value is None:
+                return "不能为空" if required else None
+            return check(value)
+        return run
+
     if isinstance(ctype, Boolean):
-        return None if type(value) is bool else "应为是/否"
+        return typed(lambda v: None if type(v) is bool else "应为是/否")
     if isinstance(ctype, Integer):
-        if type(value) is not int:
-            return "应为整数"
-        if not INT_MIN <= value <= INT_MAX:
-            return "超出整数范围"
-        if col.name == "rev" and value < 1:
-            return "版本号必须为正数"
-        return None
+        is_rev = col.name == "rev"
+
+        def integer(v: Any) -> str | None:
+            if type(v) is not int:
+                return "应为整数"
+            if not INT_MIN <= v <= INT_MAX:
+                return "超出整数范围"
+            if is_rev and v < 1:
+                return "版本号必须为正数"
+            return None
+        return typed(integer)
     if isinstance(ctype, Numeric):
-        if type(value) not in (str, int, float):
-            return "应为数值"
-        try:
-            d = Decimal(str(value))
-        except ArithmeticError:
-            return "不是有效的数值"
-        if not d.is_finite() or abs(d) >= NUMERIC_LIMIT:
-            return "数值无效或过大"
-        return None
+        def numeric(v: Any) -> str | None:
+            if type(v) not in (str, int, float):
+                return "应为数值"
+            try:
+                d = Decimal(str(v))
+            except ArithmeticError:
+                return "不是有效的数值"
+            if not d.is_finite() or abs(d) >= NUMERIC_LIMIT:
+                return "数值无效或过大"
+            return None
+        return typed(numeric)
     if isinstance(ctype, DateTime):
-        if type(value) is not str:
-            return "应为日期时间"
-        try:
-            _dt_in(value)
-        except ValueError:
-            return "不是有效的日期时间"
-        return None
+        def when(v: Any) -> str | None:
+            if type(v) is not str:
+                return "应为日期时间"
+            try:
+                _dt_in(v)
+            except ValueError:
+                return "不是有效的日期时间"
+            return None
+        return typed(when)
     if isinstance(ctype, Date):
-        if type(value) is not str:
-            return "应为日期"
-        try:
-            date.fromisoformat(value)
-        except ValueError:
-            return "不是有效的日期"
-        return None
+        def day(v: Any) -> str | None:
+            if type(v) is not str:
+                return "应为日期"
+            try:
+                date.fromisoformat(v)
+            except ValueError:
+                return "不是有效的日期"
+            return None
+        return typed(day)
     if isinstance(ctype, LargeBinary):
-        if type(value) is not str:
-            return "应为 base64 文本"
-        try:
-            base64.b64decode(value, validate=True)
-        except ValueError:
-            return "不是有效的 base64"
-        return None
+        def b64(v: Any) -> str | None:
+            if type(v) is not str:
+                return "应为 base64 文本"
+            try:
+                base64.b64decode(v, validate=True)
+            except ValueError:
+                return "不是有效的 base64"
+            return None
+        return typed(b64)
     if isinstance(ctype, JSON):
-        return None
+        return typed(lambda v: None)
     # text: declared lengths are not checked here (SQLite keeps longer text a station may hold;
     # PostgreSQL refuses it at write time, reported as a refused bundle)
-    return None if type(value) is str else "应为文本"
+    return typed(lambda v: None if type(v) is str else "应为文本")
+
+
+def _value_problem(col: Any, value: Any) -> str | None:
+    """Why ``value`` (JSON) cannot be stored in ``col``, or None."""
+    return _value_checker(col)(value)
+
+
+_CHECKERS: dict[str, dict[str, Callable[[Any], str | None]]] = {
+    name: {c.name: _value_checker(c) for c in model.__table__.c if c.name not in LOCAL_COLUMNS}  # type: ignore[attr-defined]
+    for name, model in TABLES.items()
+}
+
+
+def _plain_text(col: Any) -> bool:
+    return (col.nullable and not isinstance(col.type, (Boolean, Integer, Numeric, DateTime, Date, LargeBinary, JSON))
+            and col.name not in LOCAL_COLUMNS)
+
+
+#: nullable text columns: any text or None is fine (most values; checked without a call)
+_PLAIN_TEXT: dict[str, frozenset[str]] = {
+    name: frozenset(c.name for c in model.__table__.c if _plain_text(c))  # type: ignore[attr-defined]
+    for name, model in TABLES.items()
+}
 
 
 def row_problem(table_name: str, data: Mapping[str, Any]) -> str | None:
     """Why a travelled row (JSON values) cannot be stored, or None: every known column must have
     a value of its type in range (no bool for an integer, no integer beyond 64 bits, no NaN or
     10^26 for money, no text for a date). Checked before anything is written."""
-    table = table_of(table_name)
+    checkers = _CHECKERS[table_name]
+    plain = _PLAIN_TEXT[table_name]
     for key, value in data.items():
-        col = table.c.get(key)
-        if col is None or key in LOCAL_COLUMNS:
+        if key in plain and (value is None or type(value) is str):
             continue
-        problem = _value_problem(col, value)
+        check = checkers.get(key)
+        if check is None:  # a column this program does not know, or a node-local one
+            continue
+        problem = check(value)
         if problem is not None:
             return f"字段 {key} {problem}"
     for key in ("id", "rev", "updated_at", "origin"):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 08:16:01.364089
+Create Date: 2026-12-03 16:57:02.551814
 """
 
 from collections.abc import Sequence
@@ -404,6 +404,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_activity_inspection_id'), ['inspection_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_activity_kind'), ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_activity_on_date'), ['on_date'], unique=False)
+        batch_op.create_index('ix_activity_origin', ['origin'], unique=False)
 
     op.create_table('class_decision',
     sa.Column('enterprise_id', sa.String(length=36), nullable=False),
@@ -450,6 +451,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_enforcement_case_change_seq'), ['change_seq'], unique=False)
         batch_op.create_index(batch_op.f('ix_enforcement_case_enterprise_id'), ['enterprise_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_enforcement_case_filed_on'), ['filed_on'], unique=False)
+        batch_op.create_index('ix_enforcement_case_origin', ['origin'], unique=False)
 
     op.create_table('inspection',
     sa.Column('enterprise_id', sa.String(length=36), nullable=False),
@@ -490,6 +492,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_inspection_enterprise_id'), ['enterprise_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_inspection_inspected_on'), ['inspected_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_inspection_inspector1_id'), ['inspector1_id'], unique=False)
+        batch_op.create_index('ix_inspection_origin', ['origin'], unique=False)
         batch_op.create_index(batch_op.f('ix_inspection_record_no'), ['record_no'], unique=False)
         batch_op.create_index(batch_op.f('ix_inspection_status'), ['status'], unique=False)
 
@@ -832,6 +835,7 @@ def downgrade() -> None:
     with op.batch_alter_table('inspection', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_inspection_status'))
         batch_op.drop_index(batch_op.f('ix_inspection_record_no'))
+        batch_op.drop_index('ix_inspection_origin')
         batch_op.drop_index(batch_op.f('ix_inspection_inspector1_id'))
         batch_op.drop_index(batch_op.f('ix_inspection_inspected_on'))
         batch_op.drop_index(batch_op.f('ix_inspection_enterprise_id'))
@@ -841,6 +845,7 @@ def downgrade() -> None:
 
     op.drop_table('inspection')
     with op.batch_alter_table('enforcement_case', schema=None) as batch_op:
+        batch_op.drop_index('ix_enforcement_case_origin')
         batch_op.drop_index(batch_op.f('ix_enforcement_case_filed_on'))
         batch_op.drop_index(batch_op.f('ix_enforcement_case_enterprise_id'))
         batch_op.drop_index(batch_op.f('ix_enforcement_case_change_seq'))
@@ -852,6 +857,7 @@ def downgrade() -> None:
 
     op.drop_table('class_decision')
     with op.batch_alter_table('activity', schema=None) as batch_op:
+        batch_op.drop_index('ix_activity_origin')
         batch_op.drop_index(batch_op.f('ix_activity_on_date'))
         batch_op.drop_index(batch_op.f('ix_activity_kind'))
         batch_op.drop_index(batch_op.f('ix_activity_inspection_id'))

@@ -11,6 +11,15 @@ under a UTF-8 ctype); :mod:`qsdesk.store.search` asks one indexed column per bra
 the shape the planner can use them for (an OR across the columns and a product subquery is a
 sequential scan).
 
+A trigram index cannot answer a term of one or two characters (a clerk types 电线 or 泰). For
+those, GIN indexes over the *characters* of the same columns (``string_to_array(lower(…), NULL)``,
+one index over the enterprise's four columns, one over product names) find the rows holding
+every character of the term; the ``ILIKE`` on those few rows keeps the answer exact. Characters
+rather than bigrams: the index is small (a registry uses a few thousand distinct characters, so
+the posting lists compress well), built and kept up in C by PostgreSQL's own functions, and
+cheap on every import; a bigram index costs several times a trigram index to build and keep.
+:mod:`qsdesk.store.search` writes the same expressions (``ENTERPRISE_CHARS``, ``PRODUCT_CHARS``).
+
 ``pg_trgm`` is a trusted extension (PostgreSQL 13+): the database owner may create it. When the
 server lacks it (no contrib modules) nothing is created and the search stays a plain ``ILIKE``.
 SQLite gets nothing here (its FTS5 index is revision 0002).
@@ -36,6 +45,16 @@ INDEXES = [
 ]
 
 
+#: (index name, table, expression): the characters of the searched text, for short terms; the
+#: expressions must be written exactly so in the queries (``qsdesk.store.search``)
+CHAR_INDEXES = [
+    ("ix_enterprise_chars", "enterprise",
+     "string_to_array(lower(coalesce(name, '') || ' ' || coalesce(uscc, '') || ' ' || coalesce(legal_rep, '')"
+     " || ' ' || coalesce(address, '')), NULL)"),
+    ("ix_product_name_chars", "product", "string_to_array(lower(name), NULL)"),
+]
+
+
 def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
@@ -46,10 +65,12 @@ def upgrade() -> None:
     op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     for name, table, column in INDEXES:
         op.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin ({column} gin_trgm_ops)")
+    for name, table, expression in CHAR_INDEXES:
+        op.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin (({expression}))")
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
-    for name, _table, _column in INDEXES:
+    for name, *_rest in INDEXES + CHAR_INDEXES:
         op.execute(f"DROP INDEX IF EXISTS {name}")
