@@ -39,9 +39,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, Unpack
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from qsdesk.services.activities import unit_kind_of
@@ -260,7 +260,10 @@ def _new_figures() -> dict[str, Figure]:
     return {c.key: Figure(Decimal("0") if c.key == "fines" else 0) for c in CELLS}
 
 
-def _origin_filter(stmt: Any, model: Any, origin: str | None) -> Any:
+_Stmt = TypeVar("_Stmt", bound="Select[Unpack[tuple[Any, ...]]]")
+
+
+def _origin_filter(stmt: _Stmt, model: Any, origin: str | None) -> _Stmt:
     return stmt if origin is None else stmt.where(model.origin == origin)
 
 
@@ -281,7 +284,7 @@ def _item_keys(form_id: str, needles: tuple[str, ...]) -> list[str]:
     from qsdesk.domain import formspec
 
     spec = formspec.load_form(form_id)
-    out = []
+    out: list[str] = []
     for needle in needles:
         out.extend(it.key for it in spec.items() if needle in it.content)
     return out
@@ -321,7 +324,9 @@ def surveyed_on(session: Session, end: date, origin: str | None = None) -> dict[
     """
     out: dict[str, tuple[date, str, str]] = {}
 
-    def keep(eid: str, day: date, table: str, rid: str) -> None:
+    def keep(eid: str | None, day: date, table: str, rid: str) -> None:
+        if eid is None:
+            return  # both queries select rows naming an enterprise; the column is nullable
         if day <= end and (eid not in out or day < out[eid][0]):
             out[eid] = (day, table, rid)
 
@@ -366,7 +371,7 @@ def _findings(session: Session, ids: list[str], end: date) -> dict[str, tuple[tu
             .where(TaskChecklist.deleted.is_(False), TaskChecklist.filled_on <= end,
                    TaskChecklist.enterprise_id.in_(chunk))
             .order_by(TaskChecklist.enterprise_id, TaskChecklist.filled_on, TaskChecklist.id))
-        for eid, cid, form_id, answers in lists:  # ordered by date: the last one wins
+        for eid, cid, form_id, answers in lists.tuples():  # ordered by date: the last one wins
             mk, rk = keys.get(form_id, ([], []))
             ans = answers or {}
             m = bool(mk) and all(answer_of(ans.get(k)) == "√" for k in mk)
@@ -383,9 +388,9 @@ def _findings(session: Session, ids: list[str], end: date) -> dict[str, tuple[tu
         for eid, row in latest.items():
             if eid in out:
                 continue  # a checklist says it more precisely
-            m = (bool(row.managers_in_place), "activity", row.id) if row.managers_in_place is not None else None
-            r = (bool(row.responsibility_system), "activity", row.id) if row.responsibility_system is not None else None
-            out[eid] = (m, r)
+            mf = (bool(row.managers_in_place), "activity", row.id) if row.managers_in_place is not None else None
+            rf = (bool(row.responsibility_system), "activity", row.id) if row.responsibility_system is not None else None
+            out[eid] = (mf, rf)
     return out
 
 
@@ -603,7 +608,8 @@ def source_rows(session: Session, figure: Figure) -> list[SourceRow]:
         rows: dict[str, Any] = {}
         uniq = list(dict.fromkeys(ids))
         for chunk in (uniq[i:i + 500] for i in range(0, len(uniq), 500)):
-            rows.update({r.id: r for r in session.scalars(select(model).where(model.id.in_(chunk)))})
+            chunk_rows: list[Any] = list(session.scalars(select(model).where(model.id.in_(chunk))))
+            rows.update({r.id: r for r in chunk_rows})
 
         def ent_id(r: Any) -> str | None:
             if isinstance(r, Enterprise):
@@ -612,7 +618,7 @@ def source_rows(session: Session, figure: Figure) -> list[SourceRow]:
                 return r.record_id
             return getattr(r, "enterprise_id", None)
 
-        eids = list({ent_id(r) for r in rows.values()} - {None})
+        eids = [e for e in {ent_id(r) for r in rows.values()} if e is not None]
         names: dict[str, str] = {}
         for chunk in (eids[i:i + 500] for i in range(0, len(eids), 500)):
             names.update(dict(session.execute(select(Enterprise.id, Enterprise.name)
@@ -786,8 +792,8 @@ def _detail_sheet(wb: Any, session: Session | None, tables: list[MonthlyTable]) 
     ws = wb.create_sheet("明细")
     head = ["填报单位", "类别", "统计项目", "数值", "来源", "日期", "企业", "记录内容"]
     ws.append(head)
-    for c in range(1, len(head) + 1):
-        ws.cell(1, c).font = Font(bold=True)
+    for i in range(1, len(head) + 1):
+        ws.cell(1, i).font = Font(bold=True)
     if session is None:
         return
     for t in tables:
