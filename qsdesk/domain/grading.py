@@ -277,14 +277,14 @@ class SupervisingLevel(StrEnum):
     STATION = "市场监管所（分局）"
 
 
-_LADDER = (
+_LADDER: tuple[SupervisingLevel, ...] = (
     SupervisingLevel.STATION,
     SupervisingLevel.COUNTY,
     SupervisingLevel.CITY,
     SupervisingLevel.PROVINCE,
     SupervisingLevel.NATIONAL,
 )
-_MUNICIPAL_LADDER = (
+_MUNICIPAL_LADDER: tuple[SupervisingLevel, ...] = (
     SupervisingLevel.STATION,
     SupervisingLevel.DISTRICT,
     SupervisingLevel.CITY,

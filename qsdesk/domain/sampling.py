@@ -96,11 +96,16 @@ class SamplingLevel(StrEnum):
 
 
 class HasResult(Protocol):
-    """Anything with a sampling date, a result and a major-hazard flag (records, ORM rows)."""
+    """Anything with a sampling date, a result and a major-hazard flag (records, ORM rows).
 
-    sampled_on: date
-    result: SamplingResult | str | None
-    major_hazard: bool
+    Read-only members, so frozen dataclasses such as ``SamplingOutcome`` conform too."""
+
+    @property
+    def sampled_on(self) -> date: ...
+    @property
+    def result(self) -> SamplingResult | str | None: ...
+    @property
+    def major_hazard(self) -> bool: ...
 
 
 @dataclass(frozen=True)

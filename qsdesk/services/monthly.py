@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar, Unpack
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
@@ -260,7 +260,7 @@ def _new_figures() -> dict[str, Figure]:
     return {c.key: Figure(Decimal("0") if c.key == "fines" else 0) for c in CELLS}
 
 
-_Stmt = TypeVar("_Stmt", bound="Select[Unpack[tuple[Any, ...]]]")
+_Stmt = TypeVar("_Stmt", bound="Select[*tuple[Any, ...]]")
 
 
 def _origin_filter(stmt: _Stmt, model: Any, origin: str | None) -> _Stmt:

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select, text, update
+from sqlalchemy import Engine, create_engine, event, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -84,7 +84,7 @@ def _check_revs(session: Session, dirty: list[Any]) -> None:
             if session.get_bind().dialect.name != "sqlite":
                 q = q.with_for_update()
             with session.no_autoflush:
-                for rid, rev in session.execute(q):
+                for rid, rev in session.execute(q).tuples():
                     if rev != revs[rid]:
                         raise ConcurrentEditError(table.name, rid)
 
@@ -137,7 +137,7 @@ def next_change_seq(session: Session) -> int:
         update(Counter).where(Counter.name == "change_seq").values(value=Counter.value + 1)
     )
     if res.rowcount == 0:  # type: ignore[attr-defined]
-        session.execute(Counter.__table__.insert().values(name="change_seq", value=1))
+        session.execute(insert(Counter).values(name="change_seq", value=1))
         return 1
     return int(session.execute(select(Counter.value).where(Counter.name == "change_seq")).scalar_one())
 
