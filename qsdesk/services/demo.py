@@ -294,11 +294,13 @@ def _enterprise(rng: random.Random, today: date, inspector_ids: list[str]) -> tu
         domain = rng.choice(("流通", "流通", "流通", "电商"))
     # Staff and revenue spread over all four grades; now and then a figure is unknown.
     scale = rng.lognormvariate(2.6 if producer else 1.6, 1.3)
-    staff: int | None = max(1, int(scale))
-    revenue: float | None = round(scale * rng.uniform(8, 40), 2)
+    staff_n = max(1, int(scale))
+    revenue_n = round(scale * rng.uniform(8, 40), 2)
     if individual:
-        staff = min(staff, 8)
-        revenue = round(min(revenue, 90), 2)
+        staff_n = min(staff_n, 8)
+        revenue_n = round(min(revenue_n, 90), 2)
+    staff: int | None = staff_n
+    revenue: float | None = revenue_n
     if rng.random() < 0.05:
         staff = None
     elif rng.random() < 0.05:
@@ -380,7 +382,7 @@ def _inspections(s: Any, rng: random.Random, today: date, n: int, ent_ids: list[
         for i in range(0, len(wanted), 900):
             for e in s.scalars(select(Enterprise).where(Enterprise.id.in_(wanted[i:i + 900]))):
                 ents[e.id] = e
-        rows = []
+        rows: list[dict[str, Any]] = []
         for k in picks:
             kind = ent_kind[k]
             spec = specs[kind]
@@ -428,12 +430,12 @@ def _inspections(s: Any, rng: random.Random, today: date, n: int, ent_ids: list[
                 content_hash=None, amends_id=None,
             ))
         rows.sort(key=lambda r: r["inspected_on"])
-        for r in rows:  # sealed: numbered like the seal service does, and hashed
-            if r["status"] == "sealed":
-                year = r["inspected_on"].year
+        for rec in rows:  # sealed: numbered like the seal service does, and hashed
+            if rec["status"] == "sealed":
+                year = rec["inspected_on"].year
                 counters[year] = counters.get(year, 0) + 1
-                r["record_no"] = f"{origin or 'QS'}-{year}-{counters[year]:05d}"
-                r["content_hash"] = content_hash(Inspection(**r))
+                rec["record_no"] = f"{origin or 'QS'}-{year}-{counters[year]:05d}"
+                rec["content_hash"] = content_hash(Inspection(**rec))
         _bulk(s, Inspection, rows, now, origin)
         s.expunge_all()  # the enterprises were only read
         written += len(rows)

@@ -112,7 +112,7 @@ def field_value_text(column: str, value: Any) -> str:
     if column == "unit_types" and isinstance(value, str):
         value = [v for v in value.split(",") if v]  # stored as "producer,retailer"
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return "、".join(table.get(v, v) for v in value)
+        return "、".join(table.get(v) or v for v in value)
     if isinstance(value, str):
         return table.get(value, value)
     return json.dumps(value, ensure_ascii=False)

@@ -55,7 +55,7 @@ def inconsistent_inspections(store: Store, *, include_drafts: bool = False) -> I
                  .order_by(Inspection.id).limit(BATCH))
             if not include_drafts:
                 q = q.where(Inspection.status == "sealed")
-            rows = s.execute(q).all()
+            rows = s.execute(q).tuples().all()
         if not rows:
             return
         for iid, form_id, version, values, answers, record_no, status, name in rows:

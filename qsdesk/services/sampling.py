@@ -489,7 +489,7 @@ def list_query(
     enterprise_id: str | None = None,
     open_followup: bool = False,
     year: int | None = None,
-) -> Select[Any]:
+) -> Select[*tuple[Any, ...]]:
     """Rows for the sampling list (newest first) with follow-up progress."""
     seller = aliased(Enterprise)
     stmt = (
@@ -602,7 +602,7 @@ def tracking_list(session: Session, year: int) -> list[TrackingEntry]:
     return out
 
 
-def overdue_followups_query(today: date) -> Select[Any]:
+def overdue_followups_query(today: date) -> Select[*tuple[Any, ...]]:
     """Overdue follow-up steps for the dashboard (see :func:`qsdesk.services.followup.overdue_query`)."""
     return followup.overdue_query(today)
 

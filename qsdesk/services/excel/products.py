@@ -206,8 +206,8 @@ def write_products(session: Session, rows: Iterable[ProductRow]) -> tuple[int, i
     codes = sorted({r.uscc for r in rows})
     ids: dict[str, str] = {}
     for i in range(0, len(codes), 5000):
-        ids.update(dict(session.execute(select(Enterprise.uscc, Enterprise.id).where(
-            Enterprise.deleted.is_(False), Enterprise.uscc.in_(codes[i:i + 5000]))).all()))
+        ids.update({u: e for u, e in session.execute(select(Enterprise.uscc, Enterprise.id).where(
+            Enterprise.deleted.is_(False), Enterprise.uscc.in_(codes[i:i + 5000]))) if u is not None})
     eids = sorted(set(ids.values()))
     existing: dict[tuple[str, str], Product] = {}
     for i in range(0, len(eids), 5000):

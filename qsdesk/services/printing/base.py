@@ -218,7 +218,7 @@ class CopyLabelSlot(Flowable):
 
     def draw(self) -> None:
         x, y = self.canv.absolutePosition(0, 0)
-        self.canv._qs_slot = (x, y, self.width, self.style)  # type: ignore[attr-defined]
+        self.canv._qs_slot = (x, y, self.width, self.style)
 
 
 class DecorMarker(Flowable):
@@ -238,7 +238,7 @@ class DecorMarker(Flowable):
     def draw(self) -> None:
         if self.on_draw is not None:
             self.on_draw()
-        self.canv._qs_decor = self.decor  # type: ignore[attr-defined]
+        self.canv._qs_decor = self.decor
 
 
 class DecoratedCanvas(Canvas):

@@ -67,7 +67,7 @@ META = ("id", "rev", "updated_at", "origin", "deleted")
 
 
 def table_of(name: str) -> Table:
-    return TABLES[name].__table__  # type: ignore[attr-defined, no-any-return]
+    return TABLES[name].__table__  # type: ignore[attr-defined]
 
 
 def iso_utc(value: datetime) -> str:
@@ -241,7 +241,7 @@ def _getter(indexes: list[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
     if len(indexes) == 1:
         i = indexes[0]
         return lambda row: (row[i],)
-    return itemgetter(*indexes)  # type: ignore[return-value]
+    return itemgetter(*indexes)
 
 
 class TableEncoder:
