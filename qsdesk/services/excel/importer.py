@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from operator import mul
@@ -55,6 +54,7 @@ from qsdesk.services.excel.reader import (
     iter_data_rows,
     open_workbook,
 )
+from qsdesk.store.bulk import bulk_session
 from qsdesk.store.db import Store, next_change_seq, utcnow
 from qsdesk.store.models import Enterprise, Inspector, new_id
 
@@ -558,26 +558,6 @@ def _track_duty(rec: dict[str, Any], today: date) -> None:
         rec["visits_since"] = rec["responsible_since"]
 
 
-@contextmanager
-def _large_page_cache(session: Session, kib: int = 256 * 1024) -> Iterator[None]:
-    """SQLite: a large page cache on this connection while the import writes, then the old size.
-
-    Tens of thousands of rows inserted in one transaction touch pages all over the registry's
-    indexes (random ids, names, the search index); with SQLite's default 2 MB cache the
-    changed pages are spilled to the WAL and written again many times before the commit.
-    """
-    conn = session.connection()
-    if conn.dialect.name != "sqlite":
-        yield
-        return
-    old = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-    conn.exec_driver_sql(f"PRAGMA cache_size=-{int(kib)}")
-    try:
-        yield
-    finally:
-        conn.exec_driver_sql(f"PRAGMA cache_size={int(old)}")
-
-
 def _write_many(session: Session, kind: str, rows: list[dict[str, Any]]) -> None:
     """INSERT (``kind="insert"``) or UPDATE by id (``"update"``) of enterprise rows, in batches.
 
@@ -655,7 +635,7 @@ def apply(store: Store, plan: ImportPlan, *, only_valid: bool = False, today: da
         )
     rows = [p for p in plan.new] + [c.parsed for c in plan.changed] + [p for p, _ in plan.unchanged]
     inserted = updated = unchanged = 0
-    with store.transaction() as s, _large_page_cache(s):
+    with store.transaction() as s, bulk_session(s):
         attrs = sorted({a for p in rows for a in p.values} | set(_GRADE_INPUTS))
         duty = "responsible_inspector_id" in attrs
         if duty:
