@@ -7,6 +7,7 @@ List functions return SQLAlchemy statements (run lazily by the caller, e.g. the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -193,7 +194,7 @@ def filter_options(store: Store) -> FilterOptions:
     """The values the filter boxes offer (distinct values present in the registry)."""
 
     def values(s: Session, col: Any) -> list[str]:
-        rows = s.scalars(select(col).distinct().where(Enterprise.deleted.is_(False), col.is_not(None)))
+        rows: Iterable[Any] = s.scalars(select(col).distinct().where(Enterprise.deleted.is_(False), col.is_not(None)))
         return sorted(v for v in rows if v)
 
     with store.session() as s:

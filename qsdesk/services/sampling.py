@@ -576,7 +576,7 @@ def tracking_list(session: Session, year: int) -> list[TrackingEntry]:
     # lists hundreds of enterprises out of thousands of failed samplings)
     mine: dict[str, list[Sampling]] = {}
     for r in sorted(rows, key=lambda x: x.sampled_on):
-        for who in {r.enterprise_id, r.seller_id} - {None}:
+        for who in {w for w in (r.enterprise_id, r.seller_id) if w is not None}:
             mine.setdefault(who, []).append(r)
     out = []
     for eid in ids:

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from operator import mul
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from qsdesk.domain.grading import grade
@@ -498,7 +498,7 @@ def analyse(
         for parsed in valid:
             code = parsed.values.get("uscc")
             old = existing.get(code) if code else None
-            if old is None:
+            if old is None or not code:
                 if "entry_reason" not in parsed.values:
                     if default_reason is None:
                         errors.append(RowError(parsed.row, reason_header, "", ENTRY_REASON_MISSING))
@@ -569,7 +569,7 @@ def _write_many(session: Session, kind: str, rows: list[dict[str, Any]]) -> None
     a row on a county registry). Rows with the same columns form one batch; other databases
     take the Core path.
     """
-    table = Enterprise.__table__
+    table = cast(Table, Enterprise.__table__)
     conn = session.connection()
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for r in rows:
@@ -585,8 +585,8 @@ def _write_many(session: Session, kind: str, rows: list[dict[str, Any]]) -> None
         dialect = conn.dialect
         quote = dialect.identifier_preparer.quote
         order = [c for c in cols if c != "id"] + ["id"]
-        procs = [(i, table.c[c].type.dialect_impl(dialect).bind_processor(dialect)) for i, c in enumerate(order)]
-        procs = [(i, f) for i, f in procs if f is not None]
+        procs = [(i, f) for i, c in enumerate(order)
+                 if (f := table.c[c].type.dialect_impl(dialect).bind_processor(dialect)) is not None]
         params: list[tuple[Any, ...]] = []
         memo: dict[int, tuple[Any, Any]] = {}  # column → (last value, converted): stamps repeat
         for r in batch:

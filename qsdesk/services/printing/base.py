@@ -359,7 +359,7 @@ def build_pdf_many(
         decor.pagesize = pagesize
         if i:
             story.append(PageBreak())
-        story.append(DecorMarker(decor, (lambda i=i: on_part(i)) if on_part is not None else None))
+        story.append(DecorMarker(decor, partial(on_part, i) if on_part is not None else None))
         story.extend(part)
     decor = parts[0][1]
     buf = io.BytesIO()
