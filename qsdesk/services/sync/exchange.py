@@ -604,7 +604,7 @@ def _load_local(s: Session, table_name: str, ids: list[str]) -> dict[str, dict[s
     return out
 
 
-def _sealed_inspections(s: Session, ids: Iterable[str]) -> set[str]:
+def _sealed_inspections(s: Session, ids: Iterable[str | None]) -> set[str]:
     t = table_of("inspection")
     ids = [i for i in set(ids) if i]
     out: set[str] = set()
