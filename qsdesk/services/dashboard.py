@@ -335,12 +335,6 @@ def _tracking(s: Any, today: date, limit: int, d: Dashboard) -> None:
         d.tracking.append(Item("跟踪抽查", f"{t.name}（{'；'.join(parts)}）", t.last_on, "enterprise", t.enterprise_id))
 
 
-def _month_start_utc(due: date) -> Any:
-    from datetime import UTC, datetime
-
-    return datetime(due.year, due.month, 1, tzinfo=UTC)
-
-
 def _bundle_state(s: Any, d: Dashboard) -> None:
     """Changes made here and not yet exported to the parent node (stations only)."""
     me = s.scalars(select(Node).where(Node.is_self.is_(True))).first()

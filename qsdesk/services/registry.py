@@ -453,8 +453,3 @@ def assign_supervisor(
         if check is None:
             return AssignmentResult(a.id, assigned_on, False)
         return AssignmentResult(a.id, check.deadline, late, check.note, check.text)
-
-
-def count_enterprises(store: Store) -> int:
-    with store.session() as s:
-        return int(s.scalar(select(func.count()).select_from(Enterprise).where(Enterprise.deleted.is_(False))) or 0)

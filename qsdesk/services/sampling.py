@@ -438,11 +438,6 @@ def _escalate(s: Session, row: Sampling) -> EscalationOutcome:
     return EscalationOutcome(esc.level.value, esc.consecutive, reasons, changed, new_risk)
 
 
-def current_escalation(session: Session, enterprise_id: str) -> rules.Escalation:
-    """The escalation the enterprise's sampling history calls for now."""
-    return rules.escalation([_record_from_row(r) for r in producer_history(session, enterprise_id)])
-
-
 def delete_sampling(store: Store, sampling_id: str, reason: str) -> None:
     """Soft-delete a wrongly entered sampling and its follow-up steps."""
     if not reason.strip():
@@ -600,11 +595,6 @@ def tracking_list(session: Session, year: int) -> list[TrackingEntry]:
                                  ents[eid].uscc, tuple(events)))
     out.sort(key=lambda t: (-t.failures, t.name))
     return out
-
-
-def overdue_followups_query(today: date) -> Select[*tuple[Any, ...]]:
-    """Overdue follow-up steps for the dashboard (see :func:`qsdesk.services.followup.overdue_query`)."""
-    return followup.overdue_query(today)
 
 
 def dashboard_counts(session: Session, today: date) -> dict[str, int]:

@@ -92,13 +92,6 @@ def too_long(table: str, row: Mapping[str, Any]) -> list[ValueTooLong]:
     return out
 
 
-def check_row(table: str, row: Mapping[str, Any]) -> None:
-    """Raise :class:`ValueTooLong` for the first value of ``row`` that does not fit."""
-    problems = too_long(table, row)
-    if problems:
-        raise problems[0]
-
-
 @cache
 def _attr_columns(cls: type) -> tuple[tuple[str, str, int], ...]:
     """(attribute, column, length) of the bounded text columns of a mapped class."""

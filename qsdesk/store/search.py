@@ -67,11 +67,6 @@ def has_index(engine: Engine) -> bool:
     return _available[key]
 
 
-def forget_index(engine: Engine) -> None:
-    """Drop the cached :func:`has_index` answer (after a migration created the index)."""
-    _available.pop(id(engine), None)
-
-
 def terms(text: str) -> list[str]:
     """The search terms of what the user typed (full-width spaces count as spaces)."""
     return [t for t in re.split(r"\s+", (text or "").replace("\u3000", " ").strip()) if t]

@@ -62,10 +62,6 @@ def setup_logging(directory: Path | None = None) -> Path:
     return path
 
 
-def log_path() -> Path | None:
-    return _log_path
-
-
 def error_text(exc: BaseException) -> str:
     """What the user reads about an unexpected error: short, Chinese, where the details are."""
     where = f"\n\n详细信息已写入日志文件：\n{_log_path}" if _log_path else ""

@@ -153,10 +153,6 @@ def _fmt(value: Any) -> str:
     return str(value).replace("\n", "⏎")
 
 
-def _blank(v: Any) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip())
-
-
 def _row_kind(values: tuple[Any, ...]) -> str | None:
     """``blank`` / ``total`` / ``footer`` for rows that are not records, else None.
 

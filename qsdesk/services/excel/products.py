@@ -102,12 +102,6 @@ def find_product_sheet(wb: Book, skip: str | None = None) -> tuple[str, int, dic
     return None
 
 
-def is_product_sheet(wb: Book, name: str) -> bool:
-    """A sheet the enterprise import must not take for the enterprise list."""
-    found = find_product_sheet(wb)
-    return found is not None and found[0] == name
-
-
 def _licence(text: str) -> str:
     t = text.replace(" ", "").upper() if text.isascii() else text.replace(" ", "")
     if t in _LICENCE_WORDS:

@@ -45,16 +45,6 @@ OUTCOMES = ("已完成", "已送达", "无异议", "已提出异议", "已下架
             "已立案", "不予立案", "已约谈", "已列入", fu.NOT_APPLICABLE)
 
 
-def _progress(row: dict[str, object]) -> str:
-    total = int(row.get("all_steps") or 0)
-    if not total:
-        return ""
-    if row.get("followup_closed_on"):
-        return "已办结"
-    done = total - int(row.get("open_steps") or 0)
-    return f"{done}/{total}"
-
-
 class SamplingDialog(GuardedDialog):
     """Enter one sampling result; shows the 6-month / 上抽下不抽 warnings before saving."""
 
