@@ -33,7 +33,6 @@ from qsdesk.store.models import Enterprise, Inspection, Inspector, Sampling, Sig
 
 PRODUCER_FORM = "annex4_producer"
 SELLER_FORM = "annex5_seller"
-INSPECTION_FORMS = (PRODUCER_FORM, SELLER_FORM)
 
 FOUND = "发现问题"
 REFUSED = "拒签"

@@ -56,7 +56,6 @@ from qsdesk.store.models import (
 )
 
 TITLE = "落实工业产品“两个规定”情况统计表"
-ANNEX = "宝山区实施方案 附件5"
 PRODUCER_FORMS = ("annex4_producer",)
 SELLER_FORMS = ("annex5_seller",)
 CENSUS_FORM = "annex3_census"

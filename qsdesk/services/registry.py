@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from qsdesk.domain.citations import readable
 from qsdesk.domain.grading import grade_with_reason
 from qsdesk.domain.supervision import (
-    CLASS_KEY_LABELS,
     VisitStatus,
     check_reassignment,
     half_year_visit_status,
@@ -42,7 +41,6 @@ from qsdesk.store.models import (
 )
 from qsdesk.store.search import has_index, index_source, like_clause, shape, source_params
 
-CLASS_LABELS: dict[str, str] = CLASS_KEY_LABELS
 UNIT_TYPE_LABELS: dict[str, str] = {"producer": "生产", "wholesaler": "批发", "retailer": "零售"}
 #: value of ``RegistryFilter.inspector_id`` selecting enterprises without a responsible supervisor
 NO_SUPERVISOR = "__none__"

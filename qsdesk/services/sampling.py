@@ -27,7 +27,6 @@ from sqlalchemy.orm import Session, aliased
 
 from qsdesk.domain import sampling as rules
 from qsdesk.domain.citations import readable
-from qsdesk.domain.supervision import CreditRisk
 from qsdesk.services import audit, classes, followup
 from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise, EnterpriseClass, FollowUpStep, HelpRecord, Sampling
@@ -43,7 +42,6 @@ _FOLLOWED = (rules.SamplingResult.FAIL.value, rules.SamplingResult.REFUSED.value
 
 SPECIAL_CLASS = "special"
 #: Credit risk levels (信用风险分类), low to high; "调高风险等级" moves one step up.
-CREDIT_RISK_LEVELS: tuple[str, ...] = tuple(c.value for c in CreditRisk)
 ESCALATION_KEY = "sampling_escalation"
 #: The 6-month rule is applied in its legal reading (晋市监发〔2023〕212号 二: "不得在6个月内…进行2次
 #: 以上的监督抽查"; 以上 includes the number, 民法典 第一千二百五十九条): the *second* sampling of the

@@ -22,7 +22,6 @@ _UNIT_TYPE_WORDS = {
     "销售": "retailer", "销售单位": "retailer", "销售者": "retailer",
 }
 
-CLASS_LABELS = {"routine": "日常监管", "trigger": "触发式监管", "key": "重点监管", "special": "特别监管"}
 
 
 @dataclass(frozen=True)

@@ -246,7 +246,6 @@ class RawBundle:
     manifest_bytes: bytes
     signature: bytes
     members: dict[str, bytes]
-    file_sha256: str = ""
 
     @property
     def from_code(self) -> str:
