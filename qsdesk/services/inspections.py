@@ -26,6 +26,7 @@ from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from qsdesk.domain import formspec
+from qsdesk.domain.answers import FOUND
 from qsdesk.domain.grading import unit_kind
 from qsdesk.services import attachments, audit
 from qsdesk.store.db import SealedRecordError, Store, utcnow
@@ -34,7 +35,6 @@ from qsdesk.store.models import Enterprise, Inspection, Inspector, Sampling, Sig
 PRODUCER_FORM = "annex4_producer"
 SELLER_FORM = "annex5_seller"
 
-FOUND = "发现问题"
 REFUSED = "拒签"
 ENTERPRISE_ROLE = "enterprise"
 HISTORY_YEARS = 3

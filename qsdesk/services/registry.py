@@ -16,7 +16,7 @@ from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.orm import Session
 
 from qsdesk.domain.citations import readable
-from qsdesk.domain.grading import grade_with_reason
+from qsdesk.domain.grading import grade_with_reason, stored_unit_types
 from qsdesk.domain.supervision import (
     VisitStatus,
     check_reassignment,
@@ -57,7 +57,7 @@ def class_label(code: str | None) -> str:
 
 
 def unit_types_label(value: str | None) -> str:
-    return "、".join(UNIT_TYPE_LABELS.get(t, t) for t in (value or "").split(",") if t)
+    return "、".join(UNIT_TYPE_LABELS.get(t, t) for t in stored_unit_types(value))
 
 
 # --------------------------------------------------------------------------- list

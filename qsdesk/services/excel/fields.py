@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from qsdesk.domain.grading import stored_unit_types
 from qsdesk.services.excel.normalize import header_key
 from qsdesk.store.limits import column_limit
 
@@ -121,4 +122,4 @@ def parse_unit_types(text: str) -> str:
 
 
 def format_unit_types(codes: str | None) -> str:
-    return "、".join(UNIT_TYPE_LABELS.get(c, c) for c in (codes or "").split(",") if c)
+    return "、".join(UNIT_TYPE_LABELS.get(c, c) for c in stored_unit_types(codes))

@@ -25,7 +25,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from qsdesk.domain.grading import grade
+from qsdesk.domain.grading import grade, stored_unit_types
 from qsdesk.domain.uscc import ALPHABET as USCC_ALPHABET
 from qsdesk.domain.uscc import is_individual_business
 from qsdesk.domain.uscc import validate as validate_uscc
@@ -523,7 +523,7 @@ def analyse(
 
 def _grade(values: Mapping[str, Any], code: str) -> str | None:
     """The A–D grade from the row's unit types, staff and revenue (None when not gradable)."""
-    types = [t for t in (values.get("unit_types") or "").split(",") if t]
+    types = stored_unit_types(values.get("unit_types"))
     g = grade(types, values.get("staff"), values.get("revenue_wan"),
               individual_business=is_individual_business(code))
     return None if g is None else str(g)
