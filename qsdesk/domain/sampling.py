@@ -69,6 +69,12 @@ class SamplingResult(StrEnum):
     REFUSED = "拒检"
 
 
+#: What a sampling entered before its test result says (not a result: the rules ignore it).
+PENDING = "待检"
+#: The words a sampling may be entered with: a result, or pending.
+ENTRY_RESULTS: tuple[str, ...] = (*(r.value for r in SamplingResult), PENDING)
+
+
 class SamplingLevel(StrEnum):
     """Level of the department that organised the sampling; ``rank`` 3 (national) … 0 (county)."""
 

@@ -37,6 +37,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from qsdesk.domain.sampling import SamplingResult
 from qsdesk.domain.supervision import (
     CLASS_KEY_LABELS,
     ClassOverride,
@@ -158,12 +159,12 @@ def _gather_into(session: Session, scope: list[str] | None, out: dict[str, Input
         select(Sampling.enterprise_id, Sampling.sampled_on, Sampling.result, Sampling.major_hazard, Sampling.level)
         .where(Sampling.deleted.is_(False), within(Sampling.enterprise_id),
                or_(Sampling.seller_id.is_(None), Sampling.seller_id != Sampling.enterprise_id),
-               Sampling.result.in_(("合格", "不合格", "拒检")))
+               Sampling.result.in_([r.value for r in SamplingResult]))
         .order_by(Sampling.sampled_on, Sampling.id)
     ):
         if eid in out:
             out[eid].samplings.append(SamplingOutcome(on, result, bool(hazard)))
-            if result == "不合格":
+            if result == SamplingResult.FAIL:
                 out[eid].high_level_failures.append((on, level))
     for eid, kind, listed, removed in session.execute(
         select(EnterpriseListing.enterprise_id, EnterpriseListing.kind, EnterpriseListing.listed_on,

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from qsdesk.domain.grading import grade
-from qsdesk.domain.sampling import followup_template
+from qsdesk.domain.sampling import SamplingResult, followup_template
 from qsdesk.domain.uscc import check_digit
 from qsdesk.services import audit, classes
 from qsdesk.store.db import Store, reserve_change_seqs, utcnow
@@ -484,7 +484,7 @@ def _samplings(s: Any, rng: random.Random, today: date, n: int, ent_ids: list[st
             level = rng.choice(("national", "provincial", "provincial", "city", "county", "county"))
             day = today - timedelta(days=rng.randint(1, 1000))
             r = rng.random()
-            result = "合格" if r < 0.9 else ("不合格" if r < 0.985 else "拒检")
+            result = (SamplingResult.PASS if r < 0.9 else SamplingResult.FAIL if r < 0.985 else SamplingResult.REFUSED).value
             sid = _uuid(rng)
             rows.append(dict(
                 id=sid, enterprise_id=ent_ids[k], seller_id=None,
@@ -494,11 +494,11 @@ def _samplings(s: Any, rng: random.Random, today: date, n: int, ent_ids: list[st
                 model=f"{rng.choice('ABCDKMT')}-{rng.randint(10, 999)}", standard=line.standard,
                 production_batch=f"{day:%Y%m}{rng.randint(1, 28):02d}", sampled_on=day, result=result,
                 nonconforming_items=rng.choice(("标志和说明", "绝缘电阻", "导体电阻", "总养分含量", "抗拉强度"))
-                if result == "不合格" else None,
-                major_hazard=result == "不合格" and rng.random() < 0.3,
+                if result == SamplingResult.FAIL else None,
+                major_hazard=result == SamplingResult.FAIL and rng.random() < 0.3,
             ))
             # Older failures were delivered two days after the report came (the deadlines count from it).
-            delivered = day + timedelta(days=2) if result == "不合格" and day + timedelta(days=2) < today else None
+            delivered = day + timedelta(days=2) if result == SamplingResult.FAIL and day + timedelta(days=2) < today else None
             rows[-1]["report_delivered_on"] = delivered
             if result != "合格":
                 for pos, tpl in enumerate(followup_template(result, day, delivered), start=1):

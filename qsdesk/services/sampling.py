@@ -36,8 +36,8 @@ LEVELS = tuple(LEVEL_LABELS)
 RESULTS: tuple[str, ...] = tuple(r.value for r in rules.SamplingResult)  # 合格 / 不合格 / 拒检
 #: A sample taken, test result not yet known: entered on the sampling day so the 6-month rule and
 #: 上抽下不抽 see it at once; the conclusion is added later with :func:`record_result`.
-PENDING = "待检"
-ENTRY_RESULTS: tuple[str, ...] = (*RESULTS, PENDING)
+PENDING = rules.PENDING
+ENTRY_RESULTS: tuple[str, ...] = rules.ENTRY_RESULTS
 _FOLLOWED = (rules.SamplingResult.FAIL.value, rules.SamplingResult.REFUSED.value)
 
 SPECIAL_CLASS = "special"
