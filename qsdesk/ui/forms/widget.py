@@ -192,7 +192,7 @@ class AnswerKeys(QObject):
         key = event.key()
         if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
             return False
-        r, c = self._where[obj]  # type: ignore[index]
+        r, c = self._where[obj]
         row = self._rows[r]
         if key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
             c2 = c + (1 if key == Qt.Key.Key_Right else -1)
