@@ -115,8 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         args.floors.write_text(json.dumps(dict(sorted(floors.items())), indent=2) + "\n", encoding="utf-8")
         print(f"floors written to {args.floors}")
     if failed:
-        print("coverage gate: a package dropped below its floor (tests/coverage_floor.json); add tests, "
-              "never lower a floor", file=sys.stderr)
+        print("coverage gate: a package is below its floor or has none in tests/coverage_floor.json; add "
+              "tests (never lower a floor), or give a new package its floor with --ratchet", file=sys.stderr)
     return 1 if failed else 0
 
 
