@@ -35,4 +35,5 @@ def bulk_session(session: Session, *, cache_kib: int = BULK_CACHE_KIB, enabled: 
     try:
         yield session
     finally:
-        conn.exec_driver_sql(f"PRAGMA cache_size={saved}")
+        if not conn.invalidated:  # a lost connection is discarded with its settings
+            conn.exec_driver_sql(f"PRAGMA cache_size={saved}")

@@ -41,7 +41,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, or_, select, text, true, update
+from sqlalchemy import Table, bindparam, func, insert, or_, select, true, update
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -72,6 +72,7 @@ from qsdesk.services.sync.rows import (
     table_of,
     version_key,
 )
+from qsdesk.store.bulk import bulk_session
 from qsdesk.store.db import Store, utcnow
 from qsdesk.store.models import (
     BlobFile,
@@ -504,7 +505,9 @@ def _run_import_checked(store: Store, path: Path, *, apply: bool, allow_gap: boo
     written: list[Path] = []
     try:
         if apply:
-            with store.transaction() as s:
+            # a large bundle must not spill SQLite's page cache into the WAL over and over
+            big = sum(len(v) for v in decoded.tables.values()) > 5000
+            with store.transaction() as s, bulk_session(s, cache_kib=128 * 1024, enabled=big):
                 _plan_and_apply(store, s, decoded, rows, report, me, manifest_sha, apply=True, allow_gap=allow_gap,
                                 written=written)
         else:
@@ -705,10 +708,6 @@ def _plan_and_apply(
         s.flush()
 
     now = utcnow()
-    big = apply and sum(len(v) for v in decoded.tables.values()) > 5000
-    if big and s.get_bind().dialect.name == "sqlite":
-        # a large transaction must not spill SQLite's page cache into the WAL over and over
-        s.execute(text("PRAGMA cache_size=-131072"))
     touched: set[str] = set()  # enterprises whose supervision class inputs arrived
     for table_name in TABLES:  # FK order
         incoming = rows.get(table_name)
@@ -761,8 +760,6 @@ def _plan_and_apply(
         if apply:
             _apply_rows(s, table_name, inserts, updates)
             touched |= classes.enterprises_of(s, table_name, inserts + updates)
-    if big and s.get_bind().dialect.name == "sqlite":
-        s.execute(text("PRAGMA cache_size=-2000"))  # SQLite's default again for this connection
 
     if apply:
         classes.refresh(s, touched)
