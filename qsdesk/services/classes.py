@@ -28,7 +28,7 @@ Inputs taken from the records (the documents' own words):
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -68,6 +68,10 @@ from qsdesk.store.models import (
     Sampling,
     Setting,
 )
+
+#: Result rows to unpack: SQLAlchemy 2.1 types a row of an untyped select as Row[*tuple[Any, ...]],
+#: which mypy unpacks to ``object``; the rows are sequences of column values.
+_Rows = Iterable[Sequence[Any]]
 
 PUNISHABLE_KINDS = ("quality", "licence", "ccc")
 #: Penalties that are decisions *not* to punish (行政处罚法 第三十三条): never a punishment.
@@ -150,7 +154,7 @@ def _gather_into(session: Session, scope: list[str] | None, out: dict[str, Input
         .where(RiskReportLink.deleted.is_(False), within(RiskReportLink.enterprise_id)),
     ):
         stmt = stmt.where(RiskReport.deleted.is_(False), RiskReport.status.in_(("verified", "closed")))
-        for eid, rid, on, values, desc, status in session.execute(stmt).tuples():
+        for eid, rid, on, values, desc, status in cast(_Rows, session.execute(stmt)):
             if eid not in out or (eid, rid) in seen or not risk_found(status, values):
                 continue
             seen.add((eid, rid))
@@ -283,10 +287,10 @@ def _stored(session: Session, ids: list[str] | None) -> dict[str, tuple[Any, ...
     t = EnterpriseClass.__table__
     cols = (t.c.enterprise_id, *(t.c[c] for c in _COMPARED))
     if ids is None:
-        return {eid: tuple(vals) for eid, *vals in session.execute(select(*cols)).tuples()}
+        return {eid: tuple(vals) for eid, *vals in cast(_Rows, session.execute(select(*cols)))}
     out: dict[str, tuple[Any, ...]] = {}
     for chunk in _chunks(ids):
-        for eid, *vals in session.execute(select(*cols).where(t.c.enterprise_id.in_(chunk))).tuples():
+        for eid, *vals in cast(_Rows, session.execute(select(*cols).where(t.c.enterprise_id.in_(chunk)))):
             out[eid] = tuple(vals)
     return out
 

@@ -34,12 +34,12 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
@@ -54,6 +54,10 @@ from qsdesk.store.models import (
     Node,
     TaskChecklist,
 )
+
+#: Result rows to unpack: SQLAlchemy 2.1 types a row of an untyped select as Row[*tuple[Any, ...]],
+#: which mypy unpacks to ``object``; the rows are sequences of column values.
+_Rows = Iterable[Sequence[Any]]
 
 TITLE = "落实工业产品“两个规定”情况统计表"
 PRODUCER_FORMS = ("annex4_producer",)
@@ -370,7 +374,7 @@ def _findings(session: Session, ids: list[str], end: date) -> dict[str, tuple[tu
             .where(TaskChecklist.deleted.is_(False), TaskChecklist.filled_on <= end,
                    TaskChecklist.enterprise_id.in_(chunk))
             .order_by(TaskChecklist.enterprise_id, TaskChecklist.filled_on, TaskChecklist.id))
-        for eid, cid, form_id, answers in lists.tuples():  # ordered by date: the last one wins
+        for eid, cid, form_id, answers in cast(_Rows, lists):  # ordered by date: the last one wins
             mk, rk = keys.get(form_id, ([], []))
             ans = answers or {}
             m = bool(mk) and all(answer_of(ans.get(k)) == "√" for k in mk)

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Engine, create_engine, event, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
@@ -43,6 +43,10 @@ from qsdesk.store.models import (
     SyncMixin,
 )
 from qsdesk.store.peek import SCHEMA_HEAD
+
+#: Result rows to unpack: SQLAlchemy 2.1 types a row of an untyped select as Row[*tuple[Any, ...]],
+#: which mypy unpacks to ``object``; the rows are sequences of column values.
+_Rows = Iterable[Sequence[Any]]
 
 
 class SealedRecordError(RuntimeError):
@@ -84,7 +88,7 @@ def _check_revs(session: Session, dirty: list[Any]) -> None:
             if session.get_bind().dialect.name != "sqlite":
                 q = q.with_for_update()
             with session.no_autoflush:
-                for rid, rev in session.execute(q).tuples():
+                for rid, rev in cast(_Rows, session.execute(q)):
                     if rev != revs[rid]:
                         raise ConcurrentEditError(table.name, rid)
 
