@@ -79,7 +79,7 @@ def font_covers() -> frozenset[int]:
         register_reportlab_fonts()
         from reportlab.pdfbase import pdfmetrics
 
-        face = pdfmetrics.getFont(PDF_FONT).face  # type: ignore[attr-defined]
+        face = pdfmetrics.getFont(PDF_FONT).face
         _covered = frozenset(face.charToGlyph)
     return _covered
 

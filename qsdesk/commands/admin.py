@@ -6,9 +6,12 @@ import argparse
 import getpass
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qsdesk.cli import CommandError, add_data_dir
+
+if TYPE_CHECKING:
+    from qsdesk.paths import DataDir
 
 
 def register(sub: Any) -> None:
@@ -56,7 +59,7 @@ def _role(text: str) -> str:
     return role
 
 
-def _data_dir(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _data_dir(args: argparse.Namespace) -> DataDir:
     from qsdesk.paths import DataDir, default_data_dir
     from qsdesk.store.dburl import saved_url
 

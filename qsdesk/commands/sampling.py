@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from qsdesk.cli import CommandError, add_data_dir, open_node_store
+from qsdesk.domain.grading import Grade
+from qsdesk.domain.sampling import ENTRY_RESULTS, SamplingResult
 
 
 def _date(text: str) -> date:
@@ -43,7 +45,7 @@ def register(sub: Any) -> None:
     a.add_argument("--producer", help="生产者：统一社会信用代码或企业全称")
     a.add_argument("--seller", help="销售者：统一社会信用代码或企业全称")
     a.add_argument("--product", required=True, help="产品名称")
-    a.add_argument("--result", required=True, choices=["合格", "不合格", "拒检", "待检"],
+    a.add_argument("--result", required=True, choices=ENTRY_RESULTS,
                    help="检验结论（结论未出时填 待检，之后用 sampling conclude 登记）")
     a.add_argument("--sampled-on", type=_date, required=True, help="抽样日期 YYYY-MM-DD")
     a.add_argument("--level", default="县级", help="任务层级：国家、省级、市级或县级（默认县级）")
@@ -64,7 +66,7 @@ def register(sub: Any) -> None:
     cc = ssub.add_parser("conclude", help="为待检的抽查登记检验结论")
     add_data_dir(cc)
     cc.add_argument("sampling_id", metavar="抽查ID")
-    cc.add_argument("--result", required=True, choices=["合格", "不合格", "拒检"])
+    cc.add_argument("--result", required=True, choices=[r.value for r in SamplingResult])
     cc.add_argument("--items", help="不合格项目")
     cc.add_argument("--major-hazard", action="store_true", help="存在重大质量安全隐患")
     cc.add_argument("--received-on", type=_date, help="报告收到日期")
@@ -79,7 +81,7 @@ def register(sub: Any) -> None:
 
     ls = ssub.add_parser("list", help="列出抽查结果")
     add_data_dir(ls)
-    ls.add_argument("--result", choices=["合格", "不合格", "拒检", "待检"])
+    ls.add_argument("--result", choices=ENTRY_RESULTS)
     ls.add_argument("--year", type=int)
     ls.add_argument("--open", action="store_true", help="只列后处理未办结的")
     ls.set_defaults(func=cmd_list)
@@ -124,7 +126,7 @@ def register(sub: Any) -> None:
     n.add_argument("--domain", choices=["生产", "流通", "电商", "其他"])
     n.add_argument("--unit-type", type=_choice(UNIT_TYPES, "单位类型"), metavar="单位类型",
                    help="生产者、批发商或零售商")
-    n.add_argument("--grade", choices=["A", "B", "C", "D"])
+    n.add_argument("--grade", choices=[g.value for g in Grade])
     n.add_argument("--supervision-class", type=_choice(CLASSES, "监管类别"), metavar="监管类别",
                    help="日常、重点或特别")
     n.add_argument("--tracking-year", type=int, default=None,

@@ -128,6 +128,20 @@ def parse_unit_types(unit_types: Iterable[str] | str | None) -> list[str]:
     return out
 
 
+def stored_unit_types(stored: str | None) -> list[str]:
+    """The unit-type keys of a stored value (``"producer,retailer"``), as written, blanks dropped.
+
+    The one reader of the stored comma-separated form: unlike :func:`parse_unit_types` it does
+    not judge the words (a value another node stored is shown as it is, never refused here).
+    """
+    return [t for t in (stored or "").split(",") if t]
+
+
+def store_unit_types(types: Iterable[str]) -> str:
+    """The stored form of unit-type keys (``["producer", "retailer"]`` → ``"producer,retailer"``)."""
+    return ",".join(types)
+
+
 #: The two kinds the forms and lists distinguish.
 UNIT_KIND_LABELS = {"producer": "生产单位", "seller": "销售单位"}
 
@@ -277,14 +291,14 @@ class SupervisingLevel(StrEnum):
     STATION = "市场监管所（分局）"
 
 
-_LADDER = (
+_LADDER: tuple[SupervisingLevel, ...] = (
     SupervisingLevel.STATION,
     SupervisingLevel.COUNTY,
     SupervisingLevel.CITY,
     SupervisingLevel.PROVINCE,
     SupervisingLevel.NATIONAL,
 )
-_MUNICIPAL_LADDER = (
+_MUNICIPAL_LADDER: tuple[SupervisingLevel, ...] = (
     SupervisingLevel.STATION,
     SupervisingLevel.DISTRICT,
     SupervisingLevel.CITY,

@@ -69,6 +69,12 @@ class SamplingResult(StrEnum):
     REFUSED = "拒检"
 
 
+#: What a sampling entered before its test result says (not a result: the rules ignore it).
+PENDING = "待检"
+#: The words a sampling may be entered with: a result, or pending.
+ENTRY_RESULTS: tuple[str, ...] = (*(r.value for r in SamplingResult), PENDING)
+
+
 class SamplingLevel(StrEnum):
     """Level of the department that organised the sampling; ``rank`` 3 (national) … 0 (county)."""
 
@@ -96,11 +102,16 @@ class SamplingLevel(StrEnum):
 
 
 class HasResult(Protocol):
-    """Anything with a sampling date, a result and a major-hazard flag (records, ORM rows)."""
+    """Anything with a sampling date, a result and a major-hazard flag (records, ORM rows).
 
-    sampled_on: date
-    result: SamplingResult | str | None
-    major_hazard: bool
+    Read-only members, so frozen dataclasses such as ``SamplingOutcome`` conform too."""
+
+    @property
+    def sampled_on(self) -> date: ...
+    @property
+    def result(self) -> SamplingResult | str | None: ...
+    @property
+    def major_hazard(self) -> bool: ...
 
 
 @dataclass(frozen=True)

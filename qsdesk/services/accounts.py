@@ -220,13 +220,6 @@ def current_user(store: Store) -> User | None:
         return User(acc.username, acc.role, acc.inspector_id) if acc is not None and acc.active else None
 
 
-def logout(store: Store) -> None:
-    if store.actor:
-        with store.transaction() as s:
-            audit.record(s, "logout", "account", store.actor)
-    store.set_actor("", "")
-
-
 def acting_without_chief_rights(store: Store) -> bool:
     """True when a logged-in user who is not the station chief is at the keyboard.
 

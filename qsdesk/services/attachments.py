@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,14 +135,14 @@ def list_attachments(store: Store, owner_table: str, owner_id: str) -> list[Atta
 
 
 def sync_links(
-    session: Session, owner_table: str, owner_id: str, items: list[dict[str, object]]
+    session: Session, owner_table: str, owner_id: str, items: Sequence[Mapping[str, object]]
 ) -> list[AttachmentLink]:
     """Make the owner's links match ``items`` (each with ``sha256`` and ``filename``).
 
     New items get a link (audited ``create``), links no longer listed are soft-deleted (audited
     ``delete``), the rest are left alone. Every sha256 must already be a stored BlobFile.
     """
-    wanted: dict[tuple[str, str], dict[str, object]] = {}
+    wanted: dict[tuple[str, str], Mapping[str, object]] = {}
     for it in items:
         sha = str(it.get("sha256") or "")
         if session.get(BlobFile, sha) is None:
@@ -154,8 +155,8 @@ def sync_links(
             audit.record(session, "delete", "attachment_link", link.id, owner=owner_id, sha256=link.sha256)
     out = []
     for key, it in wanted.items():
-        link = existing.get(key)
-        if link is None:
+        found = existing.get(key)
+        if found is None:
             caption = it.get("caption")
             link = AttachmentLink(owner_table=owner_table, owner_id=owner_id, sha256=key[0],
                                   filename=key[1], caption=str(caption) if caption else None)
@@ -163,6 +164,8 @@ def sync_links(
             session.flush()
             audit.record(session, "create", "attachment_link", link.id, owner=owner_id, sha256=key[0],
                          filename=key[1])
+        else:
+            link = found
         out.append(link)
     return out
 
@@ -176,7 +179,8 @@ def attach(store: Store, owner_table: str, owner_id: str, path: Path | str,
     data = p.read_bytes()
     with store.transaction() as s:
         info = store_bytes(store, s, data, p.name)
-        current = [{"sha256": ln.sha256, "filename": ln.filename} for ln in links_for(s, owner_table, owner_id)]
+        current: list[dict[str, object]] = [{"sha256": ln.sha256, "filename": ln.filename}
+                                            for ln in links_for(s, owner_table, owner_id)]
         current.append({"sha256": info.sha256, "filename": info.filename, "caption": caption})
         links = sync_links(s, owner_table, owner_id, current)
         link = next(ln for ln in links if ln.sha256 == info.sha256 and ln.filename == info.filename)

@@ -73,7 +73,7 @@ def audit_query(
     table_name: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-) -> Select[tuple[AuditEntry]]:
+) -> Select[AuditEntry]:
     """The searchable trail, newest first (a statement: lists fetch it lazily)."""
     stmt = select(AuditEntry)
     if text:

@@ -49,7 +49,7 @@ def _text(v: Any) -> str | None:
 
 
 def _grade(ent: Enterprise) -> str | None:
-    types = [t for t in (ent.unit_types or "").split(",") if t]
+    types = grading.stored_unit_types(ent.unit_types)
     revenue: Decimal | None = ent.revenue_wan
     g = grading.grade(types, ent.staff, revenue, individual_business=bool(ent.individual_business))
     return g.value if g is not None else None

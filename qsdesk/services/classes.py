@@ -28,15 +28,16 @@ Inputs taken from the records (the documents' own words):
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, case, delete, func, or_, select, update
+from sqlalchemy import Table, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from qsdesk.domain.sampling import SamplingResult
 from qsdesk.domain.supervision import (
     CLASS_KEY_LABELS,
     ClassOverride,
@@ -67,6 +68,10 @@ from qsdesk.store.models import (
     Sampling,
     Setting,
 )
+
+#: Result rows to unpack: SQLAlchemy 2.1 types a row of an untyped select as Row[*tuple[Any, ...]],
+#: which mypy unpacks to ``object``; the rows are sequences of column values.
+_Rows = Iterable[Sequence[Any]]
 
 PUNISHABLE_KINDS = ("quality", "licence", "ccc")
 #: Penalties that are decisions *not* to punish (行政处罚法 第三十三条): never a punishment.
@@ -136,7 +141,7 @@ def _gather_into(session: Session, scope: list[str] | None, out: dict[str, Input
                EnforcementCase.kind.in_(PUNISHABLE_KINDS), EnforcementCase.decided_on.is_not(None),
                or_(EnforcementCase.penalty.is_(None), EnforcementCase.penalty.not_in(NOT_PUNISHED)))
     ):
-        if eid in out:
+        if eid in out and decided is not None:  # the query keeps only decided cases
             out[eid].punishments.append(Punishment(decided, bool(heavier), cause or kind))
     # A report concerns the enterprise it was filed for and every enterprise linked to it.
     risk_cols = (RiskReport.reported_on, RiskReport.values, RiskReport.description, RiskReport.status)
@@ -149,7 +154,7 @@ def _gather_into(session: Session, scope: list[str] | None, out: dict[str, Input
         .where(RiskReportLink.deleted.is_(False), within(RiskReportLink.enterprise_id)),
     ):
         stmt = stmt.where(RiskReport.deleted.is_(False), RiskReport.status.in_(("verified", "closed")))
-        for eid, rid, on, values, desc, status in session.execute(stmt):
+        for eid, rid, on, values, desc, status in cast(_Rows, session.execute(stmt)):
             if eid not in out or (eid, rid) in seen or not risk_found(status, values):
                 continue
             seen.add((eid, rid))
@@ -158,12 +163,12 @@ def _gather_into(session: Session, scope: list[str] | None, out: dict[str, Input
         select(Sampling.enterprise_id, Sampling.sampled_on, Sampling.result, Sampling.major_hazard, Sampling.level)
         .where(Sampling.deleted.is_(False), within(Sampling.enterprise_id),
                or_(Sampling.seller_id.is_(None), Sampling.seller_id != Sampling.enterprise_id),
-               Sampling.result.in_(("合格", "不合格", "拒检")))
+               Sampling.result.in_([r.value for r in SamplingResult]))
         .order_by(Sampling.sampled_on, Sampling.id)
     ):
         if eid in out:
             out[eid].samplings.append(SamplingOutcome(on, result, bool(hazard)))
-            if result == "不合格":
+            if result == SamplingResult.FAIL:
                 out[eid].high_level_failures.append((on, level))
     for eid, kind, listed, removed in session.execute(
         select(EnterpriseListing.enterprise_id, EnterpriseListing.kind, EnterpriseListing.listed_on,
@@ -282,17 +287,17 @@ def _stored(session: Session, ids: list[str] | None) -> dict[str, tuple[Any, ...
     t = EnterpriseClass.__table__
     cols = (t.c.enterprise_id, *(t.c[c] for c in _COMPARED))
     if ids is None:
-        return {eid: tuple(vals) for eid, *vals in session.execute(select(*cols))}
+        return {eid: tuple(vals) for eid, *vals in cast(_Rows, session.execute(select(*cols)))}
     out: dict[str, tuple[Any, ...]] = {}
     for chunk in _chunks(ids):
-        for eid, *vals in session.execute(select(*cols).where(t.c.enterprise_id.in_(chunk))):
+        for eid, *vals in cast(_Rows, session.execute(select(*cols).where(t.c.enterprise_id.in_(chunk)))):
             out[eid] = tuple(vals)
     return out
 
 
 def _store(session: Session, computed: dict[str, Computed], day: date, audit_changes: bool,
            gone: Iterable[str] = (), old: dict[str, tuple[Any, ...]] | None = None) -> int:
-    t = EnterpriseClass.__table__
+    t = cast(Table, EnterpriseClass.__table__)
     compared = _COMPARED
     if old is None:
         old = _stored(session, list(computed))
@@ -328,13 +333,15 @@ def _store(session: Session, computed: dict[str, Computed], day: date, audit_cha
 def _upsert(session: Session, model: Any = None, key: str = "enterprise_id") -> Any:
     """INSERT that replaces a row another transaction added meanwhile (two windows of the
     program bringing the classes up to date at once must not fail on the primary key)."""
-    t = (model or EnterpriseClass).__table__
+    t = cast(Table, (model or EnterpriseClass).__table__)
     name = session.get_bind().dialect.name
+    stmt: Any
     if name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+        stmt = pg_insert(t)
     else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    stmt = dialect_insert(t)
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+        stmt = sqlite_insert(t)
     return stmt.on_conflict_do_update(
         index_elements=[t.c[key]],
         set_={c.name: stmt.excluded[c.name] for c in t.c if c.name != key})

@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
 
+from qsdesk.domain.sampling import SamplingResult
 from qsdesk.domain.supervision import VisitState, first_period_end, half_year_bounds, half_year_visit_status
 from qsdesk.services import classes, followup, monthly
 from qsdesk.store.db import Store
@@ -288,7 +289,7 @@ def compute(store: Store, today: date | None = None, limit: int = 50) -> Dashboa
             Inspection.inspected_on <= today)) or 0)
         d.counts["nonconforming_year"] = int(s.scalar(select(func.count()).select_from(Sampling).where(
             Sampling.deleted.is_(False), Sampling.sampled_on >= year_start, Sampling.sampled_on <= today,
-            Sampling.result == "不合格")) or 0)
+            Sampling.result == SamplingResult.FAIL.value)) or 0)
 
         # inspections and problems found per month, last 12 months
         months = _months_back(today, 12)
@@ -333,12 +334,6 @@ def _tracking(s: Any, today: date, limit: int, d: Dashboard) -> None:
         roles = [r for r in t.roles.split("、") if r != "拒检"]  # a refusal is named by its count
         parts = ["、".join(roles), t.products, "，".join(times)] if roles else [t.products, "，".join(times)]
         d.tracking.append(Item("跟踪抽查", f"{t.name}（{'；'.join(parts)}）", t.last_on, "enterprise", t.enterprise_id))
-
-
-def _month_start_utc(due: date) -> Any:
-    from datetime import UTC, datetime
-
-    return datetime(due.year, due.month, 1, tzinfo=UTC)
 
 
 def _bundle_state(s: Any, d: Dashboard) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from qsdesk.domain.grading import grade
-from qsdesk.domain.sampling import followup_template
+from qsdesk.domain.sampling import SamplingResult, followup_template
 from qsdesk.domain.uscc import check_digit
 from qsdesk.services import audit, classes
 from qsdesk.store.db import Store, reserve_change_seqs, utcnow
@@ -294,11 +294,13 @@ def _enterprise(rng: random.Random, today: date, inspector_ids: list[str]) -> tu
         domain = rng.choice(("流通", "流通", "流通", "电商"))
     # Staff and revenue spread over all four grades; now and then a figure is unknown.
     scale = rng.lognormvariate(2.6 if producer else 1.6, 1.3)
-    staff: int | None = max(1, int(scale))
-    revenue: float | None = round(scale * rng.uniform(8, 40), 2)
+    staff_n = max(1, int(scale))
+    revenue_n = round(scale * rng.uniform(8, 40), 2)
     if individual:
-        staff = min(staff, 8)
-        revenue = round(min(revenue, 90), 2)
+        staff_n = min(staff_n, 8)
+        revenue_n = round(min(revenue_n, 90), 2)
+    staff: int | None = staff_n
+    revenue: float | None = revenue_n
     if rng.random() < 0.05:
         staff = None
     elif rng.random() < 0.05:
@@ -380,7 +382,7 @@ def _inspections(s: Any, rng: random.Random, today: date, n: int, ent_ids: list[
         for i in range(0, len(wanted), 900):
             for e in s.scalars(select(Enterprise).where(Enterprise.id.in_(wanted[i:i + 900]))):
                 ents[e.id] = e
-        rows = []
+        rows: list[dict[str, Any]] = []
         for k in picks:
             kind = ent_kind[k]
             spec = specs[kind]
@@ -428,12 +430,12 @@ def _inspections(s: Any, rng: random.Random, today: date, n: int, ent_ids: list[
                 content_hash=None, amends_id=None,
             ))
         rows.sort(key=lambda r: r["inspected_on"])
-        for r in rows:  # sealed: numbered like the seal service does, and hashed
-            if r["status"] == "sealed":
-                year = r["inspected_on"].year
+        for rec in rows:  # sealed: numbered like the seal service does, and hashed
+            if rec["status"] == "sealed":
+                year = rec["inspected_on"].year
                 counters[year] = counters.get(year, 0) + 1
-                r["record_no"] = f"{origin or 'QS'}-{year}-{counters[year]:05d}"
-                r["content_hash"] = content_hash(Inspection(**r))
+                rec["record_no"] = f"{origin or 'QS'}-{year}-{counters[year]:05d}"
+                rec["content_hash"] = content_hash(Inspection(**rec))
         _bulk(s, Inspection, rows, now, origin)
         s.expunge_all()  # the enterprises were only read
         written += len(rows)
@@ -482,7 +484,7 @@ def _samplings(s: Any, rng: random.Random, today: date, n: int, ent_ids: list[st
             level = rng.choice(("national", "provincial", "provincial", "city", "county", "county"))
             day = today - timedelta(days=rng.randint(1, 1000))
             r = rng.random()
-            result = "合格" if r < 0.9 else ("不合格" if r < 0.985 else "拒检")
+            result = (SamplingResult.PASS if r < 0.9 else SamplingResult.FAIL if r < 0.985 else SamplingResult.REFUSED).value
             sid = _uuid(rng)
             rows.append(dict(
                 id=sid, enterprise_id=ent_ids[k], seller_id=None,
@@ -492,11 +494,11 @@ def _samplings(s: Any, rng: random.Random, today: date, n: int, ent_ids: list[st
                 model=f"{rng.choice('ABCDKMT')}-{rng.randint(10, 999)}", standard=line.standard,
                 production_batch=f"{day:%Y%m}{rng.randint(1, 28):02d}", sampled_on=day, result=result,
                 nonconforming_items=rng.choice(("标志和说明", "绝缘电阻", "导体电阻", "总养分含量", "抗拉强度"))
-                if result == "不合格" else None,
-                major_hazard=result == "不合格" and rng.random() < 0.3,
+                if result == SamplingResult.FAIL else None,
+                major_hazard=result == SamplingResult.FAIL and rng.random() < 0.3,
             ))
             # Older failures were delivered two days after the report came (the deadlines count from it).
-            delivered = day + timedelta(days=2) if result == "不合格" and day + timedelta(days=2) < today else None
+            delivered = day + timedelta(days=2) if result == SamplingResult.FAIL and day + timedelta(days=2) < today else None
             rows[-1]["report_delivered_on"] = delivered
             if result != "合格":
                 for pos, tpl in enumerate(followup_template(result, day, delivered), start=1):

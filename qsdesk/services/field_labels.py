@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from qsdesk.domain.grading import stored_unit_types
 from qsdesk.services.audit_text import FIELD_VALUES, actor_text
 
 #: Enterprise columns left from before the class service; not updated, never shown.
@@ -110,9 +111,9 @@ def field_value_text(column: str, value: Any) -> str:
     if column in _PEOPLE and isinstance(value, str):
         return actor_text(value)
     if column == "unit_types" and isinstance(value, str):
-        value = [v for v in value.split(",") if v]  # stored as "producer,retailer"
+        value = stored_unit_types(value)  # stored as "producer,retailer"
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return "、".join(table.get(v, v) for v in value)
+        return "、".join(table.get(v) or v for v in value)
     if isinstance(value, str):
         return table.get(value, value)
     return json.dumps(value, ensure_ascii=False)

@@ -250,7 +250,7 @@ def reopen_followup(store: Store, sampling_id: str, reason: str) -> None:
 # --------------------------------------------------------------------------- dashboard queries
 
 
-def overdue_query(today: date) -> Select[Any]:
+def overdue_query(today: date) -> Select[*tuple[Any, ...]]:
     """Overdue steps: due before ``today``, not done, follow-up not closed (oldest due first)."""
     return (
         select(

@@ -88,7 +88,7 @@ def set_outcome(store: Store, help_id: str, outcome: str) -> None:
         audit.record(s, "update", "help_record", row.id, outcome=row.outcome)
 
 
-def ledger_query(enterprise_id: str | None = None, year: int | None = None) -> Select[Any]:
+def ledger_query(enterprise_id: str | None = None, year: int | None = None) -> Select[*tuple[Any, ...]]:
     """Ledger rows (newest first) with the enterprise name and the non-conformity answered."""
     stmt = (
         select(HelpRecord, Enterprise.name, Sampling.product_name, Sampling.nonconforming_items)

@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from qsdesk.domain import formspec
+from qsdesk.domain.answers import FOUND
 from qsdesk.domain.grading import unit_kind
 from qsdesk.services import attachments, audit
 from qsdesk.store.db import SealedRecordError, Store, utcnow
@@ -33,9 +34,7 @@ from qsdesk.store.models import Enterprise, Inspection, Inspector, Sampling, Sig
 
 PRODUCER_FORM = "annex4_producer"
 SELLER_FORM = "annex5_seller"
-INSPECTION_FORMS = (PRODUCER_FORM, SELLER_FORM)
 
-FOUND = "发现问题"
 REFUSED = "拒签"
 ENTERPRISE_ROLE = "enterprise"
 HISTORY_YEARS = 3
@@ -329,9 +328,9 @@ def split_signatures(spec: formspec.FormSpec, values: dict[str, Any]) -> tuple[d
 def _apply_signatures(session: Session, insp: Inspection, sigs: list[SignatureData]) -> None:
     existing = {s.role: s for s in insp.signatures if not s.deleted}
     wanted = {s.role: s for s in sigs}
-    for role, row in existing.items():
+    for role, old in existing.items():
         if role not in wanted:
-            row.deleted = True
+            old.deleted = True
     for role, sig in wanted.items():
         row = existing.get(role)
         changed = row is None or (row.strokes != sig.strokes or row.refused != sig.refused
@@ -459,8 +458,10 @@ def seal_problems(spec: formspec.FormSpec, values: dict[str, Any], answers: dict
     if not require_signatures:
         return problems
     roles = {sg.role for sg in signatures if not sg.empty}
-    names = [n for f in _fields_of(spec, "inspector") for n in
-             (values.get(f.key) if isinstance(values.get(f.key), list) else [values.get(f.key)]) if n]
+    names: list[Any] = []
+    for fi in _fields_of(spec, "inspector"):
+        v = values.get(fi.key)
+        names += [n for n in (v if isinstance(v, list) else [v]) if n]
     for f in signature_fields(spec):
         if f.multiple:
             for role, name in zip(signature_roles(f, len(names)), names, strict=True):
@@ -480,7 +481,7 @@ def next_record_no(session: Session, origin: str, on: date) -> str:
     name = f"inspection_no:{on.year}"
     res = session.execute(update(Counter).where(Counter.name == name).values(value=Counter.value + 1))
     if res.rowcount == 0:  # type: ignore[attr-defined]
-        session.execute(Counter.__table__.insert().values(name=name, value=1))
+        session.execute(insert(Counter).values(name=name, value=1))
         n = 1
     else:
         n = int(session.execute(select(Counter.value).where(Counter.name == name)).scalar_one())

@@ -36,7 +36,7 @@ def list_inspectors(store: Store) -> list[InspectorInfo]:
         counts: dict[str, int] = {iid: n for iid, n in s.execute(
             select(Enterprise.responsible_inspector_id, func.count())
             .where(Enterprise.deleted.is_(False), Enterprise.responsible_inspector_id.is_not(None))
-            .group_by(Enterprise.responsible_inspector_id))}
+            .group_by(Enterprise.responsible_inspector_id)) if iid is not None}
         rows = s.scalars(select(Inspector).where(Inspector.deleted.is_(False))
                          .order_by(Inspector.active.desc(), Inspector.name))
         return [InspectorInfo(i.id, i.name, i.phone, i.badge_no, i.active, int(counts.get(i.id, 0))) for i in rows]

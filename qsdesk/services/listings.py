@@ -113,7 +113,7 @@ def remove_listing(store: Store, listing_id: str, removed_on: date, reason: str)
         classes.refresh(s, [row.enterprise_id])
 
 
-def list_query(kind: str | None = None, *, current_only: bool = False, as_of: date | None = None) -> Select[Any]:
+def list_query(kind: str | None = None, *, current_only: bool = False, as_of: date | None = None) -> Select[*tuple[Any, ...]]:
     """The listed enterprises (newest first) for a list view or an export."""
     stmt = (
         select(EnterpriseListing.id.label("id"), Enterprise.name.label("name"), Enterprise.uscc.label("uscc"),

@@ -34,14 +34,14 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import Select, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from qsdesk.services.activities import unit_kind_of
@@ -55,8 +55,11 @@ from qsdesk.store.models import (
     TaskChecklist,
 )
 
+#: Result rows to unpack: SQLAlchemy 2.1 types a row of an untyped select as Row[*tuple[Any, ...]],
+#: which mypy unpacks to ``object``; the rows are sequences of column values.
+_Rows = Iterable[Sequence[Any]]
+
 TITLE = "落实工业产品“两个规定”情况统计表"
-ANNEX = "宝山区实施方案 附件5"
 PRODUCER_FORMS = ("annex4_producer",)
 SELLER_FORMS = ("annex5_seller",)
 CENSUS_FORM = "annex3_census"
@@ -260,7 +263,10 @@ def _new_figures() -> dict[str, Figure]:
     return {c.key: Figure(Decimal("0") if c.key == "fines" else 0) for c in CELLS}
 
 
-def _origin_filter(stmt: Any, model: Any, origin: str | None) -> Any:
+_Stmt = TypeVar("_Stmt", bound="Select[*tuple[Any, ...]]")
+
+
+def _origin_filter(stmt: _Stmt, model: Any, origin: str | None) -> _Stmt:
     return stmt if origin is None else stmt.where(model.origin == origin)
 
 
@@ -281,7 +287,7 @@ def _item_keys(form_id: str, needles: tuple[str, ...]) -> list[str]:
     from qsdesk.domain import formspec
 
     spec = formspec.load_form(form_id)
-    out = []
+    out: list[str] = []
     for needle in needles:
         out.extend(it.key for it in spec.items() if needle in it.content)
     return out
@@ -428,9 +434,9 @@ def _findings(session: Session, ids: list[str], end: date) -> dict[str, tuple[tu
         for eid, row in latest.items():
             if eid in out:
                 continue  # a checklist says it more precisely
-            m = (bool(row.managers_in_place), "activity", row.id) if row.managers_in_place is not None else None
-            r = (bool(row.responsibility_system), "activity", row.id) if row.responsibility_system is not None else None
-            out[eid] = (m, r)
+            mf = (bool(row.managers_in_place), "activity", row.id) if row.managers_in_place is not None else None
+            rf = (bool(row.responsibility_system), "activity", row.id) if row.responsibility_system is not None else None
+            out[eid] = (mf, rf)
     return out
 
 
@@ -672,7 +678,8 @@ def source_rows(session: Session, figure: Figure) -> list[SourceRow]:
         rows: dict[str, Any] = {}
         uniq = list(dict.fromkeys(ids))
         for chunk in (uniq[i:i + 500] for i in range(0, len(uniq), 500)):
-            rows.update({r.id: r for r in session.scalars(select(model).where(model.id.in_(chunk)))})
+            chunk_rows: list[Any] = list(session.scalars(select(model).where(model.id.in_(chunk))))
+            rows.update({r.id: r for r in chunk_rows})
 
         def ent_id(r: Any) -> str | None:
             if isinstance(r, Enterprise):
@@ -681,7 +688,7 @@ def source_rows(session: Session, figure: Figure) -> list[SourceRow]:
                 return r.record_id
             return getattr(r, "enterprise_id", None)
 
-        eids = list({ent_id(r) for r in rows.values()} - {None})
+        eids = [e for e in {ent_id(r) for r in rows.values()} if e is not None]
         names: dict[str, str] = {}
         for chunk in (eids[i:i + 500] for i in range(0, len(eids), 500)):
             names.update(dict(session.execute(select(Enterprise.id, Enterprise.name)
@@ -855,8 +862,8 @@ def _detail_sheet(wb: Any, session: Session | None, tables: list[MonthlyTable]) 
     ws = wb.create_sheet("明细")
     head = ["填报单位", "类别", "统计项目", "数值", "来源", "日期", "企业", "记录内容"]
     ws.append(head)
-    for c in range(1, len(head) + 1):
-        ws.cell(1, c).font = Font(bold=True)
+    for i in range(1, len(head) + 1):
+        ws.cell(1, i).font = Font(bold=True)
     if session is None:
         return
     for t in tables:

@@ -16,7 +16,6 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from sqlalchemy import select
 
 from qsdesk.paths import ENCRYPTION_KEY_FILE, SIGNING_KEY_FILE
 from qsdesk.services import audit
@@ -169,9 +168,3 @@ def load_encryption_key(store: Store) -> X25519PrivateKey:
     key = serialization.load_pem_private_key((store.data_dir.keys / ENCRYPTION_KEY_FILE).read_bytes(), None)
     assert isinstance(key, X25519PrivateKey)
     return key
-
-
-def active_inspectors(store: Store) -> list[Inspector]:
-    with store.session() as s:
-        return list(s.scalars(select(Inspector).where(Inspector.active.is_(True), Inspector.deleted.is_(False))
-                              .order_by(Inspector.name)))

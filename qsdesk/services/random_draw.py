@@ -169,7 +169,7 @@ class PoolFilter:
         return d
 
 
-def pool_query(flt: PoolFilter) -> Select[tuple[str]]:
+def pool_query(flt: PoolFilter) -> Select[str]:
     from qsdesk.store.models import Product
 
     stmt = classes.join_class(select(Enterprise.id)).where(Enterprise.deleted.is_(False))

@@ -14,14 +14,19 @@ changed, only reported (its correction is an amendment).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 from sqlalchemy import select
 
 from qsdesk.domain import formrules, formspec
 from qsdesk.store.db import Store
 from qsdesk.store.models import DutyCheck, Enterprise, Inspection, RiskReport, TaskChecklist
+
+#: Result rows to unpack: SQLAlchemy 2.1 types a row of an untyped select as Row[*tuple[Any, ...]],
+#: which mypy unpacks to ``object``; the rows are sequences of column values.
+_Rows = Sequence[Sequence[Any]]
 
 #: Rows read per query while scanning (keeps memory flat at a county's million inspections).
 BATCH = 2000
@@ -60,7 +65,7 @@ def inconsistent_inspections(store: Store, *, include_drafts: bool = False) -> I
                  .order_by(Inspection.id).limit(BATCH))
             if not include_drafts:
                 q = q.where(Inspection.status == "sealed")
-            rows = s.execute(q).all()
+            rows = cast(_Rows, s.execute(q).all())
         if not rows:
             return
         for iid, form_id, version, values, answers, record_no, status, name in rows:

@@ -7,6 +7,7 @@ List functions return SQLAlchemy statements (run lazily by the caller, e.g. the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -15,9 +16,8 @@ from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.orm import Session
 
 from qsdesk.domain.citations import readable
-from qsdesk.domain.grading import grade_with_reason
+from qsdesk.domain.grading import grade_with_reason, stored_unit_types
 from qsdesk.domain.supervision import (
-    CLASS_KEY_LABELS,
     VisitStatus,
     check_reassignment,
     half_year_visit_status,
@@ -41,7 +41,6 @@ from qsdesk.store.models import (
 )
 from qsdesk.store.search import has_index, has_short_index, index_source, like_clause, shape, source_params
 
-CLASS_LABELS: dict[str, str] = CLASS_KEY_LABELS
 UNIT_TYPE_LABELS: dict[str, str] = {"producer": "生产", "wholesaler": "批发", "retailer": "零售"}
 #: value of ``RegistryFilter.inspector_id`` selecting enterprises without a responsible supervisor
 NO_SUPERVISOR = "__none__"
@@ -58,7 +57,7 @@ def class_label(code: str | None) -> str:
 
 
 def unit_types_label(value: str | None) -> str:
-    return "、".join(UNIT_TYPE_LABELS.get(t, t) for t in (value or "").split(",") if t)
+    return "、".join(UNIT_TYPE_LABELS.get(t, t) for t in stored_unit_types(value))
 
 
 # --------------------------------------------------------------------------- list
@@ -194,7 +193,7 @@ def filter_options(store: Store) -> FilterOptions:
     """The values the filter boxes offer (distinct values present in the registry)."""
 
     def values(s: Session, col: Any) -> list[str]:
-        rows = s.scalars(select(col).distinct().where(Enterprise.deleted.is_(False), col.is_not(None)))
+        rows: Iterable[Any] = s.scalars(select(col).distinct().where(Enterprise.deleted.is_(False), col.is_not(None)))
         return sorted(v for v in rows if v)
 
     with store.session() as s:
@@ -453,8 +452,3 @@ def assign_supervisor(
         if check is None:
             return AssignmentResult(a.id, assigned_on, False)
         return AssignmentResult(a.id, check.deadline, late, check.note, check.text)
-
-
-def count_enterprises(store: Store) -> int:
-    with store.session() as s:
-        return int(s.scalar(select(func.count()).select_from(Enterprise).where(Enterprise.deleted.is_(False))) or 0)

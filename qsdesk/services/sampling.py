@@ -27,7 +27,6 @@ from sqlalchemy.orm import Session, aliased
 
 from qsdesk.domain import sampling as rules
 from qsdesk.domain.citations import readable
-from qsdesk.domain.supervision import CreditRisk
 from qsdesk.services import audit, classes, followup
 from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise, EnterpriseClass, FollowUpStep, HelpRecord, Sampling
@@ -37,13 +36,12 @@ LEVELS = tuple(LEVEL_LABELS)
 RESULTS: tuple[str, ...] = tuple(r.value for r in rules.SamplingResult)  # 合格 / 不合格 / 拒检
 #: A sample taken, test result not yet known: entered on the sampling day so the 6-month rule and
 #: 上抽下不抽 see it at once; the conclusion is added later with :func:`record_result`.
-PENDING = "待检"
-ENTRY_RESULTS: tuple[str, ...] = (*RESULTS, PENDING)
+PENDING = rules.PENDING
+ENTRY_RESULTS: tuple[str, ...] = rules.ENTRY_RESULTS
 _FOLLOWED = (rules.SamplingResult.FAIL.value, rules.SamplingResult.REFUSED.value)
 
 SPECIAL_CLASS = "special"
 #: Credit risk levels (信用风险分类), low to high; "调高风险等级" moves one step up.
-CREDIT_RISK_LEVELS: tuple[str, ...] = tuple(c.value for c in CreditRisk)
 ESCALATION_KEY = "sampling_escalation"
 #: The 6-month rule is applied in its legal reading (晋市监发〔2023〕212号 二: "不得在6个月内…进行2次
 #: 以上的监督抽查"; 以上 includes the number, 民法典 第一千二百五十九条): the *second* sampling of the
@@ -438,11 +436,6 @@ def _escalate(s: Session, row: Sampling) -> EscalationOutcome:
     return EscalationOutcome(esc.level.value, esc.consecutive, reasons, changed, new_risk)
 
 
-def current_escalation(session: Session, enterprise_id: str) -> rules.Escalation:
-    """The escalation the enterprise's sampling history calls for now."""
-    return rules.escalation([_record_from_row(r) for r in producer_history(session, enterprise_id)])
-
-
 def delete_sampling(store: Store, sampling_id: str, reason: str) -> None:
     """Soft-delete a wrongly entered sampling and its follow-up steps."""
     if not reason.strip():
@@ -489,7 +482,7 @@ def list_query(
     enterprise_id: str | None = None,
     open_followup: bool = False,
     year: int | None = None,
-) -> Select[Any]:
+) -> Select[*tuple[Any, ...]]:
     """Rows for the sampling list (newest first) with follow-up progress."""
     seller = aliased(Enterprise)
     stmt = (
@@ -576,7 +569,7 @@ def tracking_list(session: Session, year: int) -> list[TrackingEntry]:
     # lists hundreds of enterprises out of thousands of failed samplings)
     mine: dict[str, list[Sampling]] = {}
     for r in sorted(rows, key=lambda x: x.sampled_on):
-        for who in {r.enterprise_id, r.seller_id} - {None}:
+        for who in {w for w in (r.enterprise_id, r.seller_id) if w is not None}:
             mine.setdefault(who, []).append(r)
     out = []
     for eid in ids:
@@ -600,11 +593,6 @@ def tracking_list(session: Session, year: int) -> list[TrackingEntry]:
                                  ents[eid].uscc, tuple(events)))
     out.sort(key=lambda t: (-t.failures, t.name))
     return out
-
-
-def overdue_followups_query(today: date) -> Select[Any]:
-    """Overdue follow-up steps for the dashboard (see :func:`qsdesk.services.followup.overdue_query`)."""
-    return followup.overdue_query(today)
 
 
 def dashboard_counts(session: Session, today: date) -> dict[str, int]:

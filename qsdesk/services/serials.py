@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from qsdesk.store.models import Counter
@@ -22,7 +22,7 @@ def next_number(session: Session, kind: str, on: date) -> str:
     name = f"{kind}:{on.year}"
     res = session.execute(update(Counter).where(Counter.name == name).values(value=Counter.value + 1))
     if res.rowcount == 0:  # type: ignore[attr-defined]
-        session.execute(Counter.__table__.insert().values(name=name, value=1))
+        session.execute(insert(Counter).values(name=name, value=1))
         n = 1
     else:
         n = int(session.execute(select(Counter.value).where(Counter.name == name)).scalar_one())

@@ -127,10 +127,6 @@ def delete_checklist(store: Store, checklist_id: str) -> None:
         audit.record(s, "delete", "task_checklist", checklist_id)
 
 
-def get_checklist(session: Session, checklist_id: str) -> TaskChecklist | None:
-    return session.get(TaskChecklist, checklist_id)
-
-
 def list_checklists(session: Session, *, enterprise_id: str | None = None,
                     period: str | None = None) -> list[ChecklistInfo]:
     stmt = (

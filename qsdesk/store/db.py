@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, event, select, text, update
+from sqlalchemy import Engine, create_engine, event, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -44,6 +44,10 @@ from qsdesk.store.models import (
     SyncMixin,
 )
 from qsdesk.store.peek import SCHEMA_HEAD
+
+#: Result rows to unpack: SQLAlchemy 2.1 types a row of an untyped select as Row[*tuple[Any, ...]],
+#: which mypy unpacks to ``object``; the rows are sequences of column values.
+_Rows = Iterable[Sequence[Any]]
 
 
 class SealedRecordError(RuntimeError):
@@ -85,7 +89,7 @@ def _check_revs(session: Session, dirty: list[Any]) -> None:
             if session.get_bind().dialect.name != "sqlite":
                 q = q.with_for_update()
             with session.no_autoflush:
-                for rid, rev in session.execute(q):
+                for rid, rev in cast(_Rows, session.execute(q)):
                     if rev != revs[rid]:
                         raise ConcurrentEditError(table.name, rid)
 
@@ -138,7 +142,7 @@ def next_change_seq(session: Session) -> int:
         update(Counter).where(Counter.name == "change_seq").values(value=Counter.value + 1)
     )
     if res.rowcount == 0:  # type: ignore[attr-defined]
-        session.execute(Counter.__table__.insert().values(name="change_seq", value=1))
+        session.execute(insert(Counter).values(name="change_seq", value=1))
         return 1
     return int(session.execute(select(Counter.value).where(Counter.name == "change_seq")).scalar_one())
 

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import String, inspect
+from sqlalchemy import String, Table, inspect
+from sqlalchemy.orm import Mapper
 
 from qsdesk.store.models import Base
 
@@ -71,8 +72,8 @@ def string_limits(table: str) -> dict[str, int]:
     t = Base.metadata.tables.get(table)
     if t is None:
         return {}
-    return {c.name: int(c.type.length) for c in t.columns
-            if isinstance(c.type, String) and getattr(c.type, "length", None)}
+    return {c.name: c.type.length for c in t.columns
+            if isinstance(c.type, String) and c.type.length}
 
 
 def column_limit(table: str, column: str) -> int | None:
@@ -91,20 +92,13 @@ def too_long(table: str, row: Mapping[str, Any]) -> list[ValueTooLong]:
     return out
 
 
-def check_row(table: str, row: Mapping[str, Any]) -> None:
-    """Raise :class:`ValueTooLong` for the first value of ``row`` that does not fit."""
-    problems = too_long(table, row)
-    if problems:
-        raise problems[0]
-
-
 @cache
 def _attr_columns(cls: type) -> tuple[tuple[str, str, int], ...]:
     """(attribute, column, length) of the bounded text columns of a mapped class."""
-    mapper = inspect(cls)
-    table = mapper.local_table.name
+    mapper: Mapper[Any] = inspect(cls)
+    table = cast(Table, mapper.local_table).name
     limits = string_limits(table)
-    out = []
+    out: list[tuple[str, str, int]] = []
     for attr in mapper.column_attrs:
         col = attr.columns[0]
         if col.name in limits:
@@ -116,7 +110,8 @@ def check_object(obj: Any) -> None:
     """Raise :class:`ValueTooLong` when a text attribute of a mapped object does not fit."""
     state = obj.__dict__
     table = type(obj).__table__.name
-    for key, col, limit in _attr_columns(type(obj)):
+    cls: type = type(obj)
+    for key, col, limit in _attr_columns(cls):
         value = state.get(key)
         if isinstance(value, str) and len(value) > limit:
             raise ValueTooLong(table, col, limit, len(value))

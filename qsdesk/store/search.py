@@ -47,7 +47,8 @@ from sqlalchemy import (
     union,
 )
 from sqlalchemy.sql import column, table
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
+from sqlalchemy.sql.selectable import FromClause
 
 from qsdesk.store.models import Enterprise, Product
 
@@ -87,7 +88,7 @@ def has_index(engine: Engine) -> bool:
             ok = short = set(inspect(engine).get_table_names()) >= INDEX_TABLES
         elif engine.dialect.name == "postgresql":
             with engine.connect() as c:
-                found = set(c.execute(text("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+                found: set[str] = set(c.execute(text("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
                                            " AND (indexname LIKE '%\\_trgm' OR indexname LIKE '%\\_chars')")).scalars())
             ok, short = found >= PG_INDEXES, found >= PG_INDEXES | PG_CHAR_INDEXES
         _available[key], _short_available[key] = ok, short
@@ -177,7 +178,7 @@ def source_params(text: str, dialect: str = "sqlite") -> dict[str, Any]:
 
 def _term_anywhere(param: str, value: str) -> ColumnElement[bool]:
     """One term in any searched field or live product name (bound as ``param``)."""
-    q = bindparam(param, value)
+    q: BindParameter[str] = bindparam(param, value)
     return or_(
         Enterprise.name.ilike(q, escape="\\"),
         Enterprise.uscc.ilike(q, escape="\\"),
@@ -192,7 +193,7 @@ def _pg_source(ts: list[str]) -> IndexSource:
     """PostgreSQL: the driver as a UNION of indexed branches (trigram indexes for three characters
     or more, the character indexes for fewer), the other terms checked on its matches."""
     params = {f"q{n}": like_pattern(t) for n, t in enumerate(ts)}
-    q0 = bindparam("q0", params["q0"])
+    q0: BindParameter[str] = bindparam("q0", params["q0"])
     branches: list[Any]
     if len(ts[0]) >= TRIGRAM:
         branches = [select(Enterprise.id.label("enterprise_id")).where(col.ilike(q0, escape="\\"))
@@ -228,6 +229,7 @@ def index_source(text: str, engine: Engine) -> IndexSource | None:
         return _pg_source(ts) if len(ts[0]) >= TRIGRAM or has_short_index(engine) else None
     driver, others = ts[0], ts[1:]
     params: dict[str, Any] = {}
+    src: FromClause
     if len(driver) >= TRIGRAM:
         src = search_fts.join(search_doc, search_doc.c.doc_id == search_fts.c.rowid)
         params["q0"] = trigram_phrase(driver)

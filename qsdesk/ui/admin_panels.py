@@ -97,8 +97,8 @@ class BackupPanel(QWidget):
             self.table.setItem(i, 1, QTableWidgetItem(b.reason_text))
             self.table.setItem(i, 2, QTableWidgetItem(f"{b.size / 1e6:.1f} MB"))
         enabled = dd is not None
-        for b in (self.backup_btn, self.restore_btn):
-            b.setEnabled(enabled)
+        for btn in (self.backup_btn, self.restore_btn):
+            btn.setEnabled(enabled)
 
     def backup_now(self) -> Path | None:
         if self.store.data_dir is None:

@@ -62,10 +62,6 @@ def setup_logging(directory: Path | None = None) -> Path:
     return path
 
 
-def log_path() -> Path | None:
-    return _log_path
-
-
 def error_text(exc: BaseException) -> str:
     """What the user reads about an unexpected error: short, Chinese, where the details are."""
     where = f"\n\n详细信息已写入日志文件：\n{_log_path}" if _log_path else ""
@@ -293,7 +289,7 @@ def _login(store: Store, parent: QWidget | None = None) -> bool:
     return user is not None  # the login service recorded the user and role on the store
 
 
-def _smoke_login(store: Store):  # type: ignore[no-untyped-def]
+def _smoke_login(store: Store):
     """Smoke test (:data:`EXIT_AFTER_SHOW_ENV`): user name and password on the first two lines
     of stdin, checked by the same login service as the dialog (no way around the password)."""
     from qsdesk.services.accounts import AccountError, login

@@ -290,7 +290,7 @@ class IdleLock(QObject):
     def _ask(self) -> None:
         dlg = LoginDialog(self.store, self.window, username=self.store.actor, title="已锁定：请输入密码解锁")
         dlg.setWindowModality(Qt.WindowModality.ApplicationModal)
-        dlg.rejected.connect(lambda: QApplication.instance().quit())  # 退出 closes the program
+        dlg.rejected.connect(QApplication.quit)  # 退出 closes the program
         dlg.accepted.connect(lambda: self._unlock(dlg.user))
         self.dialog = dlg
         dlg.open()

@@ -64,10 +64,6 @@ class PdfPages:
                 raise RuntimeError("无法显示 PDF：缺少 QtPdf 或 pypdfium2 组件，请重新安装程序") from exc
             self._pdfium = pdfium.PdfDocument(str(self.path))
 
-    @property
-    def backend(self) -> str:
-        return "QtPdf" if self._qt_doc is not None else "pdfium"
-
     def __len__(self) -> int:
         if self._qt_doc is not None:
             return int(self._qt_doc.pageCount())

@@ -39,6 +39,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QTableView, QWidget
 from sqlalchemy import Connection, CursorResult, Select, func, select
+from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import ColumnElement, Label, UnaryExpression
 
@@ -100,7 +101,7 @@ class Column:
 
     key: str
     title: str
-    sort: str | ColumnElement[Any] | None = None
+    sort: str | ColumnElement[Any] | QueryableAttribute[Any] | None = None
     format: Callable[[Any], str] | None = None
     align: Qt.AlignmentFlag | None = None
     shared: bool = False
@@ -161,7 +162,7 @@ class QueryTableModel(QAbstractTableModel):
         self,
         store: Store,
         columns: Sequence[Column],
-        statement: Select[Any] | None = None,
+        statement: Select[*tuple[Any, ...]] | None = None,
         *,
         id_key: str = "id",
         page_size: int = 200,
@@ -176,9 +177,9 @@ class QueryTableModel(QAbstractTableModel):
         self._columns = list(columns)
         self._id_key = id_key
         self._page_size = page_size
-        self._base: Select[Any] | None = None
+        self._base: Select[*tuple[Any, ...]] | None = None
         self._params: dict[str, Any] = {}
-        self._stmt: Select[Any] | None = None
+        self._stmt: Select[*tuple[Any, ...]] | None = None
         self._rows: list[tuple[Any, ...]] = []
         self._positions: list[int] = []  # column index -> position in the result row
         self._id_pos = 0
@@ -203,11 +204,11 @@ class QueryTableModel(QAbstractTableModel):
         return list(self._columns)
 
     @property
-    def statement(self) -> Select[Any] | None:
+    def statement(self) -> Select[*tuple[Any, ...]] | None:
         """The statement as last executed (with the current sort applied)."""
         return self._stmt
 
-    def set_statement(self, statement: Select[Any], params: dict[str, Any] | None = None) -> None:
+    def set_statement(self, statement: Select[*tuple[Any, ...]], params: dict[str, Any] | None = None) -> None:
         """Show the rows of ``statement`` executed with bind ``params`` (keeps the current column
         sort, if any). Passing the same statement with new ``params`` reuses its compiled form."""
         self._base = statement
@@ -287,7 +288,7 @@ class QueryTableModel(QAbstractTableModel):
         """The raw values of a row keyed by statement column name."""
         if not (0 <= row < len(self._rows)) or self._stmt is None:
             return {}
-        keys = [c.key for c in self._stmt.selected_columns]
+        keys: list[Any] = [c.key for c in self._stmt.selected_columns]
         return dict(zip(keys, self._rows[row] or self._load_row(row), strict=False))
 
     def find_row(self, record_id: Any) -> int:
@@ -376,7 +377,7 @@ class QueryTableModel(QAbstractTableModel):
 
     # ----------------------------------------------------------------- internals
 
-    def _ordered(self, base: Select[Any]) -> Select[Any]:
+    def _ordered(self, base: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
         if self._sort is None:
             return base
         column, order = self._sort
@@ -395,7 +396,7 @@ class QueryTableModel(QAbstractTableModel):
         self._total = None
         self._shared = {}
         self._stmt = self._ordered(self._base)
-        keys = [c.key for c in self._stmt.selected_columns]
+        keys: list[Any] = [c.key for c in self._stmt.selected_columns]
         try:
             self._positions = [keys.index(c.key) for c in self._columns]
             self._id_pos = keys.index(self._id_key)
@@ -485,7 +486,7 @@ class QueryTableModel(QAbstractTableModel):
                 self._rows[i] = None  # type: ignore[call-overload]
         return self._rows[row]
 
-    def _reversed(self) -> Select[Any] | None:
+    def _reversed(self) -> Select[*tuple[Any, ...]] | None:
         """The statement in exactly the opposite order, when its order is total (it ends with the
         id, as every list's tie-breaker does): ASC↔DESC also swaps where NULLs go on SQLite and
         PostgreSQL alike. None otherwise (then pages are read with OFFSET from the start)."""

@@ -126,7 +126,7 @@ class SetupDialog(QDialog):
             QMessageBox.warning(self, "演示数据", str(exc))
             return
 
-        def work(progress, cancelled):  # type: ignore[no-untyped-def]
+        def work(progress, cancelled):
             return demo.generate(self._store, enterprises=n, seed=1, progress=progress, cancelled=cancelled)
 
         try:

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, aliased
 
 from qsdesk.services import audit
@@ -118,15 +118,15 @@ def registry_rows(session: Session, flt: RegistryFilter | None = None) -> Iterab
     special = {"responsible": resp.name.label("responsible"),
                # the one source of the class (qsdesk.services.classes), not the synced column
                "supervision_class": class_column().label("supervision_class")}
-    cols = [special.get(a, getattr(Enterprise, a, None)) for a in attrs]
+    cols: list[Any] = [special.get(a, getattr(Enterprise, a, None)) for a in attrs]
     stmt = (join_class(select(*cols).outerjoin(resp, resp.id == Enterprise.responsible_inspector_id))
             .where(Enterprise.deleted.is_(False)).order_by(Enterprise.name, Enterprise.id))
     if flt is not None and flt != RegistryFilter():
-        shown = list_statement(session.get_bind(), flt).subquery()
+        shown = list_statement(cast(Engine, session.get_bind()), flt).subquery()  # sessions bind the engine
         stmt = stmt.where(Enterprise.id.in_(select(shown.c.id)))
     i_types, i_class, i_revenue = (attrs.index(a) for a in ("unit_types", "supervision_class", "revenue_wan"))
     for row in session.connection().execute(stmt.execution_options(yield_per=2000)):
-        out = list(row)
+        out: list[Any] = list(row)
         out[i_types] = format_unit_types(out[i_types]) or None
         out[i_class] = class_label(out[i_class])
         out[i_revenue] = _num(out[i_revenue])
@@ -146,7 +146,7 @@ def product_rows(session: Session, flt: RegistryFilter | None = None) -> Iterabl
             .where(Product.deleted.is_(False), Enterprise.deleted.is_(False), Enterprise.uscc.is_not(None))
             .order_by(Enterprise.name, Enterprise.id, Product.name))
     if flt is not None and flt != RegistryFilter():
-        shown = list_statement(session.get_bind(), flt).subquery()
+        shown = list_statement(cast(Engine, session.get_bind()), flt).subquery()  # sessions bind the engine
         stmt = stmt.where(Enterprise.id.in_(select(shown.c.id)))
     for row in session.connection().execute(stmt.execution_options(yield_per=2000)):
         yield tuple(row)
@@ -227,7 +227,7 @@ def risk_rows(session: Session, start: date, end: date) -> Iterable[tuple[Any, .
         .order_by(RiskReport.reported_on)
     )
     for r in session.connection().execute(stmt.execution_options(yield_per=2000)):
-        row = list(r)
+        row: list[Any] = list(r)
         row[3] = "、".join(str(x) for x in (row[3] or []))
         row[7] = RISK_STATUS.get(row[7], row[7])
         yield tuple(row)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from qsdesk.domain.grading import stored_unit_types
 from qsdesk.services.excel.normalize import header_key
 from qsdesk.store.limits import column_limit
 
@@ -22,7 +23,6 @@ _UNIT_TYPE_WORDS = {
     "销售": "retailer", "销售单位": "retailer", "销售者": "retailer",
 }
 
-CLASS_LABELS = {"routine": "日常监管", "trigger": "触发式监管", "key": "重点监管", "special": "特别监管"}
 
 
 @dataclass(frozen=True)
@@ -122,4 +122,4 @@ def parse_unit_types(text: str) -> str:
 
 
 def format_unit_types(codes: str | None) -> str:
-    return "、".join(UNIT_TYPE_LABELS.get(c, c) for c in (codes or "").split(",") if c)
+    return "、".join(UNIT_TYPE_LABELS.get(c, c) for c in stored_unit_types(codes))

@@ -15,18 +15,17 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from operator import mul
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from qsdesk.domain.grading import grade
+from qsdesk.domain.grading import grade, stored_unit_types
 from qsdesk.domain.uscc import ALPHABET as USCC_ALPHABET
 from qsdesk.domain.uscc import is_individual_business
 from qsdesk.domain.uscc import validate as validate_uscc
@@ -55,6 +54,7 @@ from qsdesk.services.excel.reader import (
     iter_data_rows,
     open_workbook,
 )
+from qsdesk.store.bulk import bulk_session
 from qsdesk.store.db import Store, next_change_seq, utcnow
 from qsdesk.store.models import Enterprise, Inspector, new_id
 
@@ -151,10 +151,6 @@ def _fmt(value: Any) -> str:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value).replace("\n", "⏎")
-
-
-def _blank(v: Any) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip())
 
 
 def _row_kind(values: tuple[Any, ...]) -> str | None:
@@ -498,7 +494,7 @@ def analyse(
         for parsed in valid:
             code = parsed.values.get("uscc")
             old = existing.get(code) if code else None
-            if old is None:
+            if old is None or not code:
                 if "entry_reason" not in parsed.values:
                     if default_reason is None:
                         errors.append(RowError(parsed.row, reason_header, "", ENTRY_REASON_MISSING))
@@ -527,7 +523,7 @@ def analyse(
 
 def _grade(values: Mapping[str, Any], code: str) -> str | None:
     """The A–D grade from the row's unit types, staff and revenue (None when not gradable)."""
-    types = [t for t in (values.get("unit_types") or "").split(",") if t]
+    types = stored_unit_types(values.get("unit_types"))
     g = grade(types, values.get("staff"), values.get("revenue_wan"),
               individual_business=is_individual_business(code))
     return None if g is None else str(g)
@@ -558,26 +554,6 @@ def _track_duty(rec: dict[str, Any], today: date) -> None:
         rec["visits_since"] = rec["responsible_since"]
 
 
-@contextmanager
-def _large_page_cache(session: Session, kib: int = 256 * 1024) -> Iterator[None]:
-    """SQLite: a large page cache on this connection while the import writes, then the old size.
-
-    Tens of thousands of rows inserted in one transaction touch pages all over the registry's
-    indexes (random ids, names, the search index); with SQLite's default 2 MB cache the
-    changed pages are spilled to the WAL and written again many times before the commit.
-    """
-    conn = session.connection()
-    if conn.dialect.name != "sqlite":
-        yield
-        return
-    old = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-    conn.exec_driver_sql(f"PRAGMA cache_size=-{int(kib)}")
-    try:
-        yield
-    finally:
-        conn.exec_driver_sql(f"PRAGMA cache_size={int(old)}")
-
-
 def _write_many(session: Session, kind: str, rows: list[dict[str, Any]]) -> None:
     """INSERT (``kind="insert"``) or UPDATE by id (``"update"``) of enterprise rows, in batches.
 
@@ -589,7 +565,7 @@ def _write_many(session: Session, kind: str, rows: list[dict[str, Any]]) -> None
     a row on a county registry). Rows with the same columns form one batch; other databases
     take the Core path.
     """
-    table = Enterprise.__table__
+    table = cast(Table, Enterprise.__table__)
     conn = session.connection()
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for r in rows:
@@ -605,8 +581,8 @@ def _write_many(session: Session, kind: str, rows: list[dict[str, Any]]) -> None
         dialect = conn.dialect
         quote = dialect.identifier_preparer.quote
         order = [c for c in cols if c != "id"] + ["id"]
-        procs = [(i, table.c[c].type.dialect_impl(dialect).bind_processor(dialect)) for i, c in enumerate(order)]
-        procs = [(i, f) for i, f in procs if f is not None]
+        procs = [(i, f) for i, c in enumerate(order)
+                 if (f := table.c[c].type.dialect_impl(dialect).bind_processor(dialect)) is not None]
         params: list[tuple[Any, ...]] = []
         memo: dict[int, tuple[Any, Any]] = {}  # column → (last value, converted): stamps repeat
         for r in batch:
@@ -655,7 +631,7 @@ def apply(store: Store, plan: ImportPlan, *, only_valid: bool = False, today: da
         )
     rows = [p for p in plan.new] + [c.parsed for c in plan.changed] + [p for p, _ in plan.unchanged]
     inserted = updated = unchanged = 0
-    with store.transaction() as s, _large_page_cache(s):
+    with store.transaction() as s, bulk_session(s):
         attrs = sorted({a for p in rows for a in p.values} | set(_GRADE_INPUTS))
         duty = "responsible_inspector_id" in attrs
         if duty:

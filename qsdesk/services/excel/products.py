@@ -102,12 +102,6 @@ def find_product_sheet(wb: Book, skip: str | None = None) -> tuple[str, int, dic
     return None
 
 
-def is_product_sheet(wb: Book, name: str) -> bool:
-    """A sheet the enterprise import must not take for the enterprise list."""
-    found = find_product_sheet(wb)
-    return found is not None and found[0] == name
-
-
 def _licence(text: str) -> str:
     t = text.replace(" ", "").upper() if text.isascii() else text.replace(" ", "")
     if t in _LICENCE_WORDS:
@@ -206,8 +200,8 @@ def write_products(session: Session, rows: Iterable[ProductRow]) -> tuple[int, i
     codes = sorted({r.uscc for r in rows})
     ids: dict[str, str] = {}
     for i in range(0, len(codes), 5000):
-        ids.update(dict(session.execute(select(Enterprise.uscc, Enterprise.id).where(
-            Enterprise.deleted.is_(False), Enterprise.uscc.in_(codes[i:i + 5000]))).all()))
+        ids.update({u: e for u, e in session.execute(select(Enterprise.uscc, Enterprise.id).where(
+            Enterprise.deleted.is_(False), Enterprise.uscc.in_(codes[i:i + 5000]))) if u is not None})
     eids = sorted(set(ids.values()))
     existing: dict[tuple[str, str], Product] = {}
     for i in range(0, len(eids), 5000):

@@ -61,15 +61,6 @@ class SheetLayout:
     notices: list[str] = field(default_factory=list)
 
 
-def _value(v: Any) -> Any:
-    """A calamine cell value as openpyxl gives it: blank → None, a whole float → int."""
-    if v == "":
-        return None
-    if type(v) is float and v.is_integer():
-        return int(v)
-    return v
-
-
 class Book:
     """A workbook opened for import: sheet names and visibility, each sheet's rows read once."""
 
@@ -123,7 +114,7 @@ class Book:
         """Values of rows ``min_row``..``max_row`` (1-based), blanks as None, whole numbers as int."""
         rows = self._load(name)
         for r in rows[min_row - 1:max_row]:
-            # _value inlined: this runs for every cell of the sheet
+            # calamine gives "" for a blank and floats for numbers; inline: this runs for every cell
             yield tuple([None if v == "" else int(v) if v.__class__ is float and v.is_integer() else v
                          for v in r])
 

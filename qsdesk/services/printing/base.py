@@ -218,7 +218,7 @@ class CopyLabelSlot(Flowable):
 
     def draw(self) -> None:
         x, y = self.canv.absolutePosition(0, 0)
-        self.canv._qs_slot = (x, y, self.width, self.style)  # type: ignore[attr-defined]
+        self.canv._qs_slot = (x, y, self.width, self.style)
 
 
 class DecorMarker(Flowable):
@@ -238,7 +238,7 @@ class DecorMarker(Flowable):
     def draw(self) -> None:
         if self.on_draw is not None:
             self.on_draw()
-        self.canv._qs_decor = self.decor  # type: ignore[attr-defined]
+        self.canv._qs_decor = self.decor
 
 
 class DecoratedCanvas(Canvas):
@@ -364,7 +364,7 @@ def build_pdf_many(
         decor.pagesize = pagesize
         if i:
             story.append(PageBreak())
-        story.append(DecorMarker(decor, (lambda i=i: on_part(i)) if on_part is not None else None))
+        story.append(DecorMarker(decor, partial(on_part, i) if on_part is not None else None))
         story.extend(part)
     decor = parts[0][1]
     buf = io.BytesIO()

@@ -110,14 +110,14 @@ class Party:
     kind: str  # "station" | "county"
 
 
-def _station_enterprise_ids(s: Session, station: str, ids: Iterable[str]) -> set[str]:
+def _station_enterprise_ids(s: Session, station: str, ids: Iterable[str | None]) -> set[str]:
     """Of ``ids``, the enterprises stored here that belong to ``station`` (origin or jurisdiction)."""
     ent = table_of("enterprise")
-    ids = [i for i in set(ids) if isinstance(i, str)]
+    keys = [i for i in set(ids) if isinstance(i, str)]
     out: set[str] = set()
-    for i in range(0, len(ids), _CHUNK):
+    for i in range(0, len(keys), _CHUNK):
         out.update(s.scalars(select(ent.c.id).where(
-            ent.c.id.in_(ids[i : i + _CHUNK]), or_(ent.c.origin == station, ent.c.jurisdiction == station))))
+            ent.c.id.in_(keys[i : i + _CHUNK]), or_(ent.c.origin == station, ent.c.jurisdiction == station))))
     return out
 
 

@@ -246,7 +246,6 @@ class RawBundle:
     manifest_bytes: bytes
     signature: bytes
     members: dict[str, bytes]
-    file_sha256: str = ""
 
     @property
     def from_code(self) -> str:
@@ -311,12 +310,7 @@ def read_archive(
     before any other member is inflated: an unsigned or foreign file costs no more than its
     manifest (at most :data:`MAX_MANIFEST`)."""
     try:
-        if isinstance(source, Path):
-            file_bytes = source.read_bytes()
-            buf: io.BytesIO = io.BytesIO(file_bytes)
-        else:
-            buf = source
-            file_bytes = buf.getvalue()
+        buf: io.BytesIO = io.BytesIO(source.read_bytes()) if isinstance(source, Path) else source
         try:
             zf = zipfile.ZipFile(buf)
         except zipfile.BadZipFile as exc:
@@ -368,7 +362,7 @@ def read_archive(
         raise BundleError("数据包不完整或已损坏，无法读取（可能拷贝时被中断）", "truncated") from exc
     except OSError as exc:
         raise BundleError(f"无法读取数据包：{exc.strerror or exc}", "io") from exc
-    return RawBundle(manifest, manifest_bytes, signature, members, sha256_hex(file_bytes))
+    return RawBundle(manifest, manifest_bytes, signature, members)
 
 
 def _check_manifest_shape(m: Any) -> None:

@@ -45,11 +45,6 @@ def open_conflicts(store: Store) -> list[SyncConflict]:
                               .order_by(SyncConflict.created_at, SyncConflict.id)))
 
 
-def all_conflicts(store: Store, limit: int = 1000) -> list[SyncConflict]:
-    with store.session() as s:
-        return list(s.scalars(select(SyncConflict).order_by(SyncConflict.created_at.desc()).limit(limit)))
-
-
 def open_count(store: Store) -> int:
     with store.session() as s:
         return int(s.scalar(select(func.count()).select_from(SyncConflict)

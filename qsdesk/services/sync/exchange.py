@@ -41,7 +41,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, or_, select, text, true, update
+from sqlalchemy import bindparam, func, insert, or_, select, true, update
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -73,6 +73,7 @@ from qsdesk.services.sync.rows import (
     table_of,
     version_key,
 )
+from qsdesk.store.bulk import bulk_session
 from qsdesk.store.db import Store, utcnow
 from qsdesk.store.models import (
     BlobFile,
@@ -505,7 +506,9 @@ def _run_import_checked(store: Store, path: Path, *, apply: bool, allow_gap: boo
     written: list[Path] = []
     try:
         if apply:
-            with store.transaction() as s:
+            # a large bundle must not spill SQLite's page cache into the WAL over and over
+            big = sum(len(v) for v in decoded.tables.values()) > 5000
+            with store.transaction() as s, bulk_session(s, cache_kib=128 * 1024, enabled=big):
                 _plan_and_apply(store, s, decoded, rows, report, me, manifest_sha, apply=True, allow_gap=allow_gap,
                                 written=written)
         else:
@@ -605,7 +608,7 @@ def _load_local(s: Session, table_name: str, ids: list[str]) -> dict[str, dict[s
     return out
 
 
-def _sealed_inspections(s: Session, ids: Iterable[str]) -> set[str]:
+def _sealed_inspections(s: Session, ids: Iterable[str | None]) -> set[str]:
     t = table_of("inspection")
     ids = [i for i in set(ids) if i]
     out: set[str] = set()
@@ -706,10 +709,6 @@ def _plan_and_apply(
         s.flush()
 
     now = utcnow()
-    big = apply and sum(len(v) for v in decoded.tables.values()) > 5000
-    if big and s.get_bind().dialect.name == "sqlite":
-        # a large transaction must not spill SQLite's page cache into the WAL over and over
-        s.execute(text("PRAGMA cache_size=-131072"))
     touched: set[str] = set()  # enterprises whose supervision class inputs arrived
     for table_name in TABLES:  # FK order
         incoming = rows.get(table_name)
@@ -762,8 +761,6 @@ def _plan_and_apply(
         if apply:
             _apply_rows(s, table_name, inserts, updates)
             touched |= classes.enterprises_of(s, table_name, inserts + updates)
-    if big and s.get_bind().dialect.name == "sqlite":
-        s.execute(text("PRAGMA cache_size=-2000"))  # SQLite's default again for this connection
 
     if apply:
         classes.refresh(s, touched)

@@ -68,31 +68,13 @@ META = ("id", "rev", "updated_at", "origin", "deleted")
 
 
 def table_of(name: str) -> Table:
-    return TABLES[name].__table__  # type: ignore[attr-defined, no-any-return]
+    return TABLES[name].__table__  # type: ignore[attr-defined]
 
 
 def iso_utc(value: datetime) -> str:
     if value.tzinfo is None:  # SQLite hands back naive datetimes; they were stored as UTC
         return value.isoformat(timespec="microseconds") + "+00:00"
     return value.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def to_json_value(value: Any) -> Any:
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, datetime):
-        return iso_utc(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return base64.b64encode(bytes(value)).decode("ascii")
-    if isinstance(value, float):
-        return value
-    if isinstance(value, (dict, list)):
-        return value
-    raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
 def _dt_in(value: Any) -> datetime:
@@ -129,13 +111,6 @@ _CONVERTERS = {name: _converters(model.__table__) for name, model in TABLES.item
 _COLUMNS = {name: frozenset(model.__table__.c.keys()) - LOCAL_COLUMNS  # type: ignore[attr-defined]
             for name, model in TABLES.items()}
 _TO_DB_ITEMS = {name: tuple(conv[0].items()) for name, conv in _CONVERTERS.items()}
-
-
-def from_json_value(table: Table, column: str, value: Any) -> Any:
-    if value is None:
-        return None
-    conv = _CONVERTERS[table.name][0].get(column)
-    return conv(value) if conv else value
 
 
 def row_to_json(table_name: str, row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -242,7 +217,7 @@ def _getter(indexes: list[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
     if len(indexes) == 1:
         i = indexes[0]
         return lambda row: (row[i],)
-    return itemgetter(*indexes)  # type: ignore[return-value]
+    return itemgetter(*indexes)
 
 
 class TableEncoder:

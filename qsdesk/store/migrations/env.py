@@ -12,7 +12,7 @@ target_metadata = Base.metadata
 def run() -> None:
     conn = config.attributes.get("connection")
     if conn is None:  # `alembic` command line, e.g. autogenerate during development
-        engine = create_engine(config.get_main_option("sqlalchemy.url"))
+        engine = create_engine(config.get_main_option("sqlalchemy.url", ""))
         with engine.begin() as c:
             _run_on(c)
         return

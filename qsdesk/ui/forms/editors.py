@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
 from qsdesk.ui.forms.signature_pad import SignatureField
 
 EMPTY_DATE = QDate(1900, 1, 1)
-OTHER_PREFIX = "其他"
 
 
 @dataclass(frozen=True)

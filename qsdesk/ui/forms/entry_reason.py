@@ -18,7 +18,9 @@ class EntryReasonBox(QWidget):
         self.combo.addItems(ENTRY_REASONS)
         self.combo.setCurrentIndex(-1)
         self.combo.setEditText(current or "")
-        self.combo.lineEdit().setPlaceholderText("选择或填写录入原因" + ("（首次录入必填）" if first_entry else ""))
+        line = self.combo.lineEdit()  # the combo is editable: it has one
+        if line is not None:
+            line.setPlaceholderText("选择或填写录入原因" + ("（首次录入必填）" if first_entry else ""))
         text = label or ("录入原因<span style='color:#c00'>*</span>：" if first_entry else "录入原因：")
         label_w = QLabel(text, self)
         hint = QLabel("国市监质监发〔2023〕38号 四（一）：首次录入的生产和销售单位应注明录入原因", self)

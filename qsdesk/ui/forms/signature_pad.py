@@ -16,7 +16,6 @@ from PySide6.QtGui import (
     QImage,
     QMouseEvent,
     QPainter,
-    QPainterPath,
     QPaintEvent,
     QPen,
     QTabletEvent,
@@ -213,16 +212,6 @@ class SignaturePad(QWidget):
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "" if ro else "请在此签名")
         render_strokes(p, self._strokes, QRectF(self.rect()), QColor(10, 10, 60))
         p.end()
-
-    def paint_path(self) -> QPainterPath:
-        """The strokes as one path in canvas coordinates (for callers that draw vectors)."""
-        path = QPainterPath()
-        for s in self._strokes:
-            if s:
-                path.moveTo(s[0][0], s[0][1])
-                for pt in s[1:]:
-                    path.lineTo(pt[0], pt[1])
-        return path
 
 
 class SignatureField(QWidget):

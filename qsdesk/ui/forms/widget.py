@@ -40,13 +40,12 @@ from PySide6.QtWidgets import (
 )
 
 from qsdesk.domain import formspec
+from qsdesk.domain.answers import NOT_FOUND
 from qsdesk.domain.formspec import ChecklistItem, Field, FormSpec, Problem
 from qsdesk.store.db import Store
 from qsdesk.ui.forms import editors as ed
 from qsdesk.ui.forms.attachments_strip import AttachmentEditor
 
-FOUND = "发现问题"
-NOT_FOUND = "未发现问题"
 _CELL_KEY = re.compile(r"^(?P<key>[a-z][a-z0-9_]*)\[(?P<row>\d+)\]\.(?P<col>[a-z][a-z0-9_]*)$")
 
 
@@ -193,7 +192,7 @@ class AnswerKeys(QObject):
         key = event.key()
         if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
             return False
-        r, c = self._where[obj]  # type: ignore[index]
+        r, c = self._where[obj]
         row = self._rows[r]
         if key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
             c2 = c + (1 if key == Qt.Key.Key_Right else -1)

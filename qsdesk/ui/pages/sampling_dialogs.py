@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from qsdesk.domain.sampling import SamplingResult
 from qsdesk.services import followup as fu
 from qsdesk.services import help_ledger as hl
 from qsdesk.services import sampling as svc
@@ -122,7 +123,7 @@ class SamplingDialog(GuardedDialog):
         self._on_change()
 
     def _on_change(self) -> None:
-        failing = self.result_combo.currentText() == "不合格"
+        failing = self.result_combo.currentText() == SamplingResult.FAIL
         self.items.setEnabled(failing)
         self.hazard.setEnabled(failing)
         if not failing:
@@ -130,7 +131,7 @@ class SamplingDialog(GuardedDialog):
         self._timer.start()
 
     def value(self) -> svc.SamplingInput:
-        failing = self.result_combo.currentText() == "不合格"
+        failing = self.result_combo.currentText() == SamplingResult.FAIL
         return svc.SamplingInput(
             product_name=self.product.text(),
             sampled_on=from_qdate(self.sampled_on.date()),
@@ -205,12 +206,12 @@ class ConclusionDialog(GuardedDialog):
         self._on_change()
 
     def _on_change(self) -> None:
-        failing = self.result_combo.currentText() == "不合格"
+        failing = self.result_combo.currentText() == SamplingResult.FAIL
         self.items.setEnabled(failing)
         self.hazard.setEnabled(failing)
 
     def save(self) -> None:
-        failing = self.result_combo.currentText() == "不合格"
+        failing = self.result_combo.currentText() == SamplingResult.FAIL
         try:
             self.result_value = svc.record_result(
                 self._store, self._sampling_id, self.result_combo.currentText(),

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from qsdesk.domain.sampling import SamplingResult
 from qsdesk.services import followup as fu
 from qsdesk.services import help_ledger as hl
 from qsdesk.services import records
@@ -109,14 +110,14 @@ class FollowUpPanel(QWidget):
             templates = {t.key: t for t in svc.step_templates(s, smp)}
             statuses = [fu.step_status(st, smp, today) for st in steps]
             head = f"{ent.name if ent else ''} · {smp.product_name} · {smp.sampled_on.isoformat()} · {smp.result}"
-            if smp.result == "不合格":
+            if smp.result == SamplingResult.FAIL:
                 head += (f"    报告送达：{smp.report_delivered_on.isoformat()}" if smp.report_delivered_on
                          else "    报告待送达（异议、整改、复查期限自送达之日起算）")
             if smp.nonconforming_items:
                 head += f"（不合格项目：{smp.nonconforming_items}）"
             if steps:
                 head += f"    后处理进度：{prog.label}"
-            elif smp.result == "合格":
+            elif smp.result == SamplingResult.PASS:
                 head += "    合格，无需后处理"
             elif smp.result == svc.PENDING:
                 head += "    检验结论未出，请在结论出具后登记"
@@ -166,8 +167,8 @@ class FollowUpPanel(QWidget):
             b.setEnabled(has)
         self.close_button.setEnabled(bool(self._step_ids) and not self._closed)
         self.reopen_button.setEnabled(self._closed)
-        self.help_button.setEnabled(self.sampling_id is not None and self._result != "合格")
-        self.deliver_button.setEnabled(self.sampling_id is not None and self._result == "不合格" and not self._closed)
+        self.help_button.setEnabled(self.sampling_id is not None and self._result != SamplingResult.PASS)
+        self.deliver_button.setEnabled(self.sampling_id is not None and self._result == SamplingResult.FAIL and not self._closed)
         self.deliver_button.setText("更正送达日期" if self._delivered else "登记送达日期")
 
     def record_delivery(self, on: date | None = None) -> None:

@@ -68,7 +68,6 @@ log = logging.getLogger(__name__)
 
 DIRECTION = {"out": "发出", "in": "收到"}
 
-KIND = {"data": "数据包", "receipt": "回执"}
 
 #: The words of this page, explained where they appear (tooltips) and in one help line.
 SYNC_WORDS = {
@@ -198,7 +197,6 @@ class SyncPage(QWidget):
         self.notify: Callable[[str, str], None] = self._message_box
         #: Asked before applying an import (tests replace it).
         self.confirm_import: Callable[[ImportReport], bool] = self._confirm_dialog
-        self.last_message = ""
 
         # identity and enrolment
         self.identity_label = QLabel(self)
@@ -314,7 +312,6 @@ class SyncPage(QWidget):
             QMessageBox.information(self, "数据同步", text)
 
     def _say(self, level: str, text: str) -> None:
-        self.last_message = text
         self.status_label.setText(text)
         self.notify(level, text)
 
