@@ -17,7 +17,7 @@ STATUS_LABELS = {"draft": "草稿", "sealed": "已封存"}
 
 
 def list_statement(store: Store, text: str = "", status: str | None = None, form_id: str | None = None,
-                   station: str | None = None) -> Select[Any]:
+                   station: str | None = None) -> Select[*tuple[Any, ...]]:
     """Inspections, newest first; ``text`` searches the enterprise (as in the registry) or the record number;
     ``station`` (county mode) keeps the records made by one station."""
     stmt = (

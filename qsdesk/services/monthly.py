@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Select, func, or_, select, text
 from sqlalchemy.orm import Session
@@ -370,7 +370,7 @@ def _surveyed_by_origin(
               .join(Enterprise, Enterprise.id == AuditEntry.record_id)
               .where(AuditEntry.table_name == "enterprise", AuditEntry.at < _end_utc(end), live,
                      AuditEntry.detail["form_id"].as_string() == CENSUS_FORM))
-    for eid, at, aid, types, dom, origin in session.execute(_scoped(census, AuditEntry, origins)):
+    for eid, at, aid, types, dom, origin in cast(_Rows, session.execute(_scoped(census, AuditEntry, origins))):
         keep(origin, eid, _local_day(at), "audit_entry", aid, types, dom)
     # an enterprise entered for the survey: its first audit entry (joined on: the reason is a
     # substring match, read once)
@@ -379,12 +379,12 @@ def _surveyed_by_origin(
     reason = (select(Enterprise.id, Enterprise.updated_at, firsts.c.first_at, Enterprise.unit_types, Enterprise.domain)
               .outerjoin(firsts, firsts.c.record_id == Enterprise.id)
               .where(live, Enterprise.entry_reason.like(f"%{SURVEY_REASON}%")))
-    for eid, updated, first_at, types, dom, origin in session.execute(_scoped(reason, Enterprise, origins)):
+    for eid, updated, first_at, types, dom, origin in cast(_Rows, session.execute(_scoped(reason, Enterprise, origins))):
         keep(origin, eid, _local_day(first_at or updated), "enterprise", eid, types, dom)
     surveys = (select(Activity.enterprise_id, Activity.on_date, Activity.id, Enterprise.unit_types, Enterprise.domain)
                .join(Enterprise, Enterprise.id == Activity.enterprise_id)
                .where(Activity.deleted.is_(False), Activity.kind == "survey", Activity.on_date <= end, live))
-    for eid, day, aid, types, dom, origin in session.execute(_scoped(surveys, Activity, origins)):
+    for eid, day, aid, types, dom, origin in cast(_Rows, session.execute(_scoped(surveys, Activity, origins))):
         keep(origin, eid, day, "activity", aid, types, dom)
     return out, kinds
 
@@ -412,7 +412,7 @@ def _findings(session: Session, ids: list[str], end: date) -> dict[str, tuple[tu
             .order_by(TaskChecklist.enterprise_id, TaskChecklist.filled_on, TaskChecklist.id))
         if chunk is not None:
             lists = lists.where(TaskChecklist.enterprise_id.in_(chunk))
-        for eid, cid, form_id, answers in session.execute(lists):  # ordered by date: the last one wins
+        for eid, cid, form_id, answers in cast(_Rows, session.execute(lists)):  # ordered by date: the last one wins
             if eid not in wanted:
                 continue
             mk, rk = keys.get(form_id, ([], []))
@@ -466,7 +466,7 @@ def _figures_by_origin(session: Session, p: Period, origins: Origins) -> dict[st
                                   "enforcement_turnout", "rectification")))
         .order_by(Activity.on_date, Activity.id)
     )
-    for aid, kind, ukind, staff, qty, utypes, udomain, origin in session.execute(_scoped(act_stmt, Activity, origins)):
+    for aid, kind, ukind, staff, qty, utypes, udomain, origin in cast(_Rows, session.execute(_scoped(act_stmt, Activity, origins))):
         figs = figs_of(origin)
         uk = ukind or unit_kind_of(utypes, udomain)
         if kind == "publicity":
@@ -521,7 +521,7 @@ def _figures_by_origin(session: Session, p: Period, origins: Origins) -> dict[st
                or_(EnforcementCase.filed_on.between(start, end), decided.between(start, end)))
         .order_by(EnforcementCase.filed_on, EnforcementCase.id)
     )
-    for cid, filed_on, dec, penalty, fine, origin in session.execute(_scoped(case_stmt, EnforcementCase, origins)):
+    for cid, filed_on, dec, penalty, fine, origin in cast(_Rows, session.execute(_scoped(case_stmt, EnforcementCase, origins))):
         figs = figs_of(origin)
         if start <= filed_on <= end:
             figs["cases"].add(1, "enforcement_case", cid)

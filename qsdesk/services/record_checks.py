@@ -123,8 +123,8 @@ def inconsistent_form_records(store: Store) -> Iterator[FormRecordIssue]:
                            getattr(model, "answers", model.values), *extra)
                 if join_on is not None:
                     q = q.join(Enterprise, join_on, isouter=True)
-                rows = s.execute(q.where(model.deleted.is_(False), model.id > last)
-                                 .order_by(model.id).limit(BATCH)).all()
+                rows = cast(_Rows, s.execute(q.where(model.deleted.is_(False), model.id > last)
+                                             .order_by(model.id).limit(BATCH)).all())
             if not rows:
                 break
             for row in rows:
