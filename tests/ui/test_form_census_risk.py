@@ -104,6 +104,13 @@ def test_census_fill_save_reopen(qtbot, store, no_modal) -> None:
     assert vals["status"] == "其他" and vals["status_other"] == "季节性生产"
     assert [r["name"] for r in vals["products"]] == ["电暖器", "电热水壶"]
     assert vals["premises"]["county"] == "历城区"
+    # an edit has no entry-reason row (a first entry's): it saves and keeps the recorded reason
+    assert again.entry_reason is None
+    fill(qtbot, again.form, "contact", "张丽")
+    assert again.save()
+    with store.session() as s:
+        ent = s.get(Enterprise, eid)
+        assert ent is not None and ent.contact == "张丽" and ent.entry_reason == "实施监督抽查"
 
 
 def test_census_refuses_duplicate_credit_code(qtbot, store, no_modal) -> None:

@@ -93,7 +93,7 @@ class RecordDialog(QDialog):
         self.print_btn.clicked.connect(self.print_record)
         self.amend_btn.clicked.connect(self.amend)
         self.close_btn.clicked.connect(self.close)
-        QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
+        QShortcut(QKeySequence.StandardKey.Save, self, self.save)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.addWidget(self.form, 1)
@@ -258,7 +258,7 @@ class InspectionDialog(RecordDialog):
             answers = dict(row.answers or {})
             enterprise_id = row.enterprise_id
             status = row.status
-            self._row = row
+            self._row: inspections.Inspection | None = row  # the detached row load() returns
         else:
             if not enterprise_id:
                 raise inspections.InspectionError("请先选择被检查企业")
@@ -285,10 +285,10 @@ class InspectionDialog(RecordDialog):
         if row is not None and row.amends_id:
             title += " — 更正记录"
         self.setWindowTitle(title)
-        if sealed:
+        if sealed and row is not None:
             newer = inspections.latest_version_id(self.store, row.id)
             text = (f"已封存：编号 {row.record_no}，{row.sealed_at:%Y-%m-%d %H:%M} 由 {row.sealed_by} 封存，"
-                    f"内容摘要 {row.content_hash[:16]}…。封存记录不可修改，如需更正请点“更正”。")
+                    f"内容摘要 {(row.content_hash or '')[:16]}…。封存记录不可修改，如需更正请点“更正”。")
             if newer != row.id:
                 text += " 该记录已有更正记录。"
                 self.amend_btn.setEnabled(False)
@@ -425,7 +425,9 @@ class CensusDialog(RecordDialog):
         self.entry_reason.setCurrentIndex(0)
         self.entry_reason.setToolTip("首次录入的企业须注明录入原因（国市监质监发〔2023〕38号 四（一））；"
                                      "可从列表中选择，也可直接输入")
-        self.entry_reason.lineEdit().setPlaceholderText("必填：为什么录入本企业（可选择或输入）")
+        line = self.entry_reason.lineEdit()  # the combo is editable: it has one
+        if line is not None:
+            line.setPlaceholderText("必填：为什么录入本企业（可选择或输入）")
         self.entry_reason.setMinimumContentsLength(24)
         label.setBuddy(self.entry_reason)
         row.addWidget(label)
@@ -548,8 +550,8 @@ class CensusDialog(RecordDialog):
         if self.is_new:
             return self._save_new()
         try:
-            eid = census.save_census(self.store, self.form.values(), self.record_id,
-                                     entry_reason=self.entry_reason.reason())
+            # an edit has no entry-reason row: the recorded reason stays
+            eid = census.save_census(self.store, self.form.values(), self.record_id)
         except census.CensusError as exc:
             self._error("无法保存", exc)
             return False
