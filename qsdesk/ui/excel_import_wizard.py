@@ -259,7 +259,7 @@ class CheckPage(QWizardPage):
                 return ch.parsed.values.get("uscc")
             if c == 2:
                 return ch.parsed.values.get("name")
-            return "；".join(f"{FIELDS_BY_KEY.get(k, None).header if k in FIELDS_BY_KEY else _attr_label(k)}："
+            return "；".join(f"{FIELDS_BY_KEY[k].header if k in FIELDS_BY_KEY else _attr_label(k)}："
                             f"{_show_value(o)} → {_show_value(n)}" for k, (o, n) in ch.diffs.items())
 
         self.tabs.addTab(_table(RowsModel(["行号", "统一社会信用代码", "企业名称", "变更内容"], plan.changed,
@@ -312,7 +312,7 @@ class DonePage(QWizardPage):
         QVBoxLayout(self).addWidget(self.label)
 
     def initializePage(self) -> None:  # noqa: N802
-        r = self.wiz.result
+        r = self.wiz.import_result
         if r is None:
             return
         text = f"已导入：新增 {r.inserted} 家，更新 {r.updated} 家，未变 {r.unchanged} 家。"
@@ -338,7 +338,7 @@ class ExcelImportWizard(QWizard):
         self.mapping: dict[int, str | None] = {}
         self.plan: importer.ImportPlan | None = None
         self.default_entry_reason: str | None = None
-        self.result: importer.ImportResult | None = None
+        self.import_result: importer.ImportResult | None = None
         self.file_page = FilePage(self)
         self.mapping_page = MappingPage(self)
         self.check_page = CheckPage(self)
@@ -361,10 +361,11 @@ class ExcelImportWizard(QWizard):
 
     def run_analysis(self) -> bool:
         assert self.path is not None
+        path = self.path
         try:
             self.plan = run_in_background(
                 self, "正在检查……",
-                lambda progress, cancelled: importer.analyse(self.store, self.path, mapping=self.mapping,
+                lambda progress, cancelled: importer.analyse(self.store, path, mapping=self.mapping,
                                                              default_entry_reason=self.default_entry_reason,
                                                              sheet=self.sheet_layout.sheet if self.sheet_layout else None,
                                                              progress=progress, cancelled=cancelled))
@@ -377,9 +378,9 @@ class ExcelImportWizard(QWizard):
         assert self.plan is not None
         plan = self.plan
         try:
-            self.result = run_in_background(self, "正在导入……",
-                                            lambda progress, cancelled: importer.apply(self.store, plan,
-                                                                                       only_valid=only_valid))
+            self.import_result = run_in_background(self, "正在导入……",
+                                                   lambda progress, cancelled: importer.apply(self.store, plan,
+                                                                                              only_valid=only_valid))
         except Exception as exc:
             self._error("导入失败", exc)
             return False

@@ -172,16 +172,16 @@ class PrintPreviewDialog(QDialog):
         self.zoom = 1.0
         self.page_labels: list[QLabel] = []
 
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         holder = QWidget()
         holder.setStyleSheet("background: #808080;")
         self.pages_layout = QVBoxLayout(holder)
         self.pages_layout.setSpacing(12)
         self.pages_layout.setAlignment(Qt.AlignmentFlag.AlignHCenter)
-        self.scroll.setWidget(holder)
-        self.scroll.verticalScrollBar().valueChanged.connect(self.render_visible)
+        self.scroll_area.setWidget(holder)
+        self.scroll_area.verticalScrollBar().valueChanged.connect(self.render_visible)
 
         self.info = QLabel()
         #: Characters the font lacks print as empty boxes: say so where the user looks.
@@ -213,7 +213,7 @@ class PrintPreviewDialog(QDialog):
             bar.addWidget(b)
         layout = QVBoxLayout(self)
         layout.addWidget(self.notice)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.scroll_area, 1)
         layout.addLayout(bar)
         # A4 at 96 dpi is ~800 x 1120: as tall as the screen allows (a taskbar included).
         screen = self.screen()
@@ -239,7 +239,7 @@ class PrintPreviewDialog(QDialog):
         for label in self.page_labels:
             label.deleteLater()
         self.page_labels = []
-        self._rendered: set[int] = set()
+        self._rendered = set()
         for i in range(len(self.pages)):
             w_pt, h_pt = self.pages.page_size_pt(i)
             label = QLabel()
@@ -253,8 +253,8 @@ class PrintPreviewDialog(QDialog):
 
     def render_visible(self, *_args: object) -> None:
         """Render the pages in (or next to) the visible part of the scroll area."""
-        top = self.scroll.verticalScrollBar().value()
-        bottom = top + max(self.scroll.viewport().height(), 1)
+        top = self.scroll_area.verticalScrollBar().value()
+        bottom = top + max(self.scroll_area.viewport().height(), 1)
         dpr = self.devicePixelRatioF()
         dpi = PREVIEW_DPI * self.zoom * dpr
         y = self.pages_layout.contentsMargins().top()

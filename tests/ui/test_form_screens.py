@@ -60,7 +60,7 @@ def test_screens_labels_glyphs(qtbot, store, tmp_path, form_id) -> None:
     dlg.show()
     QApplication.processEvents()
     form = dlg.form
-    bar = form.scroll.verticalScrollBar()
+    bar = form.scroll_area.verticalScrollBar()
     shots = []
     page = 0
     while True:
@@ -70,7 +70,7 @@ def test_screens_labels_glyphs(qtbot, store, tmp_path, form_id) -> None:
         shots.append(path)
         if bar.value() >= bar.maximum() or page > 12:
             break
-        bar.setValue(bar.value() + form.scroll.viewport().height() - 40)
+        bar.setValue(bar.value() + form.scroll_area.viewport().height() - 40)
         page += 1
     assert all(p.stat().st_size > 10_000 for p in shots)
     # No clipped labels: each label gets at least the room its text needs.

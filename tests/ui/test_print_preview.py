@@ -128,7 +128,7 @@ def test_long_documents_render_pages_as_they_scroll_into_view(qtbot, tmp_path: P
     n = dlg.page_count()
     assert n >= 15 and len(dlg.page_labels) == n
     assert 0 in dlg._rendered and n - 1 not in dlg._rendered
-    bar = dlg.scroll.verticalScrollBar()
+    bar = dlg.scroll_area.verticalScrollBar()
     bar.setValue(bar.maximum())
     assert n - 1 in dlg._rendered and not dlg.page_labels[n - 1].pixmap().isNull()
     assert len(dlg._rendered) < n

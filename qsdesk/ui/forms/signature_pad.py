@@ -74,7 +74,7 @@ def strokes_to_png(strokes: list[Stroke], width: int = 600, height: int = 200) -
     ba = QByteArray()
     buf = QBuffer(ba)
     buf.open(QIODevice.OpenModeFlag.WriteOnly)
-    img.save(buf, "PNG")
+    img.save(buf, "PNG")  # type: ignore[call-overload]  # stubs say bytes; PySide6 6.12 accepts only str
     buf.close()
     return bytes(ba.data())
 

@@ -197,7 +197,7 @@ class AnswerKeys(QObject):
         if key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
             c2 = c + (1 if key == Qt.Key.Key_Right else -1)
             if 0 <= c2 < len(row.buttons):
-                b = row.buttons[c2]
+                b: QAbstractButton = row.buttons[c2]
                 b.setFocus(Qt.FocusReason.TabFocusReason)
                 if not self.form.is_read_only():
                     b.setChecked(True)
@@ -208,7 +208,7 @@ class AnswerKeys(QObject):
                 target = self._rows[r2]
                 b = target.group.checkedButton() or target.buttons[min(c, len(target.buttons) - 1)]
                 b.setFocus(Qt.FocusReason.TabFocusReason)
-                self.form.scroll.ensureWidgetVisible(b, 50, 80)
+                self.form.scroll_area.ensureWidgetVisible(b, 50, 80)
             return True
         return False
 
@@ -242,9 +242,9 @@ class FormWidget(QWidget):
         self._loading = False
         self._extra_problems: list[Problem] = []
 
-        self.scroll = QScrollArea(self)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area = QScrollArea(self)
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
         self.body = QWidget()
         self.body.setObjectName("formBody")
         body_lay = QVBoxLayout(self.body)
@@ -273,7 +273,7 @@ class FormWidget(QWidget):
             notes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             body_lay.addWidget(notes)
         body_lay.addStretch(1)
-        self.scroll.setWidget(self.body)
+        self.scroll_area.setWidget(self.body)
 
         # Validation panel
         self.panel = QGroupBox("待完善事项", self)
@@ -293,7 +293,7 @@ class FormWidget(QWidget):
         self.panel.setMinimumWidth(220)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        self.splitter.addWidget(self.scroll)
+        self.splitter.addWidget(self.scroll_area)
         self.splitter.addWidget(self.panel)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 0)
@@ -309,7 +309,7 @@ class FormWidget(QWidget):
         self._problem_timer.setInterval(400)
         self._problem_timer.timeout.connect(self.refresh_problems)
         self.changed.connect(self._problem_timer.start)
-        QShortcut(QKeySequence("F8"), self, activated=self.jump_to_first_problem)
+        QShortcut(QKeySequence("F8"), self, self.jump_to_first_problem)
         self.answer_keys = AnswerKeys(self)
         self.answer_keys.attach(list(self.rows.values()))
         self._set_tab_order()
@@ -563,7 +563,7 @@ class FormWidget(QWidget):
         w = self.widget_for(key)
         if w is None:
             return False
-        self.scroll.ensureWidgetVisible(w, 50, 80)
+        self.scroll_area.ensureWidgetVisible(w, 50, 80)
         w.setFocus(Qt.FocusReason.OtherFocusReason)
         return True
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
@@ -304,7 +304,8 @@ class MasterDataPanel(QWidget):
             return None
         try:
             nid = master_data.add_notice(self._store, dlg.title.text(), dlg.body.toPlainText(),
-                                         dlg.issued_on.date().toPython())
+                                         # QDate.toPython gives a datetime.date (its stub says object)
+                                         cast(date, dlg.issued_on.date().toPython()))
         except master_data.MasterDataError as exc:
             self.notify("error", str(exc))
             return None

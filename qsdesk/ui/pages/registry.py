@@ -73,7 +73,7 @@ class RegistryPage(QWidget):
         self.search.setPlaceholderText("搜索：企业名称、统一社会信用代码、法定代表人、地址、产品（输入即查）")
         # no clear button: its appearing with the first character re-lays out the whole page
         # before the results can show; 清除条件 and Esc clear the search
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self.search, activated=self.search.clear)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self.search, self.search.clear)
         self.count_label = QLabel()
         self.count_label.setMinimumWidth(110)
         self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -147,7 +147,7 @@ class RegistryPage(QWidget):
             specs.insert(0, ("station", "监管所", [(f"{name}（{code}）", code) for code, name in opts.stations]))
         while self.filter_row.count():
             item = self.filter_row.takeAt(0)
-            w = item.widget()
+            w = item.widget() if item is not None else None
             if w is not None:
                 w.deleteLater()
         old = {k: b.currentData() for k, b in self.filters.items()}
@@ -369,7 +369,12 @@ class RegistryPage(QWidget):
         from qsdesk.ui.forms.dialogs import open_new_enterprise
 
         dlg = open_new_enterprise(self.store, self)
-        dlg.enterprise_chosen.connect(lambda eid: (self.refresh(), self.show_enterprise(eid)))
+
+        def show_new(eid: str) -> None:
+            self.refresh()
+            self.show_enterprise(eid)
+
+        dlg.enterprise_chosen.connect(show_new)
         self.new_enterprise_dialog = dlg
 
     def new_inspection(self) -> None:

@@ -119,8 +119,8 @@ class DetailPane(QWidget):
         self.timeline.clear()
         if d is None:
             self.title.setText("请在左侧选择企业")
-            for v in self.fields.values():
-                v.clear()
+            for label_w in self.fields.values():
+                label_w.clear()
             return
         self.title.setText(d.name)
         f = self.fields

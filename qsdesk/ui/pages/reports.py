@@ -67,7 +67,7 @@ class AnnualTab(QWidget):
             self, self.table, f"{self.year.value()}年度{self.which.currentText()}"))
         top.addWidget(self.print_btn)
         self.count = QLabel(self)
-        self.table = QTableWidget(0, 5, self)
+        self.table: QTableWidget = QTableWidget(0, 5, self)  # declared: the print lambda above reads it
         self.table.setHorizontalHeaderLabels(["企业名称", "统一社会信用代码", "乡镇（街道）", "列入日期", "列入原因"])
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setVisible(False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QBrush, QColor
@@ -128,7 +128,7 @@ class RectifyDialog(GuardedDialog):
         self.count = QSpinBox(self)
         self.count.setRange(1, 999)
         self.note = QLineEdit(self)
-        form = QFormLayout()
+        form = self.form = QFormLayout()
         form.addRow("整改日期", self.on)
         form.addRow("整改问题（条）", self.count)
         form.addRow("整改情况", self.note)
@@ -379,10 +379,11 @@ class MonthlyTab(QWidget):
             dlg = RectifyDialog(self)
             dlg.setWindowTitle("标记已报送")
             dlg.count.hide()
-            form = dlg.layout().itemAt(0).layout()
-            form.labelForField(dlg.on).setText("报送日期")
-            form.labelForField(dlg.count).hide()
-            form.labelForField(dlg.note).setText("报送方式")
+            form = dlg.form
+            # addRow(text, field) gave each field a QLabel
+            cast(QLabel, form.labelForField(dlg.on)).setText("报送日期")
+            cast(QLabel, form.labelForField(dlg.count)).hide()
+            cast(QLabel, form.labelForField(dlg.note)).setText("报送方式")
             if dlg.exec() != QDialog.DialogCode.Accepted:
                 return
             qd = dlg.on.date()

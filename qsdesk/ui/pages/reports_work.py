@@ -217,7 +217,8 @@ class WorkRecordsTab(QWidget):
             rows: list[tuple[str, str | None, str, Any]] = []
             acts_rows = acts.list_activities(s, None, start, end)
             cases = acts.list_cases(s, start, end)
-            ids = {r.enterprise_id for r in [*acts_rows, *cases] if r.enterprise_id}
+            ids = ({a.enterprise_id for a in acts_rows if a.enterprise_id}
+                   | {c.enterprise_id for c in cases if c.enterprise_id})
             names = records.enterprise_names(s, ids)
             for a in acts_rows:
                 rows.append(("工作记录", names.get(a.enterprise_id or ""), acts.describe(a), ("activity", a.id)))

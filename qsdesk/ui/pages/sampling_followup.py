@@ -193,7 +193,8 @@ class FollowUpPanel(QWidget):
         if not sid:
             return
         row = self.table.currentRow()
-        dlg = StepDialog(self.table.item(row, 0).text(), self, outcome=outcome)
+        item = self.table.item(row, 0)  # the selected step's row: its first cell is filled
+        dlg = StepDialog(item.text() if item is not None else "", self, outcome=outcome)
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return
         try:
