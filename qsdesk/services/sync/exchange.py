@@ -29,6 +29,7 @@ Rows applied from a bundle keep their ``rev``/``updated_at``/``origin`` and get 
 
 from __future__ import annotations
 
+import copy
 import errno
 import gc
 import os
@@ -45,6 +46,7 @@ from sqlalchemy import Table, bindparam, func, insert, or_, select, text, true, 
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from qsdesk.domain import merge
 from qsdesk.services import audit, classes
 from qsdesk.services.node import load_encryption_key, load_signing_key
 from qsdesk.services.sync import crypto
@@ -65,14 +67,14 @@ from qsdesk.services.sync.rows import (
     TableEncoder,
     content_hash,
     is_sealed,
+    iso_utc,
     json_to_row,
     raw_json_supported,
     row_problem,
     row_to_json,
     table_of,
-    version_key,
 )
-from qsdesk.store.db import Store, utcnow
+from qsdesk.store.db import Store, WriteConflictError, lock_change_counter, utcnow
 from qsdesk.store.models import (
     BlobFile,
     BundleLog,
@@ -307,6 +309,7 @@ def export_bundle(
     was written completely and verified.
     """
     with _gc_paused(), store.transaction() as s:
+        lock_change_counter(s)  # the lock order (qsdesk.store.db); the rows sent are a stable cut
         me = _self_node(s)
         peer = _peer(s, to_code)
         st = _state(s, to_code)
@@ -460,42 +463,64 @@ def verify_bundle(store: Store, path: Path) -> tuple[RawBundle, Node, Node]:
     return raw, found["me"], found["sender"]
 
 
+#: The points of a real import where :func:`import_bundle` calls its ``on_phase`` callback, in
+#: order: the bundle is read, checked and converted (no transaction yet); the plan is made (the
+#: transaction holds the change counter); each table's rows are written (``applied:<table>``,
+#: FK order); everything is written and the commit is next; the transaction has committed.
+#: A test seam: tests act at an exact point of a real import (an edit, a second import, a
+#: failure) without patching private functions; the program never passes a callback.
+PHASES = ("read", "planned", "applied:<table>", "before_commit", "committed")
+
+#: How often an import that lost a race with another writer (deadlock, serialization failure,
+#: SQLite still locked) is run again from the start of its transaction.
+_ATTEMPTS = 3
+
+
+def _no_phase(_name: str) -> None:
+    return None
+
+
 def preview_bundle(store: Store, path: Path) -> ImportReport:
     """Check a bundle and say what importing it would do, without writing anything."""
-    return _run_import(store, Path(path), apply=False, allow_gap=False)
+    return _run_import(store, Path(path), apply=False, allow_gap=False, on_phase=None)
 
 
-def import_bundle(store: Store, path: Path, *, allow_gap: bool = False) -> ImportReport:
-    """Check and apply a bundle in one transaction (all of it or nothing)."""
-    return _run_import(store, Path(path), apply=True, allow_gap=allow_gap)
+def import_bundle(store: Store, path: Path, *, allow_gap: bool = False,
+                  on_phase: Callable[[str], None] | None = None) -> ImportReport:
+    """Check and apply a bundle in one transaction (all of it or nothing).
+
+    The transaction takes the change counter first (the lock order in :mod:`qsdesk.store.db`),
+    then plans against the rows as they are now and writes them: no edit can commit in between
+    (editors queue on the counter), and each update still re-checks the ``rev`` it was planned
+    against. ``on_phase``: a test seam, see :data:`PHASES`.
+    """
+    return _run_import(store, Path(path), apply=True, allow_gap=allow_gap, on_phase=on_phase)
 
 
-def _run_import(store: Store, path: Path, *, apply: bool, allow_gap: bool) -> ImportReport:
+def _run_import(store: Store, path: Path, *, apply: bool, allow_gap: bool,
+                on_phase: Callable[[str], None] | None) -> ImportReport:
     with _gc_paused():
-        return _run_import_checked(store, path, apply=apply, allow_gap=allow_gap)
+        return _run_import_checked(store, path, apply=apply, allow_gap=allow_gap, phase=on_phase or _no_phase)
 
 
-def _run_import_checked(store: Store, path: Path, *, apply: bool, allow_gap: bool) -> ImportReport:
+def _run_import_checked(store: Store, path: Path, *, apply: bool, allow_gap: bool,
+                        phase: Callable[[str], None]) -> ImportReport:
     raw, me, sender = verify_bundle(store, path)
     m = raw.manifest
     report = ImportReport(path.name, raw.from_code, str(m.get("from_name") or sender.name), raw.to_code,
                           raw.seq, raw.kind)
     manifest_sha = sha256_hex(raw.manifest_bytes)
     with store.session() as chk:
-        done = chk.scalars(select(BundleLog).where(
-            BundleLog.direction == "in", BundleLog.peer_code == raw.from_code, BundleLog.seq == raw.seq)).first()
-        if done is not None:
-            if done.sha256 == manifest_sha:
-                report.status = "already"
-                return report
-            raise BundleError(
-                f"来自 {raw.from_code} 的第 {raw.seq} 号数据包已导入过，但这个文件内容不同：请核实来源", "replay")
+        if _already_imported(chk, raw, manifest_sha):
+            report.status = "already"
+            return report
     decoded = decode(raw, load_encryption_key(store))
     sender_name = str(m.get("from_name") or sender.name)
     rows = _convert_rows(decoded, sender_name)
     with store.session() as chk:  # every refusal that needs no writing, before any backup or write
         _check_gap(chk, raw, report, allow_gap)
         _check_authority(chk, rows, Party(sender.code, sender.kind), Party(me.code, me.kind), sender_name)
+    phase("read")
     safety: Path | None = None
     if apply and store.data_dir is not None and store.engine.dialect.name == "sqlite":
         from qsdesk.store.backup import backup_data_dir
@@ -504,22 +529,23 @@ def _run_import_checked(store: Store, path: Path, *, apply: bool, allow_gap: boo
     written: list[Path] = []
     try:
         if apply:
-            with store.transaction() as s:
-                _plan_and_apply(store, s, decoded, rows, report, me, manifest_sha, apply=True, allow_gap=allow_gap,
-                                written=written)
+            report = _apply_locked(store, decoded, rows, report, manifest_sha, allow_gap=allow_gap,
+                                   written=written, phase=phase)
         else:
             with store.session() as s:
                 try:
-                    _plan_and_apply(store, s, decoded, rows, report, me, manifest_sha, apply=False,
-                                    allow_gap=allow_gap, written=written)
+                    _plan(s, decoded, rows, report, allow_gap=allow_gap, create_state=False)
                 finally:
                     s.rollback()
     except BaseException as exc:
         _unlink_all(written)
         if safety is not None:  # nothing was imported: the backup taken for it protects nothing
             safety.unlink(missing_ok=True)
-        if isinstance(exc, (IntegrityError, OperationalError)) and apply:
+        if isinstance(exc, (IntegrityError, OperationalError, WriteConflictError)) and apply:
             _raise_if_imported_meanwhile(store, raw, exc)
+        if isinstance(exc, WriteConflictError):
+            raise BundleError("导入时数据库一直被其他程序占用（例如另一个导入或其他工作站正在保存），"
+                              "未导入任何内容：请稍后重试", "db") from exc
         if isinstance(exc, IntegrityError):
             raise BundleError("数据包中的记录引用了本机没有的记录（可能缺少更早的数据包），未导入任何内容",
                               "reference") from exc
@@ -533,6 +559,8 @@ def _run_import_checked(store: Store, path: Path, *, apply: bool, allow_gap: boo
             raise BundleError(f"导入时写入失败（{why}），未导入任何内容：请处理后重试", "io") from exc
         raise
     report.status = "applied" if apply else "preview"
+    if apply:
+        phase("committed")
     if apply and report.tables.get("form_version") is not None:
         from qsdesk.services.form_versions import install_forms
 
@@ -541,6 +569,48 @@ def _run_import_checked(store: Store, path: Path, *, apply: bool, allow_gap: boo
         except OSError as exc:  # the rows are stored; the files are written again at the next start
             report.notes.append(f"表单版本文件未能写入数据目录（{exc}），将在下次启动时重试")
     return report
+
+
+def _already_imported(s: Session, raw: RawBundle, manifest_sha: str) -> bool:
+    """True when this very bundle was imported before; a different file with the same sender and
+    number is refused (``replay``)."""
+    done = s.scalars(select(BundleLog).where(
+        BundleLog.direction == "in", BundleLog.peer_code == raw.from_code, BundleLog.seq == raw.seq)).first()
+    if done is None:
+        return False
+    if done.sha256 != manifest_sha:
+        raise BundleError(
+            f"来自 {raw.from_code} 的第 {raw.seq} 号数据包已导入过，但这个文件内容不同：请核实来源", "replay")
+    return True
+
+
+def _apply_locked(
+    store: Store, decoded: DecodedBundle, rows: dict[str, list[dict[str, Any]]], base: ImportReport,
+    manifest_sha: str, *, allow_gap: bool, written: list[Path], phase: Callable[[str], None],
+) -> ImportReport:
+    """Plan and write in one transaction that holds the change counter from its first statement;
+    run again (from scratch) when it lost a race with another writer."""
+    raw = decoded.raw
+    for attempt in range(_ATTEMPTS):
+        report = copy.deepcopy(base)
+        try:
+            with store.transaction() as s:
+                lock_change_counter(s)  # the lock order: the counter before any row
+                if _already_imported(s, raw, manifest_sha):  # a concurrent import of it just committed
+                    raise BundleError(
+                        f"同一时间另有一个导入已导入了来自 {raw.from_code} 的第 {raw.seq} 号数据包，"
+                        "本次导入未做任何改动，无需重试", "concurrent")
+                plan = _plan(s, decoded, rows, report, allow_gap=allow_gap, create_state=True)
+                phase("planned")
+                _apply(store, s, decoded, plan, report, manifest_sha, written, phase)
+                phase("before_commit")
+            return report
+        except WriteConflictError:
+            _unlink_all(written)
+            written.clear()
+            if attempt == _ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _raise_if_imported_meanwhile(store: Store, raw: RawBundle, exc: BaseException) -> None:
@@ -667,7 +737,7 @@ def _check_authority(
 
 
 def _db_failure(exc: OperationalError) -> str:
-    text_ = str(exc.orig or exc)
+    text_ = str(exc.orig or exc).splitlines()[0] if str(exc.orig or exc) else ""
     if "locked" in text_ or "busy" in text_:
         return "数据库正被另一个导入或程序占用（database is locked），未导入任何内容：请等对方完成后重试"
     if "disk" in text_ or "full" in text_:
@@ -675,41 +745,66 @@ def _db_failure(exc: OperationalError) -> str:
     return f"数据库暂时无法写入（{text_}），未导入任何内容：请稍后重试"
 
 
-def _plan_and_apply(
-    store: Store, s: Session, decoded: DecodedBundle, rows: dict[str, list[dict[str, Any]]], report: ImportReport,
-    me: Node, manifest_sha: str, *, apply: bool, allow_gap: bool, written: list[Path],
-) -> None:
+@dataclass
+class _TablePlan:
+    name: str
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)  # each carries _EXPECTED_REV
+
+
+@dataclass
+class _QueuedConflict:
+    table: str
+    record_id: str
+    kept: dict[str, Any]
+    other: dict[str, Any]
+    reason: str
+    winner: str
+
+
+@dataclass
+class _ImportPlan:
+    """What applying a bundle will write: made completely before anything is written."""
+
+    state: SyncPeerState
+    ack: Any
+    sender_ack: int
+    new_blobs: set[str]
+    tables: list[_TablePlan] = field(default_factory=list)
+    conflicts: list[_QueuedConflict] = field(default_factory=list)
+
+
+def _rank_version(table_name: str, row: dict[str, Any], content: str) -> merge.Version:
+    """The row's :class:`~qsdesk.domain.merge.Version` (its key equals
+    :func:`~qsdesk.services.sync.rows.version_key`; the content hash is computed once)."""
+    updated = row.get("updated_at")
+    return merge.Version(
+        sealed=is_sealed(table_name, row), rev=int(row.get("rev") or 0),
+        updated_at=iso_utc(updated) if isinstance(updated, datetime) else str(updated or ""),
+        origin=str(row.get("origin") or ""), content=content,
+    )
+
+
+def _plan(
+    s: Session, decoded: DecodedBundle, rows: dict[str, list[dict[str, Any]]], report: ImportReport, *,
+    allow_gap: bool, create_state: bool,
+) -> _ImportPlan:
+    """Decide every incoming row (:func:`qsdesk.domain.merge.decide`) against the rows stored now;
+    fills ``report`` (counts and conflicts) and writes nothing."""
     raw = decoded.raw
     m = raw.manifest
     notes = list(report.notes)
     old_bundle = _check_gap(s, raw, report, allow_gap)
     report.notes = notes  # already said by the check before the backup
-    st = _state(s, raw.from_code, create=apply)
+    st = _state(s, raw.from_code, create=create_state)
     ack = m.get("ack") or {}
     sender_ack = int(ack.get("change_seq") or 0) if isinstance(ack, dict) else 0
     seen_by_sender = max(st.acked_change_seq, sender_ack)
     report.acked_change_seq = sender_ack if raw.kind == "receipt" or sender_ack else None
-
-    # attachments first: attachment_link rows refer to blob_file
-    for sha, data in decoded.attachments.items():
-        known = s.get(BlobFile, sha) is not None
-        if not known:
-            report.attachments_new += 1
-        if apply:
-            if not known:
-                meta = m["attachments"][sha]
-                s.add(BlobFile(sha256=sha, size=len(data), mime=str(meta.get("mime") or "application/octet-stream"),
-                               created_at=utcnow()))
-            written.extend(_write_blob(store, sha, data))  # also repairs a missing or damaged file
-    if apply:
-        s.flush()
-
-    now = utcnow()
-    big = apply and sum(len(v) for v in decoded.tables.values()) > 5000
-    if big and s.get_bind().dialect.name == "sqlite":
-        # a large transaction must not spill SQLite's page cache into the WAL over and over
-        s.execute(text("PRAGMA cache_size=-131072"))
-    touched: set[str] = set()  # enterprises whose supervision class inputs arrived
+    new_blobs = {sha for sha in decoded.attachments if s.get(BlobFile, sha) is None}
+    report.attachments_new = len(new_blobs)
+    plan = _ImportPlan(state=st, ack=ack, sender_ack=sender_ack, new_blobs=new_blobs)
+    sealed_after: dict[str, bool] = {}  # inspections this plan writes: sealed once applied?
     for table_name in TABLES:  # FK order
         incoming = rows.get(table_name)
         if not incoming:
@@ -720,89 +815,107 @@ def _plan_and_apply(
         if table_name == "inspection":
             protected = {i for i, r in local.items() if r.get("status") == "sealed"}
         elif table_name == "signature":
-            sealed_parents = _sealed_inspections(s, (r.get("inspection_id") for r in local.values()))
-            protected = {i for i, r in local.items() if r.get("inspection_id") in sealed_parents}
-        inserts: list[dict[str, Any]] = []
-        updates: list[dict[str, Any]] = []
+            parents = {str(r.get("inspection_id")) for r in local.values() if r.get("inspection_id")}
+            stored_sealed = _sealed_inspections(s, parents)
+            sealed = {p for p in parents if sealed_after.get(p, p in stored_sealed)}
+            protected = {i for i, r in local.items() if r.get("inspection_id") in sealed}
+        tp = _TablePlan(table_name)
+        sealable = table_name == "inspection"
         for row in incoming:
             rid = row["id"]
             cur = local.get(rid)
-            if cur is None:
+            h_in = content_hash(table_name, row)
+            stored = None
+            if cur is not None:
+                unseen = int(cur.get("change_seq") or 0) > max(0, seen_by_sender) and not old_bundle
+                stored = merge.Stored(_rank_version(table_name, cur, content_hash(table_name, cur)),
+                                      protected=rid in protected, unseen=unseen)
+            d = merge.decide(stored, _rank_version(table_name, row, h_in), sealable=sealable)
+            if d.outcome is merge.Outcome.NEW:
                 tr.new += 1
-                inserts.append(row)
-                continue
-            if content_hash(table_name, cur) == content_hash(table_name, row):
-                tr.unchanged += 1
-                continue
-            k_in, k_loc = version_key(table_name, row), version_key(table_name, cur)
-            local_unseen = int(cur.get("change_seq") or 0) > max(0, seen_by_sender) and not old_bundle
-            if rid in protected and not is_sealed(table_name, row):
-                if k_in[1:] > k_loc[1:] or local_unseen:
-                    tr.refused += 1
-                    tr.conflicts += 1
-                    _conflict(s, report, table_name, rid, cur, row, "sealed", "local", now, apply)
-                else:
-                    tr.older += 1
-                continue
-            # two different sealed versions of one record is never normal: always shown to a person
-            both_sealed = table_name == "inspection" and rid in protected
-            reason = "both_sealed" if both_sealed else "both"
-            if k_in > k_loc:
+                tp.inserts.append(row)
+            elif d.outcome is merge.Outcome.UPDATED:
                 tr.updated += 1
-                updates.append({**row, _EXPECTED_REV: cur.get("rev")})
-                if local_unseen or both_sealed:
-                    tr.conflicts += 1
-                    _conflict(s, report, table_name, rid, row, cur, reason, "incoming", now, apply)
-            elif local_unseen or both_sealed:
-                tr.conflicts += 1
-                _conflict(s, report, table_name, rid, cur, row, reason, "local", now, apply)
-            else:
+                tp.updates.append({**row, _EXPECTED_REV: cur.get("rev") if cur else None})
+            elif d.outcome is merge.Outcome.REFUSED:
+                tr.refused += 1
+            elif d.outcome is merge.Outcome.UNCHANGED:
+                tr.unchanged += 1
+            elif d.outcome is merge.Outcome.OLDER:
                 tr.older += 1
-        if apply:
-            _apply_rows(s, table_name, inserts, updates)
-            touched |= classes.enterprises_of(s, table_name, inserts + updates)
-    if big and s.get_bind().dialect.name == "sqlite":
+            if d.conflict is not None and cur is not None:
+                tr.conflicts += 1
+                winner = d.winner or "local"
+                kept, other = (row, cur) if winner == "incoming" else (cur, row)
+                report.conflicts.append(ConflictNote(table_name, rid, d.conflict.value, winner))
+                plan.conflicts.append(_QueuedConflict(table_name, rid, kept, other, d.conflict.value, winner))
+        if sealable:
+            sealed_after.update((r["id"], r.get("status") == "sealed") for r in tp.inserts + tp.updates)
+        plan.tables.append(tp)
+    return plan
+
+
+def _apply(
+    store: Store, s: Session, decoded: DecodedBundle, plan: _ImportPlan, report: ImportReport, manifest_sha: str,
+    written: list[Path], phase: Callable[[str], None],
+) -> None:
+    """Write what :func:`_plan` decided, in FK order, then the history line and the audit entry."""
+    raw = decoded.raw
+    m = raw.manifest
+    st = plan.state
+    # attachments first: attachment_link rows refer to blob_file
+    for sha, data in decoded.attachments.items():
+        if sha in plan.new_blobs:
+            meta = m["attachments"][sha]
+            s.add(BlobFile(sha256=sha, size=len(data), mime=str(meta.get("mime") or "application/octet-stream"),
+                           created_at=utcnow()))
+        written.extend(_write_blob(store, sha, data))  # also repairs a missing or damaged file
+    s.flush()
+    now = utcnow()
+    for c in plan.conflicts:
+        kp, kpriv = row_to_json(c.table, c.kept)
+        op, opriv = row_to_json(c.table, c.other)
+        s.add(SyncConflict(
+            table_name=c.table, record_id=c.record_id,
+            kept={**kp, **kpriv, "_winner": c.winner, "_reason": c.reason, "_from": report.from_code,
+                  "_seq": report.seq},
+            other={**op, **opriv},
+            created_at=now,
+        ))
+    big = sum(len(v) for v in decoded.tables.values()) > 5000
+    sqlite = s.get_bind().dialect.name == "sqlite"
+    if big and sqlite:
+        # a large transaction must not spill SQLite's page cache into the WAL over and over
+        s.execute(text("PRAGMA cache_size=-131072"))
+    touched: set[str] = set()  # enterprises whose supervision class inputs arrived
+    for tp in plan.tables:
+        _apply_rows(s, tp.name, tp.inserts, tp.updates)
+        touched |= classes.enterprises_of(s, tp.name, tp.inserts + tp.updates)
+        phase(f"applied:{tp.name}")
+    if big and sqlite:
         s.execute(text("PRAGMA cache_size=-2000"))  # SQLite's default again for this connection
 
-    if apply:
-        classes.refresh(s, touched)
-        st.last_seq_received = max(st.last_seq_received, raw.seq)
-        st.acked_change_seq = max(st.acked_change_seq, sender_ack)
-        _resume_after_reinstall(s, st, ack, sender_ack, report)
-        rng = m.get("range")
-        s.add(BundleLog(
-            direction="in", peer_code=raw.from_code, seq=raw.seq, file_name=report.file_name, sha256=manifest_sha,
-            at=utcnow(),
-            counts={
-                "tables": {t: int(n) for t, n in m["counts"].items()},
-                "range": [int(rng["after"]), int(rng["upto"])] if isinstance(rng, dict) else None,
-                "kind": raw.kind, "new": report.total("new"), "updated": report.total("updated"),
-                "conflicts": report.total("conflicts"), "refused": report.total("refused"),
-                "older": report.total("older"), "ack": sender_ack, "missing": report.missing_seqs,
-            },
-            status="ok",
-        ))
-        audit.record(s, "import", "bundle", None, sender=raw.from_code, seq=raw.seq, kind=raw.kind,
-                     file=report.file_name, new=report.total("new"), updated=report.total("updated"),
-                     conflicts=report.total("conflicts"))
-        s.flush()
-
-
-def _conflict(
-    s: Session, report: ImportReport, table_name: str, rid: str, kept: dict[str, Any], other: dict[str, Any],
-    reason: str, winner: str, now: datetime, apply: bool,
-) -> None:
-    report.conflicts.append(ConflictNote(table_name, rid, reason, winner))
-    if not apply:
-        return
-    kp, kpriv = row_to_json(table_name, kept)
-    op, opriv = row_to_json(table_name, other)
-    s.add(SyncConflict(
-        table_name=table_name, record_id=rid,
-        kept={**kp, **kpriv, "_winner": winner, "_reason": reason, "_from": report.from_code, "_seq": report.seq},
-        other={**op, **opriv},
-        created_at=now,
+    classes.refresh(s, touched)
+    st.last_seq_received = max(st.last_seq_received, raw.seq)
+    st.acked_change_seq = max(st.acked_change_seq, plan.sender_ack)
+    _resume_after_reinstall(s, st, plan.ack, plan.sender_ack, report)
+    rng = m.get("range")
+    s.add(BundleLog(
+        direction="in", peer_code=raw.from_code, seq=raw.seq, file_name=report.file_name, sha256=manifest_sha,
+        at=utcnow(),
+        counts={
+            "tables": {t: int(n) for t, n in m["counts"].items()},
+            "range": [int(rng["after"]), int(rng["upto"])] if isinstance(rng, dict) else None,
+            "kind": raw.kind, "new": report.total("new"), "updated": report.total("updated"),
+            "conflicts": report.total("conflicts"), "refused": report.total("refused"),
+            "older": report.total("older"), "ack": plan.sender_ack, "missing": report.missing_seqs,
+        },
+        status="ok",
     ))
+    audit.record(s, "import", "bundle", None, sender=raw.from_code, seq=raw.seq, kind=raw.kind,
+                 file=report.file_name, new=report.total("new"), updated=report.total("updated"),
+                 conflicts=report.total("conflicts"))
+    s.flush()
 
 
 def _apply_rows(s: Session, table_name: str, inserts: list[dict[str, Any]], updates: list[dict[str, Any]]) -> None:
