@@ -61,7 +61,9 @@ def save_census(store: Store, values: dict[str, Any], enterprise_id: str | None 
     the form shows, nothing saved."""
     try:
         return _save_census(store, values, enterprise_id, **kw)
-    except (ValueTooLong, ConcurrentEditError) as exc:
+    except ConcurrentEditError:
+        raise  # its own type: the form offers to load the newer version
+    except ValueTooLong as exc:
         raise CensusError(str(exc)) from None
 
 

@@ -1,4 +1,4 @@
-"""No edit lost during an import, on SQLite and on PostgreSQL.
+"""No edit lost during an import, on SQLite and on PostgreSQL; forms opened long ago.
 
 The sweep: a station changes an enterprise, an inspection draft and a follow-up step and sends a
 real bundle; while the county imports it, a clerk at the county saves the same three records
@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from qsdesk.services import census, followup, inspections
+from qsdesk.services import census, followup, inspections, revisions
 from qsdesk.services import sampling as sampling_svc
 from qsdesk.services.node import init_node
 from qsdesk.services.sync.bundle import BundleError
@@ -429,3 +429,38 @@ def test_postgres_deadlock_with_a_writer_outside_the_rule_is_retried(postgres_wo
     assert raw_done == [None]  # the outsider got through once the import gave way
     assert phases.count("planned") == 2, phases  # the import ran again after the deadlock
     assert stored_marker(w.county, "inspection", w.ids["inspection"]) == "死锁-inspection"
+
+
+# ------------------------------------------- forms opened long ago (two stores / connections)
+
+def _opened_long_ago(w: World) -> None:
+    for table in RECORDS:
+        rid = w.ids[table]
+        opened = revisions.current(w.county, table, rid)  # the form loads the record
+        assert opened is not None
+        save(w.clerk, table, rid, f"另一台-{table}")  # 王科长 saves it at another workstation
+        with pytest.raises(ConcurrentEditError) as exc:
+            save(w.county, table, rid, f"旧表单-{table}", expected_rev=opened)
+        assert stored_marker(w.county, table, rid) == f"另一台-{table}"  # theirs kept
+        msg = revisions.stale_message(w.county, table, rid)
+        assert "王科长" in msg and "修改" in msg and "\n" not in msg and "未保存" in msg, msg
+        assert "其他人修改" in str(exc.value)
+        # reloaded at the new revision, the form saves
+        save(w.county, table, rid, f"重新打开-{table}", expected_rev=revisions.current(w.county, table, rid))
+        assert stored_marker(w.county, table, rid) == f"重新打开-{table}"
+
+
+def test_forms_opened_long_ago_are_refused_sqlite(sqlite_world: World) -> None:
+    _opened_long_ago(sqlite_world)
+
+
+def test_postgres_forms_opened_long_ago_are_refused(postgres_world: World) -> None:
+    _opened_long_ago(postgres_world)
+
+
+def test_a_second_flush_of_the_same_save_checks_against_its_own_first_flush(sqlite_world: World) -> None:
+    """save_draft flushes twice; the expected revision follows its own first flush."""
+    w = sqlite_world
+    rid = w.ids["inspection"]
+    save(w.county, "inspection", rid, "两次写入", expected_rev=revisions.current(w.county, "inspection", rid))
+    assert stored_marker(w.county, "inspection", rid) == "两次写入"
