@@ -57,7 +57,7 @@ def test_two_sealed_versions_always_go_to_a_person() -> None:
 def test_version_key_matches_the_sync_rows_order() -> None:
     from datetime import UTC, datetime
 
-    from qsdesk.services.sync.exchange import _rank_version
+    from qsdesk.services.sync.plan import _rank_version
     from qsdesk.services.sync.rows import content_hash, version_key
 
     row = {"id": "x", "rev": 4, "updated_at": datetime(2026, 11, 20, 8, tzinfo=UTC), "origin": "370112001",
