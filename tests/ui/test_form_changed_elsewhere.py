@@ -71,3 +71,46 @@ def test_census_form_saved_after_another_workstation_is_refused_then_reloaded(qt
     with store.session() as s:
         assert s.get(Enterprise, eid).address == "工业北路99号"  # type: ignore[union-attr]
     dlg.close()
+
+
+def test_followup_step_changed_while_its_dialog_was_open_is_refused(qtbot, store, answered) -> None:
+    from datetime import date
+
+    from PySide6.QtCore import QDate
+
+    from qsdesk.services import followup as fu
+    from qsdesk.services import sampling as svc
+    from qsdesk.store.models import FollowUpStep
+    from qsdesk.ui.pages import sampling as page_mod
+    from tests.services.sampling_factories import add_enterprise
+    from tests.ui.test_sampling_page import run_modal
+
+    ent = add_enterprise(store, "济南华光电器有限公司")
+    sid = svc.enter_sampling(store, svc.SamplingInput(
+        product_name="转换器", producer_id=ent, sampled_on=date(2026, 9, 28), result="不合格",
+        nonconforming_items="插套温升", report_received_on=date(2026, 9, 30),
+        organiser="历城区市场监督管理局")).sampling_id
+    page = page_mod.SamplingPage(store)
+    qtbot.addWidget(page)
+    panel = page.records.followup
+    panel.show_sampling(sid)
+    panel.select_step(0)
+    step_id = panel.selected_step()
+    assert step_id
+
+    def meanwhile(dlg) -> None:  # type: ignore[no-untyped-def]
+        other = open_store(store.data_dir.root)  # type: ignore[union-attr]
+        other.set_actor("王科长")
+        fu.update_step(other, step_id, note="另一台工作站写的备注")
+        other.close()
+        dlg.done_on.setDate(QDate(2026, 10, 9))
+        dlg.note.setPlainText("本机填写的备注")
+        dlg.accept()
+
+    run_modal(panel.done_button.click, meanwhile)
+    assert answered, "no refusal shown"
+    msg = answered[-1]
+    assert "王科长" in msg and "未保存" in msg and "本机填写的备注" in msg and "\n" not in msg, msg
+    with store.session() as s:
+        step = s.get(FollowUpStep, step_id)
+        assert step is not None and step.note == "另一台工作站写的备注" and step.done_on is None
