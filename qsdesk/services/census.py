@@ -17,7 +17,7 @@ from sqlalchemy import select
 from qsdesk.domain import enterprise_names, formspec, grading, supervision, uscc
 from qsdesk.domain.supervision import check_entry
 from qsdesk.services import audit, classes
-from qsdesk.store.db import ConcurrentEditError, Store
+from qsdesk.store.db import ConcurrentEditError, Store, expect_rev
 from qsdesk.store.limits import ValueTooLong
 from qsdesk.store.models import Enterprise, Product
 
@@ -61,7 +61,9 @@ def save_census(store: Store, values: dict[str, Any], enterprise_id: str | None 
     the form shows, nothing saved."""
     try:
         return _save_census(store, values, enterprise_id, **kw)
-    except (ValueTooLong, ConcurrentEditError) as exc:
+    except ConcurrentEditError:
+        raise  # its own type: the form offers to load the newer version
+    except ValueTooLong as exc:
         raise CensusError(str(exc)) from None
 
 
@@ -75,8 +77,12 @@ def _save_census(
     revenue_wan: Decimal | float | None = None,
     form_version: int | None = None,
     entry_reason: str | None = None,
+    expected_rev: int | None = None,
 ) -> str:
     """Create or update the enterprise from a filled annex 3; returns the enterprise id.
+
+    ``expected_rev``: the revision the form was opened with; a record saved since (another
+    workstation, an import) is refused (:class:`~qsdesk.store.db.ConcurrentEditError`).
 
     Refuses (``CensusError``) an invalid form, a first entry without its reason (录入原因,
     国市监质监发〔2023〕38号 四（一）) and a credit code that another enterprise already has.
@@ -93,6 +99,8 @@ def _save_census(
         raise CensusError(entry_problems[0])
     code = uscc.normalize(values["uscc"]) if _text(values.get("uscc")) else None
     with store.transaction() as s:
+        if enterprise_id and expected_rev is not None:
+            expect_rev(s, "enterprise", enterprise_id, expected_rev)
         if code:
             clash = s.scalars(select(Enterprise).where(Enterprise.uscc == code, Enterprise.deleted.is_(False),
                                                        Enterprise.id != (enterprise_id or ""))).first()

@@ -56,7 +56,7 @@ from qsdesk.domain.supervision import (
     sampling_credit_risk,
 )
 from qsdesk.services import audit
-from qsdesk.store.db import Store
+from qsdesk.store.db import Store, lock_change_counter
 from qsdesk.store.models import (
     ClassDecision,
     EnforcementCase,
@@ -273,6 +273,7 @@ def refresh(session: Session, enterprise_ids: Iterable[str | None], *, as_of: da
     if not ids:
         return 0
     session.flush()
+    lock_change_counter(session)  # the lock order (qsdesk.store.db): the counter before class rows
     day = as_of or date.today()
     inputs = gather(session, ids)
     return _store(session, {eid: compute(inp, day) for eid, inp in inputs.items()}, day, audit_changes,

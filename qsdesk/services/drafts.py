@@ -178,6 +178,11 @@ class Autosaver:
         self.saves += 1
         return self.draft_id
 
+    def settle(self) -> None:
+        """Forget the pending change without writing it: the form shows stored content again
+        and the draft written last (if any) is kept as it is."""
+        self._dirty_since = None
+
     def discard(self) -> None:
         """The record was saved (or the user threw the changes away): forget the draft."""
         self._dirty_since = None

@@ -20,7 +20,7 @@ from qsdesk.domain import sampling as rules
 from qsdesk.domain.sampling import SamplingResult, StepTemplate, followup_template
 from qsdesk.domain.workdays import coverage_note
 from qsdesk.services import audit, listings
-from qsdesk.store.db import Store
+from qsdesk.store.db import Store, expect_rev
 from qsdesk.store.models import Enterprise, FollowUpStep, Sampling
 
 NOT_APPLICABLE = "不适用"
@@ -150,13 +150,20 @@ def complete_step(
     done_on: date,
     outcome: str | None = None,
     note: str | None = None,
+    *,
+    expected_rev: int | None = None,
 ) -> None:
-    """Mark a step done on ``done_on`` with its outcome (e.g. 已立案 / 不予立案) and a note."""
+    """Mark a step done on ``done_on`` with its outcome (e.g. 已立案 / 不予立案) and a note.
+
+    ``expected_rev``: the step's revision when the person opened it; a step saved since is
+    refused (:class:`~qsdesk.store.db.ConcurrentEditError`)."""
     outcome = (outcome or "").strip() or None
     note = (note or "").strip() or None
     if outcome in OUTCOMES_NEEDING_NOTE and not note:
         raise FollowUpError(f"选择“{outcome}”时请在备注中说明理由")
     with store.transaction() as s:
+        if expected_rev is not None:
+            expect_rev(s, "followup_step", step_id, expected_rev)
         step, smp = _get_step(s, step_id)
         if done_on < smp.sampled_on:
             raise FollowUpError("完成日期不能早于抽样日期")
@@ -198,9 +205,13 @@ def reopen_step(store: Store, step_id: str) -> None:
         listings.on_step_done(s, step, smp)
 
 
-def update_step(store: Store, step_id: str, *, due_on: date | None = None, note: str | None = None) -> None:
-    """Change a step's deadline or note without completing it."""
+def update_step(store: Store, step_id: str, *, due_on: date | None = None, note: str | None = None,
+                expected_rev: int | None = None) -> None:
+    """Change a step's deadline or note without completing it (``expected_rev``: as in
+    :func:`complete_step`)."""
     with store.transaction() as s:
+        if expected_rev is not None:
+            expect_rev(s, "followup_step", step_id, expected_rev)
         step, _ = _get_step(s, step_id)
         if due_on is not None:
             step.due_on = due_on

@@ -29,7 +29,7 @@ from qsdesk.domain import formspec
 from qsdesk.domain.answers import FOUND
 from qsdesk.domain.grading import unit_kind
 from qsdesk.services import attachments, audit
-from qsdesk.store.db import SealedRecordError, Store, utcnow
+from qsdesk.store.db import SealedRecordError, Store, expect_rev, utcnow
 from qsdesk.store.models import Enterprise, Inspection, Inspector, Sampling, Signature
 
 PRODUCER_FORM = "annex4_producer"
@@ -364,14 +364,20 @@ def save_draft(
     enterprise_id: str | None = None,
     inspection_id: str | None = None,
     form_version: int | None = None,
+    expected_rev: int | None = None,
 ) -> str:
     """Create or update a draft inspection; returns its id.
+
+    ``expected_rev``: the revision the form was opened with; a draft saved since (another
+    workstation, an import) is refused (:class:`~qsdesk.store.db.ConcurrentEditError`).
 
     ``values`` may hold signature fields (see :class:`SignatureData`) and attachment fields (lists
     of ``{sha256, filename}``); they are stored as Signature and AttachmentLink rows.
     """
     with store.transaction() as s:
         if inspection_id:
+            if expected_rev is not None:
+                expect_rev(s, "inspection", inspection_id, expected_rev)
             insp = s.get(Inspection, inspection_id)
             if insp is None or insp.deleted:
                 raise InspectionError("找不到该检查记录")

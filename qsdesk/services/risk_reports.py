@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from qsdesk.domain import formspec, uscc
 from qsdesk.services import attachments, audit, risk, serials
-from qsdesk.store.db import Store
+from qsdesk.store.db import Store, expect_rev
 from qsdesk.store.models import Enterprise, RiskReport
 
 FORM_ID = risk.FORM_ID
@@ -33,9 +33,15 @@ def save_risk_report(
     reporter_id: str | None = None,
     reported_on: date | None = None,
     form_version: int | None = None,
+    expected_rev: int | None = None,
 ) -> str:
-    """Create (status collected) or update a risk report from annex 6 values; returns its id."""
+    """Create (status collected) or update a risk report from annex 6 values; returns its id.
+
+    ``expected_rev``: the revision the form was opened with; a report saved since (another
+    workstation, an import) is refused (:class:`~qsdesk.store.db.ConcurrentEditError`)."""
     with store.transaction() as s:
+        if report_id and expected_rev is not None:
+            expect_rev(s, "risk_report", report_id, expected_rev)
         row = s.get(RiskReport, report_id) if report_id else None
         if report_id and (row is None or row.deleted):
             raise RiskReportError("找不到该风险信息")

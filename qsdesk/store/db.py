@@ -14,6 +14,17 @@ Every flush refuses text longer than its column (:mod:`qsdesk.store.limits`), st
 metadata on changed :class:`~qsdesk.store.models.SyncMixin` rows (``rev``, ``updated_at``,
 ``origin``, ``change_seq``) and refuses any change to a sealed
 inspection: a sealed record is never modified, a correction is an amendment.
+
+**Lock order** (one rule for every writer, so an import and the editors never deadlock): a
+transaction that writes synced rows takes the change counter (the ``counter`` row
+``change_seq``, :func:`lock_change_counter`) *before* it locks or writes any synced row, and keeps
+it until it commits. An editor's flush does so in :func:`_stamp` (counter, then the ``rev``
+check's row locks, then the rows); the bundle import and export, the Excel import and
+:func:`qsdesk.services.classes.refresh` take it first thing. On SQLite taking it is taking the
+database's write lock; on PostgreSQL it is one row lock that every writer queues on, so whoever
+holds it never waits for a row another writer holds. A deadlock or serialization failure that
+still happens (a writer outside the rule) is turned into :class:`WriteConflictError`: one Chinese
+line, nothing saved, the import retries it.
 """
 
 from __future__ import annotations
@@ -64,6 +75,42 @@ class ConcurrentEditError(ValueError):
                          "本次修改未保存；请重新打开后再修改")
 
 
+class WriteConflictError(ConcurrentEditError):
+    """The database refused this transaction because another one wrote at the same moment
+    (a PostgreSQL deadlock or serialization failure, SQLite's lock still held after the busy
+    timeout). Nothing was saved; trying again is safe. The message is Chinese."""
+
+    def __init__(self, detail: str = "") -> None:
+        self.table, self.record_id, self.detail = "", "", detail
+        ValueError.__init__(self, "数据库正在保存其他人的修改（例如正在导入数据包），本次修改未保存；请稍后再保存一次")
+
+
+#: PostgreSQL SQLSTATEs of a transaction that lost a race and may simply be run again.
+_RETRYABLE_PGCODES = ("40P01", "40001", "55P03")  # deadlock, serialization failure, lock not available
+
+
+def is_write_conflict(exc: BaseException) -> bool:
+    """Whether ``exc`` (a DBAPI error) means "another transaction was writing": retryable."""
+    if isinstance(exc, WriteConflictError):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if code in _RETRYABLE_PGCODES:
+        return True
+    text_ = str(orig or exc).lower()
+    return "database is locked" in text_ or "deadlock detected" in text_
+
+
+def lock_change_counter(session: Session) -> None:
+    """Take the change counter's lock for the rest of ``session``'s transaction: the first step
+    of every writer (see the lock order in this module's docstring). Changes no value."""
+    res = session.execute(update(Counter).where(Counter.name == "change_seq").values(value=Counter.value))
+    if res.rowcount == 0:  # type: ignore[attr-defined]
+        session.execute(insert(Counter).values(name="change_seq", value=0))
+
+
 def expect_rev(session: Session, table: str, record_id: str, rev: int) -> None:
     """Refuse this session's flush of ``table``/``record_id`` unless the database still holds
     ``rev`` — the revision a form was opened with (optimistic concurrency over minutes)."""
@@ -87,7 +134,7 @@ def _check_revs(session: Session, dirty: list[Any]) -> None:
         for i in range(0, len(ids), 500):
             q = select(table.c.id, table.c.rev).where(table.c.id.in_(ids[i:i + 500]))
             if session.get_bind().dialect.name != "sqlite":
-                q = q.with_for_update()
+                q = q.with_for_update(key_share=True)  # FOR NO KEY UPDATE: what the UPDATE takes
             with session.no_autoflush:
                 for rid, rev in cast(_Rows, session.execute(q)):
                     if rev != revs[rid]:
@@ -205,10 +252,10 @@ def _stamp(session: Session, _ctx: Any, _instances: Any) -> None:
     changed += dirty
     if not changed:
         return
+    seq = next_change_seq(session)  # the counter first: the lock order (module docstring)
     if dirty:
         _check_revs(session, dirty)
     now = utcnow()
-    seq = next_change_seq(session)
     origin = session.info.get("origin", "")
     for obj in changed:
         if obj in session.new:
@@ -217,6 +264,9 @@ def _stamp(session: Session, _ctx: Any, _instances: Any) -> None:
                 obj.origin = origin
         else:
             obj.rev = (obj.rev or 0) + 1
+            key = (cast(Any, type(obj)).__table__.name, obj.id)
+            if key in session.info.get("expected_rev", {}):  # a later flush checks against this one
+                session.info["expected_rev"][key] = obj.rev
         obj.updated_at = now
         obj.change_seq = seq
 
@@ -263,9 +313,18 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work: commits on success, rolls back everything on any error."""
-        with self._factory() as s, s.begin():
-            yield s
+        """One unit of work: commits on success, rolls back everything on any error.
+
+        A transaction that lost a race with another writer (deadlock, serialization failure,
+        SQLite still locked after the busy timeout) raises :class:`WriteConflictError` (one
+        Chinese line; nothing saved, safe to try again) instead of the driver's error."""
+        try:
+            with self._factory() as s, s.begin():
+                yield s
+        except DBAPIError as exc:
+            if is_write_conflict(exc):
+                raise WriteConflictError(str(exc.orig or exc).splitlines()[0]) from exc
+            raise
 
     def self_node(self) -> Node | None:
         with self.session() as s:

@@ -88,18 +88,17 @@ def test_refused_import_retried_takes_no_backup_and_keeps_the_manual_one(pair: P
     assert manual.name in left and len(left) == backup_mod.KEEP + 1
 
 
-def test_failure_while_writing_removes_the_backup_it_took(pair: Pair, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failure_while_writing_removes_the_backup_it_took(pair: Pair) -> None:
     add_enterprise(pair.station)
     bundle = export_bundle(pair.station, COUNTY, pair.usb)
-    from qsdesk.services.sync import exchange
 
-    def disk_full(*_a, **_k):  # type: ignore[no-untyped-def]
-        raise OSError(errno.ENOSPC, "No space left on device")
+    def disk_full(phase: str) -> None:
+        if phase.startswith("applied:"):
+            raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(exchange, "_apply_rows", disk_full)
     before = snapshot(pair.county)
     with pytest.raises(BundleError, match="磁盘已满"):
-        import_bundle(pair.county, bundle.path)
+        import_bundle(pair.county, bundle.path, on_phase=disk_full)
     assert _backups(pair.county) == []
     assert snapshot(pair.county) == before
 
@@ -235,10 +234,12 @@ def test_cli_io_errors_are_one_line_exit_2(pair: Pair, tiny_disk: Path, tmp_path
     assert len(err.splitlines()) == 1 and "Traceback" not in err, err
 
 
-def test_an_edit_committed_during_an_import_is_never_overwritten(pair: Pair,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    from qsdesk.services.sync import exchange
-    from qsdesk.store.models import Enterprise, SyncConflict
+def test_an_edit_saved_during_an_import_waits_and_is_never_overwritten(pair: Pair) -> None:
+    """The clerk saves while the import writes: the save waits for the import (which holds the
+    change counter), then finds the record changed and is refused; nothing is overwritten.
+    (Every phase, both backends: tests/services/test_import_race.py.)"""
+    from qsdesk.store.db import ConcurrentEditError
+    from qsdesk.store.models import Enterprise
 
     eid = add_enterprise(pair.station)
     import_bundle(pair.county, export_bundle(pair.station, COUNTY, pair.usb).path)
@@ -248,33 +249,32 @@ def test_an_edit_committed_during_an_import_is_never_overwritten(pair: Pair,
         e.staff = 5
     bundle = export_bundle(pair.station, COUNTY, pair.usb).path
     other = open_store(pair.county.data_dir.root)  # type: ignore[union-attr]  # the GUI, say
-    real = exchange._apply_rows
-    edited: list[bool] = []
+    outcome: list[BaseException | None] = []
 
-    def edit_then_apply(s, table_name, inserts, updates):  # type: ignore[no-untyped-def]
-        if table_name == "enterprise" and not edited:
-            edited.append(True)  # planned already; the clerk saves an edit right now
+    def clerk() -> None:
+        try:
             with other.transaction() as o:
                 ent = o.get(Enterprise, eid)
                 assert ent is not None
                 ent.address = "县局刚保存的地址"
-        return real(s, table_name, inserts, updates)
+            outcome.append(None)
+        except BaseException as exc:  # noqa: BLE001 - judged below
+            outcome.append(exc)
 
-    monkeypatch.setattr(exchange, "_apply_rows", edit_then_apply)
-    with pytest.raises(BundleError) as err:
-        import_bundle(pair.county, bundle)
-    # caught by the rev re-check at write time (SQLite runs the plan's reads outside a snapshot)
-    assert err.value.reason == "concurrent" and "未导入任何内容" in str(err.value)
-    monkeypatch.setattr(exchange, "_apply_rows", real)
+    t = threading.Thread(target=clerk)
+
+    def at(phase: str) -> None:
+        if phase == "applied:enterprise":  # planned and written already; the clerk saves now
+            t.start()
+            t.join(0.5)
+            assert t.is_alive()  # waits for the import instead of slipping in between
+
+    rep = import_bundle(pair.county, bundle, on_phase=at)
+    t.join(30)
     other.close()
+    assert rep.tables["enterprise"].updated == 1
+    assert len(outcome) == 1 and isinstance(outcome[0], ConcurrentEditError), outcome
+    assert "其他人修改" in str(outcome[0])
     with pair.county.session() as s:
         e = s.get(Enterprise, eid)
-        assert e is not None and e.address == "县局刚保存的地址" and e.staff != 5
-    rep = import_bundle(pair.county, bundle)  # again: the edit is kept or queued, never lost
-    with pair.county.session() as s:
-        e = s.get(Enterprise, eid)
-        assert e is not None
-        queued = [c.other.get("address") for c in s.query(SyncConflict).all()] + [
-            c.kept.get("address") for c in s.query(SyncConflict).all()]
-        assert e.address == "县局刚保存的地址" or "县局刚保存的地址" in queued
-    assert rep.total("conflicts") == 1
+        assert e is not None and e.staff == 5 and e.address != "县局刚保存的地址"

@@ -636,9 +636,11 @@ def apply(store: Store, plan: ImportPlan, *, only_valid: bool = False, today: da
         duty = "responsible_inspector_id" in attrs
         if duty:
             attrs = sorted(set(attrs) | set(_DUTY_ATTRS))
+        # the counter first (the lock order in qsdesk.store.db): no edit commits between the
+        # read of the stored rows and the write below
+        seq = next_change_seq(s)
         existing = _existing(s, [a for a in attrs if a != "uscc"] + ["grade"], (p.values["uscc"] for p in rows))
         upd_attrs = [a for a in attrs if a != "uscc"]
-        seq = next_change_seq(s)
         now = utcnow()
         origin = str(s.info.get("origin", ""))
         inserts: list[dict[str, Any]] = []

@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
 )
 
 from qsdesk.domain import formspec, supervision
-from qsdesk.services import census, drafts, inspections, risk_reports
-from qsdesk.store.db import SealedRecordError, Store
+from qsdesk.services import census, drafts, inspections, revisions, risk_reports
+from qsdesk.store.db import ConcurrentEditError, SealedRecordError, Store
 from qsdesk.ui import window_fit
 from qsdesk.ui.forms.widget import FormWidget
 
@@ -69,6 +69,10 @@ class RecordDialog(QDialog):
         self.spec = spec
         self.record_id = record_id
         self.enterprise_id = enterprise_id
+        #: The revision of the record when the form loaded it: the save passes it
+        #: (``expected_rev``), so a change saved elsewhere meanwhile is never overwritten.
+        #: Read before the values (a change in between refuses the save, never loses one).
+        self.loaded_rev = revisions.current(store, self.record_table, record_id) if self.record_table else None
         self.setWindowTitle(spec.title)
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
@@ -165,6 +169,7 @@ class RecordDialog(QDialog):
 
     def _after_save(self, record_id: str) -> None:
         self.record_id = record_id
+        self.loaded_rev = revisions.current(self.store, self.record_table, record_id)
         self.autosaver.discard()
         self.autosaver.record_id = record_id
         self._dirty = False
@@ -187,6 +192,49 @@ class RecordDialog(QDialog):
 
     def _error(self, title: str, exc: Exception) -> None:
         QMessageBox.warning(self, title, str(exc))
+
+    # ------------------------------------------------------------------ changed elsewhere
+    def _load_latest(self) -> None:
+        """Fill the form with the record as stored now (subclasses)."""
+        raise NotImplementedError
+
+    def _changed_elsewhere(self) -> None:
+        """The save was refused: the record changed after the form loaded it. Say who changed it
+        and when, keep what was typed (the form and its autosaved draft), and offer to load the
+        newer version; what was typed then stays listed above the form to re-enter."""
+        assert self.record_id is not None
+        self.autosaver.touch()
+        try:
+            self.autosaver.flush()  # what was typed survives as this record's draft
+        except Exception:  # noqa: BLE001 - the form still holds it
+            log.exception("draft not saved")
+        text = revisions.stale_message(self.store, self.record_table, self.record_id)
+        box = QMessageBox(QMessageBox.Icon.Warning, "记录已被修改", text + "。", parent=self)
+        box.setInformativeText("您填写的内容仍在表中，并已保存为草稿。载入最新内容后，您填写而未保存的"
+                               "内容会列在表单上方，便于对照后重新填写。")
+        load = box.addButton("载入最新内容", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("留在本表", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(load)
+        box.exec()
+        if box.clickedButton() is not load:
+            self.status.setText("未保存：该记录已被他人修改")
+            return
+        typed_values, typed_answers = self.form.values(), self.form.answers()
+        self.loaded_rev = revisions.current(self.store, self.record_table, self.record_id)
+        self._load_latest()
+        latest_values, latest_answers = self.form.values(), self.form.answers()
+        lines = []
+        for f in self.spec.fields():
+            if typed_values.get(f.key) != latest_values.get(f.key):
+                lines.append(f"{f.label}：{_shown(typed_values.get(f.key))}")
+        changed_items = [k for k in typed_answers if typed_answers.get(k) != latest_answers.get(k)]
+        if changed_items:
+            lines.append(f"检查项目 {len(changed_items)} 项的答案")
+        head = "已载入最新内容。您填写而未保存的内容（已保存为草稿）："
+        self.form.set_banner(head + ("；".join(lines[:12]) + ("……" if len(lines) > 12 else "") if lines else "无"))
+        self._dirty = False
+        self.autosaver.settle()  # the draft keeps what was typed, not the version just loaded
+        self.status.setText("已载入最新内容")
 
     def _confirm_close(self) -> bool:
         """Ask about unsaved changes; False when the user keeps the dialog open."""
@@ -225,6 +273,18 @@ class RecordDialog(QDialog):
             e.ignore()
             return
         super().closeEvent(e)
+
+
+def _shown(value: Any) -> str:
+    """A typed value as one short line (for the list of what was not saved)."""
+    if value is None or value == "":
+        return "（空）"
+    if isinstance(value, dict):
+        value = " ".join(str(v) for v in value.values() if v not in (None, ""))
+    elif isinstance(value, list):
+        value = f"{len(value)} 项"
+    text = str(value).replace("\n", " ")
+    return text if len(text) <= 40 else text[:40] + "…"
 
 
 def _prefill_own_inspector(store: Store, values: dict[str, Any]) -> None:
@@ -270,6 +330,8 @@ class InspectionDialog(RecordDialog):
             self._row = None
         super().__init__(store, spec, parent, record_id=inspection_id, enterprise_id=enterprise_id,
                          read_only=status == "sealed")
+        if self._row is not None:
+            self.loaded_rev = self._row.rev  # read with the values, in one session
         self.form.set_values(values, answers)
         self._apply_status()
 
@@ -298,10 +360,18 @@ class InspectionDialog(RecordDialog):
         else:
             self.form.set_banner(None)
 
+    def _load_latest(self) -> None:
+        assert self.record_id is not None
+        row, values = inspections.load(self.store, self.record_id)
+        self._row = row
+        self.form.set_values(values, dict(row.answers or {}))
+        self._apply_status()
+
     def _reload(self, inspection_id: str) -> None:
         row, values = inspections.load(self.store, inspection_id)
         self._row = row
         self.record_id = inspection_id
+        self.loaded_rev = row.rev
         self.autosaver.record_id = inspection_id
         self.form.set_read_only(False)
         self.form.set_values(values, dict(row.answers or {}))
@@ -314,7 +384,10 @@ class InspectionDialog(RecordDialog):
             iid = inspections.save_draft(
                 self.store, form_id=self.spec.id, form_version=self.spec.version,
                 values=self.form.values(), answers=self.form.answers(),
-                enterprise_id=self.enterprise_id, inspection_id=self.record_id)
+                enterprise_id=self.enterprise_id, inspection_id=self.record_id, expected_rev=self.loaded_rev)
+        except ConcurrentEditError:
+            self._changed_elsewhere()
+            return False
         except (inspections.InspectionError, SealedRecordError, ValueError) as exc:
             self._error("无法保存", exc)
             return False
@@ -449,6 +522,10 @@ class CensusDialog(RecordDialog):
     def is_new(self) -> bool:
         return self.record_id is None
 
+    def _load_latest(self) -> None:
+        assert self.record_id is not None
+        self.form.set_values(census.census_values(self.store, self.record_id))
+
     def draft_content(self) -> dict[str, Any]:
         c = super().draft_content()
         if self.entry_reason is not None:
@@ -550,8 +627,12 @@ class CensusDialog(RecordDialog):
         if self.is_new:
             return self._save_new()
         try:
-            # an edit has no entry-reason row: the recorded reason stays
-            eid = census.save_census(self.store, self.form.values(), self.record_id)
+            # (the entry reason box exists only for a new enterprise: an update keeps the recorded one)
+            eid = census.save_census(self.store, self.form.values(), self.record_id,
+                                     expected_rev=self.loaded_rev)
+        except ConcurrentEditError:
+            self._changed_elsewhere()
+            return False
         except census.CensusError as exc:
             self._error("无法保存", exc)
             return False
@@ -568,18 +649,27 @@ class RiskReportDialog(RecordDialog):
     def __init__(self, store: Store, parent: QWidget | None = None, *, report_id: str | None = None,
                  enterprise_id: str | None = None) -> None:
         values: dict[str, Any] = {}
+        rev: int | None = None
         if report_id:
             row, values = risk_reports.risk_report_values(store, report_id)
+            rev = row.rev
             spec = formspec.load_form_version(row.form_id, row.form_version)
             enterprise_id = enterprise_id or row.enterprise_id
         else:
             spec = formspec.load_form(risk_reports.FORM_ID)
         super().__init__(store, spec, parent, record_id=report_id, enterprise_id=enterprise_id)
+        if rev is not None:
+            self.loaded_rev = rev  # read with the values, in one session
         self.save_btn.setText("保存(&S)")
         if values:
             self.form.set_values(values)
         elif enterprise_id:
             self._prefill_enterprise(enterprise_id)
+
+    def _load_latest(self) -> None:
+        assert self.record_id is not None
+        _row, values = risk_reports.risk_report_values(self.store, self.record_id)
+        self.form.set_values(values)
 
     def _prefill_enterprise(self, enterprise_id: str) -> None:
         from qsdesk.services import records
@@ -601,7 +691,10 @@ class RiskReportDialog(RecordDialog):
             return False
         try:
             rid = risk_reports.save_risk_report(self.store, self.form.values(), self.record_id,
-                                                enterprise_id=self.enterprise_id)
+                                                enterprise_id=self.enterprise_id, expected_rev=self.loaded_rev)
+        except ConcurrentEditError:
+            self._changed_elsewhere()
+            return False
         except (risk_reports.RiskReportError, ValueError) as exc:
             self._error("无法保存", exc)
             return False

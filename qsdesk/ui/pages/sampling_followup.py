@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
 from qsdesk.domain.sampling import SamplingResult
 from qsdesk.services import followup as fu
 from qsdesk.services import help_ledger as hl
-from qsdesk.services import records
+from qsdesk.services import records, revisions
 from qsdesk.services import sampling as svc
-from qsdesk.store.db import Store
+from qsdesk.store.db import ConcurrentEditError, Store
 from qsdesk.ui.pages.sampling_dialogs import DeliveryDialog, HelpDialog, ReasonDialog, StepDialog
 from qsdesk.ui.pages.sampling_widgets import from_qdate
 
@@ -194,12 +194,20 @@ class FollowUpPanel(QWidget):
             return
         row = self.table.currentRow()
         item = self.table.item(row, 0)  # the selected step's row: its first cell is filled
+        opened = revisions.current(self._store, "followup_step", sid)  # changed elsewhere meanwhile: refused
         dlg = StepDialog(item.text() if item is not None else "", self, outcome=outcome)
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return
         try:
             fu.complete_step(self._store, sid, from_qdate(dlg.done_on.date()), dlg.outcome.currentText(),
-                             dlg.note.toPlainText())
+                             dlg.note.toPlainText(), expected_rev=opened)
+        except ConcurrentEditError:
+            typed = dlg.note.toPlainText().strip()
+            QMessageBox.warning(self, "无法完成步骤", revisions.stale_message(self._store, "followup_step", sid)
+                                + "。已显示最新内容，请核对后重新填写"
+                                + (f"（您填写的备注：{typed}）" if typed else ""))
+            self.show_sampling(self.sampling_id)
+            return
         except fu.FollowUpError as exc:
             QMessageBox.warning(self, "无法完成步骤", str(exc))
             return
