@@ -18,6 +18,9 @@ _.paintEvent
 _.validatePage
 _.initializePage
 
+# Python reads an exception's __cause__ (set to None to drop the driver's chained traceback).
+_.__cause__
+
 # SQLAlchemy: an event listener registered by its decorator; DeclarativeBase reads
 # type_annotation_map. Mapped columns are the schema (synced and migrated) even where the program
 # only writes them or keeps them for older bundles.

@@ -39,9 +39,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
-from sqlalchemy import Select, func, or_, select, text
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
 from qsdesk.services.activities import unit_kind_of
@@ -263,13 +263,6 @@ def _new_figures() -> dict[str, Figure]:
     return {c.key: Figure(Decimal("0") if c.key == "fines" else 0) for c in CELLS}
 
 
-_Stmt = TypeVar("_Stmt", bound="Select[*tuple[Any, ...]]")
-
-
-def _origin_filter(stmt: _Stmt, model: Any, origin: str | None) -> _Stmt:
-    return stmt if origin is None else stmt.where(model.origin == origin)
-
-
 def _local_day(at: datetime) -> date:
     """An audit time (UTC) as the day in China."""
     if at.tzinfo is None:
@@ -309,13 +302,9 @@ def _key(origins: Origins, origin: str | None) -> str | None:
     return None if origins == [None] else origin
 
 
-def _effective_inspections(session: Session, start: date, end: date, origin: str | None) -> list[Any]:
-    """Sealed annex 4/5 inspections of the period, each amendment chain by its newest sealed version."""
-    return _effective_by_origin(session, start, end, [origin]).get(origin, [])
-
-
 def _effective_by_origin(session: Session, start: date, end: date, origins: Origins) -> dict[str | None, list[Any]]:
-    """:func:`_effective_inspections` for several origins in one pass.
+    """Sealed annex 4/5 inspections of the period per origin, each amendment chain by its newest
+    sealed version, for several origins in one pass.
 
     Two plain queries (the period's records by date, then every sealed amendment's ``amends_id``:
     amendments are few) rather than one NOT EXISTS: SQLite's planner, without statistics, picks

@@ -87,11 +87,6 @@ def sync_conflict(session: Session, conflict_id: str | None) -> SyncConflict | N
     return session.get(SyncConflict, conflict_id) if conflict_id else None
 
 
-def setting(session: Session, key: str) -> Setting | None:
-    """A row of the local key/value settings table."""
-    return session.get(Setting, key)
-
-
 def local_setting(store: Store, key: str) -> str | None:
     """The value of a local (not synced) setting, None when not set."""
     with store.session() as s:

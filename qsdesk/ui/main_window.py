@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from qsdesk.ui import window_fit
-from qsdesk.ui.page import ChangeRelay, shows
+from qsdesk.ui.page import ChangeRelay, RecordOpener, Refreshable, shows
 
 if TYPE_CHECKING:  # the window appears before SQLAlchemy is imported (see run_gui)
     from qsdesk.store.changes import Changes
@@ -274,10 +274,9 @@ class MainWindow(QMainWindow):
 
     def _refresh(self, key: str, page: QWidget) -> None:
         self._stale.discard(key)
-        refresh = getattr(page, "refresh", None)
-        if callable(refresh):
+        if isinstance(page, Refreshable):
             try:
-                refresh()
+                page.refresh()
             except Exception:
                 log.exception("refresh of page %s failed", key)
                 raise
@@ -308,9 +307,8 @@ class MainWindow(QMainWindow):
         if key is None:
             return
         page = self.show_page(key)
-        opener = getattr(page, "open_record", None)
-        if callable(opener):
-            opener(record_id)
+        if isinstance(page, RecordOpener):
+            page.open_record(record_id)
 
     # ----------------------------------------------------------------- window state
 

@@ -1,8 +1,9 @@
 """The contract between the main window and its pages, and the one "data changed" signal.
 
 A page (``qsdesk.ui.pages.<module>:<Class>``) is a ``QWidget`` built as ``Class(store, parent)``.
-What the window may call on it is :class:`Page`: ``refresh()`` to read its data again,
-``open_record(record_id)`` to show one record, and the class attribute ``SHOWS``: the tables
+What the window may call on it: ``refresh()`` to read its data again (:class:`Refreshable`),
+``open_record(record_id)`` to show one record (:class:`RecordOpener`), and the class attribute
+``SHOWS`` (:func:`shows`): the tables
 whose changes it shows. After every committed write the store names the tables written
 (:mod:`qsdesk.store.changes`); :class:`ChangeRelay` turns that into one Qt signal in the GUI
 thread (coalesced: many commits in one burst refresh once), and the window refreshes the visible
@@ -17,7 +18,7 @@ This module is on the start-up path: it imports Qt only (no SQLAlchemy, no model
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QWidget
@@ -27,13 +28,15 @@ if TYPE_CHECKING:
 
 
 @runtime_checkable
-class Page(Protocol):
-    """What the main window calls on a page (each part optional for a page that has none)."""
-
-    #: the tables whose changes this page shows (None or absent: refreshed whenever shown)
-    SHOWS: ClassVar[frozenset[str] | None]
+class Refreshable(Protocol):
+    """A page that reads its data again when asked (each page may have it; the window checks)."""
 
     def refresh(self) -> None: ...
+
+
+@runtime_checkable
+class RecordOpener(Protocol):
+    """A page that can show one record (the pages named in ``RECORD_PAGES``)."""
 
     def open_record(self, record_id: str) -> None: ...
 

@@ -470,11 +470,6 @@ def _value_checker(col: Any) -> Callable[[Any], str | None]:
     return typed(lambda v: None if type(v) is str else "应为文本")
 
 
-def _value_problem(col: Any, value: Any) -> str | None:
-    """Why ``value`` (JSON) cannot be stored in ``col``, or None."""
-    return _value_checker(col)(value)
-
-
 _CHECKERS: dict[str, dict[str, Callable[[Any], str | None]]] = {
     name: {c.name: _value_checker(c) for c in model.__table__.c if c.name not in LOCAL_COLUMNS}  # type: ignore[attr-defined]
     for name, model in TABLES.items()
