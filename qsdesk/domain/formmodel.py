@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from qsdesk.domain.binding import Binding, parse_binding
+
 FIELD_TYPES: frozenset[str] = frozenset(
     {
         "text",
@@ -66,6 +68,14 @@ class Field:
     # (("opinion", ("有异议",)),) means "required when opinion is 有异议".
     required_when: tuple[tuple[str, tuple[str, ...]], ...] = ()
     max_rows: int | None = None
+    # The enterprise column this field shows (``column = "legal_rep"``; see
+    # :mod:`qsdesk.domain.binding`); for a column of a ``products`` table, the product column.
+    column: str | None = None
+
+    @property
+    def binding(self) -> Binding | None:
+        """The parsed :attr:`column` (checked when the file was loaded)."""
+        return parse_binding(self.column) if self.column is not None else None
 
     @property
     def other_key(self) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from qsdesk.domain import binding as _binding
 from qsdesk.domain.formmodel import (
     FIELD_TYPES,
     FORM_KINDS,
@@ -106,6 +107,7 @@ _FIELD_KEYS = {
     "other_choice",
     "label_printed",
     "required_when",
+    "column",
 }
 
 
@@ -194,6 +196,8 @@ def _parse_spec(data: Mapping[str, Any], ctx: _Ctx) -> FormSpec:
         subtitle=_str(ctx, "", data, "subtitle", required=False),
     )
     _check_references(ctx, spec)
+    if kind == "census":
+        _check_census_bindings(ctx, spec)
     if data.get("rules") is not None:
         spec = _with_rules(spec, data["rules"], ctx)
     return spec
@@ -330,7 +334,7 @@ def _parse_item(
     )
 
 
-def _parse_field(ctx: _Ctx, where: str, f: Mapping[str, Any], *, top: bool) -> Field:
+def _parse_field(ctx: _Ctx, where: str, f: Mapping[str, Any], *, top: bool, in_products: bool = False) -> Field:
     _check_unknown(ctx, where, f, _FIELD_KEYS)
     key = _str(ctx, where, f, "key")
     assert key is not None
@@ -353,6 +357,7 @@ def _parse_field(ctx: _Ctx, where: str, f: Mapping[str, Any], *, top: bool) -> F
     other_choice = _str(ctx, where, f, "other_choice", required=False)
     if other_choice is not None and other_choice not in choices:
         raise ctx.fail(f"{where}.other_choice", f"{other_choice!r} is not one of the choices")
+    column = _parse_column(ctx, where, f, ftype, top=top, in_products=in_products)
     columns: tuple[Field, ...] = ()
     if ftype in ("table", "history"):
         if not top:
@@ -363,7 +368,8 @@ def _parse_field(ctx: _Ctx, where: str, f: Mapping[str, Any], *, top: bool) -> F
         seen: set[str] = set()
         cols: list[Field] = []
         for ci, c in enumerate(cols_raw):
-            col = _parse_field(ctx, f"{where}.columns[{ci}]", c, top=False)
+            col = _parse_field(ctx, f"{where}.columns[{ci}]", c, top=False,
+                               in_products=column == _binding.PRODUCTS)
             if col.key in seen:
                 raise ctx.fail(f"{where}.columns.{col.key}", f"duplicate key {col.key!r}")
             seen.add(col.key)
@@ -396,7 +402,48 @@ def _parse_field(ctx: _Ctx, where: str, f: Mapping[str, Any], *, top: bool) -> F
         label_printed=_bool(ctx, where, f, "label_printed", True),
         required_when=required_when,
         max_rows=max_rows,
+        column=column,
     )
+
+
+def _parse_column(
+    ctx: _Ctx, where: str, f: Mapping[str, Any], ftype: str, *, top: bool, in_products: bool
+) -> str | None:
+    """The field's enterprise binding (:mod:`qsdesk.domain.binding`), checked against its type."""
+    column = _str(ctx, where, f, "column", required=False)
+    if column is None:
+        return None
+    if not top:
+        if not in_products:
+            raise ctx.fail(f"{where}.column", "only the columns of a table bound to 'products' bind")
+        if column not in _binding.PRODUCT_COLUMNS:
+            raise ctx.fail(f"{where}.column", f"unknown product column {column!r}")
+        return column
+    try:
+        parsed = _binding.parse_binding(column)
+    except ValueError as exc:
+        raise ctx.fail(f"{where}.column", str(exc)) from None
+    _binding.check_binding(ftype, parsed, lambda reason: ctx.fail(f"{where}.column", reason))
+    return column
+
+
+def _check_census_bindings(ctx: _Ctx, spec: FormSpec) -> None:
+    """A census form is the enterprise record: every field must say which column it fills."""
+    seen: dict[str, str] = {}
+    for f in spec.fields():
+        b = f.binding
+        if b is None:
+            raise ctx.fail(f"fields.{f.key}.column", "missing (every field of a census form binds a column)")
+        if b.read_only:
+            raise ctx.fail(f"fields.{f.key}.column", f"{f.column!r} is read-only and cannot be saved")
+        if b.column in seen:
+            raise ctx.fail(f"fields.{f.key}.column", f"{b.column!r} is already bound by {seen[b.column]!r}")
+        seen[b.column] = f.key
+        for c in f.columns:
+            if c.column is None:
+                raise ctx.fail(f"fields.{f.key}.columns.{c.key}.column", "missing")
+        if f.columns and "name" not in {c.column for c in f.columns}:
+            raise ctx.fail(f"fields.{f.key}.columns", "no column binds the product's 'name'")
 
 
 def _parse_required_when(ctx: _Ctx, where: str, value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:

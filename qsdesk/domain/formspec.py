@@ -27,6 +27,7 @@ File layout (see ``forms/*.toml`` for complete examples)::
       key = "name"
       label = "名称"
       type = "text"                 # one of FIELD_TYPES
+      column = "name"               # the enterprise column it shows (qsdesk.domain.binding)
       required = true
 
     [[sections]]

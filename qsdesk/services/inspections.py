@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from qsdesk.domain import formspec
 from qsdesk.domain.grading import unit_kind
-from qsdesk.services import attachments, audit
+from qsdesk.services import attachments, audit, enterprise_binding
 from qsdesk.store.db import SealedRecordError, Store, utcnow
 from qsdesk.store.models import Enterprise, Inspection, Inspector, Sampling, Signature
 
@@ -114,42 +114,6 @@ def form_for_enterprise(ent: Enterprise) -> str:
 
 
 # --------------------------------------------------------------------------- pre-fill
-
-
-def _live_products(e: Enterprise) -> list[Any]:
-    return [p for p in e.products if not p.deleted]
-
-
-#: Form field key → how to read it from an Enterprise (annex 4/5 basic-information block).
-#: Only keys present in the record's form version are used.
-ENTERPRISE_BLOCK: dict[str, Any] = {
-    "name": lambda e: e.name,
-    "uscc": lambda e: e.uscc,
-    "legal_representative": lambda e: e.legal_rep,
-    "contact": lambda e: " ".join(x for x in (e.contact, e.phone) if x),
-    "address": lambda e: {"province": e.province or "", "city": e.city or "", "county": e.county or "",
-                          "town": e.town or "", "detail": e.address or ""},
-    "main_products": lambda e: "、".join(p.name for p in _live_products(e)),
-    "licence_types": lambda e: list(dict.fromkeys(p.licence_type for p in _live_products(e) if p.licence_type)),
-    "licence_numbers": lambda e: "、".join(p.certificate_no for p in _live_products(e) if p.certificate_no),
-}
-
-#: Enterprise status (annex 3 wording) → annex 4/5 经营状态 choice. Annex 4 says 停产 where
-#: annex 5 says 停业; :func:`business_status_values` picks whichever the form offers.
-STATUS_MAP = {"在产在营": "正常经营"}
-_STOPPED = {"停业": "停产", "停产": "停业"}
-
-
-def business_status_values(field: formspec.Field, status: str | None) -> dict[str, str]:
-    """The 经营状态 value(s) for an enterprise status: a choice of the form, else 其他 + text."""
-    if not status:
-        return {}
-    for candidate in (STATUS_MAP.get(status), status, _STOPPED.get(status)):
-        if candidate and candidate in field.choices:
-            return {field.key: candidate}
-    if field.other_choice:
-        return {field.key: field.other_choice, field.other_key: status}
-    return {}
 
 
 def _years(today: date) -> list[int]:
@@ -249,15 +213,7 @@ def new_values(store: Store, enterprise_id: str, form_id: str | None = None,
         form_id = form_id or form_for_enterprise(ent)
         spec = formspec.load_form(form_id)
         keys = {f.key: f for f in spec.fields()}
-        values: dict[str, Any] = {}
-        for key, getter in ENTERPRISE_BLOCK.items():
-            if key in keys:
-                v = getter(ent)
-                if v not in (None, "", []) and (not isinstance(v, dict) or any(v.values())):
-                    values[key] = v
-        status = keys.get("business_status")
-        if status is not None:
-            values.update(business_status_values(status, ent.status))
+        values = enterprise_binding.prefill_values(ent, spec)
         for f in _fields_of(spec, "history"):
             src = inspection_history(s, enterprise_id, today) if "inspection" in f.key else \
                 sampling_history(s, enterprise_id, today)

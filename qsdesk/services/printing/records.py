@@ -27,7 +27,7 @@ from reportlab.platypus import Flowable, Paragraph, Spacer, Table
 
 from qsdesk.domain import formspec
 from qsdesk.resources import missing_glyphs
-from qsdesk.services import audit
+from qsdesk.services import audit, enterprise_binding
 from qsdesk.services.printing.base import (
     TWO_COPIES,
     Decor,
@@ -346,13 +346,14 @@ def _render_inspections(store: Store, ids: list[str], out: Path, *, record_print
 # --------------------------------------------------------------------------- other records
 
 
-def _row_value(obj: Any, key: str) -> Any:
-    """A field's value from a record: its ``values``/``extra`` JSON, else a column of that name."""
+def _row_value(obj: Any, key: str, columns: Sequence[str] = ()) -> Any:
+    """A field's value from a record: its ``values``/``extra`` JSON, else one of the named columns
+    (reports saved before their form values were kept store those in columns)."""
     for bag in ("values", "extra"):
         d = getattr(obj, bag, None)
         if isinstance(d, Mapping) and key in d:
             return d[key]
-    if hasattr(type(obj), key) and not key.startswith("_"):
+    if key in columns:
         v = getattr(obj, key)
         if isinstance(v, datetime | date | str | int | float | list) or v is None:
             return v
@@ -360,44 +361,8 @@ def _row_value(obj: Any, key: str) -> Any:
     return None
 
 
-#: Annex 3 keys that are not column names of Enterprise.
-ENTERPRISE_ALIASES: dict[str, str] = {
-    "enterprise_name": "name", "legal_representative": "legal_rep", "premises": "address",
-    "premises_address": "address", "business_address": "address", "contact_person": "contact",
-    "contact_phone": "phone", "business_status": "status", "enterprise_status": "status",
-}
-
-
-def _enterprise_values(ent: Enterprise, spec: formspec.FormSpec) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    products = [p for p in ent.products if not p.deleted]
-    for f in spec.fields():
-        if f.is_tabular:
-            rows = []
-            for p in products:
-                row = {}
-                for c in f.columns:
-                    key = {"product_name": "name", "licence": "licence_type",
-                           "licence_types": "licence_type", "certificate": "certificate_no"}.get(c.key, c.key)
-                    v = _row_value(p, key)
-                    if c.type == "multichoice" and isinstance(v, str):
-                        v = [v]
-                    row[c.key] = v
-                rows.append(row)
-            stored = (ent.extra or {}).get(f.key)
-            values[f.key] = rows or stored or []
-            continue
-        v = _row_value(ent, f.key)
-        if v is None and f.key in ENTERPRISE_ALIASES:
-            v = _row_value(ent, ENTERPRISE_ALIASES[f.key])
-        if f.type == "multichoice" and isinstance(v, str):
-            v = [x for x in v.split(",") if x]
-        if v is not None:
-            values[f.key] = v
-        other = (ent.extra or {}).get(f.other_key)
-        if other:
-            values[f.other_key] = other
-    return values
+#: Annex 6 fields a risk report also keeps in a column of its own (:class:`RiskReport`).
+RISK_COLUMNS = ("sources", "product_name", "description", "investigation")
 
 
 def render_enterprise(store: Store, enterprise_id: str, out_path: PathLike) -> Path:
@@ -407,14 +372,7 @@ def render_enterprise(store: Store, enterprise_id: str, out_path: PathLike) -> P
         if ent is None or ent.deleted:
             raise PrintError(f"找不到企业：{enterprise_id}")
         spec = _spec(ent.form_id or "annex3_census", ent.form_version)
-        values = _enterprise_values(ent, spec)
-        try:  # the census service knows how annex 3 maps onto the enterprise columns
-            from qsdesk.services import census
-
-            values.update({k: v for k, v in census.census_values(store, enterprise_id).items()
-                           if v not in (None, "", [])})
-        except (ImportError, ValueError):
-            pass
+        values = enterprise_binding.prefill_values(ent, spec)  # the spec binds every field
         filled = Filled(values=_with_attachments(s, spec, values, "enterprise", ent.id),
                         inspector_names=_inspector_names(s))
         record_no = ent.uscc or ent.id[:8]
@@ -434,7 +392,7 @@ def render_risk_report(store: Store, report_id: str, out_path: PathLike) -> Path
         spec = _spec(rep.form_id or "annex6_risk", rep.form_version)
         values: dict[str, Any] = {}
         for f in spec.fields():
-            v = _row_value(rep, f.key)
+            v = _row_value(rep, f.key, RISK_COLUMNS)
             if v is not None:
                 values[f.key] = v
             if f.other_key in (rep.values or {}):

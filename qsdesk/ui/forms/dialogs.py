@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from qsdesk.domain import formspec, supervision
-from qsdesk.services import census, drafts, inspections, risk_reports
+from qsdesk.services import census, drafts, enterprise_binding, inspections, risk_reports
 from qsdesk.store.db import SealedRecordError, Store
 from qsdesk.ui import window_fit
 from qsdesk.ui.forms.widget import FormWidget
@@ -580,15 +580,7 @@ class RiskReportDialog(RecordDialog):
             self._prefill_enterprise(enterprise_id)
 
     def _prefill_enterprise(self, enterprise_id: str) -> None:
-        from qsdesk.store.models import Enterprise
-
-        with self.store.session() as s:
-            ent = s.get(Enterprise, enterprise_id)
-            if ent is None:
-                return
-            is_producer = "producer" in (ent.unit_types or "") or ent.domain == "生产"
-            prefix = "producer" if is_producer else "seller"
-            self.form.set_values({prefix: ent.name, f"{prefix}_uscc": ent.uscc})
+        self.form.set_values(enterprise_binding.risk_party_prefill(self.store, enterprise_id, self.spec))
 
     def save(self) -> bool:
         probs = self.form.problems()
