@@ -24,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from qsdesk.domain.fieldtypes import REGISTRY
+
 __all__ = [
     "ENTERPRISE_COLUMNS",
     "PARTIES",
@@ -89,6 +91,6 @@ def check_binding(field_type: str, binding: Binding, fail: Callable[[str], Excep
     if (binding.column == ADDRESS) != (field_type == "address"):
         raise fail(f"a {field_type} field cannot bind to {binding.column!r}"
                    if binding.column == ADDRESS else "an address field binds to 'address'")
-    if (binding.column == PRODUCTS) != (field_type in ("table", "history")):
+    if (binding.column == PRODUCTS) != REGISTRY[field_type].tabular:
         raise fail(f"a {field_type} field cannot bind to {binding.column!r}"
                    if binding.column == PRODUCTS else "a table binds to 'products'")

@@ -12,28 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from qsdesk.domain.binding import Binding, parse_binding
+from qsdesk.domain.fieldtypes import REGISTRY, FieldType
 
-FIELD_TYPES: frozenset[str] = frozenset(
-    {
-        "text",
-        "multiline",
-        "date",
-        "phone",
-        "uscc",
-        "number",
-        "integer",
-        "choice",
-        "multichoice",
-        "address",
-        "table",
-        "history",
-        "signature",
-        "attachment",
-        "inspector",
-    }
-)
+#: The type names a spec may use (:data:`qsdesk.domain.fieldtypes.REGISTRY`).
+FIELD_TYPES: frozenset[str] = frozenset(REGISTRY)
 FORM_KINDS: frozenset[str] = frozenset({"census", "inspection", "risk", "checklist"})
-ADDRESS_PARTS: tuple[str, ...] = ("province", "city", "county", "town", "detail")
 
 class FormSpecError(ValueError):
     """A form file is malformed. The message names the file, the key and the reason."""
@@ -83,8 +66,13 @@ class Field:
         return f"{self.key}_other"
 
     @property
+    def kind(self) -> FieldType:
+        """The field's type (parse, validate, to-text) from :mod:`qsdesk.domain.fieldtypes`."""
+        return REGISTRY[self.type]
+
+    @property
     def is_tabular(self) -> bool:
-        return self.type in ("table", "history")
+        return REGISTRY[self.type].tabular
 
 
 @dataclass(frozen=True)

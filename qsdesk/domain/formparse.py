@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from qsdesk.domain import binding as _binding
+from qsdesk.domain.fieldtypes import REGISTRY
 from qsdesk.domain.formmodel import (
     FIELD_TYPES,
     FORM_KINDS,
@@ -350,16 +351,17 @@ def _parse_field(ctx: _Ctx, where: str, f: Mapping[str, Any], *, top: bool, in_p
     if ftype not in FIELD_TYPES:
         raise ctx.fail(f"{where}.type", f"unknown field type {ftype!r}")
     choices = _str_list(ctx, f"{where}.choices", f["choices"]) if "choices" in f else ()
-    if ftype in ("choice", "multichoice") and not choices:
+    kind = REGISTRY[ftype]
+    if kind.has_choices and not choices:
         raise ctx.fail(where, f"{ftype} field without choices")
-    if choices and ftype not in ("choice", "multichoice"):
+    if choices and not kind.has_choices:
         raise ctx.fail(f"{where}.choices", f"choices given for a {ftype} field")
     other_choice = _str(ctx, where, f, "other_choice", required=False)
     if other_choice is not None and other_choice not in choices:
         raise ctx.fail(f"{where}.other_choice", f"{other_choice!r} is not one of the choices")
     column = _parse_column(ctx, where, f, ftype, top=top, in_products=in_products)
     columns: tuple[Field, ...] = ()
-    if ftype in ("table", "history"):
+    if kind.tabular:
         if not top:
             raise ctx.fail(where, "tables cannot be nested")
         cols_raw = _table_list(ctx, f"{where}.columns", f.get("columns"))

@@ -70,8 +70,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from qsdesk.domain.fieldtypes import ADDRESS_PARTS
 from qsdesk.domain.formmodel import (
-    ADDRESS_PARTS,
     FIELD_TYPES,
     FORM_KINDS,
     ChecklistItem,

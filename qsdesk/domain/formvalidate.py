@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as _dt
-import re
 from collections.abc import Mapping, Sequence
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from qsdesk.domain.fieldtypes import REGISTRY, is_empty
 from qsdesk.domain.formmodel import Field, FormSpec, Problem
 
 
@@ -30,117 +28,12 @@ def note_of(entry: Any) -> str:
     return ""
 
 
-def _is_empty(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    if isinstance(value, Mapping):
-        return all(_is_empty(v) for v in value.values())
-    if isinstance(value, list | tuple | set | frozenset):
-        return all(_is_empty(v) for v in value)
-    if isinstance(value, bytes | bytearray):
-        return len(value) == 0
-    return False
-
-
-def _parse_date(value: Any) -> _dt.date | None:
-    if isinstance(value, _dt.datetime):
-        return value.date()
-    if isinstance(value, _dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return _dt.date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
-
-
-_PHONE_RE = re.compile(r"^\+?[0-9\-\s()（）转]{5,30}$")
-
-
-def _check_phone(value: str) -> str | None:
-    digits = re.sub(r"\D", "", value)
-    if not _PHONE_RE.match(value.strip()) or not 7 <= len(digits) <= 20:
-        return "电话号码格式不正确（应为手机号或带区号的固定电话）"
-    if len(digits) == 11 and digits.startswith("1") and not re.match(r"^1[3-9]", digits):
-        return "手机号码格式不正确"
-    return None
-
-
-def _check_uscc(value: str) -> str | None:
-    try:
-        from qsdesk.domain import uscc  # written alongside; imported lazily
-    except ImportError:  # pragma: no cover - only while the module does not exist yet
-        code = value.strip().upper()
-        if not re.fullmatch(r"[0-9A-HJ-NPQRTUWXY]{18}", code):
-            return "统一社会信用代码应为18位数字或大写字母"
-        return None
-    try:
-        uscc.validate(value)
-    except ValueError as exc:
-        return str(exc) or "统一社会信用代码无效"
-    return None
+_is_empty = is_empty
 
 
 def _check_scalar(f: Field, value: Any, inspectors: Sequence[str] | None) -> str | None:
-    """Why a non-empty value is invalid for its field, or None."""
-    t = f.type
-    if t in ("text", "multiline", "address", "signature", "attachment", "table", "history"):
-        return None
-    if t == "date":
-        return None if _parse_date(value) is not None else "日期格式不正确，应为 年-月-日（如 2024-05-31）"
-    if t == "phone":
-        if not isinstance(value, str):
-            return "电话号码应为文字"
-        return _check_phone(value)
-    if t == "uscc":
-        if not isinstance(value, str):
-            return "统一社会信用代码应为文字"
-        return _check_uscc(value)
-    if t == "number":
-        if isinstance(value, bool):
-            return "应填写数字"
-        if isinstance(value, int | float | Decimal):
-            return None
-        try:
-            d = Decimal(str(value).strip())
-        except InvalidOperation:
-            return "应填写数字"
-        return None if d.is_finite() else "应填写数字"
-    if t == "integer":
-        if isinstance(value, bool):
-            return "应填写整数"
-        if isinstance(value, int):
-            return None
-        return None if isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip()) else "应填写整数"
-    if t == "choice":
-        if value not in f.choices:
-            return f"“{value}”不是可选项（可选：{'、'.join(f.choices)}）"
-        return None
-    if t == "multichoice":
-        if isinstance(value, str) or not isinstance(value, list | tuple | set | frozenset):
-            return "应为选项列表"
-        bad = [v for v in value if v not in f.choices]
-        if bad:
-            return f"“{bad[0]}”不是可选项（可选：{'、'.join(f.choices)}）"
-        return None
-    if t == "inspector":
-        names = list(value) if f.multiple and isinstance(value, list | tuple) else [value]
-        if f.multiple and isinstance(value, str):
-            return "应为检查人员列表"
-        filled = [n for n in names if not _is_empty(n)]
-        if len(set(filled)) != len(filled):
-            return "检查人员不能重复"
-        if inspectors is not None:
-            bad = [n for n in filled if n not in inspectors]
-            if bad:
-                return f"“{bad[0]}”不是本所登记的检查人员"
-        if f.multiple and f.min_rows and len(filled) < f.min_rows:
-            return f"至少需要{f.min_rows}名检查人员"
-        return None
-    return None  # pragma: no cover - every type is handled above
+    """Why a non-empty value is invalid for its field, or None (the field type decides)."""
+    return REGISTRY[f.type].validate(f, value, inspectors)
 
 
 def _rows(value: Any) -> list[Mapping[str, Any]] | None:
