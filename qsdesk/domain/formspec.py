@@ -46,7 +46,8 @@ File layout (see ``forms/*.toml`` for complete examples)::
 
 Versions: the newest version of a form lives in ``forms/<id>.toml``; when a newer version
 replaces it, the old file is kept as ``forms/<id>.v<N>.toml`` so records made under version N
-still open, validate and print exactly as they were (:func:`load_form_version`).
+still open, validate and print exactly as they were (:func:`load_form_version`). A store's
+catalogue, ``store.forms.spec(form_id, version)``, also sees the versions a county published.
 
 Values (what :func:`validate_values` checks) are plain Python data keyed by field key:
 
@@ -66,11 +67,10 @@ Checklist answers are keyed by item key; each is either the answer string or a m
 from __future__ import annotations
 
 import os
-import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 from qsdesk.domain.fieldtypes import ADDRESS_PARTS
+from qsdesk.domain.formcatalog import BUNDLED, FormCatalog, all_versions_in, forms_dir, newest_of, version_in
 from qsdesk.domain.formmodel import (
     FIELD_TYPES,
     FORM_KINDS,
@@ -90,6 +90,8 @@ __all__ = [
     "FORM_KINDS",
     "ChecklistItem",
     "Field",
+    "BUNDLED",
+    "FormCatalog",
     "FormSpec",
     "FormSpecError",
     "Problem",
@@ -102,54 +104,17 @@ __all__ = [
     "load_form_version",
     "load_forms",
     "note_of",
-    "set_extra_forms_dirs",
     "validate_values",
 ]
 
 # ---------------------------------------------------------------------------------------------
-# Locating form files
-
-
-def forms_dir() -> Path:
-    """The directory holding the form files.
-
-    In order: ``$QSDESK_FORMS_DIR``; ``sys._MEIPASS/forms`` in a PyInstaller build; the
-    ``forms/`` directory at the top of a source checkout; ``forms/`` installed beside the
-    package (package data).
-    """
-    env = os.environ.get("QSDESK_FORMS_DIR")
-    if env:
-        return Path(env)
-    meipass = getattr(sys, "_MEIPASS", None)
-    if meipass:
-        candidate = Path(meipass) / "forms"
-        if candidate.is_dir():
-            return candidate
-    here = Path(__file__).resolve()
-    repo_forms = here.parents[2] / "forms"  # <root>/qsdesk/domain/formspec.py -> <root>/forms
-    if repo_forms.is_dir():
-        return repo_forms
-    packaged = here.parents[1] / "forms"  # qsdesk/forms when shipped as package data
-    if packaged.is_dir():
-        return packaged
-    return repo_forms
-
-
-#: Directories searched after :func:`forms_dir`: form versions a county published, installed
-#: into a data directory (``<data dir>/forms``, set when a store is opened).
-_extra_dirs: list[Path] = []
-
-
-def set_extra_forms_dirs(dirs: Sequence[str | os.PathLike[str]]) -> None:
-    """Replace the directories searched in addition to the bundled forms."""
-    _extra_dirs[:] = [Path(d) for d in dirs]
+# Loading by id: the bundled forms (a store's own catalogue, with the county versions installed in
+# its data directory, is ``store.forms``: :class:`qsdesk.domain.formcatalog.FormCatalog`)
 
 
 def form_dirs() -> list[Path]:
-    """Where forms are looked for by id: :func:`forms_dir`, then the extra directories."""
-    out = [forms_dir()]
-    out += [d for d in _extra_dirs if d.is_dir() and d not in out]
-    return out
+    """Where :func:`load_form` looks for forms by id: the bundled forms (:func:`forms_dir`)."""
+    return BUNDLED.dirs()
 
 
 def _looks_like_path(value: str | os.PathLike[str]) -> bool:
@@ -159,67 +124,29 @@ def _looks_like_path(value: str | os.PathLike[str]) -> bool:
 
 
 def load_form(form_id_or_path: str | os.PathLike[str]) -> FormSpec:
-    """Load one form: by id, its newest version in :func:`form_dirs`; or from a path."""
+    """Load one form: by id, its newest bundled version; or from a path."""
     if _looks_like_path(form_id_or_path):
         return _load_file(Path(form_id_or_path))
-    form_id = str(form_id_or_path)
-    best: FormSpec | None = None
-    for d in form_dirs():
-        path = d / f"{form_id}.toml"
-        if path.is_file():
-            spec = _load_file(path)
-            if best is None or spec.version > best.version:
-                best = spec
-    if best is None:
-        raise FormSpecError(forms_dir() / f"{form_id}.toml", "id", f"no form file for id {form_id!r}")
-    return best
-
-
-def _form_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.glob("*.toml") if p.is_file())
+    return BUNDLED.spec(str(form_id_or_path))
 
 
 def load_all_versions(directory: str | os.PathLike[str] | None = None) -> dict[tuple[str, int], FormSpec]:
-    """Every form file in the directory (default: :func:`form_dirs`), keyed by ``(id, version)``.
+    """Every form file in the directory (default: the bundled forms), keyed by ``(id, version)``.
 
-    Within one directory a version defined twice is an error; across directories the first
-    directory's file is used."""
-    dirs = [Path(directory)] if directory is not None else form_dirs()
-    out: dict[tuple[str, int], FormSpec] = {}
-    for d in dirs:
-        here: dict[tuple[str, int], FormSpec] = {}
-        for path in _form_files(d):
-            spec = _load_file(path)
-            k = (spec.id, spec.version)
-            if k in here:
-                raise FormSpecError(
-                    path, "version", f"{spec.id} version {spec.version} also defined in {here[k].path}"
-                )
-            here[k] = spec
-        for k, spec in here.items():
-            out.setdefault(k, spec)
-    return out
+    Within one directory a version defined twice is an error."""
+    return all_versions_in([Path(directory)]) if directory is not None else BUNDLED.all_versions()
 
 
 def load_forms(directory: str | os.PathLike[str] | None = None) -> dict[str, FormSpec]:
-    """The newest version of every form in the directory, keyed by form id."""
-    latest: dict[str, FormSpec] = {}
-    for (form_id, version), spec in sorted(load_all_versions(directory).items()):
-        if form_id not in latest or version > latest[form_id].version:
-            latest[form_id] = spec
-    return latest
+    """The newest version of every form in the directory (default: the bundled forms), by id."""
+    return newest_of(load_all_versions(directory))
 
 
 def load_form_version(
     form_id: str, version: int, directory: str | os.PathLike[str] | None = None
 ) -> FormSpec:
     """The given version of a form: ``<id>.toml`` if it is that version, else ``<id>.v<N>.toml``
-    (in ``directory``, default every directory of :func:`form_dirs` in turn)."""
-    dirs = [Path(directory)] if directory is not None else form_dirs()
-    for d in dirs:
-        for path in (d / f"{form_id}.toml", d / f"{form_id}.v{version}.toml"):
-            if path.is_file():
-                spec = _load_file(path)
-                if spec.version == version:
-                    return spec
-    raise FormSpecError(dirs[0] / f"{form_id}.v{version}.toml", "version", f"{form_id} version {version} not found")
+    (in ``directory``, default the bundled forms)."""
+    if directory is not None:
+        return version_in([Path(directory)], form_id, version)
+    return BUNDLED.spec(form_id, version)

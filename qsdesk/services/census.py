@@ -71,7 +71,7 @@ def _save_census(
     ``entry_reason`` on an update replaces the recorded one only when given.
     Product rows: matched to existing products by position; extra old rows are soft-deleted.
     """
-    spec = (formspec.load_form_version(FORM_ID, form_version) if form_version else formspec.load_form(FORM_ID))
+    spec = store.forms.spec(FORM_ID, form_version)
     problems = formspec.validate_values(spec, values, {})
     if problems:
         raise CensusError("；".join(f"{p.label}：{p.message}" for p in problems[:5]))
@@ -143,7 +143,7 @@ def census_values(store: Store, enterprise_id: str, spec: formspec.FormSpec | No
         ent = s.get(Enterprise, enterprise_id)
         if ent is None:
             raise CensusError("找不到该企业")
-        return enterprise_binding.form_values(ent, spec or formspec.load_form(FORM_ID))
+        return enterprise_binding.form_values(ent, spec or store.forms.spec(FORM_ID))
 
 
 # ---------------------------------------------------------------------------- adding an enterprise

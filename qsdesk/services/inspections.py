@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from qsdesk.domain import formspec
 from qsdesk.domain.grading import unit_kind
 from qsdesk.services import attachments, audit, enterprise_binding
-from qsdesk.store.db import SealedRecordError, Store, utcnow
+from qsdesk.store.db import SealedRecordError, Store, forms_of, utcnow
 from qsdesk.store.models import Enterprise, Inspection, Inspector, Sampling, Signature
 
 PRODUCER_FORM = "annex4_producer"
@@ -211,7 +211,7 @@ def new_values(store: Store, enterprise_id: str, form_id: str | None = None,
         if ent is None or ent.deleted:
             raise InspectionError("找不到该企业")
         form_id = form_id or form_for_enterprise(ent)
-        spec = formspec.load_form(form_id)
+        spec = store.forms.spec(form_id)
         keys = {f.key: f for f in spec.fields()}
         values = enterprise_binding.prefill_values(ent, spec)
         for f in _fields_of(spec, "history"):
@@ -333,13 +333,12 @@ def save_draft(
             if insp is None or insp.deleted:
                 raise InspectionError("找不到该检查记录")
             _check_editable(insp)
-            spec = formspec.load_form_version(insp.form_id, insp.form_version)
+            spec = store.forms.spec(insp.form_id, insp.form_version)
             action = "update"
         else:
             if not enterprise_id:
                 raise InspectionError("请先选择被检查企业")
-            spec = (formspec.load_form_version(form_id, form_version) if form_version
-                    else formspec.load_form(form_id))
+            spec = store.forms.spec(form_id, form_version)
             insp = Inspection(enterprise_id=enterprise_id, form_id=spec.id, form_version=spec.version,
                               status="draft", inspected_on=date.today())
             s.add(insp)
@@ -359,7 +358,7 @@ def save_draft(
 
 def full_values(session: Session, insp: Inspection) -> dict[str, Any]:
     """The record's values with its signatures put back in (what the form shows)."""
-    spec = formspec.load_form_version(insp.form_id, insp.form_version)
+    spec = forms_of(session).spec(insp.form_id, insp.form_version)
     vals = dict(insp.values or {})
     by_role = {s.role: s for s in insp.signatures if not s.deleted}
     for f in signature_fields(spec):
@@ -455,7 +454,7 @@ def seal(store: Store, inspection_id: str, sealed_by: str | None = None, *,
         if insp is None or insp.deleted:
             raise InspectionError("找不到该检查记录")
         _check_editable(insp)
-        spec = formspec.load_form_version(insp.form_id, insp.form_version)
+        spec = store.forms.spec(insp.form_id, insp.form_version)
         sigs = [SignatureData(r.role, r.signer_name, list(r.strokes or []), r.png, r.refused)
                 for r in insp.signatures if not r.deleted]
         problems = seal_problems(spec, insp.values or {}, insp.answers or {}, sigs,

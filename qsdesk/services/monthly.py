@@ -44,7 +44,9 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from qsdesk.domain.formcatalog import FormCatalog
 from qsdesk.services.activities import unit_kind_of
+from qsdesk.store.db import forms_of
 from qsdesk.store.models import (
     Activity,
     AuditEntry,
@@ -277,10 +279,8 @@ def _end_utc(end: date) -> datetime:
     return datetime(end.year, end.month, end.day, tzinfo=_CHINA).astimezone(UTC) + timedelta(days=1)
 
 
-def _item_keys(form_id: str, needles: tuple[str, ...]) -> list[str]:
-    from qsdesk.domain import formspec
-
-    spec = formspec.load_form(form_id)
+def _item_keys(forms: FormCatalog, form_id: str, needles: tuple[str, ...]) -> list[str]:
+    spec = forms.spec(form_id)
     out = []
     for needle in needles:
         out.extend(it.key for it in spec.items() if needle in it.content)
@@ -359,7 +359,9 @@ def _findings(session: Session, ids: list[str], end: date) -> dict[str, tuple[tu
     from qsdesk.domain.formspec import answer_of
 
     out: dict[str, Any] = {}
-    keys = {f: (_item_keys(f, MANAGERS_ITEMS), _item_keys(f, RESPONSIBILITY_ITEMS)) for f in CHECKLIST_FORMS}
+    forms = forms_of(session)
+    keys = {f: (_item_keys(forms, f, MANAGERS_ITEMS), _item_keys(forms, f, RESPONSIBILITY_ITEMS))
+            for f in CHECKLIST_FORMS}
     for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
         lists = session.execute(
             select(TaskChecklist.enterprise_id, TaskChecklist.id, TaskChecklist.form_id, TaskChecklist.answers)

@@ -31,20 +31,20 @@ class RecordIssue:
     messages: tuple[str, ...]
 
 
-def _spec(cache: dict[tuple[str, int], formspec.FormSpec | None], form_id: str, version: int
-          ) -> formspec.FormSpec | None:
-    key = (form_id, version)
-    if key not in cache:
-        try:
-            cache[key] = formspec.load_form_version(form_id, version)
-        except formspec.FormSpecError:
-            cache[key] = None
-    return cache[key]
+def _spec(store: Store, missing: set[tuple[str, int]], form_id: str, version: int) -> formspec.FormSpec | None:
+    """The record's form version from the store's catalogue; None (remembered) when it is gone."""
+    if (form_id, version) in missing:
+        return None
+    try:
+        return store.forms.spec(form_id, version)
+    except formspec.FormSpecError:
+        missing.add((form_id, version))
+        return None
 
 
 def inconsistent_inspections(store: Store, *, include_drafts: bool = False) -> Iterator[RecordIssue]:
     """Every inspection whose answers contradict each other by its form version's rules."""
-    cache: dict[tuple[str, int], formspec.FormSpec | None] = {}
+    missing: set[tuple[str, int]] = set()
     last = ""
     while True:
         with store.session() as s:
@@ -59,7 +59,7 @@ def inconsistent_inspections(store: Store, *, include_drafts: bool = False) -> I
         if not rows:
             return
         for iid, form_id, version, values, answers, record_no, status, name in rows:
-            spec = _spec(cache, form_id, version)
+            spec = _spec(store, missing, form_id, version)
             if spec is None or not spec.rules:
                 continue
             broken = formrules.check(spec.rules, values or {}, answers or {})

@@ -254,7 +254,7 @@ class InspectionDialog(RecordDialog):
         status = "draft"
         if inspection_id:
             row, values = inspections.load(store, inspection_id)
-            spec = formspec.load_form_version(row.form_id, row.form_version)
+            spec = store.forms.spec(row.form_id, row.form_version)
             answers = dict(row.answers or {})
             enterprise_id = row.enterprise_id
             status = row.status
@@ -265,8 +265,7 @@ class InspectionDialog(RecordDialog):
             form_id, values = inspections.new_values(store, enterprise_id, form_id)
             _prefill_own_inspector(store, values)
             # A restored draft keeps the form version it was typed in.
-            spec = (formspec.load_form_version(form_id, form_version) if form_version
-                    else formspec.load_form(form_id))
+            spec = store.forms.spec(form_id, form_version)
             self._row = None
         super().__init__(store, spec, parent, record_id=inspection_id, enterprise_id=enterprise_id,
                          read_only=status == "sealed")
@@ -401,7 +400,7 @@ class CensusDialog(RecordDialog):
 
     def __init__(self, store: Store, parent: QWidget | None = None, *, enterprise_id: str | None = None,
                  name: str | None = None) -> None:
-        spec = formspec.load_form(census.FORM_ID)
+        spec = store.forms.spec(census.FORM_ID)
         super().__init__(store, spec, parent, record_id=enterprise_id, enterprise_id=enterprise_id)
         self.save_btn.setText("保存(&S)")
         self.entry_reason: QComboBox | None = None
@@ -568,10 +567,10 @@ class RiskReportDialog(RecordDialog):
         values: dict[str, Any] = {}
         if report_id:
             row, values = risk_reports.risk_report_values(store, report_id)
-            spec = formspec.load_form_version(row.form_id, row.form_version)
+            spec = store.forms.spec(row.form_id, row.form_version)
             enterprise_id = enterprise_id or row.enterprise_id
         else:
-            spec = formspec.load_form(risk_reports.FORM_ID)
+            spec = store.forms.spec(risk_reports.FORM_ID)
         super().__init__(store, spec, parent, record_id=report_id, enterprise_id=enterprise_id)
         self.save_btn.setText("保存(&S)")
         if values:
@@ -731,7 +730,7 @@ class DraftRestoreDialog(QDialog):
         for d in items:
             if d.form_id not in titles:
                 try:
-                    titles[d.form_id] = formspec.load_form_version(d.form_id, d.form_version).title
+                    titles[d.form_id] = store.forms.spec(d.form_id, d.form_version).title
                 except formspec.FormSpecError:
                     titles[d.form_id] = d.form_id
             text = f"{d.updated_at.astimezone():%Y-%m-%d %H:%M:%S}  {titles[d.form_id]}"
