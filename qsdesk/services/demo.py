@@ -363,11 +363,12 @@ def _inspections(s: Any, rng: random.Random, today: date, n: int, ent_ids: list[
                  inspector_ids: list[str], now: Any, origin: str, tick: Callable[[int, str], None]) -> int:
     """Inspections with the form's enterprise block, answers, result, opinion and inspectors filled
     as the form would fill them; sealed ones get a record number and their content hash."""
-    from qsdesk.domain.formspec import load_form
     from qsdesk.services.enterprise_binding import prefill_values
     from qsdesk.services.inspections import content_hash
+    from qsdesk.store.db import forms_of
 
-    specs = {"producer": load_form("annex4_producer"), "seller": load_form("annex5_seller")}
+    forms = forms_of(s)
+    specs = {"producer": forms.spec("annex4_producer"), "seller": forms.spec("annex5_seller")}
     plans = {kind: _answer_plan(spec) for kind, spec in specs.items()}
     people = {r.id: (r.name, r.phone) for r in s.execute(select(Inspector.id, Inspector.name, Inspector.phone))}
     counters = {int(name.split(":")[1]): value for name, value in s.execute(
