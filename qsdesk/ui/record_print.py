@@ -339,7 +339,8 @@ def page_print_button(page: Any, table: str, list_title: str) -> QToolButton:
     page.print_selected_action = menu.addAction("打印所选记录…", lambda: print_selected(page, table))
     page.print_list_action = menu.addAction("打印列表…", lambda: print_list_page(page, list_title))
     menu.addSeparator()
-    page.blank_menu = blank_forms_menu(page, page.store.forms)
+    store = getattr(page, "store", None)  # not every page keeps its store under that name
+    page.blank_menu = blank_forms_menu(page, store.forms if store is not None else None)
     menu.addMenu(page.blank_menu)
     btn.setMenu(menu)
     return btn
