@@ -16,25 +16,13 @@ from sqlalchemy import select
 
 from qsdesk.domain import enterprise_names, formspec, grading, supervision, uscc
 from qsdesk.domain.supervision import check_entry
-from qsdesk.services import audit, classes
+from qsdesk.services import audit, classes, enterprise_binding
 from qsdesk.store.db import ConcurrentEditError, Store, expect_rev
 from qsdesk.store.limits import ValueTooLong
 from qsdesk.store.models import Enterprise, Product
 
 FORM_ID = "annex3_census"
 
-#: form key → Enterprise column (plain text fields).
-TEXT_COLUMNS = {
-    "name": "name",
-    "legal_representative": "legal_rep",
-    "registration_authority": "registration_authority",
-    "jurisdiction": "jurisdiction",
-    "contact": "contact",
-    "phone": "phone",
-    "domain": "domain",
-}
-PRODUCT_COLUMNS = ("name", "category", "nominal_producer", "standard", "licence_type", "certificate_no")
-ADDRESS_KEY = "premises"
 
 
 class CensusError(ValueError):
@@ -89,7 +77,7 @@ def _save_census(
     ``entry_reason`` on an update replaces the recorded one only when given.
     Product rows: matched to existing products by position; extra old rows are soft-deleted.
     """
-    spec = (formspec.load_form_version(FORM_ID, form_version) if form_version else formspec.load_form(FORM_ID))
+    spec = store.forms.spec(FORM_ID, form_version)
     problems = formspec.validate_values(spec, values, {})
     if problems:
         raise CensusError("；".join(f"{p.label}：{p.message}" for p in problems[:5]))
@@ -115,25 +103,12 @@ def _save_census(
             ent = Enterprise(name=str(values.get("name") or ""))
             s.add(ent)
             action = "create"
-        for key, col in TEXT_COLUMNS.items():
-            setattr(ent, col, _text(values.get(key)))
+        rows = enterprise_binding.write_census(ent, spec, values)
         if reason is not None:
             ent.entry_reason = reason
         ent.uscc = code
         if code:
             ent.individual_business = uscc.is_individual_business(code)
-        status = _text(values.get("status"))
-        other = _text(values.get("status_other"))
-        ent.status = f"{status}（{other}）" if status == "其他" and other else status
-        addr = values.get(ADDRESS_KEY)
-        if isinstance(addr, dict):
-            ent.province = _text(addr.get("province"))
-            ent.city = _text(addr.get("city"))
-            ent.county = _text(addr.get("county"))
-            ent.town = _text(addr.get("town"))
-            ent.address = _text(addr.get("detail"))
-        else:
-            ent.address = _text(addr)
         if unit_types is not None:
             ent.unit_types = ",".join(grading.parse_unit_types(unit_types))
         if staff is not None:
@@ -145,12 +120,7 @@ def _save_census(
             ent.entry_reason = _text(entry_reason)
         ent.form_id = spec.id
         ent.form_version = spec.version
-        extra = dict(ent.extra or {})
-        if other:
-            extra["status_other"] = other
-        ent.extra = extra
         s.flush()
-        rows = [r for r in (values.get("products") or []) if isinstance(r, dict) and _text(r.get("name"))]
         existing = [p for p in s.scalars(select(Product).where(Product.enterprise_id == ent.id,
                                                                Product.deleted.is_(False))
                                          .order_by(Product.name))]
@@ -162,8 +132,9 @@ def _save_census(
                 prod = Product(enterprise_id=ent.id, name=str(r["name"]).strip())
                 s.add(prod)
                 s.flush()
-            for col in PRODUCT_COLUMNS[1:]:
-                setattr(prod, col, _text(r.get(col)))
+            for col, v in r.items():
+                if col != "name":
+                    setattr(prod, col, _text(v))
             kept.add(prod.id)
         for p in existing:
             if p.id not in kept:
@@ -174,25 +145,13 @@ def _save_census(
         return ent.id
 
 
-def census_values(store: Store, enterprise_id: str) -> dict[str, Any]:
-    """The enterprise as annex 3 values (to reopen the census form)."""
+def census_values(store: Store, enterprise_id: str, spec: formspec.FormSpec | None = None) -> dict[str, Any]:
+    """The enterprise as annex 3 values (to reopen the census form; default: its newest version)."""
     with store.session() as s:
         ent = s.get(Enterprise, enterprise_id)
         if ent is None:
             raise CensusError("找不到该企业")
-        v: dict[str, Any] = {key: getattr(ent, col) for key, col in TEXT_COLUMNS.items()}
-        v["uscc"] = ent.uscc
-        status = ent.status or None
-        other = (ent.extra or {}).get("status_other")
-        if status and status.startswith("其他") and other:
-            v["status"], v["status_other"] = "其他", other
-        else:
-            v["status"] = status
-        v[ADDRESS_KEY] = {"province": ent.province or "", "city": ent.city or "", "county": ent.county or "",
-                          "town": ent.town or "", "detail": ent.address or ""}
-        v["products"] = [{c: getattr(p, c) for c in PRODUCT_COLUMNS}
-                         for p in sorted(ent.products, key=lambda p: p.name) if not p.deleted]
-        return v
+        return enterprise_binding.form_values(ent, spec or store.forms.spec(FORM_ID))
 
 
 # ---------------------------------------------------------------------------- adding an enterprise

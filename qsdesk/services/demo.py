@@ -365,12 +365,13 @@ def _inspections(s: Any, rng: random.Random, today: date, n: int, ent_ids: list[
                  inspector_ids: list[str], now: Any, origin: str, tick: Callable[[int, str], None]) -> int:
     """Inspections with the form's enterprise block, answers, result, opinion and inspectors filled
     as the form would fill them; sealed ones get a record number and their content hash."""
-    from qsdesk.domain.formspec import load_form
-    from qsdesk.services.inspections import ENTERPRISE_BLOCK, business_status_values, content_hash
+    from qsdesk.services.enterprise_binding import prefill_values
+    from qsdesk.services.inspections import content_hash
+    from qsdesk.store.db import forms_of
 
-    specs = {"producer": load_form("annex4_producer"), "seller": load_form("annex5_seller")}
+    forms = forms_of(s)
+    specs = {"producer": forms.spec("annex4_producer"), "seller": forms.spec("annex5_seller")}
     plans = {kind: _answer_plan(spec) for kind, spec in specs.items()}
-    keys = {kind: {f.key for f in spec.fields()} for kind, spec in specs.items()}
     people = {r.id: (r.name, r.phone) for r in s.execute(select(Inspector.id, Inspector.name, Inspector.phone))}
     counters = {int(name.split(":")[1]): value for name, value in s.execute(
         select(Counter.name, Counter.value).where(Counter.name.like("inspection_no:%")))}
@@ -406,12 +407,7 @@ def _inspections(s: Any, rng: random.Random, today: date, n: int, ent_ids: list[
             i2 = rng.choice([x for x in inspector_ids if x != i1] or [None]) if inspector_ids else None
             result = _overall_result(rng, result_choices, problems)
             opinion = "同意" if rng.random() < 0.97 else "有异议"
-            values: dict[str, Any] = {}
-            for key, getter in ENTERPRISE_BLOCK.items():
-                v = getter(ent)
-                if key in keys[kind] and v not in (None, "", []):
-                    values[key] = v
-            values.update(business_status_values(spec.field("business_status"), ent.status))
+            values: dict[str, Any] = prefill_values(ent, spec)
             if ent.products:
                 values["inspected_products"] = ent.products[0].name
             values.update(result=result, opinion=opinion, inspection_date=day.isoformat(),

@@ -71,7 +71,7 @@ def save_duty_check(
     duty_check_id: str | None = None,
 ) -> str:
     """Save (create, or replace the content of) a county's 督查清单 for a station; returns its id."""
-    spec = formspec.load_form(FORM_ID)
+    spec = store.forms.spec(FORM_ID)
     problems = formspec.validate_values(spec, values, answers)
     if problems:
         first = problems[0]
@@ -129,7 +129,7 @@ def export_duty_check(store: Store, duty_check_id: str, out: Path) -> Path:
         row = s.get(DutyCheck, duty_check_id)
         if row is None or row.deleted:
             raise DutyCheckError("督查清单不存在")
-        spec = formspec.load_form_version(row.form_id, row.form_version)
+        spec = store.forms.spec(row.form_id, row.form_version)
         wb = Workbook()
         ws = wb.active
         ws.title = "督查清单"

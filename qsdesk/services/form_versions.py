@@ -5,9 +5,10 @@ text itself, in a synced :class:`~qsdesk.store.models.FormVersion` row. :func:`p
 checks the file with the form loader before anything is stored; the row travels down in the
 county's bundle; at every node that holds such rows :func:`install_forms` writes them into
 ``<data dir>/forms/`` with the loader's naming (``<id>.toml`` for the newest, ``<id>.v<N>.toml``
-for the others). :func:`qsdesk.store.db.open_store` registers that directory with
-:func:`qsdesk.domain.formspec.set_extra_forms_dirs`, so ``load_form`` sees the new version while
-records made under an older version still load theirs through ``load_form_version``.
+for the others). Every store's form catalogue (``store.forms``,
+:class:`qsdesk.domain.formcatalog.FormCatalog`) searches that directory after the bundled forms,
+so ``store.forms.spec(id)`` sees the new version while records made under an older version still
+load theirs through ``store.forms.spec(id, version)``.
 """
 
 from __future__ import annotations

@@ -28,8 +28,8 @@ from sqlalchemy.orm import Session
 from qsdesk.domain import formspec
 from qsdesk.domain.answers import FOUND
 from qsdesk.domain.grading import unit_kind
-from qsdesk.services import attachments, audit
-from qsdesk.store.db import SealedRecordError, Store, expect_rev, utcnow
+from qsdesk.services import attachments, audit, enterprise_binding
+from qsdesk.store.db import SealedRecordError, Store, expect_rev, forms_of, utcnow
 from qsdesk.store.models import Enterprise, Inspection, Inspector, Sampling, Signature
 
 PRODUCER_FORM = "annex4_producer"
@@ -113,42 +113,6 @@ def form_for_enterprise(ent: Enterprise) -> str:
 
 
 # --------------------------------------------------------------------------- pre-fill
-
-
-def _live_products(e: Enterprise) -> list[Any]:
-    return [p for p in e.products if not p.deleted]
-
-
-#: Form field key → how to read it from an Enterprise (annex 4/5 basic-information block).
-#: Only keys present in the record's form version are used.
-ENTERPRISE_BLOCK: dict[str, Any] = {
-    "name": lambda e: e.name,
-    "uscc": lambda e: e.uscc,
-    "legal_representative": lambda e: e.legal_rep,
-    "contact": lambda e: " ".join(x for x in (e.contact, e.phone) if x),
-    "address": lambda e: {"province": e.province or "", "city": e.city or "", "county": e.county or "",
-                          "town": e.town or "", "detail": e.address or ""},
-    "main_products": lambda e: "、".join(p.name for p in _live_products(e)),
-    "licence_types": lambda e: list(dict.fromkeys(p.licence_type for p in _live_products(e) if p.licence_type)),
-    "licence_numbers": lambda e: "、".join(p.certificate_no for p in _live_products(e) if p.certificate_no),
-}
-
-#: Enterprise status (annex 3 wording) → annex 4/5 经营状态 choice. Annex 4 says 停产 where
-#: annex 5 says 停业; :func:`business_status_values` picks whichever the form offers.
-STATUS_MAP = {"在产在营": "正常经营"}
-_STOPPED = {"停业": "停产", "停产": "停业"}
-
-
-def business_status_values(field: formspec.Field, status: str | None) -> dict[str, str]:
-    """The 经营状态 value(s) for an enterprise status: a choice of the form, else 其他 + text."""
-    if not status:
-        return {}
-    for candidate in (STATUS_MAP.get(status), status, _STOPPED.get(status)):
-        if candidate and candidate in field.choices:
-            return {field.key: candidate}
-    if field.other_choice:
-        return {field.key: field.other_choice, field.other_key: status}
-    return {}
 
 
 def _years(today: date) -> list[int]:
@@ -246,17 +210,9 @@ def new_values(store: Store, enterprise_id: str, form_id: str | None = None,
         if ent is None or ent.deleted:
             raise InspectionError("找不到该企业")
         form_id = form_id or form_for_enterprise(ent)
-        spec = formspec.load_form(form_id)
+        spec = store.forms.spec(form_id)
         keys = {f.key: f for f in spec.fields()}
-        values: dict[str, Any] = {}
-        for key, getter in ENTERPRISE_BLOCK.items():
-            if key in keys:
-                v = getter(ent)
-                if v not in (None, "", []) and (not isinstance(v, dict) or any(v.values())):
-                    values[key] = v
-        status = keys.get("business_status")
-        if status is not None:
-            values.update(business_status_values(status, ent.status))
+        values = enterprise_binding.prefill_values(ent, spec)
         for f in _fields_of(spec, "history"):
             src = inspection_history(s, enterprise_id, today) if "inspection" in f.key else \
                 sampling_history(s, enterprise_id, today)
@@ -382,13 +338,12 @@ def save_draft(
             if insp is None or insp.deleted:
                 raise InspectionError("找不到该检查记录")
             _check_editable(insp)
-            spec = formspec.load_form_version(insp.form_id, insp.form_version)
+            spec = store.forms.spec(insp.form_id, insp.form_version)
             action = "update"
         else:
             if not enterprise_id:
                 raise InspectionError("请先选择被检查企业")
-            spec = (formspec.load_form_version(form_id, form_version) if form_version
-                    else formspec.load_form(form_id))
+            spec = store.forms.spec(form_id, form_version)
             insp = Inspection(enterprise_id=enterprise_id, form_id=spec.id, form_version=spec.version,
                               status="draft", inspected_on=date.today())
             s.add(insp)
@@ -408,7 +363,7 @@ def save_draft(
 
 def full_values(session: Session, insp: Inspection) -> dict[str, Any]:
     """The record's values with its signatures put back in (what the form shows)."""
-    spec = formspec.load_form_version(insp.form_id, insp.form_version)
+    spec = forms_of(session).spec(insp.form_id, insp.form_version)
     vals = dict(insp.values or {})
     by_role = {s.role: s for s in insp.signatures if not s.deleted}
     for f in signature_fields(spec):
@@ -506,7 +461,7 @@ def seal(store: Store, inspection_id: str, sealed_by: str | None = None, *,
         if insp is None or insp.deleted:
             raise InspectionError("找不到该检查记录")
         _check_editable(insp)
-        spec = formspec.load_form_version(insp.form_id, insp.form_version)
+        spec = store.forms.spec(insp.form_id, insp.form_version)
         sigs = [SignatureData(r.role, r.signer_name, list(r.strokes or []), r.png, r.refused)
                 for r in insp.signatures if not r.deleted]
         problems = seal_problems(spec, insp.values or {}, insp.answers or {}, sigs,

@@ -44,7 +44,9 @@ from typing import Any, cast
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
+from qsdesk.domain.formcatalog import FormCatalog
 from qsdesk.services.activities import unit_kind_of
+from qsdesk.store.db import forms_of
 from qsdesk.store.models import (
     Activity,
     AuditEntry,
@@ -276,10 +278,8 @@ def _end_utc(end: date) -> datetime:
     return datetime(end.year, end.month, end.day, tzinfo=_CHINA).astimezone(UTC) + timedelta(days=1)
 
 
-def _item_keys(form_id: str, needles: tuple[str, ...]) -> list[str]:
-    from qsdesk.domain import formspec
-
-    spec = formspec.load_form(form_id)
+def _item_keys(forms: FormCatalog, form_id: str, needles: tuple[str, ...]) -> list[str]:
+    spec = forms.spec(form_id)
     out: list[str] = []
     for needle in needles:
         out.extend(it.key for it in spec.items() if needle in it.content)
@@ -391,7 +391,9 @@ def _findings(session: Session, ids: list[str], end: date) -> dict[str, tuple[tu
 
     wanted = set(ids)
     out: dict[str, Any] = {}
-    keys = {f: (_item_keys(f, MANAGERS_ITEMS), _item_keys(f, RESPONSIBILITY_ITEMS)) for f in CHECKLIST_FORMS}
+    forms = forms_of(session)
+    keys = {f: (_item_keys(forms, f, MANAGERS_ITEMS), _item_keys(forms, f, RESPONSIBILITY_ITEMS))
+            for f in CHECKLIST_FORMS}
     scopes: list[list[str] | None] = (
         [None] if len(wanted) > _FINDINGS_ALL else [ids[i:i + 500] for i in range(0, len(ids), 500)])
     for chunk in scopes:

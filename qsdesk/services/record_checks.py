@@ -41,20 +41,20 @@ class RecordIssue:
     messages: tuple[str, ...]
 
 
-def _spec(cache: dict[tuple[str, int], formspec.FormSpec | None], form_id: str, version: int
-          ) -> formspec.FormSpec | None:
-    key = (form_id, version)
-    if key not in cache:
-        try:
-            cache[key] = formspec.load_form_version(form_id, version)
-        except formspec.FormSpecError:
-            cache[key] = None
-    return cache[key]
+def _spec(store: Store, missing: set[tuple[str, int]], form_id: str, version: int) -> formspec.FormSpec | None:
+    """The record's form version from the store's catalogue; None (remembered) when it is gone."""
+    if (form_id, version) in missing:
+        return None
+    try:
+        return store.forms.spec(form_id, version)
+    except formspec.FormSpecError:
+        missing.add((form_id, version))
+        return None
 
 
 def inconsistent_inspections(store: Store, *, include_drafts: bool = False) -> Iterator[RecordIssue]:
     """Every inspection whose answers contradict each other by its form version's rules."""
-    cache: dict[tuple[str, int], formspec.FormSpec | None] = {}
+    missing: set[tuple[str, int]] = set()
     last = ""
     while True:
         with store.session() as s:
@@ -69,7 +69,7 @@ def inconsistent_inspections(store: Store, *, include_drafts: bool = False) -> I
         if not rows:
             return
         for iid, form_id, version, values, answers, record_no, status, name in rows:
-            spec = _spec(cache, form_id, version)
+            spec = _spec(store, missing, form_id, version)
             if spec is None:
                 continue
             broken = contradictions(spec, values or {}, answers or {})
@@ -106,7 +106,7 @@ def inconsistent_form_records(store: Store) -> Iterator[FormRecordIssue]:
     """Risk reports, task checklists and 督查清单 whose content contradicts itself."""
     from qsdesk.services.risk import STATUS_LABELS
 
-    cache: dict[tuple[str, int], formspec.FormSpec | None] = {}
+    missing: set[tuple[str, int]] = set()
     kinds = (
         ("风险信息采集表", RiskReport,
          (RiskReport.report_no, RiskReport.status, RiskReport.investigation, Enterprise.name),
@@ -129,7 +129,7 @@ def inconsistent_form_records(store: Store) -> Iterator[FormRecordIssue]:
                 break
             for row in rows:
                 rid, form_id, version, values, answers, *rest = row
-                spec = _spec(cache, form_id, version)
+                spec = _spec(store, missing, form_id, version)
                 msgs = contradictions(spec, values or {}, answers if model is not RiskReport else {}) \
                     if spec is not None else []
                 if model is RiskReport:

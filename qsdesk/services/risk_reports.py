@@ -46,10 +46,9 @@ def save_risk_report(
         if report_id and (row is None or row.deleted):
             raise RiskReportError("找不到该风险信息")
         if row is not None:
-            spec = formspec.load_form_version(row.form_id, row.form_version)
+            spec = store.forms.spec(row.form_id, row.form_version)
         else:
-            spec = (formspec.load_form_version(FORM_ID, form_version) if form_version
-                    else formspec.load_form(FORM_ID))
+            spec = store.forms.spec(FORM_ID, form_version)
         problems = formspec.validate_values(spec, values, {})
         if row is not None and row.status in ("verified", "closed") and not str(
                 values.get("investigation") or "").strip():

@@ -93,7 +93,7 @@ def save_checklist(
         ent = s.get(Enterprise, enterprise_id)
         if ent is None or ent.deleted:
             raise ChecklistError("企业不存在或已删除")
-        spec = formspec.load_form(form_id_for(ent.unit_types, ent.domain))
+        spec = store.forms.spec(form_id_for(ent.unit_types, ent.domain))
         problems = formspec.validate_values(spec, values, answers)
         if problems:
             first = problems[0]
@@ -191,7 +191,7 @@ def export_checklist(store: Store, checklist_id: str, out: Any) -> None:
         row = s.get(TaskChecklist, checklist_id)
         if row is None:
             raise ChecklistError("清单不存在")
-        spec = formspec.load_form_version(row.form_id, row.form_version)
+        spec = store.forms.spec(row.form_id, row.form_version)
         wb = Workbook()
         ws = wb.active
         ws.title = "监管任务清单"

@@ -282,8 +282,12 @@ class Store:
     role: str = ""  # the logged-in user's role ("chief" / "inspector"); "" when nobody logged in
     _factory: sessionmaker[Session] = field(init=False, repr=False)
     _changes: ChangeTracker = field(init=False, repr=False)
+    #: The forms this store's records use: the bundled ones and the versions a county published,
+    #: installed in ``<data dir>/forms`` (:mod:`qsdesk.services.form_versions`); cached.
+    forms: formspec.FormCatalog = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self.forms = formspec.FormCatalog([self.data_dir.root / "forms"] if self.data_dir is not None else [])
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
         self._update_info()
         event.listen(self._factory, "before_flush", _stamp)
@@ -297,7 +301,7 @@ class Store:
     def _update_info(self) -> None:
         # Every new session carries the node code (stamped on rows) and the logged-in user
         # (written to audit entries).
-        self._factory.kw["info"] = {"origin": self.origin, "actor": self.actor}
+        self._factory.kw["info"] = {"origin": self.origin, "actor": self.actor, "forms": self.forms}
 
     def set_origin(self, code: str) -> None:
         self.origin = code
@@ -388,8 +392,6 @@ def open_store(data_dir: Path | str | None = None, *, url: str | None = None, mi
     if url is None and dd.db_path.is_file():
         os.chmod(dd.db_path, 0o600)
     store = Store(engine=engine, data_dir=dd)
-    # form versions a county published are installed here (qsdesk.services.form_versions)
-    formspec.set_extra_forms_dirs([dd.root / "forms"])
     try:
         node = store.self_node()
     except Exception:  # an unmigrated database has no node table yet
@@ -397,6 +399,12 @@ def open_store(data_dir: Path | str | None = None, *, url: str | None = None, mi
     if node is not None:
         store.set_origin(node.code)
     return store
+
+
+def forms_of(session: Session) -> formspec.FormCatalog:
+    """The form catalogue of the store a session came from (the bundled forms for a bare one)."""
+    forms = session.info.get("forms")
+    return forms if isinstance(forms, formspec.FormCatalog) else formspec.BUNDLED
 
 
 def integrity_check(engine: Engine) -> list[str]:

@@ -188,7 +188,7 @@ class MainWindow(QMainWindow):
         for form, title in BLANK_FORMS:
             act = self.blank_menu.addAction(title)
             act.setData(form)
-            act.triggered.connect(lambda _checked=False, f=form: open_blank(self, f))
+            act.triggered.connect(lambda _checked=False, f=form: open_blank(self, f, self.store.forms if self.store is not None else None))
 
     def set_store(self, store: Store) -> None:
         """Attach the opened database and show the remembered page."""

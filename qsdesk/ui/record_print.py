@@ -28,6 +28,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QMessageBox, QToolButton, QWidget
 
+from qsdesk.domain.formcatalog import FormCatalog
 from qsdesk.ui.print_preview import PrintPreviewDialog
 from qsdesk.ui.worker import TaskCancelled
 
@@ -182,29 +183,31 @@ def preview_for_dialog(dlg: Any) -> PrintPreviewDialog | None:
     return made
 
 
-def preview_blank(form: str, parent: QWidget | None = None, *, show: bool = True) -> PrintPreviewDialog | None:
-    """The preview of an empty form to fill in by hand (annex 4/5 in their two copies)."""
+def preview_blank(form: str, parent: QWidget | None = None, *, show: bool = True,
+                  forms: FormCatalog | None = None) -> PrintPreviewDialog | None:
+    """The preview of an empty form to fill in by hand (annex 4/5 in their two copies), from the
+    store's catalogue ``forms`` (its county versions) when given, else the bundled forms."""
     from qsdesk.services import printing
 
     title = dict(BLANK_FORMS).get(form, form)
-    return preview_pdf(parent, lambda p: printing.render_blank(form, p), f"空白表：{title}",
+    return preview_pdf(parent, lambda p: printing.render_blank(form, p, forms=forms), f"空白表：{title}",
                        _safe_name(f"空白表_{title}.pdf"), show=show)
 
 
-def blank_forms_menu(parent: QWidget) -> QMenu:
+def blank_forms_menu(parent: QWidget, forms: FormCatalog | None = None) -> QMenu:
     """The 空白表 menu: one entry per blank form, each opening its print preview."""
     menu = QMenu("空白表", parent)
     menu.setToolTip("打印空白表，现场手工填写（停电、设备故障时使用）")
     for form, title in BLANK_FORMS:
         act = menu.addAction(title)
         act.setData(form)
-        act.triggered.connect(lambda _checked=False, f=form: open_blank(parent, f))
+        act.triggered.connect(lambda _checked=False, f=form: open_blank(parent, f, forms))
     return menu
 
 
-def open_blank(parent: QWidget, form: str) -> None:
+def open_blank(parent: QWidget, form: str, forms: FormCatalog | None = None) -> None:
     """Open the print preview of a blank form (kept as ``parent.blank_preview``)."""
-    dlg = preview_blank(form, parent)
+    dlg = preview_blank(form, parent, forms=forms)
     parent.setProperty("qsdesk_blank_preview", form)
     parent.blank_preview = dlg  # type: ignore[attr-defined]
 
@@ -358,7 +361,8 @@ def page_print_button(page: Any, table: str, list_title: str) -> QToolButton:
     menu.addAction("打印所选记录…", lambda: print_selected(page, table))
     page.print_list_action = menu.addAction("打印列表…", lambda: print_list_page(page, list_title))
     menu.addSeparator()
-    page.blank_menu = blank_forms_menu(page)
+    store = getattr(page, "store", None)  # not every page keeps its store under that name
+    page.blank_menu = blank_forms_menu(page, store.forms if store is not None else None)
     menu.addMenu(page.blank_menu)
     btn.setMenu(menu)
     return btn

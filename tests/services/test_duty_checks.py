@@ -114,4 +114,3 @@ def test_baoshan_task_checklist_variant_published_and_matches_annex(tmp_path: Pa
             "task_producer.toml", "task_seller.toml"]
     finally:
         pair.close()
-        formspec.set_extra_forms_dirs([])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -29,13 +28,6 @@ from tests.services.form_versions import make_v2_forms_dir
 from tests.services.sync_helpers import COUNTY, STATION, add_enterprise, add_inspection, make_pair, snapshot
 
 
-@pytest.fixture(autouse=True)
-def _forget_data_forms() -> Iterator[None]:
-    """open_store registers its data dir's forms/ for the process; don't leak it to other tests."""
-    yield
-    formspec.set_extra_forms_dirs([])
-
-
 def _publish_master_data(county: object, tmp_path: Path) -> str:
     v2_dir, extra_item = make_v2_forms_dir(tmp_path)
     pub = publish_form(county, v2_dir / "annex4_producer.toml")  # type: ignore[arg-type]
@@ -54,8 +46,10 @@ def test_county_sends_catalogue_notices_and_form_version_down(tmp_path: Path) ->
         ent = add_enterprise(pair.station)
         old_record = add_inspection(pair.station, ent)  # made under version 1
         extra_item = _publish_master_data(pair.county, tmp_path)
-        # the county itself uses the new version at once
-        assert formspec.load_form("annex4_producer").version == 2
+        # the county itself uses the new version at once; the bundled forms are unchanged
+        assert pair.county.forms.spec("annex4_producer").version == 2  # type: ignore[attr-defined]
+        assert pair.station.forms.spec("annex4_producer").version == 1  # type: ignore[attr-defined]
+        assert formspec.load_form("annex4_producer").version == 1
 
         down = export_bundle(pair.county, STATION, pair.usb)
         assert down.counts == {"key_product": 2, "notice": 1, "form_version": 1}
@@ -69,16 +63,16 @@ def test_county_sends_catalogue_notices_and_form_version_down(tmp_path: Path) ->
 
     station = open_store(station_root)  # as at the next start of the station's program
     try:
-        spec = formspec.load_form("annex4_producer")
+        spec = station.forms.spec("annex4_producer")
         assert spec.version == 2 and extra_item in {i.key for i in spec.items()}
-        v1 = formspec.load_form_version("annex4_producer", 1)
+        v1 = station.forms.spec("annex4_producer", 1)
         assert extra_item not in {i.key for i in v1.items()}
         insp, values = inspections.load(station, old_record)
         assert insp.form_version == 1 and values["contact"] == "王强"
         new_id = inspections.save_draft(station, form_id="annex4_producer", values={}, answers={},
                                         enterprise_id=ent)
         assert inspections.load(station, new_id)[0].form_version == 2
-        assert formspec.load_forms()["annex4_producer"].version == 2
+        assert station.forms.newest()["annex4_producer"].version == 2
         assert [n.title for n in list_notices(station)] == ["关于开展重点工业产品质量安全监督检查的通知"]
         assert {k.name: k.licence_type for k in list_key_products(station)} == {
             "电线电缆": "工业产品生产许可证", "燃气灶具": "CCC"}

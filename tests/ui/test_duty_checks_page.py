@@ -21,7 +21,6 @@ def pair(tmp_path: Path) -> Iterator[Pair]:
     yield p
     p.station.close()
     p.county.close()
-    formspec.set_extra_forms_dirs([])
 
 
 def test_county_fills_station_reads(qtbot: QtBot, pair: Pair) -> None:

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
-from qsdesk.domain import formspec
 from qsdesk.services.sync.exchange import export_bundle, import_bundle
 from qsdesk.store.models import AuditEntry, FormVersion, KeyProduct, Notice
 from qsdesk.ui.pages.master_data import KeyProductDialog, MasterDataPanel, NoticeDialog
@@ -28,7 +27,6 @@ def pair(tmp_path: Path) -> Iterator[Pair]:
     yield p
     p.station.close()
     p.county.close()
-    formspec.set_extra_forms_dirs([])  # open_store registered the data dirs' forms/ for the process
 
 
 def _panel(qtbot: QtBot, store: object) -> tuple[MasterDataPanel, list[tuple[str, str]]]:

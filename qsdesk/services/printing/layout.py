@@ -60,8 +60,6 @@ LINE = colors.black
 SHADE = colors.Color(0.93, 0.93, 0.93)
 PAD = 3
 
-#: Field types that take a whole row of the grid.
-WIDE_TYPES = frozenset({"multiline", "address", "multichoice", "signature", "attachment"})
 BLANK_TABLE_ROWS = 3
 #: Longest text cell kept in one row; longer notes continue in rows below (so a row never has
 #: to split across a page and the rest of the table keeps its rules).
@@ -198,33 +196,45 @@ def pack_options(parts: Sequence[str], width: float | None, font_size: float = 9
 
 
 def format_text(f: Field, value: Any, filled: Filled, width: float | None = None) -> str:
-    """Plain text of a value, choices wrapped between options to ``width``."""
-    if f.type in ("choice", "multichoice"):
-        return format_choices(f, value, filled.values, width)
-    return format_scalar(f, value, filled)
+    """Plain text of a value as printed, by its field type (:data:`RENDERERS`); choices wrapped
+    between options to ``width``."""
+    return RENDERERS[f.type](f, value, filled, width)
 
 
-def format_scalar(f: Field, value: Any, filled: Filled) -> str:
-    """Plain text of a value."""
-    if f.type == "date":
-        return format_date(value)
-    if f.type in ("choice", "multichoice"):
-        return format_choices(f, value, filled.values)
-    if f.type == "address":
-        return format_address(value, f.placeholder)
-    if f.type == "inspector":
-        vals = value if isinstance(value, list | tuple) else ([value] if value else [])
-        return "、".join(filled.inspector_names.get(str(v), str(v)) for v in vals if v)
-    if f.type == "attachment":
-        items = value if isinstance(value, list | tuple) else ([value] if value else [])
-        names = [str(i.get("filename") or i.get("caption") or i.get("sha256", "")[:12]) if isinstance(i, Mapping)
-                 else str(i) for i in items]
-        return "、".join(n for n in names if n)
+Renderer = Callable[[Field, Any, "Filled", "float | None"], str]
+
+
+def _render_plain(f: Field, value: Any, filled: Filled, width: float | None) -> str:
+    return f.kind.to_text(f, value)
+
+
+def _render_str(f: Field, value: Any, filled: Filled, width: float | None) -> str:
+    """``str(value)`` (whole floats without ``.0``): text-like values, and what a table or a
+    signature holds should it reach a text cell."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def _render_inspector(f: Field, value: Any, filled: Filled, width: float | None) -> str:
+    vals = value if isinstance(value, list | tuple) else ([value] if value else [])
+    return "、".join(filled.inspector_names.get(str(v), str(v)) for v in vals if v)
+
+
+#: The printed text of a value, by field type name (every type of the registry has one).
+RENDERERS: dict[str, Renderer] = {
+    "text": _render_str, "multiline": _render_str, "phone": _render_str, "uscc": _render_str,
+    "number": _render_str, "integer": _render_str, "table": _render_str, "history": _render_str,
+    "signature": _render_str,
+    "date": lambda f, v, filled, w: format_date(v),
+    "choice": lambda f, v, filled, w: format_choices(f, v, filled.values, w),
+    "multichoice": lambda f, v, filled, w: format_choices(f, v, filled.values, w),
+    "address": lambda f, v, filled, w: format_address(v, f.placeholder),
+    "attachment": _render_plain,
+    "inspector": _render_inspector,
+}
 
 
 # --------------------------------------------------------------------------- building blocks
@@ -508,19 +518,30 @@ def _value_width(grid: _Grid, wide: bool) -> float:
 def _field_flowable(f: Field, filled: Filled, width: float, people: Sequence[str] = ()) -> Any:
     st = styles()
     value = filled.values.get(f.key)
-    if f.type == "signature":
-        return _signature_cell(f, filled, width, people)
-    if f.type == "multiline":
-        text = "" if value is None else str(value)
-        cell: list[Flowable] = []
-        if text:
-            cell.append(para(text, st.cell))
-        else:
-            cell.append(Spacer(1, filled.text_height))
-        if f.help and f.label_printed is False:
-            cell.append(para(f.help, st.small))
-        return cell
+    if f.type in CELL_FLOWABLES:
+        return CELL_FLOWABLES[f.type](f, filled, width, people)
     return text_cell(format_text(f, value, filled, width), st.cell, width)
+
+
+def _multiline_cell(f: Field, filled: Filled, width: float, people: Sequence[str]) -> Any:
+    st = styles()
+    value = filled.values.get(f.key)
+    text = "" if value is None else str(value)
+    cell: list[Flowable] = []
+    if text:
+        cell.append(para(text, st.cell))
+    else:
+        cell.append(Spacer(1, filled.text_height))
+    if f.help and f.label_printed is False:
+        cell.append(para(f.help, st.small))
+    return cell
+
+
+#: Field types printed as a flowable of their own rather than a text cell.
+CELL_FLOWABLES: dict[str, Callable[[Field, Filled, float, Sequence[str]], Any]] = {
+    "signature": lambda f, filled, width, people: _signature_cell(f, filled, width, people),
+    "multiline": _multiline_cell,
+}
 
 
 def signatures_for(f: Field, filled: Filled) -> list[SignatureImage]:
@@ -542,11 +563,11 @@ def _label(f: Field, width: float = LABEL_WIDTH) -> Flowable:
 
 
 def _is_wide(f: Field) -> bool:
-    if f.type in WIDE_TYPES:
+    if f.kind.wide:
         return True
-    if f.type == "choice":
+    if f.kind.has_choices:
         return sum(len(c) + 1 for c in f.choices) > 14
-    return not f.label_printed and f.type in ("multiline",)
+    return False
 
 
 def _tabular(f: Field, filled: Filled, width: float) -> Table:
@@ -556,7 +577,7 @@ def _tabular(f: Field, filled: Filled, width: float) -> Table:
     rows_in = [r for r in rows_in if isinstance(r, Mapping) and any(v not in (None, "") for v in r.values())]
     n_empty = 0
     if not rows_in:
-        n_empty = max(f.min_rows, BLANK_TABLE_ROWS if filled.blank or f.type == "table" else 1)
+        n_empty = max(f.min_rows, BLANK_TABLE_ROWS if filled.blank or f.kind.offers_empty_row else 1)
         if f.max_rows:
             n_empty = min(n_empty, f.max_rows)
     has_label = f.label_printed
@@ -567,7 +588,7 @@ def _tabular(f: Field, filled: Filled, width: float) -> Table:
               + [text_cell(c.label, st.label, col_w - 2 * PAD) for c in f.columns])
     data: list[list[Any]] = [header]
     empty_row = lead + [text_cell(format_text(c, None, filled, col_w - 2 * PAD), st.cell, col_w - 2 * PAD)
-                        if c.type in ("choice", "multichoice") else "" for c in f.columns]
+                        if c.kind.has_choices else "" for c in f.columns]
     for r in rows_in:
         data.append(lead + [text_cell(format_text(c, r.get(c.key), filled, col_w - 2 * PAD), st.cell_center,
                                       col_w - 2 * PAD)
@@ -586,7 +607,7 @@ def _tabular(f: Field, filled: Filled, width: float) -> Table:
     heights = [None] + [max(7 * mm, filled.row_height)] * (len(data) - 1)
     widths = ([label_w] if has_label else []) + [col_w] * len(f.columns)
     t = Table(data, colWidths=widths, rowHeights=heights if n_empty and not any(
-        c.type in ("choice", "multichoice") for c in f.columns) else None)
+        c.kind.has_choices for c in f.columns) else None)
     t.setStyle(_grid_style(style))
     return t
 
@@ -623,7 +644,7 @@ def section_flowables(section: Section, filled: Filled, width: float) -> list[Fl
     has_signature = False
     people = section_people(section, filled)
     for f in section.fields:
-        if f.type == "table" and len(f.columns) > MAX_TABULAR_COLUMNS:
+        if f.is_tabular and len(f.columns) > MAX_TABULAR_COLUMNS:
             _table_blocks(f, filled, grid)
             continue
         if f.is_tabular:

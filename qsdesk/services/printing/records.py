@@ -27,7 +27,7 @@ from reportlab.platypus import Flowable, Paragraph, Spacer, Table
 
 from qsdesk.domain import formspec
 from qsdesk.resources import missing_glyphs
-from qsdesk.services import audit
+from qsdesk.services import audit, enterprise_binding
 from qsdesk.services.printing.base import (
     TWO_COPIES,
     Decor,
@@ -47,7 +47,7 @@ from qsdesk.services.printing.layout import (
     form_story,
     text_cell,
 )
-from qsdesk.store.db import Store
+from qsdesk.store.db import Store, forms_of
 from qsdesk.store.models import (
     AuditEntry,
     Enterprise,
@@ -84,31 +84,11 @@ def resolve_form_id(name: str) -> str:
     return FORM_ALIASES.get(name, name)
 
 
-_spec_cache: dict[tuple[str, int | None], tuple[tuple[float, ...], formspec.FormSpec]] = {}
-
-
-def _form_files_stamp(form_id: str) -> tuple[float, ...]:
-    """Modification times of the files a form id may load from (a changed file is reloaded)."""
-    return tuple(p.stat().st_mtime for d in formspec.form_dirs() for p in sorted(d.glob(f"{form_id}*.toml")))
-
-
-def _spec(form_id: str, version: int | None = None) -> formspec.FormSpec:
-    """The form spec, cached per process (a batch of 1,000 records parses the TOML once)."""
-    key = (form_id, version)
-    stamp = _form_files_stamp(form_id)
-    hit = _spec_cache.get(key)
-    if hit is not None and hit[0] == stamp:
-        return hit[1]
-    spec = _load_spec(form_id, version)
-    _spec_cache[key] = (stamp, spec)
-    return spec
-
-
-def _load_spec(form_id: str, version: int | None) -> formspec.FormSpec:
+def _spec(forms: formspec.FormCatalog, form_id: str, version: int | None = None) -> formspec.FormSpec:
+    """The form a record was made with, from the store's catalogue (cached there: a batch of
+    1,000 records parses the TOML once); a missing or broken form is a :class:`PrintError`."""
     try:
-        if version is not None:
-            return formspec.load_form_version(form_id, version)
-        return formspec.load_form(form_id)
+        return forms.spec(form_id, version)
     except formspec.FormSpecError as exc:
         if exc.key not in ("id", "version"):
             raise PrintError(f"表单文件有误，无法打印：{exc}") from exc
@@ -231,7 +211,7 @@ def _inspection_part(session: Any, inspection_id: str, copies: Sequence[str],
     insp = session.get(Inspection, inspection_id)
     if insp is None or insp.deleted:
         raise PrintError(f"找不到检查记录：{inspection_id}")
-    spec = _spec(insp.form_id, insp.form_version)
+    spec = _spec(forms_of(session), insp.form_id, insp.form_version)
     sealed = insp.status == "sealed"
     values = _with_attachments(session, spec, dict(insp.values or {}), "inspection", insp.id)
     filled = Filled(values=values, answers=dict(insp.answers or {}), signatures=_signatures(insp),
@@ -346,13 +326,14 @@ def _render_inspections(store: Store, ids: list[str], out: Path, *, record_print
 # --------------------------------------------------------------------------- other records
 
 
-def _row_value(obj: Any, key: str) -> Any:
-    """A field's value from a record: its ``values``/``extra`` JSON, else a column of that name."""
+def _row_value(obj: Any, key: str, columns: Sequence[str] = ()) -> Any:
+    """A field's value from a record: its ``values``/``extra`` JSON, else one of the named columns
+    (reports saved before their form values were kept store those in columns)."""
     for bag in ("values", "extra"):
         d = getattr(obj, bag, None)
         if isinstance(d, Mapping) and key in d:
             return d[key]
-    if hasattr(type(obj), key) and not key.startswith("_"):
+    if key in columns:
         v = getattr(obj, key)
         if isinstance(v, datetime | date | str | int | float | list) or v is None:
             return v
@@ -360,44 +341,8 @@ def _row_value(obj: Any, key: str) -> Any:
     return None
 
 
-#: Annex 3 keys that are not column names of Enterprise.
-ENTERPRISE_ALIASES: dict[str, str] = {
-    "enterprise_name": "name", "legal_representative": "legal_rep", "premises": "address",
-    "premises_address": "address", "business_address": "address", "contact_person": "contact",
-    "contact_phone": "phone", "business_status": "status", "enterprise_status": "status",
-}
-
-
-def _enterprise_values(ent: Enterprise, spec: formspec.FormSpec) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    products = [p for p in ent.products if not p.deleted]
-    for f in spec.fields():
-        if f.is_tabular:
-            rows = []
-            for p in products:
-                row = {}
-                for c in f.columns:
-                    key = {"product_name": "name", "licence": "licence_type",
-                           "licence_types": "licence_type", "certificate": "certificate_no"}.get(c.key, c.key)
-                    v = _row_value(p, key)
-                    if c.type == "multichoice" and isinstance(v, str):
-                        v = [v]
-                    row[c.key] = v
-                rows.append(row)
-            stored = (ent.extra or {}).get(f.key)
-            values[f.key] = rows or stored or []
-            continue
-        v = _row_value(ent, f.key)
-        if v is None and f.key in ENTERPRISE_ALIASES:
-            v = _row_value(ent, ENTERPRISE_ALIASES[f.key])
-        if f.type == "multichoice" and isinstance(v, str):
-            v = [x for x in v.split(",") if x]
-        if v is not None:
-            values[f.key] = v
-        other = (ent.extra or {}).get(f.other_key)
-        if other:
-            values[f.other_key] = other
-    return values
+#: Annex 6 fields a risk report also keeps in a column of its own (:class:`RiskReport`).
+RISK_COLUMNS = ("sources", "product_name", "description", "investigation")
 
 
 def render_enterprise(store: Store, enterprise_id: str, out_path: PathLike) -> Path:
@@ -406,15 +351,8 @@ def render_enterprise(store: Store, enterprise_id: str, out_path: PathLike) -> P
         ent = s.get(Enterprise, enterprise_id)
         if ent is None or ent.deleted:
             raise PrintError(f"找不到企业：{enterprise_id}")
-        spec = _spec(ent.form_id or "annex3_census", ent.form_version)
-        values = _enterprise_values(ent, spec)
-        try:  # the census service knows how annex 3 maps onto the enterprise columns
-            from qsdesk.services import census
-
-            values.update({k: v for k, v in census.census_values(store, enterprise_id).items()
-                           if v not in (None, "", [])})
-        except (ImportError, ValueError):
-            pass
+        spec = _spec(store.forms, ent.form_id or "annex3_census", ent.form_version)
+        values = enterprise_binding.prefill_values(ent, spec)  # the spec binds every field
         filled = Filled(values=_with_attachments(s, spec, values, "enterprise", ent.id),
                         inspector_names=_inspector_names(s))
         record_no = ent.uscc or ent.id[:8]
@@ -431,10 +369,10 @@ def render_risk_report(store: Store, report_id: str, out_path: PathLike) -> Path
         rep = s.get(RiskReport, report_id)
         if rep is None or rep.deleted:
             raise PrintError(f"找不到风险信息：{report_id}")
-        spec = _spec(rep.form_id or "annex6_risk", rep.form_version)
+        spec = _spec(store.forms, rep.form_id or "annex6_risk", rep.form_version)
         values: dict[str, Any] = {}
         for f in spec.fields():
-            v = _row_value(rep, f.key)
+            v = _row_value(rep, f.key, RISK_COLUMNS)
             if v is not None:
                 values[f.key] = v
             if f.other_key in (rep.values or {}):
@@ -455,7 +393,7 @@ def render_task_checklist(store: Store, checklist_id: str, out_path: PathLike) -
         tc = s.get(TaskChecklist, checklist_id)
         if tc is None or tc.deleted:
             raise PrintError(f"找不到任务清单：{checklist_id}")
-        spec = _spec(tc.form_id, tc.form_version)
+        spec = _spec(store.forms, tc.form_id, tc.form_version)
         ent = s.get(Enterprise, tc.enterprise_id)
         values = dict(tc.values or {})
         for f in spec.fields():
@@ -482,7 +420,7 @@ def render_duty_check(store: Store, duty_check_id: str, out_path: PathLike) -> P
         dc = s.get(DutyCheck, duty_check_id)
         if dc is None or dc.deleted:
             raise PrintError(f"找不到督查清单：{duty_check_id}")
-        spec = _spec(dc.form_id, dc.form_version)
+        spec = _spec(store.forms, dc.form_id, dc.form_version)
         filled = Filled(values=dict(dc.values or {}), answers=dict(dc.answers or {}),
                         inspector_names=_inspector_names(s))
         st = s.get(Node, dc.station_code)
@@ -494,10 +432,12 @@ def render_duty_check(store: Store, duty_check_id: str, out_path: PathLike) -> P
     return out
 
 
-def render_blank(form_id: str, out_path: PathLike, *, copies: Sequence[str] | None = None) -> Path:
-    """An empty form for filling in by hand (field fallback); annexes 4/5 in two copies."""
+def render_blank(form_id: str, out_path: PathLike, *, copies: Sequence[str] | None = None,
+                 forms: formspec.FormCatalog | None = None) -> Path:
+    """An empty form for filling in by hand (field fallback); annexes 4/5 in two copies.
+    ``forms``: a store's catalogue (default: the bundled forms)."""
     fid = resolve_form_id(form_id)
-    spec = _spec(fid)
+    spec = _spec(forms or formspec.BUNDLED, fid)
     if copies is None:
         copies = TWO_COPIES if fid in TWO_COPY_FORMS else ()
     decor = Decor(record_no="　" * 8, copy_labels=tuple(copies), footer_left=_footer(spec))

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from qsdesk.domain import formspec, supervision
-from qsdesk.services import census, drafts, inspections, revisions, risk_reports
+from qsdesk.services import census, drafts, enterprise_binding, inspections, revisions, risk_reports
 from qsdesk.store.db import ConcurrentEditError, SealedRecordError, Store
 from qsdesk.ui import window_fit
 from qsdesk.ui.forms.widget import FormWidget
@@ -314,7 +314,7 @@ class InspectionDialog(RecordDialog):
         status = "draft"
         if inspection_id:
             row, values = inspections.load(store, inspection_id)
-            spec = formspec.load_form_version(row.form_id, row.form_version)
+            spec = store.forms.spec(row.form_id, row.form_version)
             answers = dict(row.answers or {})
             enterprise_id = row.enterprise_id
             status = row.status
@@ -325,8 +325,7 @@ class InspectionDialog(RecordDialog):
             form_id, values = inspections.new_values(store, enterprise_id, form_id)
             _prefill_own_inspector(store, values)
             # A restored draft keeps the form version it was typed in.
-            spec = (formspec.load_form_version(form_id, form_version) if form_version
-                    else formspec.load_form(form_id))
+            spec = store.forms.spec(form_id, form_version)
             self._row = None
         super().__init__(store, spec, parent, record_id=inspection_id, enterprise_id=enterprise_id,
                          read_only=status == "sealed")
@@ -474,7 +473,7 @@ class CensusDialog(RecordDialog):
 
     def __init__(self, store: Store, parent: QWidget | None = None, *, enterprise_id: str | None = None,
                  name: str | None = None) -> None:
-        spec = formspec.load_form(census.FORM_ID)
+        spec = store.forms.spec(census.FORM_ID)
         super().__init__(store, spec, parent, record_id=enterprise_id, enterprise_id=enterprise_id)
         self.save_btn.setText("保存(&S)")
         self.entry_reason: QComboBox | None = None
@@ -653,10 +652,10 @@ class RiskReportDialog(RecordDialog):
         if report_id:
             row, values = risk_reports.risk_report_values(store, report_id)
             rev = row.rev
-            spec = formspec.load_form_version(row.form_id, row.form_version)
+            spec = store.forms.spec(row.form_id, row.form_version)
             enterprise_id = enterprise_id or row.enterprise_id
         else:
-            spec = formspec.load_form(risk_reports.FORM_ID)
+            spec = store.forms.spec(risk_reports.FORM_ID)
         super().__init__(store, spec, parent, record_id=report_id, enterprise_id=enterprise_id)
         if rev is not None:
             self.loaded_rev = rev  # read with the values, in one session
@@ -672,15 +671,7 @@ class RiskReportDialog(RecordDialog):
         self.form.set_values(values)
 
     def _prefill_enterprise(self, enterprise_id: str) -> None:
-        from qsdesk.services import records
-
-        with self.store.session() as s:
-            ent = records.enterprise(s, enterprise_id)
-            if ent is None:
-                return
-            is_producer = "producer" in (ent.unit_types or "") or ent.domain == "生产"
-            prefix = "producer" if is_producer else "seller"
-            self.form.set_values({prefix: ent.name, f"{prefix}_uscc": ent.uscc})
+        self.form.set_values(enterprise_binding.risk_party_prefill(self.store, enterprise_id, self.spec))
 
     def save(self) -> bool:
         probs = self.form.problems()
@@ -834,7 +825,7 @@ class DraftRestoreDialog(QDialog):
         for d in items:
             if d.form_id not in titles:
                 try:
-                    titles[d.form_id] = formspec.load_form_version(d.form_id, d.form_version).title
+                    titles[d.form_id] = store.forms.spec(d.form_id, d.form_version).title
                 except formspec.FormSpecError:
                     titles[d.form_id] = d.form_id
             text = f"{d.updated_at.astimezone():%Y-%m-%d %H:%M:%S}  {titles[d.form_id]}"

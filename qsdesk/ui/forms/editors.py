@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from qsdesk.domain import fieldtypes
 from qsdesk.ui.forms.signature_pad import SignatureField
 
 EMPTY_DATE = QDate(1900, 1, 1)
@@ -691,51 +692,51 @@ def cell_editor(col: Column, parent: QWidget) -> tuple[QWidget, Callable[[], Any
         for c in col.choices:
             cb.addItem(c, c)
         return (cb, lambda: cb.currentData(), lambda v: cb.setCurrentIndex(max(cb.findData(v), 0) if v else 0))
-    if col.type == "date":
-        de = QDateEdit(parent)
-        de.setCalendarPopup(True)
-        de.setDisplayFormat("yyyy-MM-dd")
-        de.setMinimumDate(EMPTY_DATE)
-        de.setSpecialValueText(" ")
-        de.setDate(EMPTY_DATE)
-
-        def get_d() -> Any:
-            d = de.date()
-            return None if d == EMPTY_DATE else date(d.year(), d.month(), d.day()).isoformat()
-
-        def set_d(v: Any) -> None:
-            if v:
-                d = date.fromisoformat(str(v)[:10])
-                de.setDate(QDate(d.year, d.month, d.day))
-            else:
-                de.setDate(EMPTY_DATE)
-
-        return de, get_d, set_d
+    if col.type in CELL_WIDGETS:
+        return CELL_WIDGETS[col.type](col, parent)
     le = QLineEdit(parent)
     le.setPlaceholderText(col.label)
-    if col.type in ("number", "integer"):
-        le.setValidator(QDoubleValidator(0.0, 1e12, 4, le) if col.type == "number" else QIntValidator(le))
-    if col.type == "uscc":
-        le.setMaxLength(24)
+    _LINE_SETUP.get(col.type, lambda _le: None)(le)
+    kind = fieldtypes.REGISTRY.get(col.type, fieldtypes.REGISTRY["text"])
 
     def get_t() -> Any:
-        t = le.text().strip()
-        if not t:
-            return None
-        if col.type == "integer":
-            try:
-                return int(t)
-            except ValueError:
-                return t
-        if col.type == "number":
-            try:
-                f = float(t)
-                return int(f) if f.is_integer() else f
-            except ValueError:
-                return t
-        return t
+        return kind.parse(le.text().strip())
 
     return le, get_t, lambda v: le.setText("" if v is None else str(v))
+
+
+def _date_cell(col: Column, parent: QWidget) -> tuple[QWidget, Callable[[], Any], Callable[[Any], None]]:
+    de = QDateEdit(parent)
+    de.setCalendarPopup(True)
+    de.setDisplayFormat("yyyy-MM-dd")
+    de.setMinimumDate(EMPTY_DATE)
+    de.setSpecialValueText(" ")
+    de.setDate(EMPTY_DATE)
+
+    def get_d() -> Any:
+        d = de.date()
+        return None if d == EMPTY_DATE else date(d.year(), d.month(), d.day()).isoformat()
+
+    def set_d(v: Any) -> None:
+        if v:
+            d = date.fromisoformat(str(v)[:10])
+            de.setDate(QDate(d.year, d.month, d.day))
+        else:
+            de.setDate(EMPTY_DATE)
+
+    return de, get_d, set_d
+
+
+#: Table cells of these types get a widget of their own; the others a line edit whose text the
+#: field type parses (:mod:`qsdesk.domain.fieldtypes`), set up by :data:`_LINE_SETUP`.
+CELL_WIDGETS: dict[str, Callable[[Column, QWidget], tuple[QWidget, Callable[[], Any], Callable[[Any], None]]]] = {
+    "date": _date_cell,
+}
+_LINE_SETUP: dict[str, Callable[[QLineEdit], None]] = {
+    "number": lambda le: le.setValidator(QDoubleValidator(0.0, 1e12, 4, le)),
+    "integer": lambda le: le.setValidator(QIntValidator(le)),
+    "uscc": lambda le: le.setMaxLength(24),
+}
 
 
 class TableEditor(Editor):
@@ -766,7 +767,7 @@ class TableEditor(Editor):
         outer.addLayout(btn_row)
         self.widget = box
         self.rows: list[dict[str, Any]] = []
-        for _ in range(max(self.min_rows, 1 if field.type == "table" else 0)):
+        for _ in range(max(self.min_rows, 1 if field.kind.offers_empty_row else 0)):
             self.add_row()
 
     def _add_clicked(self) -> None:
@@ -851,7 +852,7 @@ class TableEditor(Editor):
     def set_value(self, v: Any) -> None:
         rows = [r for r in (v or []) if isinstance(r, dict)]
         self._rebuild(rows)
-        if not self.rows and self.field.type == "table" and not self._ro:
+        if not self.rows and self.field.kind.offers_empty_row and not self._ro:
             self.add_row()
 
     def focus_widget(self) -> QWidget:

@@ -13,7 +13,7 @@ touches the database except the attachments strip (which stores picked files by 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -49,36 +49,34 @@ from qsdesk.ui.forms.attachments_strip import AttachmentEditor
 _CELL_KEY = re.compile(r"^(?P<key>[a-z][a-z0-9_]*)\[(?P<row>\d+)\]\.(?P<col>[a-z][a-z0-9_]*)$")
 
 
+EditorFactory = Callable[[Field, QWidget, Store | None, Sequence[tuple[str, str, str | None]]], ed.Editor]
+
+#: The editor of each field type (every type of :data:`qsdesk.domain.fieldtypes.REGISTRY`).
+EDITORS: dict[str, EditorFactory] = {
+    "text": lambda f, p, store, people: ed.TextEditor(f, p),
+    "multiline": lambda f, p, store, people: ed.MultilineEditor(f, p),
+    "date": lambda f, p, store, people: ed.DateEditor(f, p),
+    "phone": lambda f, p, store, people: ed.PhoneEditor(f, p),
+    "uscc": lambda f, p, store, people: ed.UsccEditor(f, p),
+    "number": lambda f, p, store, people: ed.NumberEditor(f, p, integer=False),
+    "integer": lambda f, p, store, people: ed.NumberEditor(f, p, integer=True),
+    "choice": lambda f, p, store, people: ed.ChoiceEditor(f, p),
+    "multichoice": lambda f, p, store, people: ed.MultiChoiceEditor(f, p),
+    "address": lambda f, p, store, people: ed.AddressEditor(f, p),
+    "table": lambda f, p, store, people: ed.TableEditor(f, p),
+    "history": lambda f, p, store, people: ed.TableEditor(f, p),
+    "signature": lambda f, p, store, people: ed.SignatureEditor(f, p),
+    "attachment": lambda f, p, store, people: AttachmentEditor(f, p, store=store),
+    "inspector": lambda f, p, store, people: ed.InspectorEditor(f, p, inspectors=people),
+}
+
+
 def make_editor(field: Field, parent: QWidget, *, store: Store | None,
                 inspectors: Sequence[tuple[str, str, str | None]]) -> ed.Editor:
-    t = field.type
-    if t == "text":
-        return ed.TextEditor(field, parent)
-    if t == "multiline":
-        return ed.MultilineEditor(field, parent)
-    if t == "date":
-        return ed.DateEditor(field, parent)
-    if t == "phone":
-        return ed.PhoneEditor(field, parent)
-    if t == "uscc":
-        return ed.UsccEditor(field, parent)
-    if t in ("number", "integer"):
-        return ed.NumberEditor(field, parent, integer=t == "integer")
-    if t == "choice":
-        return ed.ChoiceEditor(field, parent)
-    if t == "multichoice":
-        return ed.MultiChoiceEditor(field, parent)
-    if t == "address":
-        return ed.AddressEditor(field, parent)
-    if t in ("table", "history"):
-        return ed.TableEditor(field, parent)
-    if t == "signature":
-        return ed.SignatureEditor(field, parent)
-    if t == "attachment":
-        return AttachmentEditor(field, parent, store=store)
-    if t == "inspector":
-        return ed.InspectorEditor(field, parent, inspectors=inspectors)
-    raise ValueError(f"unknown field type {t!r}")
+    factory = EDITORS.get(field.type)
+    if factory is None:
+        raise ValueError(f"unknown field type {field.type!r}")
+    return factory(field, parent, store, inspectors)
 
 
 class ChecklistRow:

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qsdesk.domain import formspec
 from qsdesk.domain.grading import Grade
 from qsdesk.services import records
 from qsdesk.services import task_checklists as tc
@@ -59,10 +58,10 @@ class ChecklistDialog(RecordDialog):
             row = records.task_checklist(s, checklist_id)
             ent = records.enterprise(s, enterprise_id)
             if row is not None:
-                spec = formspec.load_form_version(row.form_id, row.form_version)
+                spec = store.forms.spec(row.form_id, row.form_version)
                 values, answers = dict(row.values), dict(row.answers)
             else:
-                spec = formspec.load_form(tc.form_id_for(ent.unit_types if ent else None, ent.domain if ent else None))
+                spec = store.forms.spec(tc.form_id_for(ent.unit_types if ent else None, ent.domain if ent else None))
                 values, answers = tc.prefill(s, enterprise_id), {}
         super().__init__(store, spec, parent, record_id=checklist_id, enterprise_id=enterprise_id)
         self.period = period

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qsdesk.domain import formspec
 from qsdesk.services import duty_checks as dcs
 from qsdesk.services import records
 from qsdesk.store.db import Store
@@ -44,10 +43,10 @@ class DutyCheckDialog(RecordDialog):
         with store.session() as s:
             row = records.duty_check(s, duty_check_id)
             if row is not None:
-                spec = formspec.load_form_version(row.form_id, row.form_version)
+                spec = store.forms.spec(row.form_id, row.form_version)
                 values, answers = dict(row.values or {}), dict(row.answers or {})
         if row is None:
-            spec = formspec.load_form(dcs.FORM_ID)
+            spec = store.forms.spec(dcs.FORM_ID)
             values = dcs.prefill(store, station_code)
         super().__init__(store, spec, parent, record_id=duty_check_id, read_only=read_only)
         self.station_code = station_code
