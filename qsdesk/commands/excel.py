@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from qsdesk.cli import CommandError, add_data_dir, open_node_store
+from qsdesk.cli import CommandError, add_data_dir, add_user_args, identify, open_node_store
 
 EXPORT_KINDS = {
     "registry": "企业档案",
@@ -39,6 +39,7 @@ def register(sub: Any) -> None:
     p.add_argument("--errors", type=Path, default=None, metavar="OUT.xlsx", help="把错误报告保存为 Excel")
     p.add_argument("--map", action="append", default=[], metavar="列号=字段",
                    help="更正列对应，例如 --map 3=统一社会信用代码 或 --map 5=（不导入第5列）；列号从 1 开始")
+    add_user_args(p)
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("export-excel", help="导出 Excel：" + "、".join(EXPORT_KINDS.values()))
@@ -139,6 +140,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         if plan.all_errors and not args.only_valid:
             raise CommandError(f"有 {bad_rows} 行数据有错误，未导入任何数据；"
                                "请修改后重新导入，或加 --only-valid 仅导入无误的行")
+        identify(store, args)  # checked before anything is written (a dry run writes nothing)
         res = apply(store, plan, only_valid=args.only_valid)
         print(f"已导入：新增 {res.inserted}，更新 {res.updated}，未变 {res.unchanged}"
               + (f"，未导入的错误行 {res.rejected_rows}" if res.rejected_rows else "")
