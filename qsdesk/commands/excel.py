@@ -111,6 +111,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     mapping = _mapping(args.map)
     store = open_node_store(args)
     try:
+        if not args.dry_run:  # a dry run writes nothing
+            identify(store, args)
         try:
             plan = analyse(store, args.file, mapping=mapping or None, sheet=args.sheet,
                            default_entry_reason=args.entry_reason)
@@ -140,7 +142,6 @@ def cmd_import(args: argparse.Namespace) -> int:
         if plan.all_errors and not args.only_valid:
             raise CommandError(f"有 {bad_rows} 行数据有错误，未导入任何数据；"
                                "请修改后重新导入，或加 --only-valid 仅导入无误的行")
-        identify(store, args)  # checked before anything is written (a dry run writes nothing)
         res = apply(store, plan, only_valid=args.only_valid)
         print(f"已导入：新增 {res.inserted}，更新 {res.updated}，未变 {res.unchanged}"
               + (f"，未导入的错误行 {res.rejected_rows}" if res.rejected_rows else "")
