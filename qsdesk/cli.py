@@ -66,6 +66,77 @@ def open_node_store(args: argparse.Namespace) -> Any:
     return store
 
 
+def add_user_args(p: argparse.ArgumentParser, *, chief: bool = False) -> None:
+    """``--user`` and ``--password-stdin``: who runs a command that changes data (see :func:`identify`)."""
+    who = "所长账号" if chief else "账号"
+    p.add_argument("--user", "--as-user", dest="user", default=None, metavar="账号",
+                   help=f"执行操作的{who}（本机已有账号时必须给出，并输入其密码；记入操作记录）")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="从标准输入第一行读取密码（不给出时在终端提示输入，不回显）")
+
+
+def read_password(from_stdin: bool, prompt: str) -> str:
+    """One password: a line of standard input, or typed at a prompt that does not echo it."""
+    import getpass
+
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise CommandError("标准输入中没有密码（--password-stdin 每行一个密码）")
+        return line.rstrip("\r\n")
+    try:
+        return getpass.getpass(prompt)
+    except (EOFError, KeyboardInterrupt):
+        raise CommandError("未输入密码，已取消") from None
+
+
+def identify(store: Any, args: argparse.Namespace, *, chief: str | None = None) -> Any:
+    """The person at the command line, identified by password as the GUI's login does.
+
+    Every command that changes data calls this before writing anything. The same login as the
+    window (throttling after wrong tries, a ``login`` entry in the audit trail); the store then acts
+    as that user, so services record them and apply their role. ``chief``: the refusal text when
+    the action is for 所长 only; the role is read from the store, not from anything the caller says.
+
+    An installation that has no account at all (right after ``init``: the GUI's first start asks
+    for the chief's account before anything else) runs the command without a password and the
+    audit trail names the command line. As soon as one account exists, active or not, a password
+    is required: deactivating every account does not reopen that door. Returns the
+    :class:`~qsdesk.services.accounts.User`, or None on an installation without accounts.
+    """
+    from qsdesk.services.accounts import AccountError, any_account, login, require_chief
+
+    user_name = getattr(args, "user", None)
+    if not any_account(store):
+        if user_name:
+            raise CommandError(f"本机还没有任何账号，没有 {user_name}：请先添加所长账号"
+                               "（qsdesk account add --username 用户名 --role 所长）")
+        return None
+    if not user_name:
+        raise CommandError("本机已有账号：请用 --user 指定执行操作的" + ("所长" if chief else "")
+                           + "账号，并输入其密码")
+    password = read_password(getattr(args, "password_stdin", False), f"{user_name} 的密码：")
+    try:
+        user = login(store, user_name, password)
+        if chief:
+            require_chief(store, chief)
+    except AccountError as exc:
+        store.set_actor("", "")
+        raise CommandError(str(exc)) from None
+    return user
+
+
+def open_as_user(args: argparse.Namespace, *, chief: str | None = None) -> Any:
+    """:func:`open_node_store`, then :func:`identify` the person running the command."""
+    store = open_node_store(args)
+    try:
+        identify(store, args, chief=chief)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="qsdesk", description="质量安全监管工作台")
     parser.add_argument("--version", action="version", version=f"qsdesk {__version__}")

@@ -127,7 +127,9 @@ def test_init_account_selftest(oldroot: Path) -> None:
 
 
 def test_demo_and_two_copy_print(oldroot: Path) -> None:
-    _ok(_chroot(oldroot, [QSDESK, "demo", "--data-dir", DATA, "--enterprises", "40"], timeout=600))
+    # the chief's account exists (test_init_account_selftest): a command that writes logs in
+    _ok(_chroot(oldroot, [QSDESK, "demo", "--data-dir", DATA, "--enterprises", "40", "--user", CHIEF,
+                          "--password-stdin"], stdin=PASSWORD + "\n", timeout=600))
     db = oldroot / DATA.lstrip("/") / "qsdesk.db"
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
         (count,) = con.execute("select count(*) from enterprise").fetchone()

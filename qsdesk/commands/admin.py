@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import getpass
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qsdesk.cli import CommandError, add_data_dir
+from qsdesk.cli import CommandError, add_data_dir, add_user_args, identify
 
 if TYPE_CHECKING:
     from qsdesk.paths import DataDir
@@ -26,6 +24,7 @@ def register(sub: Any) -> None:
     p.add_argument("file", type=Path, help="备份文件 (.db)")
     p.add_argument("--new-pc", action="store_true",
                    help="换新电脑：把本单位的备份恢复到已用同一单位代码初始化的新电脑（沿用新电脑的密钥）")
+    add_user_args(p, chief=True)
     p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("account", help="账号管理：add 添加账号（首个须为所长）")
@@ -33,10 +32,10 @@ def register(sub: Any) -> None:
     p.add_argument("action", choices=("add", "list"))
     p.add_argument("--username", default=None)
     p.add_argument("--role", type=_role, default="inspector", metavar="所长|检查人员", help="身份：所长 或 检查人员")
-    p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
-    p.add_argument("--as-user", default=None,
-                   help="执行操作的所长账号（非首个账号时需要，须输入其密码；"
-                        "与 --password-stdin 同用时标准输入第一行为所长密码，第二行为新账号密码）")
+    add_user_args(p, chief=True)
+    p.epilog = ("添加首个账号（所长）时不需要 --user；以后添加账号须由所长用 --user 登录。"
+                "与 --password-stdin 同用时，标准输入第一行为所长的密码，第二行为新账号的密码"
+                "（添加首个账号时只有一行：新账号的密码）。")
     p.set_defaults(func=cmd_account)
 
     p = sub.add_parser("audit", help="查看操作记录（审计日志）")
@@ -144,29 +143,55 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
     dd = _data_dir(args)
     dd.ensure()
+    actor = _restore_actor(dd, args)
     try:
         safety = restore(dd, args.file, new_pc=args.new_pc)
     except BackupError as exc:
         raise CommandError(str(exc)) from None
-    _audit(dd, "restore", file=Path(args.file).name, safety_backup=safety.name)
+    _audit(dd, "restore", actor=actor, file=Path(args.file).name, safety_backup=safety.name)
     print(f"已从 {args.file} 恢复；恢复前的数据库已备份为 {safety}")
     return 0
 
 
-def _audit(dd: Any, action: str, **detail: Any) -> None:
+def _restore_actor(dd: Any, args: argparse.Namespace) -> str:
+    """Restoring discards every later change, so it is for 所长 (as on the settings page): the
+    chief of the *live* database logs in. A new PC just set up with ``init`` has no account yet
+    and restores without one; so does a database that no longer opens at all (restore is how it
+    is repaired; it holds nothing a password would still protect)."""
+    import sqlite3
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from qsdesk.store.db import open_store
+
+    if not dd.db_path.is_file():
+        return "cli"
+    try:
+        store = open_store(dd.root)
+    except (SQLAlchemyError, sqlite3.Error):
+        return "cli"
+    try:
+        user = identify(store, args, chief="只有所长可以恢复数据库")
+    finally:
+        store.close()
+    return user.username if user is not None else "cli"
+
+
+def _audit(dd: Any, action: str, actor: str = "cli", **detail: Any) -> None:
     from qsdesk.services import audit
     from qsdesk.store.db import open_store
 
     store = open_store(dd.root)
     try:
         with store.transaction() as s:
-            audit.record(s, action, None, None, actor="cli", **detail)
+            audit.record(s, action, None, None, actor=actor, **detail)
     finally:
         store.close()
 
 
 def cmd_account(args: argparse.Namespace) -> int:
-    from qsdesk.services.accounts import AccountError, create_account, has_accounts, list_accounts
+    from qsdesk.cli import read_password
+    from qsdesk.services.accounts import AccountError, create_account, list_accounts
     from qsdesk.store.db import open_store
 
     store = open_store(args.data_dir, url=args.database_url if "database_url" in args else None)
@@ -177,11 +202,7 @@ def cmd_account(args: argparse.Namespace) -> int:
             return 0
         if not args.username:
             raise CommandError("请用 --username 指定用户名")
-        by = None
-        if args.as_user:
-            by = cli_login(store, args.as_user, args.password_stdin, f"所长 {args.as_user} 的密码：")
-        elif has_accounts(store):
-            raise CommandError("已有账号：请用 --as-user 指定所长账号并输入其密码")
+        by = identify(store, args, chief="只有所长可以添加账号")
         password = read_password(args.password_stdin, "新账号的密码：")
         try:
             user = create_account(store, args.username, password, args.role, by=by)
@@ -191,31 +212,6 @@ def cmd_account(args: argparse.Namespace) -> int:
         return 0
     finally:
         store.close()
-
-
-def read_password(from_stdin: bool, prompt: str) -> str:
-    """One password: a line of standard input, or typed at a prompt that does not echo it."""
-    if from_stdin:
-        line = sys.stdin.readline()
-        if not line:
-            raise CommandError("标准输入中没有密码（--password-stdin 每行一个密码）")
-        return line.rstrip("\r\n")
-    try:
-        return getpass.getpass(prompt)
-    except (EOFError, KeyboardInterrupt):
-        raise CommandError("未输入密码，已取消") from None
-
-
-def cli_login(store: Any, username: str, from_stdin: bool, prompt: str = "密码：") -> Any:
-    """Identify the person at the command line by their password, as the GUI's login does (the
-    same throttling, the audit trail records it); the store then acts as that user."""
-    from qsdesk.services.accounts import AccountError, login
-
-    password = read_password(from_stdin, prompt)
-    try:
-        return login(store, username, password)
-    except AccountError as exc:
-        raise CommandError(str(exc)) from None
 
 
 def cmd_audit(args: argparse.Namespace) -> int:

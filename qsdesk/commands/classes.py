@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from qsdesk.cli import CommandError, add_data_dir, open_node_store
+from qsdesk.cli import CommandError, add_data_dir, add_user_args, identify, open_node_store
 
 #: What a person types for a list → the stored kind.
 LIST_KINDS = {"列异": "abnormal", "经营异常名录": "abnormal", "列严": "serious", "严重违法失信名单": "serious"}
@@ -63,6 +63,7 @@ def register(sub: Any) -> None:
     p.add_argument("--reason", required=True, metavar="理由")
     _by_arg(p, required=True)
     p.add_argument("--date", type=_day, default=None, metavar="YYYY-MM-DD", help="决定日期（默认今天）")
+    add_user_args(p)
     p.set_defaults(func=cmd_decide)
 
     p = csub.add_parser("revoke", help="撤销企业现行的监管类别决定（保留记录）")
@@ -71,6 +72,7 @@ def register(sub: Any) -> None:
     p.add_argument("--reason", required=True, metavar="理由")
     _by_arg(p, required=True)
     p.add_argument("--date", type=_day, default=None, metavar="YYYY-MM-DD", help="撤销日期（默认今天）")
+    add_user_args(p)
     p.set_defaults(func=cmd_revoke)
 
     p = csub.add_parser("credit-risk", help="录入企业信用风险分类结果（低、一般、较高、高或 A–D 类；“未评定”清除）")
@@ -79,6 +81,7 @@ def register(sub: Any) -> None:
     p.add_argument("--level", required=True, metavar="等级")
     p.add_argument("--basis", required=True, metavar="来源", help="信用风险分类结果的来源（通知及日期）")
     _by_arg(p, required=False)
+    add_user_args(p)
     p.set_defaults(func=cmd_credit_risk)
 
     lp = csub.add_parser("listing", help="列异列严：add 列入、remove 移出")
@@ -90,6 +93,7 @@ def register(sub: Any) -> None:
     p.add_argument("--date", type=_day, required=True, metavar="YYYY-MM-DD", help="列入日期")
     p.add_argument("--basis", required=True, metavar="依据", help="决定书文号或原因")
     _by_arg(p, required=False)
+    add_user_args(p)
     p.set_defaults(func=cmd_listing_add)
 
     p = lsub.add_parser("remove", help="将企业移出名单（保留记录）")
@@ -99,6 +103,7 @@ def register(sub: Any) -> None:
     p.add_argument("--date", type=_day, required=True, metavar="YYYY-MM-DD", help="移出日期")
     p.add_argument("--reason", required=True, metavar="原因")
     _by_arg(p, required=False)
+    add_user_args(p)
     p.set_defaults(func=cmd_listing_remove)
 
     p = csub.add_parser("list-listings", help="导出或打印列异列严名单（.xlsx 或 .pdf）")
@@ -108,10 +113,22 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_list_listings)
 
 
-def _open(args: argparse.Namespace) -> Any:
+def _open(args: argparse.Namespace, write: bool = True) -> Any:
+    """The store; for a change, the person at the keyboard logs in (:func:`qsdesk.cli.identify`) and
+    the audit trail names them. ``--by`` names who decided (recorded in the decision); it is the
+    audit's actor only on an installation that has no account yet."""
     store = open_node_store(args)
-    by = (getattr(args, "by", None) or "").strip()
-    store.set_actor(by or CLI_ACTOR)
+    if not write:
+        store.set_actor(CLI_ACTOR)
+        return store
+    try:
+        user = identify(store, args)
+    except BaseException:
+        store.close()
+        raise
+    if user is None:
+        by = (getattr(args, "by", None) or "").strip()
+        store.set_actor(by or CLI_ACTOR)
     return store
 
 
@@ -270,7 +287,7 @@ def cmd_list_listings(args: argparse.Namespace) -> int:
         raise CommandError("输出文件应以 .xlsx 或 .pdf 结尾")
     if not args.out.parent.exists():
         raise CommandError(f"文件夹不存在：{args.out.parent}")
-    store = _open(args)
+    store = _open(args, write=False)
     try:
         if suffix == ".xlsx":
             n = listings.export_xlsx(store, args.out, current_only=args.current)

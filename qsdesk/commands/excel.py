@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from qsdesk.cli import CommandError, add_data_dir, open_node_store
+from qsdesk.cli import CommandError, add_data_dir, add_user_args, identify, open_node_store
 
 EXPORT_KINDS = {
     "registry": "企业档案",
@@ -39,6 +39,7 @@ def register(sub: Any) -> None:
     p.add_argument("--errors", type=Path, default=None, metavar="OUT.xlsx", help="把错误报告保存为 Excel")
     p.add_argument("--map", action="append", default=[], metavar="列号=字段",
                    help="更正列对应，例如 --map 3=统一社会信用代码 或 --map 5=（不导入第5列）；列号从 1 开始")
+    add_user_args(p)
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("export-excel", help="导出 Excel：" + "、".join(EXPORT_KINDS.values()))
@@ -110,6 +111,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     mapping = _mapping(args.map)
     store = open_node_store(args)
     try:
+        if not args.dry_run:  # a dry run writes nothing
+            identify(store, args)
         try:
             plan = analyse(store, args.file, mapping=mapping or None, sheet=args.sheet,
                            default_entry_reason=args.entry_reason)

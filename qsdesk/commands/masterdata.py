@@ -10,13 +10,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from qsdesk.cli import CommandError, add_data_dir, open_node_store
+from qsdesk.cli import CommandError, add_data_dir, add_user_args, identify, open_as_user, open_node_store
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser("publish-form", help="县级局：发布表单新版本（TOML 文件），随下发数据包送到各所")
     add_data_dir(p)
     p.add_argument("file", type=Path, metavar="文件")
+    add_user_args(p)
     p.set_defaults(func=cmd_publish_form)
 
     p = sub.add_parser("form-versions", help="列出县级局发布的表单版本，并重新安装到数据目录")
@@ -28,6 +29,7 @@ def register(sub: Any) -> None:
     p.add_argument("--add", default=None, metavar="标题", help="发布一条通知（县级局）")
     p.add_argument("--body", default="", metavar="正文")
     p.add_argument("--date", default=None, metavar="YYYY-MM-DD", help="发文日期（默认今天）")
+    add_user_args(p)
     p.set_defaults(func=cmd_notices)
 
     p = sub.add_parser("key-products", help="重点产品目录：list 列出；add 新增、import 从 Excel 导入（县级局）")
@@ -38,6 +40,7 @@ def register(sub: Any) -> None:
     p.add_argument("--category", default=None, metavar="类别")
     p.add_argument("--licence-type", default=None, metavar="许可类型")
     p.add_argument("--note", default=None, metavar="备注")
+    add_user_args(p)
     p.set_defaults(func=cmd_key_products)
 
     p = sub.add_parser("holidays", help="节假日安排：list 列出各年份是否已有安排；set 从通知正文文件录入（县级局）")
@@ -46,13 +49,14 @@ def register(sub: Any) -> None:
     p.add_argument("file", nargs="?", type=Path, default=None, metavar="文件",
                    help="set：国务院办公厅节假日安排通知正文（UTF-8 文本），或每行“日期 放假”“日期 上班”")
     p.add_argument("--year", type=int, default=None, metavar="年份", help="年份（默认从通知标题读取）")
+    add_user_args(p)
     p.set_defaults(func=cmd_holidays)
 
 
 def cmd_publish_form(args: argparse.Namespace) -> int:
     from qsdesk.services.form_versions import publish_form
 
-    store = open_node_store(args)
+    store = open_as_user(args)
     try:
         pub = publish_form(store, args.file)
     finally:
@@ -88,6 +92,7 @@ def cmd_notices(args: argparse.Namespace) -> int:
     store = open_node_store(args)
     try:
         if args.add is not None:
+            identify(store, args)  # publishing writes; listing does not
             try:
                 issued = date.fromisoformat(args.date) if args.date else None
             except ValueError as exc:
@@ -111,6 +116,8 @@ def cmd_key_products(args: argparse.Namespace) -> int:
 
     store = open_node_store(args)
     try:
+        if args.action in ("add", "import"):
+            identify(store, args)
         if args.action == "add":
             if not args.name:
                 raise CommandError("请给出产品名称：qsdesk key-products add 产品名称 [--category 类别]")
@@ -139,6 +146,7 @@ def cmd_holidays(args: argparse.Namespace) -> int:
     store = open_node_store(args)
     try:
         if args.action == "set":
+            identify(store, args)
             if args.file is None:
                 raise CommandError("请给出通知正文文件：qsdesk holidays set 文件.txt [--year 年份]")
             year, _ = import_holiday_schedule(store, args.file, args.year)

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from qsdesk.cli import CommandError, add_data_dir, open_node_store
+from qsdesk.cli import CommandError, add_data_dir, add_user_args, identify, open_as_user, open_node_store
 
 
 def register(sub: Any) -> None:
@@ -25,6 +25,7 @@ def register(sub: Any) -> None:
     f = rsub.add_parser("file", help="生成本所月度统计表报送记录（随下一个同步包报送县局）")
     add_data_dir(f)
     f.add_argument("--month", required=True, help="统计月份，例如 2026-10")
+    add_user_args(f)
     f.set_defaults(func=cmd_file)
 
     ms = rsub.add_parser("mark-sent", help="登记月度统计表已以其他方式报送（纸质等）")
@@ -32,6 +33,7 @@ def register(sub: Any) -> None:
     ms.add_argument("--month", required=True, help="统计月份，例如 2026-10")
     ms.add_argument("--on", type=date.fromisoformat, required=True, help="报送日期 YYYY-MM-DD")
     ms.add_argument("--note", help="报送方式")
+    add_user_args(ms)
     ms.set_defaults(func=cmd_mark_sent)
 
     rc = rsub.add_parser("rectify", help="登记检查发现问题的后续整改（按整改日期计入当期“整改问题隐患”）")
@@ -40,12 +42,14 @@ def register(sub: Any) -> None:
     rc.add_argument("--on", type=date.fromisoformat, required=True, help="整改日期 YYYY-MM-DD")
     rc.add_argument("--count", type=int, required=True, help="整改问题条数")
     rc.add_argument("--note", help="整改情况")
+    add_user_args(rc)
     rc.set_defaults(func=cmd_rectify)
 
     st = rsub.add_parser("settings", help="县局设置（后处理期限、月报统计区间和报送截止日）：查看或设置")
     add_data_dir(st)
     st.add_argument("--set", metavar="项目=天数", action="append", default=[],
                     help="例如 --set 月报报送截止日=20；天数留空恢复默认（仅县级局）")
+    add_user_args(st)
     st.set_defaults(func=cmd_settings)
 
     a = rsub.add_parser("annual", help="重点监管、特别监管年度名单及跟踪抽查名单")
@@ -96,7 +100,7 @@ def cmd_file(args: argparse.Namespace) -> int:
     from qsdesk.services import monthly
 
     year, month = _month(args)
-    store = open_node_store(args)
+    store = open_as_user(args)
     try:
         monthly.file_report(store, year, month)
         with store.session() as s:
@@ -112,7 +116,7 @@ def cmd_mark_sent(args: argparse.Namespace) -> int:
     from qsdesk.services import monthly
 
     year, month = _month(args)
-    store = open_node_store(args)
+    store = open_as_user(args)
     try:
         monthly.mark_sent(store, year, month, args.on, args.note)
         with store.session() as s:
@@ -127,7 +131,7 @@ def cmd_mark_sent(args: argparse.Namespace) -> int:
 def cmd_rectify(args: argparse.Namespace) -> int:
     from qsdesk.services import monthly
 
-    store = open_node_store(args)
+    store = open_as_user(args)
     try:
         monthly.record_rectification(store, args.inspection_id, args.on, args.count, args.note)
     except monthly.MonthlyError as exc:
@@ -157,6 +161,8 @@ def cmd_settings(args: argparse.Namespace) -> int:
         wanted.append((d.key, value))
     store = open_node_store(args)
     try:
+        if wanted:  # showing the settings writes nothing
+            identify(store, args)
         for key, value in wanted:
             cs.set_value(store, key, value)
         with store.session() as s:

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from qsdesk.cli import CommandError, add_data_dir, open_node_store
+from qsdesk.cli import CommandError, add_data_dir, add_user_args, open_as_user, open_node_store
 from qsdesk.domain.grading import Grade
 from qsdesk.domain.sampling import ENTRY_RESULTS, SamplingResult
 
@@ -61,6 +61,7 @@ def register(sub: Any) -> None:
     a.add_argument("--major-hazard", action="store_true", help="存在重大质量安全隐患")
     a.add_argument("--received-on", type=_date, help="不合格报告收到日期")
     a.add_argument("--delivered-on", type=_date, help="不合格报告送达企业日期（异议、整改、复查期限自此起算）")
+    add_user_args(a)
     a.set_defaults(func=cmd_add)
 
     cc = ssub.add_parser("conclude", help="为待检的抽查登记检验结论")
@@ -71,12 +72,14 @@ def register(sub: Any) -> None:
     cc.add_argument("--major-hazard", action="store_true", help="存在重大质量安全隐患")
     cc.add_argument("--received-on", type=_date, help="报告收到日期")
     cc.add_argument("--delivered-on", type=_date, help="不合格报告送达企业日期")
+    add_user_args(cc)
     cc.set_defaults(func=cmd_conclude)
 
     dv = ssub.add_parser("deliver", help="登记不合格检验报告送达企业的日期（异议、整改、复查期限随之确定）")
     add_data_dir(dv)
     dv.add_argument("sampling_id", metavar="抽查ID")
     dv.add_argument("--on", type=_date, required=True, help="送达日期 YYYY-MM-DD")
+    add_user_args(dv)
     dv.set_defaults(func=cmd_deliver)
 
     ls = ssub.add_parser("list", help="列出抽查结果")
@@ -97,12 +100,14 @@ def register(sub: Any) -> None:
     d.add_argument("--on", type=_date, default=None, help="完成日期（默认今天）")
     d.add_argument("--outcome", help="结果，如 已立案、不予立案、不适用")
     d.add_argument("--note", help="备注或理由")
+    add_user_args(d)
     d.set_defaults(func=cmd_step_done)
 
     c = ssub.add_parser("close", help="办结后处理（所有步骤完成后）")
     add_data_dir(c)
     c.add_argument("sampling_id", metavar="抽查ID")
     c.add_argument("--on", type=_date, default=None, help="办结日期（默认今天）")
+    add_user_args(c)
     c.set_defaults(func=cmd_close)
 
     o = ssub.add_parser("overdue", help="逾期未完成的后处理步骤")
@@ -134,6 +139,7 @@ def register(sub: Any) -> None:
     n.add_argument("--team-size", type=int, default=2, choices=[1, 2])
     n.add_argument("--drawn-on", type=_date, default=None)
     n.add_argument("--due-on", type=_date, default=None)
+    add_user_args(n)
     n.set_defaults(func=cmd_draw_create)
 
     v = dsub.add_parser("verify", help="按记录的种子和对象库重新抽取并比对")
@@ -169,7 +175,7 @@ def _enterprise(store: Any, key: str | None) -> str | None:
 def cmd_add(args: argparse.Namespace) -> int:
     from qsdesk.services import sampling as svc
 
-    store = open_node_store(args)
+    store = open_as_user(args)
     try:
         inp = svc.SamplingInput(
             product_name=args.product, sampled_on=args.sampled_on, result=args.result,
@@ -204,7 +210,7 @@ def _print_outcome(res: Any) -> None:
 def cmd_conclude(args: argparse.Namespace) -> int:
     from qsdesk.services import sampling as svc
 
-    store = open_node_store(args)
+    store = open_as_user(args)
     try:
         res = svc.record_result(store, args.sampling_id, args.result, nonconforming_items=args.items,
                                 major_hazard=args.major_hazard, report_received_on=args.received_on,
@@ -221,7 +227,7 @@ def cmd_conclude(args: argparse.Namespace) -> int:
 def cmd_deliver(args: argparse.Namespace) -> int:
     from qsdesk.services import sampling as svc
 
-    store = open_node_store(args)
+    store = open_as_user(args)
     try:
         moved = svc.record_delivery(store, args.sampling_id, args.on)
     except svc.SamplingError as exc:
@@ -278,7 +284,7 @@ def cmd_steps(args: argparse.Namespace) -> int:
 def cmd_step_done(args: argparse.Namespace) -> int:
     from qsdesk.services import followup as fu
 
-    store = open_node_store(args)
+    store = open_as_user(args)
     try:
         fu.complete_step(store, args.step_id, args.on or date.today(), args.outcome, args.note)
     except fu.FollowUpError as exc:
@@ -292,7 +298,7 @@ def cmd_step_done(args: argparse.Namespace) -> int:
 def cmd_close(args: argparse.Namespace) -> int:
     from qsdesk.services import followup as fu
 
-    store = open_node_store(args)
+    store = open_as_user(args)
     try:
         fu.close_followup(store, args.sampling_id, args.on or date.today())
     except fu.FollowUpError as exc:
@@ -339,7 +345,7 @@ def cmd_tracking(args: argparse.Namespace) -> int:
 def cmd_draw_create(args: argparse.Namespace) -> int:
     from qsdesk.services import random_draw as rd
 
-    store = open_node_store(args)
+    store = open_as_user(args)
     try:
         flt = rd.PoolFilter(town=args.town, domain=args.domain, unit_type=args.unit_type, grade=args.grade,
                             supervision_class=args.supervision_class, tracking_year=args.tracking_year)

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from qsdesk.cli import CommandError, add_data_dir
+from qsdesk.cli import CommandError, add_data_dir, add_user_args, identify
 
 
 def register(sub: Any) -> None:
@@ -37,6 +37,7 @@ def register(sub: Any) -> None:
     p.add_argument("--inspections", type=_non_negative, default=None, help="检查记录数量（默认企业数的一半）")
     p.add_argument("--samplings", type=_non_negative, default=None, help="抽查记录数量（默认企业数的二十分之一）")
     p.add_argument("--seed", type=int, default=1, help="随机种子（默认 1）")
+    add_user_args(p)
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("selftest", help="检查数据库、表结构、完整性、表单和字体")
@@ -133,6 +134,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     try:
         if store.self_node() is None:
             raise CommandError("数据目录尚未初始化：请先运行 qsdesk init")
+        identify(store, args)
         started = time.perf_counter()
         last = [0.0]
 

@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from qsdesk.cli import CommandError, add_data_dir, open_node_store
+from qsdesk.cli import CommandError, add_data_dir, add_user_args, identify, open_as_user, open_node_store
 
 #: What a person types for --choose → the stored choice.
 CHOOSE = {"保留": "kept", "保留当前版本": "kept", "改用": "other", "改用另一版本": "other"}
@@ -26,7 +26,9 @@ def register(sub: Any) -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--export", type=Path, metavar="文件夹", help="把本单位登记文件写到该文件夹（如U盘）")
     g.add_argument("--import", dest="import_file", type=Path, metavar="文件", help="导入对方的登记文件（.qsid）")
-    p.add_argument("--replace", action="store_true", help="对方重新安装后密钥变了：替换原登记")
+    p.add_argument("--replace", action="store_true",
+                   help="对方换电脑或重装后密钥变了：替换原登记并作废旧密钥（仅所长）")
+    add_user_args(p)
     p.set_defaults(func=cmd_enrol)
 
     p = sub.add_parser("export-bundle", help="导出同步数据包（.qsb）")
@@ -37,7 +39,8 @@ def register(sub: Any) -> None:
                    help="重发：导出本机第 N 号变更之后的全部变更（默认：对方最后确认之后）")
     p.add_argument("--range", dest="range_", default=None, metavar="A:B", help="重发：导出第 A 号之后到第 B 号的变更")
     p.add_argument("--all", dest="full", action="store_true",
-                   help="县级局：把该所的全部记录发回该所（该所换电脑或重装后恢复用）")
+                   help="县级局：把该所的全部记录发回该所（该所换电脑或重装后恢复用；仅所长）")
+    add_user_args(p)
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("import-bundle", help="导入同步数据包（.qsb）")
@@ -46,12 +49,14 @@ def register(sub: Any) -> None:
     p.add_argument("--preview", action="store_true", help="只检查并显示将导入的内容，不写入")
     p.add_argument("--allow-gap", action="store_true", help="缺少更早的数据包时仍然导入（不推荐）")
     p.add_argument("--receipt-out", type=Path, default=None, metavar="文件夹", help="导入后把回执写到该文件夹")
+    add_user_args(p)
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("receipt", help="写回执：确认已收到对方的全部数据包")
     add_data_dir(p)
     p.add_argument("--to", required=True, metavar="单位代码")
     p.add_argument("--out", required=True, type=Path, metavar="文件夹")
+    add_user_args(p)
     p.set_defaults(func=cmd_receipt)
 
     p = sub.add_parser("sync-status", help="显示已登记单位、同步序号、待发变更和未处理冲突")
@@ -63,9 +68,7 @@ def register(sub: Any) -> None:
     p.add_argument("--resolve", default=None, metavar="冲突编号")
     p.add_argument("--choose", type=_choice, default=None, metavar="保留|改用",
                    help="保留 = 保留当前版本，改用 = 改用另一版本")
-    p.add_argument("--user", "--by", dest="user", default=None, metavar="账号",
-                   help="处理冲突的所长账号（须输入密码，记入操作日志）")
-    p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
+    add_user_args(p, chief=True)
     p.set_defaults(func=cmd_conflicts)
 
 
@@ -85,6 +88,7 @@ def cmd_enrol(args: argparse.Namespace) -> int:
             path = export_identity(store, args.export)
             print(f"已写出登记文件 {path}")
         elif args.import_file:
+            identify(store, args, chief="只有所长可以替换已登记单位的密钥" if args.replace else None)
             ident, changed = enrol_peer(store, args.import_file, replace=args.replace)
             print(f"{'已登记' if changed else '已登记过（无变化）'}：{ident.name}（{ident.code}），指纹 {ident.fingerprint}")
             print("请与对方电话或当面核对指纹，一致才可信任")
@@ -114,7 +118,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         if since is not None:
             raise CommandError("--since 和 --range 只能用一个")
         since, upto = _parse_range(args.range_)
-    store = open_node_store(args)
+    store = open_as_user(args, chief="只有所长可以把一个所的全部记录发回该所" if args.full else None)
     try:
         res = export_bundle(store, args.to, args.out, since=since, upto=upto, full=args.full)
     finally:
@@ -129,6 +133,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     store = open_node_store(args)
     try:
+        if not args.preview:  # a preview writes nothing
+            identify(store, args)
         if args.preview:
             rep = preview_bundle(store, args.file)
         else:
@@ -149,7 +155,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_receipt(args: argparse.Namespace) -> int:
     from qsdesk.services.sync.exchange import write_receipt
 
-    store = open_node_store(args)
+    store = open_as_user(args)
     try:
         res = write_receipt(store, args.to, args.out)
     finally:
@@ -189,18 +195,14 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
         if args.resolve:
             if not args.choose:
                 raise CommandError("处理冲突时须用 --choose 保留 或 --choose 改用 说明选择")
-            from qsdesk.commands.admin import cli_login
-            from qsdesk.services.accounts import has_accounts
+            from qsdesk.services.accounts import any_account
 
-            if not has_accounts(store):
-                raise CommandError("本机还没有账号：请先添加所长账号（qsdesk account add --role chief）")
-            if not args.user:
-                raise CommandError("处理冲突须由所长登录：请用 --user 指定所长账号")
-            user = cli_login(store, args.user, args.password_stdin)
-            if not user.is_chief:
-                raise CommandError("只有所长可以处理同步冲突")
+            if not any_account(store):
+                raise CommandError("本机还没有账号：处理冲突须由所长登录，请先添加所长账号"
+                                   "（qsdesk account add --username 用户名 --role 所长）")
+            user = identify(store, args, chief="只有所长可以处理同步冲突")
             try:
-                c = cf.resolve(store, args.resolve, args.choose, actor=user.username)
+                c = cf.resolve(store, args.resolve, args.choose, actor=user.username if user else None)
             except cf.ConflictError as exc:
                 raise CommandError(str(exc)) from None
             print(f"已处理：{TABLE_LABELS.get(c.table_name, '记录')} {c.record_id} → {cf.CHOICES[args.choose]}"

@@ -107,6 +107,21 @@ def has_accounts(store: Store) -> bool:
         return bool(s.scalar(select(func.count()).select_from(Account).where(Account.active.is_(True))))
 
 
+def any_account(store: Store) -> bool:
+    """Whether this installation has any account at all, active or not (before the first one, the
+    command line runs without a password: see ``qsdesk.cli.identify``)."""
+    with store.session() as s:
+        return bool(s.scalar(select(func.count()).select_from(Account)))
+
+
+def require_chief(store: Store, message: str = "只有所长可以进行此操作") -> None:
+    """Refuse unless the user logged in on ``store`` is an active 所长 *in the database*."""
+    with store.session() as s:
+        acc = s.get(Account, store.actor) if store.actor else None
+        if acc is None or not acc.active or acc.role != "chief":
+            raise AccountError(message)
+
+
 def create_account(store: Store, username: str, password: str, role: str = "inspector",
                    inspector_id: str | None = None, by: User | None = None) -> User:
     """Create an account. The first account on a PC must be the chief's; later ones need a chief."""

@@ -315,6 +315,13 @@ class Store:
     def session(self) -> Session:
         return self._factory()
 
+    def upgrade_schema(self) -> None:
+        """Bring the database to this program's schema (after a restore put an older one in place)."""
+        if stored_revision(self.engine) != SCHEMA_HEAD:
+            from qsdesk.store.migrate import upgrade_to_head
+
+            upgrade_to_head(self.engine)
+
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: commits on success, rolls back everything on any error.

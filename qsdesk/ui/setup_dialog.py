@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -90,7 +92,23 @@ class SetupDialog(QDialog):
         demo_box = QGroupBox("或者：载入演示数据（虚构的企业和检查记录，仅供熟悉程序）")
         demo_box.setLayout(demo_row)
 
-        form_buttons(self, intro, box, demo_box, ok_text="完成设置", cancel_text="退出")
+        from qsdesk.ui.admin_panels import NEW_PC_HELP
+
+        self.new_pc_button = QPushButton("从本所的备份恢复…")
+        self.new_pc_button.clicked.connect(self._choose_backup)
+        new_pc_note = QLabel("选择“市场监管所”，填写本所原来的单位代码和名称（检查人员可不填，随备份恢复），"
+                             "再选择本所的备份文件。")
+        new_pc_note.setWordWrap(True)
+        new_pc_row = QHBoxLayout()
+        new_pc_row.addWidget(new_pc_note, 1)
+        new_pc_row.addWidget(self.new_pc_button)
+        new_pc_box = QGroupBox("或者：换新电脑，恢复本所的备份")
+        new_pc_box.setToolTip(NEW_PC_HELP)
+        new_pc_box.setLayout(new_pc_row)
+        #: The outcome of the last new-PC restore, for the person and for tests.
+        self.last_message = ""
+
+        form_buttons(self, intro, box, demo_box, new_pc_box, ok_text="完成设置", cancel_text="退出")
 
     def inspector_specs(self) -> list[InspectorSpec]:
         lines = [ln.strip() for ln in self.inspectors.toPlainText().splitlines()]
@@ -134,3 +152,56 @@ class SetupDialog(QDialog):
         except (TaskCancelled, getattr(demo, "Cancelled", TaskCancelled)):
             QMessageBox.information(self, "演示数据", "已取消；演示单位已设置，但没有写入演示记录。")
         super().accept()
+
+    # ------------------------------------------------------------------ a new PC
+
+    def _choose_backup(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "选择本所的备份文件", "", "数据库备份 (*.db)")
+        if path:
+            self.restore_backup(Path(path))
+
+    def _say(self, text: str, error: bool = True) -> None:
+        self.last_message = text
+        if error:
+            QMessageBox.warning(self, "换新电脑", text)
+
+    def restore_backup(self, path: Path) -> bool:
+        """``qsdesk init`` with this unit's code, then ``qsdesk restore --new-pc`` (see
+        :func:`qsdesk.ui.admin_panels.restore_on_new_pc`). The backup's unit code is compared with
+        the one typed before anything is set up, so a wrong file leaves the installation as it was."""
+        from qsdesk.store.backup import BackupError, database_revision, known_revisions
+        from qsdesk.ui.admin_panels import backup_unit_code, restore_on_new_pc
+
+        code = self.code.text().strip()
+        if not self.station.isChecked():
+            self._say("换新电脑恢复备份只用于市场监管所；县级局的数据库请按使用说明“县级局”一节恢复")
+            return False
+        if not code or not self.name.text().strip():
+            self._say("请先填写本所原来的单位代码和单位名称，再选择备份文件")
+            return False
+        owner = backup_unit_code(path)
+        if owner is None:
+            self._say(f"{path.name} 不是本程序的数据库备份（其中没有单位信息），本机未作任何改动")
+            return False
+        if owner != code:
+            self._say(f"{path.name} 是单位 {owner} 的备份，不是本所（{code}）的：请核对单位代码或备份文件；"
+                      "本机未作任何改动")
+            return False
+        rev = database_revision(path)
+        if rev is None or rev not in known_revisions():
+            self._say(f"{path.name} 由更新版本的 qsdesk 创建，请先升级程序再恢复；本机未作任何改动")
+            return False
+        try:
+            node = self._store.self_node()
+            if node is None:
+                init_node(self._store, kind="station", code=code, name=self.name.text().strip(),
+                          parent_code=self.parent_code.text().strip() or None, inspectors=self.inspector_specs())
+            restore_on_new_pc(self, self._store, path)
+        except (SetupError, BackupError) as exc:
+            self._say(f"未恢复：{exc}")
+            return False
+        self._say(f"已从 {path.name} 恢复本所的记录，本机的新密钥已取代旧密钥。请用原来的账号登录，然后在"
+                  "“数据同步”页导出本所登记文件交县级局替换原登记，并请县级局把本所的全部记录发回。", error=False)
+        QMessageBox.information(self, "换新电脑", self.last_message)
+        super().accept()
+        return True

@@ -29,7 +29,7 @@ def test_account_add_needs_the_chiefs_password(store: Store, monkeypatch: pytest
     store.close()
     base = ["account", "add", "--data-dir", root, "--username", "lina", "--password-stdin"]
     assert _cli(monkeypatch, "def12345\n", *base) == 2  # no --as-user: refused
-    assert "--as-user" in capsys.readouterr().err
+    assert "--user" in capsys.readouterr().err
     assert _cli(monkeypatch, "wrong999\ndef12345\n", *base, "--as-user", "zhangwei") == 2
     assert "用户名或密码错误" in capsys.readouterr().err
     st = open_store(root)

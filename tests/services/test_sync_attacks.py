@@ -20,12 +20,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from qsdesk.services.node import load_signing_key
+from qsdesk.services.node import init_node, load_signing_key
 from qsdesk.services.sync import crypto
 from qsdesk.services.sync.bundle import BundleError, OutgoingBundle, build_members
 from qsdesk.services.sync.exchange import export_bundle, import_bundle
 from qsdesk.services.sync.rows import PERSONAL, encode_pairs, row_to_json, table_of
-from qsdesk.store.db import Store
+from qsdesk.store.db import Store, open_store
 from qsdesk.store.models import Node, Notice, SyncPeerState
 from tests.services.sync_helpers import (
     COUNTY,
@@ -50,10 +50,21 @@ class World:
     e2: str  # station 2's enterprise, held at the county
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """Two stations and their county, which runs on SQLite and (ids with ``postgres``) on the
+    real PostgreSQL the tests start (``pg_server`` in tests/conftest.py): every attack is tried
+    against both county databases."""
     root = tmp_path_factory.mktemp("attacks")
-    co = make_node(root / "c", "county", COUNTY, "历城区市场监管局")
+    pg_name = None
+    if request.param == "postgres":
+        server = request.getfixturevalue("pg_server")
+        pg_name = server.create_database(template=request.getfixturevalue("pg_template"))
+        co = open_store(root / "c", url=server.url(pg_name))
+        assert co.engine.dialect.name == "postgresql"
+        init_node(co, kind="county", code=COUNTY, name="历城区市场监管局")
+    else:
+        co = make_node(root / "c", "county", COUNTY, "历城区市场监管局")
     s1 = make_node(root / "s1", "station", STATION, "王舍人市场监管所", COUNTY)
     s2 = make_node(root / "s2", "station", STATION2, "遥墙市场监管所", COUNTY)
     usb = root / "usb"
@@ -70,6 +81,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     yield World(co, s1, s2, usb, e1, i1, e2)
     for st in (co, s1, s2):
         st.close()
+    if pg_name is not None:
+        request.getfixturevalue("pg_server").drop_database(pg_name)
 
 
 def stored_json(store: Store, table: str, rid: str) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from qsdesk.services import field_labels, records
+from qsdesk.services.accounts import AccountError, any_account, require_chief
 from qsdesk.services.sync import conflicts as cf
 from qsdesk.services.sync import lists as sync_lists
 from qsdesk.services.sync.bundle import SUFFIX, BundleError
@@ -60,8 +61,10 @@ from qsdesk.services.sync.identity import (
     read_identity,
 )
 from qsdesk.store.db import Store
+from qsdesk.ui.dialog_guard import GuardedDialog
 from qsdesk.ui.pages.master_data import MasterDataPanel
 from qsdesk.ui.query_model import Column, QueryTableModel, list_view, local_time
+from qsdesk.ui.window_fit import fit_window
 from qsdesk.ui.worker import TaskCancelled, run_in_background
 
 log = logging.getLogger(__name__)
@@ -171,6 +174,48 @@ class ImportPreviewDialog(QDialog):
         self.resize(640, 420)
 
 
+SEND_ALL_HELP = (
+    "用于某个所换了电脑、重装系统或丢失电脑之后：把本局收到的该所全部记录（该所的企业档案、检查记录、"
+    "抽查和风险信息、附件等，以及本局发给该所的通知、表单、节假日安排）写成一个数据包，"
+    "只有该所新电脑的密钥能打开。该所导入后，记录全部回到新电脑，发送序号从本局已收到的位置继续，"
+    "此后照常同步，冲突照常检测。\n\n"
+    "发回之前：请先导入该所新电脑的登记文件，电话核对新指纹，并选择“替换原登记”（旧密钥随之作废）。"
+    "该所丢失的电脑上尚未交给本局的改动无法找回。仅所长可以操作，并记入操作记录。"
+)
+
+
+class SendAllDialog(GuardedDialog):
+    """County: choose the station whose records go back to it, after reading what that does."""
+
+    def __init__(self, stations: list[tuple[str, str]], current: str | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("发回该所的全部记录")
+        lay = QVBoxLayout(self)
+        text = QLabel(SEND_ALL_HELP, self)
+        text.setWordWrap(True)
+        lay.addWidget(text)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("发回给", self))
+        self.station_combo = QComboBox(self)
+        for code, name in stations:
+            self.station_combo.addItem(f"{name}（{code}）", code)
+        if current is not None and self.station_combo.findData(current) >= 0:
+            self.station_combo.setCurrentIndex(self.station_combo.findData(current))
+        row.addWidget(self.station_combo, 1)
+        lay.addLayout(row)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("写出数据包")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+        fit_window(self, "sync.send_all", fraction=(0.5, 0.5))
+
+    def station_code(self) -> str | None:
+        data = self.station_combo.currentData()
+        return str(data) if data else None
+
+
 class SyncPage(QWidget):
     """数据同步."""
 
@@ -197,6 +242,9 @@ class SyncPage(QWidget):
         self.notify: Callable[[str, str], None] = self._message_box
         #: Asked before applying an import (tests replace it).
         self.confirm_import: Callable[[ImportReport], bool] = self._confirm_dialog
+        #: County: asks which station gets all its records back (tests replace it); None = cancelled.
+        self.choose_send_all: Callable[[str | None], str | None] = self._send_all_dialog
+        self.last_message = ""
 
         # identity and enrolment
         self.identity_label = QLabel(self)
@@ -228,6 +276,8 @@ class SyncPage(QWidget):
         self.export_button = QPushButton("导出数据包", self)
         self.receipt_button = QPushButton("写回执", self)
         self.import_button = QPushButton("导入数据包…", self)
+        self.send_all_button = QPushButton("发回该所全部记录…", self)
+        self.send_all_button.setToolTip(SEND_ALL_HELP)
         ex_box = QGroupBox("导出与导入", self)
         ex_lay = QVBoxLayout(ex_box)
         r1 = QHBoxLayout()
@@ -240,6 +290,7 @@ class SyncPage(QWidget):
         ex_lay.addLayout(r1)
         r2 = QHBoxLayout()
         r2.addWidget(self.pending_label, 1)
+        r2.addWidget(self.send_all_button)
         r2.addWidget(self.import_button)
         ex_lay.addLayout(r2)
         self.status_label = QLabel(self)
@@ -284,6 +335,7 @@ class SyncPage(QWidget):
         self.export_button.clicked.connect(self.export_clicked)
         self.receipt_button.clicked.connect(self.receipt_clicked)
         self.import_button.clicked.connect(self.choose_import)
+        self.send_all_button.clicked.connect(self.send_all_clicked)
         for w, word in ((self.export_id_button, "登记文件"), (self.import_id_button, "登记文件"),
                         (self.identity_label, "指纹"), (self.peers_label, "指纹"),
                         (self.receipt_button, "回执"), (self.export_button, "数据包"),
@@ -324,7 +376,7 @@ class SyncPage(QWidget):
         except EnrolError as exc:
             self.identity_label.setText(str(exc))
             for b in (self.export_button, self.receipt_button, self.import_button, self.export_id_button,
-                      self.import_id_button):
+                      self.import_id_button, self.send_all_button):
                 b.setEnabled(False)
             return
         kind = "县级局" if me.kind == "county" else "市场监管所"
@@ -344,6 +396,8 @@ class SyncPage(QWidget):
         self.peer_combo.blockSignals(False)
         for b in (self.export_button, self.receipt_button):
             b.setEnabled(bool(known))
+        self.send_all_button.setVisible(me.kind == "county")
+        self.send_all_button.setEnabled(me.kind == "county" and bool(known))
         self._fill_targets()
         self._update_pending()
         self.history_model.set_statement(sync_lists.history_statement())
@@ -470,6 +524,50 @@ class SyncPage(QWidget):
             self._say("error", f"导出失败：{exc}")
             return None
         self._say("info", (f"已写回执 {res.path.name}" if receipt else res.summary()) + f"\n位置：{res.path}")
+        self.refresh()
+        return res
+
+    def _send_all_dialog(self, current: str | None) -> str | None:
+        stations = [(n.code, n.name) for n in peers(self._store)]
+        dlg = SendAllDialog(stations, current, self)
+        return dlg.station_code() if dlg.exec() == QDialog.DialogCode.Accepted else None
+
+    def send_all_clicked(self) -> None:
+        code = self.choose_send_all(self.peer_combo.currentData())
+        folder = self._target() if code else None
+        if code and folder:
+            self.send_all_to(code, folder)
+
+    def send_all_to(self, code: str, folder: Path) -> ExportResult | None:
+        """County: every record of station ``code`` back to it (``qsdesk export-bundle --all``),
+        所长 only (the role as the database knows it), written off the GUI thread."""
+        if any_account(self._store):
+            try:
+                require_chief(self._store, "只有所长可以把一个所的全部记录发回该所")
+            except AccountError as exc:
+                self._say("error", str(exc))
+                return None
+
+        def work(progress: Any, cancelled: Any) -> ExportResult:
+            progress(0, 0, "正在收集该所的全部记录，加密并写出数据包…")
+            if cancelled():
+                raise TaskCancelled()
+            return export_bundle(self._store, code, folder, full=True)
+
+        try:
+            res: ExportResult = run_in_background(self, "发回该所全部记录", work)
+        except TaskCancelled:
+            self._say("info", "已取消，没有写出任何文件")
+            return None
+        except (BundleError, SyncError, EnrolError) as exc:
+            self._say("error", f"未写出：{exc}")
+            return None
+        except OSError as exc:
+            log.exception("export of all records failed")
+            self._say("error", f"写出失败：{exc}")
+            return None
+        self._say("info", f"已写出该所的全部记录：{res.summary()}\n位置：{res.path}\n"
+                          "请把数据包交给该所，在新电脑的“数据同步”页导入。")
         self.refresh()
         return res
 
