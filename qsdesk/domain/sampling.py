@@ -7,6 +7,10 @@ Periods counted in months follow 民法典 第二百零一/二百零二条: the 
 counted, and the period ends on the corresponding day N months later (month end when there is no
 such day). So "within 6 months" of a sampling on 2024-01-15 runs to 2024-07-15 *inclusive*: a
 sampling on 2024-07-15 is inside, one on 2024-07-16 outside; 2023-08-31 runs to 2024-02-29.
+
+Longer than 500 lines because the rules share these periods and the result vocabulary: each rule
+is a short function next to the document text it implements, and most of the length is those
+citations.
 """
 
 from __future__ import annotations

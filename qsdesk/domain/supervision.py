@@ -18,6 +18,9 @@ Sources:
 "Within 1 year / 2 years" are calendar periods ending on the corresponding day (民法典 第二百零一、
 二百零二条): a punishment decided on 2024-03-10 is "within 1 year" up to and including 2025-03-10;
 one decided on 2024-02-29 up to 2025-02-28.
+
+Longer than 500 lines because the class, the visit rule and the reassignment rule read the same
+dated facts and periods; each rule is a short function next to the document text it implements.
 """
 
 from __future__ import annotations

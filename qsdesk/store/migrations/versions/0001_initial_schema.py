@@ -1,5 +1,8 @@
 """initial schema
 
+Generated from qsdesk/store/models.py by tools/regen_schema.py and never edited by hand: its
+length is the schema's, which is why it is longer than 500 lines.
+
 Revision ID: 0001
 Revises: 
 Create Date: 2026-12-03 16:57:02.551814
