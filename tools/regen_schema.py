@@ -17,6 +17,9 @@ from qsdesk.store.db import make_engine
 from qsdesk.store.migrate import MIGRATIONS_DIR, alembic_config
 
 FIRST = MIGRATIONS_DIR / "versions" / "0001_initial_schema.py"
+#: the generated file's docstring says why it is longer than 500 lines (the issue 19 rule)
+WHY_LONG = ("\nGenerated from qsdesk/store/models.py by tools/regen_schema.py and never edited by hand: its\n"
+            "length is the schema's, which is why it is longer than 500 lines.\n")
 
 
 def main() -> None:
@@ -39,6 +42,8 @@ def main() -> None:
     generated = next((MIGRATIONS_DIR / "versions").glob("0001_*.py"))
     if generated != FIRST:
         generated.rename(FIRST)
+    text = FIRST.read_text(encoding="utf-8")
+    FIRST.write_text(text.replace('"""initial schema\n', '"""initial schema\n' + WHY_LONG, 1), encoding="utf-8")
     print(f"regenerated {FIRST}")
 
 
