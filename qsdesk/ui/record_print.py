@@ -358,7 +358,7 @@ def page_print_button(page: Any, table: str, list_title: str) -> QToolButton:
     btn.setToolTip("打印所选记录、打印列表或打印空白表")
     btn.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
     menu = QMenu(btn)
-    menu.addAction("打印所选记录…", lambda: print_selected(page, table))
+    page.print_selected_action = menu.addAction("打印所选记录…", lambda: print_selected(page, table))
     page.print_list_action = menu.addAction("打印列表…", lambda: print_list_page(page, list_title))
     menu.addSeparator()
     store = getattr(page, "store", None)  # not every page keeps its store under that name

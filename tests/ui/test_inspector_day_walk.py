@@ -41,7 +41,6 @@ def pair(tmp_path: Path) -> Iterator[Pair]:
     yield p
     p.station.close()
     p.county.close()
-    formspec.set_extra_forms_dirs([])
 
 
 def _click_in_open_menu(qtbot, text: str) -> None:  # type: ignore[no-untyped-def]

@@ -364,6 +364,7 @@ class SyncPage(QWidget):
             QMessageBox.information(self, "数据同步", text)
 
     def _say(self, level: str, text: str) -> None:
+        self.last_message = text
         self.status_label.setText(text)
         self.notify(level, text)
 
