@@ -9,8 +9,10 @@ this script reads the resulting ``.coverage`` and compares each package with
 ``lines`` is the share of statements run, ``branches`` the share of branch arcs taken (both in
 per cent). A package is a directory directly under ``qsdesk/`` (its subpackages included);
 ``qsdesk`` itself stands for the top-level modules. The floors only go up: after a run that
-covers more, ``--ratchet`` raises them to the measured values (rounded down to 0.1) and never
-lowers one. Exit 1 when a package is below its floor or has none.
+covers more, ``--ratchet`` raises them to the measured values less :data:`MARGIN` (rounded down
+to 0.1) and never lowers one. The margin absorbs what varies between two runs of the same code
+(paths taken only when a race or a timer goes one way, a test process killed on purpose), so the
+gate fails on lost tests, not on noise. Exit 1 when a package is below its floor or has none.
 
     .venv/bin/python tools/coverage_gate.py [--data .coverage] [--ratchet]
 """
@@ -29,6 +31,8 @@ import coverage
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOORS = ROOT / "tests" / "coverage_floor.json"
+#: percentage points a ratcheted floor stays below the run that set it
+MARGIN = 0.5
 
 
 @dataclass
@@ -66,7 +70,8 @@ def measure(data_file: Path) -> dict[str, Totals]:
     cov.load()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "coverage.json"
-        cov.json_report(outfile=str(out))
+        # ignore_errors: a test may compile code under a made-up file name (no source to report)
+        cov.json_report(outfile=str(out), ignore_errors=True)
         files = json.loads(out.read_text(encoding="utf-8"))["files"]
     totals: dict[str, Totals] = {}
     for name, info in files.items():
@@ -109,8 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{pkg:18} lines {t.lines:5.1f}  branches {t.branch:5.1f}   {want:22} {status}")
         if args.ratchet:
             cur = floors.setdefault(pkg, {"lines": 0.0, "branches": 0.0})
-            cur["lines"] = max(cur["lines"], math.floor(t.lines * 10) / 10)
-            cur["branches"] = max(cur["branches"], math.floor(t.branch * 10) / 10)
+            cur["lines"] = max(cur["lines"], math.floor((t.lines - MARGIN) * 10) / 10)
+            cur["branches"] = max(cur["branches"], math.floor((t.branch - MARGIN) * 10) / 10)
     if args.ratchet:
         args.floors.write_text(json.dumps(dict(sorted(floors.items())), indent=2) + "\n", encoding="utf-8")
         print(f"floors written to {args.floors}")
