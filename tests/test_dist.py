@@ -185,6 +185,32 @@ def test_frozen_selftest(frozen: Path, tmp_path: Path) -> None:
     _init_and_selftest([str(frozen)], tmp_path)
 
 
+def test_frozen_county_on_postgres(frozen: Path, tmp_path: Path, pg_server) -> None:  # type: ignore[no-untyped-def]
+    """The installer's program runs a county on PostgreSQL: its driver is frozen in, ``init
+    --kind county`` sets up a real server's database and saves the URL, ``selftest`` then finds it
+    without the URL, and a second ``init`` is refused with the node's keys untouched."""
+    import psycopg
+
+    name = pg_server.create_database("frozen_county")
+    url = pg_server.url(name)
+    data = tmp_path / "county"
+    env = _env(tmp_path)
+    r = _run([str(frozen), "init", "--kind", "county", "--code", "370112", "--name", "历城区市场监管局",
+              "--data-dir", str(data), "--database-url", url], env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    r = _run([str(frozen), "selftest", "--data-dir", str(data)], env)
+    assert r.returncode == 0 and "自检通过" in r.stdout, r.stdout + r.stderr
+    keys = sorted((p.name, p.read_bytes()) for p in (data / "keys").iterdir())
+    assert keys  # the signing and encryption keys
+    r = _run([str(frozen), "init", "--kind", "county", "--code", "370112", "--name", "历城区市场监管局",
+              "--data-dir", str(data), "--database-url", url], env)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stdout + r.stderr
+    assert sorted((p.name, p.read_bytes()) for p in (data / "keys").iterdir()) == keys
+    with psycopg.connect(host=str(pg_server.socket_dir), port=5432, user="postgres", dbname=name) as conn:
+        assert conn.execute("SELECT kind, code FROM node WHERE is_self").fetchall() == [("county", "370112")]
+    pg_server.drop_database(name)
+
+
 def test_frozen_bad_input_is_one_line_exit_2(frozen: Path, tmp_path: Path) -> None:
     r = _run([str(frozen), "selftest", "--no-such-option"], _env(tmp_path))
     assert r.returncode == 2

@@ -18,7 +18,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import String, any_, bindparam, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from qsdesk.domain import merge
@@ -58,8 +59,8 @@ from qsdesk.store.models import (
 
 #: Key carrying, with a planned update, the ``rev`` it was planned against.
 _EXPECTED_REV = "__expected_rev"
-
-
+#: ids per array-parameter query on PostgreSQL (one statement, any length)
+_PG_CHUNK = 10_000
 
 
 @dataclass
@@ -131,7 +132,6 @@ class ImportReport:
         return out
 
 
-
 def _check_gap(s: Session, raw: RawBundle, report: ImportReport, allow_gap: bool) -> bool:
     """Report missing sequence numbers; refuse a data bundle whose changes do not join on.
 
@@ -166,6 +166,14 @@ def _fmt_seqs(seqs: list[int]) -> str:
 def _load_local(s: Session, table_name: str, ids: list[str]) -> dict[str, dict[str, Any]]:
     t = table_of(table_name)
     out: dict[str, dict[str, Any]] = {}
+    if s.get_bind().dialect.name == "postgresql":
+        # one array parameter: the same statement for every chunk, none of the thousands of bound
+        # values an expanded IN makes the driver parse
+        stmt = select(t).where(t.c.id == any_(bindparam("ids", type_=ARRAY(String))))
+        for i in range(0, len(ids), _PG_CHUNK):
+            for r in s.execute(stmt, {"ids": ids[i : i + _PG_CHUNK]}).mappings():
+                out[r["id"]] = dict(r)
+        return out
     for i in range(0, len(ids), _CHUNK):
         chunk = ids[i : i + _CHUNK]
         for r in s.execute(select(t).where(t.c.id.in_(chunk))).mappings():
@@ -278,13 +286,14 @@ def _plan(
         for row in incoming:
             rid = row["id"]
             cur = local.get(rid)
-            h_in = content_hash(table_name, row)
-            stored = None
-            if cur is not None:
+            if cur is None:  # nothing stored: new whatever its version (merge.decide), no hashing
+                d = merge.Decision(merge.Outcome.NEW)
+            else:
                 unseen = int(cur.get("change_seq") or 0) > max(0, seen_by_sender) and not old_bundle
                 stored = merge.Stored(_rank_version(table_name, cur, content_hash(table_name, cur)),
                                       protected=rid in protected, unseen=unseen)
-            d = merge.decide(stored, _rank_version(table_name, row, h_in), sealable=sealable)
+                d = merge.decide(stored, _rank_version(table_name, row, content_hash(table_name, row)),
+                                 sealable=sealable)
             if d.outcome is merge.Outcome.NEW:
                 tr.new += 1
                 tp.inserts.append(row)
