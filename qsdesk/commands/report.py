@@ -67,7 +67,8 @@ def _open(args: argparse.Namespace, suffixes: tuple[str, ...] = (".xlsx",)) -> A
 
 
 def cmd_monthly(args: argparse.Namespace) -> int:
-    from qsdesk.services.monthly import CELLS, export_monthly, parse_month
+    from qsdesk.services.monthly import CELLS, parse_month
+    from qsdesk.services.monthly_export import export_monthly
 
     try:
         year, month = parse_month(args.month)
@@ -97,15 +98,15 @@ def _month(args: argparse.Namespace) -> tuple[int, int]:
 
 
 def cmd_file(args: argparse.Namespace) -> int:
-    from qsdesk.services import monthly
+    from qsdesk.services import monthly_records
 
     year, month = _month(args)
     store = open_as_user(args)
     try:
-        monthly.file_report(store, year, month)
+        monthly_records.file_report(store, year, month)
         with store.session() as s:
-            print(f"{year}年{month}月 统计表：{monthly.send_status(s, year, month).text}")
-    except monthly.MonthlyError as exc:
+            print(f"{year}年{month}月 统计表：{monthly_records.send_status(s, year, month).text}")
+    except monthly_records.MonthlyError as exc:
         raise CommandError(str(exc)) from None
     finally:
         store.close()
@@ -113,15 +114,15 @@ def cmd_file(args: argparse.Namespace) -> int:
 
 
 def cmd_mark_sent(args: argparse.Namespace) -> int:
-    from qsdesk.services import monthly
+    from qsdesk.services import monthly_records
 
     year, month = _month(args)
     store = open_as_user(args)
     try:
-        monthly.mark_sent(store, year, month, args.on, args.note)
+        monthly_records.mark_sent(store, year, month, args.on, args.note)
         with store.session() as s:
-            print(f"{year}年{month}月 统计表：{monthly.send_status(s, year, month).text}")
-    except monthly.MonthlyError as exc:
+            print(f"{year}年{month}月 统计表：{monthly_records.send_status(s, year, month).text}")
+    except monthly_records.MonthlyError as exc:
         raise CommandError(str(exc)) from None
     finally:
         store.close()
@@ -129,12 +130,12 @@ def cmd_mark_sent(args: argparse.Namespace) -> int:
 
 
 def cmd_rectify(args: argparse.Namespace) -> int:
-    from qsdesk.services import monthly
+    from qsdesk.services import monthly_records
 
     store = open_as_user(args)
     try:
-        monthly.record_rectification(store, args.inspection_id, args.on, args.count, args.note)
-    except monthly.MonthlyError as exc:
+        monthly_records.record_rectification(store, args.inspection_id, args.on, args.count, args.note)
+    except monthly_records.MonthlyError as exc:
         raise CommandError(str(exc)) from None
     finally:
         store.close()

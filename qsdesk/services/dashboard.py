@@ -26,7 +26,7 @@ from sqlalchemy import and_, case, func, or_, select
 
 from qsdesk.domain.sampling import SamplingResult
 from qsdesk.domain.supervision import VisitState, first_period_end, half_year_bounds, half_year_visit_status
-from qsdesk.services import classes, followup, monthly
+from qsdesk.services import classes, followup, monthly, monthly_records
 from qsdesk.store.db import Store
 from qsdesk.store.models import (
     BundleLog,
@@ -266,7 +266,7 @@ def compute(store: Store, today: date | None = None, limit: int = 50) -> Dashboa
         # "已报送" = the table went to the county (bundle or marked sent), not a file exported.
         period = monthly.current_period(s, today)
         d.monthly_due = period.due
-        d.monthly_exported = monthly.send_status(s, period.year, period.month).sent
+        d.monthly_exported = monthly_records.send_status(s, period.year, period.month).sent
 
         _bundle_state(s, d)
         _tracking(s, today, limit, d)

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from qsdesk.services import monthly
+from qsdesk.services import monthly, monthly_records
 from qsdesk.services.activities import unit_kind_of
 from qsdesk.store.db import Store
 from qsdesk.store.models import (
@@ -135,8 +135,8 @@ def build_month(store: Store, *, rectification_origin: str | None = None) -> dic
                               kind="two_rules", penalty="warning", fine_yuan=Decimal("200"), origin=B))
     # Problems of I1 fixed after the inspection day (10-27: October); of I2 in November.
     if rectification_origin is None:
-        monthly.record_rectification(store, ids["I1"], date(2026, 10, 27), 2, "更换标签")
-        monthly.record_rectification(store, ids["I2"], date(2026, 11, 3), 2)
+        monthly_records.record_rectification(store, ids["I1"], date(2026, 10, 27), 2, "更换标签")
+        monthly_records.record_rectification(store, ids["I2"], date(2026, 11, 3), 2)
         return ids
     with store.transaction() as s:
         for iid, on, count, note in ((ids["I1"], date(2026, 10, 27), 2, "更换标签"), (ids["I2"], date(2026, 11, 3), 2, None)):

@@ -18,12 +18,11 @@ from qsdesk.services.monthly import (
     compute_county,
     compute_monthly,
     due_date,
-    export_monthly,
     parse_month,
-    read_annex_values,
-    records_behind,
     reminder,
 )
+from qsdesk.services.monthly_export import export_monthly, read_annex_values
+from qsdesk.services.monthly_records import records_behind
 from qsdesk.store.models import Activity, EnforcementCase, Enterprise, Inspection, Inspector
 
 YEAR, MONTH = 2026, 10
@@ -261,7 +260,7 @@ def test_month_parsing_and_due_date() -> None:
 def test_print_annex_pdf(store, tmp_path: Path) -> None:
     from pypdf import PdfReader
 
-    from qsdesk.services.monthly import print_annex
+    from qsdesk.services.monthly_export import print_annex
 
     raw = generate(store, seed=9)
     with store.session() as s:

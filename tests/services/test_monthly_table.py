@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from qsdesk.services import monthly
+from qsdesk.services import monthly, monthly_export, monthly_records
 from qsdesk.store.models import (
     BundleLog,
     CountySetting,
@@ -49,9 +49,9 @@ def test_county_roll_up_is_one_row_per_station_plus_total(store, month) -> None:
 def test_each_figure_drills_down_to_its_records(store, month) -> None:
     with store.session() as s:
         t = monthly.compute_monthly(s, Y, M, origin=A)
-        fixed = monthly.source_rows(s, t.figures["problems_fixed"])
-        found = {r.id for r in monthly.source_rows(s, t.figures["problems_found"])}
-        surveyed = monthly.source_rows(s, t.figures["producer_surveyed"])
+        fixed = monthly_records.source_rows(s, t.figures["problems_fixed"])
+        found = {r.id for r in monthly_records.source_rows(s, t.figures["problems_found"])}
+        surveyed = monthly_records.source_rows(s, t.figures["producer_surveyed"])
     assert month["I3b"] in found and month["I3"] not in found and month["I8b"] in found
     assert [r.kind for r in fixed].count("工作记录") == 1
     later = next(r for r in fixed if r.table == "activity")
@@ -61,17 +61,17 @@ def test_each_figure_drills_down_to_its_records(store, month) -> None:
     # Every figure's records add up to the figure where each record counts one.
     with store.session() as s:
         for key in ("inspected_producers", "inspected_sellers", "cases", "producer_surveyed", "seller_managers"):
-            assert len(monthly.source_rows(s, t.figures[key])) == t.value(key), key
+            assert len(monthly_records.source_rows(s, t.figures[key])) == t.value(key), key
 
 
 def test_rectification_is_checked_against_the_open_problems(store, month) -> None:
     with store.session() as s:
-        assert monthly.open_problems(s, month["I1"]) == 0  # 3 found, 1 on the spot, 2 later
-        assert monthly.open_problems(s, month["I3"]) == 0  # the amendment's 2 found, 2 fixed
-    with pytest.raises(monthly.MonthlyError, match="只有 0 条"):
-        monthly.record_rectification(store, month["I1"], date(2026, 10, 28), 1)
-    with pytest.raises(monthly.MonthlyError, match="早于检查日期"):
-        monthly.record_rectification(store, month["I8b"], date(2026, 9, 1), 1)
+        assert monthly_records.open_problems(s, month["I1"]) == 0  # 3 found, 1 on the spot, 2 later
+        assert monthly_records.open_problems(s, month["I3"]) == 0  # the amendment's 2 found, 2 fixed
+    with pytest.raises(monthly_records.MonthlyError, match="只有 0 条"):
+        monthly_records.record_rectification(store, month["I1"], date(2026, 10, 28), 1)
+    with pytest.raises(monthly_records.MonthlyError, match="早于检查日期"):
+        monthly_records.record_rectification(store, month["I8b"], date(2026, 9, 1), 1)
 
 
 def test_reporting_period_is_a_county_setting(store, month) -> None:
@@ -99,36 +99,36 @@ def test_period_defaults_and_due_day() -> None:
 
 def test_sent_means_sent_not_exported(store, month, tmp_path: Path) -> None:
     with store.session() as s:
-        assert not monthly.send_status(s, Y, M).sent
-    monthly.export_monthly(store, Y, M, tmp_path / "m.xlsx")
+        assert not monthly_records.send_status(s, Y, M).sent
+    monthly_export.export_monthly(store, Y, M, tmp_path / "m.xlsx")
     with store.session() as s:
-        assert not monthly.send_status(s, Y, M).sent  # a file written is not a report sent
-    monthly.file_report(store, Y, M, filed_on=date(2026, 11, 20))
+        assert not monthly_records.send_status(s, Y, M).sent  # a file written is not a report sent
+    monthly_records.file_report(store, Y, M, filed_on=date(2026, 11, 20))
     with store.session() as s:
-        st = monthly.send_status(s, Y, M)
+        st = monthly_records.send_status(s, Y, M)
         assert not st.sent and "待随同步包报送" in st.text
     with store.transaction() as s:
         s.add(BundleLog(direction="out", peer_code="370112", seq=1, file_name="370112001-370112-1.qsb",
                         sha256="0" * 64, at=datetime(2099, 1, 1), counts={}))
     with store.session() as s:
-        st = monthly.send_status(s, Y, M)
+        st = monthly_records.send_status(s, Y, M)
         assert st.sent and "370112001-370112-1.qsb" in st.text
-    monthly.mark_sent(store, Y, 9, date(2026, 10, 20), "纸质报送")
+    monthly_records.mark_sent(store, Y, 9, date(2026, 10, 20), "纸质报送")
     with store.session() as s:
-        st = monthly.send_status(s, Y, 9)
+        st = monthly_records.send_status(s, Y, 9)
         assert st.sent and "2026-10-20 标记报送" in st.text
 
 
 def test_station_xlsx_has_the_annex_layout_and_a_detail_sheet(store, month, tmp_path: Path) -> None:
     out = tmp_path / "station.xlsx"
-    monthly.export_monthly(store, Y, M, out, county=False, filled_on=date(2026, 11, 20))
+    monthly_export.export_monthly(store, Y, M, out, county=False, filled_on=date(2026, 11, 20))
     wb = load_workbook(out)
     ws = wb["统计表"]
     assert ws["A1"].value == monthly.TITLE
     assert "统计区间：2026年10月01日至2026年10月31日" in ws["A3"].value
     assert [ws.cell(4, c).value for c in (1, 2, 3)] == ["类别", "项目", "数值"]
     assert [ws.cell(5 + i, 2).value for i in range(len(monthly.CELLS))] == [c.label for c in monthly.CELLS]
-    [(unit, values)] = monthly.read_annex_values(out)
+    [(unit, values)] = monthly_export.read_annex_values(out)
     assert unit == STATION_NAME
     everything = {k: EXPECTED_A[k] + EXPECTED_B[k] for k in EXPECTED_A}  # a station's own table: all its rows
     assert {k: (Decimal(str(v)) if k == "fines" else v) for k, v in values.items()} == everything
@@ -144,12 +144,12 @@ def test_station_xlsx_has_the_annex_layout_and_a_detail_sheet(store, month, tmp_
 
 def test_county_xlsx_and_pdfs(store, month, tmp_path: Path) -> None:
     out = tmp_path / "county.xlsx"
-    monthly.export_monthly(store, Y, M, out, county=True)
-    rows = monthly.read_annex_values(out)
+    monthly_export.export_monthly(store, Y, M, out, county=True)
+    rows = monthly_export.read_annex_values(out)
     assert [u for u, _ in rows] == [STATION_NAME, B_NAME, "合计"]
     assert rows[2][1]["problems_fixed"] == EXPECTED_A["problems_fixed"] + EXPECTED_B["problems_fixed"]
-    monthly.export_monthly(store, Y, M, tmp_path / "station.pdf", county=False)
-    monthly.export_monthly(store, Y, M, tmp_path / "county.pdf", county=True)
+    monthly_export.export_monthly(store, Y, M, tmp_path / "station.pdf", county=False)
+    monthly_export.export_monthly(store, Y, M, tmp_path / "county.pdf", county=True)
     from pypdf import PdfReader
 
     station_text = "".join(p.extract_text() for p in PdfReader(tmp_path / "station.pdf").pages)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from qsdesk.services import county_settings as cs
-from qsdesk.services import monthly
+from qsdesk.services import monthly, monthly_records
 from qsdesk.services.sync.exchange import export_bundle, import_bundle
 from tests.services.sync_helpers import COUNTY, STATION, make_pair
 
@@ -32,17 +32,17 @@ def test_settings_down_report_up(tmp_path: Path) -> None:
             assert cs.get(s, "followup.deliver_days").is_default
             assert monthly.period_of(s, 2026, 10).due == date(2026, 11, 20)
 
-        monthly.file_report(pair.station, 2026, 10)
+        monthly_records.file_report(pair.station, 2026, 10)
         with pair.station.session() as s:
-            assert not monthly.send_status(s, 2026, 10).sent
+            assert not monthly_records.send_status(s, 2026, 10).sent
         up = export_bundle(pair.station, COUNTY, pair.usb)
         assert up.counts.get("monthly_report") == 1
         with pair.station.session() as s:
-            st = monthly.send_status(s, 2026, 10)
+            st = monthly_records.send_status(s, 2026, 10)
             assert st.sent and up.path.name in st.text  # sent in that bundle
         import_bundle(pair.county, up.path)
         with pair.county.session() as s:
-            assert monthly.send_status(s, 2026, 10, STATION).sent
-            assert not monthly.send_status(s, 2026, 10, "370112009").sent
+            assert monthly_records.send_status(s, 2026, 10, STATION).sent
+            assert not monthly_records.send_status(s, 2026, 10, "370112009").sent
     finally:
         pair.close()

@@ -186,7 +186,7 @@ def test_county_roll_up_one_row_per_station_drillable(tmp_path: Path, qtbot) -> 
     """At the county the monthly tab shows one row per station and the 合计 row (as the PDF and
     xlsx), whether each station's table arrived as a column, and every figure — the 合计 row's
     too — opens the records behind it."""
-    from qsdesk.services import monthly
+    from qsdesk.services import monthly_export
     from qsdesk.services.node import init_node
     from qsdesk.store.db import open_store
     from qsdesk.store.models import MonthlyReport
@@ -251,7 +251,7 @@ def test_county_roll_up_one_row_per_station_drillable(tmp_path: Path, qtbot) -> 
         # the figures are those of the exported roll-up
         out = tmp_path / "county.xlsx"
         tab.export_to(out)
-        assert [u for u, _ in monthly.read_annex_values(out)] == [STATION_NAME, B_NAME, "合计"]
+        assert [u for u, _ in monthly_export.read_annex_values(out)] == [STATION_NAME, B_NAME, "合计"]
         # back to one station's view: the annex layout, no row headers
         tab.county.setChecked(False)
         tab.compute()

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from qsdesk.services import activities as acts
-from qsdesk.services import monthly
+from qsdesk.services import monthly, monthly_export, monthly_records
 from qsdesk.store.db import Store
 from qsdesk.ui.dialog_guard import GuardedDialog, form_buttons
 from qsdesk.ui.pages.reports_common import _ask_save, _chinese_buttons, _fmt, _ro_item, _wrap
@@ -59,7 +59,7 @@ class RecordsDialog(QDialog):
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         for r, (table, rid, desc) in enumerate(rows):
-            self.table.setItem(r, 0, _ro_item(monthly.SOURCE_LABELS.get(table, "其他记录"), (table, rid)))
+            self.table.setItem(r, 0, _ro_item(monthly_records.SOURCE_LABELS.get(table, "其他记录"), (table, rid)))
             self.table.setItem(r, 1, _ro_item(desc))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         _chinese_buttons(buttons)
@@ -108,8 +108,8 @@ class RecordsDialog(QDialog):
             qd = dlg.on.date()
             fixed_on, count, note = date(qd.year(), qd.month(), qd.day()), dlg.count.value(), dlg.note.text()
         try:
-            monthly.record_rectification(self.store, data[1], fixed_on, count, note)
-        except monthly.MonthlyError as exc:
+            monthly_records.record_rectification(self.store, data[1], fixed_on, count, note)
+        except monthly_records.MonthlyError as exc:
             QMessageBox.warning(self, "无法登记整改", str(exc))
             return False
         self.changed = True
@@ -232,7 +232,7 @@ class MonthlyTab(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.table.verticalHeader().setVisible(False)
         self.table.cellDoubleClicked.connect(self.drill_down)
-        note = QLabel("双击数字可查看其来源记录，并可补充工作记录或登记后续整改。" + monthly.CUMULATIVE_NOTE, self)
+        note = QLabel("双击数字可查看其来源记录，并可补充工作记录或登记后续整改。" + monthly_export.CUMULATIVE_NOTE, self)
         note.setWordWrap(True)
         note.setStyleSheet("color:#555")
         lay = QVBoxLayout(self)
@@ -258,10 +258,10 @@ class MonthlyTab(QWidget):
                 if county:
                     stations, total = monthly.compute_county(s, y, m)
                     tables = [*stations, total]
-                    sent = [monthly.send_status(s, y, m, t.origin) if t.origin else None for t in tables]
+                    sent = [monthly_records.send_status(s, y, m, t.origin) if t.origin else None for t in tables]
                 else:
                     tables = [monthly.compute_monthly(s, y, m, unit=node.name if node else "本单位")]
-                    sent = [monthly.send_status(s, y, m)]
+                    sent = [monthly_records.send_status(s, y, m)]
                 return tables, monthly.period_of(s, y, m), sent
 
         try:
@@ -298,7 +298,7 @@ class MonthlyTab(QWidget):
         item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return item
 
-    def _show_county(self, statuses: list[monthly.SendStatus | None]) -> None:
+    def _show_county(self, statuses: list[monthly_records.SendStatus | None]) -> None:
         """The county's roll-up as the PDF and xlsx have it: one row per station and the 合计 row,
         the items of 附件5 as columns (group and item in the header), whether each station's table
         was sent as a column. The unit names are the row headers, so they stay in view while the
@@ -355,7 +355,7 @@ class MonthlyTab(QWidget):
             return None
         tab, key = found
         with self.store.session() as s:
-            rows = monthly.records_behind(s, tab.figures[key])
+            rows = monthly_records.records_behind(s, tab.figures[key])
         cell = monthly.CELL_BY_KEY[key]
         on = tab.period.end if tab.period else None
         dlg = RecordsDialog(f"{tab.unit} {tab.year}年{tab.month}月 {cell.label}：{_fmt(tab.value(key))}", rows, self,
@@ -368,8 +368,8 @@ class MonthlyTab(QWidget):
 
     def _file(self) -> None:
         try:
-            monthly.file_report(self.store, self.year.value(), self.month.value())
-        except monthly.MonthlyError as exc:
+            monthly_records.file_report(self.store, self.year.value(), self.month.value())
+        except monthly_records.MonthlyError as exc:
             QMessageBox.warning(self, "无法生成报送", str(exc))
             return
         self.compute()
@@ -391,8 +391,8 @@ class MonthlyTab(QWidget):
         else:
             note = None
         try:
-            monthly.mark_sent(self.store, self.year.value(), self.month.value(), on, note)
-        except monthly.MonthlyError as exc:
+            monthly_records.mark_sent(self.store, self.year.value(), self.month.value(), on, note)
+        except monthly_records.MonthlyError as exc:
             QMessageBox.warning(self, "无法标记报送", str(exc))
             return
         self.compute()
@@ -413,7 +413,7 @@ class MonthlyTab(QWidget):
         y, m = self.year.value(), self.month.value()
 
         def work(_progress: Callable[[int, int, str], None], _cancelled: Callable[[], bool]) -> None:
-            monthly.export_monthly(self.store, y, m, path, county=county)
+            monthly_export.export_monthly(self.store, y, m, path, county=county)
 
         run_in_background(self, "正在生成统计表……", work)
 
