@@ -15,26 +15,19 @@ Layout rules (the annexes' look):
   annex's merged cells, but splittable across pages); the header row repeats on every page and
   long notes wrap and split inside their row;
 * a section holding a signature is kept on one page, so a signature never leaves its label.
+
+The shared measures, :class:`Filled` and the value texts are :mod:`.layout_base`; checklist
+tables :mod:`.layout_checklist`; signature boxes :mod:`.layout_signature`.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
-import io
-import re
-import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     Flowable,
-    Image,
     KeepTogether,
     Paragraph,
     Spacer,
@@ -42,10 +35,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from qsdesk.domain.formspec import ChecklistItem, Field, FormSpec, Section, answer_of, note_of
+from qsdesk.domain.formspec import Field, FormSpec, Section
 from qsdesk.services.printing.base import (
-    CHECKED,
-    UNCHECKED,
     CopyLabelSlot,
     QrFlowable,
     esc,
@@ -54,388 +45,31 @@ from qsdesk.services.printing.base import (
     para,
     styles,
 )
-
-GRID = 0.6
-LINE = colors.black
-SHADE = colors.Color(0.93, 0.93, 0.93)
-PAD = 3
-
-BLANK_TABLE_ROWS = 3
-#: Longest text cell kept in one row; longer notes continue in rows below (so a row never has
-#: to split across a page and the rest of the table keeps its rules).
-MAX_CELL_HEIGHT = 120.0
-SIGNATURE_HEIGHT = 15 * mm
-#: Share of the frame width taken by a label column of the field grid.
-LABEL_SHARE = 0.185
-#: Text width of a grid label cell on A4 portrait (used to decide if a label fits one line).
-LABEL_WIDTH = (595.2756 - 2 * 15 * mm) * LABEL_SHARE - 2 * 3
-
-
-@dataclass
-class SignatureImage:
-    """A captured signature as printed: PNG bytes, the signer's name, or a recorded refusal."""
-
-    png: bytes | None = None
-    signer_name: str | None = None
-    refused: bool = False
-
-
-@dataclass
-class Filled:
-    """What to print into a form. Empty = a blank form for filling in by hand."""
-
-    values: Mapping[str, Any] = field(default_factory=dict)
-    answers: Mapping[str, Any] = field(default_factory=dict)
-    signatures: Mapping[str, list[SignatureImage]] = field(default_factory=dict)
-    inspector_names: Mapping[str, str] = field(default_factory=dict)
-    #: Blank forms: the least height of a row of the field grid (room to write by hand) and the
-    #: height of an empty multi-line box; :func:`blank_story` grows them until the page is full.
-    row_height: float = 0.0
-    text_height: float = 12 * mm
-
-    @property
-    def blank(self) -> bool:
-        return not self.values and not self.answers and not self.signatures
-
-
-class BlankLine(Flowable):
-    """A rule to sign or write on by hand."""
-
-    def __init__(self, width: float, height: float = SIGNATURE_HEIGHT) -> None:
-        super().__init__()
-        self.line_width = width
-        self.height = height
-
-    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
-        self.line_width = min(self.line_width, aw)
-        return self.line_width, self.height
-
-    def draw(self) -> None:
-        self.canv.setLineWidth(0.5)
-        self.canv.line(0, 2, self.line_width, 2)
-
-
-# --------------------------------------------------------------------------- value formatting
-
-
-def box(checked: bool) -> str:
-    return CHECKED if checked else UNCHECKED
-
-
-def format_date(value: Any) -> str:
-    if isinstance(value, _dt.datetime):
-        value = value.date()
-    if isinstance(value, str) and value.strip():
-        try:
-            value = _dt.date.fromisoformat(value.strip()[:10])
-        except ValueError:
-            return value
-    if isinstance(value, _dt.date):
-        return f"{value.year} 年 {value.month} 月 {value.day} 日"
-    return "　　　　年　　月　　日"
-
-
-def format_address(value: Any, placeholder: str | None) -> str:
-    if isinstance(value, Mapping):
-        parts = [str(value.get(k) or "") for k in ("province", "city", "county", "town")]
-        head = "".join(p for p in parts if p)
-        detail = str(value.get("detail") or "")
-        text = " ".join(x for x in (head, detail) if x)
-        if text:
-            return text
-    elif value:
-        return str(value)
-    if placeholder:
-        # "山东省 市 区（市、县） 镇（街道）" → leave writing room before each unit.
-        return placeholder.replace(" ", "＿＿＿＿＿")
-    return "＿＿＿＿省＿＿＿＿市＿＿＿＿区（市、县）＿＿＿＿镇（街道）"
-
-
-def format_choices(f: Field, value: Any, values: Mapping[str, Any], width: float | None = None) -> str:
-    """All of a field's choices with ☑ on the chosen ones, like the annex's □ lists.
-
-    Plain text; with ``width`` it is wrapped between options (lines joined by ``\n``)."""
-    chosen: set[str]
-    if isinstance(value, list | tuple | set | frozenset):
-        chosen = {str(v) for v in value}
-    elif value in (None, ""):
-        chosen = set()
-    else:
-        chosen = {str(value)}
-    parts = []
-    for c in f.choices:
-        text = f"{box(c in chosen)}{c}"
-        if f.other_choice and c == f.other_choice:
-            other = values.get(f.other_key) if c in chosen else None
-            text += f"（{other}）" if other else "（　　　　）"
-        parts.append(text)
-    unknown = sorted(chosen - set(f.choices))
-    parts += [f"{CHECKED}{u}" for u in unknown]  # a value from an older form version: still shown
-    return pack_options(parts, width)
-
-
-def pack_options(parts: Sequence[str], width: float | None, font_size: float = 9.5) -> str:
-    """Options separated by spaces, wrapped only between options (never ☐ apart from its text)."""
-    if width is None:
-        return "　".join(parts)
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
-    sep = "　"
-    lines: list[str] = []
-    cur = ""
-    for p in parts:
-        cand = f"{cur}{sep}{p}" if cur else p
-        if cur and stringWidth(cand, "QsSong", font_size) > width - 1:
-            lines.append(cur)
-            cur = p
-        else:
-            cur = cand
-    if cur:
-        lines.append(cur)
-    return "\n".join(lines)
-
-
-def format_text(f: Field, value: Any, filled: Filled, width: float | None = None) -> str:
-    """Plain text of a value as printed, by its field type (:data:`RENDERERS`); choices wrapped
-    between options to ``width``."""
-    return RENDERERS[f.type](f, value, filled, width)
-
-
-Renderer = Callable[[Field, Any, "Filled", "float | None"], str]
-
-
-def _render_plain(f: Field, value: Any, filled: Filled, width: float | None) -> str:
-    return f.kind.to_text(f, value)
-
-
-def _render_str(f: Field, value: Any, filled: Filled, width: float | None) -> str:
-    """``str(value)`` (whole floats without ``.0``): text-like values, and what a table or a
-    signature holds should it reach a text cell."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _render_inspector(f: Field, value: Any, filled: Filled, width: float | None) -> str:
-    vals = value if isinstance(value, list | tuple) else ([value] if value else [])
-    return "、".join(filled.inspector_names.get(str(v), str(v)) for v in vals if v)
-
-
-#: The printed text of a value, by field type name (every type of the registry has one).
-RENDERERS: dict[str, Renderer] = {
-    "text": _render_str, "multiline": _render_str, "phone": _render_str, "uscc": _render_str,
-    "number": _render_str, "integer": _render_str, "table": _render_str, "history": _render_str,
-    "signature": _render_str,
-    "date": lambda f, v, filled, w: format_date(v),
-    "choice": lambda f, v, filled, w: format_choices(f, v, filled.values, w),
-    "multichoice": lambda f, v, filled, w: format_choices(f, v, filled.values, w),
-    "address": lambda f, v, filled, w: format_address(v, f.placeholder),
-    "attachment": _render_plain,
-    "inspector": _render_inspector,
-}
-
-
-# --------------------------------------------------------------------------- building blocks
-
-
-class TextLines(Flowable):
-    """Lines of plain text that are known to fit: drawn directly, no paragraph wrapping.
-
-    Most cells of a form (labels, short values, answer boxes) are one short line; laying them out
-    as Paragraphs (CJK line breaking) was most of the rendering time.
-    """
-
-    def __init__(self, lines: Sequence[str], font_size: float, leading: float, align: int) -> None:
-        super().__init__()
-        self.lines = list(lines)
-        self.font_size = font_size
-        self.leading = leading
-        self.align = align
-        self.avail = 0.0
-
-    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
-        self.avail = aw
-        return aw, self.leading * len(self.lines)
-
-    def draw(self) -> None:
-        c = self.canv
-        c.setFont("QsSong", self.font_size)
-        n = len(self.lines)
-        for i, line in enumerate(self.lines):
-            # same baseline as a Paragraph of this style: one font size below the line top
-            y = (n - i - 1) * self.leading + (self.leading - self.font_size) + 0.2 * self.font_size
-            if self.align == TA_CENTER:
-                c.drawCentredString(self.avail / 2, y, line)
-            else:
-                c.drawString(0, y, line)
-
-
-_cells = threading.local()
-
-
-def text_cell(text: str, style: ParagraphStyle, width: float) -> Flowable:
-    """A cell of plain text: :class:`TextLines` when every line fits ``width``, else a Paragraph.
-
-    Cells are cached per thread by (text, style, width) and shared between tables: the same
-    labels, checklist items and answer boxes recur in every record of a batch, and a flowable of
-    fixed text and width lays out the same wherever it is drawn (rows are never split, so these
-    cells are never split either). Per thread, because drawing sets attributes on the flowable.
-    """
-    cache: dict[tuple[str, str, float], Flowable] | None = getattr(_cells, "cache", None)
-    if cache is None or len(cache) > 20000:
-        cache = _cells.cache = {}
-    key = (text, style.name, round(width, 2))
-    hit = cache.get(key)
-    if hit is None:
-        hit = cache[key] = _make_text_cell(text, style, width)
-    return hit
-
-
-class SharedParagraph(Paragraph):
-    """A Paragraph drawn in many places at one width: line breaking is done once, not per draw.
-
-    Only for cached fixed-text cells, which are never split (table rows do not split).
-    """
-
-    _qs_wrapped: tuple[float, tuple[float, float]] | None = None
-
-    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
-        done = self._qs_wrapped
-        if done is not None and done[0] == availWidth:
-            return done[1]
-        size = super().wrap(availWidth, availHeight)
-        self._qs_wrapped = (availWidth, size)
-        return size
-
-
-def _make_text_cell(text: str, style: ParagraphStyle, width: float) -> Flowable:
-    lines = text.split("\n") if text else [""]
-    if all(stringWidth(line, "QsSong", style.fontSize) <= width - 4 for line in lines):  # keep off the rule
-        return TextLines(lines, style.fontSize, style.leading, style.alignment)
-    return SharedParagraph(esc(text), style)
-
-
-def split_paragraph(p: Paragraph, width: float, max_height: float = MAX_CELL_HEIGHT) -> list[Paragraph]:
-    """Cut a long paragraph into pieces no taller than ``max_height`` (whole lines each)."""
-    out: list[Paragraph] = []
-    while True:
-        _w, h = p.wrap(width, 1e6)
-        if h <= max_height:
-            out.append(p)
-            return out
-        parts = p.split(width, max_height)
-        if len(parts) < 2:
-            out.append(p)
-            return out
-        out.append(parts[0])
-        p = parts[1]
-
-
-def _grid_style(extra: Sequence[tuple[Any, ...]] = ()) -> TableStyle:
-    return TableStyle([
-        ("FONT", (0, 0), (-1, -1), "QsSong", 9.5),
-        ("GRID", (0, 0), (-1, -1), GRID, LINE),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("LEFTPADDING", (0, 0), (-1, -1), PAD),
-        ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-        *extra,
-    ])
-
-
-@dataclass
-class SignatureSlot:
-    """One person's place in a signature box: a captured signature, a refusal, or a line for ink."""
-
-    name: str | None
-    sig: SignatureImage | None = None
-
-
-def signature_slots(f: Field, filled: Filled, people: Sequence[str]) -> list[SignatureSlot]:
-    """Who signs in a signature field, each with their captured signature (if any).
-
-    A single field (the enterprise's signer) is one slot named after the recorded signer. A
-    multiple field (the inspectors) has one slot per inspector named on the record — at least
-    ``min_slots`` (the annex's two inspectors) — each matched to the signature captured under
-    their name, else the next unmatched one; an inspector who signs on paper gets a line.
-    """
-    sigs = signatures_for(f, filled)
-    if not f.multiple:
-        sig = sigs[0] if sigs else None
-        return [SignatureSlot(sig.signer_name if sig else None, sig)]
-    slots = [SignatureSlot(n) for n in people]
-    rest: list[SignatureImage] = []
-    for sg in sigs:
-        hit = next((sl for sl in slots if sl.sig is None and sg.signer_name and sl.name == sg.signer_name), None)
-        if hit is not None:
-            hit.sig = sg
-        else:
-            rest.append(sg)
-    for sg in rest:
-        free = next((sl for sl in slots if sl.sig is None and sl.name is None), None)
-        if free is None and not sg.signer_name:
-            free = next((sl for sl in slots if sl.sig is None), None)
-        if free is not None:
-            free.sig = sg
-            free.name = free.name or sg.signer_name
-        else:
-            slots.append(SignatureSlot(sg.signer_name, sg))
-    while len(slots) < max(2, f.min_rows):
-        slots.append(SignatureSlot(None))
-    return slots
-
-
-#: Blank space for a name written by hand under a line for ink.
-NAME_BLANK = "＿" * 6
-
-
-def _slot_flowables(slot: SignatureSlot, width: float, caption: str) -> list[Flowable]:
-    st = styles()
-    out: list[Flowable] = []
-    s = slot.sig
-    if s is not None and s.refused:
-        out.append(Spacer(1, SIGNATURE_HEIGHT - 12))
-        out.append(para("（拒绝签字）", st.cell))
-    elif s is not None and s.png and (img := _image(s.png, width - 4, SIGNATURE_HEIGHT)) is not None:
-        out.append(img)
-    else:
-        out.append(BlankLine(width * 0.9))
-    out.append(text_cell(f"{caption}：{slot.name or NAME_BLANK}", st.small, width))
-    return out
-
-
-def _signature_cell(f: Field, filled: Filled, width: float, people: Sequence[str]) -> Flowable:
-    """The people of a signature field side by side, each over their printed name."""
-    slots = signature_slots(f, filled, people)
-    caption = "姓名" if f.multiple else "签字人"
-    n = len(slots)
-    col = width / n
-    row = [_slot_flowables(sl, col - 8, caption) for sl in slots]
-    t = Table([row], colWidths=[col] * n)
-    t.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), "QsSong", 9.5), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                           ("RIGHTPADDING", (0, 0), (-1, -1), 8), ("TOPPADDING", (0, 0), (-1, -1), 0),
-                           ("BOTTOMPADDING", (0, 0), (-1, -1), 0), ("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
-    t.hAlign = "LEFT"
-    return t
-
-
-def _image(png: bytes, max_w: float, max_h: float) -> Image | None:
-    from reportlab.lib.utils import ImageReader
-
-    try:
-        reader = ImageReader(io.BytesIO(png))
-        iw, ih = reader.getSize()
-    except Exception:  # a broken PNG must not stop the print; the line stays blank
-        return None
-    if iw <= 0 or ih <= 0:
-        return None
-    scale = min(max_w / iw, max_h / ih)
-    img = Image(io.BytesIO(png), width=iw * scale, height=ih * scale)
-    img.hAlign = "LEFT"
-    return img
+from qsdesk.services.printing.layout_base import BLANK_TABLE_ROWS as BLANK_TABLE_ROWS
+from qsdesk.services.printing.layout_base import GRID as GRID
+from qsdesk.services.printing.layout_base import LABEL_SHARE as LABEL_SHARE
+from qsdesk.services.printing.layout_base import LABEL_WIDTH as LABEL_WIDTH
+from qsdesk.services.printing.layout_base import LINE as LINE
+from qsdesk.services.printing.layout_base import MAX_CELL_HEIGHT as MAX_CELL_HEIGHT
+from qsdesk.services.printing.layout_base import PAD as PAD
+from qsdesk.services.printing.layout_base import RENDERERS as RENDERERS
+from qsdesk.services.printing.layout_base import SHADE as SHADE
+from qsdesk.services.printing.layout_base import SIGNATURE_HEIGHT as SIGNATURE_HEIGHT
+from qsdesk.services.printing.layout_base import BlankLine as BlankLine
+from qsdesk.services.printing.layout_base import Filled as Filled
+from qsdesk.services.printing.layout_base import SharedParagraph as SharedParagraph
+from qsdesk.services.printing.layout_base import SignatureImage as SignatureImage
+from qsdesk.services.printing.layout_base import _grid_style as _grid_style
+from qsdesk.services.printing.layout_base import _spaced as _spaced
+from qsdesk.services.printing.layout_base import box as box
+from qsdesk.services.printing.layout_base import format_text as format_text
+from qsdesk.services.printing.layout_base import split_paragraph as split_paragraph
+from qsdesk.services.printing.layout_base import text_cell as text_cell
+from qsdesk.services.printing.layout_checklist import checklist_flowables as checklist_flowables
+from qsdesk.services.printing.layout_signature import SignatureSlot as SignatureSlot
+from qsdesk.services.printing.layout_signature import _signature_cell
+from qsdesk.services.printing.layout_signature import signature_slots as signature_slots
+from qsdesk.services.printing.layout_signature import signatures_for as signatures_for
 
 
 class _Grid:
@@ -506,11 +140,6 @@ class _Grid:
         return t
 
 
-def _spaced(title: str) -> str:
-    """Short section titles are letter-spaced like the annexes (基 本 情 况)."""
-    return " ".join(title) if len(title) <= 4 else title
-
-
 def _value_width(grid: _Grid, wide: bool) -> float:
     return (grid.width - grid.cols[0] if wide else grid.cols[1]) - 2 * PAD
 
@@ -542,18 +171,6 @@ CELL_FLOWABLES: dict[str, Callable[[Field, Filled, float, Sequence[str]], Any]] 
     "signature": lambda f, filled, width, people: _signature_cell(f, filled, width, people),
     "multiline": _multiline_cell,
 }
-
-
-def signatures_for(f: Field, filled: Filled) -> list[SignatureImage]:
-    """The signatures of a signature field: role = the key, or the key without ``_signature(s)``
-    (``enterprise_signature`` → ``enterprise``), numbered for multiple fields (``inspector1``…)."""
-    base = f.key.removesuffix("_signatures").removesuffix("_signature")
-    pattern = re.compile(rf"^{re.escape(base)}\d+$")
-    out: list[SignatureImage] = []
-    for role in sorted(filled.signatures, key=lambda r: (len(r), r)):
-        if role in (f.key, base) or (f.multiple and pattern.match(role)):
-            out += filled.signatures[role]
-    return out
 
 
 def _label(f: Field, width: float = LABEL_WIDTH) -> Flowable:
@@ -697,129 +314,6 @@ def section_people(section: Section, filled: Filled) -> list[str]:
             vals = value if isinstance(value, list | tuple) else ([value] if value else [])
             return [filled.inspector_names.get(str(v), str(v)) for v in vals if v]
     return []
-
-
-def checklist_headers(spec: FormSpec, section: Section) -> list[str]:
-    """Column titles of a checklist table, as the annexes print them."""
-    note = next((i.note_label for i in section.items if i.note_label), None)
-    if spec.id == "duty_check":  # 国市监质监发〔2023〕38号 附件3 prints its own column titles
-        return ["编号", "督查事项", "具体任务", "是否落实", note or "亮点成效"]
-    if spec.kind == "checklist":
-        return ["序号", "重点工作", "具体任务", "结果", note or "备注"]
-    return ["序号", "检查项目", "检查内容", "检查结果", note or "检查发现问题及处置意见"]
-
-
-def answer_text(item: ChecklistItem, chosen: str | None) -> str:
-    """Every answer the item allows with ☑ on the chosen one (stacked unless they are short)."""
-    marks = [f"{box(a == chosen)}{a}" for a in item.answers]
-    if all(len(a) <= 2 for a in item.answers):
-        return "　".join(marks)
-    return "\n".join(marks)
-
-
-class GroupTable(Table):
-    """A checklist table whose group number and title print again where a group is split.
-
-    The annexes show a group's number and title once in merged cells; across a page break the
-    rows on the new page would otherwise stand without their group. ``groups`` maps a data row
-    (by identity, as reportlab passes the row lists on to the split parts) to the cells to print
-    at the top of a continued part.
-    """
-
-    def __init__(self, *args: Any, groups: dict[int, tuple[Flowable, Flowable]] | None = None,
-                 **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.groups: dict[int, tuple[Flowable, Flowable]] = groups or {}
-
-    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
-        parts = super().split(availWidth, availHeight)
-        for part in parts[1:]:
-            if not isinstance(part, GroupTable):
-                continue
-            part.groups = self.groups
-            rows = part._cellvalues
-            first = part.repeatRows if isinstance(part.repeatRows, int) else len(part.repeatRows)
-            if first < len(rows):
-                row = rows[first]
-                cont = self.groups.get(id(row))
-                if cont is not None and row[0] == "" and row[1] == "":
-                    new = [cont[0], cont[1], *row[2:]]
-                    self.groups[id(new)] = cont
-                    rows[first] = new
-                    # the split part keeps the measured row heights: measure this row again,
-                    # its group title may need more lines than the row had
-                    heights = list(part._argH)
-                    heights[first] = None
-                    part._argH = part._rowHeights = heights
-        return parts
-
-
-def checklist_flowables(spec: FormSpec, section: Section, filled: Filled, width: float) -> list[Flowable]:
-    st = styles()
-    if spec.kind == "checklist":  # √/× answers are short: give the task text the room
-        cols = [width * 0.06, width * 0.15, width * 0.45, width * 0.11, width * 0.23]
-    else:
-        cols = [width * 0.06, width * 0.14, width * 0.38, width * 0.16, width * 0.26]
-    header = [text_cell(h, st.label, w - 2 * PAD) for h, w in zip(checklist_headers(spec, section), cols,
-                                                                      strict=True)]
-    data: list[list[Any]] = []
-    style: list[tuple[Any, ...]] = [
-        ("FONT", (0, 0), (-1, -1), "QsSong", 9.5),
-        ("BOX", (0, 0), (-1, -1), GRID, LINE),
-        ("LINEAFTER", (0, 0), (-2, -1), GRID, LINE),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("LEFTPADDING", (0, 0), (-1, -1), PAD),
-        ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-    ]
-    repeat = 1
-    #: data row index -> (number cell, title cell) printed where a split leaves a group headless
-    continued: dict[int, tuple[Flowable, Flowable]] = {}
-    if section.title_printed and section.title:
-        data.append([text_cell(_spaced(section.title), st.section, width - 2 * PAD), "", "", "", ""])
-        style += [("SPAN", (0, 0), (-1, 0)), ("BACKGROUND", (0, 0), (-1, 0), SHADE),
-                  ("LINEBELOW", (0, 0), (-1, 0), GRID, LINE)]
-        repeat = 2
-    data.append(header)
-    style.append(("LINEBELOW", (0, repeat - 1), (-1, repeat - 1), GRID, LINE))
-    for _gkey, gnum, gtitle, items in section.groups():
-        for i, item in enumerate(items):
-            entry = filled.answers.get(item.key)
-            chosen = answer_of(entry)
-            if chosen is None and isinstance(entry, Mapping):  # task checklists: {"result": "√"}
-                r = entry.get("result")
-                chosen = r if isinstance(r, str) and r else None
-            note = note_of(entry)
-            content = item.content
-            if spec.kind == "checklist" and item.number and not content.startswith(item.number):
-                content = f"{item.number} {content}"
-            notes = split_paragraph(SharedParagraph(esc(note), st.cell), cols[4] - 2 * PAD) if note else [""]
-            first_row = len(data)
-            data.append([
-                text_cell(gnum, st.cell_center, cols[0] - 2 * PAD) if i == 0 else "",
-                text_cell(gtitle, st.cell_center, cols[1] - 2 * PAD) if i == 0 else "",
-                text_cell(content, st.cell, cols[2] - 2 * PAD),
-                text_cell(answer_text(item, chosen), st.cell, cols[3] - 2 * PAD),
-                notes[0],
-            ])
-            for more in notes[1:]:  # a long note goes on in rows below, without rules between
-                data.append(["", "", "", "", more])
-            r = len(data) - 1
-            if gtitle or gnum:
-                cont = (text_cell(gnum, st.cell_center, cols[0] - 2 * PAD),
-                        text_cell(f"{gtitle}（续）", st.cell_center, cols[1] - 2 * PAD))
-                for k in range(first_row if i else first_row + 1, r + 1):
-                    continued[k] = cont
-            last_of_group = i == len(items) - 1
-            style.append(("LINEBELOW", (0 if last_of_group else 2, r), (-1, r), GRID, LINE))
-    t = GroupTable(data, colWidths=cols, repeatRows=repeat)
-    t.groups = {id(row): continued[k] for k, row in enumerate(t._cellvalues) if k in continued}
-    t.setStyle(TableStyle(style))
-    out: list[Flowable] = [t]
-    if section.note:
-        out.append(para(section.note, styles().small))
-    return out
 
 
 def title_block(spec: FormSpec, copy_slot: bool, qr_value: str | None, width: float,
