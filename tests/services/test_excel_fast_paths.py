@@ -264,11 +264,11 @@ def test_core_write_path_without_update_from(store, tmp_path: Path, monkeypatch)
     """SQLite before 3.33 (no UPDATE … FROM) and other databases write through SQLAlchemy Core."""
     import types
 
-    from qsdesk.services.excel import importer
+    from qsdesk.services.excel import import_apply, importer
     from qsdesk.store.models import Enterprise
     from tests.services.excel_factory import row, simple_book
 
-    monkeypatch.setattr(importer, "sqlite3", types.SimpleNamespace(sqlite_version_info=(3, 31, 1)))
+    monkeypatch.setattr(import_apply, "sqlite3", types.SimpleNamespace(sqlite_version_info=(3, 31, 1)))
     importer.import_file(store, simple_book(tmp_path / "a.xlsx", [row(1), row(2)]))
     _plan, res = importer.import_file(store, simple_book(tmp_path / "b.xlsx", [
         row(1, 地址="新地址"), row(2, 联系电话="13900000000"), row(3)]))
