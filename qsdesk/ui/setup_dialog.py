@@ -92,7 +92,7 @@ class SetupDialog(QDialog):
         demo_box = QGroupBox("或者：载入演示数据（虚构的企业和检查记录，仅供熟悉程序）")
         demo_box.setLayout(demo_row)
 
-        from qsdesk.ui.admin_panels import NEW_PC_HELP
+        from qsdesk.ui.backup_panel import NEW_PC_HELP
 
         self.new_pc_button = QPushButton("从本所的备份恢复…")
         self.new_pc_button.clicked.connect(self._choose_backup)
@@ -167,10 +167,10 @@ class SetupDialog(QDialog):
 
     def restore_backup(self, path: Path) -> bool:
         """``qsdesk init`` with this unit's code, then ``qsdesk restore --new-pc`` (see
-        :func:`qsdesk.ui.admin_panels.restore_on_new_pc`). The backup's unit code is compared with
+        :func:`qsdesk.ui.backup_panel.restore_on_new_pc`). The backup's unit code is compared with
         the one typed before anything is set up, so a wrong file leaves the installation as it was."""
         from qsdesk.store.backup import BackupError, database_revision, known_revisions
-        from qsdesk.ui.admin_panels import backup_unit_code, restore_on_new_pc
+        from qsdesk.ui.backup_panel import backup_unit_code, restore_on_new_pc
 
         code = self.code.text().strip()
         if not self.station.isChecked():
