@@ -188,13 +188,13 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
-    from qsdesk.services import classes
+    from qsdesk.services import class_decisions, classes
 
     by = _checked_by(args)
     store = _open(args)
     try:
         eid, name = _enterprise(store, args.enterprise)
-        classes.decide(store, eid, "key", args.reason, by, args.date)
+        class_decisions.decide(store, eid, "key", args.reason, by, args.date)
         with store.session() as s:
             cur = classes.current(s, eid)
     finally:
@@ -204,7 +204,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
 
 
 def cmd_revoke(args: argparse.Namespace) -> int:
-    from qsdesk.services import classes
+    from qsdesk.services import class_decisions, classes
 
     by = _checked_by(args)
     store = _open(args)
@@ -214,7 +214,7 @@ def cmd_revoke(args: argparse.Namespace) -> int:
             decision = classes.current(s, eid).decision
         if decision is None:
             raise CommandError(f"{name} 没有现行的监管类别决定")
-        classes.revoke(store, decision.id, by, args.reason, args.date)
+        class_decisions.revoke(store, decision.id, by, args.reason, args.date)
         with store.session() as s:
             cur = classes.current(s, eid)
     finally:
@@ -224,13 +224,13 @@ def cmd_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_credit_risk(args: argparse.Namespace) -> int:
-    from qsdesk.services import classes
+    from qsdesk.services import class_decisions, classes
 
     level = None if args.level.strip() in ("未评定", "清除") else args.level
     store = _open(args)
     try:
         eid, name = _enterprise(store, args.enterprise)
-        stored = classes.set_credit_risk(store, eid, level, args.basis)
+        stored = class_decisions.set_credit_risk(store, eid, level, args.basis)
         with store.session() as s:
             cur = classes.current(s, eid)
     finally:

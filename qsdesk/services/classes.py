@@ -23,7 +23,9 @@ Inputs taken from the records (the documents' own words):
 * samplings in which the enterprise is the producer (晋市监发〔2023〕212号 七, 鲁市监质监字〔2022〕233号 二（五））;
 * the entered credit risk, raised while the sampling history calls for it (晋市监发〔2023〕212号 七);
 * 列异 / 列严 listings (沪市监产质〔2022〕251号 三 四) and an ``abnormal_status`` naming the abnormal
-  operations list; recorded class decisions (:func:`decide`).
+  operations list; recorded class decisions (:func:`qsdesk.services.class_decisions.decide`).
+
+A person's decisions (credit risk, raising to 重点) are :mod:`qsdesk.services.class_decisions`.
 """
 
 from __future__ import annotations
@@ -52,7 +54,6 @@ from qsdesk.domain.supervision import (
     consecutive_year_failures,
     interview_reason,
     next_change,
-    override_allowed,
     sampling_credit_risk,
 )
 from qsdesk.services import audit
@@ -487,87 +488,8 @@ def counts(session: Session) -> dict[str, int]:
     return out
 
 
-# --------------------------------------------------------------------------- credit risk
-
-
-def set_credit_risk(store: Store, enterprise_id: str, level: str | None, basis: str) -> str | None:
-    """Record the enterprise's credit risk class (企业信用风险分类结果: 低/一般/较高/高 or A–D) with
-    where it comes from; the supervision class follows in the same transaction. Returns the
-    level stored (Chinese), None when cleared."""
-    from qsdesk.domain.supervision import CreditRisk
-
-    try:
-        parsed = CreditRisk.parse(level)
-    except ValueError as exc:
-        raise ClassError(str(exc)) from None
-    if not basis.strip():
-        raise ClassError("请填写信用风险等级的来源（如：信用风险分类结果通知及日期）")
-    with store.transaction() as s:
-        ent = s.get(Enterprise, enterprise_id)
-        if ent is None or ent.deleted:
-            raise ClassError("企业不存在或已删除")
-        old = ent.credit_risk
-        ent.credit_risk = parsed.value if parsed else None
-        audit.record(s, "update", "enterprise", ent.id, 信用风险由=old or "未评定",
-                     改为=ent.credit_risk or "未评定", 来源=basis.strip())
-        refresh(s, [ent.id])
-        return ent.credit_risk
-
-
-# --------------------------------------------------------------------------- decisions
-
-
-def decide(store: Store, enterprise_id: str, cls: str, reason: str, decided_by: str,
-           decided_on: date | None = None) -> str:
-    """Record a decision to supervise an enterprise under ``cls`` (a stored key) with the reason
-    and who decided (鲁市监质监字〔2022〕233号 二（五））; only raising to 重点 is allowed (see
-    :func:`qsdesk.domain.supervision.override_allowed`). Replaces an earlier open decision."""
-    target = class_of_key(cls)
-    if cls not in ("routine", "key", "special"):
-        raise ClassError("未知的监管类别")
-    why = override_allowed(target)
-    if why:
-        raise ClassError(why)
-    if not reason.strip():
-        raise ClassError("请说明列入重点监管的理由（如质量问题突出、投诉举报多、生产销售高风险产品）")
-    if not decided_by.strip():
-        raise ClassError("请填写作出决定的人员")
-    day = decided_on or date.today()
-    if day > date.today():
-        raise ClassError("决定日期不能晚于今天")
-    with store.transaction() as s:
-        ent = s.get(Enterprise, enterprise_id)
-        if ent is None or ent.deleted:
-            raise ClassError("企业不存在或已删除")
-        for old in s.scalars(select(ClassDecision).where(ClassDecision.enterprise_id == enterprise_id,
-                                                         ClassDecision.deleted.is_(False),
-                                                         ClassDecision.revoked_on.is_(None))):
-            old.revoked_on, old.revoked_by, old.revoke_reason = day, decided_by.strip(), "被新的决定取代"
-        row = ClassDecision(enterprise_id=enterprise_id, cls=cls, reason=reason.strip(),
-                            decided_by=decided_by.strip(), decided_on=day)
-        s.add(row)
-        s.flush()
-        audit.record(s, "create", "class_decision", row.id, 企业=ent.name, 列为=class_label(cls),
-                     理由=row.reason, 决定人=row.decided_by)
-        refresh(s, [enterprise_id])
-        return row.id
-
-
-def revoke(store: Store, decision_id: str, revoked_by: str, reason: str, on: date | None = None) -> None:
-    """End a class decision (kept, with who ended it and why); the class follows the records again."""
-    if not reason.strip() or not revoked_by.strip():
-        raise ClassError("撤销决定请填写撤销人和理由")
-    with store.transaction() as s:
-        row = s.get(ClassDecision, decision_id)
-        if row is None or row.deleted or row.revoked_on is not None:
-            raise ClassError("该决定不存在或已撤销")
-        row.revoked_on, row.revoked_by, row.revoke_reason = on or date.today(), revoked_by.strip(), reason.strip()
-        audit.record(s, "update", "class_decision", row.id, 撤销人=row.revoked_by, 理由=row.revoke_reason)
-        refresh(s, [row.enterprise_id])
-
-
 __all__ = [
     "ClassError", "Computed", "CurrentClass", "Inputs", "SupervisionClass", "class_column", "class_label",
-    "compute", "counts", "current", "decide", "ensure_current", "gather", "join_class", "recompute_all",
-    "refresh", "revoke", "risk_found", "set_credit_risk",
+    "compute", "counts", "current", "ensure_current", "gather", "join_class", "recompute_all",
+    "refresh", "risk_found",
 ]

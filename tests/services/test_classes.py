@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from qsdesk.domain.workdays import add_years
-from qsdesk.services import activities, classes, followup, listings, risk
+from qsdesk.services import activities, class_decisions, classes, followup, listings, risk
 from qsdesk.services import registry as reg
 from qsdesk.services import sampling as smp
 from qsdesk.store.db import Store
@@ -99,15 +99,15 @@ def test_risk_verified_is_key_closed_as_unfounded_is_not(store: Store, ent: str)
 
 
 def test_credit_risk_moves_the_class_both_ways(store: Store, ent: str) -> None:
-    classes.set_credit_risk(store, ent, "C", "2026年信用风险分类结果")
+    class_decisions.set_credit_risk(store, ent, "C", "2026年信用风险分类结果")
     assert cls(store, ent) == "key"
-    classes.set_credit_risk(store, ent, "高", "2026年信用风险分类结果")
+    class_decisions.set_credit_risk(store, ent, "高", "2026年信用风险分类结果")
     assert cls(store, ent) == "special"
     assert "信用风险高（国市监质监发〔2023〕38号 三、宝山区实施方案 三（四））" in reasons(store, ent)
-    classes.set_credit_risk(store, ent, "低", "复评")
+    class_decisions.set_credit_risk(store, ent, "低", "复评")
     assert cls(store, ent) == "routine"
     with pytest.raises(classes.ClassError):
-        classes.set_credit_risk(store, ent, "很高", "x")
+        class_decisions.set_credit_risk(store, ent, "很高", "x")
 
 
 # --------------------------------------------------------------------------- samplings
@@ -206,12 +206,12 @@ def test_listing_export_and_print(store: Store, ent: str, tmp_path: Path) -> Non
 
 def test_decision_raises_to_key_with_who_and_why_and_revoking_ends_it(store: Store, ent: str) -> None:
     with pytest.raises(classes.ClassError, match="特别监管只能依据记录认定"):
-        classes.decide(store, ent, "special", "投诉多", "王科长")
+        class_decisions.decide(store, ent, "special", "投诉多", "王科长")
     with pytest.raises(classes.ClassError, match="不能人工降低"):
-        classes.decide(store, ent, "routine", "整改到位", "王科长")
+        class_decisions.decide(store, ent, "routine", "整改到位", "王科长")
     with pytest.raises(classes.ClassError):
-        classes.decide(store, ent, "key", "  ", "王科长")
-    did = classes.decide(store, ent, "key", "投诉举报多", "王科长")
+        class_decisions.decide(store, ent, "key", "  ", "王科长")
+    did = class_decisions.decide(store, ent, "key", "投诉举报多", "王科长")
     assert cls(store, ent) == "key"
     with store.session() as s:
         cur = classes.current(s, ent)
@@ -219,13 +219,13 @@ def test_decision_raises_to_key_with_who_and_why_and_revoking_ends_it(store: Sto
         assert cur.reasons[0].endswith("王科长 决定列为重点监管：投诉举报多（鲁市监质监字〔2022〕233号 二（五））")
     d = reg.detail(store, ent)
     assert d is not None and d.class_decision is not None and "投诉举报多" in d.class_decision
-    classes.revoke(store, did, "王科长", "投诉已查清")
+    class_decisions.revoke(store, did, "王科长", "投诉已查清")
     assert cls(store, ent) == "routine"
 
 
 def test_decision_never_lowers_a_class_the_records_give(store: Store, ent: str) -> None:
-    classes.set_credit_risk(store, ent, "高", "分类结果")
-    classes.decide(store, ent, "key", "生产销售高风险产品", "王科长")
+    class_decisions.set_credit_risk(store, ent, "高", "分类结果")
+    class_decisions.decide(store, ent, "key", "生产销售高风险产品", "王科长")
     assert cls(store, ent) == "special"
     with store.session() as s:
         assert not classes.current(s, ent).overridden
@@ -236,7 +236,7 @@ def test_decision_never_lowers_a_class_the_records_give(store: Store, ent: str) 
 
 def test_registry_filter_counts_and_export_read_the_stored_class(store: Store, ent: str, tmp_path: Path) -> None:
     other = add_enterprise(store, "济南泉城化肥有限公司", unit_types="producer")
-    classes.set_credit_risk(store, ent, "较高", "分类结果")
+    class_decisions.set_credit_risk(store, ent, "较高", "分类结果")
     with store.session() as s:
         shown = {r.name: r.supervision_class for r in s.execute(reg.list_statement(
             store.engine, reg.RegistryFilter(supervision_class="key")))}
@@ -254,7 +254,7 @@ def test_registry_filter_counts_and_export_read_the_stored_class(store: Store, e
 
 
 def test_refresh_of_a_deleted_enterprise_drops_its_class(store: Store, ent: str) -> None:
-    classes.set_credit_risk(store, ent, "较高", "分类结果")
+    class_decisions.set_credit_risk(store, ent, "较高", "分类结果")
     with store.transaction() as s:
         s.get(Enterprise, ent).deleted = True  # type: ignore[union-attr]
         classes.refresh(s, [ent])
@@ -297,10 +297,10 @@ def test_sync_bundle_brings_the_class_inputs_and_the_class_follows(tmp_path: Pat
     pair = make_pair(tmp_path)
     try:
         eid = add_synced(pair.station)
-        classes.set_credit_risk(pair.station, eid, "较高", "分类结果")
+        class_decisions.set_credit_risk(pair.station, eid, "较高", "分类结果")
         import_bundle(pair.county, export_bundle(pair.station, COUNTY, pair.usb).path)
         assert cls(pair.county, eid) == "key"
-        classes.set_credit_risk(pair.station, eid, "一般", "复评")
+        class_decisions.set_credit_risk(pair.station, eid, "一般", "复评")
         import_bundle(pair.county, export_bundle(pair.station, COUNTY, pair.usb).path)
         assert cls(pair.county, eid) == "routine"
         case(pair.station, eid, TODAY - timedelta(days=10))

@@ -130,14 +130,14 @@ def test_plan_prints_as_pdf(store, tmp_path: Path) -> None:
 
 
 def test_credit_risk_high_and_higher_are_drawn_first_and_the_plan_stays_verifiable(store) -> None:
-    from qsdesk.services import classes
+    from qsdesk.services import class_decisions
 
     ids = add_enterprises(store, 30)
     risky = sorted(ids[:3])
-    classes.set_credit_risk(store, risky[0], "高", "分类结果")
-    classes.set_credit_risk(store, risky[1], "较高", "分类结果")
-    classes.set_credit_risk(store, risky[2], "C", "分类结果")
-    classes.set_credit_risk(store, ids[3], "一般", "分类结果")  # not preferred
+    class_decisions.set_credit_risk(store, risky[0], "高", "分类结果")
+    class_decisions.set_credit_risk(store, risky[1], "较高", "分类结果")
+    class_decisions.set_credit_risk(store, risky[2], "C", "分类结果")
+    class_decisions.set_credit_risk(store, ids[3], "一般", "分类结果")  # not preferred
     pid = rd.create_plan(store, title="跟踪问题企业", count=5, seed="prio")
     again = rd.create_plan(store, title="同一种子", count=5, seed="prio")
     plain = rd.create_plan(store, title="不优先", count=5, seed="prio", prefer_credit_risk=False)

@@ -148,12 +148,12 @@ def test_detail_pane_shows_class_decision_and_listing_and_the_list_exports(store
                                                                             tmp_path) -> None:
     from datetime import timedelta
 
-    from qsdesk.services import classes, listings
+    from qsdesk.services import class_decisions, listings
 
     ids = fill_registry(store)
     eid = ids["济南泉城化肥有限公司"]  # 日常 by its records
     listings.add_listing(store, eid, "abnormal", date.today() - timedelta(days=3), "住所无法联系")
-    classes.decide(store, eid, "key", "投诉举报多", "王科长")
+    class_decisions.decide(store, eid, "key", "投诉举报多", "王科长")
     page = make_page(store, qtbot)
     page.show_enterprise(eid)
     text = page.detail.fields["klass"].text()

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qsdesk.services import classes, records
+from qsdesk.services import class_decisions, classes, records
 from qsdesk.services import registry as reg
 from qsdesk.store.db import Store
 from qsdesk.ui.page import host_of
@@ -310,9 +310,9 @@ class RegistryPage(QWidget):
             return
         try:
             if cur.decision is not None:
-                classes.revoke(self.store, cur.decision.id, dlg.decided_by.text(), dlg.reason.text())
+                class_decisions.revoke(self.store, cur.decision.id, dlg.decided_by.text(), dlg.reason.text())
             else:
-                classes.decide(self.store, eid, "key", dlg.reason.text(), dlg.decided_by.text())
+                class_decisions.decide(self.store, eid, "key", dlg.reason.text(), dlg.decided_by.text())
         except classes.ClassError as exc:
             QMessageBox.warning(self, "监管类别决定", str(exc))
             return
@@ -339,7 +339,7 @@ class RegistryPage(QWidget):
         if not dlg.exec():
             return
         try:
-            classes.set_credit_risk(self.store, eid, dlg.level.currentData(), dlg.basis.text())
+            class_decisions.set_credit_risk(self.store, eid, dlg.level.currentData(), dlg.basis.text())
         except classes.ClassError as exc:
             QMessageBox.warning(self, "信用风险等级", str(exc))
             return
