@@ -42,6 +42,7 @@ __all__ = [
     "THRESHOLDS",
     "UNIT_KIND_LABELS",
     "UNIT_TYPE_LABELS",
+    "UNIT_TYPE_WORDS",
     "unit_kind",
     "grade",
     "grade_with_reason",
@@ -89,17 +90,15 @@ UNIT_TYPE_LABELS: dict[str, str] = {
     "retailer": "零售单位",
 }
 
+#: The short words lists and spreadsheets use (生产、批发、零售), in the canonical order.
+UNIT_TYPE_WORDS: dict[str, str] = {"producer": "生产", "wholesaler": "批发", "retailer": "零售"}
+
+#: Every word a person or a spreadsheet uses for a unit type (the registries of other systems
+#: say 生产企业, 批发商, 销售者 …); a seller without more detail is read as a retailer.
 _ALIASES: dict[str, str] = {
-    "producer": "producer",
-    "生产": "producer",
-    "生产者": "producer",
-    "生产单位": "producer",
-    "wholesaler": "wholesaler",
-    "批发": "wholesaler",
-    "批发单位": "wholesaler",
-    "retailer": "retailer",
-    "零售": "retailer",
-    "零售单位": "retailer",
+    **{w: "producer" for w in ("producer", "生产", "生产者", "生产单位", "生产企业")},
+    **{w: "wholesaler" for w in ("wholesaler", "批发", "批发单位", "批发商", "批发企业")},
+    **{w: "retailer" for w in ("retailer", "零售", "零售单位", "零售商", "零售企业", "销售", "销售单位", "销售者")},
 }
 
 _GRADES_DESC = (Grade.A, Grade.B, Grade.C)

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.orm import Session
 
 from qsdesk.domain.citations import readable
-from qsdesk.domain.grading import grade_with_reason, stored_unit_types
+from qsdesk.domain.grading import UNIT_TYPE_WORDS, grade_with_reason, stored_unit_types
 from qsdesk.domain.supervision import (
     VisitStatus,
     check_reassignment,
@@ -41,7 +41,8 @@ from qsdesk.store.models import (
 )
 from qsdesk.store.search import has_index, has_short_index, index_source, like_clause, shape, source_params
 
-UNIT_TYPE_LABELS: dict[str, str] = {"producer": "生产", "wholesaler": "批发", "retailer": "零售"}
+#: The unit types as lists, filters and spreadsheets name them (生产、批发、零售).
+UNIT_TYPE_LABELS = UNIT_TYPE_WORDS
 #: value of ``RegistryFilter.inspector_id`` selecting enterprises without a responsible supervisor
 NO_SUPERVISOR = "__none__"
 #: value of ``RegistryFilter.grade`` selecting enterprises not graded

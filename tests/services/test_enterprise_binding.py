@@ -5,7 +5,7 @@ from __future__ import annotations
 from qsdesk.domain import binding
 from qsdesk.domain.formspec import load_form, load_forms
 from qsdesk.services import census, enterprise_binding, inspections
-from qsdesk.services.excel.fields import DOMAIN_CHOICES, FIELDS_BY_KEY
+from qsdesk.services.excel.fields import FIELDS_BY_KEY
 from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise, Product
 
@@ -32,7 +32,7 @@ def test_excel_imports_and_exports_every_column_a_census_binds() -> None:
         for col in cols:
             assert col in FIELDS_BY_KEY and FIELDS_BY_KEY[col].importable, col
         if b.column == "domain":
-            assert f.choices == DOMAIN_CHOICES
+            assert f.choices == FIELDS_BY_KEY["domain"].choices
 
 
 def test_every_shipped_binding_reads_from_an_enterprise(store: Store) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, aliased
 
 from qsdesk.services import audit
 from qsdesk.services.classes import class_column, class_label, ensure_current, join_class
+from qsdesk.services.excel.cells import CELL_TYPES
 from qsdesk.services.excel.fields import ENTERPRISE_FIELDS, format_unit_types
 from qsdesk.services.excel.products import PRODUCT_FIELDS
 from qsdesk.services.excel.reader import PRODUCT_SHEET_NAMES
@@ -101,9 +102,7 @@ def _num(v: Decimal | None) -> float | int | None:
 
 
 REGISTRY_COLUMNS: tuple[Column, ...] = tuple(
-    Column(f.header, f.width, "code" if f.kind in ("code", "phone") else
-           "date" if f.kind == "date" else "number" if f.kind in ("int", "decimal") else "text")
-    for f in ENTERPRISE_FIELDS
+    Column(f.header, f.width, CELL_TYPES[f.type].column_kind) for f in ENTERPRISE_FIELDS
 )
 
 

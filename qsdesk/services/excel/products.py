@@ -24,12 +24,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from qsdesk.domain import binding
+from qsdesk.domain.formcatalog import BUNDLED
+from qsdesk.domain.formmodel import FormSpec
 from qsdesk.domain.uscc import validate as validate_uscc
+from qsdesk.services.excel.fields import CENSUS_FORM, bound_field
 from qsdesk.services.excel.normalize import clean_code, clean_text, header_key, refuse_excel_error
 from qsdesk.services.excel.reader import HEADER_SCAN_ROWS, PRODUCT_SHEET_NAMES, Book
 from qsdesk.store.models import Enterprise, Product
 
-LICENCE_TYPES = ("工业产品生产许可证", "CCC", "其他")
 _LICENCE_WORDS = {
     "工业产品生产许可证": "工业产品生产许可证", "生产许可证": "工业产品生产许可证", "工业产品生产许可": "工业产品生产许可证",
     "生产许可": "工业产品生产许可证", "QS": "工业产品生产许可证", "SC": "工业产品生产许可证",
@@ -50,15 +53,32 @@ class ProductField:
         return frozenset(header_key(h) for h in (self.header, *self.synonyms))
 
 
-PRODUCT_FIELDS: tuple[ProductField, ...] = (
-    ProductField("uscc", "统一社会信用代码", ("信用代码", "社会信用代码", "企业信用代码", "统一代码"), 18),
-    ProductField("name", "产品名称", ("产品", "产品名"), 200),
-    ProductField("category", "产品分类", ("产品类别", "分类", "类别", "产品目录类别"), 100),
-    ProductField("nominal_producer", "标称生产者", ("标称生产企业", "标称生产单位", "生产者", "生产企业"), 200),
-    ProductField("standard", "执行标准", ("产品标准", "标准", "执行标准号"), 100),
-    ProductField("licence_type", "证书类型", ("许可证类型", "许可类型", "许可/认证", "许可认证类型", "证照类型"), 32),
-    ProductField("certificate_no", "证书编号", ("许可证编号", "证书号", "许可证号", "认证证书编号"), 64),
-)
+def _product_fields(census: FormSpec) -> tuple[ProductField, ...]:
+    """The sheet's columns: the credit code, then the census product table's columns (headers from
+    their labels, :data:`qsdesk.domain.binding.PRODUCT_COLUMNS` order)."""
+    table = bound_field(census, binding.PRODUCTS)
+    label = {c.column or c.key: c.label for c in table.columns}
+    missing = [c for c in binding.PRODUCT_COLUMNS if c not in label]
+    if missing:
+        raise ValueError(f"form {census.id} v{census.version}: the product table binds no column to {missing}")
+    extra: dict[str, tuple[tuple[str, ...], int]] = {
+        "name": (("产品", "产品名"), 200),
+        "category": (("产品类别", "分类", "类别", "产品目录类别"), 100),
+        "nominal_producer": (("标称生产企业", "标称生产单位", "生产者", "生产企业"), 200),
+        "standard": (("产品标准", "标准", "执行标准号"), 100),
+        "licence_type": (("许可证类型", "许可类型", "许可/认证", "许可认证类型", "证照类型"), 32),
+        "certificate_no": (("许可证编号", "证书号", "许可证号", "认证证书编号"), 64),
+    }
+    uscc = bound_field(census, "uscc")
+    return (ProductField("uscc", uscc.label, ("信用代码", "社会信用代码", "企业信用代码", "统一代码"), 18),
+            *(ProductField(c, label[c], *extra[c]) for c in binding.PRODUCT_COLUMNS))
+
+
+PRODUCT_FIELDS: tuple[ProductField, ...] = _product_fields(BUNDLED.spec(CENSUS_FORM))
+#: The certificate types the census sheet offers.
+LICENCE_TYPES: tuple[str, ...] = tuple(
+    next(c for c in bound_field(BUNDLED.spec(CENSUS_FORM), binding.PRODUCTS).columns
+         if c.column == "licence_type").choices)
 _BY_KEY = {k: f for f in PRODUCT_FIELDS for k in f.keys}
 
 

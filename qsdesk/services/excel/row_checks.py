@@ -1,6 +1,6 @@
 """Checking one Excel row of an enterprise list: which rows are data (not a total or a footer), and
-each cell cleaned and validated by its column's kind (credit code with its check digit, phone,
-numbers, dates, choices, the responsible inspector).
+each cell cleaned and validated by its column's field type (:mod:`qsdesk.services.excel.cells`),
+with fast paths for the clean values most cells hold.
 """
 
 from __future__ import annotations
@@ -12,19 +12,11 @@ from typing import Any
 
 from qsdesk.domain.uscc import ALPHABET as USCC_ALPHABET
 from qsdesk.domain.uscc import validate as validate_uscc
-from qsdesk.services.excel.fields import (
-    DOMAIN_CHOICES,
-    FieldSpec,
-    parse_unit_types,
-)
+from qsdesk.services.excel.cells import CELL_TYPES, PHONE_CHARS
+from qsdesk.services.excel.fields import FieldSpec
 from qsdesk.services.excel.import_plan import _FOOTER_PREFIXES, _TOTAL_WORDS
 from qsdesk.services.excel.normalize import (
-    clean_code,
-    clean_text,
     header_key,
-    parse_date,
-    parse_decimal,
-    parse_int,
     refuse_excel_error,
 )
 
@@ -72,7 +64,7 @@ _TEXT_NEEDS_CLEANING = re.compile(
 ).search
 # Printable ASCII without blanks or lower-case letters: clean_code returns such a code unchanged.
 _CODE_IS_CLEAN = re.compile(r"[!-`{-~]+").fullmatch
-_PHONE_CHARS = re.compile(r"[0-9\-+()（）转,/、]+").fullmatch
+_PHONE_CHARS = re.compile("[0-9" + re.escape(PHONE_CHARS) + "]+").fullmatch
 # A well-formed credit code (GB 32100-2015): 18 characters of the code alphabet, positions 3–8
 # digits. For such a code only the check character remains to be verified; any other code, and
 # any code failing the check, goes through qsdesk.domain.uscc.validate for its reason.
@@ -89,8 +81,8 @@ def _uscc_check_ok(code: str) -> bool:
     return USCC_ALPHABET[-total % 31] == code[17]
 
 
-#: kinds whose few distinct values are worth converting once per import
-_MEMO_KINDS = frozenset({"domain", "unit_types", "inspector", "date"})
+#: types whose few distinct values are worth converting once per import
+_MEMO_TYPES = frozenset({"choice", "multichoice", "inspector", "date"})
 
 
 class _Validator:
@@ -100,48 +92,7 @@ class _Validator:
     def convert(self, spec: FieldSpec, raw: Any) -> Any:
         """The cleaned value of one cell (None when blank); ValueError with the reason."""
         refuse_excel_error(raw)
-        kind = spec.kind
-        if kind == "text":
-            v: Any = clean_text(raw)
-        elif kind == "code":
-            if spec.key == "uscc" and isinstance(raw, (int, float)) and not isinstance(raw, bool):
-                raise ValueError("信用代码被 Excel 存成了数字，末几位已丢失；请把该列设为“文本”格式后重新填写")
-            v = clean_code(raw)
-            if v is not None and spec.key == "uscc":
-                v = validate_uscc(v)
-        elif kind == "phone":
-            v = clean_code(raw)
-            if v is not None and not all(c.isdigit() or c in "-+()（）转,/、" for c in v):
-                raise ValueError("电话号码只能包含数字和 - + ( ) 转")
-        elif kind == "int":
-            v = parse_int(raw)
-            if v is not None and v < 0:
-                raise ValueError("不能为负数")
-        elif kind == "decimal":
-            v = parse_decimal(raw)
-            if v is not None and v < 0:
-                raise ValueError("不能为负数")
-        elif kind == "date":
-            v = parse_date(raw)
-        elif kind == "domain":
-            v = clean_text(raw)
-            if v is not None:
-                v = v.removesuffix("领域")
-                if v not in DOMAIN_CHOICES:
-                    raise ValueError("所属领域只能填：" + "、".join(DOMAIN_CHOICES))
-        elif kind == "unit_types":
-            t = clean_text(raw)
-            v = parse_unit_types(t) if t else None
-        elif kind == "inspector":
-            name = clean_text(raw)
-            if name is None:
-                v = None
-            else:
-                v = self.inspectors.get(name.replace(" ", ""))
-                if v is None:
-                    raise ValueError(f"检查人员名单中没有“{name}”（请先在设置中添加）")
-        else:  # pragma: no cover - a FieldSpec with an unknown kind is a programming error
-            raise AssertionError(kind)
+        v = CELL_TYPES[spec.type].read(spec, raw, self.inspectors)
         if isinstance(v, str) and spec.max_len and len(v) > spec.max_len:
             raise ValueError(f"超过 {spec.max_len} 个字")
         return v
@@ -155,7 +106,7 @@ class _Validator:
         """
         convert = self.convert
         max_len = spec.max_len or 0
-        if spec.kind == "text":
+        if spec.type == "text":
             def text(raw: Any) -> Any:
                 if type(raw) is str and raw and raw[0] != "#" and not _TEXT_NEEDS_CLEANING(raw):
                     if max_len and len(raw) > max_len:
@@ -163,7 +114,7 @@ class _Validator:
                     return raw
                 return convert(spec, raw)
             return text
-        if spec.kind == "code" and spec.key == "uscc":
+        if spec.type == "uscc":
             def uscc(raw: Any) -> Any:
                 if type(raw) is str and _CODE_IS_CLEAN(raw):
                     if _USCC_SHAPE(raw) and _uscc_check_ok(raw):
@@ -172,22 +123,20 @@ class _Validator:
                         return validate_uscc(raw)  # says exactly what is wrong
                 return convert(spec, raw)
             return uscc
-        if spec.kind in ("code", "phone"):
-            phone = spec.kind == "phone"
-
-            def code(raw: Any) -> Any:
+        if spec.type == "phone":
+            def phone(raw: Any) -> Any:
                 if (type(raw) is str and raw[:1] != "#" and _CODE_IS_CLEAN(raw) and not (max_len and len(raw) > max_len)
-                        and (not phone or _PHONE_CHARS(raw))):
+                        and _PHONE_CHARS(raw)):
                     return raw
                 return convert(spec, raw)
-            return code
-        if spec.kind == "int":
+            return phone
+        if spec.type == "integer":
             def integer(raw: Any) -> Any:
                 if type(raw) is int and raw >= 0:
                     return raw
                 return convert(spec, raw)
             return integer
-        if spec.kind in _MEMO_KINDS:
+        if spec.type in _MEMO_TYPES:
             memo: dict[Any, tuple[Any, str | None]] = {}
 
             def memoised(raw: Any) -> Any:
