@@ -343,6 +343,7 @@ def cmd_tracking(args: argparse.Namespace) -> int:
 
 
 def cmd_draw_create(args: argparse.Namespace) -> int:
+    from qsdesk.services import draw_publication as pub
     from qsdesk.services import random_draw as rd
 
     store = open_as_user(args)
@@ -361,7 +362,7 @@ def cmd_draw_create(args: argparse.Namespace) -> int:
             assert plan is not None
             print(f"抽查计划 {pid}：对象库 {plan.pool_size} 户，抽取 {plan.draw_count} 户，种子 {plan.seed}，"
                   f"对象库哈希 {plan.pool_hash}")
-            for row in rd.publication_rows(s, pid):
+            for row in pub.publication_rows(s, pid):
                 print("\t".join(str(x) for x in (row[0], row[1], row[2], row[4])))
     finally:
         store.close()
@@ -389,6 +390,7 @@ def cmd_draw_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_draw_export(args: argparse.Namespace) -> int:
+    from qsdesk.services import draw_publication as pub
     from qsdesk.services import random_draw as rd
 
     if args.out.suffix.lower() != ".xlsx":
@@ -396,7 +398,7 @@ def cmd_draw_export(args: argparse.Namespace) -> int:
     store = open_node_store(args)
     try:
         try:
-            out = rd.export_publication(store, args.plan_id, args.out)
+            out = pub.export_publication(store, args.plan_id, args.out)
         except rd.DrawError as exc:
             raise CommandError(str(exc)) from None
     finally:

@@ -22,22 +22,21 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from qsdesk.domain import formspec
 from qsdesk.domain.answers import FOUND
 from qsdesk.domain.grading import unit_kind
-from qsdesk.services import attachments, audit, enterprise_binding
+from qsdesk.services import attachments, audit, enterprise_binding, inspection_history
 from qsdesk.store.db import SealedRecordError, Store, expect_rev, forms_of, utcnow
-from qsdesk.store.models import Enterprise, Inspection, Inspector, Sampling, Signature
+from qsdesk.store.models import Enterprise, Inspection, Inspector, Signature
 
 PRODUCER_FORM = "annex4_producer"
 SELLER_FORM = "annex5_seller"
 
 REFUSED = "拒签"
 ENTERPRISE_ROLE = "enterprise"
-HISTORY_YEARS = 3
 
 
 class InspectionError(ValueError):
@@ -115,88 +114,6 @@ def form_for_enterprise(ent: Enterprise) -> str:
 # --------------------------------------------------------------------------- pre-fill
 
 
-def _years(today: date) -> list[int]:
-    return list(range(today.year - HISTORY_YEARS + 1, today.year + 1))
-
-
-def sampling_history(session: Session, enterprise_id: str, today: date) -> list[dict[str, Any]]:
-    """One row per year (this year and the two before) that had supervision sampling.
-
-    ``result`` counts the batches (合格 n 批次；不合格 m 批次（items）), ``follow_up`` lists the
-    completed follow-up steps of the failures, or 处理中 while steps are open.
-    """
-    from qsdesk.store.models import FollowUpStep
-
-    years = _years(today)
-    rows = session.scalars(
-        select(Sampling)
-        .where(or_(Sampling.enterprise_id == enterprise_id, Sampling.seller_id == enterprise_id),  # at its shop too
-               Sampling.deleted.is_(False), Sampling.sampled_on >= date(years[0], 1, 1), Sampling.sampled_on <= today)
-        .order_by(Sampling.sampled_on)
-    ).all()
-    out = []
-    for y in years:
-        in_year = [r for r in rows if r.sampled_on.year == y]
-        if not in_year:
-            continue
-        counts: dict[str, int] = {}
-        for r in in_year:
-            counts[r.result] = counts.get(r.result, 0) + 1
-        parts = []
-        for res, n in counts.items():
-            items = "、".join(r.nonconforming_items for r in in_year if r.result == res and r.nonconforming_items)
-            parts.append(f"{res}{n}批次" + (f"（{items}）" if items else ""))
-        follow: list[str] = []
-        for r in in_year:
-            if r.result == "合格":
-                continue
-            steps = session.scalars(
-                select(FollowUpStep).where(FollowUpStep.sampling_id == r.id, FollowUpStep.deleted.is_(False))
-                .order_by(FollowUpStep.position)
-            ).all()
-            from qsdesk.domain.sampling import step_label
-
-            done = [f"{step_label(st.step)}{'（' + st.outcome + '）' if st.outcome else ''}" for st in steps if st.done_on]
-            pending = any(st.done_on is None for st in steps)
-            text = "、".join(done) if done else ""
-            follow.append(f"{r.product_name}：{text or '处理中'}{'，处理中' if done and pending else ''}")
-        out.append({"year": y, "result": "；".join(parts), "follow_up": "；".join(follow) or "无需后处理"})
-    return out
-
-
-def inspection_history(session: Session, enterprise_id: str, today: date,
-                       exclude_id: str | None = None) -> list[dict[str, Any]]:
-    """One row per year with sealed inspections (amended originals replaced by their correction)."""
-    years = _years(today)
-    rows = session.scalars(
-        select(Inspection)
-        .where(Inspection.enterprise_id == enterprise_id, Inspection.deleted.is_(False),
-               Inspection.status == "sealed", Inspection.inspected_on >= date(years[0], 1, 1),
-               Inspection.inspected_on <= today)
-        .order_by(Inspection.inspected_on)
-    ).all()
-    superseded = {r.amends_id for r in rows if r.amends_id}
-    rows = [r for r in rows if r.id not in superseded and r.id != exclude_id]
-    out = []
-    for y in years:
-        in_year = [r for r in rows if r.inspected_on.year == y]
-        if not in_year:
-            continue
-        results = [f"{r.inspected_on.month}月{r.inspected_on.day}日 {r.result or '—'}" for r in in_year]
-        disposal = [
-            formspec.note_of(a) for r in in_year for a in (r.answers or {}).values()
-            if formspec.answer_of(a) == FOUND and formspec.note_of(a)
-        ]
-        out.append({"year": y, "result": "；".join(results), "disposal": "；".join(disposal) or "无"})
-    return out
-
-
-def _history_rows(spec_field: formspec.Field, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Keep only the columns the form's history field declares, in its order."""
-    cols = [c.key for c in spec_field.columns]
-    return [{c: r.get(c) for c in cols} for r in rows]
-
-
 def new_values(store: Store, enterprise_id: str, form_id: str | None = None,
                today: date | None = None) -> tuple[str, dict[str, Any]]:
     """(form id, pre-filled values) for a new inspection of an enterprise.
@@ -213,10 +130,7 @@ def new_values(store: Store, enterprise_id: str, form_id: str | None = None,
         spec = store.forms.spec(form_id)
         keys = {f.key: f for f in spec.fields()}
         values = enterprise_binding.prefill_values(ent, spec)
-        for f in _fields_of(spec, "history"):
-            src = inspection_history(s, enterprise_id, today) if "inspection" in f.key else \
-                sampling_history(s, enterprise_id, today)
-            values[f.key] = _history_rows(f, src)
+        values.update(inspection_history.history_values(s, _fields_of(spec, "history"), enterprise_id, today))
         if "inspection_date" in keys:
             values["inspection_date"] = today.isoformat()
         return form_id, values

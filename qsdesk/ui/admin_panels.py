@@ -43,7 +43,8 @@ from qsdesk.ui.backup_panel import backup_unit_code as backup_unit_code
 from qsdesk.ui.backup_panel import restore_chief_refusal as restore_chief_refusal
 from qsdesk.ui.backup_panel import restore_on_new_pc as restore_on_new_pc
 from qsdesk.ui.dialog_guard import form_buttons
-from qsdesk.ui.query_model import Column, QueryTableModel
+from qsdesk.ui.lists import Column
+from qsdesk.ui.query_model import QueryTableModel
 
 
 class ChangePasswordDialog(QDialog):

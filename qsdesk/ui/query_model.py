@@ -22,6 +22,11 @@ database; nothing is sorted in Python.
 
 Rows are kept as plain tuples; strings of low-cardinality columns (grade, status, town…) are
 shared between rows so a fully scrolled list stays small.
+
+Why this file is longer than 500 lines: it is one class whose two reading modes (streaming from
+an open cursor, jumping by page) share the row cache, the cursor and the reload generation;
+split, each half would have to reach into the other's state. The column descriptions and the
+table view live in :mod:`qsdesk.ui.lists`.
 """
 
 from __future__ import annotations
@@ -30,20 +35,17 @@ import contextlib
 import logging
 import threading
 import weakref
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
-from PySide6.QtWidgets import QAbstractItemView, QTableView, QWidget
+from PySide6.QtWidgets import QWidget
 from sqlalchemy import Connection, CursorResult, Select, func, select
-from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import ColumnElement, Label, UnaryExpression
 
 from qsdesk.store.db import Store
+from qsdesk.ui.lists import Column, default_format
 
 log = logging.getLogger(__name__)
 
@@ -60,54 +62,6 @@ _VALUE_ROLES = frozenset((_DISPLAY, _TOOLTIP, _RAW))
 _ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
 
-def local_time(value: Any) -> str:
-    """A stored UTC time (datetime, or the text a raw row holds) in local time, to the minute."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return value[:16]
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return str(value.astimezone().strftime("%Y-%m-%d %H:%M"))
-
-
-def default_format(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, datetime):
-        return value.astimezone().strftime("%Y-%m-%d %H:%M") if value.tzinfo else value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    return str(value)
-
-
-@dataclass(frozen=True)
-class Column:
-    """One visible column.
-
-    ``key`` names a labelled column of the statement; ``sort`` is what the database orders by
-    when the user clicks the header: the name of a column of the statement (whose expression,
-    under its label, is used; the services build the statements, so the pages name columns
-    instead of importing the models) or an expression (``None``: not sortable); ``shared`` marks
-    low-cardinality text whose values are shared between rows in memory.
-    """
-
-    key: str
-    title: str
-    sort: str | ColumnElement[Any] | QueryableAttribute[Any] | None = None
-    format: Callable[[Any], str] | None = None
-    align: Qt.AlignmentFlag | None = None
-    shared: bool = False
-    width: int | None = None
-
-
 def sort_expression(stmt: Select[Any], sort: str | ColumnElement[Any] | None) -> ColumnElement[Any]:
     """The expression to order ``stmt`` by: a column of the statement named ``sort`` (the
     expression under its label), or ``sort`` itself."""
@@ -116,6 +70,7 @@ def sort_expression(stmt: Select[Any], sort: str | ColumnElement[Any] | None) ->
         return sort
     col = stmt.selected_columns[sort]
     return col.element if isinstance(col, Label) else col
+
 
 
 class _CountRelay(QObject):
@@ -578,26 +533,3 @@ class QueryTableModel(QAbstractTableModel):
         finally:
             if conn is not None:
                 conn.close()
-
-
-def list_view(model: QueryTableModel, parent: QWidget | None = None) -> QTableView:
-    """A read-only table view over ``model``: whole rows selected one at a time, the columns'
-    widths, sorting by a header click (the query's own order until then, with no indicator)."""
-    v = QTableView(parent)
-    v.setModel(model)
-    v.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    v.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    v.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    v.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-    v.setSortingEnabled(True)
-    v.setAlternatingRowColors(True)
-    v.verticalHeader().setVisible(False)
-    v.verticalHeader().setDefaultSectionSize(v.fontMetrics().height() + 10)
-    v.horizontalHeader().setStretchLastSection(True)
-    for i, c in enumerate(model.columns):
-        if c.width:
-            v.setColumnWidth(i, c.width)
-    from qsdesk.ui.keys import enter_opens
-
-    enter_opens(v)  # Enter opens the selected row like a double click
-    return v

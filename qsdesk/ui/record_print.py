@@ -231,7 +231,7 @@ def list_rows(store: Any, model: Any, progress: Callable[[int, int, str], None] 
     ``model`` is a :class:`qsdesk.ui.query_model.QueryTableModel`; the statement is run again
     here (the model itself holds only the rows scrolled into view).
     """
-    from qsdesk.ui.query_model import default_format
+    from qsdesk.ui.lists import default_format
     from qsdesk.ui.worker import TaskCancelled
 
     stmt = model.statement

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from qsdesk.domain.formspec import load_form, validate_values
 from qsdesk.domain.grading import grade
 from qsdesk.domain.uscc import validate
-from qsdesk.services.demo import Cancelled, generate, organisation_code
+from qsdesk.services.demo import Cancelled, generate
+from qsdesk.services.demo_words import organisation_code
 from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise, FollowUpStep, Inspection, Inspector, Product, Sampling
 

@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from qsdesk.services import draw_publication as pub
 from qsdesk.services import random_draw as rd
 from qsdesk.store.models import AuditEntry, InspectionPlan, PlanItem
 from tests.services.sampling_factories import add_enterprises, inspector_ids
@@ -101,12 +102,12 @@ def test_results_published_as_xlsx(store, tmp_path: Path) -> None:
     with store.session() as s:
         assert s.get(InspectionPlan, pid).status == "done"
         assert rd.open_plan_items_count(s) == 0
-    out = rd.export_publication(store, pid, tmp_path / "公示.xlsx")
+    out = pub.export_publication(store, pid, tmp_path / "公示.xlsx")
     ws = load_workbook(out).active
     rows = list(ws.iter_rows(values_only=True))
     assert "公示测试" in rows[0][0]
     assert "pub" in rows[1][0]
-    assert rows[3] == rd.PUBLIC_HEADERS
+    assert rows[3] == pub.PUBLIC_HEADERS
     assert [r[6] for r in rows[4:]] == ["未发现问题", "发现问题已责令整改", "发现问题已责令整改"]
     assert all(r[1].startswith("济南测试") for r in rows[4:])
     with store.session() as s:
@@ -119,11 +120,11 @@ def test_plan_prints_as_pdf(store, tmp_path: Path) -> None:
     add_enterprises(store, 5, town="王舍人街道")
     pid = rd.create_plan(store, title="2026年第二批", count=3, seed="pdf-seed", drawn_on=date(2026, 5, 6))
     out = tmp_path / "plan.pdf"
-    rd.print_plan(store, pid, out)
+    pub.print_plan(store, pid, out)
     with pdfplumber.open(out) as pdf:
         text = "".join(p.extract_text() or "" for p in pdf.pages)
     with store.session() as s:
-        names = [r[1] for r in rd.publication_rows(s, pid)]
+        names = [r[1] for r in pub.publication_rows(s, pid)]
     assert "抽查计划" in text and "2026年第二批" in text and "pdf-seed" in text
     assert all(n in text for n in names)
     assert "张伟" in text or "李娜" in text
@@ -152,7 +153,7 @@ def test_credit_risk_high_and_higher_are_drawn_first_and_the_plan_stays_verifiab
         # tampering with the priority pool is detected
         plan.priority_ids = risky[:2]
         assert not rd.verify_plan(s, pid).ok
-    pdf = rd.print_plan(store, pid)
+    pdf = pub.print_plan(store, pid)
     assert pdf.startswith(b"%PDF")
 
 

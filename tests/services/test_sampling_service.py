@@ -299,7 +299,7 @@ def test_tracking_list_is_last_years_failures(store, producer) -> None:
 
 
 def test_tracking_list_includes_the_seller_where_the_failed_sample_was_taken(store, producer) -> None:
-    from qsdesk.services import annual_lists, inspections
+    from qsdesk.services import annual_lists, inspection_history
 
     shop = add_enterprise(store, "王舍人五金店", unit_types="retailer")
     fail(store, producer, date(2025, 6, 1), seller_id=shop)
@@ -311,7 +311,7 @@ def test_tracking_list_includes_the_seller_where_the_failed_sample_was_taken(sto
         # the annual export's list is the same list
         assert [t.enterprise_id for t in annual_lists.tracking_list(s, 2026)] == [t.enterprise_id for t in lst]
         # the seller's annex 5 history (近三年监督抽查情况) includes the sampling at its shop
-        hist = inspections.sampling_history(s, shop, date(2026, 3, 1))
+        hist = inspection_history.sampling_history(s, shop, date(2026, 3, 1))
         assert hist and hist[0]["year"] == 2025 and "不合格1批次" in hist[0]["result"]
 
 

@@ -205,7 +205,8 @@ def test_postgres_copy_insert_fails_as_a_core_insert_would_without_the_values(pg
 def test_row_problem_checks_every_column_as_its_type_says() -> None:
     """The per-column checks (and the shortcut for text) refuse exactly what the column's type
     refuses: every synced column against values of each JSON kind."""
-    from qsdesk.services.sync.rows import LOCAL_COLUMNS, _value_checker, row_problem
+    from qsdesk.services.sync.row_values import _value_checker, row_problem
+    from qsdesk.services.sync.rows import LOCAL_COLUMNS
 
     base = {"id": "r-1", "rev": 1, "updated_at": "2026-11-20T08:00:00+00:00", "origin": "370112001"}
     values: list[Any] = [None, "x", "2026-11-20", "2026-11-20T08:00:00+00:00", "aGk=", "12.5", 1, 2**70, True,

@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise
-from qsdesk.ui.query_model import Column, QueryTableModel, RawRole
+from qsdesk.ui.lists import Column
+from qsdesk.ui.query_model import QueryTableModel, RawRole
 
 
 def _fill(store: Store, n: int) -> None:

@@ -15,7 +15,8 @@ from sqlalchemy import event, insert, select
 
 from qsdesk.store.db import Store, open_store
 from qsdesk.store.models import Enterprise
-from qsdesk.ui.query_model import Column, QueryTableModel
+from qsdesk.ui.lists import Column
+from qsdesk.ui.query_model import QueryTableModel
 
 N = 2400
 NOW = datetime(2026, 12, 1, tzinfo=UTC)

@@ -14,7 +14,8 @@ from qsdesk.services import sampling as smp
 from qsdesk.services import task_checklists as tc
 from qsdesk.services.sync import lists as sync_lists
 from qsdesk.store.db import Store
-from qsdesk.ui.query_model import Column, sort_expression
+from qsdesk.ui.lists import Column
+from qsdesk.ui.query_model import sort_expression
 from tests.registry_data import fill_registry
 
 

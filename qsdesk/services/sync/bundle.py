@@ -43,7 +43,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from qsdesk.services.sync import crypto
-from qsdesk.services.sync.rows import INT_MAX, TABLES, EncodedRows, refuse_constant, strict_json_float
+from qsdesk.services.sync.row_values import INT_MAX, refuse_constant, strict_json_float
+from qsdesk.services.sync.rows import TABLES, EncodedRows
 
 FORMAT = "qsdesk-bundle"
 #: 2: the rows' public columns are encrypted too (deflated, then sealed); 1 (still read): they

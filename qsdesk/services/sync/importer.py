@@ -42,11 +42,8 @@ from qsdesk.services.sync.plan import (
     _load_local,
     _plan,
 )
-from qsdesk.services.sync.rows import (
-    TABLES,
-    json_to_row,
-    row_problem,
-)
+from qsdesk.services.sync.row_values import row_problem
+from qsdesk.services.sync.rows import TABLES, json_to_row
 from qsdesk.store.bulk import bulk_session
 from qsdesk.store.db import Store, WriteConflictError, lock_change_counter
 from qsdesk.store.models import (

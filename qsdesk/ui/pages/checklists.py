@@ -33,7 +33,8 @@ from qsdesk.services.excel.fields import format_unit_types
 from qsdesk.store.db import Store
 from qsdesk.ui.forms.dialogs import RecordDialog, register_draft_opener
 from qsdesk.ui.keys import enter_opens
-from qsdesk.ui.query_model import Column, QueryTableModel
+from qsdesk.ui.lists import Column
+from qsdesk.ui.query_model import QueryTableModel
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 from qsdesk.services import inspection_list
 from qsdesk.store.db import Store
 from qsdesk.ui.dialog_guard import form_buttons
-from qsdesk.ui.query_model import Column, QueryTableModel, list_view
+from qsdesk.ui.lists import Column, list_view
+from qsdesk.ui.query_model import QueryTableModel
 
 log = logging.getLogger(__name__)
 

@@ -38,7 +38,8 @@ from qsdesk.domain import formspec, workdays
 from qsdesk.services import form_versions, master_data
 from qsdesk.store.db import Store
 from qsdesk.ui.dialog_guard import GuardedDialog, form_buttons
-from qsdesk.ui.query_model import Column, QueryTableModel, default_format, list_view, local_time
+from qsdesk.ui.lists import Column, default_format, list_view, local_time
+from qsdesk.ui.query_model import QueryTableModel
 
 
 class NoticeDialog(GuardedDialog):

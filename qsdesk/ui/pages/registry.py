@@ -23,10 +23,11 @@ from PySide6.QtWidgets import (
 from qsdesk.services import class_decisions, classes, records
 from qsdesk.services import registry as reg
 from qsdesk.store.db import Store
+from qsdesk.ui.lists import Column, list_view
 from qsdesk.ui.page import host_of
 from qsdesk.ui.pages.registry_detail import DetailPane
 from qsdesk.ui.pages.registry_dialogs import AssignDialog, CreditRiskDialog, DecisionDialog, ListingsDialog
-from qsdesk.ui.query_model import Column, QueryTableModel, list_view
+from qsdesk.ui.query_model import QueryTableModel
 
 log = logging.getLogger(__name__)
 

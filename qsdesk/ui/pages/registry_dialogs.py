@@ -21,7 +21,8 @@ from qsdesk.domain.citations import SAMR_001, SHANDONG_000, cite
 from qsdesk.services import classes, listings, records
 from qsdesk.store.db import Store
 from qsdesk.ui.dialog_guard import GuardedDialog, form_buttons
-from qsdesk.ui.query_model import Column, QueryTableModel, list_view
+from qsdesk.ui.lists import Column, list_view
+from qsdesk.ui.query_model import QueryTableModel
 
 
 class AssignDialog(GuardedDialog):

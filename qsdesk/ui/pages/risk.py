@@ -29,8 +29,9 @@ from PySide6.QtWidgets import (
 from qsdesk.services import records, risk
 from qsdesk.store.db import Store
 from qsdesk.ui.dialog_guard import GuardedDialog, form_buttons
+from qsdesk.ui.lists import Column, list_view
 from qsdesk.ui.pages.sampling_widgets import EnterprisePicker, date_edit, find_loaded_row, from_qdate
-from qsdesk.ui.query_model import Column, QueryTableModel, list_view
+from qsdesk.ui.query_model import QueryTableModel
 
 log = logging.getLogger(__name__)
 

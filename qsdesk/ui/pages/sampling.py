@@ -29,11 +29,12 @@ from qsdesk.services import help_ledger as hl
 from qsdesk.services import records
 from qsdesk.services import sampling as svc
 from qsdesk.store.db import Store
+from qsdesk.ui.lists import Column, list_view
 from qsdesk.ui.pages.sampling_dialogs import ConclusionDialog, SamplingDialog
 from qsdesk.ui.pages.sampling_draw import PlanView
 from qsdesk.ui.pages.sampling_followup import FollowUpPanel
 from qsdesk.ui.pages.sampling_widgets import find_loaded_row
-from qsdesk.ui.query_model import Column, QueryTableModel, list_view
+from qsdesk.ui.query_model import QueryTableModel
 
 
 class SamplingListTab(QWidget):

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from qsdesk.services import draw_publication as pub
 from qsdesk.services import random_draw as rd
 from qsdesk.services import records
 from qsdesk.services.classes import class_label
@@ -254,7 +255,7 @@ class PlanView(QWidget):
                 f"随机种子 {plan.seed}；对象库哈希 {plan.pool_hash[:16]}…；"
                 f"完成期限 {plan.due_on.isoformat() if plan.due_on else '—'}"
             )
-            rows = list(rd.publication_rows(s, pid))
+            rows = list(pub.publication_rows(s, pid))
             self._item_ids = [x.id for x in rd.plan_items(s, pid)]
         self.items.setRowCount(len(rows))
         for r, (pos, name, uscc, _addr, team, done, result) in enumerate(rows):
@@ -301,7 +302,7 @@ class PlanView(QWidget):
             path, _ = QFileDialog.getSaveFileName(self, "导出公示名单", "双随机抽查结果公示.xlsx", "Excel (*.xlsx)")
         if not path:
             return None
-        out = rd.export_publication(self._store, pid, path)
+        out = pub.export_publication(self._store, pid, path)
         self.refresh()
         return out
 
@@ -318,13 +319,13 @@ class PlanView(QWidget):
         tmp = Path(tempfile.mkdtemp(prefix="qsdesk-plan-"))
         path = tmp / "抽查计划.pdf"
         try:
-            rd.print_plan(self._store, pid, path, record_print=False)
+            pub.print_plan(self._store, pid, path, record_print=False)
         except Exception as exc:  # a font or disk problem: say so, keep the page alive
             shutil.rmtree(tmp, ignore_errors=True)
             QMessageBox.warning(self, "打印计划", f"生成打印文件失败：{exc}")
             return None
         self.preview = PrintPreviewDialog(path, "抽查计划打印预览", self,
-                                          on_printed=lambda: rd.record_plan_print(self._store, pid),
+                                          on_printed=lambda: pub.record_plan_print(self._store, pid),
                                           suggested_name=f"抽查计划_{pid[:8]}.pdf", temp_dir=tmp)
         self.preview.show()
         return self.preview

@@ -55,6 +55,7 @@ from qsdesk.services.sync.identity import (
     read_identity,
 )
 from qsdesk.store.db import Store
+from qsdesk.ui.lists import Column, list_view, local_time
 from qsdesk.ui.pages.master_data import MasterDataPanel
 from qsdesk.ui.pages.sync_conflicts import ConflictsTab
 from qsdesk.ui.pages.sync_dialogs import DIRECTION, SEND_ALL_HELP, SYNC_HELP_LINE, _as_dict, _history_counts
@@ -62,7 +63,7 @@ from qsdesk.ui.pages.sync_dialogs import SYNC_WORDS as SYNC_WORDS  # re-exported
 from qsdesk.ui.pages.sync_dialogs import ImportPreviewDialog as ImportPreviewDialog
 from qsdesk.ui.pages.sync_dialogs import SendAllDialog as SendAllDialog
 from qsdesk.ui.pages.sync_dialogs import removable_drives as removable_drives
-from qsdesk.ui.query_model import Column, QueryTableModel, list_view, local_time
+from qsdesk.ui.query_model import QueryTableModel
 from qsdesk.ui.worker import TaskCancelled, run_in_background
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,8 @@ from qsdesk.services import field_labels, records
 from qsdesk.services.sync import conflicts as cf
 from qsdesk.services.sync.exchange import TABLE_LABELS
 from qsdesk.store.db import Store
-from qsdesk.ui.query_model import QueryTableModel, local_time
+from qsdesk.ui.lists import local_time
+from qsdesk.ui.query_model import QueryTableModel
 
 
 class ConflictsTab(QWidget):
