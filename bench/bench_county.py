@@ -15,7 +15,8 @@ Figures (issue 17, targets in brackets):
   inserted into an empty database of the same schema with psycopg ``executemany`` (and with
   ``COPY``) in one transaction [all imports ≤ 60 s, ≤ 2× executemany];
 * **search**: the registry's two-term search (first page of 100) over ``--search-enterprises``
-  enterprises, against the same SQL sent through psycopg [≤ 50 ms, ≤ 1.5×];
+  enterprises, against the same SQL sent through psycopg (the sample probe that chooses the
+  query, then the page) [≤ 50 ms, ≤ 1.5×];
 * **roll-up / annual lists** over all stations [roll-up ≤ 1 s];
 * **list jump**: the registry list model at that size, Ctrl+End (count + the last page), against
   the raw ``count(*)`` plus the same page through psycopg.
@@ -303,6 +304,7 @@ def main() -> int:
         # ---- registry search over --search-enterprises
         add_enterprises(county_url, args.search_enterprises)
         from qsdesk.services import registry as reg
+        from qsdesk.store import search
 
         # a driver of three characters or more uses the trigram indexes; one of one or two
         # characters (which no trigram index can answer) the character indexes
@@ -311,10 +313,10 @@ def main() -> int:
                                  {"o": f"{COUNTY}999"}).scalar())
         # a fragment of one enterprise's name and a word every address has (what a clerk types);
         # a two-character fragment of one name, alone and with a second short term; a trade word
-        # in one name of eleven, with a three- and a two-character driver (18k matches, every one
-        # sorted by name: no target)
+        # in one name of eleven with a word every address has (18k matches: read in name order),
+        # and a two-character trade word with a word no address has (driven by the rarer term)
         for query, target in ((f"{some[2:6]} 历城", 0.050), (some[2:4], 0.050), (f"{some[3:5]} 历城", 0.050),
-                              ("燃气具 历城", None), ("电线 港沟", None)):
+                              ("燃气具 历城", 0.050), ("电线 港沟", 0.050)):
             flt = reg.RegistryFilter(text=query)
             stmt, params = reg.list_query(county.engine, flt)
 
@@ -323,11 +325,18 @@ def main() -> int:
                 with county.engine.connect() as c2:
                     c2.execute(stmt2.limit(100), params2).fetchall()
 
-            compiled = stmt.limit(100).compile(dialect=county.engine.dialect)
-            sql, values = str(compiled), {**compiled.params, **params}
+            # the raw baseline sends what the program sends: the sample probe that chooses the
+            # query (qsdesk.store.search.pg_sample), then the first page
+            probe, probe_params = search.sample_query(search.terms(query))
+            sent = [(probe, probe_params), (stmt.limit(100), params)]
+            raw_sql = []
+            for statement, given in sent:
+                compiled = statement.compile(dialect=county.engine.dialect)
+                raw_sql.append((str(compiled), {**compiled.params, **given}))
             with psycopg.connect(**_conninfo(make_url(county_url))) as c:
-                def raw_search(c: Any = c, sql: str = sql, values: dict[str, Any] = values) -> None:
-                    c.execute(sql, values).fetchall()
+                def raw_search(c: Any = c, raw_sql: list[tuple[str, dict[str, Any]]] = raw_sql) -> None:
+                    for sql, values in raw_sql:
+                        c.execute(sql, values).fetchall()
                 t_raw_search = timed(raw_search)
             report(f"search '{query}' over {args.search_enterprises} enterprises", timed(ours), t_raw_search,
                    target=target, ratio_target=1.5 if target else None)

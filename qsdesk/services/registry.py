@@ -7,7 +7,7 @@ List functions return SQLAlchemy statements (run lazily by the caller, e.g. the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -39,7 +39,15 @@ from qsdesk.store.models import (
     Sampling,
     SupervisorAssignment,
 )
-from qsdesk.store.search import has_index, has_short_index, index_source, like_clause, shape, source_params
+from qsdesk.store.search import (
+    has_index,
+    has_short_index,
+    index_source,
+    like_clause,
+    pg_sample,
+    shape,
+    source_params,
+)
 
 #: The unit types as lists, filters and spreadsheets name them (生产、批发、零售).
 UNIT_TYPE_LABELS = UNIT_TYPE_WORDS
@@ -87,28 +95,38 @@ def list_query(engine: Engine, flt: RegistryFilter | None = None) -> tuple[Selec
     built once per set of filters and shape of search and reused while the user types (only the
     values change), which saves building a SQLAlchemy construct on every keystroke."""
     flt = flt or RegistryFilter()
-    src_shape = shape(flt.text, engine.dialect.name, has_short_index(engine)) if has_index(engine) else None
-    if src_shape is None:  # no search, or the LIKE fallback: nothing to reuse
-        return list_statement(engine, flt), {}
+    sample = pg_sample(engine, flt.text)
+    order = sample.order if sample else None
+    src_shape = shape(flt.text, engine.dialect.name, has_short_index(engine), order) if has_index(engine) else None
+    if src_shape is None or (sample and sample.walk):
+        # no search, the LIKE fallback, or common terms read in name order: nothing to reuse
+        return list_statement(engine, flt, use_index=False), {}
     key = (id(engine), src_shape, flt.grade, flt.supervision_class, flt.status, flt.domain, flt.unit_type,
            flt.inspector_id, flt.town, flt.station)
     stmt = _query_cache.get(key)
     if stmt is None:
         if len(_query_cache) > 256:
             _query_cache.clear()
-        stmt = _query_cache[key] = list_statement(engine, flt)
-    return stmt, source_params(flt.text, engine.dialect.name)
+        stmt = _query_cache[key] = list_statement(engine, flt, use_index=True, order=order)
+    return stmt, source_params(flt.text, engine.dialect.name, order)
 
 
-def list_statement(engine: Engine, flt: RegistryFilter | None = None) -> Select[Any]:
+def list_statement(engine: Engine, flt: RegistryFilter | None = None, *, use_index: bool | None = None,
+                   order: Sequence[str] | None = None) -> Select[Any]:
     """Enterprises matching ``flt``; columns named for the list view.
 
     Without search text the list is ordered by name. With search text on SQLite the query is
     driven by the search index (results in index order, first page at once, see
     :mod:`qsdesk.store.search`); on PostgreSQL by a UNION over its trigram indexes, ordered by
-    name; elsewhere it is a LIKE filter ordered by name.
+    name, unless the terms are common (:func:`~qsdesk.store.search.pg_sample`);
+    elsewhere, and for common terms, it is a LIKE filter ordered by name. ``use_index`` and
+    ``order`` (the driving term first): the caller already sampled (None: sample here).
     """
     flt = flt or RegistryFilter()
+    if use_index is None:
+        sample = pg_sample(engine, flt.text)
+        use_index = not (sample and sample.walk)
+        order = sample.order if sample else None
     cols = (
         Enterprise.id,
         Enterprise.name,
@@ -124,7 +142,7 @@ def list_statement(engine: Engine, flt: RegistryFilter | None = None) -> Select[
         Enterprise.responsible_since,
         Enterprise.address,
     )
-    src = index_source(flt.text, engine) if flt.text.strip() else None
+    src = index_source(flt.text, engine, order) if use_index and flt.text.strip() else None
     if src is not None and engine.dialect.name != "sqlite":
         # PostgreSQL: the trigram UNION as a semi-join (each enterprise once, no DISTINCT over
         # every column) and a stable order for pages

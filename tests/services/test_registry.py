@@ -15,18 +15,9 @@ from qsdesk.store.models import AuditEntry, Enterprise, Inspection, Inspector, P
 from tests.registry_data import fill_registry
 
 
-def names(store: Store, flt: reg.RegistryFilter, *, use_index: bool = True) -> set[str]:
-    key = id(store.engine)
-    saved = search._available.get(key)
-    if not use_index:
-        search._available[key] = False
-    try:
-        stmt = reg.list_statement(store.engine, flt)
-    finally:
-        if saved is None:
-            search._available.pop(key, None)
-        else:
-            search._available[key] = saved
+def names(store: Store, flt: reg.RegistryFilter, *, use_index: bool | None = None) -> set[str]:
+    """The names the registry list shows (``use_index``: force the index or the LIKE path)."""
+    stmt = reg.list_statement(store.engine, flt, use_index=use_index)
     with store.session() as s:
         return {r.name for r in s.execute(stmt)}
 

@@ -4,6 +4,7 @@ trigram indexes the planner uses (a UNION of indexed branches), with JIT off."""
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from tests.registry_data import fill_registry
 from tests.services.test_registry import names
 
 ALPHABET = "泰和电线缆五金华兴塑料明湖燃气具港沟路号AaBb1290"
+#: a walk threshold no sample reaches: the indexed path whatever the terms
+PG_NEVER = 10**9
 
 
 @pytest.fixture
@@ -99,7 +102,8 @@ def test_postgres_search_same_results_as_sqlite_fts5(twin_registries: tuple[Stor
     assert names(pg, reg.RegistryFilter(text=query)) == names(sqlite_store, reg.RegistryFilter(text=query))
 
 
-def test_postgres_search_uses_trigram_indexes_and_no_jit(pg_registry: Store) -> None:
+def test_postgres_search_uses_trigram_indexes_and_no_jit(pg_registry: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "PG_WALK_HITS", PG_NEVER)  # 22 letters: every term is common
     _bulk(pg_registry, 500, seed=5)
     stmt, params = reg.list_query(pg_registry.engine, reg.RegistryFilter(text="电线缆 华"))
     with pg_registry.engine.connect() as c:
@@ -118,9 +122,10 @@ def test_postgres_search_uses_trigram_indexes_and_no_jit(pg_registry: Store) -> 
 
 
 @pytest.mark.parametrize("query", ["电线 华", "缆", "ab 港沟"])
-def test_postgres_short_terms_use_the_character_indexes(pg_registry: Store, query: str) -> None:
+def test_postgres_short_terms_use_the_character_indexes(pg_registry: Store, query: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """A driver of one or two characters (no trigram) is served by the character indexes, not by
     a scan of every enterprise; the answer is the LIKE answer."""
+    monkeypatch.setattr(search, "PG_WALK_HITS", PG_NEVER)
     _bulk(pg_registry, 500, seed=5)
     stmt, params = reg.list_query(pg_registry.engine, reg.RegistryFilter(text=query))
     with pg_registry.engine.connect() as c:
@@ -176,3 +181,45 @@ def test_postgres_without_character_indexes_short_terms_are_a_like_scan(pg_regis
         assert search.index_source("电线电缆", pg_registry.engine) is not None
     finally:
         search.forget_index(pg_registry.engine)
+
+
+def test_postgres_common_term_is_read_in_name_order(pg_registry: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Terms many enterprises match are not read whole through the indexes and sorted: the list
+    walks the enterprises in name order and checks each, and shows the same enterprises. A term
+    common alone but rare with the other (燃气具 章丘路) keeps the indexes."""
+    monkeypatch.setattr(search, "PG_SAMPLE", 1000)
+    monkeypatch.setattr(search, "PG_WALK_HITS", 40)
+    _bulk(pg_registry, 400, seed=3)
+    with pg_registry.transaction() as s:
+        for i in range(60):
+            s.add(Enterprise(name=f"济南燃气具{i:03d}有限公司", address="历城区港沟路" if i % 30 else "章丘路"))
+    with pg_registry.engine.begin() as c:
+        c.execute(text("ANALYZE enterprise"))
+    engine = pg_registry.engine
+    assert search.pg_sample(engine, "燃气具 港沟") == search.Sample(walk=True, order=["燃气具", "港沟"])
+    # common alone, rare together: the indexes, driven by the term the sample matched least
+    assert search.pg_sample(engine, "燃气具 章丘路") == search.Sample(walk=False, order=["章丘路", "燃气具"])
+    assert search.pg_sample(engine, "港沟 燃气具001") == search.Sample(walk=False, order=["燃气具001", "港沟"])
+    assert search.pg_sample(engine, "") is None and search.pg_sample(pg_registry.engine, "  ") is None
+    stmt, params = reg.list_query(engine, reg.RegistryFilter(text="燃气具 港沟"))
+    assert params == {} and " UNION " not in str(stmt.compile(dialect=engine.dialect)).upper()
+    with pg_registry.session() as s:
+        walked = [r.name for r in s.execute(stmt)]
+    assert len(walked) == 58 and walked == sorted(walked)
+    flt = reg.RegistryFilter(text="燃气具 港沟")
+    assert set(walked) == names(pg_registry, flt, use_index=True) == names(pg_registry, flt, use_index=False)
+    # the first page is read in name order through the name index, not by sorting every match
+    with engine.connect() as c:
+        c.execute(text("SET enable_seqscan = off"))
+        compiled = stmt.limit(20).compile(dialect=c.dialect)
+        plan = "\n".join(r[0] for r in c.exec_driver_sql("EXPLAIN " + str(compiled), compiled.params))
+    assert "Index Scan using ix_enterprise_name on enterprise" in plan, plan
+    assert not re.search(r"^\s*(->\s+)?Sort\s+\(", plan, re.M), plan  # at most an incremental sort by id
+    # a rare combination keeps the indexes, driven by its rarest term, with the same answer
+    for q in ("燃气具001", "燃气具 章丘路"):
+        rare, rare_params = reg.list_query(engine, reg.RegistryFilter(text=q))
+        assert " UNION " in str(rare.compile(dialect=engine.dialect)).upper(), q
+        with pg_registry.session() as s:
+            got = {r.name for r in s.execute(rare, rare_params)}
+        assert got == names(pg_registry, reg.RegistryFilter(text=q), use_index=False) and got, q
+    assert rare_params["q0"] == "%章丘路%"
