@@ -55,6 +55,7 @@ from qsdesk.services.sync.rows import TABLES  # noqa: E402
 from qsdesk.store import dburl  # noqa: E402
 from qsdesk.store.db import Store, make_engine, open_store  # noqa: E402
 from qsdesk.store.migrate import upgrade_to_head  # noqa: E402
+from tests.pg_server import key_passphrase  # noqa: E402
 
 COUNTY = "370112"
 TODAY = date(2026, 11, 20)
@@ -245,7 +246,7 @@ def main() -> int:
         root = Path(tmp)
         county_url = new_db()
         county = open_store(root / "county", url=county_url)
-        init_node(county, kind="county", code=COUNTY, name="基准测试县局")
+        init_node(county, kind="county", code=COUNTY, name="基准测试县局", key_passphrase=key_passphrase(county))
         stations = prepare_stations(root, county, args.stations, args.enterprises, args.inspections)
 
         # ---- imports vs raw executemany / COPY of the same rows

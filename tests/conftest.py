@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,8 +48,23 @@ def store(data_dir: Path) -> Iterator[Store]:
 
 
 from tests import audit_guard  # noqa: E402
+from tests.pg_server import KEY_PASSPHRASE, key_passphrase  # noqa: E402
 
 audit_guard.install()
+
+
+@pytest.fixture(autouse=True)
+def _county_key_passphrase_typed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``qsdesk init``/``connect`` on PostgreSQL ask for the key passphrase at a prompt: answer it
+    with the test passphrase (every other prompt still reads the captured, empty terminal)."""
+    import getpass
+
+    typed = getpass.getpass
+
+    def prompt(text: str = "Password: ", stream: Any = None) -> str:
+        return KEY_PASSPHRASE if "密钥口令" in text else typed(text, stream)
+
+    monkeypatch.setattr(getpass, "getpass", prompt)
 
 
 @pytest.fixture(autouse=True)
@@ -162,6 +178,6 @@ def pg_empty_url(pg_server) -> Iterator[str]:  # type: ignore[no-untyped-def]
 def pg_store(tmp_path: Path, pg_url: str) -> Iterator[Store]:
     """A county node whose database is PostgreSQL (its data directory holds the keys)."""
     st = open_store(tmp_path / "county", url=pg_url)
-    init_node(st, kind="county", code="370112", name="历城区市场监管局")
+    init_node(st, kind="county", code="370112", name="历城区市场监管局", key_passphrase=key_passphrase(st))
     yield st
     st.close()

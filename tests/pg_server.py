@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 SUPERUSER = "postgres"
 PORT = 5432  # only names the socket file (.s.PGSQL.5432) inside our own directory
@@ -166,3 +167,13 @@ def running_server() -> Iterator[PgServer]:
         if started:
             server.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+#: the key passphrase of every county set up on the test server (init_node requires one there)
+KEY_PASSPHRASE = "县局测试密钥口令-2026"
+
+
+def key_passphrase(store: Any) -> str | None:
+    """The ``key_passphrase`` for :func:`qsdesk.services.node.init_node`: the test one on a shared
+    database, none on a SQLite file."""
+    return KEY_PASSPHRASE if store.engine.dialect.name != "sqlite" else None

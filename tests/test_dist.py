@@ -188,23 +188,32 @@ def test_frozen_selftest(frozen: Path, tmp_path: Path) -> None:
 def test_frozen_county_on_postgres(frozen: Path, tmp_path: Path, pg_server) -> None:  # type: ignore[no-untyped-def]
     """The installer's program runs a county on PostgreSQL: its driver is frozen in, ``init
     --kind county`` sets up a real server's database and saves the URL, ``selftest`` then finds it
-    without the URL, and a second ``init`` is refused with the node's keys untouched."""
+    without the URL, a second ``init`` is refused with the node's keys untouched, and a second
+    workstation gets the keys from the database with the key passphrase."""
     import psycopg
 
     name = pg_server.create_database("frozen_county")
     url = pg_server.url(name)
     data = tmp_path / "county"
     env = _env(tmp_path)
+    passphrase = "县局的长口令-甲乙丙丁\n"
     r = _run([str(frozen), "init", "--kind", "county", "--code", "370112", "--name", "历城区市场监管局",
-              "--data-dir", str(data), "--database-url", url], env)
+              "--data-dir", str(data), "--database-url", url, "--key-passphrase-stdin"], env, stdin=passphrase)
     assert r.returncode == 0, r.stdout + r.stderr
     r = _run([str(frozen), "selftest", "--data-dir", str(data)], env)
     assert r.returncode == 0 and "自检通过" in r.stdout, r.stdout + r.stderr
     keys = sorted((p.name, p.read_bytes()) for p in (data / "keys").iterdir())
     assert keys  # the signing and encryption keys
     r = _run([str(frozen), "init", "--kind", "county", "--code", "370112", "--name", "历城区市场监管局",
-              "--data-dir", str(data), "--database-url", url], env)
+              "--data-dir", str(data), "--database-url", url, "--key-passphrase-stdin"], env, stdin=passphrase)
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stdout + r.stderr
+    assert "已完成初始化" in r.stderr or "已有本单位密钥" in r.stderr, r.stderr
+    # a second workstation unseals the keys kept in the database (scrypt in the frozen build)
+    second = tmp_path / "second"
+    r = _run([str(frozen), "connect", "--data-dir", str(second), "--database-url", url, "--key-passphrase-stdin"],
+             env, stdin=passphrase)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert sorted((p.name, p.read_bytes()) for p in (second / "keys").iterdir()) == keys
     assert sorted((p.name, p.read_bytes()) for p in (data / "keys").iterdir()) == keys
     with psycopg.connect(host=str(pg_server.socket_dir), port=5432, user="postgres", dbname=name) as conn:
         assert conn.execute("SELECT kind, code FROM node WHERE is_self").fetchall() == [("county", "370112")]

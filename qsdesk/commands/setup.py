@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from qsdesk.cli import CommandError, add_data_dir, add_user_args, identify
+from qsdesk.cli import CommandError, add_data_dir, add_user_args, identify, read_password
 
 
 def register(sub: Any) -> None:
@@ -24,11 +24,13 @@ def register(sub: Any) -> None:
                    help="检查人员，可重复")
     p.add_argument("--attachments-dir", type=Path, default=None,
                    help="各工作站共用的附件文件夹（县级局 PostgreSQL，例如网络共享目录）")
+    _add_key_passphrase_arg(p)
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("connect", help="把本机连接为县级局的另一台工作站（PostgreSQL 数据库已由 init 初始化）")
     add_data_dir(p)
     p.add_argument("--attachments-dir", type=Path, default=None, help="各工作站共用的附件文件夹（与第一台相同）")
+    _add_key_passphrase_arg(p)
     p.set_defaults(func=cmd_connect)
 
     p = sub.add_parser("demo", help="生成演示数据（同一种子结果相同）")
@@ -43,6 +45,36 @@ def register(sub: Any) -> None:
     p = sub.add_parser("selftest", help="检查数据库、表结构、完整性、表单和字体")
     add_data_dir(p)
     p.set_defaults(func=cmd_selftest)
+
+
+def _add_key_passphrase_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--key-passphrase-stdin", action="store_true",
+                   help="县级局 PostgreSQL：从标准输入第一行读取密钥口令（不给出时在终端提示输入，不回显）")
+
+
+def _key_passphrase(args: argparse.Namespace, *, new: bool) -> str:
+    """The county's key passphrase (PostgreSQL): a line of standard input, or typed at a prompt
+    that does not echo it — twice when it is being set, so a typing slip does not lock the keys."""
+    from qsdesk.services.node import SetupError, check_key_passphrase
+
+    prompt = "设置密钥口令（其他工作站连接时需要，至少 10 个字符）：" if new else "密钥口令："
+    passphrase = read_password(args.key_passphrase_stdin, prompt)
+    if new and not args.key_passphrase_stdin and read_password(False, "再次输入密钥口令：") != passphrase:
+        raise CommandError("两次输入的密钥口令不一致")
+    if new:
+        try:
+            check_key_passphrase(passphrase)
+        except SetupError as exc:
+            raise CommandError(str(exc)) from None
+    return passphrase
+
+
+def _shared_database(args: argparse.Namespace) -> bool:
+    """A database URL that is not a SQLite file: a county's shared PostgreSQL."""
+    from qsdesk.store.dburl import normalize
+
+    url = getattr(args, "database_url", None)
+    return bool(url) and not normalize(str(url)).startswith("sqlite")
 
 
 def _non_negative(text: str) -> int:
@@ -67,10 +99,13 @@ def cmd_init(args: argparse.Namespace) -> int:
     except SetupError as exc:
         raise CommandError(str(exc)) from None
     _check_shared_attachments(args)
+    if args.key_passphrase_stdin and not _shared_database(args):
+        raise CommandError("密钥口令只用于县级局的 PostgreSQL 共享数据库（--database-url）")
+    passphrase = _key_passphrase(args, new=True) if _shared_database(args) else None
     store = open_store(args.data_dir, url=args.database_url)
     try:
         node = init_node(store, kind=args.kind, code=args.code, name=args.name,
-                         parent_code=args.parent_code, inspectors=inspectors)
+                         parent_code=args.parent_code, inspectors=inspectors, key_passphrase=passphrase)
         if args.database_url and store.data_dir is not None:
             # set once here: every later command and the GUI open this database by themselves
             save_url(store.data_dir.root, args.database_url, args.attachments_dir)
@@ -109,11 +144,13 @@ def cmd_connect(args: argparse.Namespace) -> int:
     if not getattr(args, "database_url", None):
         raise CommandError("请用 --database-url 指定县级局的 PostgreSQL 数据库")
     _check_shared_attachments(args)
+    if not _shared_database(args):
+        raise CommandError("connect 只用于县级局的 PostgreSQL 数据库")
     store = open_store(args.data_dir, url=args.database_url)
     try:
-        if store.engine.dialect.name == "sqlite":
-            raise CommandError("connect 只用于县级局的 PostgreSQL 数据库")
-        node = connect_workstation(store)
+        if store.self_node() is None:  # said before a passphrase is asked for
+            raise SetupError("该数据库尚未初始化：第一台工作站请运行 qsdesk init")
+        node = connect_workstation(store, _key_passphrase(args, new=False))
         assert store.data_dir is not None
         save_url(store.data_dir.root, args.database_url, args.attachments_dir)
     except SetupError as exc:

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from qsdesk.crypto import CryptoError, is_passphrase_sealed, open_with_passphrase, seal_with_passphrase
 from qsdesk.paths import ENCRYPTION_KEY_FILE, SIGNING_KEY_FILE
 from qsdesk.services import audit
 from qsdesk.store.db import Store, utcnow
@@ -25,10 +26,15 @@ from qsdesk.store.models import Inspector, Node, Setting
 NODE_KINDS = {"station": "市场监管所", "county": "县级市场监管局"}
 _CODE_RE = re.compile(r"^[0-9A-Za-z_-]{2,32}$")
 
-#: on a shared database (a county's PostgreSQL) the private keys are also kept in the local,
+#: On a shared database (a county's PostgreSQL) the private keys are also kept in the local,
 #: never-synced ``setting`` table, so a second workstation gets them from there (``qsdesk
-#: connect``) instead of by copying files; reading them needs the database role's password
+#: connect``) instead of by copying files. They are kept sealed with the key passphrase chosen
+#: at ``init`` (:func:`qsdesk.crypto.seal_with_passphrase`): a database role, a ``pg_dump`` or a
+#: copied backup alone does not give away the county's identity.
 KEY_SETTINGS = {SIGNING_KEY_FILE: "node_key.signing", ENCRYPTION_KEY_FILE: "node_key.encryption"}
+#: the shortest key passphrase accepted (it guards the keys against anyone who can read the
+#: database, offline: scrypt slows guessing, length does the rest)
+KEY_PASSPHRASE_MIN = 10
 
 
 class SetupError(ValueError):
@@ -83,9 +89,20 @@ def init_node(
     name: str,
     parent_code: str | None = None,
     inspectors: list[InspectorSpec] | None = None,
+    key_passphrase: str | None = None,
 ) -> Node:
-    """Make this installation a node. Refuses a data directory that already is one."""
+    """Make this installation a node. Refuses a data directory that already is one.
+
+    ``key_passphrase``: on a shared database (PostgreSQL) required, and the private keys are
+    stored in the database sealed with it for the other workstations (:data:`KEY_SETTINGS`); on
+    a station's own SQLite file not used (the keys stay in the data directory only).
+    """
     validate_setup(kind, code, name, parent_code)
+    shared = store.engine.dialect.name != "sqlite"
+    if shared:
+        check_key_passphrase(key_passphrase)
+    elif key_passphrase is not None:
+        raise SetupError("密钥口令只用于县级局的 PostgreSQL 共享数据库")
     if store.self_node() is not None:
         raise SetupError("该数据目录已完成初始化，不能重复初始化")
     if store.data_dir is None:
@@ -119,19 +136,40 @@ def init_node(
         pem = serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         keys = store.data_dir.keys
         pems = {SIGNING_KEY_FILE: sign.private_bytes(*pem), ENCRYPTION_KEY_FILE: enc.private_bytes(*pem)}
-        if store.engine.dialect.name != "sqlite":
+        if shared:
+            assert key_passphrase is not None
             for file, key in KEY_SETTINGS.items():
-                s.add(Setting(key=key, value=pems[file].decode("ascii")))
+                s.add(Setting(key=key, value=seal_with_passphrase(key_passphrase, pems[file], _key_aad(code, file))))
         # keys are written inside the transaction: if writing fails, the node row is rolled back
         for file, data in pems.items():
             _write_private(keys / file, data)
     return node
 
 
-def connect_workstation(store: Store) -> Node:
+def check_key_passphrase(passphrase: str | None) -> str:
+    """The key passphrase, or SetupError (Chinese) when there is none or it is too short."""
+    if not passphrase:
+        raise SetupError("县级局共享数据库中的单位密钥要用口令加密保存：请设置密钥口令")
+    if len(passphrase) < KEY_PASSPHRASE_MIN:
+        raise SetupError(f"密钥口令至少 {KEY_PASSPHRASE_MIN} 个字符")
+    return passphrase
+
+
+def _key_aad(code: str, file: str) -> str:
+    """What a sealed key is bound to: a key sealed for one node or file opens as no other."""
+    return f"qsdesk node key {code} {file}"
+
+
+def connect_workstation(store: Store, key_passphrase: str) -> Node:
     """Make this data directory another workstation of the node whose database ``store`` opened:
-    the node's private keys are copied from the database into ``keys/``. Refuses a database
-    without a node or without stored keys, and a data directory holding other keys."""
+    the node's private keys are unsealed with ``key_passphrase`` and written into ``keys/``.
+    Refuses a database without a node or without stored keys, a wrong passphrase, and a data
+    directory holding other keys; nothing is written then.
+
+    A database from before keys were sealed holds them as plain PEM: they are sealed now with
+    the passphrase given (at least :data:`KEY_PASSPHRASE_MIN` characters), which from then on
+    every further workstation needs.
+    """
     node = store.self_node()
     if node is None:
         raise SetupError("该数据库尚未初始化：第一台工作站请运行 qsdesk init")
@@ -139,21 +177,44 @@ def connect_workstation(store: Store) -> Node:
         raise SetupError("没有数据目录，无法保存密钥")
     with store.session() as s:
         stored = {file: s.get(Setting, key) for file, key in KEY_SETTINGS.items()}
-    if any(v is None for v in stored.values()):
+    values = {file: row.value for file, row in stored.items() if row is not None}
+    if len(values) != len(KEY_SETTINGS):
         raise SetupError("该数据库中没有保存单位密钥（仅 PostgreSQL 县级局数据库保存），无法连接为另一台工作站")
+    legacy = [file for file, value in values.items() if not is_passphrase_sealed(value)]
+    if legacy:
+        check_key_passphrase(key_passphrase)
+    pems: dict[str, bytes] = {}
+    for file, value in values.items():
+        try:
+            pems[file] = (value.encode("ascii") if file in legacy
+                          else open_with_passphrase(key_passphrase, value, _key_aad(node.code, file)))
+        except CryptoError as exc:
+            raise SetupError(str(exc)) from None
     keys = store.data_dir.keys
-    for file, row in stored.items():
-        assert row is not None
-        data = row.value.encode("ascii")
+    for file, data in pems.items():
         path = keys / file
         if path.exists() and path.read_bytes() != data:
             raise SetupError(f"数据目录 {store.data_dir.root} 已有其他单位的密钥，不能连接到该数据库；请换一个数据目录")
-    for file, row in stored.items():
-        assert row is not None
-        _write_private(keys / file, row.value.encode("ascii"))
+    _check_keys_match(node, pems)
     with store.transaction() as s:
-        audit.record(s, "create", "node", node.code, workstation=str(store.data_dir.root))
+        for file in legacy:
+            row = s.get(Setting, KEY_SETTINGS[file])
+            assert row is not None
+            row.value = seal_with_passphrase(key_passphrase, pems[file], _key_aad(node.code, file))
+        for file, data in pems.items():
+            _write_private(keys / file, data)
+        audit.record(s, "create", "node", node.code, workstation=str(store.data_dir.root),
+                     keys_sealed=len(legacy) or None)
     return node
+
+
+def _check_keys_match(node: Node, pems: dict[str, bytes]) -> None:
+    """The unsealed keys are the node's: their public halves are the ones on the node row."""
+    raw = serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    for file, want in ((SIGNING_KEY_FILE, node.public_key), (ENCRYPTION_KEY_FILE, node.enc_public_key)):
+        key = serialization.load_pem_private_key(pems[file], None)
+        if not isinstance(key, Ed25519PrivateKey | X25519PrivateKey) or _b64(key.public_key().public_bytes(*raw)) != want:
+            raise SetupError("数据库中保存的单位密钥与本单位的公钥不符，无法连接；请联系第一台工作站核对")
 
 
 def load_signing_key(store: Store) -> Ed25519PrivateKey:

@@ -24,6 +24,7 @@ from qsdesk.services.sync import county as county_views
 from qsdesk.services.sync.exchange import export_bundle, import_bundle
 from qsdesk.services.sync.identity import enrol_peer, export_identity
 from qsdesk.store.db import Store, open_store
+from tests.pg_server import key_passphrase
 from tests.services.sync_helpers import synced_state
 
 TODAY = date(2026, 11, 20)
@@ -39,7 +40,7 @@ def twin_counties(tmp_path: Path, pg_url: str) -> Iterator[tuple[Store, Store]]:
     lite = open_store(tmp_path / "county-sqlite")
     init_node(lite, kind="county", code=COUNTY, name="历城区市场监管局")
     pg = open_store(tmp_path / "county-pg", url=pg_url)
-    init_node(pg, kind="county", code=COUNTY, name="历城区市场监管局")
+    init_node(pg, kind="county", code=COUNTY, name="历城区市场监管局", key_passphrase=key_passphrase(pg))
     assert lite.data_dir is not None and pg.data_dir is not None
     for key in lite.data_dir.keys.iterdir():  # the PostgreSQL county uses the same identity
         (pg.data_dir.keys / key.name).write_bytes(key.read_bytes())

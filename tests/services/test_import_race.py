@@ -32,6 +32,7 @@ from qsdesk.services.sync.bundle import BundleError
 from qsdesk.services.sync.exchange import export_bundle, import_bundle
 from qsdesk.store.db import ConcurrentEditError, Store, open_store
 from qsdesk.store.models import Enterprise, FollowUpStep, Inspection, SyncConflict
+from tests.pg_server import key_passphrase
 from tests.services.inspection_helpers import VALID_USCC
 from tests.services.sync_helpers import COUNTY, STATION, enrol_both, make_node
 
@@ -54,7 +55,7 @@ class World:
 def _world(tmp_path: Path, county_url: str | None) -> World:
     station = make_node(tmp_path / "s", "station", STATION, "王舍人市场监管所", COUNTY)
     county = open_store(tmp_path / "c", url=county_url)
-    init_node(county, kind="county", code=COUNTY, name="历城区市场监管局")
+    init_node(county, kind="county", code=COUNTY, name="历城区市场监管局", key_passphrase=key_passphrase(county))
     usb = tmp_path / "usb"
     enrol_both(station, county, usb)
     clerk = open_store(tmp_path / "c", url=county_url)  # its own engine: other connections

@@ -16,6 +16,7 @@ from qsdesk.services.node import init_node
 from qsdesk.services.sync.exchange import export_bundle, import_bundle
 from qsdesk.services.sync.identity import enrol_peer, export_identity
 from qsdesk.store.db import Store, open_store
+from tests.pg_server import key_passphrase
 
 TODAY = date(2026, 11, 20)
 COUNTY = "370112"
@@ -23,7 +24,7 @@ COUNTY = "370112"
 
 def _county(tmp_path: Path, url: str | None) -> Store:
     county = open_store(tmp_path / "county", url=url) if url else open_store(tmp_path / "county")
-    init_node(county, kind="county", code=COUNTY, name="历城区市场监管局")
+    init_node(county, kind="county", code=COUNTY, name="历城区市场监管局", key_passphrase=key_passphrase(county))
     for i in range(2):
         st = open_store(tmp_path / f"s{i}")
         init_node(st, kind="station", code=f"{COUNTY}{i + 1:03d}", name=f"第{i + 1}所", parent_code=COUNTY)

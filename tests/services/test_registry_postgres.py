@@ -18,6 +18,7 @@ from qsdesk.services.node import InspectorSpec, init_node
 from qsdesk.store import search
 from qsdesk.store.db import Store, open_store
 from qsdesk.store.models import Enterprise, Product
+from tests.pg_server import KEY_PASSPHRASE
 from tests.registry_data import fill_registry
 from tests.services.test_registry import names
 
@@ -30,7 +31,7 @@ PG_NEVER = 10**9
 def pg_registry(tmp_path: Path, pg_url: str) -> Iterator[Store]:
     st_ = open_store(tmp_path / "county", url=pg_url)
     init_node(st_, kind="county", code="370112", name="历城区市场监管局",
-              inspectors=[InspectorSpec.parse("张伟:13805310001:37011200101")])
+              inspectors=[InspectorSpec.parse("张伟:13805310001:37011200101")], key_passphrase=KEY_PASSPHRASE)
     yield st_
     st_.close()
 

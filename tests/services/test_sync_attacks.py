@@ -27,6 +27,7 @@ from qsdesk.services.sync.exchange import export_bundle, import_bundle
 from qsdesk.services.sync.rows import PERSONAL, encode_pairs, row_to_json, table_of
 from qsdesk.store.db import Store, open_store
 from qsdesk.store.models import Node, Notice, SyncPeerState
+from tests.pg_server import key_passphrase
 from tests.services.sync_helpers import (
     COUNTY,
     STATION,
@@ -62,7 +63,7 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         pg_name = server.create_database(template=request.getfixturevalue("pg_template"))
         co = open_store(root / "c", url=server.url(pg_name))
         assert co.engine.dialect.name == "postgresql"
-        init_node(co, kind="county", code=COUNTY, name="历城区市场监管局")
+        init_node(co, kind="county", code=COUNTY, name="历城区市场监管局", key_passphrase=key_passphrase(co))
     else:
         co = make_node(root / "c", "county", COUNTY, "历城区市场监管局")
     s1 = make_node(root / "s1", "station", STATION, "王舍人市场监管所", COUNTY)

@@ -17,6 +17,7 @@ from qsdesk.services.sync.bundle import BundleError
 from qsdesk.services.sync.exchange import export_bundle, import_bundle, write_receipt
 from qsdesk.store.db import Store, open_store
 from qsdesk.store.models import Enterprise
+from tests.pg_server import key_passphrase
 from tests.services.sync_helpers import (
     COUNTY,
     STATION,
@@ -34,7 +35,7 @@ def test_station_to_postgres_county(tmp_path: Path, pg_url: str) -> None:
     co: Store = open_store(tmp_path / "c", url=pg_url)
     try:
         assert co.engine.dialect.name == "postgresql"
-        init_node(co, kind="county", code=COUNTY, name="历城区市场监管局")
+        init_node(co, kind="county", code=COUNTY, name="历城区市场监管局", key_passphrase=key_passphrase(co))
         enrol_both(st, co, tmp_path / "usb")
         eid = add_enterprise(st)
         add_inspection(st, eid, sealed=True, attachment=b"photo bytes " * 40)
@@ -74,7 +75,7 @@ def test_many_updates_in_one_bundle_pass_the_write_time_rev_check(tmp_path: Path
     st = make_node(tmp_path / "s", "station", STATION, "王舍人市场监管所", COUNTY)
     co: Store = open_store(tmp_path / "c", url=pg_url)
     try:
-        init_node(co, kind="county", code=COUNTY, name="历城区市场监管局")
+        init_node(co, kind="county", code=COUNTY, name="历城区市场监管局", key_passphrase=key_passphrase(co))
         enrol_both(st, co, tmp_path / "usb")
         ids = [add_enterprise(st, f"企业{i}") for i in range(5)]
         import_bundle(co, export_bundle(st, COUNTY, tmp_path / "usb").path)

@@ -176,3 +176,96 @@ def test_postgres_form_opened_before_another_save_is_refused(two_connections: tu
         e.address = "重新打开后的修改"
     with a.session() as s:
         assert s.scalar(select(Enterprise.rev).where(Enterprise.id == eid)) == 3
+
+
+def _stdin(monkeypatch: pytest.MonkeyPatch, *lines: str) -> None:
+    import io
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("".join(f"{line}\n" for line in lines)))
+
+
+def test_postgres_keys_in_the_database_are_sealed_with_the_key_passphrase(
+        tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from sqlalchemy import text
+
+    from qsdesk.services.node import KEY_SETTINGS
+
+    w1, w2 = tmp_path / "w1", tmp_path / "w2"
+    _stdin(monkeypatch, "县局的长口令-甲乙丙丁")
+    assert main(["--data-dir", str(w1), "--database-url", pg_url, *INIT, "--key-passphrase-stdin"]) == 0
+    store = open_store(w1)
+    try:
+        with store.engine.connect() as c:
+            stored = dict(c.execute(text("SELECT key, value FROM setting WHERE key LIKE 'node_key.%'")).all())
+    finally:
+        store.close()
+    assert set(stored) == set(KEY_SETTINGS.values())
+    pem = (w1 / "keys" / "signing_ed25519.pem").read_text()
+    for value in stored.values():  # nothing of the private key readable by whoever reads the database
+        assert "PRIVATE KEY" not in value and pem.splitlines()[1][:24] not in value
+        assert '"kdf": "scrypt"' in value
+    capsys.readouterr()
+
+    # a wrong passphrase: one line, exit 2, nothing written in the new data directory
+    _stdin(monkeypatch, "猜的口令-1234567890")
+    assert main(["--data-dir", str(w2), "--database-url", pg_url, "connect", "--key-passphrase-stdin"]) == 2
+    err = capsys.readouterr().err
+    assert "密钥口令不正确" in err and err.count("\n") == 1
+    assert not list((w2 / "keys").glob("*.pem"))
+    # the right one
+    _stdin(monkeypatch, "县局的长口令-甲乙丙丁")
+    assert main(["--data-dir", str(w2), "--database-url", pg_url, "connect", "--key-passphrase-stdin"]) == 0
+    for name in ("signing_ed25519.pem", "encryption_x25519.pem"):
+        assert (w1 / "keys" / name).read_bytes() == (w2 / "keys" / name).read_bytes()
+
+
+def test_postgres_init_refuses_a_short_or_mistyped_key_passphrase(
+        tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import getpass
+
+    _stdin(monkeypatch, "short")
+    assert main(["--data-dir", str(tmp_path / "w1"), "--database-url", pg_url, *INIT, "--key-passphrase-stdin"]) == 2
+    assert "至少 10 个字符" in capsys.readouterr().err
+    answers = iter(["县局的长口令-甲乙丙丁", "县局的长口令-甲乙丙"])
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="", stream=None: next(answers))
+    assert main(["--data-dir", str(tmp_path / "w1"), "--database-url", pg_url, *INIT]) == 2
+    assert "两次输入的密钥口令不一致" in capsys.readouterr().err
+    store = open_store(tmp_path / "w1", url=pg_url)
+    try:
+        assert store.self_node() is None  # the database was left as it was
+    finally:
+        store.close()
+    # a station's own SQLite file keeps its keys in the data directory only
+    assert main(["--data-dir", str(tmp_path / "st"), *INIT, "--key-passphrase-stdin"]) == 2
+    assert "只用于县级局的 PostgreSQL" in capsys.readouterr().err
+
+
+def test_postgres_keys_stored_in_plain_by_an_earlier_version_are_sealed_at_the_next_connect(
+        tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from qsdesk.crypto import is_passphrase_sealed
+    from qsdesk.services.node import KEY_SETTINGS
+    from qsdesk.store.models import Setting
+
+    w1 = tmp_path / "w1"
+    assert main(["--data-dir", str(w1), "--database-url", pg_url, *INIT]) == 0
+    store = open_store(w1)
+    try:
+        with store.transaction() as s:  # as versions before the sealing stored them
+            for file, key in KEY_SETTINGS.items():
+                row = s.get(Setting, key)
+                assert row is not None
+                row.value = (w1 / "keys" / file).read_text()
+    finally:
+        store.close()
+    assert main(["--data-dir", str(tmp_path / "w2"), "--database-url", pg_url, "connect"]) == 0  # typed: the test passphrase
+    store = open_store(w1)
+    try:
+        with store.session() as s:
+            values = [s.get(Setting, key) for key in KEY_SETTINGS.values()]
+        assert all(v is not None and is_passphrase_sealed(v.value) for v in values)
+    finally:
+        store.close()
+    assert main(["--data-dir", str(tmp_path / "w3"), "--database-url", pg_url, "connect"]) == 0
+    assert (tmp_path / "w3" / "keys" / "signing_ed25519.pem").read_bytes() == (
+        w1 / "keys" / "signing_ed25519.pem").read_bytes()
