@@ -56,6 +56,7 @@ DETAIL_LABELS: dict[str, str] = {
     "steps": "步骤数", "title": "标题", "to": "接收单位", "unchanged": "未变", "unfounded": "不属实",
     "unlinked": "取消关联", "updated": "更新", "value": "值", "version": "版本", "warnings": "提示",
     "wet_ink": "手写签名", "what": "事项", "workstation": "工作站", "year": "年度",
+    "keys_sealed": "用口令加密保存的密钥（个）",
 }
 
 #: Stored values that are keys → Chinese, per detail keyword (the same key can mean different
