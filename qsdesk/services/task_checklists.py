@@ -17,7 +17,9 @@ from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 
 from qsdesk.domain import formspec
-from qsdesk.services import audit
+from qsdesk.domain.formcatalog import BUNDLED
+from qsdesk.domain.formspec import FormSpec
+from qsdesk.services import audit, enterprise_binding
 from qsdesk.services.activities import unit_kind_of
 from qsdesk.store.db import Store
 from qsdesk.store.models import Enterprise, Inspector, TaskChecklist
@@ -49,17 +51,19 @@ def check_period(period: str) -> str:
     return p
 
 
-def prefill(session: Session, enterprise_id: str, today: date | None = None) -> dict[str, Any]:
-    """Header values known from the registry (unit name, grade, contact, filling date)."""
+def prefill(session: Session, enterprise_id: str, today: date | None = None,
+            spec: FormSpec | None = None) -> dict[str, Any]:
+    """Header values known from the registry: the fields the form binds to the enterprise (unit
+    name, contact), its grade, the responsible inspector as filler, the filling date. ``spec``:
+    the checklist's form (default: the bundled one for the enterprise's kind)."""
     e = session.get(Enterprise, enterprise_id)
     if e is None:
         raise ChecklistError("企业不存在")
-    values: dict[str, Any] = {"unit_name": e.name, "fill_date": (today or date.today()).isoformat()}
-    if e.grade:
+    spec = spec or BUNDLED.spec(form_id_for(e.unit_types, e.domain))
+    values: dict[str, Any] = {**enterprise_binding.prefill_values(e, spec),
+                              "fill_date": (today or date.today()).isoformat()}
+    if e.grade:  # the derived grade (qsdesk.domain.grading), not a column a form binds
         values["grade"] = e.grade
-    contact = " ".join(x for x in (e.contact, e.phone) if x)
-    if contact:
-        values["contact"] = contact
     if e.responsible_inspector_id:
         insp = session.get(Inspector, e.responsible_inspector_id)
         if insp is not None:

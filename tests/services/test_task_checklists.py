@@ -92,3 +92,25 @@ def test_incomplete_or_bad_period_refused(store) -> None:
         save_checklist(store, ids["a"], "26年", values, answers)
     with store.session() as s:
         assert list_checklists(s) == []
+
+
+def test_prefill_reads_the_fields_the_checklist_binds(store, tmp_path: Path) -> None:
+    """The unit's name and contact come through the spec's binding (``column = …``), so a form
+    version that renames or drops a field is filled as it declares, not by a key the code knows."""
+    ids = _ents(store)
+    for form in ("task_producer", "task_seller"):
+        spec = load_form(form)
+        assert spec.field("unit_name").binding.column == "name"
+        assert spec.field("contact").binding.column == "contact_phone"
+    with store.transaction() as s:
+        s.get(Enterprise, ids["a"]).contact = "王经理"
+    with store.session() as s:
+        values = prefill(s, ids["a"], today=date(2026, 3, 2))
+    assert (values["unit_name"], values["contact"], values["grade"]) == ("甲厂", "王经理 0531-1", "A")
+    text = (Path(__file__).parents[2] / "forms" / "task_producer.toml").read_text(encoding="utf-8")
+    (tmp_path / "task_producer.toml").write_text(
+        text.replace('key = "unit_name"', 'key = "producer_name"', 1), encoding="utf-8")
+    renamed = load_form(tmp_path / "task_producer.toml")
+    with store.session() as s:
+        values = prefill(s, ids["a"], today=date(2026, 3, 2), spec=renamed)
+    assert values["producer_name"] == "甲厂" and "unit_name" not in values

@@ -396,11 +396,12 @@ def render_task_checklist(store: Store, checklist_id: str, out_path: PathLike) -
         spec = _spec(store.forms, tc.form_id, tc.form_version)
         ent = s.get(Enterprise, tc.enterprise_id)
         values = dict(tc.values or {})
+        bound = enterprise_binding.prefill_values(ent, spec) if ent is not None else {}
         for f in spec.fields():
             if f.key not in values:
                 v = _row_value(tc, f.key)
-                if v is None and ent is not None and f.key in ("enterprise_name", "unit_name", "name"):
-                    v = ent.name
+                if v is None:  # a field the form binds to the enterprise (生产单位名称) left unsaved
+                    v = bound.get(f.key)
                 if v is not None:
                     values[f.key] = v
         filled = Filled(values=values, answers=dict(tc.answers or {}), inspector_names=_inspector_names(s))

@@ -63,7 +63,7 @@ class ChecklistDialog(RecordDialog):
                 values, answers = dict(row.values), dict(row.answers)
             else:
                 spec = store.forms.spec(tc.form_id_for(ent.unit_types if ent else None, ent.domain if ent else None))
-                values, answers = tc.prefill(s, enterprise_id), {}
+                values, answers = tc.prefill(s, enterprise_id, spec=spec), {}
         super().__init__(store, spec, parent, record_id=checklist_id, enterprise_id=enterprise_id)
         self.period = period
         self.setWindowTitle(f"{spec.title}{spec.subtitle or ''} — {ent.name if ent else ''}（{period}）")
