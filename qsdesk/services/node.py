@@ -7,7 +7,6 @@ directory with owner-only permissions; the public halves are stored on the node 
 
 from __future__ import annotations
 
-import base64
 import os
 import re
 from dataclasses import dataclass
@@ -17,7 +16,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from qsdesk.crypto import CryptoError, is_passphrase_sealed, open_with_passphrase, seal_with_passphrase
+from qsdesk.crypto import (
+    CryptoError,
+    b64e,
+    is_passphrase_sealed,
+    open_with_passphrase,
+    public_raw,
+    seal_with_passphrase,
+)
 from qsdesk.paths import ENCRYPTION_KEY_FILE, SIGNING_KEY_FILE
 from qsdesk.services import audit
 from qsdesk.store.db import Store, utcnow
@@ -55,10 +61,6 @@ class InspectorSpec:
             raise SetupError(f"检查人员格式错误：{text!r}，应为 姓名[:电话[:执法证号]]")
         return cls(parts[0], parts[1] if len(parts) > 1 and parts[1] else None,
                    parts[2] if len(parts) > 2 and parts[2] else None)
-
-
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")
 
 
 def _write_private(path: Path, pem: bytes) -> None:
@@ -115,15 +117,14 @@ def init_node(
                          "如需连接已初始化的数据库，请直接使用该数据目录")
     sign = Ed25519PrivateKey.generate()
     enc = X25519PrivateKey.generate()
-    raw = serialization.Encoding.Raw, serialization.PublicFormat.Raw
     node = Node(
         code=code,
         name=name.strip(),
         kind=kind,
         is_self=True,
         parent_code=parent_code or None,
-        public_key=_b64(sign.public_key().public_bytes(*raw)),
-        enc_public_key=_b64(enc.public_key().public_bytes(*raw)),
+        public_key=b64e(public_raw(sign)),
+        enc_public_key=b64e(public_raw(enc)),
         enrolled_at=utcnow(),
     )
     store.set_origin(code)
@@ -210,10 +211,9 @@ def connect_workstation(store: Store, key_passphrase: str) -> Node:
 
 def _check_keys_match(node: Node, pems: dict[str, bytes]) -> None:
     """The unsealed keys are the node's: their public halves are the ones on the node row."""
-    raw = serialization.Encoding.Raw, serialization.PublicFormat.Raw
     for file, want in ((SIGNING_KEY_FILE, node.public_key), (ENCRYPTION_KEY_FILE, node.enc_public_key)):
         key = serialization.load_pem_private_key(pems[file], None)
-        if not isinstance(key, Ed25519PrivateKey | X25519PrivateKey) or _b64(key.public_key().public_bytes(*raw)) != want:
+        if not isinstance(key, Ed25519PrivateKey | X25519PrivateKey) or b64e(public_raw(key)) != want:
             raise SetupError("数据库中保存的单位密钥与本单位的公钥不符，无法连接；请联系第一台工作站核对")
 
 

@@ -49,8 +49,6 @@ from qsdesk.store.search import (
     source_params,
 )
 
-#: The unit types as lists, filters and spreadsheets name them (生产、批发、零售).
-UNIT_TYPE_LABELS = UNIT_TYPE_WORDS
 #: value of ``RegistryFilter.inspector_id`` selecting enterprises without a responsible supervisor
 NO_SUPERVISOR = "__none__"
 #: value of ``RegistryFilter.grade`` selecting enterprises not graded
@@ -66,7 +64,7 @@ def class_label(code: str | None) -> str:
 
 
 def unit_types_label(value: str | None) -> str:
-    return "、".join(UNIT_TYPE_LABELS.get(t, t) for t in stored_unit_types(value))
+    return "、".join(UNIT_TYPE_WORDS.get(t, t) for t in stored_unit_types(value))
 
 
 # --------------------------------------------------------------------------- list

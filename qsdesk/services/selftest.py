@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
 from sqlalchemy import func, select
 
 from qsdesk import __version__
+from qsdesk.crypto import b64e, public_raw
 from qsdesk.store.db import Store, integrity_check, open_store
 from qsdesk.store.migrate import current_revision, head_revision
 from qsdesk.store.models import SYNCED_MODELS
@@ -65,8 +64,7 @@ def _check_keys(store: Store, public_key_b64: str | None) -> list[str]:
         key = load_signing_key(store)
     except (OSError, ValueError, AssertionError) as exc:
         return [f"签名私钥无法读取：{exc}"]
-    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    if base64.b64encode(raw).decode() != public_key_b64:
+    if b64e(public_raw(key)) != public_key_b64:
         return ["签名私钥与本节点登记的公钥不匹配"]
     return []
 

@@ -23,11 +23,11 @@ from sqlalchemy.orm import Session, aliased
 from qsdesk.services import audit
 from qsdesk.services.classes import class_column, class_label, ensure_current, join_class
 from qsdesk.services.excel.cells import CELL_TYPES
-from qsdesk.services.excel.fields import ENTERPRISE_FIELDS, format_unit_types
+from qsdesk.services.excel.fields import ENTERPRISE_FIELDS
 from qsdesk.services.excel.products import PRODUCT_FIELDS
 from qsdesk.services.excel.reader import PRODUCT_SHEET_NAMES
 from qsdesk.services.excel.xlsx_writer import XlsxWriter
-from qsdesk.services.registry import RegistryFilter, list_statement
+from qsdesk.services.registry import RegistryFilter, list_statement, unit_types_label
 from qsdesk.store.db import Store
 from qsdesk.store.models import (
     Enterprise,
@@ -126,7 +126,7 @@ def registry_rows(session: Session, flt: RegistryFilter | None = None) -> Iterab
     i_types, i_class, i_revenue = (attrs.index(a) for a in ("unit_types", "supervision_class", "revenue_wan"))
     for row in session.connection().execute(stmt.execution_options(yield_per=2000)):
         out: list[Any] = list(row)
-        out[i_types] = format_unit_types(out[i_types]) or None
+        out[i_types] = unit_types_label(out[i_types]) or None
         out[i_class] = class_label(out[i_class])
         out[i_revenue] = _num(out[i_revenue])
         yield tuple(out)

@@ -28,7 +28,6 @@ from qsdesk.domain.formcatalog import BUNDLED
 from qsdesk.domain.formmodel import Field, FormSpec
 from qsdesk.domain.grading import UNIT_TYPE_WORDS, parse_unit_types, store_unit_types
 from qsdesk.services.excel.normalize import header_key
-from qsdesk.services.registry import unit_types_label
 from qsdesk.store.limits import column_limit
 
 CENSUS_FORM = "annex3_census"
@@ -151,8 +150,3 @@ def match_header(text: object) -> FieldSpec | None:
     if not key:
         return None
     return _BY_HEADER.get(key)
-
-
-def format_unit_types(codes: str | None) -> str:
-    """The stored unit types as the export writes them (``生产、零售``)."""
-    return unit_types_label(codes)

@@ -31,6 +31,7 @@ from qsdesk.domain.uscc import validate as validate_uscc
 from qsdesk.services.excel.fields import CENSUS_FORM, bound_field
 from qsdesk.services.excel.normalize import clean_code, clean_text, header_key, refuse_excel_error
 from qsdesk.services.excel.reader import HEADER_SCAN_ROWS, PRODUCT_SHEET_NAMES, Book
+from qsdesk.store.limits import column_limit
 from qsdesk.store.models import Enterprise, Product
 
 _LICENCE_WORDS = {
@@ -53,32 +54,36 @@ class ProductField:
         return frozenset(header_key(h) for h in (self.header, *self.synonyms))
 
 
+#: The other names each column goes by in station spreadsheets.
+_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "uscc": ("信用代码", "社会信用代码", "企业信用代码", "统一代码"),
+    "name": ("产品", "产品名"),
+    "category": ("产品类别", "分类", "类别", "产品目录类别"),
+    "nominal_producer": ("标称生产企业", "标称生产单位", "生产者", "生产企业"),
+    "standard": ("产品标准", "标准", "执行标准号"),
+    "licence_type": ("许可证类型", "许可类型", "许可/认证", "许可认证类型", "证照类型"),
+    "certificate_no": ("许可证编号", "证书号", "许可证号", "认证证书编号"),
+}
+
+
 def _product_fields(census: FormSpec) -> tuple[ProductField, ...]:
     """The sheet's columns: the credit code, then the census product table's columns (headers from
-    their labels, :data:`qsdesk.domain.binding.PRODUCT_COLUMNS` order)."""
+    their labels, :data:`qsdesk.domain.binding.PRODUCT_COLUMNS` order; lengths from the models)."""
     table = bound_field(census, binding.PRODUCTS)
     label = {c.column or c.key: c.label for c in table.columns}
     missing = [c for c in binding.PRODUCT_COLUMNS if c not in label]
     if missing:
         raise ValueError(f"form {census.id} v{census.version}: the product table binds no column to {missing}")
-    extra: dict[str, tuple[tuple[str, ...], int]] = {
-        "name": (("产品", "产品名"), 200),
-        "category": (("产品类别", "分类", "类别", "产品目录类别"), 100),
-        "nominal_producer": (("标称生产企业", "标称生产单位", "生产者", "生产企业"), 200),
-        "standard": (("产品标准", "标准", "执行标准号"), 100),
-        "licence_type": (("许可证类型", "许可类型", "许可/认证", "许可认证类型", "证照类型"), 32),
-        "certificate_no": (("许可证编号", "证书号", "许可证号", "认证证书编号"), 64),
-    }
-    uscc = bound_field(census, "uscc")
-    return (ProductField("uscc", uscc.label, ("信用代码", "社会信用代码", "企业信用代码", "统一代码"), 18),
-            *(ProductField(c, label[c], *extra[c]) for c in binding.PRODUCT_COLUMNS))
+    columns = [("uscc", bound_field(census, "uscc").label, column_limit("enterprise", "uscc"))]
+    columns += [(c, label[c], column_limit("product", c)) for c in binding.PRODUCT_COLUMNS]
+    return tuple(ProductField(key, header, _SYNONYMS[key], limit or 200) for key, header, limit in columns)
 
 
-PRODUCT_FIELDS: tuple[ProductField, ...] = _product_fields(BUNDLED.spec(CENSUS_FORM))
+_CENSUS = BUNDLED.spec(CENSUS_FORM)
+PRODUCT_FIELDS: tuple[ProductField, ...] = _product_fields(_CENSUS)
 #: The certificate types the census sheet offers.
 LICENCE_TYPES: tuple[str, ...] = tuple(
-    next(c for c in bound_field(BUNDLED.spec(CENSUS_FORM), binding.PRODUCTS).columns
-         if c.column == "licence_type").choices)
+    next(c for c in bound_field(_CENSUS, binding.PRODUCTS).columns if c.column == "licence_type").choices)
 _BY_KEY = {k: f for f in PRODUCT_FIELDS for k in f.keys}
 
 

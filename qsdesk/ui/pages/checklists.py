@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 
 from qsdesk.domain.grading import Grade
 from qsdesk.services import records
+from qsdesk.services import registry as reg
 from qsdesk.services import task_checklists as tc
-from qsdesk.services.excel.fields import format_unit_types
 from qsdesk.store.db import Store
 from qsdesk.ui.forms.dialogs import RecordDialog, register_draft_opener
 from qsdesk.ui.keys import enter_opens
@@ -42,7 +42,7 @@ MISSING_COLUMNS = [
     Column("name", "企业名称", sort="name", width=260),
     Column("uscc", "统一社会信用代码", sort="uscc", width=170),
     Column("grade", "分级", sort="grade", shared=True, width=44),
-    Column("unit_types", "单位类型", format=format_unit_types, shared=True, width=90),
+    Column("unit_types", "单位类型", format=reg.unit_types_label, shared=True, width=90),
     Column("town", "镇（街道）", sort="town", shared=True, width=100),
 ]
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from qsdesk.domain.grading import UNIT_TYPE_WORDS
 from qsdesk.services import class_decisions, classes, records
 from qsdesk.services import registry as reg
 from qsdesk.store.db import Store
@@ -140,7 +141,7 @@ class RegistryPage(QWidget):
             ("supervision_class", "类别", [(reg.class_label(c), c) for c in opts.classes]),
             ("status", "状态", [(s, s) for s in opts.statuses]),
             ("domain", "领域", [(d, d) for d in opts.domains]),
-            ("unit_type", "单位", [(v, k) for k, v in reg.UNIT_TYPE_LABELS.items()]),
+            ("unit_type", "单位", [(v, k) for k, v in UNIT_TYPE_WORDS.items()]),
             ("inspector_id", "责任人", [(n, i) for i, n in opts.inspectors] + [("未指定", reg.NO_SUPERVISOR)]),
             ("town", "镇街", [(t, t) for t in opts.towns]),
         ]
