@@ -327,7 +327,7 @@ def main() -> int:
                     c2.execute(stmt2.limit(100), params2).fetchall()
 
             # the raw baseline sends what the program sends: the sample probe that chooses the
-            # query (qsdesk.store.search.pg_sample), then the first page
+            # query (qsdesk.store.search.pg_walk), then the first page
             probe, probe_params = search.sample_query(search.terms(query))
             sent = [(probe, probe_params), (stmt.limit(100), params)]
             raw_sql = []

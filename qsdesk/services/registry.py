@@ -7,7 +7,7 @@ List functions return SQLAlchemy statements (run lazily by the caller, e.g. the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -40,11 +40,12 @@ from qsdesk.store.models import (
     SupervisorAssignment,
 )
 from qsdesk.store.search import (
+    enterprise_text,
     has_index,
-    has_short_index,
     index_source,
     like_clause,
-    pg_sample,
+    pg_walk,
+    pg_walk_source,
     shape,
     source_params,
 )
@@ -93,10 +94,9 @@ def list_query(engine: Engine, flt: RegistryFilter | None = None) -> tuple[Selec
     built once per set of filters and shape of search and reused while the user types (only the
     values change), which saves building a SQLAlchemy construct on every keystroke."""
     flt = flt or RegistryFilter()
-    sample = pg_sample(engine, flt.text)
-    order = sample.order if sample else None
-    src_shape = shape(flt.text, engine.dialect.name, has_short_index(engine), order) if has_index(engine) else None
-    if src_shape is None or (sample and sample.walk):
+    walk = pg_walk(engine, flt.text)
+    src_shape = shape(flt.text, engine.dialect.name) if has_index(engine) else None
+    if src_shape is None or walk:
         # no search, the LIKE fallback, or common terms read in name order: nothing to reuse
         return list_statement(engine, flt, use_index=False), {}
     key = (id(engine), src_shape, flt.grade, flt.supervision_class, flt.status, flt.domain, flt.unit_type,
@@ -105,26 +105,24 @@ def list_query(engine: Engine, flt: RegistryFilter | None = None) -> tuple[Selec
     if stmt is None:
         if len(_query_cache) > 256:
             _query_cache.clear()
-        stmt = _query_cache[key] = list_statement(engine, flt, use_index=True, order=order)
-    return stmt, source_params(flt.text, engine.dialect.name, order)
+        stmt = _query_cache[key] = list_statement(engine, flt, use_index=True)
+    return stmt, source_params(flt.text, engine.dialect.name)
 
 
-def list_statement(engine: Engine, flt: RegistryFilter | None = None, *, use_index: bool | None = None,
-                   order: Sequence[str] | None = None) -> Select[Any]:
+def list_statement(engine: Engine, flt: RegistryFilter | None = None, *,
+                   use_index: bool | None = None) -> Select[Any]:
     """Enterprises matching ``flt``; columns named for the list view.
 
     Without search text the list is ordered by name. With search text on SQLite the query is
     driven by the search index (results in index order, first page at once, see
-    :mod:`qsdesk.store.search`); on PostgreSQL by a UNION over its trigram indexes, ordered by
-    name, unless the terms are common (:func:`~qsdesk.store.search.pg_sample`);
-    elsewhere, and for common terms, it is a LIKE filter ordered by name. ``use_index`` and
-    ``order`` (the driving term first): the caller already sampled (None: sample here).
+    :mod:`qsdesk.store.search`); on PostgreSQL by the index over each enterprise's text,
+    ordered by name, unless the terms are common (:func:`~qsdesk.store.search.pg_walk`);
+    elsewhere, and for common terms, it is a LIKE filter ordered by name. ``use_index``: the
+    caller already sampled (None: sample here).
     """
     flt = flt or RegistryFilter()
     if use_index is None:
-        sample = pg_sample(engine, flt.text)
-        use_index = not (sample and sample.walk)
-        order = sample.order if sample else None
+        use_index = not pg_walk(engine, flt.text)
     cols = (
         Enterprise.id,
         Enterprise.name,
@@ -140,16 +138,16 @@ def list_statement(engine: Engine, flt: RegistryFilter | None = None, *, use_ind
         Enterprise.responsible_since,
         Enterprise.address,
     )
-    src = index_source(flt.text, engine, order) if use_index and flt.text.strip() else None
+    src = index_source(flt.text, engine) if use_index and flt.text.strip() else None
     if src is not None and engine.dialect.name != "sqlite":
-        # PostgreSQL: the trigram UNION as a semi-join (each enterprise once, no DISTINCT over
-        # every column) and a stable order for pages
-        matches = select(src.enterprise_id).select_from(src.from_)
+        # PostgreSQL: the enterprise texts as a semi-join (each enterprise once, no DISTINCT
+        # over every column) and a stable order for pages
+        matches = select(src.enterprise_id).select_from(src.from_).where(src.where)
         stmt = (
             select(*cols)
             .outerjoin(Inspector, Inspector.id == Enterprise.responsible_inspector_id)
             .outerjoin(EnterpriseClass, EnterpriseClass.enterprise_id == Enterprise.id)
-            .where(Enterprise.id.in_(matches), src.where, Enterprise.deleted.is_(False))
+            .where(Enterprise.id.in_(matches), Enterprise.deleted.is_(False))
             .order_by(Enterprise.name, Enterprise.id)
         )
     elif src is not None:
@@ -170,7 +168,13 @@ def list_statement(engine: Engine, flt: RegistryFilter | None = None, *, use_ind
             .where(Enterprise.deleted.is_(False))
             .order_by(Enterprise.name, Enterprise.id)
         )
-        if flt.text.strip():
+        walk = pg_walk_source(flt.text, engine)
+        if walk is not None:
+            # common terms on PostgreSQL: the enterprise texts in name order (their own index),
+            # each checked as it comes; the page is full after a few thousand rows
+            stmt = (stmt.join(walk.from_, walk.enterprise_id == Enterprise.id).where(walk.where)
+                    .order_by(None).order_by(enterprise_text.c.name, Enterprise.id))
+        elif flt.text.strip():
             stmt = stmt.where(like_clause(flt.text))
     if flt.grade == UNGRADED:
         stmt = stmt.where(Enterprise.grade.is_(None))

@@ -8,17 +8,14 @@ the narrow document table in order) and stops when a page is full, so the first 
 of a common term cost about the same for 10 or 100 000 matches. A rare short term costs one scan
 of the document table. A credit-code prefix is a substring like any other.
 
-On PostgreSQL (a county hub, migration ``0003``) ``pg_trgm`` GIN indexes cover each searched
-column. The index is only used when each column is asked on its own, so the longest term is a
-``UNION`` of one ``ILIKE`` branch per column and one over live product names (0.9 ms at 25k
-enterprises against 79 ms for the same search as an ``OR`` across the columns and a product
-subquery); the other terms are checked on its matches. A one- or two-character driver, which a
-trigram index cannot answer, uses GIN indexes over the characters of the same text (one over
-the enterprise's four columns, one over product names, also migration ``0003``): the rows that
-hold every character of the term, on which the ``ILIKE`` decides, again a ``UNION`` of the
-enterprise and the product branch. Which term drives, and whether the indexes are used at all,
-is judged on a sample of the registry (:func:`pg_sample`): terms many enterprises match are read
-in name order instead, which stops as soon as a page is full. Connections run with ``jit = off``
+On PostgreSQL (a county hub) migration ``0004`` keeps one text per enterprise
+(``enterprise_text``: its four columns and the names of its live products) and a GIN index over
+the text's characters. All the terms are one lookup: the enterprises whose text holds every
+character of every term (the intersection of a few posting lists, before any row is read), on
+which an ``ILIKE`` per term decides. A trigram index on the same text, when the server has
+``pg_trgm``, lets the planner AND in the longer terms. When many enterprises match every term
+(judged on a sample of the registry, :func:`pg_walk`) the list is read in name order instead,
+which stops as soon as a page is full. Connections run with ``jit = off``
 (:func:`qsdesk.store.db.make_engine`).
 
 Elsewhere, or on a database without an index, every term is a ``LIKE`` over the enterprise
@@ -49,11 +46,9 @@ from sqlalchemy import (
     or_,
     select,
     text,
-    true,
-    union,
 )
 from sqlalchemy.sql import column, table
-from sqlalchemy.sql.elements import BindParameter, ColumnElement
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import FromClause
 
 from qsdesk.store.models import Enterprise, Product
@@ -67,51 +62,36 @@ INDEX_TABLES = frozenset({"enterprise_search", "enterprise_fts"})
 TRIGRAM = 3
 
 _available: dict[int, bool] = {}
-_short_available: dict[int, bool] = {}
 
 
-#: the pg_trgm indexes of migration 0003
-PG_INDEXES = frozenset({"ix_enterprise_name_trgm", "ix_enterprise_uscc_trgm", "ix_enterprise_legal_rep_trgm",
-                        "ix_enterprise_address_trgm", "ix_product_name_trgm"})
-#: the character indexes of migration 0003 (terms of one or two characters)
-PG_CHAR_INDEXES = frozenset({"ix_enterprise_chars", "ix_product_name_chars"})
-
-#: the indexed expressions of :data:`PG_CHAR_INDEXES`, written exactly as migration 0003 does
-#: (the planner uses an expression index only for the same expression)
-ENTERPRISE_CHARS: ColumnElement[Any] = literal_column(
-    "string_to_array(lower(coalesce(enterprise.name, '') || ' ' || coalesce(enterprise.uscc, '') || ' ' "
-    "|| coalesce(enterprise.legal_rep, '') || ' ' || coalesce(enterprise.address, '')), NULL)")
-PRODUCT_CHARS: ColumnElement[Any] = literal_column("string_to_array(lower(product.name), NULL)")
+#: migration 0004: the search text of every enterprise on PostgreSQL, and the index over its
+#: characters that every search uses (its trigram index is optional)
+enterprise_text = table("enterprise_text", column("enterprise_id"), column("name"), column("body"))
+PG_TEXT_INDEX = "ix_enterprise_text_chars"
+#: the indexed expression, written exactly as migration 0004 does (the planner uses an
+#: expression index only for the same expression)
+TEXT_CHARS: ColumnElement[Any] = literal_column("string_to_array(lower(enterprise_text.body), NULL)")
 
 
 def has_index(engine: Engine) -> bool:
     """Whether the search index exists in this database (cached per engine): SQLite's FTS5
-    tables or PostgreSQL's trigram indexes."""
+    tables or PostgreSQL's enterprise text (migration 0004)."""
     key = id(engine)
     if key not in _available:
-        ok = short = False
+        ok = False
         if engine.dialect.name == "sqlite":
-            ok = short = set(inspect(engine).get_table_names()) >= INDEX_TABLES
+            ok = set(inspect(engine).get_table_names()) >= INDEX_TABLES
         elif engine.dialect.name == "postgresql":
             with engine.connect() as c:
-                found: set[str] = set(c.execute(text("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
-                                           " AND (indexname LIKE '%\\_trgm' OR indexname LIKE '%\\_chars')")).scalars())
-            ok, short = found >= PG_INDEXES, found >= PG_INDEXES | PG_CHAR_INDEXES
-        _available[key], _short_available[key] = ok, short
+                ok = c.execute(text("SELECT 1 FROM pg_indexes WHERE schemaname = current_schema()"
+                                            " AND indexname = :name"), {"name": PG_TEXT_INDEX}).first() is not None
+        _available[key] = ok
     return _available[key]
-
-
-def has_short_index(engine: Engine) -> bool:
-    """Whether terms of one or two characters are index-served too: SQLite's document table;
-    on PostgreSQL the character indexes (a database made by an earlier 0003 has only the
-    trigram ones: its short terms are a LIKE scan)."""
-    return has_index(engine) and _short_available.get(id(engine), False)
 
 
 def forget_index(engine: Engine) -> None:
     """Drop the cached :func:`has_index` answer (after a migration created the index)."""
     _available.pop(id(engine), None)
-    _short_available.pop(id(engine), None)
 
 
 def terms(text: str) -> list[str]:
@@ -148,8 +128,10 @@ def like_clause(text: str) -> ColumnElement[bool]:
 @dataclass(frozen=True)
 class IndexSource:
     """What an index-driven list query selects from: ``from_`` joined to the enterprise on
-    ``enterprise_id``, filtered by ``where``. Rows may repeat (an enterprise whose name and
-    product both match) so the query must be ``DISTINCT``."""
+    ``enterprise_id``, filtered by ``where``. On SQLite rows may repeat (an enterprise whose
+    name and product both match, so the query must be ``DISTINCT``) and ``where`` refers to
+    the enterprise; on PostgreSQL each enterprise is one row of ``from_`` and ``where`` refers to
+    it alone (a semi-join: ``enterprise.id IN (SELECT enterprise_id … WHERE where)``)."""
 
     from_: Any
     enterprise_id: ColumnElement[Any]
@@ -159,84 +141,50 @@ class IndexSource:
     params: dict[str, Any]
 
 
-def driver_order(text: str, order: Sequence[str] | None = None) -> list[str]:
-    """The terms, the one that drives the search first: ``order`` when the caller chose it
-    (:func:`pg_sample`), else the longest first (the fewest matches, as a rule)."""
-    return list(order) if order is not None else sorted(terms(text), key=len, reverse=True)
+def driver_order(text: str) -> list[str]:
+    """The terms, the one that drives an SQLite search first: the longest (the fewest
+    matches, as a rule)."""
+    return sorted(terms(text), key=len, reverse=True)
 
 
-def shape(text: str, dialect: str = "sqlite", short_index: bool = True,
-          order: Sequence[str] | None = None) -> tuple[int, ...] | None:
-    """What the statement of :func:`index_source` depends on besides the values: for each term
-    (driver first, :func:`driver_order`) whether it uses the trigram index. None: no statement
-    to reuse (no text, or a short driver without ``short_index``, searched with
-    :func:`like_clause`)."""
-    ts = driver_order(text, order)
-    if ts and len(ts[0]) < TRIGRAM and not short_index:
+def shape(text: str, dialect: str = "sqlite") -> tuple[int, ...] | None:
+    """What the statement of :func:`index_source` depends on besides the values: the number of
+    terms, and on SQLite whether the driver (:func:`driver_order`) uses the trigram index.
+    None: no text."""
+    ts = driver_order(text)
+    if not ts:
         return None
-    return tuple(int(len(t) >= TRIGRAM) for t in ts[:1]) + (len(ts) - 1,) if ts else None
+    if dialect == "postgresql":
+        return (len(ts),)
+    return (int(len(ts[0]) >= TRIGRAM), len(ts) - 1)
 
 
-def source_params(text: str, dialect: str = "sqlite", order: Sequence[str] | None = None) -> dict[str, Any]:
-    """The values :func:`index_source` binds for ``text`` (``q0`` drives, ``q1``… are checked),
-    without building its SQL: while the user types only these change (see :func:`shape`)."""
-    ts = driver_order(text, order)
-    params: dict[str, Any] = {}
+def source_params(text: str, dialect: str = "sqlite") -> dict[str, Any]:
+    """The values :func:`index_source` binds for ``text`` (``q0``, ``q1``… one per term; on
+    PostgreSQL ``chars``, every term's characters), without building its SQL: while the user
+    types only these change (see :func:`shape`)."""
+    ts = driver_order(text)
     fts = dialect == "sqlite"
-    for n, term in enumerate(ts):
-        params[f"q{n}"] = trigram_phrase(term) if fts and n == 0 and len(term) >= TRIGRAM else like_pattern(term)
-    if not fts and ts and len(ts[0]) < TRIGRAM:
-        params["c0"] = ts[0]  # its characters, for the character indexes
+    params: dict[str, Any] = {
+        f"q{n}": trigram_phrase(term) if fts and n == 0 and len(term) >= TRIGRAM else like_pattern(term)
+        for n, term in enumerate(ts)}
+    if not fts and ts:
+        params["chars"] = "".join(ts)
     return params
 
 
-def _term_anywhere(param: str, value: str) -> ColumnElement[bool]:
-    """One term in any searched field or live product name (bound as ``param``)."""
-    q: BindParameter[str] = bindparam(param, value)
-    return or_(
-        Enterprise.name.ilike(q, escape="\\"),
-        Enterprise.uscc.ilike(q, escape="\\"),
-        Enterprise.legal_rep.ilike(q, escape="\\"),
-        Enterprise.address.ilike(q, escape="\\"),
-        exists().where(Product.enterprise_id == Enterprise.id, Product.deleted.is_(False),
-                       Product.name.ilike(q, escape="\\")),
-    )
-
-
-def _pg_branches(ts: list[str], params: dict[str, Any]) -> list[Any]:
-    """The driver ``ts[0]`` as indexed branches selecting ``enterprise_id`` (trigram indexes for
-    three characters or more, the character indexes for fewer); fills ``params``."""
-    params.update({f"q{n}": like_pattern(t) for n, t in enumerate(ts)})
-    q0: BindParameter[str] = bindparam("q0", params["q0"])
-    if len(ts[0]) >= TRIGRAM:
-        branches: list[Any] = [select(Enterprise.id.label("enterprise_id")).where(col.ilike(q0, escape="\\"))
-                               for col in (Enterprise.name, Enterprise.uscc, Enterprise.legal_rep, Enterprise.address)]
-        branches.append(select(Product.enterprise_id.label("enterprise_id"))
-                        .where(Product.name.ilike(q0, escape="\\"), Product.deleted.is_(False)))
-        return branches
-    # rows holding every character of the term (lower-cased by the server, as the index was)
-    params["c0"] = ts[0]
-    chars = func.string_to_array(func.lower(bindparam("c0", ts[0], type_=String)), null())
-    return [
-        select(Enterprise.id.label("enterprise_id")).where(
-            ENTERPRISE_CHARS.op("@>")(chars),
-            or_(*(col.ilike(q0, escape="\\") for col in (Enterprise.name, Enterprise.uscc,
-                                                        Enterprise.legal_rep, Enterprise.address)))),
-        select(Product.enterprise_id.label("enterprise_id")).where(
-            PRODUCT_CHARS.op("@>")(chars), Product.name.ilike(q0, escape="\\"), Product.deleted.is_(False)),
-    ]
-
-
 def _pg_source(ts: list[str]) -> IndexSource:
-    """PostgreSQL: the driver as a UNION of indexed branches, the other terms checked on its
-    matches."""
-    params: dict[str, Any] = {}
-    hits = union(*_pg_branches(ts, params)).subquery("hits")
-    conds = [_term_anywhere(f"q{n}", params[f"q{n}"]) for n in range(1, len(ts))]
-    return IndexSource(hits, hits.c.enterprise_id, and_(true(), *conds), params)
+    """PostgreSQL: the enterprises whose text holds every character of every term (one lookup
+    of the character index), then each term's ``ILIKE`` on that text."""
+    params = source_params(" ".join(ts), "postgresql")
+    chars = func.string_to_array(func.lower(bindparam("chars", params["chars"], type_=String)), null())
+    body = enterprise_text.c.body
+    conds = [body.ilike(bindparam(f"q{n}", params[f"q{n}"], type_=String), escape="\\") for n in range(len(ts))]
+    return IndexSource(enterprise_text, enterprise_text.c.enterprise_id, and_(TEXT_CHARS.op("@>")(chars), *conds),
+                       params)
 
 
-#: How many enterprises, first in name order, :func:`pg_sample` checks.
+#: How many enterprises, first in name order, :func:`pg_walk` checks.
 PG_SAMPLE = 300
 #: ... and how many of them must match every term for the list to be read in name order (one
 #: in fifty: a page of 100 after reading about 5,000 enterprises).
@@ -244,73 +192,69 @@ PG_WALK_HITS = 6
 
 
 @functools.lru_cache(maxsize=16)
-def _sample_statement(n_terms: int) -> Select[tuple[int, ...]]:
-    """The probe of :func:`pg_sample` for ``n_terms`` terms bound as ``p0``, ``p1``… and the sample
-    size as ``sample`` (built once:
-    building it on every keystroke cost more than running it)."""
+def _sample_statement(n_terms: int) -> Select[int]:
+    """The probe of :func:`pg_walk` for ``n_terms`` terms bound as ``p0``, ``p1``… and the sample
+    size as ``sample`` (built once: building it on every keystroke cost more than running it)."""
     # the four columns as one text, a line break between them (no term holds one, so none
     # matches across two columns): one ILIKE per term and row
     doc = func.concat_ws("\n", Enterprise.name, Enterprise.uscc, Enterprise.legal_rep, Enterprise.address)
     first = (select(doc.label("doc")).where(Enterprise.deleted.is_(False))
              .order_by(Enterprise.name).limit(bindparam("sample", type_=Integer)).subquery())
-    each_hit = select(*(first.c.doc.ilike(bindparam(f"p{n}", type_=String), escape="\\").label(f"h{n}")
-                        for n in range(n_terms))).subquery()
-    hits = [each_hit.c[f"h{n}"] for n in range(n_terms)]
-    counts = [func.count().filter(and_(*hits)), *(func.count().filter(h) for h in hits)]
-    return select(*counts).select_from(each_hit)  # type: ignore[return-value]  # n_terms + 1 counts
+    every = and_(*(first.c.doc.ilike(bindparam(f"p{n}", type_=String), escape="\\") for n in range(n_terms)))
+    return select(func.count().filter(every)).select_from(first)
 
 
-def sample_query(ts: Sequence[str]) -> tuple[Select[tuple[int, ...]], dict[str, Any]]:
-    """The probe of :func:`pg_sample` for the terms ``ts`` and its values: the number of sampled
-    enterprises matching every term, then the number matching each."""
+def sample_query(ts: Sequence[str]) -> tuple[Select[int], dict[str, Any]]:
+    """The probe of :func:`pg_walk` for the terms ``ts`` and its values: the number of sampled
+    enterprises matching every term."""
     return _sample_statement(len(ts)), {"sample": PG_SAMPLE, **{f"p{n}": like_pattern(t) for n, t in enumerate(ts)}}
 
 
-@dataclass(frozen=True)
-class Sample:
-    """What :func:`pg_sample` found: read in name order (``walk``), else the terms with the one
-    that drives the indexed search first (``order``)."""
+def pg_walk(engine: Engine, text: str) -> bool:
+    """Whether a PostgreSQL search for ``text`` is read fastest in name order rather than
+    through the index, judged on a sample (False elsewhere).
 
-    walk: bool
-    order: list[str]
+    The list is ordered by name. Through the index every enterprise matching all the terms is
+    read and sorted before the first page shows: 204–480 ms for a trade word in one name of
+    eleven at 200k enterprises. When many enterprises match, reading them in name order (the
+    name index) and checking each finds a page after a few thousand rows and stops; when few do,
+    that walk would read the whole table (1 s), so the index stays.
 
-
-def pg_sample(engine: Engine, text: str) -> Sample | None:
-    """How a PostgreSQL search for ``text`` is read fastest, judged on a sample; None elsewhere.
-
-    The list is ordered by name. Through the indexes every match of the driving term is read,
-    checked against the other terms and sorted before the first page shows: 204–480 ms for a
-    trade word in one name of eleven at 200k enterprises. When many enterprises match every
-    term, reading them in name order (the name index) and checking each finds a page after a
-    few thousand rows and stops; when few do, that walk would read the whole table (1 s), so
-    the indexes stay, driven by the term the sample matched least (电线 港沟: 港沟, not the
-    longer but common 电线; ties go to the longer term).
-
-    The sample is the first :data:`PG_SAMPLE` enterprises in name order, checked against each
-    term (about a millisecond); the walk is chosen when :data:`PG_WALK_HITS` of them match every
-    term. Only the enterprise's own columns are checked: a product-name subquery would cost more
-    than the rest, and a product match missed only keeps the indexes.
+    The sample is the first :data:`PG_SAMPLE` enterprises in name order, checked against every
+    term (about a millisecond); the walk is chosen when :data:`PG_WALK_HITS` of them match. Only
+    the enterprise's own columns are checked: a product-name subquery would cost more than the
+    rest, and a product match missed only keeps the index.
     """
     ts = terms(text)
     if engine.dialect.name != "postgresql" or not ts or not has_index(engine):
-        return None
+        return False
     probe, params = sample_query(ts)
     with engine.connect() as conn:
-        counts = [int(n) for n in conn.execute(probe, params).one()]
-    every, each = counts[0], counts[1:]
-    order = [t for _n, _neg, t in sorted(zip(each, (-len(t) for t in ts), ts, strict=True))]
-    return Sample(walk=every >= PG_WALK_HITS, order=order)
+        hits: int = conn.execute(probe, params).scalar_one()
+    return hits >= PG_WALK_HITS
 
 
-def index_source(text: str, engine: Engine, order: Sequence[str] | None = None) -> IndexSource | None:
-    """The index-driven source for ``text``; None when there is no text, no index, or a term the
-    index cannot express (then use :func:`like_clause`). The first term of
-    :func:`driver_order` drives; the others are checked on its matches."""
-    ts = driver_order(text, order)
+def pg_walk_source(text: str, engine: Engine) -> IndexSource | None:
+    """PostgreSQL, for terms many enterprises match (:func:`pg_walk`): the enterprise texts,
+    to be read in the order of their ``name`` (indexed with the key), each checked against every
+    term as it comes; None elsewhere."""
+    ts = terms(text)
+    if engine.dialect.name != "postgresql" or not ts or not has_index(engine):
+        return None
+    body = enterprise_text.c.body
+    return IndexSource(enterprise_text, enterprise_text.c.enterprise_id,
+                       and_(*(body.ilike(like_pattern(t), escape="\\") for t in ts)), {})
+
+
+def index_source(text: str, engine: Engine) -> IndexSource | None:
+    """The index-driven source for ``text``; None when there is no text or no index (then use
+    :func:`like_clause`). On SQLite the first term of :func:`driver_order` drives and the
+    others are checked on its matches; on PostgreSQL all terms are one index lookup."""
+    ts = driver_order(text)
     if not ts or not has_index(engine):
         return None
     if engine.dialect.name == "postgresql":
-        return _pg_source(ts) if len(ts[0]) >= TRIGRAM or has_short_index(engine) else None
+        return _pg_source(ts)
     driver, others = ts[0], ts[1:]
     params: dict[str, Any] = {}
     src: FromClause

@@ -7,14 +7,16 @@ import random
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from qsdesk.services import registry as reg
 from qsdesk.services.node import InspectorSpec, init_node
+from qsdesk.services.sync.rows import insert_many
 from qsdesk.store import search
 from qsdesk.store.db import Store, open_store
 from qsdesk.store.models import Enterprise, Product
@@ -103,47 +105,50 @@ def test_postgres_search_same_results_as_sqlite_fts5(twin_registries: tuple[Stor
     assert names(pg, reg.RegistryFilter(text=query)) == names(sqlite_store, reg.RegistryFilter(text=query))
 
 
-def test_postgres_search_uses_trigram_indexes_and_no_jit(pg_registry: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(search, "PG_WALK_HITS", PG_NEVER)  # 22 letters: every term is common
-    _bulk(pg_registry, 500, seed=5)
-    stmt, params = reg.list_query(pg_registry.engine, reg.RegistryFilter(text="电线缆 华"))
-    with pg_registry.engine.connect() as c:
-        assert c.execute(text("SHOW jit")).scalar() == "off"
-        # Chinese makes trigrams under the database's UTF-8 ctype (under plain "C" it would not)
-        assert len(c.execute(text("SELECT show_trgm('电线缆')")).scalar()) >= 1
+def like_names(store: Store, query: str) -> set[str]:
+    """The portable answer: every term a LIKE over the enterprise's columns and products."""
+    with store.session() as s:
+        return set(s.scalars(select(Enterprise.name).where(search.like_clause(query), Enterprise.deleted.is_(False))))
+
+
+def _plan(store: Store, stmt: Any, params: dict[str, Any], *, scans: bool = True, sort: bool = True) -> str:
+    """The plan of ``stmt`` when the planner may not read every row of a table (``scans``
+    False: nor walk every entry of an index, which 22 letters in every row make cheap; ``sort``
+    False: nor sort what it found, which a few hundred rows make cheap)."""
+    with store.engine.connect() as c:
+        if not sort:
+            c.execute(text("SET enable_sort = off"))
+        if not scans:
+            c.execute(text("SET enable_indexscan = off"))
+        c.execute(text("ANALYZE enterprise, enterprise_text"))  # what autovacuum does soon after a bulk write
         # a small table is cheaper to scan: forbid that to see what the shape lets the planner use
         c.execute(text("SET enable_seqscan = off"))
         compiled = stmt.compile(dialect=c.dialect)
-        sql = str(compiled)
-        assert " UNION " in sql.upper()
-        plan = "\n".join(r[0] for r in c.exec_driver_sql("EXPLAIN " + sql, {**compiled.params, **params}))
-    for index in search.PG_INDEXES:
-        assert index in plan, plan
-    assert "Seq Scan on enterprise" not in plan, plan
+        return "\n".join(r[0] for r in c.exec_driver_sql("EXPLAIN " + str(compiled), {**compiled.params, **params}))
 
 
-@pytest.mark.parametrize("query", ["电线 华", "缆", "ab 港沟"])
-def test_postgres_short_terms_use_the_character_indexes(pg_registry: Store, query: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A driver of one or two characters (no trigram) is served by the character indexes, not by
-    a scan of every enterprise; the answer is the LIKE answer."""
-    monkeypatch.setattr(search, "PG_WALK_HITS", PG_NEVER)
+@pytest.mark.parametrize(("query", "chars"), [("电线缆 华", "{电,线,缆,华}"), ("缆", "{缆}"), ("ab 港沟", "{a,b,港,沟}"),
+                                              ("Ma3C", "{m,a,3,c}")])
+def test_postgres_search_is_one_lookup_of_the_character_index(pg_registry: Store, query: str, chars: str,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """All the terms, whatever their length, are one lookup of the index over the characters
+    of each enterprise's text (no branch per column, no scan of every enterprise, no JIT); the
+    answer is the LIKE answer."""
+    monkeypatch.setattr(search, "PG_WALK_HITS", PG_NEVER)  # 22 letters: every term is common
     _bulk(pg_registry, 500, seed=5)
     stmt, params = reg.list_query(pg_registry.engine, reg.RegistryFilter(text=query))
     with pg_registry.engine.connect() as c:
-        c.execute(text("SET enable_seqscan = off"))
-        compiled = stmt.compile(dialect=c.dialect)
-        plan = "\n".join(r[0] for r in c.exec_driver_sql("EXPLAIN " + str(compiled), {**compiled.params, **params}))
-    for index in search.PG_CHAR_INDEXES:
-        assert index in plan, plan
-    assert "Seq Scan on enterprise" not in plan, plan
-    assert names(pg_registry, reg.RegistryFilter(text=query)) == names(
-        pg_registry, reg.RegistryFilter(text=query), use_index=False)
+        assert c.execute(text("SHOW jit")).scalar() == "off"
+    plan = _plan(pg_registry, stmt, params, scans=False)
+    assert search.PG_TEXT_INDEX in plan and f"'{chars}'::text[]" in plan, plan
+    assert "Seq Scan on enterprise" not in plan and " UNION " not in str(stmt).upper(), plan
+    assert names(pg_registry, reg.RegistryFilter(text=query)) == like_names(pg_registry, query)
 
 
 def test_postgres_short_term_statement_reused_with_new_values(pg_registry: Store) -> None:
     fill_registry(pg_registry)
     seen = set()
-    for q, want in (("泰和", {"济南泰和电线电缆有限公司"}), ("张伟", {"济南华兴塑料制品厂"})):
+    for q, want in (("泰和", {"济南泰和电线电缆有限公司"}), ("张伟", {"济南华兴塑料制品厂"}), ("燃气灶", {"济南明湖燃气具经营部"})):
         stmt, params = reg.list_query(pg_registry.engine, reg.RegistryFilter(text=q))
         seen.add(id(stmt))
         with pg_registry.session() as s:
@@ -162,32 +167,78 @@ def test_postgres_indexed_search_lists_each_enterprise_once_with_its_class(pg_re
         assert ids and len(ids) == len(set(ids)), q
 
 
-def test_postgres_without_character_indexes_short_terms_are_a_like_scan(pg_registry: Store) -> None:
-    """A county database from before the character indexes: trigram search as before, a short
-    driver through the LIKE condition, the same answers."""
+def _body(store: Store, enterprise_id: str) -> str | None:
+    with store.engine.connect() as c:
+        return c.execute(text("SELECT body FROM enterprise_text WHERE enterprise_id = :i"), {"i": enterprise_id}).scalar()
+
+
+def test_postgres_enterprise_text_follows_every_write(pg_registry: Store) -> None:
+    """The database keeps each enterprise's text current whoever writes: the program's
+    sessions, the bundle import's COPY (:func:`insert_many`), a product renamed, moved,
+    withdrawn or deleted, an enterprise renamed or deleted. Search sees each change at once."""
+    def found(q: str) -> set[str]:
+        return names(pg_registry, reg.RegistryFilter(text=q))
+
+    with pg_registry.transaction() as s:
+        a = Enterprise(name="济南甲电器有限公司", uscc="91370112MA3C4XYZ1K", legal_rep="王五", address="港沟路1号")
+        b = Enterprise(name="济南乙五金商店", address="工业北路2号")
+        s.add_all([a, b])
+        s.flush()
+        kettle = Product(enterprise_id=a.id, name="电热水壶")
+        s.add(kettle)
+    assert _body(pg_registry, a.id) == "济南甲电器有限公司\n91370112MA3C4XYZ1K\n王五\n港沟路1号\n电热水壶"
+    assert _body(pg_registry, b.id) == "济南乙五金商店\n工业北路2号"
+    assert found("水壶 港沟") == {"济南甲电器有限公司"}
+    with pg_registry.transaction() as s:
+        s.get(Product, kettle.id).name = "电饭锅"  # type: ignore[union-attr]
+    assert found("水壶") == set() and found("饭锅 王五") == {"济南甲电器有限公司"}
+    with pg_registry.transaction() as s:
+        s.get(Product, kettle.id).enterprise_id = b.id  # type: ignore[union-attr]
+    assert found("饭锅") == {"济南乙五金商店"} and "电饭锅" not in (_body(pg_registry, a.id) or "")
+    with pg_registry.transaction() as s:
+        s.get(Product, kettle.id).deleted = True  # type: ignore[union-attr]
+    assert found("饭锅") == set()
+    with pg_registry.transaction() as s:
+        s.get(Enterprise, b.id).name = "济南丙灯具商店"  # type: ignore[union-attr]
+        s.get(Enterprise, a.id).grade = "A"  # type: ignore[union-attr]  # no searched column: text untouched
+    assert found("丙灯具") == {"济南丙灯具商店"} and found("五金") == set()
+    # the import's bulk path (COPY on PostgreSQL)
+    rows = [{c.key: None for c in Product.__table__.c}]
+    with pg_registry.transaction() as s:
+        template = s.get(Product, kettle.id)
+        rows[0].update({c.key: getattr(template, c.key) for c in Product.__table__.c})
+        rows[0].update(id="p-copied", name="防爆灯具", deleted=False)
+        assert insert_many(s, Product.__table__, rows)
+    assert found("防爆") == {"济南丙灯具商店"}
+    with pg_registry.engine.begin() as c:  # a clerk's psql: deletes
+        c.execute(text("DELETE FROM product WHERE id = 'p-copied'"))
+    assert found("防爆") == set()
+    with pg_registry.engine.begin() as c:
+        c.execute(text("DELETE FROM enterprise_class WHERE enterprise_id = :i"), {"i": a.id})
+        c.execute(text("DELETE FROM enterprise WHERE id = :i"), {"i": a.id})
+    assert _body(pg_registry, a.id) is None and found("港沟") == set()
+
+
+def test_postgres_without_the_text_index_search_is_a_like_scan(pg_registry: Store) -> None:
+    """A database without the index (dropped by hand): the LIKE condition, the same answers."""
     fill_registry(pg_registry)
     with pg_registry.engine.begin() as c:
-        for index in search.PG_CHAR_INDEXES:
-            c.execute(text(f"DROP INDEX {index}"))
+        c.execute(text(f"DROP INDEX {search.PG_TEXT_INDEX}"))
     search.forget_index(pg_registry.engine)
     try:
-        assert search.has_index(pg_registry.engine) and not search.has_short_index(pg_registry.engine)
-        for q, want in (("泰和", {"济南泰和电线电缆有限公司"}), ("电线电缆", {"济南泰和电线电缆有限公司"}),
+        assert not search.has_index(pg_registry.engine)
+        for q, want in (("泰和", {"济南泰和电线电缆有限公司"}), ("燃气灶", {"济南明湖燃气具经营部"}),
                         ("港沟 插", {"历城区鲁泰五金门市部"})):
             assert names(pg_registry, reg.RegistryFilter(text=q)) == want
-            stmt, params = reg.list_query(pg_registry.engine, reg.RegistryFilter(text=q))
-            with pg_registry.session() as s:
-                assert {r.name for r in s.execute(stmt, params)} == want
         assert search.index_source("泰和", pg_registry.engine) is None
-        assert search.index_source("电线电缆", pg_registry.engine) is not None
     finally:
         search.forget_index(pg_registry.engine)
 
 
 def test_postgres_common_term_is_read_in_name_order(pg_registry: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Terms many enterprises match are not read whole through the indexes and sorted: the list
-    walks the enterprises in name order and checks each, and shows the same enterprises. A term
-    common alone but rare with the other (燃气具 章丘路) keeps the indexes."""
+    """Terms many enterprises match are not read whole through the index and sorted: the list
+    walks the enterprise texts in name order and checks each, and shows the same enterprises. A
+    term common alone but rare with the other (燃气具 章丘路) keeps the index."""
     monkeypatch.setattr(search, "PG_SAMPLE", 1000)
     monkeypatch.setattr(search, "PG_WALK_HITS", 40)
     _bulk(pg_registry, 400, seed=3)
@@ -196,31 +247,25 @@ def test_postgres_common_term_is_read_in_name_order(pg_registry: Store, monkeypa
             s.add(Enterprise(name=f"济南燃气具{i:03d}有限公司", address="历城区港沟路" if i % 30 else "章丘路"))
     with pg_registry.engine.begin() as c:
         c.execute(text("ANALYZE enterprise"))
+        c.execute(text("ANALYZE enterprise_text"))
     engine = pg_registry.engine
-    assert search.pg_sample(engine, "燃气具 港沟") == search.Sample(walk=True, order=["燃气具", "港沟"])
-    # common alone, rare together: the indexes, driven by the term the sample matched least
-    assert search.pg_sample(engine, "燃气具 章丘路") == search.Sample(walk=False, order=["章丘路", "燃气具"])
-    assert search.pg_sample(engine, "港沟 燃气具001") == search.Sample(walk=False, order=["燃气具001", "港沟"])
-    assert search.pg_sample(engine, "") is None and search.pg_sample(pg_registry.engine, "  ") is None
+    assert search.pg_walk(engine, "燃气具 港沟")
+    assert not search.pg_walk(engine, "燃气具 章丘路") and not search.pg_walk(engine, "港沟 燃气具001")
+    assert not search.pg_walk(engine, "") and not search.pg_walk(engine, "  ")
     stmt, params = reg.list_query(engine, reg.RegistryFilter(text="燃气具 港沟"))
-    assert params == {} and " UNION " not in str(stmt.compile(dialect=engine.dialect)).upper()
+    assert params == {}
     with pg_registry.session() as s:
         walked = [r.name for r in s.execute(stmt)]
     assert len(walked) == 58 and walked == sorted(walked)
-    flt = reg.RegistryFilter(text="燃气具 港沟")
-    assert set(walked) == names(pg_registry, flt, use_index=True) == names(pg_registry, flt, use_index=False)
-    # the first page is read in name order through the name index, not by sorting every match
-    with engine.connect() as c:
-        c.execute(text("SET enable_seqscan = off"))
-        compiled = stmt.limit(20).compile(dialect=c.dialect)
-        plan = "\n".join(r[0] for r in c.exec_driver_sql("EXPLAIN " + str(compiled), compiled.params))
-    assert "Index Scan using ix_enterprise_name on enterprise" in plan, plan
+    assert set(walked) == like_names(pg_registry, "燃气具 港沟")
+    # the first page is read in name order through the texts' name index, not by sorting every match
+    plan = _plan(pg_registry, stmt.limit(20), {}, sort=False)
+    assert "Index Scan using ix_enterprise_text_name on enterprise_text" in plan, plan
     assert not re.search(r"^\s*(->\s+)?Sort\s+\(", plan, re.M), plan  # at most an incremental sort by id
-    # a rare combination keeps the indexes, driven by its rarest term, with the same answer
+    # a rare combination keeps the index, with the same answer
     for q in ("燃气具001", "燃气具 章丘路"):
         rare, rare_params = reg.list_query(engine, reg.RegistryFilter(text=q))
-        assert " UNION " in str(rare.compile(dialect=engine.dialect)).upper(), q
+        assert search.PG_TEXT_INDEX in _plan(pg_registry, rare, rare_params, scans=False), q
         with pg_registry.session() as s:
             got = {r.name for r in s.execute(rare, rare_params)}
-        assert got == names(pg_registry, reg.RegistryFilter(text=q), use_index=False) and got, q
-    assert rare_params["q0"] == "%章丘路%"
+        assert got == like_names(pg_registry, q) and got, q

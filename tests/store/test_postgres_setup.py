@@ -67,6 +67,62 @@ def test_postgres_migrations_from_every_earlier_revision(pg_server) -> None:  # 
             pg_server.drop_database(name)
 
 
+def test_postgres_upgrade_to_0004_gives_existing_enterprises_their_search_text(pg_empty_url: str) -> None:
+    """A county searched through 0003's per-column indexes: the upgrade writes every existing
+    enterprise's text (its live products included), drops the old indexes, and search and the
+    triggers work on the upgraded database."""
+    from datetime import UTC, datetime
+
+    from qsdesk.services import registry as reg
+    from qsdesk.store import search
+    from qsdesk.store.db import make_engine
+    from qsdesk.store.models import Enterprise, Product
+
+    engine = make_engine(pg_empty_url)
+    try:
+        upgrade_to(engine, "0003")
+        now = datetime(2026, 12, 1, tzinfo=UTC)
+        with engine.begin() as c:
+            c.execute(Enterprise.__table__.insert(), [
+                {"id": "e1", "name": "济南泰和电线电缆有限公司", "address": "港沟路1号", "updated_at": now},
+                {"id": "e2", "name": "历城区鲁泰五金门市部", "address": None, "updated_at": now}])
+            c.execute(Product.__table__.insert(), [
+                {"id": "p1", "enterprise_id": "e1", "name": "聚氯乙烯绝缘电线", "updated_at": now, "deleted": False},
+                {"id": "p2", "enterprise_id": "e2", "name": "插座", "updated_at": now, "deleted": True}])
+        upgrade_to(engine, "head")
+        search.forget_index(engine)
+        with engine.connect() as c:
+            assert dict(c.execute(text("SELECT enterprise_id, body FROM enterprise_text")).tuples().all()) == {
+                "e1": "济南泰和电线电缆有限公司\n港沟路1号\n聚氯乙烯绝缘电线", "e2": "历城区鲁泰五金门市部"}
+            indexes = set(c.execute(text("SELECT indexname FROM pg_indexes")).scalars())
+        assert "ix_enterprise_name_trgm" not in indexes and search.PG_TEXT_INDEX in indexes
+
+        def found(q: str) -> set[str]:
+            stmt, params = reg.list_query(engine, reg.RegistryFilter(text=q))
+            with engine.connect() as c:
+                return {r.name for r in c.execute(stmt, params)}
+
+        assert found("绝缘 港沟") == {"济南泰和电线电缆有限公司"} and found("插座") == set()
+        with engine.begin() as c:
+            c.execute(text("UPDATE product SET deleted = false WHERE id = 'p2'"))
+        assert found("插座") == {"历城区鲁泰五金门市部"}
+        from alembic import command
+
+        from qsdesk.store.migrate import alembic_config
+
+        cfg = alembic_config(engine)
+        with engine.begin() as conn:  # and back: the per-column indexes again
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0003")
+        with engine.connect() as c:
+            indexes = set(c.execute(text("SELECT indexname FROM pg_indexes")).scalars())
+            assert "ix_enterprise_name_trgm" in indexes and "enterprise_text" not in set(
+                c.execute(text("SELECT tablename FROM pg_tables")).scalars())
+    finally:
+        search.forget_index(engine)
+        engine.dispose()
+
+
 def test_postgres_init_records_url_once_and_keeps_password_out(
         tmp_path: Path, pg_server, _own_pgpass: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
     db = _role(pg_server, "clerk_a", "S3cret-pw")
