@@ -307,15 +307,16 @@ def main() -> int:
         from qsdesk.services import registry as reg
         from qsdesk.store import search
 
-        # a driver of three characters or more uses the trigram indexes; one of one or two
-        # characters (which no trigram index can answer) the character indexes
+        # every term is one lookup of the index over each enterprise's text (migration 0004);
+        # terms many enterprises match are read in name order instead (search.pg_walk)
         with county.engine.connect() as c:
             some = str(c.execute(text("SELECT name FROM enterprise WHERE origin = :o ORDER BY id LIMIT 1 OFFSET 777"),
                                  {"o": f"{COUNTY}999"}).scalar())
         # a fragment of one enterprise's name and a word every address has (what a clerk types);
         # a two-character fragment of one name, alone and with a second short term; a trade word
         # in one name of eleven with a word every address has (18k matches: read in name order),
-        # and a two-character trade word with a word no address has (driven by the rarer term)
+        # and two common words whose combination is rare (电线 in many names, 港沟 in many
+        # addresses, both in a few hundred)
         for query, target in ((f"{some[2:6]} 历城", 0.050), (some[2:4], 0.050), (f"{some[3:5]} 历城", 0.050),
                               ("燃气具 历城", 0.050), ("电线 港沟", 0.050)):
             flt = reg.RegistryFilter(text=query)

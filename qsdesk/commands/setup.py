@@ -33,6 +33,13 @@ def register(sub: Any) -> None:
     _add_key_passphrase_arg(p)
     p.set_defaults(func=cmd_connect)
 
+    p = sub.add_parser("key-passphrase", help="修改县级局 PostgreSQL 数据库中单位密钥的口令（所长）")
+    add_data_dir(p)
+    p.add_argument("--key-passphrase-stdin", action="store_true",
+                   help="从标准输入读取原口令和新口令（各一行，在 --password-stdin 的密码之后）")
+    add_user_args(p, chief=True)
+    p.set_defaults(func=cmd_key_passphrase)
+
     p = sub.add_parser("demo", help="生成演示数据（同一种子结果相同）")
     add_data_dir(p)
     p.add_argument("--enterprises", type=_non_negative, default=500, help="企业数量（默认 500）")
@@ -160,6 +167,28 @@ def cmd_connect(args: argparse.Namespace) -> int:
     print(f"已连接：县级局 {node.name}（{node.code}）的数据库 {describe(store.engine.url)}")
     print(f"数据目录：{store.data_dir.root if store.data_dir else '-'}")
     print(f"公钥指纹：{node_fingerprint(node)}（应与第一台工作站显示的一致）")
+    return 0
+
+
+def cmd_key_passphrase(args: argparse.Namespace) -> int:
+    """A new key passphrase for the county's keys in its database (所长 only)."""
+    from qsdesk.services.node import SetupError, change_key_passphrase
+    from qsdesk.store.db import open_store
+
+    store = open_store(args.data_dir, url=args.database_url)
+    try:
+        if store.engine.dialect.name == "sqlite":
+            raise CommandError("密钥口令只用于县级局的 PostgreSQL 共享数据库")
+        if store.self_node() is None:
+            raise CommandError("该数据库尚未初始化：第一台工作站请运行 qsdesk init")
+        identify(store, args, chief="只有所长可以修改密钥口令")
+        old = read_password(args.key_passphrase_stdin, "原密钥口令：")
+        change_key_passphrase(store, old, _key_passphrase(args, new=True))
+    except SetupError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        store.close()
+    print("密钥口令已修改：已连接的工作站不受影响，以后连接新的工作站请使用新口令")
     return 0
 
 

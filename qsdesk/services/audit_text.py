@@ -67,7 +67,7 @@ FIELD_VALUES: dict[str, dict[str, str]] = {
     "status_to": dict(STATUS_LABELS),
     "escalation": {"routine": "日常监管", "key": "重点监管", "special": "特别监管", "none": "无"},
     "role": {"chief": "所长", "inspector": "检查人员", "enterprise": "企业", **LINK_ROLES},
-    "field": {"password": "密码", "password_reset": "重置密码"},
+    "field": {"password": "密码", "password_reset": "重置密码", "key_passphrase": "密钥口令"},
     "what": {"enrol": "登记本机"},
     "choice": {"kept": "保留本机", "other": "采用对方"},
     "source": {"demo": "演示数据"},

@@ -209,6 +209,36 @@ def connect_workstation(store: Store, key_passphrase: str) -> Node:
     return node
 
 
+def change_key_passphrase(store: Store, old: str, new: str) -> None:
+    """Seal the county's private keys in its database with ``new`` instead of ``old`` (a clerk who
+    knew it left, or it was written down where it should not be). ``old`` must open them (keys an
+    earlier version stored in plain need none); ``new`` obeys the rule of :func:`init_node`.
+    Workstations already connected keep their keys; a workstation connected from now on needs
+    ``new``. Nothing is written when anything is refused."""
+    node = store.self_node()
+    if node is None:
+        raise SetupError("该数据库尚未初始化：第一台工作站请运行 qsdesk init")
+    check_key_passphrase(new)
+    if new == old:
+        raise SetupError("新密钥口令与原口令相同")
+    with store.transaction() as s:
+        rows = {file: s.get(Setting, key) for file, key in KEY_SETTINGS.items()}
+        pems: dict[str, bytes] = {}
+        for file, row in rows.items():
+            if row is None:
+                raise SetupError("该数据库中没有保存单位密钥（仅 PostgreSQL 县级局数据库保存），没有可修改的密钥口令")
+            try:
+                pems[file] = (open_with_passphrase(old, row.value, _key_aad(node.code, file))
+                              if is_passphrase_sealed(row.value) else row.value.encode("ascii"))
+            except CryptoError as exc:
+                raise SetupError(str(exc)) from None
+        _check_keys_match(node, pems)
+        for file, row in rows.items():
+            assert row is not None
+            row.value = seal_with_passphrase(new, pems[file], _key_aad(node.code, file))
+        audit.record(s, "update", "node", node.code, field="key_passphrase")
+
+
 def _check_keys_match(node: Node, pems: dict[str, bytes]) -> None:
     """The unsealed keys are the node's: their public halves are the ones on the node row."""
     for file, want in ((SIGNING_KEY_FILE, node.public_key), (ENCRYPTION_KEY_FILE, node.enc_public_key)):

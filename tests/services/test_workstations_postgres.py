@@ -269,3 +269,62 @@ def test_postgres_keys_stored_in_plain_by_an_earlier_version_are_sealed_at_the_n
     assert main(["--data-dir", str(tmp_path / "w3"), "--database-url", pg_url, "connect"]) == 0
     assert (tmp_path / "w3" / "keys" / "signing_ed25519.pem").read_bytes() == (
         w1 / "keys" / "signing_ed25519.pem").read_bytes()
+
+
+def test_postgres_key_passphrase_can_be_changed_by_the_chief(
+        tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """``qsdesk key-passphrase``: the chief gives the old passphrase and a new one; from then on a
+    new workstation connects with the new one only. A wrong old one, a short new one, or a user
+    who is not the chief: one line, exit 2, the keys sealed as before."""
+    from qsdesk.services.accounts import create_account
+    from qsdesk.services.node import KEY_SETTINGS
+    from qsdesk.store.models import AuditEntry, Setting
+
+    w1 = tmp_path / "w1"
+    old, new = "县局的长口令-甲乙丙丁", "新的县局口令-戊己庚辛"
+    _stdin(monkeypatch, old)
+    assert main(["--data-dir", str(w1), "--database-url", pg_url, *INIT, "--key-passphrase-stdin"]) == 0
+    store = open_store(w1)
+    try:
+        chief = create_account(store, "zhang", "所长的密码-123", role="chief")
+        create_account(store, "li", "检查员的密码-123", by=chief)
+        with store.session() as s:
+            sealed = {key: s.get(Setting, key).value for key in KEY_SETTINGS.values()}  # type: ignore[union-attr]
+    finally:
+        store.close()
+    capsys.readouterr()
+    change = ["--data-dir", str(w1), "key-passphrase", "--password-stdin", "--key-passphrase-stdin", "--user"]
+    for who, lines, said in (
+            ("li", ["检查员的密码-123", old, new], "只有所长"),
+            ("zhang", ["所长的密码-123", "猜的口令-1234567890", new], "密钥口令不正确"),
+            ("zhang", ["所长的密码-123", old, "short"], "至少 10 个字符"),
+            ("zhang", ["所长的密码-123", old, old], "与原口令相同")):
+        _stdin(monkeypatch, *lines)
+        assert main([*change, who]) == 2, said
+        err = capsys.readouterr().err
+        assert said in err and err.count("\n") == 1, err
+    store = open_store(w1)
+    try:
+        with store.session() as s:
+            assert {key: s.get(Setting, key).value for key in KEY_SETTINGS.values()} == sealed  # type: ignore[union-attr]
+    finally:
+        store.close()
+
+    _stdin(monkeypatch, "所长的密码-123", old, new)
+    assert main([*change, "zhang"]) == 0
+    assert "密钥口令已修改" in capsys.readouterr().out
+    _stdin(monkeypatch, old)
+    assert main(["--data-dir", str(tmp_path / "w2"), "--database-url", pg_url, "connect", "--key-passphrase-stdin"]) == 2
+    assert "密钥口令不正确" in capsys.readouterr().err
+    _stdin(monkeypatch, new)
+    assert main(["--data-dir", str(tmp_path / "w3"), "--database-url", pg_url, "connect", "--key-passphrase-stdin"]) == 0
+    assert (tmp_path / "w3" / "keys" / "signing_ed25519.pem").read_bytes() == (
+        w1 / "keys" / "signing_ed25519.pem").read_bytes()
+    store = open_store(w1)
+    try:
+        with store.session() as s:
+            entries = s.scalars(select(AuditEntry).where(AuditEntry.table_name == "node",
+                                                         AuditEntry.action == "update")).all()
+        assert [(e.actor, e.detail) for e in entries] == [("zhang", {"field": "key_passphrase"})]
+    finally:
+        store.close()
