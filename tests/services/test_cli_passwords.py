@@ -29,7 +29,7 @@ WRITES = {
     "demo", "restore", "account", "enrol", "export-bundle", "import-bundle", "receipt", "conflicts",
     "import-excel", "report file", "report mark-sent", "report rectify", "report settings",
     "sampling add", "sampling conclude", "sampling deliver", "sampling step-done", "sampling close",
-    "draw create", "publish-form", "notices", "key-products", "holidays",
+    "draw create", "publish-form", "notices", "key-products", "holidays", "key-passphrase",
     "class decide", "class revoke", "class credit-risk", "class listing add", "class listing remove",
 }
 #: Commands that only read (or set up an installation that has no account yet: init, connect).
