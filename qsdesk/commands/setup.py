@@ -177,11 +177,11 @@ def cmd_key_passphrase(args: argparse.Namespace) -> int:
 
     store = open_store(args.data_dir, url=args.database_url)
     try:
-        if store.engine.dialect.name == "sqlite":
-            raise CommandError("密钥口令只用于县级局的 PostgreSQL 共享数据库")
         if store.self_node() is None:
             raise CommandError("该数据库尚未初始化：第一台工作站请运行 qsdesk init")
         identify(store, args, chief="只有所长可以修改密钥口令")
+        if store.engine.dialect.name == "sqlite":
+            raise CommandError("密钥口令只用于县级局的 PostgreSQL 共享数据库")
         old = read_password(args.key_passphrase_stdin, "原密钥口令：")
         change_key_passphrase(store, old, _key_passphrase(args, new=True))
     except SetupError as exc:

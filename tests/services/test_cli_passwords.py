@@ -114,6 +114,7 @@ def _write_commands(tmp: Path) -> list[list[str]]:
         ["notices", "--add", "关于开展电线电缆专项检查的通知"],
         ["key-products", "add", "电线电缆"],
         ["holidays", "set", missing],
+        ["key-passphrase"],
         ["class", "decide", "--enterprise", "x", "--reason", "投诉举报多", "--by", "张伟"],
         ["class", "revoke", "--enterprise", "x", "--reason", "已整改", "--by", "张伟"],
         ["class", "credit-risk", "--enterprise", "x", "--level", "较高", "--basis", "省局通知"],
