@@ -184,13 +184,7 @@ def connect_workstation(store: Store, key_passphrase: str) -> Node:
     legacy = [file for file, value in values.items() if not is_passphrase_sealed(value)]
     if legacy:
         check_key_passphrase(key_passphrase)
-    pems: dict[str, bytes] = {}
-    for file, value in values.items():
-        try:
-            pems[file] = (value.encode("ascii") if file in legacy
-                          else open_with_passphrase(key_passphrase, value, _key_aad(node.code, file)))
-        except CryptoError as exc:
-            raise SetupError(str(exc)) from None
+    pems = _unseal(node, values, key_passphrase)
     keys = store.data_dir.keys
     for file, data in pems.items():
         path = keys / file
@@ -223,20 +217,26 @@ def change_key_passphrase(store: Store, old: str, new: str) -> None:
         raise SetupError("新密钥口令与原口令相同")
     with store.transaction() as s:
         rows = {file: s.get(Setting, key) for file, key in KEY_SETTINGS.items()}
-        pems: dict[str, bytes] = {}
-        for file, row in rows.items():
-            if row is None:
-                raise SetupError("该数据库中没有保存单位密钥（仅 PostgreSQL 县级局数据库保存），没有可修改的密钥口令")
-            try:
-                pems[file] = (open_with_passphrase(old, row.value, _key_aad(node.code, file))
-                              if is_passphrase_sealed(row.value) else row.value.encode("ascii"))
-            except CryptoError as exc:
-                raise SetupError(str(exc)) from None
+        values = {file: row.value for file, row in rows.items() if row is not None}
+        if len(values) != len(KEY_SETTINGS):
+            raise SetupError("该数据库中没有保存单位密钥（仅 PostgreSQL 县级局数据库保存），没有可修改的密钥口令")
+        pems = _unseal(node, values, old)
         _check_keys_match(node, pems)
         for file, row in rows.items():
             assert row is not None
             row.value = seal_with_passphrase(new, pems[file], _key_aad(node.code, file))
         audit.record(s, "update", "node", node.code, field="key_passphrase")
+
+
+def _unseal(node: Node, values: dict[str, str], passphrase: str) -> dict[str, bytes]:
+    """The node's private keys (PEM) from the values stored in the database: opened with
+    ``passphrase``, or as they are where an earlier version stored them in plain. SetupError
+    (Chinese) when the passphrase does not open them."""
+    try:
+        return {file: open_with_passphrase(passphrase, value, _key_aad(node.code, file))
+                if is_passphrase_sealed(value) else value.encode("ascii") for file, value in values.items()}
+    except CryptoError as exc:
+        raise SetupError(str(exc)) from None
 
 
 def _check_keys_match(node: Node, pems: dict[str, bytes]) -> None:

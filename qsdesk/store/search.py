@@ -173,13 +173,13 @@ def source_params(text: str, dialect: str = "sqlite") -> dict[str, Any]:
     return params
 
 
-def _pg_source(ts: list[str]) -> IndexSource:
+def _pg_source(text: str) -> IndexSource:
     """PostgreSQL: the enterprises whose text holds every character of every term (one lookup
     of the character index), then each term's ``ILIKE`` on that text."""
-    params = source_params(" ".join(ts), "postgresql")
+    params = source_params(text, "postgresql")
     chars = func.string_to_array(func.lower(bindparam("chars", params["chars"], type_=String)), null())
     body = enterprise_text.c.body
-    conds = [body.ilike(bindparam(f"q{n}", params[f"q{n}"], type_=String), escape="\\") for n in range(len(ts))]
+    conds = [body.ilike(bindparam(key, value, type_=String), escape="\\") for key, value in params.items() if key != "chars"]
     return IndexSource(enterprise_text, enterprise_text.c.enterprise_id, and_(TEXT_CHARS.op("@>")(chars), *conds),
                        params)
 
@@ -254,7 +254,7 @@ def index_source(text: str, engine: Engine) -> IndexSource | None:
     if not ts or not has_index(engine):
         return None
     if engine.dialect.name == "postgresql":
-        return _pg_source(ts)
+        return _pg_source(text)
     driver, others = ts[0], ts[1:]
     params: dict[str, Any] = {}
     src: FromClause

@@ -74,36 +74,24 @@ def _value_checker(col: Any) -> Callable[[Any], str | None]:
                 return "数值无效或过大"
             return None
         return typed(numeric)
+    def parsed(parse: Callable[[str], object], not_text: str, invalid: str) -> Callable[[Any], str | None]:
+        """A value kept as text that ``parse`` must accept."""
+        def check(v: Any) -> str | None:
+            if type(v) is not str:
+                return not_text
+            try:
+                parse(v)
+            except ValueError:  # binascii.Error (base64) is one too
+                return invalid
+            return None
+        return typed(check)
+
     if isinstance(ctype, DateTime):
-        def when(v: Any) -> str | None:
-            if type(v) is not str:
-                return "应为日期时间"
-            try:
-                datetime_in(v)
-            except ValueError:
-                return "不是有效的日期时间"
-            return None
-        return typed(when)
+        return parsed(datetime_in, "应为日期时间", "不是有效的日期时间")
     if isinstance(ctype, Date):
-        def day(v: Any) -> str | None:
-            if type(v) is not str:
-                return "应为日期"
-            try:
-                date.fromisoformat(v)
-            except ValueError:
-                return "不是有效的日期"
-            return None
-        return typed(day)
+        return parsed(date.fromisoformat, "应为日期", "不是有效的日期")
     if isinstance(ctype, LargeBinary):
-        def b64(v: Any) -> str | None:
-            if type(v) is not str:
-                return "应为 base64 文本"
-            try:
-                base64.b64decode(v, validate=True)
-            except ValueError:
-                return "不是有效的 base64"
-            return None
-        return typed(b64)
+        return parsed(lambda v: base64.b64decode(v, validate=True), "应为 base64 文本", "不是有效的 base64")
     if isinstance(ctype, JSON):
         return typed(lambda v: None)
     # text: declared lengths are not checked here (SQLite keeps longer text a station may hold;

@@ -31,7 +31,10 @@ The per-column indexes of 0003 are dropped: nothing searches them any more, and 
 indexes cost every import more than the two here. SQLite gets nothing (its FTS5 index is 0002).
 """
 
+import importlib.util
 from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
 
 from alembic import op
 from sqlalchemy import text
@@ -99,18 +102,17 @@ CHARS_INDEX = ("CREATE INDEX IF NOT EXISTS ix_enterprise_text_chars ON enterpris
 TRGM_INDEX = ("CREATE INDEX IF NOT EXISTS ix_enterprise_text_trgm ON enterprise_text "
               "USING gin (body gin_trgm_ops)")
 
-#: revision 0003's per-column indexes (re-created by a downgrade)
-OLD_INDEXES = [
-    ("ix_enterprise_name_trgm", "enterprise", "name gin_trgm_ops"),
-    ("ix_enterprise_uscc_trgm", "enterprise", "uscc gin_trgm_ops"),
-    ("ix_enterprise_legal_rep_trgm", "enterprise", "legal_rep gin_trgm_ops"),
-    ("ix_enterprise_address_trgm", "enterprise", "address gin_trgm_ops"),
-    ("ix_product_name_trgm", "product", "name gin_trgm_ops"),
-    ("ix_enterprise_chars", "enterprise",
-     "(string_to_array(lower(coalesce(name, '') || ' ' || coalesce(uscc, '') || ' ' || coalesce(legal_rep, '')"
-     " || ' ' || coalesce(address, '')), NULL))"),
-    ("ix_product_name_chars", "product", "(string_to_array(lower(name), NULL))"),
-]
+
+def _revision_0003() -> ModuleType:
+    """Revision 0003, whose indexes this one drops (its ``downgrade``) and a downgrade makes
+    again (its ``upgrade``). Loaded from its file, as Alembic loads it: the name of a revision
+    file is no module name."""
+    path = Path(__file__).with_name("0003_postgres_trigram_search.py")
+    spec = importlib.util.spec_from_file_location("qsdesk_migration_0003", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _has_trgm() -> bool:
@@ -120,8 +122,7 @@ def _has_trgm() -> bool:
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
-    for name, *_rest in OLD_INDEXES:
-        op.execute(f"DROP INDEX IF EXISTS {name}")
+    _revision_0003().downgrade()
     op.execute("CREATE TABLE enterprise_text (enterprise_id VARCHAR(36) PRIMARY KEY, name VARCHAR(200) NOT NULL, "
                "body TEXT NOT NULL)")
     for function, body in FUNCTIONS:
@@ -146,7 +147,4 @@ def downgrade() -> None:
     for function, _body in FUNCTIONS:
         op.execute(f"DROP FUNCTION IF EXISTS {function}()")
     op.execute("DROP TABLE IF EXISTS enterprise_text")
-    trgm = _has_trgm()
-    for name, table, expression in OLD_INDEXES:
-        if trgm:
-            op.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin ({expression})")
+    _revision_0003().upgrade()
