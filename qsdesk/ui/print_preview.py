@@ -237,6 +237,7 @@ class PrintPreviewDialog(QDialog):
     def _render_pages(self) -> None:
         """One label per page, sized at once; pixels are made when a page scrolls into view."""
         for label in self.page_labels:
+            label.hide()  # deleted when the event loop next runs: not left on screen until then
             label.deleteLater()
         self.page_labels = []
         self._rendered = set()

@@ -213,3 +213,15 @@ def test_credit_risk_and_decision_dialogs_move_the_class(store: Store, qtbot) ->
 
     run_modal(page.decision_dialog, revoke)
     assert page.detail.fields["klass"].text().startswith("<b>日常监管</b>")
+
+
+def test_rebuilt_filters_leave_no_old_widget_on_screen(store: Store, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Filters are rebuilt when the data changes; the replaced labels and boxes are deleted by the
+    event loop later and must not stay drawn over the search box until then."""
+    page = make_page(store, qtbot)
+    old = [page.filter_row.itemAt(i).widget() for i in range(page.filter_row.count())]
+    old = [w for w in old if w is not None and w.isVisible()]
+    assert len(old) >= 2 * len(page.filters)  # each box and its label
+    page._build_filters()
+    assert not any(w.isVisible() for w in old)
+    qtbot.waitUntil(lambda: all(b.isVisible() for b in page.filters.values()))

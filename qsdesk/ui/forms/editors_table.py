@@ -181,6 +181,7 @@ class TableEditor(Editor):
         for row in self.rows:
             for w in [row["num"], row["remove"], *(c[0] for c in row["cells"])]:
                 self.grid.removeWidget(w)
+                w.hide()  # deleted when the event loop next runs: not left on screen until then
                 w.deleteLater()
         self.rows = []
         for v in values:

@@ -151,6 +151,7 @@ class RegistryPage(QWidget):
             item = self.filter_row.takeAt(0)
             w = item.widget() if item is not None else None
             if w is not None:
+                w.hide()  # deleted when the event loop next runs: not left on screen until then
                 w.deleteLater()
         old = {k: b.currentData() for k, b in self.filters.items()}
         self.filters = {}
