@@ -94,18 +94,19 @@ def list_query(engine: Engine, flt: RegistryFilter | None = None) -> tuple[Selec
     built once per set of filters and shape of search and reused while the user types (only the
     values change), which saves building a SQLAlchemy construct on every keystroke."""
     flt = flt or RegistryFilter()
-    walk = pg_walk(engine, flt.text)
     src_shape = shape(flt.text, engine.dialect.name) if has_index(engine) else None
-    if src_shape is None or walk:
-        # no search, the LIKE fallback, or common terms read in name order: nothing to reuse
+    if src_shape is None:
+        # no search, or the LIKE fallback: nothing to reuse
         return list_statement(engine, flt, use_index=False), {}
-    key = (id(engine), src_shape, flt.grade, flt.supervision_class, flt.status, flt.domain, flt.unit_type,
+    # PostgreSQL: common terms are read in name order, a statement of their own
+    walk = pg_walk(engine, flt.text)
+    key = (id(engine), src_shape, walk, flt.grade, flt.supervision_class, flt.status, flt.domain, flt.unit_type,
            flt.inspector_id, flt.town, flt.station)
     stmt = _query_cache.get(key)
     if stmt is None:
         if len(_query_cache) > 256:
             _query_cache.clear()
-        stmt = _query_cache[key] = list_statement(engine, flt, use_index=True)
+        stmt = _query_cache[key] = list_statement(engine, flt, use_index=not walk)
     return stmt, source_params(flt.text, engine.dialect.name)
 
 

@@ -237,13 +237,14 @@ def pg_walk(engine: Engine, text: str) -> bool:
 def pg_walk_source(text: str, engine: Engine) -> IndexSource | None:
     """PostgreSQL, for terms many enterprises match (:func:`pg_walk`): the enterprise texts,
     to be read in the order of their ``name`` (indexed with the key), each checked against every
-    term as it comes; None elsewhere."""
+    term as it comes (bound as :func:`source_params` binds them); None elsewhere."""
     ts = terms(text)
     if engine.dialect.name != "postgresql" or not ts or not has_index(engine):
         return None
+    params = source_params(text, "postgresql")
     body = enterprise_text.c.body
-    return IndexSource(enterprise_text, enterprise_text.c.enterprise_id,
-                       and_(*(body.ilike(like_pattern(t), escape="\\") for t in ts)), {})
+    conds = [body.ilike(bindparam(key, value, type_=String), escape="\\") for key, value in params.items() if key != "chars"]
+    return IndexSource(enterprise_text, enterprise_text.c.enterprise_id, and_(*conds), params)
 
 
 def index_source(text: str, engine: Engine) -> IndexSource | None:

@@ -253,13 +253,18 @@ def test_postgres_common_term_is_read_in_name_order(pg_registry: Store, monkeypa
     assert not search.pg_walk(engine, "燃气具 章丘路") and not search.pg_walk(engine, "港沟 燃气具001")
     assert not search.pg_walk(engine, "") and not search.pg_walk(engine, "  ")
     stmt, params = reg.list_query(engine, reg.RegistryFilter(text="燃气具 港沟"))
-    assert params == {}
+    assert params["q0"] == "%燃气具%" and params["q1"] == "%港沟%"  # bound: reused as the user types
     with pg_registry.session() as s:
-        walked = [r.name for r in s.execute(stmt)]
+        walked = [r.name for r in s.execute(stmt, params)]
     assert len(walked) == 58 and walked == sorted(walked)
     assert set(walked) == like_names(pg_registry, "燃气具 港沟")
+    # the walk's statement is reused with the next terms' values, as the indexed one is
+    again, again_params = reg.list_query(engine, reg.RegistryFilter(text="有限公司 历城区"))
+    assert again is stmt and search.pg_walk(engine, "有限公司 历城区")
+    with pg_registry.session() as s:
+        assert {r.name for r in s.execute(again, again_params)} == like_names(pg_registry, "有限公司 历城区")
     # the first page is read in name order through the texts' name index, not by sorting every match
-    plan = _plan(pg_registry, stmt.limit(20), {}, sort=False)
+    plan = _plan(pg_registry, stmt.limit(20), params, sort=False)
     assert "Index Scan using ix_enterprise_text_name on enterprise_text" in plan, plan
     assert not re.search(r"^\s*(->\s+)?Sort\s+\(", plan, re.M), plan  # at most an incremental sort by id
     # a rare combination keeps the index, with the same answer
