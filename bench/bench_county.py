@@ -5,7 +5,8 @@
     QSDESK_BENCH_PG_URL=postgresql://me@host/db python bench/bench_county.py   # an existing server
 
 Without ``QSDESK_BENCH_PG_URL`` a throwaway PostgreSQL is started as the tests do
-(``tests/pg_server.py``: Debian's ``postgresql`` binaries, ``fsync=off``); with it, the URL names a
+(``tests/pg_server.py``: Debian's ``postgresql`` binaries, ``fsync=off``) but with PostgreSQL's
+default ``shared_buffers`` (128 MB, as a county's server has; the tests trim it to 32 MB); with it, the URL names a
 server database from which a new scratch database is created and dropped again.
 
 Figures (issue 17, targets in brackets):
@@ -105,7 +106,8 @@ def scratch_databases() -> Iterator[Callable[[], str]]:
         return
     from tests.pg_server import running_server
 
-    with running_server() as server:
+    # PostgreSQL's own memory settings (a county's server), not the test suite's trimmed ones
+    with running_server({"shared_buffers": "128MB"}) as server:
         yield lambda: server.url(server.create_database("qsdesk_bench"))
 
 

@@ -133,8 +133,10 @@ def _owner() -> str | None:
 
 
 @contextmanager
-def running_server() -> Iterator[PgServer]:
-    """Start a cluster in a fresh scratch folder; stop and remove it on exit."""
+def running_server(settings: dict[str, str] | None = None) -> Iterator[PgServer]:
+    """Start a cluster in a fresh scratch folder; stop and remove it on exit.
+
+    ``settings``: server parameters that replace the test suite's (``{"shared_buffers": "128MB"}``)."""
     bindir = find_bindir()
     run_as = _owner()
     # under /tmp, not pytest's tmp_path: that is owner-only (root), the cluster's user must enter
@@ -153,9 +155,10 @@ def running_server() -> Iterator[PgServer]:
         # the superuser is trusted on the socket; every other role needs its password
         hba = f"local all {SUPERUSER} trust\nlocal all all scram-sha-256\n"
         (server.datadir / "pg_hba.conf").write_text(hba)
-        opts = (f"-c listen_addresses='' -c unix_socket_directories='{server.socket_dir}' -c port={PORT} "
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60 "
-                "-c shared_buffers=32MB")
+        params = {"listen_addresses": "''", "unix_socket_directories": f"'{server.socket_dir}'", "port": str(PORT),
+                  "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
+                  "max_connections": "60", "shared_buffers": "32MB", **(settings or {})}
+        opts = " ".join(f"-c {k}={v}" for k, v in params.items())
         start = server.run("pg_ctl", "-D", str(server.datadir), "-l", str(root / "server.log"), "-w",
                            "-t", "60", "-o", opts, "start", check=False)
         if start.returncode != 0:

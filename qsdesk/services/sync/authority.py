@@ -40,6 +40,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from qsdesk.services.sync.rows import TABLES, table_of
+from qsdesk.store.idsets import among, chunked
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,6 @@ _missing = set(TABLES) - set(RULES)
 if _missing:  # a new synced table must get a rule before it can travel
     raise RuntimeError(f"synced tables without an authority rule: {sorted(_missing)}")
 
-_CHUNK = 500
-
 
 class AuthorityError(ValueError):
     """A bundle row its sender may not write; the message (Chinese) names sender, table and row."""
@@ -115,9 +114,9 @@ def _station_enterprise_ids(s: Session, station: str, ids: Iterable[str | None])
     ent = table_of("enterprise")
     keys = [i for i in set(ids) if isinstance(i, str)]
     out: set[str] = set()
-    for i in range(0, len(keys), _CHUNK):
+    for chunk in chunked(s, keys):
         out.update(s.scalars(select(ent.c.id).where(
-            ent.c.id.in_(keys[i : i + _CHUNK]), or_(ent.c.origin == station, ent.c.jurisdiction == station))))
+            among(s, ent.c.id, chunk), or_(ent.c.origin == station, ent.c.jurisdiction == station))))
     return out
 
 

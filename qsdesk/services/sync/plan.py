@@ -18,8 +18,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import String, any_, bindparam, insert, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from qsdesk.domain import merge
@@ -31,7 +30,6 @@ from qsdesk.services.sync.bundle import (
     sha256_hex,
 )
 from qsdesk.services.sync.peers import (
-    _CHUNK,
     TABLE_LABELS,
     _parents_first,
     _received_logs,
@@ -49,6 +47,7 @@ from qsdesk.services.sync.rows import (
     table_of,
 )
 from qsdesk.store.db import Store, utcnow
+from qsdesk.store.idsets import among, chunked
 from qsdesk.store.models import (
     BlobFile,
     BundleLog,
@@ -59,8 +58,6 @@ from qsdesk.store.models import (
 
 #: Key carrying, with a planned update, the ``rev`` it was planned against.
 _EXPECTED_REV = "__expected_rev"
-#: ids per array-parameter query on PostgreSQL (one statement, any length)
-_PG_CHUNK = 10_000
 
 
 @dataclass
@@ -166,28 +163,17 @@ def _fmt_seqs(seqs: list[int]) -> str:
 def _load_local(s: Session, table_name: str, ids: list[str]) -> dict[str, dict[str, Any]]:
     t = table_of(table_name)
     out: dict[str, dict[str, Any]] = {}
-    if s.get_bind().dialect.name == "postgresql":
-        # one array parameter: the same statement for every chunk, none of the thousands of bound
-        # values an expanded IN makes the driver parse
-        stmt = select(t).where(t.c.id == any_(bindparam("ids", type_=ARRAY(String))))
-        for i in range(0, len(ids), _PG_CHUNK):
-            for r in s.execute(stmt, {"ids": ids[i : i + _PG_CHUNK]}).mappings():
-                out[r["id"]] = dict(r)
-        return out
-    for i in range(0, len(ids), _CHUNK):
-        chunk = ids[i : i + _CHUNK]
-        for r in s.execute(select(t).where(t.c.id.in_(chunk))).mappings():
+    for chunk in chunked(s, ids):
+        for r in s.execute(select(t).where(among(s, t.c.id, chunk))).mappings():
             out[r["id"]] = dict(r)
     return out
 
 
 def _sealed_inspections(s: Session, ids: Iterable[str | None]) -> set[str]:
     t = table_of("inspection")
-    ids = [i for i in set(ids) if i]
     out: set[str] = set()
-    for i in range(0, len(ids), _CHUNK):
-        chunk = ids[i : i + _CHUNK]
-        out.update(s.scalars(select(t.c.id).where(t.c.id.in_(chunk), t.c.status == "sealed")))
+    for chunk in chunked(s, {i for i in ids if i}):
+        out.update(s.scalars(select(t.c.id).where(among(s, t.c.id, chunk), t.c.status == "sealed")))
     return out
 
 
