@@ -274,3 +274,67 @@ def test_postgres_common_term_is_read_in_name_order(pg_registry: Store, monkeypa
         with pg_registry.session() as s:
             got = {r.name for r in s.execute(rare, rare_params)}
         assert got == like_names(pg_registry, q) and got, q
+
+
+def _texts(store: Store) -> dict[str, tuple[str, str]]:
+    with store.engine.connect() as c:
+        return {i: (n, b) for i, n, b in c.execute(text("SELECT enterprise_id, name, body FROM enterprise_text"))}
+
+
+def test_postgres_deferred_texts_are_written_once_at_the_end(pg_registry: Store) -> None:
+    """Inside :func:`search.deferred_texts` inserted enterprises and products get their texts when
+    the block ends (one statement); an update inside, and any insert after it, as at once."""
+    with pg_registry.transaction() as s:
+        old = Enterprise(name="济南甲电器有限公司", address="港沟路1号")
+        s.add(old)
+    with pg_registry.transaction() as s:
+        with search.deferred_texts(s) as ids:
+            new = Enterprise(name="济南乙五金商店", legal_rep="李四")
+            s.add(new)
+            s.flush()
+            s.get(Enterprise, old.id).address = "港沟路2号"  # type: ignore[union-attr]  # an update: at once
+            s.flush()
+            s.add_all([Product(enterprise_id=new.id, name="防爆灯具"), Product(enterprise_id=old.id, name="电热水壶")])
+            s.flush()
+            inside = {i: b for i, b in s.execute(text("SELECT enterprise_id, body FROM enterprise_text"))}
+            assert inside == {old.id: "济南甲电器有限公司\n港沟路2号"}  # the new product waits too
+            ids.update({new.id, old.id})
+        after = {i: b for i, b in s.execute(text("SELECT enterprise_id, body FROM enterprise_text"))}
+        assert after == {old.id: "济南甲电器有限公司\n港沟路2号\n电热水壶", new.id: "济南乙五金商店\n李四\n防爆灯具"}
+        later = Enterprise(name="济南丙灯具商店")
+        s.add(later)
+        s.flush()
+        assert s.execute(text("SELECT body FROM enterprise_text WHERE enterprise_id = :i"),
+                         {"i": later.id}).scalar() == "济南丙灯具商店"
+    assert names(pg_registry, reg.RegistryFilter(text="灯具 李四")) == {"济南乙五金商店"}
+
+
+def test_postgres_import_writes_every_text_as_the_triggers_would(tmp_path: Path, pg_registry: Store) -> None:
+    """A station's year imported (texts deferred) leaves every enterprise the text a full
+    recalculation gives, and a second bundle's new products reach their enterprises' texts."""
+    from datetime import date
+
+    from qsdesk.services.demo import generate
+    from qsdesk.services.sync.exchange import export_bundle, import_bundle
+    from tests.services.sync_helpers import COUNTY, STATION, add_enterprise, enrol_both, make_node
+
+    station = make_node(tmp_path / "s", "station", STATION, "王舍人市场监管所", COUNTY)
+    try:
+        enrol_both(station, pg_registry, tmp_path / "usb")
+        generate(station, enterprises=80, inspections=40, samplings=0, seed=5, today=date(2026, 11, 20))
+        import_bundle(pg_registry, export_bundle(station, COUNTY, tmp_path / "usb").path)
+        eid = add_enterprise(station)
+        with station.transaction() as s:
+            s.add(Product(enterprise_id=eid, name="防爆灯具"))
+            some = s.scalars(select(Enterprise.id).where(Enterprise.id != eid)).first()
+            s.add(Product(enterprise_id=some, name="电热水壶"))
+        import_bundle(pg_registry, export_bundle(station, COUNTY, tmp_path / "usb").path)
+    finally:
+        station.close()
+    imported = _texts(pg_registry)
+    assert len(imported) == 81  # every enterprise of the station has its text
+    assert "防爆灯具" in imported[eid][1] and "电热水壶" in imported[str(some)][1]
+    with pg_registry.engine.begin() as c:
+        c.execute(text("DELETE FROM enterprise_text"))
+        c.execute(text("SELECT enterprise_text_refresh(ARRAY(SELECT id FROM enterprise))"))
+    assert _texts(pg_registry) == imported

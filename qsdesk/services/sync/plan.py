@@ -46,6 +46,7 @@ from qsdesk.services.sync.rows import (
     row_to_json,
     table_of,
 )
+from qsdesk.store import search
 from qsdesk.store.db import Store, utcnow
 from qsdesk.store.idsets import among, chunked
 from qsdesk.store.models import (
@@ -332,10 +333,13 @@ def _apply(
             created_at=now,
         ))
     touched: set[str] = set()  # enterprises whose supervision class inputs arrived
-    for tp in plan.tables:
-        _apply_rows(s, tp.name, tp.inserts, tp.updates)
-        touched |= classes.enterprises_of(s, tp.name, tp.inserts + tp.updates)
-        phase(f"applied:{tp.name}")
+    with search.deferred_texts(s) as new_texts:  # each new enterprise's search text written once
+        for tp in plan.tables:
+            _apply_rows(s, tp.name, tp.inserts, tp.updates)
+            touched |= classes.enterprises_of(s, tp.name, tp.inserts + tp.updates)
+            if tp.name in ("enterprise", "product"):
+                new_texts.update(str(r["id" if tp.name == "enterprise" else "enterprise_id"]) for r in tp.inserts)
+            phase(f"applied:{tp.name}")
 
     classes.refresh(s, touched)
     st.last_seq_received = max(st.last_seq_received, raw.seq)
