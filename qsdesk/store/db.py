@@ -149,9 +149,13 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+#: Chinese text stored as UTF-8, not \uXXXX escapes: half the size, readable in a DB browser.
+#: One encoder for every value (``json.dumps`` builds a new one per call).
+_JSON_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
 def _json_dumps(value: Any) -> str:
-    # Chinese text stored as UTF-8, not \uXXXX escapes: half the size, readable in a DB browser.
-    return json.dumps(value, ensure_ascii=False)
+    return _JSON_ENCODER.encode(value)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
