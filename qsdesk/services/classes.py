@@ -36,7 +36,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, delete, func, or_, select, text, update
+from sqlalchemy import Table, case, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from qsdesk.domain.sampling import SamplingResult
@@ -70,6 +70,7 @@ from qsdesk.store.models import (
     Sampling,
     Setting,
 )
+from qsdesk.store.upsert import upsert_rows, upsert_statement
 
 #: Result rows to unpack: SQLAlchemy 2.1 types a row of an untyped select as Row[*tuple[Any, ...]],
 #: which mypy unpacks to ``object``; the rows are sequences of column values.
@@ -295,74 +296,26 @@ def _stored(session: Session, ids: list[str] | None) -> dict[str, tuple[Any, ...
 
 def _store(session: Session, computed: dict[str, Computed], day: date, audit_changes: bool,
            gone: Iterable[str] = (), old: dict[str, tuple[Any, ...]] | None = None) -> int:
-    t = cast(Table, EnterpriseClass.__table__)
-    compared = _COMPARED
     if old is None:
         old = _stored(session, list(computed))
-    inserts: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []  # new and changed rows (unchanged rows are not rewritten)
     changed = 0
     for eid, c in computed.items():
         vals = _row_values(c, day)
         prev = old.get(eid)
-        if prev is None:
-            inserts.append({"enterprise_id": eid, **vals})
-        elif prev != tuple(vals[c] for c in compared):  # unchanged rows are not rewritten
-            updates.append({"b_id": eid, **vals})
+        if prev != tuple(vals[c] for c in _COMPARED):
+            rows.append({"enterprise_id": eid, **vals})
         prev_cls = prev[0] if prev else "routine"
         if prev_cls != vals["cls"]:
             changed += 1
             if audit_changes:
                 audit.record(session, "update", "enterprise", eid, 监管类别由=class_label(prev_cls),
                              改为=class_label(vals["cls"]), 依据=vals["reasons"])
-    if session.get_bind().dialect.name == "postgresql":
-        _pg_upsert(session, inserts + [{"enterprise_id": u.pop("b_id"), **u} for u in updates])
-        inserts = updates = []
-    if inserts:
-        session.execute(_upsert(session), inserts)
-    if updates:
-        stmt = update(t).where(t.c.enterprise_id == bindparam("b_id")).values(
-            {k: bindparam(k) for k in ("cls", "reasons", "credit_risk", "interview", "overridden", "as_of",
-                                       "valid_until")})
-        session.connection().execute(stmt, updates)
+    upsert_rows(session, cast(Table, EnterpriseClass.__table__), "enterprise_id", rows)
     gone = list(gone)
     for chunk in chunked(session, gone):
         session.execute(delete(EnterpriseClass).where(among(session, EnterpriseClass.enterprise_id, chunk)))
     return changed
-
-
-def _pg_upsert(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert or replace class rows (every column) on PostgreSQL: one statement over one array
-    per column (``unnest``), however many rows. An import of a station's year classifies
-    thousands of enterprises; as an ``executemany`` that cost more than computing their classes."""
-    if not rows:
-        return
-    t = cast(Table, EnterpriseClass.__table__)
-    dialect = session.get_bind().dialect
-    names = [c.name for c in t.c]
-    arrays = ", ".join(f"CAST(:{c.name} AS {c.type.compile(dialect=dialect)}[])" for c in t.c)
-    key = t.c.enterprise_id.name
-    session.execute(
-        text(f"INSERT INTO {t.name} ({', '.join(names)}) SELECT * FROM unnest({arrays}) "
-             f"ON CONFLICT ({key}) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in names if c != key)),
-        {c: [r[c] for r in rows] for c in names})
-
-
-def _upsert(session: Session, model: Any = None, key: str = "enterprise_id") -> Any:
-    """INSERT that replaces a row another transaction added meanwhile (two windows of the
-    program bringing the classes up to date at once must not fail on the primary key)."""
-    t = cast(Table, (model or EnterpriseClass).__table__)
-    name = session.get_bind().dialect.name
-    stmt: Any
-    if name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-        stmt = pg_insert(t)
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-        stmt = sqlite_insert(t)
-    return stmt.on_conflict_do_update(
-        index_elements=[t.c[key]],
-        set_={c.name: stmt.excluded[c.name] for c in t.c if c.name != key})
 
 
 def recompute_all(session: Session, as_of: date | None = None, *, audit_changes: bool = True) -> int:
@@ -379,7 +332,7 @@ def recompute_all(session: Session, as_of: date | None = None, *, audit_changes:
 
 def _set_as_of(session: Session, day: date) -> None:
     # An upsert: the dashboard's thread and a list refresh may both bring the classes up to date.
-    session.execute(_upsert(session, Setting, "key").values(key=AS_OF_SETTING, value=day.isoformat()))
+    session.execute(upsert_statement(session, cast(Table, Setting.__table__), "key").values(key=AS_OF_SETTING, value=day.isoformat()))
     cached = session.identity_map.get(session.identity_key(Setting, AS_OF_SETTING))
     if cached is not None:
         session.expire(cached)
