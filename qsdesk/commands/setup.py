@@ -143,7 +143,7 @@ def _check_shared_attachments(args: argparse.Namespace) -> None:
 def cmd_connect(args: argparse.Namespace) -> int:
     """A second (third…) workstation of a county whose PostgreSQL database is set up: the keys
     come from the database, the URL (and the shared attachments folder) are recorded here."""
-    from qsdesk.services.node import SetupError, connect_workstation
+    from qsdesk.services.node import NOT_INITIALISED, SetupError, connect_workstation
     from qsdesk.services.sync.identity import node_fingerprint
     from qsdesk.store.db import open_store
     from qsdesk.store.dburl import describe, save_url
@@ -156,7 +156,7 @@ def cmd_connect(args: argparse.Namespace) -> int:
     store = open_store(args.data_dir, url=args.database_url)
     try:
         if store.self_node() is None:  # said before a passphrase is asked for
-            raise SetupError("该数据库尚未初始化：第一台工作站请运行 qsdesk init")
+            raise SetupError(NOT_INITIALISED)
         node = connect_workstation(store, _key_passphrase(args, new=False))
         assert store.data_dir is not None
         save_url(store.data_dir.root, args.database_url, args.attachments_dir)
@@ -172,13 +172,13 @@ def cmd_connect(args: argparse.Namespace) -> int:
 
 def cmd_key_passphrase(args: argparse.Namespace) -> int:
     """A new key passphrase for the county's keys in its database (所长 only)."""
-    from qsdesk.services.node import SetupError, change_key_passphrase
+    from qsdesk.services.node import NOT_INITIALISED, SetupError, change_key_passphrase
     from qsdesk.store.db import open_store
 
     store = open_store(args.data_dir, url=args.database_url)
     try:
         if store.self_node() is None:
-            raise CommandError("该数据库尚未初始化：第一台工作站请运行 qsdesk init")
+            raise CommandError(NOT_INITIALISED)
         identify(store, args, chief="只有所长可以修改密钥口令")
         if store.engine.dialect.name == "sqlite":
             raise CommandError("密钥口令只用于县级局的 PostgreSQL 共享数据库")

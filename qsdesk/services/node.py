@@ -15,6 +15,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from sqlalchemy.orm import Session
 
 from qsdesk.crypto import (
     CryptoError,
@@ -41,6 +42,10 @@ KEY_SETTINGS = {SIGNING_KEY_FILE: "node_key.signing", ENCRYPTION_KEY_FILE: "node
 #: the shortest key passphrase accepted (it guards the keys against anyone who can read the
 #: database, offline: scrypt slows guessing, length does the rest)
 KEY_PASSPHRASE_MIN = 10
+
+
+#: Said when a command needs an initialised node and the database holds none.
+NOT_INITIALISED = "该数据库尚未初始化：第一台工作站请运行 qsdesk init"
 
 
 class SetupError(ValueError):
@@ -173,14 +178,11 @@ def connect_workstation(store: Store, key_passphrase: str) -> Node:
     """
     node = store.self_node()
     if node is None:
-        raise SetupError("该数据库尚未初始化：第一台工作站请运行 qsdesk init")
+        raise SetupError(NOT_INITIALISED)
     if store.data_dir is None:
         raise SetupError("没有数据目录，无法保存密钥")
     with store.session() as s:
-        stored = {file: s.get(Setting, key) for file, key in KEY_SETTINGS.items()}
-    values = {file: row.value for file, row in stored.items() if row is not None}
-    if len(values) != len(KEY_SETTINGS):
-        raise SetupError("该数据库中没有保存单位密钥（仅 PostgreSQL 县级局数据库保存），无法连接为另一台工作站")
+        values = {file: row.value for file, row in _key_rows(s, "无法连接为另一台工作站").items()}
     legacy = [file for file, value in values.items() if not is_passphrase_sealed(value)]
     if legacy:
         check_key_passphrase(key_passphrase)
@@ -211,21 +213,27 @@ def change_key_passphrase(store: Store, old: str, new: str) -> None:
     ``new``. Nothing is written when anything is refused."""
     node = store.self_node()
     if node is None:
-        raise SetupError("该数据库尚未初始化：第一台工作站请运行 qsdesk init")
+        raise SetupError(NOT_INITIALISED)
     check_key_passphrase(new)
     if new == old:
         raise SetupError("新密钥口令与原口令相同")
     with store.transaction() as s:
-        rows = {file: s.get(Setting, key) for file, key in KEY_SETTINGS.items()}
-        values = {file: row.value for file, row in rows.items() if row is not None}
-        if len(values) != len(KEY_SETTINGS):
-            raise SetupError("该数据库中没有保存单位密钥（仅 PostgreSQL 县级局数据库保存），没有可修改的密钥口令")
-        pems = _unseal(node, values, old)
+        rows = _key_rows(s, "没有可修改的密钥口令")
+        pems = _unseal(node, {file: row.value for file, row in rows.items()}, old)
         _check_keys_match(node, pems)
         for file, row in rows.items():
-            assert row is not None
             row.value = seal_with_passphrase(new, pems[file], _key_aad(node.code, file))
         audit.record(s, "update", "node", node.code, field="key_passphrase")
+
+
+def _key_rows(s: Session, refused: str) -> dict[str, Setting]:
+    """The settings holding the node's sealed private keys, by key file; SetupError ending in
+    ``refused`` (what cannot be done) when the database holds none."""
+    rows = {file: s.get(Setting, key) for file, key in KEY_SETTINGS.items()}
+    present = {file: row for file, row in rows.items() if row is not None}
+    if len(present) != len(KEY_SETTINGS):
+        raise SetupError(f"该数据库中没有保存单位密钥（仅 PostgreSQL 县级局数据库保存），{refused}")
+    return present
 
 
 def _unseal(node: Node, values: dict[str, str], passphrase: str) -> dict[str, bytes]:

@@ -16,24 +16,24 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-_CHUNK = {"postgresql": 10_000}
-_DEFAULT_CHUNK = 500
+#: ids per statement: an array parameter on PostgreSQL, an ``IN`` list elsewhere
+_PG_CHUNK, _IN_CHUNK = 10_000, 500
 
 
-def _array(session: Session) -> bool:
+def _pg(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
 def chunked(session: Session, ids: Iterable[str]) -> Iterator[list[str]]:
     """``ids`` in chunks of the size :func:`among` takes on this database."""
     ids = list(ids)
-    size = _CHUNK.get(session.get_bind().dialect.name, _DEFAULT_CHUNK)
+    size = _PG_CHUNK if _pg(session) else _IN_CHUNK
     for i in range(0, len(ids), size):
         yield ids[i:i + size]
 
 
 def among(session: Session, col: Any, chunk: list[str]) -> ColumnElement[bool]:
     """``col`` is one of ``chunk`` (a chunk from :func:`chunked`)."""
-    if _array(session):
+    if _pg(session):
         return col == any_(bindparam(None, chunk, type_=ARRAY(String)))  # type: ignore[no-any-return]
     return col.in_(chunk)  # type: ignore[no-any-return]

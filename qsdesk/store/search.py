@@ -204,10 +204,14 @@ def _pg_source(text: str) -> IndexSource:
     of the character index), then each term's ``ILIKE`` on that text."""
     params = source_params(text, "postgresql")
     chars = func.string_to_array(func.lower(bindparam("chars", params["chars"], type_=String)), null())
-    body = enterprise_text.c.body
-    conds = [body.ilike(bindparam(key, value, type_=String), escape="\\") for key, value in params.items() if key != "chars"]
-    return IndexSource(enterprise_text, enterprise_text.c.enterprise_id, and_(TEXT_CHARS.op("@>")(chars), *conds),
-                       params)
+    return IndexSource(enterprise_text, enterprise_text.c.enterprise_id,
+                       and_(TEXT_CHARS.op("@>")(chars), *_pg_term_conditions(params)), params)
+
+
+def _pg_term_conditions(params: dict[str, Any]) -> list[ColumnElement[bool]]:
+    """One ``ILIKE`` on the enterprise text per term bound in ``params`` (:func:`source_params`)."""
+    return [enterprise_text.c.body.ilike(bindparam(key, value, type_=String), escape="\\")
+            for key, value in params.items() if key != "chars"]
 
 
 #: How many enterprises, first in name order, :func:`pg_walk` checks.
@@ -268,9 +272,7 @@ def pg_walk_source(text: str, engine: Engine) -> IndexSource | None:
     if engine.dialect.name != "postgresql" or not ts or not has_index(engine):
         return None
     params = source_params(text, "postgresql")
-    body = enterprise_text.c.body
-    conds = [body.ilike(bindparam(key, value, type_=String), escape="\\") for key, value in params.items() if key != "chars"]
-    return IndexSource(enterprise_text, enterprise_text.c.enterprise_id, and_(*conds), params)
+    return IndexSource(enterprise_text, enterprise_text.c.enterprise_id, and_(*_pg_term_conditions(params)), params)
 
 
 def index_source(text: str, engine: Engine) -> IndexSource | None:
