@@ -325,8 +325,8 @@ def main() -> int:
             stmt, params = reg.list_query(county.engine, flt)
 
             def ours(flt: reg.RegistryFilter = flt) -> None:
-                stmt2, params2 = reg.list_query(county.engine, flt)
-                with county.engine.connect() as c2:
+                with county.engine.connect() as c2:  # the probe and the page on one connection
+                    stmt2, params2 = reg.list_query(c2, flt)
                     c2.execute(stmt2.limit(100), params2).fetchall()
 
             # the raw baseline sends what the program sends: the sample probe that chooses the

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, Select, func, select
+from sqlalchemy import Connection, Engine, Select, func, select
 from sqlalchemy.orm import Session
 
 from qsdesk.domain.citations import readable
@@ -89,17 +89,19 @@ class RegistryFilter:
 _query_cache: dict[tuple[Any, ...], Select[Any]] = {}
 
 
-def list_query(engine: Engine, flt: RegistryFilter | None = None) -> tuple[Select[Any], dict[str, Any]]:
+def list_query(bind: Engine | Connection, flt: RegistryFilter | None = None) -> tuple[Select[Any], dict[str, Any]]:
     """Like :func:`list_statement`, as a statement and its search values. The statement is
     built once per set of filters and shape of search and reused while the user types (only the
-    values change), which saves building a SQLAlchemy construct on every keystroke."""
+    values change), which saves building a SQLAlchemy construct on every keystroke. ``bind``: a
+    connection that will run the statement runs the PostgreSQL sample probe too."""
     flt = flt or RegistryFilter()
+    engine = bind.engine if isinstance(bind, Connection) else bind
     src_shape = shape(flt.text, engine.dialect.name) if has_index(engine) else None
     if src_shape is None:
         # no search, or the LIKE fallback: nothing to reuse
         return list_statement(engine, flt, use_index=False), {}
     # PostgreSQL: common terms are read in name order, a statement of their own
-    walk = pg_walk(engine, flt.text)
+    walk = pg_walk(bind, flt.text)
     key = (id(engine), src_shape, walk, flt.grade, flt.supervision_class, flt.status, flt.domain, flt.unit_type,
            flt.inspector_id, flt.town, flt.station)
     stmt = _query_cache.get(key)

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    Connection,
     Engine,
     Integer,
     Select,
@@ -240,7 +241,7 @@ def sample_query(ts: Sequence[str]) -> tuple[Select[int], dict[str, Any]]:
     return _sample_statement(len(ts)), {"sample": PG_SAMPLE, **{f"p{n}": like_pattern(t) for n, t in enumerate(ts)}}
 
 
-def pg_walk(engine: Engine, text: str) -> bool:
+def pg_walk(bind: Engine | Connection, text: str) -> bool:
     """Whether a PostgreSQL search for ``text`` is read fastest in name order rather than
     through the index, judged on a sample (False elsewhere).
 
@@ -254,13 +255,20 @@ def pg_walk(engine: Engine, text: str) -> bool:
     term (about a millisecond); the walk is chosen when :data:`PG_WALK_HITS` of them match. Only
     the enterprise's own columns are checked: a product-name subquery would cost more than the
     rest, and a product match missed only keeps the index.
+
+    ``bind``: a connection runs the probe on it (the page that follows then needs no second
+    checkout from the pool, which costs more than the probe); an engine checks one out.
     """
     ts = terms(text)
+    engine = bind.engine if isinstance(bind, Connection) else bind
     if engine.dialect.name != "postgresql" or not ts or not has_index(engine):
         return False
     probe, params = sample_query(ts)
-    with engine.connect() as conn:
-        hits: int = conn.execute(probe, params).scalar_one()
+    if isinstance(bind, Connection):
+        hits: int = bind.execute(probe, params).scalar_one()
+    else:
+        with bind.connect() as conn:
+            hits = conn.execute(probe, params).scalar_one()
     return hits >= PG_WALK_HITS
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from qsdesk.services import registry as reg
 from qsdesk.services.node import InspectorSpec, init_node
@@ -274,6 +274,34 @@ def test_postgres_common_term_is_read_in_name_order(pg_registry: Store, monkeypa
         with pg_registry.session() as s:
             got = {r.name for r in s.execute(rare, rare_params)}
         assert got == like_names(pg_registry, q) and got, q
+
+
+def test_postgres_search_probe_runs_on_the_callers_connection(pg_registry: Store) -> None:
+    """Given a connection, the list query's sample probe runs on it: a search and its first page
+    take one connection from the pool, not one for the probe and another for the page, and find
+    what the engine-bound query finds."""
+    _bulk(pg_registry, 50, seed=5)
+    with pg_registry.transaction() as s:
+        s.add_all([Enterprise(name=f"济南第{i}五金有限公司", address="历城区港沟路" if i % 2 else "章丘区")
+                   for i in range(6)])
+    engine = pg_registry.engine
+    flt = reg.RegistryFilter(text="有限公司 历城")
+    with engine.connect() as c:
+        by_engine = {r.name for r in c.execute(*reg.list_query(engine, flt))}
+    checkouts: list[object] = []
+
+    def checkout(*args: object) -> None:
+        checkouts.append(args)
+
+    event.listen(engine, "checkout", checkout)
+    try:
+        with engine.connect() as c:
+            stmt, params = reg.list_query(c, flt)
+            page = {r.name for r in c.execute(stmt, params)}
+    finally:
+        event.remove(engine, "checkout", checkout)
+    assert len(checkouts) == 1
+    assert page == by_engine == like_names(pg_registry, "有限公司 历城") and page
 
 
 def _texts(store: Store) -> dict[str, tuple[str, str]]:
