@@ -4,6 +4,8 @@ encoding them again would have produced; anything doubtful goes the slow, decodi
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -202,25 +204,47 @@ def test_postgres_copy_insert_fails_as_a_core_insert_would_without_the_values(pg
         assert s.scalar(text("SELECT count(*) FROM enterprise WHERE id IN ('dup-1', 'long-1')")) == 1
 
 
-def test_row_problem_checks_every_column_as_its_type_says() -> None:
-    """The per-column checks (and the shortcut for text) refuse exactly what the column's type
-    refuses: every synced column against values of each JSON kind."""
-    from qsdesk.services.sync.row_values import _value_checker, row_problem
-    from qsdesk.services.sync.rows import LOCAL_COLUMNS
+def test_incoming_row_checks_and_converts_each_value_as_its_column_type_says() -> None:
+    """Each kind of column against values of every JSON kind: what is refused (and the message
+    naming the field), and the database value what is accepted becomes."""
+    from qsdesk.services.sync.row_values import RowValueError, incoming_row
 
     base = {"id": "r-1", "rev": 1, "updated_at": "2026-11-20T08:00:00+00:00", "origin": "370112001"}
     values: list[Any] = [None, "x", "2026-11-20", "2026-11-20T08:00:00+00:00", "aGk=", "12.5", 1, 2**70, True,
                          1.5, [], {}]
-    refused = 0
-    for table_name in TABLES:
-        for col in table_of(table_name).c:
-            if col.name in LOCAL_COLUMNS or col.name in base:
-                continue
-            for v in values:
-                want = _value_checker(col)(v)
-                got = row_problem(table_name, {**base, col.name: v})
-                assert got == (None if want is None else f"字段 {col.name} {want}"), (table_name, col.name, v)
-                refused += want is not None
-    assert refused > 100
-    assert row_problem("enterprise", {**base, "name": 5}) == "字段 name 应为文本"
-    assert row_problem("enterprise", {**base, "rev": 0}) == "字段 rev 版本号必须为正数"
+    ok = object()
+    # (table, column): the answer for each of ``values``; ok, or what the field is refused for
+    expected: dict[tuple[str, str], list[Any]] = {
+        ("enterprise", "name"): ["不能为空", ok, ok, ok, ok, ok] + ["应为文本"] * 6,  # text, required
+        ("enterprise", "address"): [ok] * 6 + ["应为文本"] * 6,  # text, may be empty
+        ("enterprise", "individual_business"): ["不能为空"] + ["应为是/否"] * 7 + [ok] + ["应为是/否"] * 3,
+        ("inspection", "problems_found"): ["不能为空"] + ["应为整数"] * 5 + [ok, "超出整数范围"] + ["应为整数"] * 4,
+        ("enterprise", "revenue_wan"): [ok] + ["不是有效的数值"] * 4 + [ok, ok, "数值无效或过大", "应为数值", ok,
+                                                                   "应为数值", "应为数值"],
+        ("enterprise", "responsible_since"): [ok, "不是有效的日期", ok] + ["不是有效的日期"] * 3 + ["应为日期"] * 6,
+        ("inspection", "sealed_at"): [ok, "不是有效的日期时间", ok, ok] + ["不是有效的日期时间"] * 2
+                                     + ["应为日期时间"] * 6,
+        ("signature", "png"): [ok] + ["不是有效的 base64"] * 3 + [ok, "不是有效的 base64"] + ["应为 base64 文本"] * 6,
+        ("inspection", "answers"): ["不能为空"] + [ok] * 11,
+    }
+    for (table_name, column), answers in expected.items():
+        for v, want in zip(values, answers, strict=True):
+            if want is ok:
+                incoming_row(table_name, {**base, column: v})
+            else:
+                with pytest.raises(RowValueError) as refused:
+                    incoming_row(table_name, {**base, column: v})
+                assert str(refused.value) == f"字段 {column} {want}", (table_name, column, v)
+    got = incoming_row("enterprise", {**base, "revenue_wan": 1.5, "responsible_since": "2026-11-20", "no_such": 1,
+                                      "change_seq": 9, "deleted": False})
+    assert got == {**base, "updated_at": datetime(2026, 11, 20, 8, tzinfo=UTC), "revenue_wan": Decimal("1.5"),
+                   "responsible_since": date(2026, 11, 20), "deleted": False}  # unknown and local keys dropped
+    assert incoming_row("signature", {**base, "png": "aGk="})["png"] == b"hi"
+    assert incoming_row("inspection", {**base, "sealed_at": "2026-11-20T08:00:00"})["sealed_at"].tzinfo is UTC
+    for sync_key in ("id", "rev", "updated_at", "origin"):
+        with pytest.raises(RowValueError, match=f"缺少同步信息 {sync_key}"):
+            incoming_row("enterprise", {k: v for k, v in base.items() if k != sync_key})
+    with pytest.raises(RowValueError, match="版本号必须为正数"):
+        incoming_row("enterprise", {**base, "rev": 0})
+    with pytest.raises(RowValueError, match="记录编号长度不对"):
+        incoming_row("enterprise", {**base, "id": "x" * 37})

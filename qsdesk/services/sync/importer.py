@@ -42,8 +42,8 @@ from qsdesk.services.sync.plan import (
     _load_local,
     _plan,
 )
-from qsdesk.services.sync.row_values import row_problem
-from qsdesk.services.sync.rows import TABLES, json_to_row
+from qsdesk.services.sync.row_values import RowValueError, incoming_row
+from qsdesk.services.sync.rows import TABLES
 from qsdesk.store.bulk import bulk_session
 from qsdesk.store.db import Store, WriteConflictError, lock_change_counter
 from qsdesk.store.models import (
@@ -265,16 +265,13 @@ def _convert_rows(decoded: DecodedBundle, sender_name: str) -> dict[str, list[di
             continue
         rows = []
         for j in incoming_json:
-            problem = row_problem(table_name, j)
-            if problem is None:
-                try:
-                    rows.append(json_to_row(table_name, j))
-                    continue
-                except (ValueError, TypeError, ArithmeticError) as exc:
-                    problem = f"有无法识别的值（{exc}）"
-            raise BundleError(
-                f"数据包被拒绝：{sender_name}（{decoded.raw.from_code}）发来的{TABLE_LABELS.get(table_name, table_name)}"
-                f"记录 {str(j.get('id'))[:40]} {problem}，整个数据包未导入任何内容", "value")
+            try:
+                rows.append(incoming_row(table_name, j))
+            except RowValueError as exc:
+                raise BundleError(
+                    f"数据包被拒绝：{sender_name}（{decoded.raw.from_code}）发来的"
+                    f"{TABLE_LABELS.get(table_name, table_name)}记录 {str(j.get('id'))[:40]} {exc}，"
+                    "整个数据包未导入任何内容", "value") from None
         out[table_name] = rows
     return out
 
