@@ -261,11 +261,14 @@ def _row_values(c: Computed, as_of: date) -> dict[str, Any]:
 
 
 def refresh(session: Session, enterprise_ids: Iterable[str | None], *, as_of: date | None = None,
-            audit_changes: bool = True) -> int:
+            audit_changes: bool = True, arrived: Collection[str] = ()) -> int:
     """Recalculate and store the classes of ``enterprise_ids`` inside the caller's transaction.
 
     Call it after changing any input of theirs; returns how many classes changed. A change of
-    class is recorded in the audit trail with the old and new class (Chinese labels).
+    class is recorded in the audit trail with the old and new class (Chinese labels), except
+    the first class of an enterprise in ``arrived`` (new to this node in this transaction: an
+    import's new enterprises), which changed from nothing: a county's trail would otherwise
+    gain a thousand such lines with every station's year.
     """
     ids = sorted({i for i in enterprise_ids if i})
     if not ids:
@@ -275,7 +278,7 @@ def refresh(session: Session, enterprise_ids: Iterable[str | None], *, as_of: da
     day = as_of or date.today()
     inputs = gather(session, ids)
     return _store(session, {eid: compute(inp, day) for eid, inp in inputs.items()}, day, audit_changes,
-                  gone=[i for i in ids if i not in inputs])
+                  gone=[i for i in ids if i not in inputs], arrived=arrived)
 
 
 _COMPARED = ("cls", "reasons", "credit_risk", "interview", "overridden", "valid_until")
@@ -295,7 +298,8 @@ def _stored(session: Session, ids: list[str] | None) -> dict[str, tuple[Any, ...
 
 
 def _store(session: Session, computed: dict[str, Computed], day: date, audit_changes: bool,
-           gone: Iterable[str] = (), old: dict[str, tuple[Any, ...]] | None = None) -> int:
+           gone: Iterable[str] = (), old: dict[str, tuple[Any, ...]] | None = None,
+           arrived: Collection[str] = ()) -> int:
     if old is None:
         old = _stored(session, list(computed))
     rows: list[dict[str, Any]] = []  # new and changed rows (unchanged rows are not rewritten)
@@ -308,7 +312,7 @@ def _store(session: Session, computed: dict[str, Computed], day: date, audit_cha
         prev_cls = prev[0] if prev else "routine"
         if prev_cls != vals["cls"]:
             changed += 1
-            if audit_changes:
+            if audit_changes and not (prev is None and eid in arrived):
                 audit.record(session, "update", "enterprise", eid, 监管类别由=class_label(prev_cls),
                              改为=class_label(vals["cls"]), 依据=vals["reasons"])
     upsert_rows(session, cast(Table, EnterpriseClass.__table__), "enterprise_id", rows)

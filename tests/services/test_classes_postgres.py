@@ -13,7 +13,7 @@ from qsdesk.services import class_decisions, classes
 from qsdesk.services.demo import generate
 from qsdesk.services.sync.exchange import export_bundle, import_bundle
 from qsdesk.store.db import Store
-from qsdesk.store.models import Enterprise, EnterpriseClass
+from qsdesk.store.models import AuditEntry, Enterprise, EnterpriseClass
 from tests.services.sampling_factories import add_enterprise
 from tests.services.sync_helpers import COUNTY, STATION, enrol_both, make_node
 
@@ -29,6 +29,11 @@ def stored_classes(store: Store) -> dict[tuple[str, str | None], tuple[Any, ...]
                 for name, uscc, c in rows}
 
 
+def class_changes_audited(store: Store) -> int:
+    with store.session() as s:
+        return sum("监管类别由" in (d or {}) for d in s.scalars(select(AuditEntry.detail)))
+
+
 def test_postgres_county_classes_equal_the_stations_when_imported_and_when_they_run_out(
         tmp_path: Path, pg_store: Store) -> None:
     station = make_node(tmp_path / "s", "station", STATION, "王舍人市场监管所", COUNTY)
@@ -42,11 +47,15 @@ def test_postgres_county_classes_equal_the_stations_when_imported_and_when_they_
         assert {c[0] for c in first.values()} >= {"routine", "key"}
         assert any(c[6] is not None for c in first.values()) and any(c[3] is None for c in first.values())
         assert stored_classes(pg_store) == first
+        # the first class of an enterprise that arrived is no change: no line in the trail
+        assert class_changes_audited(pg_store) == 0
         later = TODAY + timedelta(days=800)  # windows run out: rows are updated, not inserted
-        assert classes.ensure_current(station, later) == classes.ensure_current(pg_store, later) > 0
+        changed = classes.ensure_current(pg_store, later)
+        assert classes.ensure_current(station, later) == changed > 0
         moved = stored_classes(station)
         assert moved != first
         assert stored_classes(pg_store) == moved
+        assert class_changes_audited(pg_store) == changed  # a real change of class is
     finally:
         station.close()
 

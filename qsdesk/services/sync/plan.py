@@ -333,15 +333,18 @@ def _apply(
             created_at=now,
         ))
     touched: set[str] = set()  # enterprises whose supervision class inputs arrived
+    arrived: set[str] = set()  # enterprises new here
     with search.deferred_texts(s) as new_texts:  # each new enterprise's search text written once
         for tp in plan.tables:
             _apply_rows(s, tp.name, tp.inserts, tp.updates)
             touched |= classes.enterprises_of(s, tp.name, tp.inserts + tp.updates)
+            if tp.name == "enterprise":
+                arrived.update(str(r["id"]) for r in tp.inserts)
             if tp.name in ("enterprise", "product"):
                 new_texts.update(str(r["id" if tp.name == "enterprise" else "enterprise_id"]) for r in tp.inserts)
             phase(f"applied:{tp.name}")
 
-    classes.refresh(s, touched)
+    classes.refresh(s, touched, arrived=arrived)
     st.last_seq_received = max(st.last_seq_received, raw.seq)
     st.acked_change_seq = max(st.acked_change_seq, plan.sender_ack)
     _resume_after_reinstall(s, st, plan.ack, plan.sender_ack, report)
