@@ -16,7 +16,7 @@ which an ``ILIKE`` per term decides. A trigram index on the same text, when the 
 ``pg_trgm``, lets the planner AND in the longer terms. When many enterprises match every term
 (judged on a sample of the registry, :func:`pg_walk`) the list is read in name order instead,
 which stops as soon as a page is full. Connections run with ``jit = off``
-(:func:`qsdesk.store.db.make_engine`).
+(:mod:`qsdesk.store.pg_pool`).
 
 Elsewhere, or on a database without an index, every term is a ``LIKE`` over the enterprise
 columns and its products. Several space-separated terms must all match (each may match a

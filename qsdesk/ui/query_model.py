@@ -188,7 +188,7 @@ class QueryTableModel(QAbstractTableModel):
                 self._total = 0
             else:
                 count = select(func.count()).select_from(self._stmt.order_by(None).subquery())
-                with self._store.engine.connect() as conn:
+                with self._store.reading() as conn:
                     self._total = int(conn.execute(count, self._params).scalar_one())
             self.totalChanged.emit(self._total)
         return self._total
@@ -208,14 +208,14 @@ class QueryTableModel(QAbstractTableModel):
             return
         generation = self._generation
         count = select(func.count()).select_from(self._stmt.order_by(None).subquery())
-        engine = self._store.engine
+        store = self._store
         params = dict(self._params)
         relay = _relay()
         ref = weakref.ref(self)
 
         def work() -> None:
             try:
-                with engine.connect() as conn:
+                with store.reading() as conn:
                     n = int(conn.execute(count, params).scalar_one())
             except Exception:
                 log.exception("count failed")
@@ -395,7 +395,7 @@ class QueryTableModel(QAbstractTableModel):
         assert self._stmt is not None
         inner = self._stmt.order_by(None)
         bounded = select(func.count()).select_from(inner.limit(self._jump_after + 1).subquery())
-        with self._store.engine.connect() as conn:
+        with self._store.reading() as conn:
             n = int(conn.execute(bounded, self._params).scalar_one())
             if n > self._jump_after:
                 n = int(conn.execute(select(func.count()).select_from(inner.subquery()), self._params).scalar_one())
@@ -416,7 +416,7 @@ class QueryTableModel(QAbstractTableModel):
         else:
             stmt = self._stmt.limit(self._page_size).offset(first)
         try:
-            with self._store.engine.connect() as conn:
+            with self._store.reading() as conn:
                 fetched = [tuple(r) for r in conn.execute(stmt, self._params)]
             if reverse is not None:
                 fetched.reverse()

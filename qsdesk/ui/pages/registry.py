@@ -207,7 +207,9 @@ class RegistryPage(QWidget):
     def apply(self) -> None:
         """Run the list query for the current search text and filters."""
         self._pending = False
-        self.model.set_statement(*reg.list_query(self.store.engine, self.current_filter()))
+        with self.store.reading() as conn:  # the PostgreSQL sample probe, without a transaction
+            stmt, params = reg.list_query(conn, self.current_filter())
+        self.model.set_statement(stmt, params)
 
     def _after_reload(self) -> None:
         n = self.model.rowCount()
