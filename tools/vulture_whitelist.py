@@ -21,10 +21,13 @@ _.initializePage
 # Python reads an exception's __cause__ (set to None to drop the driver's chained traceback).
 _.__cause__
 
-# SQLAlchemy: an event listener registered by its decorator; DeclarativeBase reads
+# SQLAlchemy: event listeners registered by their decorator; DeclarativeBase reads
 # type_annotation_map. Mapped columns are the schema (synced and migrated) even where the program
 # only writes them or keeps them for older bundles.
 _sqlite_pragmas
+_binary_arrays
+_idle_from
+_ping_after_pause
 type_annotation_map
 enrolled_at
 registration_authority
