@@ -49,6 +49,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import column, table
 from sqlalchemy.sql.elements import ColumnElement
@@ -235,6 +236,15 @@ def _sample_statement(n_terms: int) -> Select[int]:
     return select(func.count().filter(every)).select_from(first)
 
 
+@functools.lru_cache(maxsize=16)
+def _sample_sql(n_terms: int, dialect: Dialect) -> tuple[str, dict[str, Any]]:
+    """:func:`_sample_statement` as the driver's SQL and the values it binds itself: the probe
+    runs on every keystroke, and sent as text it skips SQLAlchemy's cache look-up and result
+    set-up (a third of its cost)."""
+    compiled = _sample_statement(n_terms).compile(dialect=dialect)
+    return str(compiled), dict(compiled.params)
+
+
 def sample_query(ts: Sequence[str]) -> tuple[Select[int], dict[str, Any]]:
     """The probe of :func:`pg_walk` for the terms ``ts`` and its values: the number of sampled
     enterprises matching every term."""
@@ -263,12 +273,14 @@ def pg_walk(bind: Engine | Connection, text: str) -> bool:
     engine = bind.engine if isinstance(bind, Connection) else bind
     if engine.dialect.name != "postgresql" or not ts or not has_index(engine):
         return False
-    probe, params = sample_query(ts)
+    _probe, params = sample_query(ts)
+    sql, fixed = _sample_sql(len(ts), engine.dialect)
+    params = {**fixed, **params}
     if isinstance(bind, Connection):
-        hits: int = bind.execute(probe, params).scalar_one()
+        hits: int = bind.exec_driver_sql(sql, params).scalar_one()
     else:
         with bind.connect() as conn:
-            hits = conn.execute(probe, params).scalar_one()
+            hits = conn.exec_driver_sql(sql, params).scalar_one()
     return hits >= PG_WALK_HITS
 
 
