@@ -248,18 +248,3 @@ def test_incoming_row_checks_and_converts_each_value_as_its_column_type_says() -
         incoming_row("enterprise", {**base, "rev": 0})
     with pytest.raises(RowValueError, match="记录编号长度不对"):
         incoming_row("enterprise", {**base, "id": "x" * 37})
-
-
-def test_every_synced_column_has_a_type_binary_copy_can_write() -> None:
-    """The import copies rows in COPY's binary format, naming each column's type: a column of a
-    type psycopg cannot name would fail the import of its table at the county."""
-    import psycopg
-    from sqlalchemy.dialects import postgresql
-
-    from qsdesk.services.sync.rows import _pg_types
-
-    dialect = postgresql.psycopg.dialect()  # type: ignore[attr-defined]
-    for table_name in TABLES:
-        t = table_of(table_name)
-        for key, name in zip(t.c.keys(), _pg_types(t, tuple(t.c.keys()), dialect), strict=True):
-            assert "(" not in name and psycopg.adapters.types.get(name) is not None, (table_name, key, name)
