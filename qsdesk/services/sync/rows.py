@@ -14,10 +14,8 @@ exactly the same to the reader, and a year of inspections exports in a fraction 
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import json
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -315,9 +313,9 @@ def insert_many(s: Session, t: Table, rows: Sequence[Mapping[str, Any]]) -> bool
     """Insert rows that carry every column of ``t`` in one go, the values converted by the
     columns' own SQLAlchemy bind processors, so the stored values are those
     ``s.execute(insert(t), rows)`` stores, without its per-row overhead: one ``executemany`` on
-    SQLite, one binary ``COPY … FROM STDIN`` on PostgreSQL (psycopg). A failure raises the
-    SQLAlchemy exception the Core insert would raise (``IntegrityError``, ``DataError`` …) with
-    the values hidden. Returns False, having done nothing, when that does not apply (another database or
+    SQLite, one ``COPY … FROM STDIN`` on PostgreSQL (psycopg). A failure raises the SQLAlchemy
+    exception the Core insert would raise (``IntegrityError``, ``DataError`` …) with the values
+    hidden. Returns False, having done nothing, when that does not apply (another database or
     driver, no rows, a column missing: its default)."""
     if not rows:
         return False
@@ -342,14 +340,11 @@ def insert_many(s: Session, t: Table, rows: Sequence[Mapping[str, Any]]) -> bool
         conn.exec_driver_sql(f"INSERT INTO {q(t.name)} ({names}) VALUES ({', '.join('?' * len(keys))})",
                              [tuple(r) for r in data])
         return True
-    # binary: psycopg writes dates, numbers and booleans in C without formatting them as text,
-    # and the server takes them without parsing (a third less time on both sides)
-    statement = f"COPY {q(t.name)} ({names}) FROM STDIN (FORMAT BINARY)"
+    statement = f"COPY {q(t.name)} ({names}) FROM STDIN"
     dbapi_conn: Any = conn.connection.dbapi_connection  # a psycopg Connection
     base_error = dialect.loaded_dbapi.Error
     try:
         with dbapi_conn.cursor() as cur, cur.copy(statement) as cp:
-            cp.set_types(_pg_types(t, tuple(keys), dialect))
             for row in data:
                 cp.write_row(row)
     except base_error as exc:
@@ -358,13 +353,6 @@ def insert_many(s: Session, t: Table, rows: Sequence[Mapping[str, Any]]) -> bool
         raise exc_mod.DBAPIError.instance(statement, None, _without_values(exc), base_error,
                                           hide_parameters=True, dialect=dialect) from exc
     return True
-
-
-@functools.lru_cache(maxsize=64)
-def _pg_types(t: Table, keys: tuple[str, ...], dialect: Dialect) -> list[str]:
-    """Each column's PostgreSQL type as a binary ``COPY`` names it: without its modifiers
-    (``VARCHAR(32)`` is ``varchar``; the server still applies the column's length and scale)."""
-    return [re.sub(r"\(.*?\)", "", t.c[k].type.compile(dialect=dialect)).strip().lower() for k in keys]
 
 
 def _without_values(exc: Exception) -> Exception:
