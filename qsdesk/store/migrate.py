@@ -7,6 +7,7 @@ time (the configuration is built here), so a frozen build migrates the same way.
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 
 from alembic import command
 from alembic.config import Config
@@ -24,6 +25,15 @@ def alembic_config(engine: Engine | None = None) -> Config:
         # "%" is interpolation syntax for the config parser (e.g. a quoted unix-socket host)
         cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     return cfg
+
+
+def revision_module(revision: str) -> ModuleType:
+    """The module of one migration script, as Alembic loaded it: a later revision that redefines
+    what an earlier one made reuses its SQL instead of repeating it (the name of a revision file
+    is no module name to import)."""
+    script = ScriptDirectory.from_config(alembic_config()).get_revision(revision)
+    assert script is not None, revision
+    return script.module
 
 
 def head_revision() -> str:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -276,11 +276,8 @@ def pg_walk(bind: Engine | Connection, text: str) -> bool:
     _probe, params = sample_query(ts)
     sql, fixed = _sample_sql(len(ts), engine.dialect)
     params = {**fixed, **params}
-    if isinstance(bind, Connection):
-        hits: int = bind.exec_driver_sql(sql, params).scalar_one()
-    else:
-        with bind.connect() as conn:
-            hits = conn.exec_driver_sql(sql, params).scalar_one()
+    with nullcontext(bind) if isinstance(bind, Connection) else bind.connect() as conn:
+        hits: int = conn.exec_driver_sql(sql, params).scalar_one()
     return hits >= PG_WALK_HITS
 
 

@@ -31,13 +31,12 @@ The per-column indexes of 0003 are dropped: nothing searches them any more, and 
 indexes cost every import more than the two here. SQLite gets nothing (its FTS5 index is 0002).
 """
 
-import importlib.util
 from collections.abc import Sequence
-from pathlib import Path
-from types import ModuleType
 
 from alembic import op
 from sqlalchemy import text
+
+from qsdesk.store.migrate import revision_module
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -103,18 +102,6 @@ TRGM_INDEX = ("CREATE INDEX IF NOT EXISTS ix_enterprise_text_trgm ON enterprise_
               "USING gin (body gin_trgm_ops)")
 
 
-def _revision_0003() -> ModuleType:
-    """Revision 0003, whose indexes this one drops (its ``downgrade``) and a downgrade makes
-    again (its ``upgrade``). Loaded from its file, as Alembic loads it: the name of a revision
-    file is no module name."""
-    path = Path(__file__).with_name("0003_postgres_trigram_search.py")
-    spec = importlib.util.spec_from_file_location("qsdesk_migration_0003", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _has_trgm() -> bool:
     return op.get_bind().execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).first() is not None
 
@@ -122,7 +109,7 @@ def _has_trgm() -> bool:
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
-    _revision_0003().downgrade()
+    revision_module("0003").downgrade()  # its indexes give way to this one's
     op.execute("CREATE TABLE enterprise_text (enterprise_id VARCHAR(36) PRIMARY KEY, name VARCHAR(200) NOT NULL, "
                "body TEXT NOT NULL)")
     for function, body in FUNCTIONS:
@@ -147,4 +134,4 @@ def downgrade() -> None:
     for function, _body in FUNCTIONS:
         op.execute(f"DROP FUNCTION IF EXISTS {function}()")
     op.execute("DROP TABLE IF EXISTS enterprise_text")
-    _revision_0003().upgrade()
+    revision_module("0003").upgrade()

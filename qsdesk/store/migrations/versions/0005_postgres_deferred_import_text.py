@@ -18,12 +18,11 @@ the enterprises it inserted or gave products, before it commits. Every other wri
 update or delete, keeps 0004's triggers as they were.
 """
 
-import importlib.util
 from collections.abc import Sequence
-from pathlib import Path
-from types import ModuleType
 
 from alembic import op
+
+from qsdesk.store.migrate import revision_module
 
 revision: str = "0005"
 down_revision: str | None = "0004"
@@ -36,17 +35,6 @@ DEFER = "qsdesk.defer_search_text"
 DEFERRABLE = ("enterprise_text_enterprises_added", "enterprise_text_products_added")
 
 
-def _revision_0004() -> ModuleType:
-    """Revision 0004, whose trigger functions this one redefines (loaded from its file, as
-    Alembic loads it)."""
-    path = Path(__file__).with_name("0004_postgres_enterprise_text.py")
-    spec = importlib.util.spec_from_file_location("qsdesk_migration_0004", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _define(function: str, body: str, guarded: bool) -> None:
     guard = f"IF current_setting('{DEFER}', true) = 'on' THEN RETURN NULL; END IF; " if guarded else ""
     op.execute(f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ "
@@ -56,7 +44,7 @@ def _define(function: str, body: str, guarded: bool) -> None:
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
-    m4 = _revision_0004()
+    m4 = revision_module("0004")  # its trigger functions and REFRESH text
     for function, body in m4.FUNCTIONS:
         if function in DEFERRABLE:
             _define(function, body, guarded=True)
@@ -68,6 +56,6 @@ def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute("DROP FUNCTION IF EXISTS enterprise_text_refresh(varchar[])")
-    for function, body in _revision_0004().FUNCTIONS:
+    for function, body in revision_module("0004").FUNCTIONS:
         if function in DEFERRABLE:
             _define(function, body, guarded=False)
